@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+
+/** Everything the hub reads from its environment, parsed once at start. */
+export interface HubConfig {
+  port: number;
+  host: string;
+  /** External Postgres; when absent the hub starts an embedded one under {@link dataDir}. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Base64 or hex 32-byte key for repository credentials; generated into dataDir when absent. */
+  secretKey: string | null;
+  adminToken: string | null;
+  allowFileUrls: boolean;
+  registrationTokenTtlSeconds: number;
+  logLevel: string;
+  /** Serve Swagger UI at /api/docs. */
+  swaggerUi: boolean;
+}
+
+/** Thrown for a malformed environment variable, naming it. */
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Reads the hub configuration from an environment (process.env by default). */
+export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || null,
+    dataDir: resolve(env.FLOTILLA_DATA_DIR || '.flotilla'),
+    secretKey: env.FLOTILLA_SECRET_KEY || null,
+    adminToken: env.FLOTILLA_ADMIN_TOKEN || null,
+    allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
+    registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
+    logLevel: env.LOG_LEVEL || 'info',
+    swaggerUi: bool(env, 'FLOTILLA_SWAGGER_UI', true),
+  };
+}
+
+/** Injection token for {@link HubConfig}. */
+export const HUB_CONFIG = Symbol('HUB_CONFIG');

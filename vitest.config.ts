@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Test projects. `unit` needs nothing running; `integration` boots the hub against a real
+ * Postgres (embedded, or DATABASE_URL) started once by its global setup.
+ */
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/postgres.global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
