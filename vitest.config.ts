@@ -22,6 +22,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          // Real kube-apiservers sharing one etcd, started once by the global setup (which
+          // builds the binaries on first use); see docs/k8s-test-clusters.md.
+          name: 'k8s',
+          include: ['test/k8s/**/*.test.ts'],
+          globalSetup: ['test/support/k8s/global-setup.ts'],
+        },
+      },
     ],
   },
 });
