@@ -35,7 +35,19 @@ export const GENESIS_HASH = '0'.repeat(64);
  * Changing, removing or reordering any stored event breaks every later link.
  */
 export function chainHash(prevHash: string, content: AuditEventContent): string {
-  const body = canonicalJson({ ...content, occurredAt: content.occurredAt.toISOString() });
+  // Name every field: extra properties on the argument (a stored row's hashes) must not count.
+  const body = canonicalJson({
+    seq: content.seq,
+    occurredAt: content.occurredAt.toISOString(),
+    actor: { type: content.actor.type, id: content.actor.id, name: content.actor.name },
+    action: content.action,
+    clusterId: content.clusterId,
+    repositoryId: content.repositoryId,
+    applicationId: content.applicationId,
+    revision: content.revision,
+    resource: content.resource,
+    details: content.details,
+  });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 

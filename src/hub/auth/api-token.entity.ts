@@ -1,0 +1,32 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/** An API bearer token. Only the sha256 of the secret is stored. */
+@Entity({ name: 'api_tokens' })
+export class ApiTokenEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Index('api_tokens_name_key', { unique: true })
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  role!: string;
+
+  @Index('api_tokens_secret_hash_key', { unique: true })
+  @Column({ name: 'secret_hash', type: 'text' })
+  secretHash!: string;
+
+  /** First characters of the secret, so people can tell their tokens apart. */
+  @Column({ name: 'secret_prefix', type: 'text' })
+  secretPrefix!: string;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

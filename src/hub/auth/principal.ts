@@ -1,0 +1,27 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { type Actor } from '../../domain/audit-chain.js';
+import { type Role } from './roles.js';
+
+/** The authenticated caller of an API request. */
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+/** The request property the auth guard fills. */
+export interface AuthenticatedRequest {
+  principal?: Principal;
+}
+
+/** The audit actor for a principal. */
+export function actorOf(p: Principal): Actor {
+  return { type: 'token', id: p.tokenId, name: p.name };
+}
+
+/** Injects the calling token as an audit {@link Actor}. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
+  const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (!req.principal) throw new Error('CurrentActor used on a route without authentication');
+  return actorOf(req.principal);
+});

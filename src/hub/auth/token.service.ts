@@ -1,0 +1,120 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
+import { ConflictError, NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
+import { AuditService } from '../audit/audit.service.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { CLOCK, type Clock } from '../platform/clock.js';
+import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { type ApiTokenEntity } from './api-token.entity.js';
+import { ApiTokenRepository } from './api-token.repository.js';
+import { type Principal } from './principal.js';
+import { type Role } from './roles.js';
+
+/** A token as listed: never its secret. */
+export interface TokenView {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  lastUsedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Issues, lists, revokes and checks API bearer tokens. */
+@Injectable()
+export class TokenService {
+  constructor(
+    @Inject(ApiTokenRepository) private readonly tokens: ApiTokenRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Creates a token; the secret is in the result and nowhere else, ever. */
+  async create(input: { name: string; role: Role }, actor: Actor): Promise<TokenView & { token: string }> {
+    const secret = this.secrets.newToken('flt');
+    const row = await this.uow.run(async (tx) => {
+      if (await this.tokens.findByName(input.name, tx))
+        throw new ConflictError(`a token named '${input.name}' already exists`);
+      const saved = await this.tokens.insert(tx, {
+        id: this.secrets.uuid(),
+        name: input.name,
+        role: input.role,
+        secretHash: this.secrets.hashToken(secret),
+        secretPrefix: secret.slice(0, 8),
+      });
+      await this.audit.record(tx, {
+        actor,
+        action: 'token.created',
+        details: { tokenId: saved.id, name: saved.name, role: saved.role },
+      });
+      return saved;
+    });
+    return { ...toView(row), token: secret };
+  }
+
+  async list(): Promise<TokenView[]> {
+    return (await this.tokens.list()).map(toView);
+  }
+
+  async revoke(id: string, actor: Actor): Promise<void> {
+    await this.uow.run(async (tx) => {
+      const row = await this.tokens.findById(id, tx);
+      if (!row) throw new NotFoundError('token', id);
+      await this.tokens.delete(tx, id);
+      await this.audit.record(tx, {
+        actor,
+        action: 'token.revoked',
+        details: { tokenId: row.id, name: row.name, role: row.role },
+      });
+    });
+  }
+
+  /** Resolves a bearer secret to its principal, or throws 401. */
+  async authenticate(secret: string): Promise<Principal> {
+    const row = await this.tokens.findBySecretHash(this.secrets.hashToken(secret));
+    if (!row) throw new UnauthenticatedError();
+    await this.tokens.touch(row.id, this.clock.now());
+    return { tokenId: row.id, name: row.name, role: row.role as Role };
+  }
+
+  /**
+   * On a database without tokens, creates the first admin token: the seeded one when given,
+   * else a new one. Returns the new secret when one was generated (to print once), else null.
+   * Replicas starting together serialise on a lock, so only one admin token is ever made.
+   */
+  async bootstrap(seed: string | null): Promise<{ created: boolean; generated: string | null }> {
+    return this.uow.run(async (tx) => {
+      await this.tokens.lockBootstrap(tx);
+      if ((await this.tokens.count(tx)) > 0) return { created: false, generated: null };
+      const secret = seed ?? this.secrets.newToken('flt');
+      const saved = await this.tokens.insert(tx, {
+        id: this.secrets.uuid(),
+        name: 'admin',
+        role: 'admin',
+        secretHash: this.secrets.hashToken(secret),
+        secretPrefix: secret.slice(0, 8),
+      });
+      await this.audit.record(tx, {
+        actor: SYSTEM_ACTOR,
+        action: 'token.created',
+        details: { tokenId: saved.id, name: saved.name, role: saved.role, bootstrap: true, seeded: seed !== null },
+      });
+      return { created: true, generated: seed ? null : secret };
+    });
+  }
+}
+
+function toView(t: ApiTokenEntity): TokenView {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role as Role,
+    prefix: t.secretPrefix,
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}

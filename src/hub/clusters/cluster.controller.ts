@@ -1,0 +1,62 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { type Actor } from '../../domain/audit-chain.js';
+import { CurrentActor } from '../auth/principal.js';
+import { RequireRole } from '../auth/roles.js';
+import {
+  ClusterDto,
+  ClusterPageDto,
+  ClusterWithRegistrationDto,
+  CreateClusterDto,
+  ListClustersQueryDto,
+  RegistrationDto,
+  UpdateClusterDto,
+} from './cluster.dto.js';
+import { ClusterService } from './cluster.service.js';
+
+@ApiTags('clusters')
+@ApiBearerAuth()
+@Controller('api/v1/clusters')
+export class ClusterController {
+  constructor(@Inject(ClusterService) private readonly clusters: ClusterService) {}
+
+  @Post()
+  @RequireRole('operator')
+  @ApiCreatedResponse({ type: ClusterWithRegistrationDto })
+  create(@Body() dto: CreateClusterDto, @CurrentActor() actor: Actor): Promise<ClusterWithRegistrationDto> {
+    return this.clusters.create(dto, actor);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ClusterPageDto })
+  list(@Query() q: ListClustersQueryDto): Promise<ClusterPageDto> {
+    return this.clusters.list(q);
+  }
+
+  @Get(':idOrName')
+  @ApiOkResponse({ type: ClusterDto })
+  get(@Param('idOrName') key: string): Promise<ClusterDto> {
+    return this.clusters.get(key);
+  }
+
+  @Patch(':idOrName')
+  @RequireRole('operator')
+  @ApiOkResponse({ type: ClusterDto })
+  update(@Param('idOrName') key: string, @Body() dto: UpdateClusterDto, @CurrentActor() actor: Actor): Promise<ClusterDto> {
+    return this.clusters.update(key, dto, actor);
+  }
+
+  @Delete(':idOrName')
+  @HttpCode(204)
+  @RequireRole('operator')
+  delete(@Param('idOrName') key: string, @CurrentActor() actor: Actor): Promise<void> {
+    return this.clusters.delete(key, actor);
+  }
+
+  @Post(':idOrName/registration-token')
+  @RequireRole('operator')
+  @ApiCreatedResponse({ type: RegistrationDto })
+  registrationToken(@Param('idOrName') key: string, @CurrentActor() actor: Actor): Promise<RegistrationDto> {
+    return this.clusters.issueRegistrationToken(key, actor);
+  }
+}

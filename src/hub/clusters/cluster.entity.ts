@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/** A target Kubernetes cluster, joined by the agent running inside it. */
+@Entity({ name: 'clusters' })
+export class ClusterEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Index('clusters_name_key', { unique: true })
+  @Column({ type: 'text', collation: 'C' })
+  name!: string;
+
+  @Index('clusters_labels_gin', { synchronize: false })
+  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  labels!: Record<string, string>;
+
+  /** Pending (never joined), Connected, Disconnected. */
+  @Column({ name: 'connection_state', type: 'text', default: 'Pending' })
+  connectionState!: string;
+
+  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
+  lastSeenAt!: Date | null;
+
+  @Column({ name: 'agent_version', type: 'text', nullable: true })
+  agentVersion!: string | null;
+
+  @Column({ name: 'kubernetes_version', type: 'text', nullable: true })
+  kubernetesVersion!: string | null;
+
+  @Column({ name: 'credential_hash', type: 'text', nullable: true })
+  credentialHash!: string | null;
+
+  @Index('clusters_registration_token_hash_key', { unique: true })
+  @Column({ name: 'registration_token_hash', type: 'text', nullable: true })
+  registrationTokenHash!: string | null;
+
+  @Column({ name: 'registration_token_expires_at', type: 'timestamptz', nullable: true })
+  registrationTokenExpiresAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

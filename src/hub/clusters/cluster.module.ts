@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { ClusterController } from './cluster.controller.js';
+import { ClusterRepository } from './cluster.repository.js';
+import { ClusterService } from './cluster.service.js';
+
+@Module({
+  imports: [AuditModule],
+  controllers: [ClusterController],
+  providers: [ClusterRepository, ClusterService],
+  exports: [ClusterService, ClusterRepository],
+})
+export class ClusterModule {}

@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { type LabelSelector } from '../../domain/label-selector.js';
+import { managerOf, type Tx } from '../database/data-source.js';
+import { DATA_SOURCE } from '../database/unit-of-work.js';
+import { ClusterEntity } from './cluster.entity.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Storage of clusters. */
+@Injectable()
+export class ClusterRepository {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+
+  async insert(tx: Tx, c: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>): Promise<ClusterEntity> {
+    const m = managerOf(this.ds, tx);
+    return m.save(m.create(ClusterEntity, c));
+  }
+
+  /** Finds by UUID or by name; `lock` holds the row until the transaction ends. */
+  findByIdOrName(key: string, tx?: Tx, lock = false): Promise<ClusterEntity | null> {
+    const q = managerOf(this.ds, tx)
+      .createQueryBuilder(ClusterEntity, 'c')
+      .where(UUID.test(key) ? 'c.id = :key' : 'c.name = :key', { key });
+    if (lock && tx) q.setLock('pessimistic_write');
+    return q.getOne();
+  }
+
+  findByName(name: string, tx?: Tx): Promise<ClusterEntity | null> {
+    return managerOf(this.ds, tx).findOne(ClusterEntity, { where: { name } });
+  }
+
+  /** A page of clusters matching a label selector, ordered by name, after a name. */
+  list(selector: LabelSelector, after: string | null, limit: number): Promise<ClusterEntity[]> {
+    const q = this.ds.manager.createQueryBuilder(ClusterEntity, 'c');
+    selector.forEach((r, i) => {
+      const k = `k${i}`;
+      const v = `v${i}`;
+      switch (r.op) {
+        case 'eq':
+          q.andWhere(`c.labels @> :${v}::jsonb`, { [v]: JSON.stringify({ [r.key]: r.value }) });
+          break;
+        case 'neq':
+          q.andWhere(`NOT (c.labels @> :${v}::jsonb)`, { [v]: JSON.stringify({ [r.key]: r.value }) });
+          break;
+        case 'in':
+          q.andWhere(`c.labels ->> :${k} = ANY(:${v})`, { [k]: r.key, [v]: r.values });
+          break;
+        case 'notin':
+          q.andWhere(`((c.labels ->> :${k}) IS NULL OR NOT (c.labels ->> :${k} = ANY(:${v})))`, { [k]: r.key, [v]: r.values });
+          break;
+        case 'exists':
+          q.andWhere(`c.labels ? :${k}`, { [k]: r.key });
+          break;
+        case 'notexists':
+          q.andWhere(`NOT (c.labels ? :${k})`, { [k]: r.key });
+          break;
+      }
+    });
+    if (after !== null) q.andWhere('c.name > :after', { after });
+    return q.orderBy('c.name', 'ASC').limit(limit).getMany();
+  }
+
+  async save(tx: Tx, c: ClusterEntity): Promise<ClusterEntity> {
+    return managerOf(this.ds, tx).save(ClusterEntity, c);
+  }
+
+  async delete(tx: Tx, id: string): Promise<void> {
+    await managerOf(this.ds, tx).delete(ClusterEntity, { id });
+  }
+}

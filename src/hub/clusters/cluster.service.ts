@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Actor } from '../../domain/audit-chain.js';
+import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import { parseLabelSelector } from '../../domain/label-selector.js';
+import { AuditService } from '../audit/audit.service.js';
+import { type Page } from '../common/list-query.dto.js';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { type Tx } from '../database/data-source.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { CLOCK, type Clock } from '../platform/clock.js';
+import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { type ClusterDto, type ClusterWithRegistrationDto, type RegistrationDto } from './cluster.dto.js';
+import { type ClusterEntity } from './cluster.entity.js';
+import { ClusterRepository } from './cluster.repository.js';
+
+/** Registers clusters, edits their labels, issues registration tokens. */
+@Injectable()
+export class ClusterService {
+  constructor(
+    @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'registrationTokenTtlSeconds'>,
+  ) {}
+
+  async create(input: { name: string; labels?: Record<string, string> }, actor: Actor): Promise<ClusterWithRegistrationDto> {
+    const token = this.secrets.newToken('fltreg');
+    const expiresAt = new Date(this.clock.now().getTime() + this.config.registrationTokenTtlSeconds * 1000);
+    const saved = await this.uow.run(async (tx) => {
+      if (await this.clusters.findByName(input.name, tx))
+        throw new ConflictError(`a cluster named '${input.name}' already exists`);
+      const row = await this.clusters.insert(tx, {
+        id: this.secrets.uuid(),
+        name: input.name,
+        labels: input.labels ?? {},
+        connectionState: 'Pending',
+        lastSeenAt: null,
+        agentVersion: null,
+        kubernetesVersion: null,
+        credentialHash: null,
+        registrationTokenHash: this.secrets.hashToken(token),
+        registrationTokenExpiresAt: expiresAt,
+      });
+      await this.audit.record(tx, {
+        actor,
+        action: 'cluster.registered',
+        clusterId: row.id,
+        details: { name: row.name, labels: row.labels, registrationExpiresAt: expiresAt.toISOString() },
+      });
+      return row;
+    });
+    return { ...toDto(saved), registration: { token, expiresAt: expiresAt.toISOString() } };
+  }
+
+  async list(q: { selector?: string; limit?: number; cursor?: string }): Promise<Page<ClusterDto>> {
+    const selector = parseLabelSelector(q.selector ?? '');
+    const limit = q.limit ?? 50;
+    const after = q.cursor ? decodeCursor(q.cursor, ['string'] as const)[0] : null;
+    const rows = await this.clusters.list(selector, after, limit + 1);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(toDto),
+      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].name]) : null,
+    };
+  }
+
+  async get(key: string): Promise<ClusterDto> {
+    return toDto(await this.require(key));
+  }
+
+  async update(key: string, input: { labels?: Record<string, string> }, actor: Actor): Promise<ClusterDto> {
+    return toDto(
+      await this.uow.run(async (tx) => {
+        const row = await this.require(key, tx);
+        const before = { labels: row.labels };
+        if (input.labels !== undefined) row.labels = input.labels;
+        const saved = await this.clusters.save(tx, row);
+        await this.audit.record(tx, {
+          actor,
+          action: 'cluster.updated',
+          clusterId: row.id,
+          details: { name: row.name, before, after: { labels: saved.labels } },
+        });
+        return saved;
+      }),
+    );
+  }
+
+  async delete(key: string, actor: Actor): Promise<void> {
+    await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx);
+      await this.clusters.delete(tx, row.id);
+      await this.audit.record(tx, {
+        actor,
+        action: 'cluster.deleted',
+        clusterId: row.id,
+        details: { name: row.name, labels: row.labels },
+      });
+    });
+  }
+
+  /** Issues a fresh one-time registration token; the previous one stops working at once. */
+  async issueRegistrationToken(key: string, actor: Actor): Promise<RegistrationDto> {
+    const token = this.secrets.newToken('fltreg');
+    const expiresAt = new Date(this.clock.now().getTime() + this.config.registrationTokenTtlSeconds * 1000);
+    await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx);
+      row.registrationTokenHash = this.secrets.hashToken(token);
+      row.registrationTokenExpiresAt = expiresAt;
+      await this.clusters.save(tx, row);
+      await this.audit.record(tx, {
+        actor,
+        action: 'cluster.registration-token-issued',
+        clusterId: row.id,
+        details: { name: row.name, expiresAt: expiresAt.toISOString() },
+      });
+    });
+    return { token, expiresAt: expiresAt.toISOString() };
+  }
+
+  private async require(key: string, tx?: Tx): Promise<ClusterEntity> {
+    const row = await this.clusters.findByIdOrName(key, tx, true);
+    if (!row) throw new NotFoundError('cluster', key);
+    return row;
+  }
+}
+
+function toDto(c: ClusterEntity): ClusterDto {
+  return {
+    id: c.id,
+    name: c.name,
+    labels: c.labels,
+    connectionState: c.connectionState,
+    lastSeenAt: c.lastSeenAt?.toISOString() ?? null,
+    agentVersion: c.agentVersion,
+    kubernetesVersion: c.kubernetesVersion,
+    registered: c.credentialHash !== null,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}

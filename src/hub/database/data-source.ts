@@ -1,0 +1,62 @@
+import 'reflect-metadata';
+import { DataSource, type EntityManager } from 'typeorm';
+import { InitialSchema1764170000000 } from '../../../migrations/1764170000000-initial-schema.js';
+import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { AuditEventEntity } from '../audit/audit-event.entity.js';
+import { ClusterEntity } from '../clusters/cluster.entity.js';
+import { RepositoryEntity } from '../repositories/repository.entity.js';
+
+/** Every entity of the hub, in one list so the data source and the schema check agree. */
+export const ENTITIES = [ApiTokenEntity, ClusterEntity, RepositoryEntity, AuditEventEntity];
+
+/** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
+export const MIGRATIONS = [InitialSchema1764170000000];
+
+/** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
+export function createDataSource(url: string, opts: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+    poolSize: opts.poolSize ?? 20,
+    extra: {
+      // Fail fast when Postgres is away, so the API answers 503 instead of hanging.
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'flotilla-hub',
+    },
+  });
+}
+
+const MIGRATION_LOCK = 7_361_001;
+
+/**
+ * Runs pending migrations under a session advisory lock, so several hub replicas starting at
+ * once apply each migration exactly once.
+ */
+export async function runMigrations(ds: DataSource): Promise<string[]> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const done = await ds.runMigrations({ transaction: 'each' });
+    return done.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** An open transaction, opaque outside repositories. */
+export interface Tx {
+  readonly __brand: 'Tx';
+}
+
+/** Unwraps a {@link Tx} into the entity manager it stands for (repositories only). */
+export function managerOf(ds: DataSource, tx?: Tx): EntityManager {
+  return tx ? (tx as unknown as EntityManager) : ds.manager;
+}

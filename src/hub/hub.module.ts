@@ -1,0 +1,18 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { ClusterModule } from './clusters/cluster.module.js';
+import { CoreModule, type HubDependencies } from './core.module.js';
+import { HealthModule } from './health/health.module.js';
+import { RepositoryModule } from './repositories/repository.module.js';
+
+/** The hub application: every feature module over the shared core. */
+@Module({})
+export class HubModule {
+  static forRoot(deps: HubDependencies): DynamicModule {
+    return {
+      module: HubModule,
+      imports: [CoreModule.forRoot(deps), AuditModule, AuthModule, ClusterModule, RepositoryModule, HealthModule],
+    };
+  }
+}

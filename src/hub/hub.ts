@@ -1,0 +1,146 @@
+import 'reflect-metadata';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pinoHttp } from 'pino-http';
+import { type Logger } from 'pino';
+import { TokenService } from './auth/token.service.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
+import { type HubConfig } from './config/hub-config.js';
+import { createDataSource, runMigrations } from './database/data-source.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.launcher.js';
+import { HubMetrics } from './health/metrics.js';
+import { HubModule } from './hub.module.js';
+import { buildOpenApi } from './openapi/openapi.js';
+import { systemClock } from './platform/clock.js';
+import { createLogger, PinoNestLogger } from './platform/logger.js';
+import { NodeSecrets, parseSecretKey } from './platform/secrets.js';
+import { HUB_VERSION } from './version.js';
+
+/** A running hub. */
+export interface Hub {
+  app: NestExpressApplication;
+  url: string;
+  /** The admin token generated on first start (print it once), else null. */
+  generatedAdminToken: string | null;
+  close(): Promise<void>;
+}
+
+/** Options that tests and the CLI entry point pass besides the environment's config. */
+export interface StartHubOptions {
+  logger?: Logger;
+  /** Skip listening on a port (OpenAPI generation). */
+  listen?: boolean;
+}
+
+/**
+ * Starts the hub: Postgres (external or embedded), migrations, the Nest application, the first
+ * admin token. Every resource it opens is closed by `close()`, in reverse order.
+ */
+export async function startHub(config: HubConfig, opts: StartHubOptions = {}): Promise<Hub> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch((e: Error) => logger.error({ err: e.message }, 'shutdown step failed'));
+    cleanups.length = 0;
+  };
+  try {
+    // 0711: the embedded Postgres runs as its own user and must be able to pass through.
+    await mkdir(config.dataDir, { recursive: true, mode: 0o711 });
+    let url = config.databaseUrl;
+    if (!url) {
+      const pg: EmbeddedPostgres = await startEmbeddedPostgres({
+        dir: join(config.dataDir, 'postgres'),
+        log: (line) => logger.debug({ component: 'postgres' }, line),
+      });
+      cleanups.push(() => pg.stop());
+      url = pg.url;
+      logger.info({ port: pg.port }, 'embedded Postgres started');
+    }
+    const dataSource = createDataSource(url);
+    await dataSource.initialize();
+    cleanups.push(() => dataSource.destroy());
+    const applied = await runMigrations(dataSource);
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+
+    const secrets = new NodeSecrets(await loadSecretKey(config, logger));
+    const metrics = new HubMetrics();
+    const app = await NestFactory.create<NestExpressApplication>(
+      HubModule.forRoot({ config, dataSource, secrets, clock: systemClock, metrics }),
+      { logger: new PinoNestLogger(logger), bodyParser: false, abortOnError: false },
+    );
+    cleanups.push(() => app.close());
+    app.useBodyParser('json', { limit: '8mb' });
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId: (req, res) => {
+          const given = req.headers['x-request-id'];
+          const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+          res.setHeader('x-request-id', id);
+          return id;
+        },
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+        serializers: {
+          req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+      }),
+    );
+    app.use((req: { method: string; route?: { path?: string } }, res: { statusCode: number; on(e: string, f: () => void): void }, next: () => void) => {
+      const end = metrics.httpDuration.startTimer({ method: req.method });
+      res.on('finish', () => {
+        const route = req.route?.path ?? 'unmatched';
+        end({ route });
+        metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      });
+      next();
+    });
+    app.useGlobalFilters(new HttpErrorFilter());
+    app.useGlobalPipes(
+      new ValidationPipe({
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        transform: true,
+        stopAtFirstError: false,
+        validationError: { target: false, value: false },
+      }),
+    );
+    const doc = buildOpenApi(app, HUB_VERSION);
+    app.getHttpAdapter().get('/api/openapi.json', (_req: unknown, res: { json(b: unknown): void }) => res.json(doc));
+    if (config.swaggerUi) SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
+    await app.init();
+
+    const boot = await app.get(TokenService).bootstrap(config.adminToken);
+    if (boot.created) logger.info({ seeded: boot.generated === null }, 'first admin token created');
+
+    let url_ = '';
+    if (opts.listen !== false) {
+      await app.listen(config.port, config.host);
+      const addr = app.getHttpServer().address() as { port: number };
+      url_ = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${addr.port}`;
+      logger.info({ url: url_, version: HUB_VERSION }, 'hub listening');
+    }
+    return { app, url: url_, generatedAdminToken: boot.generated, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function loadSecretKey(config: HubConfig, logger: Logger): Promise<Buffer> {
+  if (config.secretKey) return parseSecretKey(config.secretKey);
+  const file = join(config.dataDir, 'secret.key');
+  if (existsSync(file)) return parseSecretKey(await readFile(file, 'utf8'));
+  const key = randomBytes(32);
+  await writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+  logger.warn({ file }, 'FLOTILLA_SECRET_KEY not set: generated a key in the data directory (set it explicitly when running several replicas)');
+  return parseSecretKey(await readFile(file, 'utf8'));
+}

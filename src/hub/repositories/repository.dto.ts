@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { PageQueryDto } from '../common/list-query.dto.js';
+import { IsDns1123Label } from '../common/validators.js';
+
+export class CredentialsDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(256) username?: string;
+  @ApiPropertyOptional({ writeOnly: true }) @IsOptional() @IsString() @MinLength(1) @MaxLength(4096) password?: string;
+  @ApiPropertyOptional({ writeOnly: true }) @IsOptional() @IsString() @MinLength(1) @MaxLength(4096) token?: string;
+}
+
+export class CreateRepositoryDto {
+  @ApiProperty({ example: 'platform-manifests' })
+  @IsDns1123Label()
+  name!: string;
+
+  @ApiProperty({ enum: ['git', 'svn'] })
+  @IsIn(['git', 'svn'])
+  type!: 'git' | 'svn';
+
+  @ApiProperty({ example: 'https://git.example.com/platform/manifests.git' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiPropertyOptional({ description: 'Git branch (default main)', example: 'main' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  branch?: string;
+
+  @ApiPropertyOptional({ description: 'SVN path under the URL, e.g. trunk', example: 'trunk' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  path?: string;
+
+  @ApiPropertyOptional({ type: CredentialsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CredentialsDto)
+  credentials?: CredentialsDto;
+
+  @ApiPropertyOptional({ minimum: 5, maximum: 86400, default: 60 })
+  @IsOptional()
+  @IsInt()
+  @Min(5)
+  @Max(86_400)
+  pollIntervalSeconds?: number;
+}
+
+export class UpdateRepositoryDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(2048) url?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(255) branch?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) path?: string;
+
+  @ApiPropertyOptional({ type: CredentialsDto, nullable: true, description: 'null removes the credentials' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CredentialsDto)
+  credentials?: CredentialsDto | null;
+
+  @ApiPropertyOptional({ minimum: 5, maximum: 86400 })
+  @IsOptional()
+  @IsInt()
+  @Min(5)
+  @Max(86_400)
+  pollIntervalSeconds?: number;
+}
+
+export class ListRepositoriesQueryDto extends PageQueryDto {}
+
+export class RepositoryDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['git', 'svn'] }) type!: string;
+  @ApiProperty() url!: string;
+  @ApiProperty({ nullable: true, type: String }) branch!: string | null;
+  @ApiProperty({ nullable: true, type: String }) path!: string | null;
+  @ApiProperty() hasCredentials!: boolean;
+  @ApiProperty() pollIntervalSeconds!: number;
+  @ApiProperty({ nullable: true, type: String }) lastRevision!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastPolledAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class RepositoryPageDto {
+  @ApiProperty({ type: [RepositoryDto] }) items!: RepositoryDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}

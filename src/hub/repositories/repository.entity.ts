@@ -1,0 +1,46 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/** A Git or SVN repository the hub reads manifests from. */
+@Entity({ name: 'repositories' })
+export class RepositoryEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Index('repositories_name_key', { unique: true })
+  @Column({ type: 'text', collation: 'C' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  type!: string;
+
+  @Column({ type: 'text' })
+  url!: string;
+
+  @Column({ type: 'text', nullable: true })
+  branch!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  path!: string | null;
+
+  /** AES-256-GCM sealed JSON of the credentials; never leaves the hub. */
+  @Column({ name: 'credentials_sealed', type: 'text', nullable: true })
+  credentialsSealed!: string | null;
+
+  @Column({ name: 'poll_interval_seconds', type: 'integer', default: 60 })
+  pollIntervalSeconds!: number;
+
+  @Column({ name: 'last_revision', type: 'text', nullable: true })
+  lastRevision!: string | null;
+
+  @Column({ name: 'last_polled_at', type: 'timestamptz', nullable: true })
+  lastPolledAt!: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

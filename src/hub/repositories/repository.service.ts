@@ -1,0 +1,201 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Actor } from '../../domain/audit-chain.js';
+import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { repositoryUrlProblem } from '../../domain/repository-url.js';
+import { AuditService } from '../audit/audit.service.js';
+import { type Page } from '../common/list-query.dto.js';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { type Tx } from '../database/data-source.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { SECRETS, type Secrets } from '../platform/secrets.js';
+import {
+  type CreateRepositoryDto,
+  type CredentialsDto,
+  type RepositoryDto,
+  type UpdateRepositoryDto,
+} from './repository.dto.js';
+import { type RepositoryEntity } from './repository.entity.js';
+import { RepositoriesRepository } from './repository.repository.js';
+
+/** Stored repository credentials, as decrypted for the VCS layer only. */
+export interface RepositoryCredentials {
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+/** Registers and edits source repositories; credentials are sealed before they are stored. */
+@Injectable()
+export class RepositoryService {
+  constructor(
+    @Inject(RepositoriesRepository) private readonly repos: RepositoriesRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'allowFileUrls'>,
+  ) {}
+
+  async create(input: CreateRepositoryDto, actor: Actor): Promise<RepositoryDto> {
+    const shape = this.checkShape(input.type, input.url, input.branch, input.path);
+    const saved = await this.uow.run(async (tx) => {
+      if (await this.repos.findByName(input.name, tx))
+        throw new ConflictError(`a repository named '${input.name}' already exists`);
+      const row = await this.repos.insert(tx, {
+        id: this.secrets.uuid(),
+        name: input.name,
+        type: input.type,
+        url: input.url,
+        branch: shape.branch,
+        path: shape.path,
+        credentialsSealed: this.sealCredentials(input.credentials),
+        pollIntervalSeconds: input.pollIntervalSeconds ?? 60,
+        lastRevision: null,
+        lastPolledAt: null,
+        lastError: null,
+      });
+      await this.audit.record(tx, {
+        actor,
+        action: 'repository.created',
+        repositoryId: row.id,
+        details: { ...describe(row) },
+      });
+      return row;
+    });
+    return toDto(saved);
+  }
+
+  async list(q: { limit?: number; cursor?: string }): Promise<Page<RepositoryDto>> {
+    const limit = q.limit ?? 50;
+    const after = q.cursor ? decodeCursor(q.cursor, ['string'] as const)[0] : null;
+    const rows = await this.repos.list(after, limit + 1);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(toDto),
+      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].name]) : null,
+    };
+  }
+
+  async get(key: string): Promise<RepositoryDto> {
+    return toDto(await this.require(key));
+  }
+
+  async update(key: string, input: UpdateRepositoryDto, actor: Actor): Promise<RepositoryDto> {
+    return toDto(
+      await this.uow.run(async (tx) => {
+        const row = await this.require(key, tx);
+        const before = describe(row);
+        const type = row.type as 'git' | 'svn';
+        const shape = this.checkShape(
+          type,
+          input.url ?? row.url,
+          input.branch ?? (type === 'git' ? (row.branch ?? undefined) : undefined),
+          input.path ?? (type === 'svn' ? (row.path ?? undefined) : undefined),
+        );
+        row.url = input.url ?? row.url;
+        row.branch = shape.branch;
+        row.path = shape.path;
+        if (input.pollIntervalSeconds !== undefined) row.pollIntervalSeconds = input.pollIntervalSeconds;
+        const credentialsChanged = input.credentials !== undefined;
+        if (credentialsChanged) row.credentialsSealed = this.sealCredentials(input.credentials ?? undefined);
+        const saved = await this.repos.save(tx, row);
+        await this.audit.record(tx, {
+          actor,
+          action: 'repository.updated',
+          repositoryId: row.id,
+          // Credentials are reported as changed or not, never by value.
+          details: { name: row.name, before, after: describe(saved), credentialsChanged },
+        });
+        return saved;
+      }),
+    );
+  }
+
+  async delete(key: string, actor: Actor): Promise<void> {
+    await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx);
+      await this.repos.delete(tx, row.id);
+      await this.audit.record(tx, {
+        actor,
+        action: 'repository.deleted',
+        repositoryId: row.id,
+        details: describe(row),
+      });
+    });
+  }
+
+  /** Decrypted credentials for the VCS layer; never for a response. */
+  credentialsOf(row: RepositoryEntity): RepositoryCredentials | null {
+    return row.credentialsSealed ? (JSON.parse(this.secrets.open(row.credentialsSealed)) as RepositoryCredentials) : null;
+  }
+
+  private checkShape(
+    type: 'git' | 'svn',
+    url: string,
+    branch: string | undefined,
+    path: string | undefined,
+  ): { branch: string | null; path: string | null } {
+    const problem = repositoryUrlProblem(url, { allowFile: this.config.allowFileUrls, type });
+    if (problem) throw new InvalidInputError(problem, { field: 'url' });
+    if (type === 'svn' && branch !== undefined)
+      throw new InvalidInputError('branch applies to Git repositories; for SVN give path (e.g. "trunk")', {
+        field: 'branch',
+      });
+    if (type === 'git' && path !== undefined)
+      throw new InvalidInputError('path applies to SVN repositories; for Git give branch', { field: 'path' });
+    if (branch !== undefined && !/^(?!.*\.\.)(?!\/)(?!.*\/$)[A-Za-z0-9._\/-]+$/.test(branch))
+      throw new InvalidInputError('branch must be a plain Git branch name (letters, digits, ".", "_", "-", "/")', {
+        field: 'branch',
+      });
+    if (path !== undefined && path !== '' && (path.split('/').some((s) => s === '..' || s === '') || /[\u0000-\u001f\\]/.test(path)))
+      throw new InvalidInputError('path must be a relative path inside the repository, without ".." or empty segments', {
+        field: 'path',
+      });
+    return {
+      branch: type === 'git' ? (branch ?? 'main') : null,
+      path: type === 'svn' ? path || null : null,
+    };
+  }
+
+  private sealCredentials(c: CredentialsDto | undefined): string | null {
+    if (!c || (!c.username && !c.password && !c.token)) return null;
+    return this.secrets.seal(JSON.stringify({ username: c.username, password: c.password, token: c.token }));
+  }
+
+  private async require(key: string, tx?: Tx): Promise<RepositoryEntity> {
+    const row = await this.repos.findByIdOrName(key, tx, true);
+    if (!row) throw new NotFoundError('repository', key);
+    return row;
+  }
+}
+
+/** What an audit event may say about a repository: everything but the credentials. */
+function describe(r: RepositoryEntity): Record<string, unknown> {
+  return {
+    name: r.name,
+    type: r.type,
+    url: r.url,
+    branch: r.branch,
+    path: r.path,
+    pollIntervalSeconds: r.pollIntervalSeconds,
+    hasCredentials: r.credentialsSealed !== null,
+  };
+}
+
+function toDto(r: RepositoryEntity): RepositoryDto {
+  return {
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    url: r.url,
+    branch: r.branch,
+    path: r.path,
+    hasCredentials: r.credentialsSealed !== null,
+    pollIntervalSeconds: r.pollIntervalSeconds,
+    lastRevision: r.lastRevision,
+    lastPolledAt: r.lastPolledAt?.toISOString() ?? null,
+    lastError: r.lastError,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}

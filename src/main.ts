@@ -1,0 +1,43 @@
+import { ConfigError, loadHubConfig } from './hub/config/hub-config.js';
+import { startHub } from './hub/hub.js';
+import { createLogger } from './hub/platform/logger.js';
+
+/** `npm start`: the hub, with an embedded Postgres when DATABASE_URL is not set. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadHubConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`flotilla: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  const hub = await startHub(config, { logger });
+  if (hub.generatedAdminToken) {
+    // Printed once, outside the structured log, so it is not shipped to log storage.
+    process.stdout.write(
+      `\n  First start: an admin API token was created. It is shown only now:\n\n    ${hub.generatedAdminToken}\n\n` +
+        `  Try: curl -H "Authorization: Bearer <token>" ${hub.url}/api/v1/clusters\n\n`,
+    );
+  }
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    hub.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`flotilla: hub failed to start: ${err.message}\n`);
+  process.exit(1);
+});
