@@ -13,7 +13,7 @@ export class InitialSchema1764170000000 implements MigrationInterface {
       CREATE TABLE api_tokens (
         id uuid PRIMARY KEY,
         name text NOT NULL,
-        role text NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+        role text NOT NULL CONSTRAINT api_tokens_role_check CHECK (role IN ('admin', 'operator', 'viewer')),
         secret_hash text NOT NULL,
         secret_prefix text NOT NULL,
         last_used_at timestamptz,
@@ -27,7 +27,7 @@ export class InitialSchema1764170000000 implements MigrationInterface {
       CREATE TABLE clusters (
         id uuid PRIMARY KEY,
         name text COLLATE "C" NOT NULL,
-        labels jsonb NOT NULL DEFAULT '{}'::jsonb,
+        labels jsonb NOT NULL,
         connection_state text NOT NULL DEFAULT 'Pending',
         last_seen_at timestamptz,
         agent_version text,
@@ -46,7 +46,7 @@ export class InitialSchema1764170000000 implements MigrationInterface {
       CREATE TABLE repositories (
         id uuid PRIMARY KEY,
         name text COLLATE "C" NOT NULL,
-        type text NOT NULL CHECK (type IN ('git', 'svn')),
+        type text NOT NULL CONSTRAINT repositories_type_check CHECK (type IN ('git', 'svn')),
         url text NOT NULL,
         branch text,
         path text,

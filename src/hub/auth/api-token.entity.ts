@@ -1,6 +1,7 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /** An API bearer token. Only the sha256 of the secret is stored. */
+@Check('api_tokens_role_check', `role IN ('admin', 'operator', 'viewer')`)
 @Entity({ name: 'api_tokens' })
 export class ApiTokenEntity {
   @PrimaryColumn({ type: 'uuid' })

@@ -11,7 +11,7 @@ export class ClusterEntity {
   name!: string;
 
   @Index('clusters_labels_gin', { synchronize: false })
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   labels!: Record<string, string>;
 
   /** Pending (never joined), Connected, Disconnected. */

@@ -33,6 +33,8 @@ export function toErrorBody(err: unknown): ErrorBody {
   });
   if (err instanceof DomainError) return body(KIND_STATUS[err.kind], err.message);
   if (err instanceof HttpException) {
+    // Nest turns body-parser's SyntaxError into a 400 carrying the parser's bare message.
+    if (err.cause instanceof SyntaxError) return body(400, `request body is not valid JSON: ${err.cause.message}`);
     const res = err.getResponse();
     const msg =
       typeof res === 'string'

@@ -23,6 +23,8 @@ export interface EmbeddedPostgres {
 export interface EmbeddedPostgresOptions {
   /** Directory that holds `pgdata/` and the generated password; created when missing. */
   dir: string;
+  /** Port to listen on; a free one when absent. */
+  port?: number;
   log?: (line: string) => void;
 }
 
@@ -81,7 +83,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
   await clearStalePid(pgdata);
 
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child = spawn(
     join(binDir, 'postgres'),
     ['-D', pgdata, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],

@@ -1,6 +1,7 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /** A Git or SVN repository the hub reads manifests from. */
+@Check('repositories_type_check', `type IN ('git', 'svn')`)
 @Entity({ name: 'repositories' })
 export class RepositoryEntity {
   @PrimaryColumn({ type: 'uuid' })

@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, inject, it } from 'vitest';
+import { createDataSource, runMigrations } from '../../src/hub/database/data-source.js';
+import { generateOpenApiText } from '../../src/hub/openapi/openapi.cli.js';
+import { createTestDatabase, startTestHub } from '../support/hub-harness.js';
+
+describe('generated artefacts are current', () => {
+  it('docs/openapi.json matches the code (run `npm run openapi` after changing the API)', async () => {
+    const committed = await readFile('docs/openapi.json', 'utf8');
+    expect(await generateOpenApiText()).toBe(committed);
+  });
+
+  it('the running hub serves the same OpenAPI document', async () => {
+    const h = await startTestHub(inject('postgresUrl'));
+    try {
+      const served = await h.api('GET', '/api/openapi.json', { token: null });
+      expect(served.body).toEqual(JSON.parse(await readFile('docs/openapi.json', 'utf8')));
+      expect((await h.api('GET', '/api/docs/', { token: null })).text).toContain('swagger-ui');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('migrations produce exactly the schema the entities describe', async () => {
+    const ds = createDataSource(await createTestDatabase(inject('postgresUrl')));
+    await ds.initialize();
+    try {
+      expect(await runMigrations(ds)).toEqual(['InitialSchema1764170000000']);
+      expect(await runMigrations(ds)).toEqual([]);
+      const pending = await ds.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
