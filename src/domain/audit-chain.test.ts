@@ -39,7 +39,11 @@ describe('audit hash chain', () => {
   it('finds an edited event', () => {
     const rows = chain(5);
     rows[2] = { ...rows[2], details: { i: 99 } };
-    expect(verifyChainBatch(GENESIS_HASH, rows).verdict).toMatchObject({ ok: false, brokenAt: 3, checked: 2 });
+    expect(verifyChainBatch(GENESIS_HASH, rows).verdict).toMatchObject({
+      ok: false,
+      brokenAt: 3,
+      checked: 2,
+    });
   });
 
   it('finds a removed event', () => {

@@ -53,8 +53,7 @@ export function chainHash(prevHash: string, content: AuditEventContent): string 
 
 /** Result of walking the chain. */
 export type ChainVerdict =
-  | { ok: true; checked: number }
-  | { ok: false; checked: number; brokenAt: number; reason: string };
+  { ok: true; checked: number } | { ok: false; checked: number; brokenAt: number; reason: string };
 
 /**
  * Checks a batch of stored events (ascending seq) against the hash before them.
@@ -69,7 +68,12 @@ export function verifyChainBatch(
   for (const e of events) {
     if (e.prevHash !== prev)
       return {
-        verdict: { ok: false, checked, brokenAt: e.seq, reason: 'previous-hash link does not match the event before it' },
+        verdict: {
+          ok: false,
+          checked,
+          brokenAt: e.seq,
+          reason: 'previous-hash link does not match the event before it',
+        },
         lastHash: prev,
       };
     const expected = chainHash(prev, e);

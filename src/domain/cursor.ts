@@ -22,7 +22,7 @@ export function decodeCursor<T extends readonly ('string' | 'number')[]>(
   if (
     !Array.isArray(parsed) ||
     parsed.length !== shape.length ||
-    parsed.some((v, i) => typeof v !== shape[i]) // eslint-disable-line valid-typeof
+    parsed.some((v, i) => typeof v !== shape[i])
   )
     throw new InvalidInputError('cursor: not a cursor returned by this API');
   return parsed as { [K in keyof T]: T[K] extends 'string' ? string : number };

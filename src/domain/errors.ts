@@ -3,13 +3,7 @@
  * and a message that is safe to show to a caller (never a secret, never a stack).
  */
 export type DomainErrorKind =
-  | 'invalid'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not-found'
-  | 'conflict'
-  | 'too-large'
-  | 'unavailable';
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'unavailable';
 
 /** Base class of every error a caller is meant to see. */
 export class DomainError extends Error {

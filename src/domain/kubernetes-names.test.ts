@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { dns1123LabelProblem, labelKeyProblem, labelsProblems, labelValueProblem } from './kubernetes-names.js';
+import {
+  dns1123LabelProblem,
+  labelKeyProblem,
+  labelsProblems,
+  labelValueProblem,
+} from './kubernetes-names.js';
 
 describe('Kubernetes names', () => {
   it.each(['a', 'prod-eu-1', '0abc', 'a'.repeat(63)])('accepts label name %s', (n) => {

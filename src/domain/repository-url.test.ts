@@ -12,13 +12,19 @@ describe('repository URLs', () => {
     expect(repositoryUrlProblem(url, { allowFile: false, type })).toBeNull();
   });
   it('gates file:// behind the flag', () => {
-    expect(repositoryUrlProblem('file:///srv/repo', { allowFile: false, type: 'svn' })).toMatch(/FLOTILLA_ALLOW_FILE_URLS/);
+    expect(repositoryUrlProblem('file:///srv/repo', { allowFile: false, type: 'svn' })).toMatch(
+      /FLOTILLA_ALLOW_FILE_URLS/,
+    );
     expect(repositoryUrlProblem('file:///srv/repo', { allowFile: true, type: 'svn' })).toBeNull();
   });
   it('refuses credentials in the URL', () => {
-    expect(repositoryUrlProblem('https://u:p@h.example.com/x', { allowFile: false, type: 'git' })).toMatch(/credentials/);
+    expect(repositoryUrlProblem('https://u:p@h.example.com/x', { allowFile: false, type: 'git' })).toMatch(
+      /credentials/,
+    );
   });
   it('scrubs user info from text', () => {
-    expect(scrubUrls('fetch https://bot:s3cret@h.example.com/x failed')).toBe('fetch https://***@h.example.com/x failed');
+    expect(scrubUrls('fetch https://bot:s3cret@h.example.com/x failed')).toBe(
+      'fetch https://***@h.example.com/x failed',
+    );
   });
 });

@@ -5,7 +5,10 @@ export const REPOSITORY_SCHEMES = ['https', 'http', 'svn', 'svn+ssh'] as const;
  * Why a repository URL is unacceptable, or null. Credentials inside the URL are refused so
  * that they can never be echoed back in a response, a log line or an audit event.
  */
-export function repositoryUrlProblem(url: string, opts: { allowFile: boolean; type: 'git' | 'svn' }): string | null {
+export function repositoryUrlProblem(
+  url: string,
+  opts: { allowFile: boolean; type: 'git' | 'svn' },
+): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -22,6 +25,7 @@ export function repositoryUrlProblem(url: string, opts: { allowFile: boolean; ty
   if (parsed.username || parsed.password)
     return 'url must not contain credentials: pass them in the credentials field';
   if (scheme !== 'file' && !parsed.hostname) return 'url has no host';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\s\u0000-\u001f]/.test(url)) return 'url must not contain whitespace or control characters';
   return null;
 }

@@ -12,7 +12,14 @@ export class HubModule {
   static forRoot(deps: HubDependencies): DynamicModule {
     return {
       module: HubModule,
-      imports: [CoreModule.forRoot(deps), AuditModule, AuthModule, ClusterModule, RepositoryModule, HealthModule],
+      imports: [
+        CoreModule.forRoot(deps),
+        AuditModule,
+        AuthModule,
+        ClusterModule,
+        RepositoryModule,
+        HealthModule,
+      ],
     };
   }
 }

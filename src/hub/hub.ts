@@ -46,7 +46,8 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
   const logger = opts.logger ?? createLogger(config.logLevel);
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
-    for (const c of cleanups.reverse()) await c().catch((e: Error) => logger.error({ err: e.message }, 'shutdown step failed'));
+    for (const c of cleanups.reverse())
+      await c().catch((e: Error) => logger.error({ err: e.message }, 'shutdown step failed'));
     cleanups.length = 0;
   };
   try {
@@ -85,22 +86,33 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
           res.setHeader('x-request-id', id);
           return id;
         },
-        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+        customLogLevel: (_req, res, err) =>
+          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
         serializers: {
-          req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          req: (req: { id: string; method: string; url: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: req.url,
+          }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
       }),
     );
-    app.use((req: { method: string; route?: { path?: string } }, res: { statusCode: number; on(e: string, f: () => void): void }, next: () => void) => {
-      const end = metrics.httpDuration.startTimer({ method: req.method });
-      res.on('finish', () => {
-        const route = req.route?.path ?? 'unmatched';
-        end({ route });
-        metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      });
-      next();
-    });
+    app.use(
+      (
+        req: { method: string; route?: { path?: string } },
+        res: { statusCode: number; on(e: string, f: () => void): void },
+        next: () => void,
+      ) => {
+        const end = metrics.httpDuration.startTimer({ method: req.method });
+        res.on('finish', () => {
+          const route = req.route?.path ?? 'unmatched';
+          end({ route });
+          metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+        });
+        next();
+      },
+    );
     app.useGlobalFilters(new HttpErrorFilter());
     app.useGlobalPipes(
       new ValidationPipe({
@@ -112,7 +124,9 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       }),
     );
     const doc = buildOpenApi(app, HUB_VERSION);
-    app.getHttpAdapter().get('/api/openapi.json', (_req: unknown, res: { json(b: unknown): void }) => res.json(doc));
+    app
+      .getHttpAdapter()
+      .get('/api/openapi.json', (_req: unknown, res: { json(b: unknown): void }) => res.json(doc));
     if (config.swaggerUi) SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
     await app.init();
 
@@ -138,9 +152,15 @@ async function loadSecretKey(config: HubConfig, logger: Logger): Promise<Buffer>
   const file = join(config.dataDir, 'secret.key');
   if (existsSync(file)) return parseSecretKey(await readFile(file, 'utf8'));
   const key = randomBytes(32);
-  await writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
-  });
-  logger.warn({ file }, 'FLOTILLA_SECRET_KEY not set: generated a key in the data directory (set it explicitly when running several replicas)');
+  // 'wx': when two replicas race on a shared directory, the first key written wins.
+  await writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' }).catch(
+    (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    },
+  );
+  logger.warn(
+    { file },
+    'FLOTILLA_SECRET_KEY not set: generated a key in the data directory (set it explicitly when running several replicas)',
+  );
   return parseSecretKey(await readFile(file, 'utf8'));
 }

@@ -4,7 +4,6 @@ import { AuditService } from '../../src/hub/audit/audit.service.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 
 let h: TestHub;
-const CLUSTER = '11111111-1111-4111-8111-111111111111';
 const ROWS = 300_000;
 
 beforeAll(async () => {
@@ -41,7 +40,14 @@ const queries: [string, Parameters<AuditService['explain']>[0]][] = [
   ['by exact action', { action: 'drift.detected', limit: 101 }],
   ['by action prefix', { actionPrefix: 'resource.', limit: 101 }],
   ['by revision', { revision: 'main@sha1:8f14e45fceea167a5a36dedd4bea2543', limit: 101 }],
-  ['next page of a cluster', { clusterId: '00000000-0000-4000-8000-000000000007', before: { occurredAt: new Date(Date.now() - 86_400_000), seq: '150000' }, limit: 101 }],
+  [
+    'next page of a cluster',
+    {
+      clusterId: '00000000-0000-4000-8000-000000000007',
+      before: { occurredAt: new Date(Date.now() - 86_400_000), seq: '150000' },
+      limit: 101,
+    },
+  ],
 ];
 
 describe('audit query plans', () => {

@@ -20,10 +20,17 @@ describe('audit trail', () => {
   it('records every mutation with actor, ids and what changed', async () => {
     const op = await h.api('POST', '/api/v1/tokens', { body: { name: 'alice', role: 'operator' } });
     const as = { token: op.body.token as string };
-    const c = (await h.api('POST', '/api/v1/clusters', { ...as, body: { name: 'audited', labels: { env: 'dev' } } })).body;
+    const c = (
+      await h.api('POST', '/api/v1/clusters', { ...as, body: { name: 'audited', labels: { env: 'dev' } } })
+    ).body;
     await h.api('PATCH', '/api/v1/clusters/audited', { ...as, body: { labels: { env: 'prod' } } });
     await h.api('POST', `/api/v1/clusters/${c.id}/registration-token`, as);
-    const r = (await h.api('POST', '/api/v1/repositories', { ...as, body: { name: 'audited', type: 'git', url: 'https://g.example.com/a.git' } })).body;
+    const r = (
+      await h.api('POST', '/api/v1/repositories', {
+        ...as,
+        body: { name: 'audited', type: 'git', url: 'https://g.example.com/a.git' },
+      })
+    ).body;
     await h.api('PATCH', '/api/v1/repositories/audited', { ...as, body: { branch: 'release' } });
     await h.api('DELETE', '/api/v1/repositories/audited', as);
     await h.api('DELETE', '/api/v1/clusters/audited', as);
@@ -50,7 +57,10 @@ describe('audit trail', () => {
     ]);
     const updated = byCluster.body.items[2];
     expect(updated.actor).toEqual({ type: 'token', id: op.body.id, name: 'alice' });
-    expect(updated.details).toMatchObject({ before: { labels: { env: 'dev' } }, after: { labels: { env: 'prod' } } });
+    expect(updated.details).toMatchObject({
+      before: { labels: { env: 'dev' } },
+      after: { labels: { env: 'prod' } },
+    });
     const byRepo = await h.api('GET', `/api/v1/audit?repository=${r.id}&action=repository.updated`);
     expect(byRepo.body.items[0].details.before.branch).toBe('main');
     expect(byRepo.body.items[0].details.after.branch).toBe('release');
@@ -69,7 +79,10 @@ describe('audit trail', () => {
     const audit = h.hub.app.get(AuditService);
     await expect(
       uow.run(async (tx) => {
-        await audit.record(tx, { actor: { type: 'system', id: 'system', name: 'system' }, action: 'test.rolled-back' });
+        await audit.record(tx, {
+          actor: { type: 'system', id: 'system', name: 'system' },
+          action: 'test.rolled-back',
+        });
         throw new Error('boom after the audit write');
       }),
     ).rejects.toThrow('boom');
@@ -93,7 +106,10 @@ describe('audit trail', () => {
     expect(byActor.body.items.length).toBe(7);
     const future = await h.api('GET', `/api/v1/audit?since=${new Date(Date.now() + 60_000).toISOString()}`);
     expect(future.body.items).toEqual([]);
-    const past = await h.api('GET', `/api/v1/audit?until=${new Date(Date.now() + 60_000).toISOString()}&limit=500`);
+    const past = await h.api(
+      'GET',
+      `/api/v1/audit?until=${new Date(Date.now() + 60_000).toISOString()}&limit=500`,
+    );
     expect(past.body.items.length).toBe((await actions()).length);
 
     // Resource and revision events come from the agent and VCS paths; record some directly.
@@ -101,11 +117,24 @@ describe('audit trail', () => {
     const audit = h.hub.app.get(AuditService);
     await uow.run(async (tx) => {
       for (const rev of ['main@sha1:aaa', 'main@sha1:bbb'])
-        await audit.record(tx, { actor: { type: 'agent', id: 'c1', name: 'agent:c1' }, action: 'resource.applied', resource: 'apps/Deployment/web/api', revision: rev });
-      await audit.record(tx, { actor: { type: 'agent', id: 'c1', name: 'agent:c1' }, action: 'resource.applied', resource: '/ConfigMap/web/cfg', revision: 'main@sha1:bbb' });
+        await audit.record(tx, {
+          actor: { type: 'agent', id: 'c1', name: 'agent:c1' },
+          action: 'resource.applied',
+          resource: 'apps/Deployment/web/api',
+          revision: rev,
+        });
+      await audit.record(tx, {
+        actor: { type: 'agent', id: 'c1', name: 'agent:c1' },
+        action: 'resource.applied',
+        resource: '/ConfigMap/web/cfg',
+        revision: 'main@sha1:bbb',
+      });
     });
     const res = await h.api('GET', `/api/v1/audit?resource=${encodeURIComponent('apps/Deployment/web/api')}`);
-    expect(res.body.items.map((e: { revision: string }) => e.revision)).toEqual(['main@sha1:bbb', 'main@sha1:aaa']);
+    expect(res.body.items.map((e: { revision: string }) => e.revision)).toEqual([
+      'main@sha1:bbb',
+      'main@sha1:aaa',
+    ]);
     const rev = await h.api('GET', `/api/v1/audit?revision=${encodeURIComponent('main@sha1:bbb')}`);
     expect(rev.body.items).toHaveLength(2);
   });
@@ -138,6 +167,11 @@ describe('audit trail', () => {
     await h.sql(`UPDATE audit_events SET details = '{"name":"forged"}'::jsonb WHERE seq = 3`);
     await h.sql('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
     const broken = await h.api('GET', '/api/v1/audit/verify');
-    expect(broken.body).toMatchObject({ ok: false, brokenAt: 3, checked: 2, reason: 'event content does not match its hash' });
+    expect(broken.body).toMatchObject({
+      ok: false,
+      brokenAt: 3,
+      checked: 2,
+      reason: 'event content does not match its hash',
+    });
   });
 });

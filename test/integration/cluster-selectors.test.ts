@@ -13,7 +13,8 @@ const fleet: Record<string, Record<string, string>> = {
 
 beforeAll(async () => {
   h = await startTestHub(inject('postgresUrl'));
-  for (const [name, labels] of Object.entries(fleet)) await h.api('POST', '/api/v1/clusters', { body: { name, labels } });
+  for (const [name, labels] of Object.entries(fleet))
+    await h.api('POST', '/api/v1/clusters', { body: { name, labels } });
 });
 afterAll(async () => {
   await h?.close();

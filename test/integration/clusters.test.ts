@@ -11,15 +11,24 @@ afterAll(async () => {
 
 describe('clusters', () => {
   it('registers a cluster with a one-time registration token', async () => {
-    const res = await h.api('POST', '/api/v1/clusters', { body: { name: 'prod-eu-1', labels: { env: 'prod', region: 'eu' } } });
+    const res = await h.api('POST', '/api/v1/clusters', {
+      body: { name: 'prod-eu-1', labels: { env: 'prod', region: 'eu' } },
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: 'prod-eu-1', labels: { env: 'prod', region: 'eu' }, connectionState: 'Pending' });
+    expect(res.body).toMatchObject({
+      name: 'prod-eu-1',
+      labels: { env: 'prod', region: 'eu' },
+      connectionState: 'Pending',
+    });
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.registration.token).toMatch(/^fltreg_/);
     const expires = new Date(res.body.registration.expiresAt).getTime();
     expect(expires - Date.now()).toBeGreaterThan(23 * 3600_000);
     expect(expires - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
-    const stored = await h.sql<{ registration_token_hash: string }>('SELECT registration_token_hash FROM clusters WHERE id = $1', [res.body.id]);
+    const stored = await h.sql<{ registration_token_hash: string }>(
+      'SELECT registration_token_hash FROM clusters WHERE id = $1',
+      [res.body.id],
+    );
     expect(stored[0].registration_token_hash).not.toContain(res.body.registration.token);
   });
 
@@ -27,17 +36,27 @@ describe('clusters', () => {
     await h.api('POST', '/api/v1/clusters', { body: { name: 'dup' } });
     const res = await h.api('POST', '/api/v1/clusters', { body: { name: 'dup' } });
     expect(res.status).toBe(409);
-    expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message: "a cluster named 'dup' already exists" });
+    expect(res.body).toEqual({
+      statusCode: 409,
+      error: 'Conflict',
+      message: "a cluster named 'dup' already exists",
+    });
   });
 
   it('gets, patches and deletes by id or by name', async () => {
-    const created = (await h.api('POST', '/api/v1/clusters', { body: { name: 'edit-me', labels: { a: '1' } } })).body;
+    const created = (
+      await h.api('POST', '/api/v1/clusters', { body: { name: 'edit-me', labels: { a: '1' } } })
+    ).body;
     expect((await h.api('GET', `/api/v1/clusters/${created.id}`)).body.name).toBe('edit-me');
     expect((await h.api('GET', '/api/v1/clusters/edit-me')).body.id).toBe(created.id);
-    const patched = await h.api('PATCH', '/api/v1/clusters/edit-me', { body: { labels: { a: '2', b: 'x' } } });
+    const patched = await h.api('PATCH', '/api/v1/clusters/edit-me', {
+      body: { labels: { a: '2', b: 'x' } },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.labels).toEqual({ a: '2', b: 'x' });
-    expect(new Date(patched.body.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(created.updatedAt).getTime());
+    expect(new Date(patched.body.updatedAt).getTime()).toBeGreaterThanOrEqual(
+      new Date(created.updatedAt).getTime(),
+    );
     expect((await h.api('DELETE', `/api/v1/clusters/${created.id}`)).status).toBe(204);
     const gone = await h.api('GET', '/api/v1/clusters/edit-me');
     expect(gone.status).toBe(404);
@@ -49,7 +68,10 @@ describe('clusters', () => {
     const fresh = await h.api('POST', `/api/v1/clusters/${created.id}/registration-token`);
     expect(fresh.status).toBe(201);
     expect(fresh.body.token).not.toBe(created.registration.token);
-    const rows = await h.sql<{ registration_token_hash: string }>('SELECT registration_token_hash FROM clusters WHERE id = $1', [created.id]);
+    const rows = await h.sql<{ registration_token_hash: string }>(
+      'SELECT registration_token_hash FROM clusters WHERE id = $1',
+      [created.id],
+    );
     const { createHash } = await import('node:crypto');
     const hash = (t: string) => createHash('sha256').update(t).digest('hex');
     expect(rows[0].registration_token_hash).toBe(hash(fresh.body.token));

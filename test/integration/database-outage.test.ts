@@ -2,7 +2,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/hub/database/embedded-postgres.launcher.js';
+import {
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from '../../src/hub/database/embedded-postgres.launcher.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 
 // This file owns its Postgres so it can stop and restart it under a running hub.

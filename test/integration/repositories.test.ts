@@ -15,35 +15,66 @@ const SECRET_TOKEN = 'tok-very-secret-Xy72';
 describe('repositories', () => {
   it('creates a Git repository with defaults and hides credentials', async () => {
     const res = await h.api('POST', '/api/v1/repositories', {
-      body: { name: 'manifests', type: 'git', url: 'https://git.example.com/platform/manifests.git', credentials: { username: 'bot', password: SECRET_PASSWORD } },
+      body: {
+        name: 'manifests',
+        type: 'git',
+        url: 'https://git.example.com/platform/manifests.git',
+        credentials: { username: 'bot', password: SECRET_PASSWORD },
+      },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ name: 'manifests', type: 'git', branch: 'main', path: null, hasCredentials: true, pollIntervalSeconds: 60 });
+    expect(res.body).toMatchObject({
+      name: 'manifests',
+      type: 'git',
+      branch: 'main',
+      path: null,
+      hasCredentials: true,
+      pollIntervalSeconds: 60,
+    });
     expect(res.body).not.toHaveProperty('credentials');
     expect(res.text).not.toContain(SECRET_PASSWORD);
   });
 
   it('creates an SVN repository with a path', async () => {
     const res = await h.api('POST', '/api/v1/repositories', {
-      body: { name: 'svn-repo', type: 'svn', url: 'svn://svn.example.com/repo', path: 'trunk', pollIntervalSeconds: 5, credentials: { username: 'u', password: SECRET_PASSWORD } },
+      body: {
+        name: 'svn-repo',
+        type: 'svn',
+        url: 'svn://svn.example.com/repo',
+        path: 'trunk',
+        pollIntervalSeconds: 5,
+        credentials: { username: 'u', password: SECRET_PASSWORD },
+      },
     });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ type: 'svn', path: 'trunk', branch: null, pollIntervalSeconds: 5 });
   });
 
   it('encrypts credentials at rest with AES-256-GCM', async () => {
-    const rows = await h.sql<{ credentials_sealed: string }>("SELECT credentials_sealed FROM repositories WHERE name = 'manifests'");
+    const rows = await h.sql<{ credentials_sealed: string }>(
+      "SELECT credentials_sealed FROM repositories WHERE name = 'manifests'",
+    );
     expect(rows[0].credentials_sealed).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(rows[0].credentials_sealed).not.toContain(SECRET_PASSWORD);
-    expect(Buffer.from(rows[0].credentials_sealed.split('.')[3], 'base64url').toString()).not.toContain(SECRET_PASSWORD);
+    expect(Buffer.from(rows[0].credentials_sealed.split('.')[3], 'base64url').toString()).not.toContain(
+      SECRET_PASSWORD,
+    );
   });
 
   it('patches URL, poll interval and credentials; audit records that credentials changed, not their value', async () => {
     const res = await h.api('PATCH', '/api/v1/repositories/manifests', {
-      body: { url: 'https://git.example.com/platform/other.git', pollIntervalSeconds: 120, credentials: { token: SECRET_TOKEN } },
+      body: {
+        url: 'https://git.example.com/platform/other.git',
+        pollIntervalSeconds: 120,
+        credentials: { token: SECRET_TOKEN },
+      },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ url: 'https://git.example.com/platform/other.git', pollIntervalSeconds: 120, hasCredentials: true });
+    expect(res.body).toMatchObject({
+      url: 'https://git.example.com/platform/other.git',
+      pollIntervalSeconds: 120,
+      hasCredentials: true,
+    });
     const audit = await h.api('GET', `/api/v1/audit?repository=${res.body.id}&action=repository.updated`);
     expect(audit.body.items).toHaveLength(1);
     expect(audit.body.items[0].details).toMatchObject({
@@ -56,7 +87,10 @@ describe('repositories', () => {
   });
 
   it('lists with keyset pagination and deletes', async () => {
-    for (const n of ['pa', 'pb', 'pc']) await h.api('POST', '/api/v1/repositories', { body: { name: `page-${n}`, type: 'git', url: `https://g.example.com/${n}.git` } });
+    for (const n of ['pa', 'pb', 'pc'])
+      await h.api('POST', '/api/v1/repositories', {
+        body: { name: `page-${n}`, type: 'git', url: `https://g.example.com/${n}.git` },
+      });
     const names: string[] = [];
     let cursor: string | null = null;
     do {
@@ -72,10 +106,14 @@ describe('repositories', () => {
   });
 
   it('refuses file:// URLs unless allowed, and credentials inside URLs', async () => {
-    const file = await h.api('POST', '/api/v1/repositories', { body: { name: 'local', type: 'svn', url: 'file:///srv/svn/repo' } });
+    const file = await h.api('POST', '/api/v1/repositories', {
+      body: { name: 'local', type: 'svn', url: 'file:///srv/svn/repo' },
+    });
     expect(file.status).toBe(400);
     expect(file.body.message).toContain('FLOTILLA_ALLOW_FILE_URLS');
-    const inUrl = await h.api('POST', '/api/v1/repositories', { body: { name: 'leaky', type: 'git', url: `https://bot:${SECRET_PASSWORD}@git.example.com/x.git` } });
+    const inUrl = await h.api('POST', '/api/v1/repositories', {
+      body: { name: 'leaky', type: 'git', url: `https://bot:${SECRET_PASSWORD}@git.example.com/x.git` },
+    });
     expect(inUrl.status).toBe(400);
     expect(inUrl.text).not.toContain(SECRET_PASSWORD);
   });
@@ -83,7 +121,9 @@ describe('repositories', () => {
   it('allows file:// when FLOTILLA_ALLOW_FILE_URLS=true', async () => {
     const other = await startTestHub(inject('postgresUrl'), { FLOTILLA_ALLOW_FILE_URLS: 'true' });
     try {
-      const res = await other.api('POST', '/api/v1/repositories', { body: { name: 'local', type: 'svn', url: 'file:///srv/svn/repo' } });
+      const res = await other.api('POST', '/api/v1/repositories', {
+        body: { name: 'local', type: 'svn', url: 'file:///srv/svn/repo' },
+      });
       expect(res.status).toBe(201);
     } finally {
       await other.close();

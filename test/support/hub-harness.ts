@@ -31,7 +31,11 @@ export interface TestHub {
   adminToken: string;
   /** Every log line the hub wrote, raw JSON text. */
   logs: string[];
-  api(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  api(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
   /** Creates a token of a role through the API and returns its secret. */
   token(role: 'admin' | 'operator' | 'viewer', name?: string): Promise<string>;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
@@ -40,6 +44,7 @@ export interface TestHub {
 
 export interface ApiResponse {
   status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON shapes
   body: any;
   text: string;
   headers: Headers;
@@ -103,7 +108,9 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
     logs,
     api,
     async token(role, name) {
-      const res = await api('POST', '/api/v1/tokens', { body: { name: name ?? `${role}-${++n}-${randomBytes(3).toString('hex')}`, role } });
+      const res = await api('POST', '/api/v1/tokens', {
+        body: { name: name ?? `${role}-${++n}-${randomBytes(3).toString('hex')}`, role },
+      });
       if (res.status !== 201) throw new Error(`token creation failed: ${res.status} ${res.text}`);
       return res.body.token as string;
     },

@@ -18,7 +18,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.DATABASE_URL) {
     project.provide('postgresUrl', process.env.DATABASE_URL);
-    return async () => undefined;
+    return () => Promise.resolve();
   }
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-test-pg-'));
   await chmod(dir, 0o711);

@@ -79,7 +79,8 @@ export class AuditRepository {
     if (f.revision) q.andWhere('e.revision = :revision', { revision: f.revision });
     if (f.since) q.andWhere('e.occurred_at >= :since', { since: f.since });
     if (f.until) q.andWhere('e.occurred_at < :until', { until: f.until });
-    if (f.before) q.andWhere('(e.occurred_at, e.seq) < (:bt, :bs)', { bt: f.before.occurredAt, bs: f.before.seq });
+    if (f.before)
+      q.andWhere('(e.occurred_at, e.seq) < (:bt, :bs)', { bt: f.before.occurredAt, bs: f.before.seq });
     return q.orderBy('e.occurred_at', 'DESC').addOrderBy('e.seq', 'DESC').limit(f.limit);
   }
 

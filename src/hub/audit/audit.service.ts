@@ -107,7 +107,8 @@ export class AuditService {
     const last = page[page.length - 1];
     return {
       items: page.map(toView),
-      nextCursor: rows.length > q.limit && last ? encodeCursor([last.occurredAt.toISOString(), last.seq]) : null,
+      nextCursor:
+        rows.length > q.limit && last ? encodeCursor([last.occurredAt.toISOString(), last.seq]) : null,
     };
   }
 

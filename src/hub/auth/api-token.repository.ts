@@ -9,7 +9,10 @@ import { ApiTokenEntity } from './api-token.entity.js';
 export class ApiTokenRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
-  insert(tx: Tx, token: Omit<ApiTokenEntity, 'createdAt' | 'updatedAt' | 'lastUsedAt'>): Promise<ApiTokenEntity> {
+  insert(
+    tx: Tx,
+    token: Omit<ApiTokenEntity, 'createdAt' | 'updatedAt' | 'lastUsedAt'>,
+  ): Promise<ApiTokenEntity> {
     const m = managerOf(this.ds, tx);
     return m.save(m.create(ApiTokenEntity, { ...token, lastUsedAt: null }));
   }

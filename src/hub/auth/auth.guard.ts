@@ -16,14 +16,18 @@ export class AuthGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const req = ctx.switchToHttp().getRequest<AuthenticatedRequest & { headers: Record<string, string | undefined> }>();
+    const req = ctx
+      .switchToHttp()
+      .getRequest<AuthenticatedRequest & { headers: Record<string, string | undefined> }>();
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new UnauthenticatedError('missing bearer token: send "Authorization: Bearer <token>"');
     const principal = await this.tokens.authenticate(match[1]);
     const need = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'viewer';
     if (!roleAllows(principal.role, need))
-      throw new ForbiddenError(`this needs the ${need} role; token '${principal.name}' has ${principal.role}`);
+      throw new ForbiddenError(
+        `this needs the ${need} role; token '${principal.name}' has ${principal.role}`,
+      );
     req.principal = principal;
     return true;
   }

@@ -8,12 +8,13 @@ export class CreateTokenDto {
   @MinLength(1)
   @MaxLength(63)
   @Matches(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, {
-    message: 'name must consist of letters, digits, ".", "_" or "-", and start and end with a letter or digit',
+    message:
+      'name must consist of letters, digits, ".", "_" or "-", and start and end with a letter or digit',
   })
   name!: string;
 
   @ApiProperty({ enum: ROLES })
-  @IsIn(ROLES as unknown as string[], { message: `role must be one of: ${ROLES.join(', ')}` })
+  @IsIn([...ROLES], { message: `role must be one of: ${ROLES.join(', ')}` })
   role!: Role;
 }
 

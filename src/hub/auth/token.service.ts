@@ -100,7 +100,13 @@ export class TokenService {
       await this.audit.record(tx, {
         actor: SYSTEM_ACTOR,
         action: 'token.created',
-        details: { tokenId: saved.id, name: saved.name, role: saved.role, bootstrap: true, seeded: seed !== null },
+        details: {
+          tokenId: saved.id,
+          name: saved.name,
+          role: saved.role,
+          bootstrap: true,
+          seeded: seed !== null,
+        },
       });
       return { created: true, generated: seed ? null : secret };
     });

@@ -42,7 +42,11 @@ export class ClusterController {
   @Patch(':idOrName')
   @RequireRole('operator')
   @ApiOkResponse({ type: ClusterDto })
-  update(@Param('idOrName') key: string, @Body() dto: UpdateClusterDto, @CurrentActor() actor: Actor): Promise<ClusterDto> {
+  update(
+    @Param('idOrName') key: string,
+    @Body() dto: UpdateClusterDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<ClusterDto> {
     return this.clusters.update(key, dto, actor);
   }
 

@@ -47,7 +47,10 @@ export class ClusterRepository {
           q.andWhere(`c.labels ->> :${k} = ANY(:${v})`, { [k]: r.key, [v]: r.values });
           break;
         case 'notin':
-          q.andWhere(`((c.labels ->> :${k}) IS NULL OR NOT (c.labels ->> :${k} = ANY(:${v})))`, { [k]: r.key, [v]: r.values });
+          q.andWhere(`((c.labels ->> :${k}) IS NULL OR NOT (c.labels ->> :${k} = ANY(:${v})))`, {
+            [k]: r.key,
+            [v]: r.values,
+          });
           break;
         case 'exists':
           q.andWhere(`c.labels ? :${k}`, { [k]: r.key });

@@ -13,7 +13,7 @@ class FakeClusters {
   rows = new Map<string, ClusterEntity>();
   constructor(private readonly clock: FixedClock) {}
   insert(_tx: unknown, c: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>) {
-    const row = { ...c, createdAt: this.clock.now(), updatedAt: this.clock.now() } as ClusterEntity;
+    const row: ClusterEntity = { ...c, createdAt: this.clock.now(), updatedAt: this.clock.now() };
     this.rows.set(row.id, row);
     return Promise.resolve(structuredClone(row));
   }

@@ -26,7 +26,10 @@ export class ClusterService {
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'registrationTokenTtlSeconds'>,
   ) {}
 
-  async create(input: { name: string; labels?: Record<string, string> }, actor: Actor): Promise<ClusterWithRegistrationDto> {
+  async create(
+    input: { name: string; labels?: Record<string, string> },
+    actor: Actor,
+  ): Promise<ClusterWithRegistrationDto> {
     const token = this.secrets.newToken('fltreg');
     const expiresAt = new Date(this.clock.now().getTime() + this.config.registrationTokenTtlSeconds * 1000);
     const saved = await this.uow.run(async (tx) => {

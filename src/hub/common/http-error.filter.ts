@@ -1,4 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { DomainError, type DomainErrorKind } from '../../domain/errors.js';
 import { scrubUrls } from '../../domain/repository-url.js';
@@ -14,8 +21,19 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
 };
 
 /** Postgres SQLSTATE classes and driver errors that mean "the database is not reachable". */
-const DB_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting|shutting) up|terminating connection/i;
-const DB_DOWN_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', 'ECONNREFUSED']);
+const DB_DOWN =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting|shutting) up|terminating connection/i;
+const DB_DOWN_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  'ECONNREFUSED',
+]);
 
 /** The JSON error body of every failed request. */
 export interface ErrorBody {
@@ -34,22 +52,32 @@ export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof DomainError) return body(KIND_STATUS[err.kind], err.message);
   if (err instanceof HttpException) {
     // Nest turns body-parser's SyntaxError into a 400 carrying the parser's bare message.
-    if (err.cause instanceof SyntaxError) return body(400, `request body is not valid JSON: ${err.cause.message}`);
+    if (err.cause instanceof SyntaxError)
+      return body(400, `request body is not valid JSON: ${err.cause.message}`);
     const res = err.getResponse();
     const msg =
       typeof res === 'string'
         ? res
         : Array.isArray((res as { message?: unknown }).message)
-          ? ((res as { message: string[] }).message).join('; ')
-          : String((res as { message?: unknown }).message ?? err.message);
+          ? (res as { message: string[] }).message.join('; ')
+          : typeof (res as { message?: unknown }).message === 'string'
+            ? (res as { message: string }).message
+            : err.message;
     return body(err.getStatus(), msg);
   }
-  const e = err as { type?: string; status?: number; code?: string; message?: string; driverError?: { code?: string } };
+  const e = err as {
+    type?: string;
+    status?: number;
+    code?: string;
+    message?: string;
+    driverError?: { code?: string };
+  };
   if (e?.type === 'entity.parse.failed') return body(400, 'request body is not valid JSON');
   if (e?.type === 'entity.too.large') return body(413, 'request body is too large');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
     return body(415, 'request body encoding is not supported');
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return body(e.status, e.message ?? 'bad request');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return body(e.status, e.message ?? 'bad request');
   const code = e?.driverError?.code ?? e?.code;
   if (code === '23505') return body(409, 'the object conflicts with one that already exists');
   if ((code && DB_DOWN_CODES.has(code)) || DB_DOWN.test(e?.message ?? ''))
@@ -63,11 +91,16 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<{ status(n: number): { json(b: unknown): void }; headersSent?: boolean }>();
+    const res = host
+      .switchToHttp()
+      .getResponse<{ status(n: number): { json(b: unknown): void }; headersSent?: boolean }>();
     const b = toErrorBody(err);
-    if (b.statusCode >= HttpStatus.INTERNAL_SERVER_ERROR) {
+    if (b.statusCode >= (HttpStatus.INTERNAL_SERVER_ERROR as number)) {
       const e = err as Error;
-      this.log.error(scrubUrls(`${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`), e?.stack ? scrubUrls(e.stack) : undefined);
+      this.log.error(
+        scrubUrls(`${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`),
+        e?.stack ? scrubUrls(e.stack) : undefined,
+      );
     }
     if (res.headersSent) return;
     res.status(b.statusCode).json(b);

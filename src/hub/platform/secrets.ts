@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+  randomUUID,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * Secret handling behind one interface: random ids and tokens, one-way hashes of bearer
@@ -25,7 +32,8 @@ const VERSION = 'v1';
 export function parseSecretKey(text: string): Buffer {
   const t = text.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
-  if (key.length !== 32) throw new Error('FLOTILLA_SECRET_KEY must be 32 bytes, as 64 hex characters or base64');
+  if (key.length !== 32)
+    throw new Error('FLOTILLA_SECRET_KEY must be 32 bytes, as 64 hex characters or base64');
   return key;
 }
 
@@ -58,7 +66,9 @@ export class NodeSecrets implements Secrets {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [VERSION, iv.toString('base64url'), tag.toString('base64url'), body.toString('base64url')].join('.');
+    return [VERSION, iv.toString('base64url'), tag.toString('base64url'), body.toString('base64url')].join(
+      '.',
+    );
   }
 
   open(sealed: string): string {
@@ -66,6 +76,8 @@ export class NodeSecrets implements Secrets {
     if (version !== VERSION || !iv || !tag || body === undefined) throw new Error('unreadable sealed secret');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
   }
 }

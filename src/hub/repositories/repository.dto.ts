@@ -1,13 +1,33 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsDns1123Label } from '../common/validators.js';
 
 export class CredentialsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(256) username?: string;
-  @ApiPropertyOptional({ writeOnly: true }) @IsOptional() @IsString() @MinLength(1) @MaxLength(4096) password?: string;
-  @ApiPropertyOptional({ writeOnly: true }) @IsOptional() @IsString() @MinLength(1) @MaxLength(4096) token?: string;
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  password?: string;
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  token?: string;
 }
 
 export class CreateRepositoryDto {

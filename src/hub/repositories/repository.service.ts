@@ -126,7 +126,9 @@ export class RepositoryService {
 
   /** Decrypted credentials for the VCS layer; never for a response. */
   credentialsOf(row: RepositoryEntity): RepositoryCredentials | null {
-    return row.credentialsSealed ? (JSON.parse(this.secrets.open(row.credentialsSealed)) as RepositoryCredentials) : null;
+    return row.credentialsSealed
+      ? (JSON.parse(this.secrets.open(row.credentialsSealed)) as RepositoryCredentials)
+      : null;
   }
 
   private checkShape(
@@ -143,14 +145,24 @@ export class RepositoryService {
       });
     if (type === 'git' && path !== undefined)
       throw new InvalidInputError('path applies to SVN repositories; for Git give branch', { field: 'path' });
-    if (branch !== undefined && !/^(?!.*\.\.)(?!\/)(?!.*\/$)[A-Za-z0-9._\/-]+$/.test(branch))
-      throw new InvalidInputError('branch must be a plain Git branch name (letters, digits, ".", "_", "-", "/")', {
-        field: 'branch',
-      });
-    if (path !== undefined && path !== '' && (path.split('/').some((s) => s === '..' || s === '') || /[\u0000-\u001f\\]/.test(path)))
-      throw new InvalidInputError('path must be a relative path inside the repository, without ".." or empty segments', {
-        field: 'path',
-      });
+    if (branch !== undefined && !/^(?!.*\.\.)(?!\/)(?!.*\/$)[A-Za-z0-9._/-]+$/.test(branch))
+      throw new InvalidInputError(
+        'branch must be a plain Git branch name (letters, digits, ".", "_", "-", "/")',
+        {
+          field: 'branch',
+        },
+      );
+    if (
+      path !== undefined &&
+      path !== '' &&
+      (path.split('/').some((s) => s === '..' || s === '') || hasControlOrBackslash(path))
+    )
+      throw new InvalidInputError(
+        'path must be a relative path inside the repository, without ".." or empty segments',
+        {
+          field: 'path',
+        },
+      );
     return {
       branch: type === 'git' ? (branch ?? 'main') : null,
       path: type === 'svn' ? path || null : null,
@@ -198,4 +210,9 @@ function toDto(r: RepositoryEntity): RepositoryDto {
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
+}
+
+/** Control characters and backslashes have no place in a repository path. */
+function hasControlOrBackslash(path: string): boolean {
+  return [...path].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\\');
 }
