@@ -42,7 +42,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const dir = resolve(opts.dir);
   const pgdata = join(dir, 'pgdata');
   const passwordFile = join(dir, 'postgres.password');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // 0711: traversable (not listable) so the postgres user can reach pgdata when we run as root.
+  await mkdir(dir, { recursive: true, mode: 0o711 });
 
   const bins = await locateBinaries();
   const asRoot = process.getuid?.() === 0;
