@@ -1,0 +1,104 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/hub/database/embedded-postgres.launcher.js';
+
+const run = promisify(execFile);
+let dataDir: string;
+
+beforeAll(async () => {
+  // What `npm start` runs: the compiled hub.
+  await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-process-'));
+  await chmod(dataDir, 0o711);
+}, 120_000);
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+async function startProcess(env: Record<string, string> = {}): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', FLOTILLA_DATA_DIR: dataDir, DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`hub exited: ${out}`);
+    if (out.includes('hub listening')) return { child, url, output: () => out };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`hub did not start: ${out}`);
+}
+
+function stop(s: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    s.child.once('exit', (code) => resolve(code));
+    s.child.kill('SIGTERM');
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the hub process (npm start)', () => {
+  it('starts on an embedded Postgres, prints the admin token once, keeps state across restarts, stops on SIGTERM', async () => {
+    const first = await startProcess();
+    const token = /flt_[\w-]+/.exec(first.output())?.[0];
+    expect(token).toBeDefined();
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${first.url}/api/v1/clusters`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'survives' }) });
+    expect(created.status).toBe(201);
+    const pgPid = Number((await readFile(join(dataDir, 'postgres', 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(alive(pgPid)).toBe(true);
+    // The token is printed, but never logged as a structured log line.
+    expect(first.output().split('\n').filter((l) => l.startsWith('{') && l.includes(token!))).toEqual([]);
+
+    expect(await stop(first)).toBe(0);
+    expect(alive(pgPid)).toBe(false);
+
+    const second = await startProcess();
+    expect(second.output()).not.toContain('First start');
+    const got = await fetch(`${second.url}/api/v1/clusters/survives`, { headers: auth });
+    expect(got.status).toBe(200);
+    expect(await stop(second)).toBe(0);
+  }, 120_000);
+
+  it('seeds the admin token from FLOTILLA_ADMIN_TOKEN on a fresh data directory', async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    const seeded = 'flt_seeded-for-test-0123456789';
+    const s = await startProcess({ FLOTILLA_ADMIN_TOKEN: seeded });
+    expect(s.output()).not.toContain('First start');
+    const res = await fetch(`${s.url}/api/v1/tokens`, { headers: { authorization: `Bearer ${seeded}` } });
+    expect(res.status).toBe(200);
+    expect(await stop(s)).toBe(0);
+  }, 120_000);
+
+  it('refuses a malformed setting with a message naming it', async () => {
+    const child = spawn(process.execPath, ['dist/src/main.js'], { env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(2);
+    expect(err).toContain('PORT must be an integer');
+  });
+});
