@@ -19,12 +19,13 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
  * once, content within the file size limit. Runs before anything touches the network.
  */
 export function normalizeChanges(changes: readonly FileChange[], limits: VcsLimits): NormalizedChange[] {
+  const list = changes;
   if (!Array.isArray(changes) || changes.length === 0) throw new InvalidInputError('changes: at least one change is required');
   if (changes.length > limits.maxChangesPerCommit)
     throw new TooLargeError(`changes: at most ${limits.maxChangesPerCommit} changes per commit`);
   const seen = new Set<string>();
   const out: NormalizedChange[] = [];
-  for (const change of changes) {
+  for (const change of list) {
     const path = normalizeRepoPath(change.path);
     if (seen.has(path)) throw new InvalidInputError(`changes: path '${path}' appears more than once`);
     for (const other of seen)

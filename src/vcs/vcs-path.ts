@@ -33,9 +33,10 @@ export function normalizeRepoPath(path: string, field = 'path', allowRoot = fals
   return segments.join('/');
 }
 
-/** Joins a directory (possibly the root `''`) and a name. */
+/** Joins a directory and a relative path, either of which may be the root `''`. */
 export function joinRepoPath(dir: string, name: string): string {
-  return dir === '' ? name : `${dir}/${name}`;
+  if (dir === '') return name;
+  return name === '' ? dir : `${dir}/${name}`;
 }
 
 /** Directory part of a repository path (`''` for a top-level entry). */

@@ -153,9 +153,10 @@ export class GitBackend implements VcsBackend {
       if (c.path.split('/').some((s) => s.toLowerCase() === '.git')) throw new InvalidInputError(`${c.path}: '.git' is not allowed in a path`);
     const meta = normalizeCommitRequest(request);
     if (meta.baseRevision !== null) this.checkOid(meta.baseRevision, 'baseRevision');
-    return this.guard(repo, () =>
-      this.mutex.run(repo.id, async () => {
-        const store = await this.store(repo);
+    return this.guard(repo, async () => {
+      // Outside the lock: creating the store takes the same per-repository lock.
+      const store = await this.store(repo);
+      return this.mutex.run(repo.id, async () => {
         for (let attempt = 0; attempt < MAX_PUSH_ATTEMPTS; attempt++) {
           const remote = await lsRemoteHead(this.http, repo);
           const head = (await this.localHead(store, remote.branch)) === remote.oid ? remote.oid : await this.fetch(repo, store, remote.branch);
@@ -197,8 +198,8 @@ export class GitBackend implements VcsBackend {
           return this.revision(remote.branch, oid);
         }
         throw new ConflictError('the branch kept moving while committing; retry', { attempts: MAX_PUSH_ATTEMPTS });
-      }),
-    );
+      });
+    });
   }
 
   /** 409 unless `base` is an ancestor of `head` and no changed path differs between them. */
@@ -234,7 +235,7 @@ export class GitBackend implements VcsBackend {
   private async current(repo: VcsRepository): Promise<{ store: GitStore; branch: string; head: string }> {
     const store = await this.store(repo);
     const branch = repo.branch ?? (await this.defaultBranch(store));
-    let head = branch ? await this.localHead(store, branch) : null;
+    const head = branch ? await this.localHead(store, branch) : null;
     if (!branch || !head) {
       const rev = await this.resolve(repo);
       return { store, branch: rev.display.split('@')[0], head: rev.id };
@@ -280,10 +281,10 @@ export class GitBackend implements VcsBackend {
   /** The bare repository of `repo`, created on first use and recreated if the URL changed. */
   private async store(repo: VcsRepository): Promise<GitStore> {
     const gitdir = join(this.options.cacheDir, repo.id);
-    const configured = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
+    const configured: unknown = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
     if (configured !== repo.url) {
       await this.mutex.run(repo.id, async () => {
-        const again = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
+        const again: unknown = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
         if (again === repo.url) return;
         await rm(gitdir, { recursive: true, force: true });
         await mkdir(gitdir, { recursive: true });

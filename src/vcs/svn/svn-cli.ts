@@ -92,14 +92,13 @@ export function mapSvnError(stderr: string, repo: VcsRepository, context: SvnCon
   const all = codes(stderr);
   const has = (...cs: string[]) => cs.some((c) => all.includes(c));
   const url = scrubUrl(repo.url);
-  if (has('170001', '215004', '175013', '170013') && /authori[sz]ation|authentication|password|credentials|forbidden/i.test(stderr) && has('170001', '215004', '175013'))
-    return new VcsAuthenticationError(repo.url);
-  if (has('210005', '180001', '170000') && !context.path && !has('160013')) return new NotFoundError('repository', url);
-  if (has('160006', '195012') && !has('160013') && context.revision !== undefined && /revision/i.test(stderr)) return new NotFoundError('revision', context.revision);
+  if (has('170001', '215004', '175013')) return new VcsAuthenticationError(repo.url);
+  if (has('160006')) return new NotFoundError('revision', context.revision ?? 'requested');
   if (context.writing && has('160028', '155011', '160024', '170004', '160020', '175005', '160013', '155010', '160042'))
     return new ConflictError(`${context.path ?? 'the changed paths'}: changed since the base revision`, { baseRevision: context.revision });
-  if (has('160013', '200009', '170000', '155010', '160040')) return new NotFoundError('path', context.path || '/');
-  if (has('195012', '200007')) return new InvalidInputError(`${context.path ?? 'path'}: is a directory, not a file`);
+  if (has('210005', '180001')) return new NotFoundError('repository', url);
+  if (has('195007', '200007')) return new InvalidInputError(`${context.path ?? 'path'}: is a directory, not a file`);
+  if (has('160013', '200009', '170000', '155010', '160040', '195012')) return new NotFoundError('path', context.path || '/');
   if (has('170013', '210002', '000111', '670002', '670008', '175002', '210003', '000113', '000110', '000101'))
     return new UnavailableError(`repository ${url} is unreachable`);
   const firstLine = stderr.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';

@@ -39,6 +39,10 @@ function text(value: unknown): string {
   return '';
 }
 
+function attr(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
 function arr(value: unknown): Node[] {
   return Array.isArray(value) ? (value as Node[]) : [];
 }
@@ -48,6 +52,8 @@ export interface SvnInfoEntry {
   kind: 'file' | 'dir';
   url: string;
   root: string;
+  /** Revision the path was looked up at (the youngest revision for a `@HEAD` peg). */
+  revision: number;
   /** Revision the path was last changed in. */
   lastChangedRevision: number;
   size: number | null;
@@ -59,6 +65,7 @@ export function parseSvnInfo(xml: string): SvnInfoEntry[] {
     kind: e.kind === 'dir' ? 'dir' : 'file',
     url: text(e.url),
     root: text((e.repository as Node | undefined)?.root),
+    revision: Number(e.revision),
     lastChangedRevision: Number(((e.commit as Node | undefined)?.revision as string | undefined) ?? e.revision),
     size: e.size === undefined ? null : Number(e.size),
   }));
@@ -101,7 +108,7 @@ export function parseSvnLog(xml: string): SvnLogEntry[] {
     author: text(e.author),
     date: text(e.date),
     message: text(e.msg),
-    paths: arr((e.paths as Node | undefined)?.path).map((p) => ({ path: text(p), action: String(p.action ?? ''), kind: String(p.kind ?? '') })),
+    paths: arr((e.paths as Node | undefined)?.path).map((p) => ({ path: text(p), action: attr(p.action), kind: attr(p.kind) })),
     revprops: Object.fromEntries(arr((e.revprops as Node | undefined)?.property).map((p) => [String(p.name), text(p)])),
   }));
 }
@@ -109,7 +116,7 @@ export function parseSvnLog(xml: string): SvnLogEntry[] {
 /** Parses `svn diff --summarize --xml`: changed URLs with their kind and change. */
 export function parseSvnDiffSummary(xml: string): { url: string; item: string; kind: string }[] {
   const paths = (parse(xml, 'diff').paths as Node | undefined)?.path;
-  return arr(paths).map((p) => ({ url: text(p), item: String(p.item ?? ''), kind: String(p.kind ?? '') }));
+  return arr(paths).map((p) => ({ url: text(p), item: attr(p.item), kind: attr(p.kind) }));
 }
 
 /** Parses `svn propget --xml`: the URLs that carry the property. */
