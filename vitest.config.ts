@@ -32,6 +32,7 @@ export default defineConfig({
           globalSetup: ['test/support/k8s/global-setup.ts'],
         },
       },
+      { extends: true, test: { name: 'vcs', include: ['test/vcs/**/*.test.ts'] } },
     ],
   },
 });
