@@ -72,9 +72,9 @@ if [[ -z "${go_bin}" ]]; then
     go_bin=/usr/local/go/bin/go
   fi
 fi
-if [[ -z "${go_bin}" ]]; then
+if [[ -z "${go_bin}" || ! -x "$(command -v "${go_bin}" 2>/dev/null)" ]]; then
   required_go="$(awk '$1 == "go" { print $2; exit }' "${k8s_module}/go.mod")"
-  log "Go is not installed. Building the Kubernetes test binaries (kube-apiserver ${k8s_version}, etcd ${etcd_version}) needs Go >= ${required_go}."
+  log "Go was not found${go_bin:+ (GO=${go_bin} is not executable)}. Building the Kubernetes test binaries (kube-apiserver ${k8s_version}, etcd ${etcd_version}) needs Go >= ${required_go}."
   log "Install it from https://go.dev/dl/ (or your package manager) and put 'go' on PATH,"
   log "or point KUBEBUILDER_ASSETS at a directory that already holds kube-apiserver and etcd."
   exit 1
