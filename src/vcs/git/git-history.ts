@@ -34,7 +34,8 @@ export function decodeHistoryCursor(cursor: string): string[] {
 
 /**
  * Walks commits newest first (by committer time, like `git log`) from `starts`, keeping those
- * that change something under `path` compared with their first parent. Stops once it has
+ * that change something under `path` compared with their first parent (all of them when
+ * `path` is the root). Stops once it has
  * `limit` commits and has found the next matching one, so a non-null frontier always leads to
  * a non-empty page.
  */
@@ -57,7 +58,8 @@ export async function walkHistory(store: GitStore, starts: readonly string[], pa
     const parent = next.commit.parent[0];
     const parentTree = parent ? (await readCommitObject(store, parent)).tree : null;
     const changed = await changedUnder(store, parentTree, next.commit.tree, path);
-    if (changed.length > 0) {
+    // Like `git log`: without a path every commit counts, even one that changes no file.
+    if (path === '' || changed.length > 0) {
       if (items.length === limit) return { items, frontier: [next.oid, ...queue.map((q) => q.oid)] };
       items.push({ oid: next.oid, commit: next.commit, changed });
     }
