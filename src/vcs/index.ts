@@ -5,5 +5,10 @@ export { VcsAuthenticationError, scrubUrl } from './vcs.errors.js';
 export { normalizeRepoPath } from './vcs-path.js';
 export { GitBackend, type GitBackendOptions } from './git/git.backend.js';
 export { SvnBackend, type SvnBackendOptions } from './svn/svn.backend.js';
-export { type ProcessRunner, type ProcessResult, type ProcessOptions, NodeProcessRunner } from './process-runner.js';
+export {
+  type ProcessRunner,
+  type ProcessResult,
+  type ProcessOptions,
+  NodeProcessRunner,
+} from './process-runner.js';
 export { type Clock, systemClock } from './clock.js';

@@ -12,7 +12,21 @@ describe('normalizeRepoPath', () => {
     expect(normalizeRepoPath(input)).toBe(expected);
   });
 
-  it.each(['', '.', '..', '../x', 'a/../b', '/etc/passwd', 'C:/x', 'a\\b', 'a//b', './a', 'a\nb', 'a\u0000b', 'a\u007fb'])('refuses %j', (input) => {
+  it.each([
+    '',
+    '.',
+    '..',
+    '../x',
+    'a/../b',
+    '/etc/passwd',
+    'C:/x',
+    'a\\b',
+    'a//b',
+    './a',
+    'a\nb',
+    'a\u0000b',
+    'a\u007fb',
+  ])('refuses %j', (input) => {
     expect(() => normalizeRepoPath(input)).toThrow(InvalidInputError);
   });
 
@@ -37,7 +51,9 @@ describe('resolveSymlinkTarget', () => {
 
 describe('scrubbing', () => {
   it('removes user info from URLs and known secrets from text', () => {
-    expect(scrubUrl('failed: https://bob:hunter2@git.example.com/x.git and svn://a@h/r')).toBe('failed: https://git.example.com/x.git and svn://h/r');
+    expect(scrubUrl('failed: https://bob:hunter2@git.example.com/x.git and svn://a@h/r')).toBe(
+      'failed: https://git.example.com/x.git and svn://h/r',
+    );
     expect(scrubSecrets('token hunter2 leaked', ['hunter2'])).toBe('token *** leaked');
   });
 });

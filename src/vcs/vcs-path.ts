@@ -14,13 +14,17 @@ const MAX_PATH_LENGTH = 4096;
  */
 export function normalizeRepoPath(path: string, field = 'path', allowRoot = false): string {
   if (typeof path !== 'string') throw new InvalidInputError(`${field}: must be a string`);
-  if (path.length > MAX_PATH_LENGTH) throw new InvalidInputError(`${field}: longer than ${MAX_PATH_LENGTH} characters`);
+  if (path.length > MAX_PATH_LENGTH)
+    throw new InvalidInputError(`${field}: longer than ${MAX_PATH_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(path)) throw new InvalidInputError(`${field}: contains a control character`);
+  if (/[\u0000-\u001f\u007f]/.test(path))
+    throw new InvalidInputError(`${field}: contains a control character`);
   if (allowRoot && path === '/') return '';
   if (path.includes('\\')) throw new InvalidInputError(`${field}: contains a backslash`);
-  if (path.startsWith('/')) throw new InvalidInputError(`${field}: must be relative to the repository root, not absolute`);
-  if (/^[a-zA-Z]:/.test(path)) throw new InvalidInputError(`${field}: must be relative to the repository root, not absolute`);
+  if (path.startsWith('/'))
+    throw new InvalidInputError(`${field}: must be relative to the repository root, not absolute`);
+  if (/^[a-zA-Z]:/.test(path))
+    throw new InvalidInputError(`${field}: must be relative to the repository root, not absolute`);
   const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
   if (trimmed === '' || trimmed === '.') {
     if (allowRoot) return '';

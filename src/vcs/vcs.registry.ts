@@ -27,15 +27,25 @@ export class VcsRegistry {
 
   constructor(options: VcsRegistryOptions) {
     this.backends = {
-      git: new GitBackend({ cacheDir: join(options.dataDir, 'vcs', 'git'), limits: options.limits, clock: options.clock }),
-      svn: new SvnBackend({ workDir: join(options.dataDir, 'vcs', 'svn'), limits: options.limits, allowFileUrls: options.allowFileUrls, runner: options.runner }),
+      git: new GitBackend({
+        cacheDir: join(options.dataDir, 'vcs', 'git'),
+        limits: options.limits,
+        clock: options.clock,
+      }),
+      svn: new SvnBackend({
+        workDir: join(options.dataDir, 'vcs', 'svn'),
+        limits: options.limits,
+        allowFileUrls: options.allowFileUrls,
+        runner: options.runner,
+      }),
     };
   }
 
   /** The backend serving `repo`. */
   for(repo: Pick<VcsRepository, 'type'>): VcsBackend {
     const backend = (this.backends as Partial<Record<string, VcsBackend>>)[repo.type];
-    if (!backend) throw new InvalidInputError(`type: must be one of ${Object.keys(this.backends).join(', ')}`);
+    if (!backend)
+      throw new InvalidInputError(`type: must be one of ${Object.keys(this.backends).join(', ')}`);
     return backend;
   }
 }

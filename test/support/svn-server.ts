@@ -23,10 +23,14 @@ export interface SvnServer {
 export async function startSvnServer(users: Record<string, string>): Promise<SvnServer> {
   const root = await mkdtemp(join(tmpdir(), 'flotilla-svnserve-'));
   const port = await freeTcpPort();
-  const child: ChildProcess = spawn('svnserve', ['-d', '--foreground', '--listen-host', '127.0.0.1', '--listen-port', String(port), '-r', root], {
-    shell: false,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    'svnserve',
+    ['-d', '--foreground', '--listen-host', '127.0.0.1', '--listen-port', String(port), '-r', root],
+    {
+      shell: false,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   child.stderr?.resume();
   await waitForPort(port, 10_000);
 
@@ -39,9 +43,20 @@ export async function startSvnServer(users: Record<string, string>): Promise<Svn
       await run('svnadmin', ['create', path]);
       await writeFile(
         join(path, 'conf', 'svnserve.conf'),
-        ['[general]', 'anon-access = none', 'auth-access = write', 'password-db = passwd', 'authz-db = authz', 'realm = flotilla-test', ''].join('\n'),
+        [
+          '[general]',
+          'anon-access = none',
+          'auth-access = write',
+          'password-db = passwd',
+          'authz-db = authz',
+          'realm = flotilla-test',
+          '',
+        ].join('\n'),
       );
-      await writeFile(join(path, 'conf', 'passwd'), ['[users]', ...Object.entries(users).map(([u, p]) => `${u} = ${p}`), ''].join('\n'));
+      await writeFile(
+        join(path, 'conf', 'passwd'),
+        ['[users]', ...Object.entries(users).map(([u, p]) => `${u} = ${p}`), ''].join('\n'),
+      );
       await writeFile(join(path, 'conf', 'authz'), ['[/]', '$authenticated = rw', '* =', ''].join('\n'));
       return path;
     },

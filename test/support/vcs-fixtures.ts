@@ -43,7 +43,11 @@ export const WRONG_PASSWORD = 'wr0ng-Pa55-word-xyz';
 let counter = 0;
 const uniqueName = (prefix: string) => `${prefix}${process.pid}x${++counter}`;
 
-async function writeTree(dir: string, files: Record<string, ExternalFile>, remove: (path: string) => Promise<void>): Promise<void> {
+async function writeTree(
+  dir: string,
+  files: Record<string, ExternalFile>,
+  remove: (path: string) => Promise<void>,
+): Promise<void> {
   for (const [path, content] of Object.entries(files)) {
     const abs = join(dir, path);
     if (content === null) {
@@ -59,10 +63,18 @@ async function writeTree(dir: string, files: Record<string, ExternalFile>, remov
 
 /** Git over smart HTTP, with or without basic auth. */
 export async function gitFixture(auth: boolean): Promise<VcsFixture> {
-  const server: GitHttpServer = await startGitHttpServer(auth ? { auth: { username: 'alice', password: TEST_PASSWORD } } : {});
+  const server: GitHttpServer = await startGitHttpServer(
+    auth ? { auth: { username: 'alice', password: TEST_PASSWORD } } : {},
+  );
   const scratch = await mkdtemp(join(tmpdir(), 'flotilla-git-fixture-'));
   const worktrees = new Map<string, string>();
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'Outside Olga', GIT_AUTHOR_EMAIL: 'olga@example.com', GIT_COMMITTER_NAME: 'Outside Olga', GIT_COMMITTER_EMAIL: 'olga@example.com' };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Outside Olga',
+    GIT_AUTHOR_EMAIL: 'olga@example.com',
+    GIT_COMMITTER_NAME: 'Outside Olga',
+    GIT_COMMITTER_EMAIL: 'olga@example.com',
+  };
   return {
     name: auth ? 'git over HTTP with basic auth' : 'git over HTTP without auth',
     display: /^main@sha1:[0-9a-f]{7}$/,
@@ -74,7 +86,14 @@ export async function gitFixture(auth: boolean): Promise<VcsFixture> {
       await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
       await run('git', ['-C', wt, 'remote', 'add', 'origin', bare]);
       worktrees.set(name, wt);
-      return { id: name, type: 'git', url: server.url(name), branch: 'main', path: null, credentials: auth ? { username: 'alice', password: TEST_PASSWORD } : null };
+      return {
+        id: name,
+        type: 'git',
+        url: server.url(name),
+        branch: 'main',
+        path: null,
+        credentials: auth ? { username: 'alice', password: TEST_PASSWORD } : null,
+      };
     },
     async externalCommit(repo, files, message) {
       const wt = worktrees.get(repo.id)!;
@@ -89,10 +108,22 @@ export async function gitFixture(auth: boolean): Promise<VcsFixture> {
       await run('git', ['-C', wt, 'commit', '--quiet', '-m', message], { env });
       await run('git', ['-C', wt, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main'], { env });
     },
-    wrongCredentials: auth ? (repo) => ({ ...repo, credentials: { username: 'alice', password: WRONG_PASSWORD } }) : undefined,
+    wrongCredentials: auth
+      ? (repo) => ({ ...repo, credentials: { username: 'alice', password: WRONG_PASSWORD } })
+      : undefined,
     async unreachable() {
       const port = await freeTcpPort();
-      return { repo: { id: 'gone', type: 'git', url: `http://127.0.0.1:${port}/gone.git`, branch: 'main', path: null, credentials: null }, error: UnavailableError };
+      return {
+        repo: {
+          id: 'gone',
+          type: 'git',
+          url: `http://127.0.0.1:${port}/gone.git`,
+          branch: 'main',
+          path: null,
+          credentials: null,
+        },
+        error: UnavailableError,
+      };
     },
     missingRoot: (repo) => ({ ...repo, branch: 'no-such-branch' }),
     async close() {
@@ -107,22 +138,34 @@ export async function svnFixture(kind: 'svnserve' | 'file'): Promise<VcsFixture>
   const server: SvnServer = await startSvnServer({ alice: TEST_PASSWORD });
   const scratch = await mkdtemp(join(tmpdir(), 'flotilla-svn-fixture-'));
   const wcs = new Map<string, string>();
-  const svn = (args: string[], cwd?: string) => run('svn', ['--non-interactive', '--no-auth-cache', '--config-dir', join(scratch, 'config'), ...args], { cwd });
+  const svn = (args: string[], cwd?: string) =>
+    run('svn', ['--non-interactive', '--no-auth-cache', '--config-dir', join(scratch, 'config'), ...args], {
+      cwd,
+    });
   return {
     name: kind === 'svnserve' ? 'svn:// with passwd' : 'svn file://',
     display: kind === 'svnserve' ? /^trunk@r\d+$/ : /^r\d+$/,
-    backend: async (limits) => new SvnBackend({ workDir: await mkdtemp(join(scratch, 'work-')), limits, allowFileUrls: true }),
+    backend: async (limits) =>
+      new SvnBackend({ workDir: await mkdtemp(join(scratch, 'work-')), limits, allowFileUrls: true }),
     async createRepo() {
       const name = uniqueName('repo');
       await server.createRepo(name);
       const fileUrl = server.fileUrl(name);
       const root = kind === 'svnserve' ? `${fileUrl}/trunk` : fileUrl;
-      if (kind === 'svnserve') await run('svnmucc', ['--non-interactive', '-m', 'create trunk', '-u', 'admin', 'mkdir', root]);
+      if (kind === 'svnserve')
+        await run('svnmucc', ['--non-interactive', '-m', 'create trunk', '-u', 'admin', 'mkdir', root]);
       const wc = join(scratch, `wc-${name}`);
       await svn(['checkout', '--quiet', root, wc]);
       wcs.set(name, wc);
       return kind === 'svnserve'
-        ? { id: name, type: 'svn', url: server.url(name), branch: null, path: 'trunk', credentials: { username: 'alice', password: TEST_PASSWORD } }
+        ? {
+            id: name,
+            type: 'svn',
+            url: server.url(name),
+            branch: null,
+            path: 'trunk',
+            credentials: { username: 'alice', password: TEST_PASSWORD },
+          }
         : { id: name, type: 'svn', url: fileUrl, branch: null, path: null, credentials: null };
     },
     async externalCommit(repo, files, message) {
@@ -134,11 +177,35 @@ export async function svnFixture(kind: 'svnserve' | 'file'): Promise<VcsFixture>
       await svn(['add', '--quiet', '--force', '--parents', '.'], wc);
       await svn(['commit', '--quiet', '--username', 'olga', '-m', message], wc);
     },
-    wrongCredentials: kind === 'svnserve' ? (repo) => ({ ...repo, credentials: { username: 'alice', password: WRONG_PASSWORD } }) : undefined,
+    wrongCredentials:
+      kind === 'svnserve'
+        ? (repo) => ({ ...repo, credentials: { username: 'alice', password: WRONG_PASSWORD } })
+        : undefined,
     async unreachable() {
-      if (kind === 'file') return { repo: { id: 'gone', type: 'svn', url: 'file:///nonexistent-flotilla-repo', branch: null, path: null, credentials: null }, error: NotFoundError };
+      if (kind === 'file')
+        return {
+          repo: {
+            id: 'gone',
+            type: 'svn',
+            url: 'file:///nonexistent-flotilla-repo',
+            branch: null,
+            path: null,
+            credentials: null,
+          },
+          error: NotFoundError,
+        };
       const port = await freeTcpPort();
-      return { repo: { id: 'gone', type: 'svn', url: `svn://127.0.0.1:${port}/gone`, branch: null, path: 'trunk', credentials: null }, error: UnavailableError };
+      return {
+        repo: {
+          id: 'gone',
+          type: 'svn',
+          url: `svn://127.0.0.1:${port}/gone`,
+          branch: null,
+          path: 'trunk',
+          credentials: null,
+        },
+        error: UnavailableError,
+      };
     },
     missingRoot: (repo) => ({ ...repo, path: 'no-such-dir' }),
     async close() {

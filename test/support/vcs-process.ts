@@ -8,9 +8,17 @@ const execFileAsync = promisify(execFile);
  * Runs a tool for a test harness (git, svn, svnadmin) with an argument array, never a shell;
  * returns stdout. Failures carry stderr so a broken fixture explains itself.
  */
-export async function run(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function run(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(file, [...args], { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 512 * 1024 * 1024 });
+    const { stdout } = await execFileAsync(file, [...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      maxBuffer: 512 * 1024 * 1024,
+    });
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };

@@ -20,9 +20,28 @@ describe('GitBackend specifics', () => {
     const bare = await server.createRepo('specific');
     const wt = join(scratch, 'wt');
     await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
-    await run('git', ['-C', wt, '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '--quiet', '--allow-empty', '-m', 'first']);
+    await run('git', [
+      '-C',
+      wt,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@e',
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      'first',
+    ]);
     await run('git', ['-C', wt, 'push', '--quiet', bare, 'HEAD:refs/heads/main']);
-    repo = { id: 'specific', type: 'git', url: server.url('specific'), branch: 'main', path: null, credentials: { username: 'ci', token: 'tok-123456' } };
+    repo = {
+      id: 'specific',
+      type: 'git',
+      url: server.url('specific'),
+      branch: 'main',
+      path: null,
+      credentials: { username: 'ci', token: 'tok-123456' },
+    };
   });
 
   afterAll(async () => {

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, NotFoundError, TooLargeError } from '../../src/domain/errors.js';
 import { type Revision, type VcsBackend, type VcsRepository } from '../../src/vcs/vcs-backend.js';
 import { VcsAuthenticationError } from '../../src/vcs/vcs.errors.js';
-import { gitFixture, svnFixture, TEST_PASSWORD, type VcsFixture, WRONG_PASSWORD } from '../support/vcs-fixtures.js';
+import {
+  gitFixture,
+  svnFixture,
+  TEST_PASSWORD,
+  type VcsFixture,
+  WRONG_PASSWORD,
+} from '../support/vcs-fixtures.js';
 
 /**
  * The contract every VcsBackend honours, run unchanged against Git (smart HTTP, with and
@@ -20,12 +26,16 @@ const fixtures: [string, () => Promise<VcsFixture>][] = [
 ];
 
 const FILE_LIMIT = 64 * 1024;
-const deploy = (v: number) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {version: "v${v}"}\n`;
+const deploy = (v: number) =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {version: "v${v}"}\n`;
 const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n';
 const API = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n';
 
 /** Asserts a promise rejects with an instance of `type` and returns the error. */
-async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+async function rejection<T extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => T,
+): Promise<T> {
   try {
     await promise;
   } catch (e) {
@@ -88,7 +98,9 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     await fx.externalCommit(repo, { 'apps/api/deployment.yaml': `${API}# tuned\n` }, 'tune api');
     const after = await backend.resolve(repo);
     expect(after.id).not.toBe(before.id);
-    expect((await backend.read(repo, after.id, 'apps/api/deployment.yaml')).toString()).toBe(`${API}# tuned\n`);
+    expect((await backend.read(repo, after.id, 'apps/api/deployment.yaml')).toString()).toBe(
+      `${API}# tuned\n`,
+    );
     expect((await backend.read(repo, before.id, 'apps/api/deployment.yaml')).toString()).toBe(API);
     expect((await backend.read(repo, seeded[0].id, 'apps/web/deployment.yaml')).toString()).toBe(deploy(1));
   });
@@ -105,7 +117,10 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
       ['links/inside', 'symlink', '../apps/web/service.yaml'],
       ['links/outside', 'symlink', '../../../../../../etc/passwd'],
     ]);
-    expect((await backend.tree(repo, rev, 'apps/web')).map((e) => e.path).sort()).toEqual(['apps/web/deployment.yaml', 'apps/web/service.yaml']);
+    expect((await backend.tree(repo, rev, 'apps/web')).map((e) => e.path).sort()).toEqual([
+      'apps/web/deployment.yaml',
+      'apps/web/service.yaml',
+    ]);
     await rejection(backend.tree(repo, rev, 'nope'), NotFoundError);
     await rejection(backend.tree(repo, rev, 'README.md'), InvalidInputError);
   });
@@ -114,7 +129,9 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     const rev = seeded[3].id;
     expect((await backend.read(repo, rev, 'apps/web/deployment.yaml')).toString()).toBe(deploy(4));
     expect((await backend.read(repo, rev, 'links/inside')).toString()).toBe(SERVICE);
-    expect((await rejection(backend.read(repo, rev, 'links/outside'), InvalidInputError)).message).toMatch(/symlink points outside/);
+    expect((await rejection(backend.read(repo, rev, 'links/outside'), InvalidInputError)).message).toMatch(
+      /symlink points outside/,
+    );
     await rejection(backend.read(repo, rev, 'links/absolute'), InvalidInputError);
     await rejection(backend.read(repo, rev, 'apps/missing.yaml'), NotFoundError);
     await rejection(backend.read(repo, rev, 'apps'), InvalidInputError);
@@ -123,9 +140,23 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
 
   it('refuses paths that could escape: .., absolute, backslash, control characters', async () => {
     const rev = seeded[3].id;
-    for (const bad of ['../etc/passwd', 'apps/../../x', '/etc/passwd', 'apps\\web', 'apps/\u0000x', 'a//b', './a']) {
+    for (const bad of [
+      '../etc/passwd',
+      'apps/../../x',
+      '/etc/passwd',
+      'apps\\web',
+      'apps/\u0000x',
+      'a//b',
+      './a',
+    ]) {
       await rejection(backend.read(repo, rev, bad), InvalidInputError);
-      await rejection(backend.commit(repo, [{ path: bad, content: Buffer.from('x') }], { message: 'm', author: { name: 'a' } }), InvalidInputError);
+      await rejection(
+        backend.commit(repo, [{ path: bad, content: Buffer.from('x') }], {
+          message: 'm',
+          author: { name: 'a' },
+        }),
+        InvalidInputError,
+      );
     }
     await rejection(backend.tree(repo, rev, '../'), InvalidInputError);
     await rejection(backend.snapshot(repo, rev, '/apps'), InvalidInputError);
@@ -134,7 +165,11 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
 
   it('snapshot returns every file under a path, within limits', async () => {
     const snap = await backend.snapshot(repo, seeded[3].id, 'apps');
-    expect([...snap.files.keys()].sort()).toEqual(['apps/api/deployment.yaml', 'apps/web/deployment.yaml', 'apps/web/service.yaml']);
+    expect([...snap.files.keys()].sort()).toEqual([
+      'apps/api/deployment.yaml',
+      'apps/web/deployment.yaml',
+      'apps/web/service.yaml',
+    ]);
     expect(snap.files.get('apps/web/deployment.yaml')!.toString()).toBe(deploy(4));
     expect(snap.totalBytes).toBe(deploy(4).length + SERVICE.length + API.length);
     expect(snap.revision.id).toBe(seeded[3].id);
@@ -187,7 +222,9 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
   });
 
   it('changedPaths lists files that differ between two revisions', async () => {
-    expect(await backend.changedPaths(repo, seeded[0].id, seeded[3].id)).toEqual(['apps/web/deployment.yaml']);
+    expect(await backend.changedPaths(repo, seeded[0].id, seeded[3].id)).toEqual([
+      'apps/web/deployment.yaml',
+    ]);
     expect(await backend.changedPaths(repo, seeded[2].id, seeded[2].id)).toEqual([]);
   });
 
@@ -200,7 +237,11 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
         { path: 'apps/web/service.yaml', content: Buffer.from(`${SERVICE}# v2\n`) },
         { path: 'README.md', delete: true },
       ],
-      { message: 'add new app\n\nwith a body', author: { name: 'ci-token', email: 'ci@example.com' }, baseRevision: base.id },
+      {
+        message: 'add new app\n\nwith a body',
+        author: { name: 'ci-token', email: 'ci@example.com' },
+        baseRevision: base.id,
+      },
     );
     expect(rev.id).not.toBe(base.id);
     expect(rev.display).toMatch(fx.display);
@@ -213,8 +254,12 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     expect(latest.revision.id).toBe(rev.id);
     expect(latest.author).toEqual({ name: 'ci-token', email: 'ci@example.com' });
     expect(latest.message).toBe('add new app\n\nwith a body');
-    expect(latest.changedPaths).toEqual(expect.arrayContaining(['README.md', 'apps/new/config.yaml', 'apps/web/service.yaml']));
-    expect(await backend.changedPaths(repo, base.id, rev.id)).toEqual(expect.arrayContaining(['README.md', 'apps/new/config.yaml', 'apps/web/service.yaml']));
+    expect(latest.changedPaths).toEqual(
+      expect.arrayContaining(['README.md', 'apps/new/config.yaml', 'apps/web/service.yaml']),
+    );
+    expect(await backend.changedPaths(repo, base.id, rev.id)).toEqual(
+      expect.arrayContaining(['README.md', 'apps/new/config.yaml', 'apps/web/service.yaml']),
+    );
     // A second backend (another hub replica, cold cache) sees the same thing.
     const other = await fx.backend();
     expect((await other.resolve(repo)).id).toBe(rev.id);
@@ -224,15 +269,27 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     const base = await backend.resolve(repo);
     await fx.externalCommit(repo, { 'apps/api/deployment.yaml': `${API}# outside edit\n` }, 'outside edit');
     const err = await rejection(
-      backend.commit(repo, [{ path: 'apps/api/deployment.yaml', content: Buffer.from('mine\n') }], { message: 'stale', author: { name: 'bob' }, baseRevision: base.id }),
+      backend.commit(repo, [{ path: 'apps/api/deployment.yaml', content: Buffer.from('mine\n') }], {
+        message: 'stale',
+        author: { name: 'bob' },
+        baseRevision: base.id,
+      }),
       ConflictError,
     );
     expect(err.message).toMatch(/apps\/api\/deployment\.yaml/);
     const head = await backend.resolve(repo);
-    expect((await backend.read(repo, head.id, 'apps/api/deployment.yaml')).toString()).toBe(`${API}# outside edit\n`);
+    expect((await backend.read(repo, head.id, 'apps/api/deployment.yaml')).toString()).toBe(
+      `${API}# outside edit\n`,
+    );
     // Another path, same stale base: no conflict, and the outside edit is kept.
-    const rev = await backend.commit(repo, [{ path: 'apps/web/extra.yaml', content: Buffer.from('x: 1\n') }], { message: 'unrelated', author: { name: 'bob' }, baseRevision: base.id });
-    expect((await backend.read(repo, rev.id, 'apps/api/deployment.yaml')).toString()).toBe(`${API}# outside edit\n`);
+    const rev = await backend.commit(
+      repo,
+      [{ path: 'apps/web/extra.yaml', content: Buffer.from('x: 1\n') }],
+      { message: 'unrelated', author: { name: 'bob' }, baseRevision: base.id },
+    );
+    expect((await backend.read(repo, rev.id, 'apps/api/deployment.yaml')).toString()).toBe(
+      `${API}# outside edit\n`,
+    );
     expect((await backend.read(repo, rev.id, 'apps/web/extra.yaml')).toString()).toBe('x: 1\n');
   });
 
@@ -240,7 +297,11 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     const base = await backend.resolve(repo);
     const replica = await fx.backend();
     const write = (b: VcsBackend, who: string) =>
-      b.commit(repo, [{ path: 'apps/web/deployment.yaml', content: Buffer.from(`by ${who}\n`) }], { message: `edit by ${who}`, author: { name: who }, baseRevision: base.id });
+      b.commit(repo, [{ path: 'apps/web/deployment.yaml', content: Buffer.from(`by ${who}\n`) }], {
+        message: `edit by ${who}`,
+        author: { name: who },
+        baseRevision: base.id,
+      });
     const results = await Promise.allSettled([write(backend, 'alpha'), write(replica, 'beta')]);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r) => r.status === 'rejected');
@@ -261,8 +322,16 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     // Different paths on the same base do not conflict: both land.
     const base2 = await backend.resolve(repo);
     const both = await Promise.all([
-      backend.commit(repo, [{ path: 'par/one.yaml', content: Buffer.from('1\n') }], { message: 'one', author: { name: 'alpha' }, baseRevision: base2.id }),
-      replica.commit(repo, [{ path: 'par/two.yaml', content: Buffer.from('2\n') }], { message: 'two', author: { name: 'beta' }, baseRevision: base2.id }),
+      backend.commit(repo, [{ path: 'par/one.yaml', content: Buffer.from('1\n') }], {
+        message: 'one',
+        author: { name: 'alpha' },
+        baseRevision: base2.id,
+      }),
+      replica.commit(repo, [{ path: 'par/two.yaml', content: Buffer.from('2\n') }], {
+        message: 'two',
+        author: { name: 'beta' },
+        baseRevision: base2.id,
+      }),
     ]);
     const final = await backend.resolve(repo);
     expect(both.map((r) => r.id)).toContain(final.id);
@@ -271,13 +340,50 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
   });
 
   it('commit refuses oversize files, deleting what is not there, and bad requests', async () => {
-    await rejection(backend.commit(repo, [{ path: 'big/new.bin', content: Buffer.alloc(FILE_LIMIT + 1) }], { message: 'm', author: { name: 'a' } }), TooLargeError);
-    await rejection(backend.commit(repo, [{ path: 'nothing/here.yaml', delete: true }], { message: 'm', author: { name: 'a' } }), NotFoundError);
+    await rejection(
+      backend.commit(repo, [{ path: 'big/new.bin', content: Buffer.alloc(FILE_LIMIT + 1) }], {
+        message: 'm',
+        author: { name: 'a' },
+      }),
+      TooLargeError,
+    );
+    await rejection(
+      backend.commit(repo, [{ path: 'nothing/here.yaml', delete: true }], {
+        message: 'm',
+        author: { name: 'a' },
+      }),
+      NotFoundError,
+    );
     await rejection(backend.commit(repo, [], { message: 'm', author: { name: 'a' } }), InvalidInputError);
-    await rejection(backend.commit(repo, [{ path: 'x.yaml', content: Buffer.from('x') }], { message: '', author: { name: 'a' } }), InvalidInputError);
-    await rejection(backend.commit(repo, [{ path: 'x.yaml', content: Buffer.from('x') }], { message: 'm', author: { name: '' } }), InvalidInputError);
-    await rejection(backend.commit(repo, [{ path: 'apps', content: Buffer.from('x') }], { message: 'm', author: { name: 'a' } }), InvalidInputError);
-    await rejection(backend.commit(repo, [{ path: 'x.yaml', content: Buffer.from('x') }], { message: 'm', author: { name: 'a' }, baseRevision: 'nope;rm -rf /' }), InvalidInputError);
+    await rejection(
+      backend.commit(repo, [{ path: 'x.yaml', content: Buffer.from('x') }], {
+        message: '',
+        author: { name: 'a' },
+      }),
+      InvalidInputError,
+    );
+    await rejection(
+      backend.commit(repo, [{ path: 'x.yaml', content: Buffer.from('x') }], {
+        message: 'm',
+        author: { name: '' },
+      }),
+      InvalidInputError,
+    );
+    await rejection(
+      backend.commit(repo, [{ path: 'apps', content: Buffer.from('x') }], {
+        message: 'm',
+        author: { name: 'a' },
+      }),
+      InvalidInputError,
+    );
+    await rejection(
+      backend.commit(repo, [{ path: 'x.yaml', content: Buffer.from('x') }], {
+        message: 'm',
+        author: { name: 'a' },
+        baseRevision: 'nope;rm -rf /',
+      }),
+      InvalidInputError,
+    );
   });
 
   it('shell metacharacters in message, path and author are data: nothing runs', async () => {
@@ -290,12 +396,26 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     });
     expect((await backend.read(repo, rev.id, path)).toString()).toBe('payload\n');
     const [latest] = (await backend.history(repo, { limit: 1 })).items;
-    expect(latest.message).toBe(`${inject}\ntouch ${marker}\n`.replace(/\n$/, fx.name.startsWith('git') ? '' : '\n'));
+    expect(latest.message).toBe(
+      `${inject}\ntouch ${marker}\n`.replace(/\n$/, fx.name.startsWith('git') ? '' : '\n'),
+    );
     expect(latest.author.name).toBe(`$(touch ${marker}) \`touch ${marker}\`; touch ${marker}`);
     expect(latest.changedPaths).toContain(path);
     // A newline in the author would forge a header line: refused, not run.
-    await rejection(backend.commit(repo, [{ path: 'x.yaml', content: Buffer.from('x') }], { message: 'm', author: { name: `a\ntouch ${marker}` } }), InvalidInputError);
-    await rejection(backend.commit(repo, [{ path: `x\ntouch ${marker}`, content: Buffer.from('x') }], { message: 'm', author: { name: 'a' } }), InvalidInputError);
+    await rejection(
+      backend.commit(repo, [{ path: 'x.yaml', content: Buffer.from('x') }], {
+        message: 'm',
+        author: { name: `a\ntouch ${marker}` },
+      }),
+      InvalidInputError,
+    );
+    await rejection(
+      backend.commit(repo, [{ path: `x\ntouch ${marker}`, content: Buffer.from('x') }], {
+        message: 'm',
+        author: { name: 'a' },
+      }),
+      InvalidInputError,
+    );
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -330,7 +450,13 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     expect(err.message).not.toContain(WRONG_PASSWORD);
     expect(err.message).not.toContain(TEST_PASSWORD);
     expect(JSON.stringify(err)).not.toContain(WRONG_PASSWORD);
-    const commitErr = await rejection(backend.commit(bad, [{ path: 'x.yaml', content: Buffer.from('x') }], { message: 'm', author: { name: 'a' } }), VcsAuthenticationError);
+    const commitErr = await rejection(
+      backend.commit(bad, [{ path: 'x.yaml', content: Buffer.from('x') }], {
+        message: 'm',
+        author: { name: 'a' },
+      }),
+      VcsAuthenticationError,
+    );
     expect(commitErr.message).not.toContain(WRONG_PASSWORD);
   });
 });

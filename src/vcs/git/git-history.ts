@@ -24,7 +24,12 @@ export function encodeHistoryCursor(frontier: readonly string[]): string {
 export function decodeHistoryCursor(cursor: string): string[] {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { f?: unknown };
-    if (Array.isArray(parsed.f) && parsed.f.length > 0 && parsed.f.length <= MAX_FRONTIER && parsed.f.every((o) => typeof o === 'string' && OID.test(o)))
+    if (
+      Array.isArray(parsed.f) &&
+      parsed.f.length > 0 &&
+      parsed.f.length <= MAX_FRONTIER &&
+      parsed.f.every((o) => typeof o === 'string' && OID.test(o))
+    )
       return parsed.f as string[];
   } catch {
     // fall through: any undecodable cursor is the same client error
@@ -39,7 +44,12 @@ export function decodeHistoryCursor(cursor: string): string[] {
  * `limit` commits and has found the next matching one, so a non-null frontier always leads to
  * a non-empty page.
  */
-export async function walkHistory(store: GitStore, starts: readonly string[], path: string, limit: number): Promise<{ items: HistoryItem[]; frontier: string[] | null }> {
+export async function walkHistory(
+  store: GitStore,
+  starts: readonly string[],
+  path: string,
+  limit: number,
+): Promise<{ items: HistoryItem[]; frontier: string[] | null }> {
   const queue: { oid: string; commit: CommitObject }[] = [];
   const seen = new Set<string>();
   const enqueue = async (oid: string) => {

@@ -47,7 +47,10 @@ export async function readCommitObject(store: GitStore, oid: string): Promise<Co
     const { commit } = await git.readCommit({ fs, gitdir: store.gitdir, oid, cache: store.cache });
     return commit;
   } catch (e) {
-    if ((e as { code?: string }).code === 'NotFoundError' || (e as { code?: string }).code === 'ObjectTypeError')
+    if (
+      (e as { code?: string }).code === 'NotFoundError' ||
+      (e as { code?: string }).code === 'ObjectTypeError'
+    )
       throw new NotFoundError('revision', oid);
     throw e;
   }
@@ -58,7 +61,13 @@ export async function readCommitObject(store: GitStore, oid: string): Promise<Co
  * repository (including symlinked directories in the middle of the path). A symlink leaving
  * the repository is an InvalidInputError: repository content is untrusted.
  */
-export async function locate(store: GitStore, root: string, path: string, followFinal: boolean, hops = 0): Promise<Located> {
+export async function locate(
+  store: GitStore,
+  root: string,
+  path: string,
+  followFinal: boolean,
+  hops = 0,
+): Promise<Located> {
   if (path === '') return { path: '', kind: 'tree', oid: root, mode: '040000' };
   const segments = path.split('/');
   let tree = root;
@@ -76,7 +85,13 @@ export async function locate(store: GitStore, root: string, path: string, follow
       const next = [resolved, ...segments.slice(i + 1)].filter((s) => s !== '').join('/');
       return locate(store, root, next, followFinal, hops + 1);
     }
-    if (last) return { path: here, kind: entry.type === 'tree' ? 'tree' : entry.type === 'commit' ? 'commit' : 'blob', oid: entry.oid, mode: entry.mode };
+    if (last)
+      return {
+        path: here,
+        kind: entry.type === 'tree' ? 'tree' : entry.type === 'commit' ? 'commit' : 'blob',
+        oid: entry.oid,
+        mode: entry.mode,
+      };
     if (entry.type !== 'tree') throw new NotFoundError('path', path);
     tree = entry.oid;
   }
@@ -102,7 +117,13 @@ export async function entryIdAt(store: GitStore, root: string | null, path: stri
  * Appends to `out` every file path that differs between trees `a` and `b` (either may be null
  * for "nothing"), recursing only into subtrees whose ids differ.
  */
-export async function diffTrees(store: GitStore, a: string | null, b: string | null, prefix: string, out: string[]): Promise<void> {
+export async function diffTrees(
+  store: GitStore,
+  a: string | null,
+  b: string | null,
+  prefix: string,
+  out: string[],
+): Promise<void> {
   if (a === b) return;
   const left = new Map((a ? await readTreeEntries(store, a) : []).map((e) => [e.path, e]));
   const right = new Map((b ? await readTreeEntries(store, b) : []).map((e) => [e.path, e]));
@@ -121,7 +142,12 @@ export async function diffTrees(store: GitStore, a: string | null, b: string | n
 }
 
 /** Files changed under `path` between two root trees. */
-export async function changedUnder(store: GitStore, fromRoot: string | null, toRoot: string, path: string): Promise<string[]> {
+export async function changedUnder(
+  store: GitStore,
+  fromRoot: string | null,
+  toRoot: string,
+  path: string,
+): Promise<string[]> {
   const out: string[] = [];
   if (path === '') {
     await diffTrees(store, fromRoot, toRoot, '', out);
@@ -141,23 +167,32 @@ export async function changedUnder(store: GitStore, fromRoot: string | null, toR
  * impossible; links leaving the repository fail the snapshot). Limits are checked as it goes,
  * so an oversized tree is refused before it is all in memory.
  */
-export async function snapshotTree(store: GitStore, root: string, dirPath: string, limits: VcsLimits): Promise<{ files: Map<string, Buffer>; totalBytes: number }> {
+export async function snapshotTree(
+  store: GitStore,
+  root: string,
+  dirPath: string,
+  limits: VcsLimits,
+): Promise<{ files: Map<string, Buffer>; totalBytes: number }> {
   const start = await locate(store, root, dirPath, true);
   if (start.kind !== 'tree') throw new InvalidInputError(`${dirPath}: is not a directory`);
   const files = new Map<string, Buffer>();
   let totalBytes = 0;
   const add = (path: string, content: Buffer) => {
-    if (content.length > limits.maxFileBytes) throw new TooLargeError(`${path}: over the ${limits.maxFileBytes}-byte file limit`);
+    if (content.length > limits.maxFileBytes)
+      throw new TooLargeError(`${path}: over the ${limits.maxFileBytes}-byte file limit`);
     totalBytes += content.length;
-    if (totalBytes > limits.maxSnapshotBytes) throw new TooLargeError(`${dirPath || '/'}: snapshot over the ${limits.maxSnapshotBytes}-byte limit`);
-    if (files.size >= limits.maxSnapshotFiles) throw new TooLargeError(`${dirPath || '/'}: snapshot over the ${limits.maxSnapshotFiles}-file limit`);
+    if (totalBytes > limits.maxSnapshotBytes)
+      throw new TooLargeError(`${dirPath || '/'}: snapshot over the ${limits.maxSnapshotBytes}-byte limit`);
+    if (files.size >= limits.maxSnapshotFiles)
+      throw new TooLargeError(`${dirPath || '/'}: snapshot over the ${limits.maxSnapshotFiles}-file limit`);
     files.set(path, content);
   };
   const walkTree = async (oid: string, prefix: string): Promise<void> => {
     for (const entry of await readTreeEntries(store, oid)) {
       const path = joinRepoPath(prefix, entry.path);
       if (entry.type === 'tree') await walkTree(entry.oid, path);
-      else if (entry.type === 'commit') continue; // submodule: content lives in another repository
+      else if (entry.type === 'commit')
+        continue; // submodule: content lives in another repository
       else if (entry.mode === SYMLINK_MODE) {
         const target = await locate(store, root, path, true);
         if (target.kind === 'blob') add(path, await readBlobBytes(store, target.oid));
@@ -179,12 +214,26 @@ interface PendingChange {
  * returns its id, or null when nothing is left in it. Only the trees on the changed paths
  * are rewritten; every other subtree is reused by id.
  */
-export async function applyChanges(store: GitStore, oid: string | null, changes: readonly NormalizedChange[]): Promise<string> {
-  const result = await applyLevel(store, oid, '', changes.map((change) => ({ rest: change.path.split('/'), change })));
+export async function applyChanges(
+  store: GitStore,
+  oid: string | null,
+  changes: readonly NormalizedChange[],
+): Promise<string> {
+  const result = await applyLevel(
+    store,
+    oid,
+    '',
+    changes.map((change) => ({ rest: change.path.split('/'), change })),
+  );
   return result ?? (await git.writeTree({ fs, gitdir: store.gitdir, tree: [] }));
 }
 
-async function applyLevel(store: GitStore, oid: string | null, prefix: string, pending: PendingChange[]): Promise<string | null> {
+async function applyLevel(
+  store: GitStore,
+  oid: string | null,
+  prefix: string,
+  pending: PendingChange[],
+): Promise<string | null> {
   const entries = new Map((oid ? await readTreeEntries(store, oid) : []).map((e) => [e.path, e]));
   const byName = new Map<string, PendingChange[]>();
   for (const p of pending) byName.set(p.rest[0], [...(byName.get(p.rest[0]) ?? []), p]);
@@ -200,7 +249,12 @@ async function applyLevel(store: GitStore, oid: string | null, prefix: string, p
         if (existing?.type === 'tree') throw new InvalidInputError(`${path}: is a directory`);
         if (existing?.type === 'commit') throw new InvalidInputError(`${path}: is a submodule`);
         const blobOid = await git.writeBlob({ fs, gitdir: store.gitdir, blob: direct.change.content });
-        entries.set(name, { mode: existing?.mode === '100755' ? '100755' : '100644', path: name, oid: blobOid, type: 'blob' });
+        entries.set(name, {
+          mode: existing?.mode === '100755' ? '100755' : '100644',
+          path: name,
+          oid: blobOid,
+          type: 'blob',
+        });
       }
       continue;
     }

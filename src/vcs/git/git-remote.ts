@@ -16,7 +16,8 @@ export function validateGitUrl(url: string): URL {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new InvalidInputError('url: Git repositories must use http:// or https:// (smart HTTP)');
-  if (parsed.username || parsed.password) throw new InvalidInputError('url: put credentials in the credentials field, not in the URL');
+  if (parsed.username || parsed.password)
+    throw new InvalidInputError('url: put credentials in the credentials field, not in the URL');
   return parsed;
 }
 
@@ -45,8 +46,14 @@ export function validateBranch(branch: string): string {
 export function authHeaders(credentials: VcsCredentials | null): Record<string, string> {
   if (!credentials) return {};
   const { username, password, token } = credentials;
-  if (token) return { Authorization: `Basic ${Buffer.from(`${username || 'x-access-token'}:${token}`).toString('base64')}` };
-  if (username || password) return { Authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` };
+  if (token)
+    return {
+      Authorization: `Basic ${Buffer.from(`${username || 'x-access-token'}:${token}`).toString('base64')}`,
+    };
+  if (username || password)
+    return {
+      Authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`,
+    };
   return {};
 }
 
@@ -77,7 +84,8 @@ export async function lsRemoteHead(http: HttpClient, repo: VcsRepository): Promi
   let branch = repo.branch;
   if (branch === null) {
     const head = refs.find((r) => r.ref === 'HEAD');
-    if (!head?.target?.startsWith('refs/heads/')) throw new NotFoundError('default branch of repository', scrubUrl(repo.url));
+    if (!head?.target?.startsWith('refs/heads/'))
+      throw new NotFoundError('default branch of repository', scrubUrl(repo.url));
     branch = head.target.slice('refs/heads/'.length);
   }
   const ref = refs.find((r) => r.ref === `refs/heads/${branch}`);
@@ -101,7 +109,17 @@ export function mapGitError(error: unknown, repo: VcsRepository): DomainError {
     return new UnavailableError(`repository ${scrubUrl(url)} answered HTTP ${status ?? '?'}`);
   }
   if (e?.code === 'UserCanceledError') return new VcsAuthenticationError(url);
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'ENETUNREACH'].includes(e?.code ?? ''))
+  if (
+    [
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EHOSTUNREACH',
+      'ETIMEDOUT',
+      'ECONNRESET',
+      'EAI_AGAIN',
+      'ENETUNREACH',
+    ].includes(e?.code ?? '')
+  )
     return new UnavailableError(`repository ${scrubUrl(url)} is unreachable (${e.code})`);
   if (e?.code === 'SmartHttpError' || e?.code === 'EmptyServerResponseError')
     return new UnavailableError(`repository ${scrubUrl(url)} is not a Git smart-HTTP endpoint`);

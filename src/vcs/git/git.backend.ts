@@ -21,7 +21,17 @@ import {
 } from '../vcs-backend.js';
 import { normalizeChanges, normalizeCommitRequest, normalizeHistoryQuery } from '../vcs-input.js';
 import { joinRepoPath, normalizeRepoPath } from '../vcs-path.js';
-import { applyChanges, changedUnder, entryIdAt, type GitStore, locate, readBlobBytes, readCommitObject, readTreeEntries, snapshotTree } from './git-objects.js';
+import {
+  applyChanges,
+  changedUnder,
+  entryIdAt,
+  type GitStore,
+  locate,
+  readBlobBytes,
+  readCommitObject,
+  readTreeEntries,
+  snapshotTree,
+} from './git-objects.js';
 import { decodeHistoryCursor, encodeHistoryCursor, walkHistory } from './git-history.js';
 import { authHeaders, lsRemoteHead, mapGitError, validateBranch, validateGitUrl } from './git-remote.js';
 
@@ -71,7 +81,8 @@ export class GitBackend implements VcsBackend {
     return this.guard(repo, async () => {
       const remote = await lsRemoteHead(this.http, repo);
       const store = await this.store(repo);
-      if ((await this.localHead(store, remote.branch)) === remote.oid) return this.revision(remote.branch, remote.oid);
+      if ((await this.localHead(store, remote.branch)) === remote.oid)
+        return this.revision(remote.branch, remote.oid);
       const oid = await this.mutex.run(repo.id, () => this.fetch(repo, store, remote.branch));
       return this.revision(remote.branch, oid);
     });
@@ -91,8 +102,20 @@ export class GitBackend implements VcsBackend {
       for (const e of await readTreeEntries(store, at.oid)) {
         const entryPath = joinRepoPath(at.path, e.path);
         if (e.mode === '120000') {
-          out.push({ name: e.path, path: entryPath, type: 'symlink', size: null, target: (await readBlobBytes(store, e.oid)).toString('utf8') });
-        } else out.push({ name: e.path, path: entryPath, type: e.type === 'tree' ? 'dir' : e.type === 'commit' ? 'submodule' : 'file', size: null });
+          out.push({
+            name: e.path,
+            path: entryPath,
+            type: 'symlink',
+            size: null,
+            target: (await readBlobBytes(store, e.oid)).toString('utf8'),
+          });
+        } else
+          out.push({
+            name: e.path,
+            path: entryPath,
+            type: e.type === 'tree' ? 'dir' : e.type === 'commit' ? 'submodule' : 'file',
+            size: null,
+          });
       }
       return out;
     });
@@ -105,7 +128,8 @@ export class GitBackend implements VcsBackend {
       const at = await locate(store, tree, file, true);
       if (at.kind !== 'blob') throw new InvalidInputError(`${file}: is not a file`);
       const content = await readBlobBytes(store, at.oid);
-      if (content.length > this.limits.maxFileBytes) throw new TooLargeError(`${file}: over the ${this.limits.maxFileBytes}-byte file limit`);
+      if (content.length > this.limits.maxFileBytes)
+        throw new TooLargeError(`${file}: over the ${this.limits.maxFileBytes}-byte file limit`);
       return content;
     });
   }
@@ -146,11 +170,16 @@ export class GitBackend implements VcsBackend {
     });
   }
 
-  async commit(repo: VcsRepository, changes: readonly FileChange[], request: CommitRequest): Promise<Revision> {
+  async commit(
+    repo: VcsRepository,
+    changes: readonly FileChange[],
+    request: CommitRequest,
+  ): Promise<Revision> {
     this.check(repo);
     const normalized = normalizeChanges(changes, this.limits);
     for (const c of normalized)
-      if (c.path.split('/').some((s) => s.toLowerCase() === '.git')) throw new InvalidInputError(`${c.path}: '.git' is not allowed in a path`);
+      if (c.path.split('/').some((s) => s.toLowerCase() === '.git'))
+        throw new InvalidInputError(`${c.path}: '.git' is not allowed in a path`);
     const meta = normalizeCommitRequest(request);
     if (meta.baseRevision !== null) this.checkOid(meta.baseRevision, 'baseRevision');
     return this.guard(repo, async () => {
@@ -159,9 +188,19 @@ export class GitBackend implements VcsBackend {
       return this.mutex.run(repo.id, async () => {
         for (let attempt = 0; attempt < MAX_PUSH_ATTEMPTS; attempt++) {
           const remote = await lsRemoteHead(this.http, repo);
-          const head = (await this.localHead(store, remote.branch)) === remote.oid ? remote.oid : await this.fetch(repo, store, remote.branch);
+          const head =
+            (await this.localHead(store, remote.branch)) === remote.oid
+              ? remote.oid
+              : await this.fetch(repo, store, remote.branch);
           const headTree = (await readCommitObject(store, head)).tree;
-          if (meta.baseRevision !== null && meta.baseRevision !== head) await this.checkBase(store, meta.baseRevision, head, headTree, normalized.map((c) => c.path));
+          if (meta.baseRevision !== null && meta.baseRevision !== head)
+            await this.checkBase(
+              store,
+              meta.baseRevision,
+              head,
+              headTree,
+              normalized.map((c) => c.path),
+            );
           const tree = await applyChanges(store, headTree, normalized);
           const now = Math.floor(this.clock.now().getTime() / 1000);
           const oid = await git.writeCommit({
@@ -187,39 +226,76 @@ export class GitBackend implements VcsBackend {
               headers: authHeaders(repo.credentials),
               cache: store.cache,
             });
-            if (!result.ok) throw Object.assign(new Error(result.error ?? 'push rejected'), { code: 'PushRejectedError' });
+            if (!result.ok)
+              throw Object.assign(new Error(result.error ?? 'push rejected'), { code: 'PushRejectedError' });
           } catch (e) {
             // Someone pushed between our ref advertisement and our push: rebuild on the new head
             // (re-checking the base), never force.
             if (isRejectedPush(e)) continue;
             throw e;
           }
-          await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${remote.branch}`, value: oid, force: true });
+          await git.writeRef({
+            fs,
+            gitdir: store.gitdir,
+            ref: `refs/remotes/origin/${remote.branch}`,
+            value: oid,
+            force: true,
+          });
           return this.revision(remote.branch, oid);
         }
-        throw new ConflictError('the branch kept moving while committing; retry', { attempts: MAX_PUSH_ATTEMPTS });
+        throw new ConflictError('the branch kept moving while committing; retry', {
+          attempts: MAX_PUSH_ATTEMPTS,
+        });
       });
     });
   }
 
   /** 409 unless `base` is an ancestor of `head` and no changed path differs between them. */
-  private async checkBase(store: GitStore, base: string, head: string, headTree: string, paths: string[]): Promise<void> {
+  private async checkBase(
+    store: GitStore,
+    base: string,
+    head: string,
+    headTree: string,
+    paths: string[],
+  ): Promise<void> {
     let baseTree: string;
     try {
       baseTree = (await readCommitObject(store, base)).tree;
     } catch {
-      throw new ConflictError(`base revision ${base.slice(0, 7)} is not on the branch`, { baseRevision: base });
+      throw new ConflictError(`base revision ${base.slice(0, 7)} is not on the branch`, {
+        baseRevision: base,
+      });
     }
-    const ancestor = await git.isDescendent({ fs, gitdir: store.gitdir, oid: head, ancestor: base, depth: -1, cache: store.cache });
-    if (!ancestor) throw new ConflictError(`base revision ${base.slice(0, 7)} is not on the branch`, { baseRevision: base });
+    const ancestor = await git.isDescendent({
+      fs,
+      gitdir: store.gitdir,
+      oid: head,
+      ancestor: base,
+      depth: -1,
+      cache: store.cache,
+    });
+    if (!ancestor)
+      throw new ConflictError(`base revision ${base.slice(0, 7)} is not on the branch`, {
+        baseRevision: base,
+      });
     const conflicting: string[] = [];
-    for (const p of paths) if ((await entryIdAt(store, baseTree, p)) !== (await entryIdAt(store, headTree, p))) conflicting.push(p);
+    for (const p of paths)
+      if ((await entryIdAt(store, baseTree, p)) !== (await entryIdAt(store, headTree, p)))
+        conflicting.push(p);
     if (conflicting.length > 0)
-      throw new ConflictError(`changed since base revision ${base.slice(0, 7)}: ${conflicting.join(', ')}`, { baseRevision: base, headRevision: head, paths: conflicting });
+      throw new ConflictError(`changed since base revision ${base.slice(0, 7)}: ${conflicting.join(', ')}`, {
+        baseRevision: base,
+        headRevision: head,
+        paths: conflicting,
+      });
   }
 
   /** Opens the store at a revision, fetching once if the commit is not there yet. */
-  private async open(repo: VcsRepository, revision: string, field = 'revision'): Promise<{ store: GitStore; tree: string; branch: string; oid: string }> {
+  private async open(
+    repo: VcsRepository,
+    revision: string,
+    field = 'revision',
+  ): Promise<{ store: GitStore; tree: string; branch: string; oid: string }> {
     this.checkOid(revision, field);
     const { store, branch } = await this.current(repo);
     try {
@@ -265,8 +341,15 @@ export class GitBackend implements VcsBackend {
     store.cache = {};
     this.caches.set(repo.id, store.cache);
     if (!result.fetchHead) throw new NotFoundError('branch', branch);
-    await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}`, value: result.fetchHead, force: true });
-    if (repo.branch === null) await git.setConfig({ fs, gitdir: store.gitdir, path: 'flotilla.defaultbranch', value: branch });
+    await git.writeRef({
+      fs,
+      gitdir: store.gitdir,
+      ref: `refs/remotes/origin/${branch}`,
+      value: result.fetchHead,
+      force: true,
+    });
+    if (repo.branch === null)
+      await git.setConfig({ fs, gitdir: store.gitdir, path: 'flotilla.defaultbranch', value: branch });
     return result.fetchHead;
   }
 
@@ -281,16 +364,25 @@ export class GitBackend implements VcsBackend {
   /** The bare repository of `repo`, created on first use and recreated if the URL changed. */
   private async store(repo: VcsRepository): Promise<GitStore> {
     const gitdir = join(this.options.cacheDir, repo.id);
-    const configured: unknown = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
+    const configured: unknown = await git
+      .getConfig({ fs, gitdir, path: 'remote.origin.url' })
+      .catch(() => undefined);
     if (configured !== repo.url) {
       await this.mutex.run(repo.id, async () => {
-        const again: unknown = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
+        const again: unknown = await git
+          .getConfig({ fs, gitdir, path: 'remote.origin.url' })
+          .catch(() => undefined);
         if (again === repo.url) return;
         await rm(gitdir, { recursive: true, force: true });
         await mkdir(gitdir, { recursive: true });
         await git.init({ fs, gitdir, bare: true });
         await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: repo.url });
-        await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
+        await git.setConfig({
+          fs,
+          gitdir,
+          path: 'remote.origin.fetch',
+          value: '+refs/heads/*:refs/remotes/origin/*',
+        });
         this.caches.set(repo.id, {});
       });
     }
@@ -305,13 +397,15 @@ export class GitBackend implements VcsBackend {
 
   private check(repo: VcsRepository): void {
     if (repo.type !== 'git') throw new InvalidInputError('repository is not a Git repository');
-    if (!/^[A-Za-z0-9._-]{1,128}$/.test(repo.id) || repo.id.startsWith('.')) throw new InvalidInputError('repository id: not a safe identifier');
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(repo.id) || repo.id.startsWith('.'))
+      throw new InvalidInputError('repository id: not a safe identifier');
     validateGitUrl(repo.url);
     if (repo.branch !== null) validateBranch(repo.branch);
   }
 
   private checkOid(value: string, field: string): void {
-    if (typeof value !== 'string' || !OID.test(value)) throw new InvalidInputError(`${field}: not a Git commit id (40 hex digits)`);
+    if (typeof value !== 'string' || !OID.test(value))
+      throw new InvalidInputError(`${field}: not a Git commit id (40 hex digits)`);
   }
 
   /** Validates the repository, then runs `work`, mapping every failure to a typed error. */
@@ -328,6 +422,9 @@ export class GitBackend implements VcsBackend {
 function isRejectedPush(e: unknown): boolean {
   const err = e as { code?: string; message?: string; data?: { reason?: string; prettyDetails?: string } };
   if (err?.code === 'PushRejectedError') return true;
-  if (err?.code === 'GitPushError') return /non-fast-forward|fetch first|failed to update ref|stale info/i.test(`${err.message} ${err.data?.prettyDetails ?? ''}`);
+  if (err?.code === 'GitPushError')
+    return /non-fast-forward|fetch first|failed to update ref|stale info/i.test(
+      `${err.message} ${err.data?.prettyDetails ?? ''}`,
+    );
   return false;
 }

@@ -1,4 +1,11 @@
-import { ConflictError, type DomainError, InvalidInputError, NotFoundError, TooLargeError, UnavailableError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  type DomainError,
+  InvalidInputError,
+  NotFoundError,
+  TooLargeError,
+  UnavailableError,
+} from '../../domain/errors.js';
 import { type ProcessResult, type ProcessRunner } from '../process-runner.js';
 import { type VcsRepository } from '../vcs-backend.js';
 import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
@@ -30,17 +37,31 @@ export class SvnCli {
   constructor(private readonly options: SvnCliOptions) {}
 
   /** Runs `svn <args>`; throws a typed error on failure. */
-  async svn(repo: VcsRepository, args: readonly string[], context: SvnContext = {}, maxStdoutBytes?: number): Promise<ProcessResult> {
+  async svn(
+    repo: VcsRepository,
+    args: readonly string[],
+    context: SvnContext = {},
+    maxStdoutBytes?: number,
+  ): Promise<ProcessResult> {
     return this.exec(this.options.svnBinary, repo, args, context, maxStdoutBytes, false);
   }
 
   /** Like {@link svn} but returns the result even when svn exits non-zero (partial XML output). */
-  async svnLenient(repo: VcsRepository, args: readonly string[], context: SvnContext = {}): Promise<ProcessResult> {
+  async svnLenient(
+    repo: VcsRepository,
+    args: readonly string[],
+    context: SvnContext = {},
+  ): Promise<ProcessResult> {
     return this.exec(this.options.svnBinary, repo, args, context, undefined, true);
   }
 
   /** Runs `svnmucc <args>`; `commitUser` becomes svn:author when no credentials say otherwise (file://). */
-  async svnmucc(repo: VcsRepository, args: readonly string[], context: SvnContext, commitUser: string): Promise<ProcessResult> {
+  async svnmucc(
+    repo: VcsRepository,
+    args: readonly string[],
+    context: SvnContext,
+    commitUser: string,
+  ): Promise<ProcessResult> {
     return this.exec(this.options.svnmuccBinary, repo, args, context, undefined, false, commitUser);
   }
 
@@ -69,10 +90,13 @@ export class SvnCli {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: this.options.configDir },
       });
     } catch (e) {
-      throw new UnavailableError(`cannot run ${binary}: ${(e as { code?: string }).code ?? 'error'} (is subversion installed?)`);
+      throw new UnavailableError(
+        `cannot run ${binary}: ${(e as { code?: string }).code ?? 'error'} (is subversion installed?)`,
+      );
     }
     if (result.truncated) throw new TooLargeError(`${context.path ?? 'output'}: over the size limit`);
-    if (result.timedOut) throw new UnavailableError(`repository ${scrubUrl(repo.url)} did not answer in time`);
+    if (result.timedOut)
+      throw new UnavailableError(`repository ${scrubUrl(repo.url)} did not answer in time`);
     if (result.code !== 0 && !lenient) throw mapSvnError(result.stderr, repo, context);
     return result;
   }
@@ -94,13 +118,22 @@ export function mapSvnError(stderr: string, repo: VcsRepository, context: SvnCon
   const url = scrubUrl(repo.url);
   if (has('170001', '215004', '175013')) return new VcsAuthenticationError(repo.url);
   if (has('160006')) return new NotFoundError('revision', context.revision ?? 'requested');
-  if (context.writing && has('160028', '155011', '160024', '170004', '160020', '175005', '160013', '155010', '160042'))
-    return new ConflictError(`${context.path ?? 'the changed paths'}: changed since the base revision`, { baseRevision: context.revision });
+  if (
+    context.writing &&
+    has('160028', '155011', '160024', '170004', '160020', '175005', '160013', '155010', '160042')
+  )
+    return new ConflictError(`${context.path ?? 'the changed paths'}: changed since the base revision`, {
+      baseRevision: context.revision,
+    });
   if (has('210005', '180001')) return new NotFoundError('repository', url);
-  if (has('195007', '200007')) return new InvalidInputError(`${context.path ?? 'path'}: is a directory, not a file`);
-  if (has('160013', '200009', '170000', '155010', '160040', '195012')) return new NotFoundError('path', context.path || '/');
+  if (has('195007', '200007'))
+    return new InvalidInputError(`${context.path ?? 'path'}: is a directory, not a file`);
+  if (has('160013', '200009', '170000', '155010', '160040', '195012'))
+    return new NotFoundError('path', context.path || '/');
   if (has('170013', '210002', '000111', '670002', '670008', '175002', '210003', '000113', '000110', '000101'))
     return new UnavailableError(`repository ${url} is unreachable`);
   const firstLine = stderr.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
-  return new UnavailableError(`svn failed on ${url}: ${scrubSecrets(firstLine, [repo.credentials?.password, repo.credentials?.token])}`);
+  return new UnavailableError(
+    `svn failed on ${url}: ${scrubSecrets(firstLine, [repo.credentials?.password, repo.credentials?.token])}`,
+  );
 }

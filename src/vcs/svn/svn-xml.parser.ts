@@ -66,7 +66,9 @@ export function parseSvnInfo(xml: string): SvnInfoEntry[] {
     url: text(e.url),
     root: text((e.repository as Node | undefined)?.root),
     revision: Number(e.revision),
-    lastChangedRevision: Number(((e.commit as Node | undefined)?.revision as string | undefined) ?? e.revision),
+    lastChangedRevision: Number(
+      ((e.commit as Node | undefined)?.revision as string | undefined) ?? e.revision,
+    ),
     size: e.size === undefined ? null : Number(e.size),
   }));
 }
@@ -108,8 +110,14 @@ export function parseSvnLog(xml: string): SvnLogEntry[] {
     author: text(e.author),
     date: text(e.date),
     message: text(e.msg),
-    paths: arr((e.paths as Node | undefined)?.path).map((p) => ({ path: text(p), action: attr(p.action), kind: attr(p.kind) })),
-    revprops: Object.fromEntries(arr((e.revprops as Node | undefined)?.property).map((p) => [String(p.name), text(p)])),
+    paths: arr((e.paths as Node | undefined)?.path).map((p) => ({
+      path: text(p),
+      action: attr(p.action),
+      kind: attr(p.kind),
+    })),
+    revprops: Object.fromEntries(
+      arr((e.revprops as Node | undefined)?.property).map((p) => [String(p.name), text(p)]),
+    ),
   }));
 }
 

@@ -1,7 +1,13 @@
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
-import { ConflictError, InvalidInputError, NotFoundError, TooLargeError, UnavailableError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  TooLargeError,
+  UnavailableError,
+} from '../../domain/errors.js';
 import { NodeProcessRunner, type ProcessRunner } from '../process-runner.js';
 import {
   type Commit,
@@ -17,10 +23,23 @@ import {
   type VcsLimits,
   type VcsRepository,
 } from '../vcs-backend.js';
-import { type NormalizedChange, type NormalizedCommitRequest, normalizeChanges, normalizeCommitRequest, normalizeHistoryQuery } from '../vcs-input.js';
+import {
+  type NormalizedChange,
+  type NormalizedCommitRequest,
+  normalizeChanges,
+  normalizeCommitRequest,
+  normalizeHistoryQuery,
+} from '../vcs-input.js';
 import { isUnder, joinRepoPath, normalizeRepoPath, repoDirname, resolveSymlinkTarget } from '../vcs-path.js';
 import { mapSvnError, SvnCli } from './svn-cli.js';
-import { parseSvnDiffSummary, parseSvnInfo, parseSvnList, parseSvnLog, parseSvnPropgetTargets, type SvnInfoEntry } from './svn-xml.parser.js';
+import {
+  parseSvnDiffSummary,
+  parseSvnInfo,
+  parseSvnList,
+  parseSvnLog,
+  parseSvnPropgetTargets,
+  type SvnInfoEntry,
+} from './svn-xml.parser.js';
 
 /** Revision property carrying the API caller, since svn:author is whoever authenticated. */
 export const AUTHOR_REVPROP = 'flotilla:author';
@@ -75,7 +94,13 @@ export class SvnBackend implements VcsBackend {
 
   async resolve(repo: VcsRepository): Promise<Revision> {
     await this.prepare(repo);
-    const [info] = parseSvnInfo((await this.cli.svn(repo, ['info', '--xml', '--', this.pegUrl(repo, '', 'HEAD')], { path: repo.path ?? '' })).stdout.toString('utf8'));
+    const [info] = parseSvnInfo(
+      (
+        await this.cli.svn(repo, ['info', '--xml', '--', this.pegUrl(repo, '', 'HEAD')], {
+          path: repo.path ?? '',
+        })
+      ).stdout.toString('utf8'),
+    );
     if (!info) throw new NotFoundError('path', repo.path ?? '/');
     if (info.kind !== 'dir') throw new InvalidInputError('repository path: must be a directory');
     return this.revision(repo, info.lastChangedRevision);
@@ -92,15 +117,31 @@ export class SvnBackend implements VcsBackend {
     const ctx = { path: dir, revision: rev };
     const info = await this.info(repo, dir, rev);
     if (info.kind !== 'dir') throw new InvalidInputError(`${dir}: is not a directory`);
-    const list = parseSvnList((await this.cli.svn(repo, ['ls', '--xml', '--', this.pegUrl(repo, dir, rev)], ctx)).stdout.toString('utf8'));
+    const list = parseSvnList(
+      (await this.cli.svn(repo, ['ls', '--xml', '--', this.pegUrl(repo, dir, rev)], ctx)).stdout.toString(
+        'utf8',
+      ),
+    );
     const specials = await this.specials(repo, dir, rev, 'immediates');
     const out: TreeEntry[] = [];
     for (const e of list) {
       const path = joinRepoPath(dir, e.name);
       if (specials.has(path)) {
         const raw = await this.cat(repo, path, rev);
-        out.push({ name: e.name, path, type: 'symlink', size: null, target: raw.toString('utf8').replace(/^link /, '') });
-      } else out.push({ name: e.name, path, type: e.kind === 'dir' ? 'dir' : 'file', size: e.kind === 'dir' ? null : e.size });
+        out.push({
+          name: e.name,
+          path,
+          type: 'symlink',
+          size: null,
+          target: raw.toString('utf8').replace(/^link /, ''),
+        });
+      } else
+        out.push({
+          name: e.name,
+          path,
+          type: e.kind === 'dir' ? 'dir' : 'file',
+          size: e.kind === 'dir' ? null : e.size,
+        });
     }
     return out;
   }
@@ -119,19 +160,45 @@ export class SvnBackend implements VcsBackend {
     const info = await this.info(repo, dir, rev);
     if (info.kind !== 'dir') throw new InvalidInputError(`${dir}: is not a directory`);
     // List first (sizes come with it) so an oversized tree is refused before any download.
-    const list = parseSvnList((await this.cli.svn(repo, ['ls', '-R', '--xml', '--', this.pegUrl(repo, dir, rev)], { path: dir, revision: rev })).stdout.toString('utf8'));
+    const list = parseSvnList(
+      (
+        await this.cli.svn(repo, ['ls', '-R', '--xml', '--', this.pegUrl(repo, dir, rev)], {
+          path: dir,
+          revision: rev,
+        })
+      ).stdout.toString('utf8'),
+    );
     const fileEntries = list.filter((e) => e.kind === 'file');
-    if (fileEntries.length > this.limits.maxSnapshotFiles) throw new TooLargeError(`${dir || '/'}: snapshot over the ${this.limits.maxSnapshotFiles}-file limit`);
+    if (fileEntries.length > this.limits.maxSnapshotFiles)
+      throw new TooLargeError(`${dir || '/'}: snapshot over the ${this.limits.maxSnapshotFiles}-file limit`);
     const listed = fileEntries.reduce((n, e) => n + (e.size ?? 0), 0);
-    if (listed > this.limits.maxSnapshotBytes) throw new TooLargeError(`${dir || '/'}: snapshot over the ${this.limits.maxSnapshotBytes}-byte limit`);
+    if (listed > this.limits.maxSnapshotBytes)
+      throw new TooLargeError(`${dir || '/'}: snapshot over the ${this.limits.maxSnapshotBytes}-byte limit`);
     const big = fileEntries.find((e) => (e.size ?? 0) > this.limits.maxFileBytes);
-    if (big) throw new TooLargeError(`${joinRepoPath(dir, big.name)}: over the ${this.limits.maxFileBytes}-byte file limit`);
+    if (big)
+      throw new TooLargeError(
+        `${joinRepoPath(dir, big.name)}: over the ${this.limits.maxFileBytes}-byte file limit`,
+      );
 
     const tmp = await this.tempDir();
     try {
       const out = join(tmp, 'export');
       // --ignore-externals: an svn:externals property must not make us fetch other repositories.
-      await this.cli.svn(repo, ['export', '--quiet', '--ignore-externals', '--ignore-keywords', '--native-eol', 'LF', '--', this.pegUrl(repo, dir, rev), out], { path: dir, revision: rev });
+      await this.cli.svn(
+        repo,
+        [
+          'export',
+          '--quiet',
+          '--ignore-externals',
+          '--ignore-keywords',
+          '--native-eol',
+          'LF',
+          '--',
+          this.pegUrl(repo, dir, rev),
+          out,
+        ],
+        { path: dir, revision: rev },
+      );
       const files = new Map<string, Buffer>();
       const links: { path: string; target: string }[] = [];
       let totalBytes = 0;
@@ -153,13 +220,19 @@ export class SvnBackend implements VcsBackend {
       // Symlinks (svn:special) become their target's content, only when it stays in the repository.
       for (const link of links) {
         const target = resolveSymlinkTarget(link.path, link.target);
-        if (target === null) throw new InvalidInputError(`${link.path}: symlink points outside the repository`);
+        if (target === null)
+          throw new InvalidInputError(`${link.path}: symlink points outside the repository`);
         let content = files.get(target);
         if (!content) {
           try {
-            content = isUnder(target, dir) && list.some((e) => e.kind === 'dir' && joinRepoPath(dir, e.name) === target) ? undefined : await this.readFollowing(repo, target, rev, 1);
+            content =
+              isUnder(target, dir) &&
+              list.some((e) => e.kind === 'dir' && joinRepoPath(dir, e.name) === target)
+                ? undefined
+                : await this.readFollowing(repo, target, rev, 1);
           } catch (e) {
-            if (e instanceof InvalidInputError) content = undefined; // a link to a directory: skipped, like Git
+            if (e instanceof InvalidInputError)
+              content = undefined; // a link to a directory: skipped, like Git
             else throw e;
           }
         }
@@ -167,8 +240,15 @@ export class SvnBackend implements VcsBackend {
         totalBytes += content.length;
         files.set(link.path, content);
       }
-      if (totalBytes > this.limits.maxSnapshotBytes) throw new TooLargeError(`${dir || '/'}: snapshot over the ${this.limits.maxSnapshotBytes}-byte limit`);
-      return { revision: this.revision(repo, Number(rev)), files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))), totalBytes };
+      if (totalBytes > this.limits.maxSnapshotBytes)
+        throw new TooLargeError(
+          `${dir || '/'}: snapshot over the ${this.limits.maxSnapshotBytes}-byte limit`,
+        );
+      return {
+        revision: this.revision(repo, Number(rev)),
+        files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+        totalBytes,
+      };
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
@@ -178,14 +258,31 @@ export class SvnBackend implements VcsBackend {
     const { path, limit, cursor } = normalizeHistoryQuery(query);
     await this.prepare(repo);
     const start = cursor === null ? 'HEAD' : String(decodeCursor(cursor, ['number'] as const)[0]);
-    if (!/^(HEAD|\d{1,10})$/.test(start)) throw new InvalidInputError('cursor: not a cursor returned by this API');
+    if (!/^(HEAD|\d{1,10})$/.test(start))
+      throw new InvalidInputError('cursor: not a cursor returned by this API');
     const prefix = await this.repoPrefix(repo);
-    const args = ['log', '--xml', '-v', '--with-all-revprops', '-l', String(limit + 1), '-r', `${start}:0`, '--', this.pegUrl(repo, path, start)];
-    const entries = parseSvnLog((await this.cli.svn(repo, args, { path, revision: start })).stdout.toString('utf8'));
+    const args = [
+      'log',
+      '--xml',
+      '-v',
+      '--with-all-revprops',
+      '-l',
+      String(limit + 1),
+      '-r',
+      `${start}:0`,
+      '--',
+      this.pegUrl(repo, path, start),
+    ];
+    const entries = parseSvnLog(
+      (await this.cli.svn(repo, args, { path, revision: start })).stdout.toString('utf8'),
+    );
     const scope = joinRepoPath(prefix, path);
     const items: Commit[] = entries.slice(0, limit).map((e) => ({
       revision: this.revision(repo, e.revision),
-      author: { name: e.revprops[AUTHOR_REVPROP] || e.author, email: e.revprops[AUTHOR_EMAIL_REVPROP] || null },
+      author: {
+        name: e.revprops[AUTHOR_REVPROP] || e.author,
+        email: e.revprops[AUTHOR_EMAIL_REVPROP] || null,
+      },
       message: e.message,
       time: new Date(e.date),
       changedPaths: e.paths
@@ -202,8 +299,18 @@ export class SvnBackend implements VcsBackend {
     const b = this.checkRevision(to, 'to');
     await this.prepare(repo);
     const base = this.plainUrl(repo);
-    const args = ['diff', '--summarize', '--xml', '--ignore-properties', '--', this.pegUrl(repo, '', a), this.pegUrl(repo, '', b)];
-    const summary = parseSvnDiffSummary((await this.cli.svn(repo, args, { path: '', revision: `${a}:${b}` })).stdout.toString('utf8'));
+    const args = [
+      'diff',
+      '--summarize',
+      '--xml',
+      '--ignore-properties',
+      '--',
+      this.pegUrl(repo, '', a),
+      this.pegUrl(repo, '', b),
+    ];
+    const summary = parseSvnDiffSummary(
+      (await this.cli.svn(repo, args, { path: '', revision: `${a}:${b}` })).stdout.toString('utf8'),
+    );
     const out = new Set<string>();
     for (const s of summary) {
       const url = decodeURIComponent(s.url);
@@ -214,10 +321,15 @@ export class SvnBackend implements VcsBackend {
     return [...out].sort();
   }
 
-  async commit(repo: VcsRepository, changes: readonly FileChange[], request: CommitRequest): Promise<Revision> {
+  async commit(
+    repo: VcsRepository,
+    changes: readonly FileChange[],
+    request: CommitRequest,
+  ): Promise<Revision> {
     const normalized = normalizeChanges(changes, this.limits);
     const meta = normalizeCommitRequest(request);
-    const base = meta.baseRevision === null ? null : Number(this.checkRevision(meta.baseRevision, 'baseRevision'));
+    const base =
+      meta.baseRevision === null ? null : Number(this.checkRevision(meta.baseRevision, 'baseRevision'));
     await this.prepare(repo);
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       const head = await this.planAndCheck(repo, normalized, base);
@@ -231,15 +343,27 @@ export class SvnBackend implements VcsBackend {
         throw e;
       }
     }
-    throw new ConflictError('the repository kept changing while committing; retry', { attempts: MAX_COMMIT_ATTEMPTS });
+    throw new ConflictError('the repository kept changing while committing; retry', {
+      attempts: MAX_COMMIT_ATTEMPTS,
+    });
   }
 
   /**
    * Pins the youngest revision, refuses (409) when a changed path was modified after `base`,
    * validates targets against that revision, and returns the plan for svnmucc.
    */
-  private async planAndCheck(repo: VcsRepository, changes: NormalizedChange[], base: number | null): Promise<CommitPlan> {
-    const [rootInfo] = parseSvnInfo((await this.cli.svn(repo, ['info', '--xml', '--', this.pegUrl(repo, '', 'HEAD')], { path: repo.path ?? '' })).stdout.toString('utf8'));
+  private async planAndCheck(
+    repo: VcsRepository,
+    changes: NormalizedChange[],
+    base: number | null,
+  ): Promise<CommitPlan> {
+    const [rootInfo] = parseSvnInfo(
+      (
+        await this.cli.svn(repo, ['info', '--xml', '--', this.pegUrl(repo, '', 'HEAD')], {
+          path: repo.path ?? '',
+        })
+      ).stdout.toString('utf8'),
+    );
     if (!rootInfo) throw new NotFoundError('path', repo.path ?? '/');
     const head = String(rootInfo.revision);
     if (base !== null && base > rootInfo.revision) throw new NotFoundError('revision', String(base));
@@ -247,24 +371,43 @@ export class SvnBackend implements VcsBackend {
     for (const c of changes) for (let d = repoDirname(c.path); d !== ''; d = repoDirname(d)) dirs.add(d);
     const targets = changes.map((c) => c.path);
     const atHead = await this.infoMany(repo, [...dirs, ...targets], head);
-    for (const d of dirs) if (atHead.get(d)?.kind === 'file') throw new InvalidInputError(`${d}: is a file, not a directory`);
+    for (const d of dirs)
+      if (atHead.get(d)?.kind === 'file') throw new InvalidInputError(`${d}: is a file, not a directory`);
     const missing = targets.filter((t) => !atHead.has(t));
     // A path missing now but present at the base was deleted since: that is a conflict too.
-    const atBase = base !== null && base < rootInfo.revision && missing.length > 0 ? await this.infoMany(repo, missing, String(base)) : new Map<string, SvnInfoEntry>();
+    const atBase =
+      base !== null && base < rootInfo.revision && missing.length > 0
+        ? await this.infoMany(repo, missing, String(base))
+        : new Map<string, SvnInfoEntry>();
     const conflicting: string[] = [];
     for (const c of changes) {
       const now = atHead.get(c.path);
       if (now?.kind === 'dir') throw new InvalidInputError(`${c.path}: is a directory`);
-      if (base !== null && ((now && now.lastChangedRevision > base) || (!now && atBase.has(c.path)))) conflicting.push(c.path);
+      if (base !== null && ((now && now.lastChangedRevision > base) || (!now && atBase.has(c.path))))
+        conflicting.push(c.path);
       else if (!now && c.content === null) throw new NotFoundError('file', c.path);
     }
     if (conflicting.length > 0)
-      throw new ConflictError(`changed since base revision r${base}: ${conflicting.join(', ')}`, { baseRevision: String(base), headRevision: head, paths: conflicting });
-    return { head, mkdirs: [...dirs].filter((d) => !atHead.has(d)).sort((x, y) => x.split('/').length - y.split('/').length) };
+      throw new ConflictError(`changed since base revision r${base}: ${conflicting.join(', ')}`, {
+        baseRevision: String(base),
+        headRevision: head,
+        paths: conflicting,
+      });
+    return {
+      head,
+      mkdirs: [...dirs]
+        .filter((d) => !atHead.has(d))
+        .sort((x, y) => x.split('/').length - y.split('/').length),
+    };
   }
 
   /** One transaction: mkdir missing parents, put and rm, based on the pinned revision. */
-  private async svnmuccCommit(repo: VcsRepository, changes: NormalizedChange[], meta: NormalizedCommitRequest, plan: CommitPlan): Promise<Revision> {
+  private async svnmuccCommit(
+    repo: VcsRepository,
+    changes: NormalizedChange[],
+    meta: NormalizedCommitRequest,
+    plan: CommitPlan,
+  ): Promise<Revision> {
     const tmp = await this.tempDir();
     try {
       const actions: string[] = [];
@@ -288,7 +431,12 @@ export class SvnBackend implements VcsBackend {
       if (meta.author.email) args.push('--with-revprop', `${AUTHOR_EMAIL_REVPROP}=${meta.author.email}`);
       // -r: svnmucc (the server, in fact) refuses any changed path modified after this revision.
       args.push('-r', plan.head, '-X', actionsFile);
-      const result = await this.cli.svnmucc(repo, args, { path: changes.map((c) => c.path).join(', '), revision: plan.head, writing: true }, meta.author.name);
+      const result = await this.cli.svnmucc(
+        repo,
+        args,
+        { path: changes.map((c) => c.path).join(', '), revision: plan.head, writing: true },
+        meta.author.name,
+      );
       const match = /^r(\d+) committed/m.exec(result.stdout.toString('utf8'));
       if (!match) throw new UnavailableError('svnmucc did not report the new revision');
       return this.revision(repo, Number(match[1]));
@@ -298,11 +446,20 @@ export class SvnBackend implements VcsBackend {
   }
 
   /** `svn info` of many paths at once; paths that do not exist are simply absent from the map. */
-  private async infoMany(repo: VcsRepository, paths: string[], rev: string): Promise<Map<string, SvnInfoEntry>> {
+  private async infoMany(
+    repo: VcsRepository,
+    paths: string[],
+    rev: string,
+  ): Promise<Map<string, SvnInfoEntry>> {
     const out = new Map<string, SvnInfoEntry>();
     if (paths.length === 0) return out;
-    const result = await this.cli.svnLenient(repo, ['info', '--xml', '--', ...paths.map((p) => this.pegUrl(repo, p, rev))], { path: paths[0], revision: rev });
-    if (result.code !== 0 && !/E200009/.test(result.stderr)) throw mapSvnError(result.stderr, repo, { revision: rev });
+    const result = await this.cli.svnLenient(
+      repo,
+      ['info', '--xml', '--', ...paths.map((p) => this.pegUrl(repo, p, rev))],
+      { path: paths[0], revision: rev },
+    );
+    if (result.code !== 0 && !/E200009/.test(result.stderr))
+      throw mapSvnError(result.stderr, repo, { revision: rev });
     const root = this.plainUrl(repo);
     for (const e of parseSvnInfo(result.stdout.toString('utf8'))) {
       const url = decodeURIComponent(e.url);
@@ -329,13 +486,27 @@ export class SvnBackend implements VcsBackend {
   }
 
   private async cat(repo: VcsRepository, file: string, rev: string): Promise<Buffer> {
-    const result = await this.cli.svn(repo, ['cat', '--ignore-keywords', '--', this.pegUrl(repo, file, rev)], { path: file, revision: rev }, this.limits.maxFileBytes);
+    const result = await this.cli.svn(
+      repo,
+      ['cat', '--ignore-keywords', '--', this.pegUrl(repo, file, rev)],
+      { path: file, revision: rev },
+      this.limits.maxFileBytes,
+    );
     return result.stdout;
   }
 
   /** Repository paths under `path` (to `depth`) that carry svn:special. */
-  private async specials(repo: VcsRepository, path: string, rev: string, depth: 'empty' | 'immediates' | 'infinity'): Promise<Set<string>> {
-    const result = await this.cli.svn(repo, ['propget', 'svn:special', '--xml', '--depth', depth, '--', this.pegUrl(repo, path, rev)], { path, revision: rev });
+  private async specials(
+    repo: VcsRepository,
+    path: string,
+    rev: string,
+    depth: 'empty' | 'immediates' | 'infinity',
+  ): Promise<Set<string>> {
+    const result = await this.cli.svn(
+      repo,
+      ['propget', 'svn:special', '--xml', '--depth', depth, '--', this.pegUrl(repo, path, rev)],
+      { path, revision: rev },
+    );
     const root = this.plainUrl(repo);
     return new Set(
       parseSvnPropgetTargets(result.stdout.toString('utf8'))
@@ -346,14 +517,27 @@ export class SvnBackend implements VcsBackend {
   }
 
   private async info(repo: VcsRepository, path: string, rev: string) {
-    const [info] = parseSvnInfo((await this.cli.svn(repo, ['info', '--xml', '--', this.pegUrl(repo, path, rev)], { path, revision: rev })).stdout.toString('utf8'));
+    const [info] = parseSvnInfo(
+      (
+        await this.cli.svn(repo, ['info', '--xml', '--', this.pegUrl(repo, path, rev)], {
+          path,
+          revision: rev,
+        })
+      ).stdout.toString('utf8'),
+    );
     if (!info) throw new NotFoundError('path', path || '/');
     return info;
   }
 
   /** Path of `repo.path` inside the repository (`trunk`, `''` for the root), from `svn info`. */
   private async repoPrefix(repo: VcsRepository): Promise<string> {
-    const [info] = parseSvnInfo((await this.cli.svn(repo, ['info', '--xml', '--', this.pegUrl(repo, '', 'HEAD')], { path: repo.path ?? '' })).stdout.toString('utf8'));
+    const [info] = parseSvnInfo(
+      (
+        await this.cli.svn(repo, ['info', '--xml', '--', this.pegUrl(repo, '', 'HEAD')], {
+          path: repo.path ?? '',
+        })
+      ).stdout.toString('utf8'),
+    );
     if (!info) throw new NotFoundError('path', repo.path ?? '/');
     return decodeURIComponent(info.url.slice(info.root.length)).replace(/^\/+|\/+$/g, '');
   }
@@ -382,7 +566,8 @@ export class SvnBackend implements VcsBackend {
   }
 
   private checkRevision(revision: string, field = 'revision'): string {
-    if (typeof revision !== 'string' || !/^\d{1,10}$/.test(revision)) throw new InvalidInputError(`${field}: not an SVN revision number`);
+    if (typeof revision !== 'string' || !/^\d{1,10}$/.test(revision))
+      throw new InvalidInputError(`${field}: not an SVN revision number`);
     return String(Number(revision));
   }
 
@@ -396,11 +581,18 @@ export class SvnBackend implements VcsBackend {
       throw new InvalidInputError('url: not a valid URL');
     }
     const allowed = ['svn:', 'http:', 'https:', ...(this.options.allowFileUrls ? ['file:'] : [])];
-    if (!allowed.includes(parsed.protocol)) throw new InvalidInputError(`url: SVN repositories must use ${allowed.map((p) => `${p}//`).join(', ')}`);
-    if (parsed.username || parsed.password) throw new InvalidInputError('url: put credentials in the credentials field, not in the URL');
-    if (parsed.search || parsed.hash) throw new InvalidInputError('url: must not contain a query or fragment');
+    if (!allowed.includes(parsed.protocol))
+      throw new InvalidInputError(
+        `url: SVN repositories must use ${allowed.map((p) => `${p}//`).join(', ')}`,
+      );
+    if (parsed.username || parsed.password)
+      throw new InvalidInputError('url: put credentials in the credentials field, not in the URL');
+    if (parsed.search || parsed.hash)
+      throw new InvalidInputError('url: must not contain a query or fragment');
     if (repo.path !== null) normalizeRepoPath(repo.path, 'repository path');
-    this.ready ??= mkdir(join(this.options.workDir, 'config'), { recursive: true, mode: 0o700 }).then(() => mkdir(join(this.options.workDir, 'tmp'), { recursive: true, mode: 0o700 })).then(() => undefined);
+    this.ready ??= mkdir(join(this.options.workDir, 'config'), { recursive: true, mode: 0o700 })
+      .then(() => mkdir(join(this.options.workDir, 'tmp'), { recursive: true, mode: 0o700 }))
+      .then(() => undefined);
     await this.ready;
   }
 
