@@ -5,6 +5,8 @@ import { ClusterModule } from './clusters/cluster.module.js';
 import { CoreModule, type HubDependencies } from './core.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RepositoryModule } from './repositories/repository.module.js';
+import { VcsModule } from './vcs/vcs.module.js';
+import { WebhookModule } from './webhooks/webhook.module.js';
 
 /** The hub application: every feature module over the shared core. */
 @Module({})
@@ -14,10 +16,12 @@ export class HubModule {
       module: HubModule,
       imports: [
         CoreModule.forRoot(deps),
+        VcsModule,
         AuditModule,
         AuthModule,
         ClusterModule,
         RepositoryModule,
+        WebhookModule,
         HealthModule,
       ],
     };

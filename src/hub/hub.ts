@@ -73,7 +73,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     const metrics = new HubMetrics();
     const app = await NestFactory.create<NestExpressApplication>(
       HubModule.forRoot({ config, dataSource, secrets, clock: systemClock, metrics }),
-      { logger: new PinoNestLogger(logger), bodyParser: false, abortOnError: false },
+      { logger: new PinoNestLogger(logger), bodyParser: false, rawBody: true, abortOnError: false },
     );
     cleanups.push(() => app.close());
     app.useBodyParser('json', { limit: '8mb' });

@@ -25,7 +25,10 @@ describe('generated artefacts are current', () => {
     const ds = createDataSource(await createTestDatabase(inject('postgresUrl')));
     await ds.initialize();
     try {
-      expect(await runMigrations(ds)).toEqual(['InitialSchema1764170000000']);
+      expect(await runMigrations(ds)).toEqual([
+        'InitialSchema1764170000000',
+        'RepositoryPolling1764180000000',
+      ]);
       expect(await runMigrations(ds)).toEqual([]);
       const pending = await ds.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);

@@ -28,7 +28,14 @@ interface Started {
 async function startProcess(env: Record<string, string> = {}): Promise<Started> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', FLOTILLA_DATA_DIR: dataDir, DATABASE_URL: '', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      FLOTILLA_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -66,12 +73,23 @@ describe('the hub process (npm start)', () => {
     const token = /flt_[\w-]+/.exec(first.output())?.[0];
     expect(token).toBeDefined();
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const created = await fetch(`${first.url}/api/v1/clusters`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'survives' }) });
+    const created = await fetch(`${first.url}/api/v1/clusters`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'survives' }),
+    });
     expect(created.status).toBe(201);
-    const pgPid = Number((await readFile(join(dataDir, 'postgres', 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const pgPid = Number(
+      (await readFile(join(dataDir, 'postgres', 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
     expect(alive(pgPid)).toBe(true);
     // The token is printed, but never logged as a structured log line.
-    expect(first.output().split('\n').filter((l) => l.startsWith('{') && l.includes(token!))).toEqual([]);
+    expect(
+      first
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{') && l.includes(token!)),
+    ).toEqual([]);
 
     expect(await stop(first)).toBe(0);
     expect(alive(pgPid)).toBe(false);
@@ -94,7 +112,10 @@ describe('the hub process (npm start)', () => {
   }, 120_000);
 
   it('refuses a malformed setting with a message naming it', async () => {
-    const child = spawn(process.execPath, ['dist/src/main.js'], { env: { ...process.env, PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      env: { ...process.env, PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise((r) => child.once('exit', r));

@@ -64,6 +64,7 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
       FLOTILLA_ADMIN_TOKEN: adminToken,
       FLOTILLA_SECRET_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'debug',
+      FLOTILLA_POLL_TICK_MS: '0',
       ...env,
     }),
     databaseUrl,

@@ -9,6 +9,7 @@ import {
 import { STATUS_CODES } from 'node:http';
 import { DomainError, type DomainErrorKind } from '../../domain/errors.js';
 import { scrubUrls } from '../../domain/repository-url.js';
+import { VcsAuthenticationError } from '../../vcs/index.js';
 
 const KIND_STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -49,6 +50,8 @@ export function toErrorBody(err: unknown): ErrorBody {
     error: STATUS_CODES[statusCode] ?? 'Error',
     message: scrubUrls(message),
   });
+  // The repository's stored credentials failed, not the caller's token: 424, not 401.
+  if (err instanceof VcsAuthenticationError) return body(424, err.message);
   if (err instanceof DomainError) return body(KIND_STATUS[err.kind], err.message);
   if (err instanceof HttpException) {
     // Nest turns body-parser's SyntaxError into a 400 carrying the parser's bare message.

@@ -15,6 +15,8 @@ export interface HubConfig {
   logLevel: string;
   /** Serve Swagger UI at /api/docs. */
   swaggerUi: boolean;
+  /** How often this replica looks for repositories due for polling; 0 turns polling off. */
+  pollTickMs: number;
 }
 
 /** Thrown for a malformed environment variable, naming it. */
@@ -50,6 +52,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
     logLevel: env.LOG_LEVEL || 'info',
     swaggerUi: bool(env, 'FLOTILLA_SWAGGER_UI', true),
+    pollTickMs: int(env, 'FLOTILLA_POLL_TICK_MS', 1000, 0, 3_600_000),
   };
 }
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource, type EntityManager } from 'typeorm';
 import { InitialSchema1764170000000 } from '../../../migrations/1764170000000-initial-schema.js';
+import { RepositoryPolling1764180000000 } from '../../../migrations/1764180000000-repository-polling.js';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
@@ -10,7 +11,7 @@ import { RepositoryEntity } from '../repositories/repository.entity.js';
 export const ENTITIES = [ApiTokenEntity, ClusterEntity, RepositoryEntity, AuditEventEntity];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
-export const MIGRATIONS = [InitialSchema1764170000000];
+export const MIGRATIONS = [InitialSchema1764170000000, RepositoryPolling1764180000000];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
 export function createDataSource(url: string, opts: { poolSize?: number } = {}): DataSource {

@@ -9,7 +9,9 @@ import { startEmbeddedPostgres } from './embedded-postgres.launcher.js';
  */
 async function main(): Promise<void> {
   const config = loadHubConfig();
-  const pg = config.databaseUrl ? null : await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres') });
+  const pg = config.databaseUrl
+    ? null
+    : await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres') });
   const ds = createDataSource(config.databaseUrl ?? pg!.url, { poolSize: 2 });
   try {
     await ds.initialize();

@@ -48,7 +48,9 @@ ${lines([...sql.downQueries].reverse())}
 }
 `,
     );
-    process.stdout.write(`wrote ${file}; add ${name}${ts} to MIGRATIONS in src/hub/database/data-source.ts\n`);
+    process.stdout.write(
+      `wrote ${file}; add ${name}${ts} to MIGRATIONS in src/hub/database/data-source.ts\n`,
+    );
   } finally {
     if (ds.isInitialized) await ds.destroy();
     await pg.stop();

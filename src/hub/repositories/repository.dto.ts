@@ -70,6 +70,16 @@ export class CreateRepositoryDto {
   @Min(5)
   @Max(86_400)
   pollIntervalSeconds?: number;
+
+  @ApiPropertyOptional({
+    writeOnly: true,
+    description: 'secret that push webhooks are verified with (16+ characters)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  @MaxLength(256)
+  webhookSecret?: string;
 }
 
 export class UpdateRepositoryDto {
@@ -89,6 +99,13 @@ export class UpdateRepositoryDto {
   @Min(5)
   @Max(86_400)
   pollIntervalSeconds?: number;
+
+  @ApiPropertyOptional({ writeOnly: true, nullable: true, type: String, description: 'null removes it' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  @MaxLength(256)
+  webhookSecret?: string | null;
 }
 
 export class ListRepositoriesQueryDto extends PageQueryDto {}
@@ -101,6 +118,7 @@ export class RepositoryDto {
   @ApiProperty({ nullable: true, type: String }) branch!: string | null;
   @ApiProperty({ nullable: true, type: String }) path!: string | null;
   @ApiProperty() hasCredentials!: boolean;
+  @ApiProperty() hasWebhookSecret!: boolean;
   @ApiProperty() pollIntervalSeconds!: number;
   @ApiProperty({ nullable: true, type: String }) lastRevision!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastPolledAt!: string | null;

@@ -39,6 +39,19 @@ export class RepositoryEntity {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 
+  /** When a hub replica should poll next; a webhook sets it to now. */
+  @Index('repositories_next_poll_idx')
+  @Column({ name: 'next_poll_at', type: 'timestamptz' })
+  nextPollAt!: Date;
+
+  /** Set while one replica polls, so no other replica polls the same repository meanwhile. */
+  @Column({ name: 'poll_lease_until', type: 'timestamptz', nullable: true })
+  pollLeaseUntil!: Date | null;
+
+  /** AES-256-GCM sealed secret that push webhooks are verified with. */
+  @Column({ name: 'webhook_secret_sealed', type: 'text', nullable: true })
+  webhookSecretSealed!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

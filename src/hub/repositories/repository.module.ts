@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { RepositoryContentController } from './repository-content.controller.js';
+import { RepositoryContentService } from './repository-content.service.js';
+import { RepositoryPollerService } from './repository-poller.service.js';
 import { RepositoryController } from './repository.controller.js';
 import { RepositoriesRepository } from './repository.repository.js';
 import { RepositoryService } from './repository.service.js';
 
 @Module({
   imports: [AuditModule],
-  controllers: [RepositoryController],
-  providers: [RepositoriesRepository, RepositoryService],
-  exports: [RepositoryService, RepositoriesRepository],
+  controllers: [RepositoryController, RepositoryContentController],
+  providers: [RepositoriesRepository, RepositoryService, RepositoryContentService, RepositoryPollerService],
+  exports: [RepositoryService, RepositoriesRepository, RepositoryPollerService],
 })
 export class RepositoryModule {}

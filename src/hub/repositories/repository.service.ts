@@ -8,6 +8,8 @@ import { type Page } from '../common/list-query.dto.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { type VcsRepository } from '../../vcs/index.js';
+import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import {
   type CreateRepositoryDto,
@@ -34,6 +36,7 @@ export class RepositoryService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'allowFileUrls'>,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async create(input: CreateRepositoryDto, actor: Actor): Promise<RepositoryDto> {
@@ -53,6 +56,9 @@ export class RepositoryService {
         lastRevision: null,
         lastPolledAt: null,
         lastError: null,
+        nextPollAt: this.clock.now(),
+        pollLeaseUntil: null,
+        webhookSecretSealed: input.webhookSecret ? this.secrets.seal(input.webhookSecret) : null,
       });
       await this.audit.record(tx, {
         actor,
@@ -98,13 +104,26 @@ export class RepositoryService {
         if (input.pollIntervalSeconds !== undefined) row.pollIntervalSeconds = input.pollIntervalSeconds;
         const credentialsChanged = input.credentials !== undefined;
         if (credentialsChanged) row.credentialsSealed = this.sealCredentials(input.credentials ?? undefined);
+        if (input.webhookSecret !== undefined)
+          row.webhookSecretSealed = input.webhookSecret ? this.secrets.seal(input.webhookSecret) : null;
+        // A new URL, branch or path is polled at once.
+        if (input.url !== undefined || input.branch !== undefined || input.path !== undefined) {
+          row.nextPollAt = this.clock.now();
+          row.lastRevision = null;
+        }
         const saved = await this.repos.save(tx, row);
         await this.audit.record(tx, {
           actor,
           action: 'repository.updated',
           repositoryId: row.id,
           // Credentials are reported as changed or not, never by value.
-          details: { name: row.name, before, after: describe(saved), credentialsChanged },
+          details: {
+            name: row.name,
+            before,
+            after: describe(saved),
+            credentialsChanged,
+            webhookSecretChanged: input.webhookSecret !== undefined,
+          },
         });
         return saved;
       }),
@@ -124,11 +143,30 @@ export class RepositoryService {
     });
   }
 
-  /** Decrypted credentials for the VCS layer; never for a response. */
-  credentialsOf(row: RepositoryEntity): RepositoryCredentials | null {
-    return row.credentialsSealed
-      ? (JSON.parse(this.secrets.open(row.credentialsSealed)) as RepositoryCredentials)
-      : null;
+  /** The repository as the VCS layer needs it, credentials decrypted; never for a response. */
+  toVcs(row: RepositoryEntity): VcsRepository {
+    return {
+      id: row.id,
+      type: row.type as VcsRepository['type'],
+      url: row.url,
+      branch: row.branch,
+      path: row.path,
+      credentials: row.credentialsSealed
+        ? (JSON.parse(this.secrets.open(row.credentialsSealed)) as RepositoryCredentials)
+        : null,
+    };
+  }
+
+  /** The decrypted webhook secret, or null when none is set. */
+  webhookSecretOf(row: RepositoryEntity): string | null {
+    return row.webhookSecretSealed ? this.secrets.open(row.webhookSecretSealed) : null;
+  }
+
+  /** Loads a repository by id or name (locking it inside a transaction), or throws 404. */
+  async require(key: string, tx?: Tx): Promise<RepositoryEntity> {
+    const row = await this.repos.findByIdOrName(key, tx, tx !== undefined);
+    if (!row) throw new NotFoundError('repository', key);
+    return row;
   }
 
   private checkShape(
@@ -173,12 +211,6 @@ export class RepositoryService {
     if (!c || (!c.username && !c.password && !c.token)) return null;
     return this.secrets.seal(JSON.stringify({ username: c.username, password: c.password, token: c.token }));
   }
-
-  private async require(key: string, tx?: Tx): Promise<RepositoryEntity> {
-    const row = await this.repos.findByIdOrName(key, tx, true);
-    if (!row) throw new NotFoundError('repository', key);
-    return row;
-  }
 }
 
 /** What an audit event may say about a repository: everything but the credentials. */
@@ -203,6 +235,7 @@ function toDto(r: RepositoryEntity): RepositoryDto {
     branch: r.branch,
     path: r.path,
     hasCredentials: r.credentialsSealed !== null,
+    hasWebhookSecret: r.webhookSecretSealed !== null,
     pollIntervalSeconds: r.pollIntervalSeconds,
     lastRevision: r.lastRevision,
     lastPolledAt: r.lastPolledAt?.toISOString() ?? null,

@@ -1,0 +1,102 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { type Actor } from '../../domain/audit-chain.js';
+import { CurrentActor } from '../auth/principal.js';
+import { RequireRole } from '../auth/roles.js';
+import {
+  CommitPageDto,
+  CommitResultDto,
+  DeleteFileDto,
+  FileQueryDto,
+  PutFileDto,
+  RevisionsQueryDto,
+  TreeDto,
+  TreeQueryDto,
+} from './repository-content.dto.js';
+import { RepositoryContentService } from './repository-content.service.js';
+import { RepositoryDto } from './repository.dto.js';
+import { RepositoryPollerService } from './repository-poller.service.js';
+
+/** Express 5 hands a `*path` wildcard over as its segments. */
+function joinPath(segments: string[] | string): string {
+  return Array.isArray(segments) ? segments.join('/') : segments;
+}
+
+@ApiTags('repositories')
+@ApiBearerAuth()
+@Controller('api/v1/repositories/:idOrName')
+export class RepositoryContentController {
+  constructor(
+    @Inject(RepositoryContentService) private readonly content: RepositoryContentService,
+    @Inject(RepositoryPollerService) private readonly poller: RepositoryPollerService,
+  ) {}
+
+  @Get('revisions')
+  @ApiOkResponse({ type: CommitPageDto })
+  revisions(@Param('idOrName') key: string, @Query() q: RevisionsQueryDto): Promise<CommitPageDto> {
+    return this.content.revisions(key, q);
+  }
+
+  @Get('tree')
+  @ApiOkResponse({ type: TreeDto })
+  tree(@Param('idOrName') key: string, @Query() q: TreeQueryDto): Promise<TreeDto> {
+    return this.content.tree(key, q);
+  }
+
+  @Get('files/*path')
+  @ApiParam({ name: 'path', description: 'file path inside the repository' })
+  @Header('Content-Type', 'application/octet-stream')
+  async read(
+    @Param('idOrName') key: string,
+    @Param('path') path: string[],
+    @Query() q: FileQueryDto,
+  ): Promise<StreamableFile> {
+    const file = await this.content.read(key, joinPath(path), q.revision);
+    return new StreamableFile(file.content, { type: 'application/octet-stream' });
+  }
+
+  @Put('files/*path')
+  @RequireRole('operator')
+  @ApiParam({ name: 'path', description: 'file path inside the repository' })
+  @ApiOkResponse({ type: CommitResultDto })
+  put(
+    @Param('idOrName') key: string,
+    @Param('path') path: string[],
+    @Body() dto: PutFileDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<CommitResultDto> {
+    return this.content.put(key, joinPath(path), dto, actor);
+  }
+
+  @Delete('files/*path')
+  @RequireRole('operator')
+  @ApiParam({ name: 'path', description: 'file path inside the repository' })
+  @ApiOkResponse({ type: CommitResultDto })
+  remove(
+    @Param('idOrName') key: string,
+    @Param('path') path: string[],
+    @Body() dto: DeleteFileDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<CommitResultDto> {
+    return this.content.remove(key, joinPath(path), dto, actor);
+  }
+
+  @Post('refresh')
+  @RequireRole('operator')
+  @ApiOkResponse({ type: RepositoryDto })
+  refresh(@Param('idOrName') key: string): Promise<RepositoryDto> {
+    return this.poller.refreshNow(key);
+  }
+}

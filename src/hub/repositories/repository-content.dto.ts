@@ -1,0 +1,99 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+export class RevisionsQueryDto {
+  @ApiPropertyOptional({ description: 'only commits touching this path' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  path?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) cursor?: string;
+}
+
+export class TreeQueryDto {
+  @ApiPropertyOptional({ default: '' }) @IsOptional() @IsString() @MaxLength(1024) path?: string;
+  @ApiPropertyOptional({ description: 'revision id; newest when omitted' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  revision?: string;
+}
+
+export class FileQueryDto {
+  @ApiPropertyOptional({ description: 'revision id; newest when omitted' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  revision?: string;
+}
+
+export class PutFileDto {
+  @ApiProperty({ description: 'new content of the file (UTF-8 text)' })
+  @IsString()
+  @MaxLength(5 * 1024 * 1024)
+  content!: string;
+
+  @ApiProperty({ example: 'Scale api to 3 replicas' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(10_000)
+  message!: string;
+
+  @ApiPropertyOptional({ description: 'refuse with 409 when the file changed after this revision' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  baseRevision?: string;
+}
+
+export class DeleteFileDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(10_000) message!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) baseRevision?: string;
+}
+
+export class RevisionRefDto {
+  @ApiProperty({ description: 'opaque id: a Git commit id or an SVN revision number' }) id!: string;
+  @ApiProperty({ example: 'main@sha1:1a2b3c4' }) display!: string;
+}
+
+export class CommitDto {
+  @ApiProperty({ type: RevisionRefDto }) revision!: RevisionRefDto;
+  @ApiProperty() author!: string;
+  @ApiProperty({ nullable: true, type: String }) email!: string | null;
+  @ApiProperty() message!: string;
+  @ApiProperty() time!: string;
+  @ApiProperty({ type: [String] }) changedPaths!: string[];
+}
+
+export class CommitPageDto {
+  @ApiProperty({ type: [CommitDto] }) items!: CommitDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class TreeEntryDto {
+  @ApiProperty() name!: string;
+  @ApiProperty() path!: string;
+  @ApiProperty({ enum: ['file', 'dir', 'symlink', 'submodule'] }) type!: string;
+  @ApiProperty({ nullable: true, type: Number }) size!: number | null;
+}
+
+export class TreeDto {
+  @ApiProperty({ description: 'revision id the listing is at' }) revision!: string;
+  @ApiProperty() path!: string;
+  @ApiProperty({ type: [TreeEntryDto] }) entries!: TreeEntryDto[];
+}
+
+export class CommitResultDto {
+  @ApiProperty({ type: RevisionRefDto }) revision!: RevisionRefDto;
+  @ApiProperty() path!: string;
+}

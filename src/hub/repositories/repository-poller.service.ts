@@ -1,0 +1,139 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { SYSTEM_ACTOR } from '../../domain/audit-chain.js';
+import { DomainError } from '../../domain/errors.js';
+import { scrubUrls } from '../../domain/repository-url.js';
+import { type VcsRegistry } from '../../vcs/index.js';
+import { AuditService } from '../audit/audit.service.js';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { CLOCK, type Clock } from '../platform/clock.js';
+import { VCS } from '../vcs/vcs.module.js';
+import { type RepositoryDto } from './repository.dto.js';
+import { type RepositoryEntity } from './repository.entity.js';
+import { RepositoriesRepository } from './repository.repository.js';
+import { RepositoryService } from './repository.service.js';
+
+/** How long a replica may hold a repository while polling it before others may take over. */
+const LEASE_MS = 120_000;
+/** Repositories one tick claims at most; the rest wait for the next tick. */
+const BATCH = 16;
+
+/**
+ * Polls every repository at its interval, on exactly one hub replica at a time: each tick
+ * claims due repositories with a lease (UPDATE … FOR UPDATE SKIP LOCKED), resolves their
+ * newest revision (one round-trip when nothing changed) and records new revisions.
+ */
+@Injectable()
+export class RepositoryPollerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('poller');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(RepositoriesRepository) private readonly repos: RepositoriesRepository,
+    @Inject(RepositoryService) private readonly repositories: RepositoryService,
+    @Inject(VCS) private readonly vcs: VcsRegistry,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'pollTickMs'>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.pollTickMs > 0) this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One tick: claim what is due and poll it. Exposed for tests and the refresh endpoint. */
+  async tick(): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.repos.claimDue(now, new Date(now.getTime() + LEASE_MS), BATCH);
+    await Promise.all(due.map((r) => this.poll(r)));
+    return due.length;
+  }
+
+  /** Polls one repository now (POST …/refresh); waits if another replica is polling it. */
+  async refreshNow(key: string): Promise<RepositoryDto> {
+    const row = await this.repositories.require(key);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const now = this.clock.now();
+      const claimed = await this.repos.claimOne(row.id, now, new Date(now.getTime() + LEASE_MS));
+      if (claimed) {
+        await this.poll(claimed, true);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return this.repositories.get(row.id);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .then(() => undefined)
+        .catch((e: Error) => this.log.warn(`poll tick failed: ${scrubUrls(e.message)}`))
+        .finally(() => {
+          this.running = null;
+          this.schedule();
+        });
+    }, this.config.pollTickMs);
+    this.timer.unref();
+  }
+
+  /** Resolves, records the outcome, and audits a new revision with the paths it changed. */
+  private async poll(row: RepositoryEntity, refresh = false): Promise<void> {
+    const repo = this.repositories.toVcs(row);
+    const backend = this.vcs.for(repo);
+    const startedAt = this.clock.now();
+    let revision: string | null = row.lastRevision;
+    let display: string | null = null;
+    let error: string | null = null;
+    let changedPaths: string[] | null = null;
+    try {
+      const r = refresh ? await backend.refresh(repo) : await backend.resolve(repo);
+      revision = r.id;
+      display = r.display;
+      if (row.lastRevision && row.lastRevision !== r.id) {
+        changedPaths = await backend.changedPaths(repo, row.lastRevision, r.id).catch(() => null);
+      }
+    } catch (e) {
+      error = e instanceof DomainError ? e.message : `poll failed: ${scrubUrls((e as Error).message)}`;
+      this.log.warn(`repository ${row.name}: ${error}`);
+    }
+    const detected = error === null && revision !== row.lastRevision;
+    await this.uow.run(async (tx) => {
+      await this.repos.finishPoll(tx, row.id, {
+        lastRevision: revision,
+        lastPolledAt: startedAt,
+        lastError: error,
+        nextPollAt: new Date(startedAt.getTime() + row.pollIntervalSeconds * 1000),
+      });
+      if (detected)
+        await this.audit.record(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'revision.detected',
+          repositoryId: row.id,
+          revision,
+          details: {
+            repository: row.name,
+            display,
+            previous: row.lastRevision,
+            paths: changedPaths,
+          },
+        });
+    });
+  }
+}
