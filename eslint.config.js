@@ -9,7 +9,9 @@ const restrict = (patterns) => ({
 const outside = (dirs, why) => dirs.map((d) => ({ group: [`**/${d}/**`, `**/${d}`], message: why }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/**', 'coverage/**', 'migrations/**', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'web/**', 'coverage/**', 'migrations/**', '**/*.js', '**/*.mjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -20,7 +22,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
       '@typescript-eslint/no-extraneous-class': 'off',
     },
   },
@@ -35,7 +40,10 @@ export default tseslint.config(
     files: ['src/domain/**/*.ts'],
     rules: restrict([
       ...outside(['hub', 'vcs', 'agent', 'cli', 'protocol'], 'domain/ is pure: it imports nothing of ours.'),
-      { group: ['@nestjs/*', 'typeorm', 'pg', 'node:fs', 'node:child_process', 'node:net', 'node:http'], message: 'domain/ does no IO and knows no framework.' },
+      {
+        group: ['@nestjs/*', 'typeorm', 'pg', 'node:fs', 'node:child_process', 'node:net', 'node:http'],
+        message: 'domain/ does no IO and knows no framework.',
+      },
     ]),
   },
   {
@@ -54,10 +62,18 @@ export default tseslint.config(
     rules: restrict(outside(['agent', 'cli'], 'hub/ may use domain/, protocol/ and vcs/ only.')),
   },
   {
-    files: ['src/hub/**/*.service.ts', 'src/hub/**/*.controller.ts', 'src/hub/**/*.guard.ts', 'src/hub/**/*.dto.ts'],
+    files: [
+      'src/hub/**/*.service.ts',
+      'src/hub/**/*.controller.ts',
+      'src/hub/**/*.guard.ts',
+      'src/hub/**/*.dto.ts',
+    ],
     rules: restrict([
       ...outside(['agent', 'cli'], 'hub/ may use domain/, protocol/ and vcs/ only.'),
-      { group: ['typeorm', 'pg', '@nestjs/typeorm'], message: 'Only *.repository.ts files (and entities) touch the database.' },
+      {
+        group: ['typeorm', 'pg', '@nestjs/typeorm'],
+        message: 'Only *.repository.ts files (and entities) touch the database.',
+      },
     ]),
   },
   {
