@@ -4,6 +4,7 @@ import { HUB_CONFIG, type HubConfig } from './config/hub-config.js';
 import { DATA_SOURCE, UnitOfWork } from './database/unit-of-work.js';
 import { METRICS, type HubMetrics } from './health/metrics.js';
 import { CLOCK, type Clock } from './platform/clock.js';
+import { FLEET_EVENTS, FleetEvents } from './platform/fleet-events.js';
 import { SECRETS, type Secrets } from './platform/secrets.js';
 
 /** What the process gives the Nest application: connections and outside-world adapters. */
@@ -26,6 +27,7 @@ export class CoreModule {
       { provide: SECRETS, useValue: deps.secrets },
       { provide: CLOCK, useValue: deps.clock },
       { provide: METRICS, useValue: deps.metrics },
+      { provide: FLEET_EVENTS, useValue: new FleetEvents() },
       UnitOfWork,
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };

@@ -1,4 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AgentGatewayModule } from './agent-gateway/agent-gateway.module.js';
+import { ApplicationModule } from './applications/application.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClusterModule } from './clusters/cluster.module.js';
@@ -22,6 +24,8 @@ export class HubModule {
         ClusterModule,
         RepositoryModule,
         WebhookModule,
+        ApplicationModule,
+        AgentGatewayModule,
         HealthModule,
       ],
     };

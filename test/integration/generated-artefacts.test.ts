@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
-import { createDataSource, runMigrations } from '../../src/hub/database/data-source.js';
+import { createDataSource, MIGRATIONS, runMigrations } from '../../src/hub/database/data-source.js';
 import { generateOpenApiText } from '../../src/hub/openapi/openapi.cli.js';
 import { createTestDatabase, startTestHub } from '../support/hub-harness.js';
 
@@ -25,10 +25,7 @@ describe('generated artefacts are current', () => {
     const ds = createDataSource(await createTestDatabase(inject('postgresUrl')));
     await ds.initialize();
     try {
-      expect(await runMigrations(ds)).toEqual([
-        'InitialSchema1764170000000',
-        'RepositoryPolling1764180000000',
-      ]);
+      expect(await runMigrations(ds)).toEqual(MIGRATIONS.map((m) => m.name));
       expect(await runMigrations(ds)).toEqual([]);
       const pending = await ds.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);

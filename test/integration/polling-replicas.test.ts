@@ -45,7 +45,9 @@ describe('polling with two hub replicas on one database', () => {
         { 'a.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a${round}\n` },
         `change ${round}`,
       );
-      await a.sql('UPDATE repositories SET next_poll_at = now() WHERE id = $1', [repoId]);
+      await a.sql("UPDATE repositories SET next_poll_at = now() - interval '1 second' WHERE id = $1", [
+        repoId,
+      ]);
       const [x, y] = await ticks();
       expect(x + y).toBe(1);
     }

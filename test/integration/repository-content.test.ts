@@ -243,7 +243,7 @@ describe.each([
   it('polls: a commit made elsewhere is detected with the paths it changed', async () => {
     await h.api('POST', `/api/v1/repositories/${repoId}/refresh`);
     await fx.externalCommit(vcsRepo, { 'apps/db/db.yaml': CONFIG('db') }, 'add db');
-    await h.sql('UPDATE repositories SET next_poll_at = now() WHERE id = $1', [repoId]);
+    await h.sql("UPDATE repositories SET next_poll_at = now() - interval '1 second' WHERE id = $1", [repoId]);
     expect(await tick()).toBeGreaterThanOrEqual(1);
     const detected = await events('revision.detected');
     // SVN also lists the directory it added.

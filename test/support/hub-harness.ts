@@ -65,6 +65,7 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
       FLOTILLA_SECRET_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'debug',
       FLOTILLA_POLL_TICK_MS: '0',
+      FLOTILLA_SWEEP_INTERVAL_MS: '0',
       ...env,
     }),
     databaseUrl,

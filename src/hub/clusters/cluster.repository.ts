@@ -71,4 +71,69 @@ export class ClusterRepository {
   async delete(tx: Tx, id: string): Promise<void> {
     await managerOf(this.ds, tx).delete(ClusterEntity, { id });
   }
+
+  /** Id, name and labels of every cluster (selector evaluation for applications). */
+  all(): Promise<Pick<ClusterEntity, 'id' | 'name' | 'labels' | 'connectionState'>[]> {
+    return this.ds.manager.find(ClusterEntity, {
+      select: { id: true, name: true, labels: true, connectionState: true },
+      order: { name: 'ASC' },
+    });
+  }
+
+  findById(id: string): Promise<ClusterEntity | null> {
+    return this.ds.manager.findOne(ClusterEntity, { where: { id } });
+  }
+
+  findByIds(ids: string[]): Promise<ClusterEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.ds.manager
+      .createQueryBuilder(ClusterEntity, 'c')
+      .where('c.id IN (:...ids)', { ids })
+      .getMany();
+  }
+
+  /** The cluster a registration token (hash) belongs to, locked for the exchange. */
+  findByRegistrationHash(tx: Tx, hash: string): Promise<ClusterEntity | null> {
+    return managerOf(this.ds, tx)
+      .createQueryBuilder(ClusterEntity, 'c')
+      .where('c.registration_token_hash = :hash', { hash })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
+  /** The cluster whose agent credential hashes to this. */
+  findByCredentialHash(hash: string): Promise<ClusterEntity | null> {
+    return this.ds.manager.findOne(ClusterEntity, { where: { credentialHash: hash } });
+  }
+
+  /**
+   * Records that the agent was heard from; returns true when this flips the cluster to
+   * Connected (so the caller audits the transition once).
+   */
+  async touch(
+    id: string,
+    now: Date,
+    versions: { agentVersion?: string; kubernetesVersion?: string } = {},
+  ): Promise<boolean> {
+    const [rows]: [{ was: string }[], number] = await this.ds.query(
+      `UPDATE clusters c SET last_seen_at = $2, connection_state = 'Connected',
+         agent_version = COALESCE($3, c.agent_version), kubernetes_version = COALESCE($4, c.kubernetes_version)
+       FROM (SELECT id, connection_state AS was FROM clusters WHERE id = $1 FOR UPDATE) old
+       WHERE c.id = old.id AND (c.last_seen_at IS NULL OR c.last_seen_at < $2::timestamptz - interval '5 seconds'
+                                OR c.connection_state <> 'Connected' OR $3::text IS NOT NULL)
+       RETURNING old.was`,
+      [id, now, versions.agentVersion ?? null, versions.kubernetesVersion ?? null],
+    );
+    return rows.length === 1 && rows[0].was !== 'Connected';
+  }
+
+  /** Connected clusters silent since `before` become Disconnected; returns them. */
+  async markSilentDisconnected(before: Date): Promise<Pick<ClusterEntity, 'id' | 'name'>[]> {
+    const [rows]: [{ id: string; name: string }[], number] = await this.ds.query(
+      `UPDATE clusters SET connection_state = 'Disconnected'
+       WHERE connection_state = 'Connected' AND last_seen_at < $1 RETURNING id, name`,
+      [before],
+    );
+    return rows;
+  }
 }

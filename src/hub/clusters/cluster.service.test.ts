@@ -3,6 +3,7 @@ import { FakeSecrets, FakeUnitOfWork, FixedClock, RecordingAudit } from '../../.
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { matchesSelector, type LabelSelector } from '../../domain/label-selector.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { FleetEvents } from '../platform/fleet-events.js';
 import type { UnitOfWork } from '../database/unit-of-work.js';
 import type { ClusterEntity } from './cluster.entity.js';
 import type { ClusterRepository } from './cluster.repository.js';
@@ -68,6 +69,7 @@ describe('ClusterService', () => {
       new FakeSecrets(),
       clock,
       { registrationTokenTtlSeconds: 3600 },
+      new FleetEvents(),
     );
   });
 

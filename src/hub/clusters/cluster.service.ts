@@ -9,6 +9,7 @@ import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { FLEET_EVENTS, type FleetEvents } from '../platform/fleet-events.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { type ClusterDto, type ClusterWithRegistrationDto, type RegistrationDto } from './cluster.dto.js';
 import { type ClusterEntity } from './cluster.entity.js';
@@ -24,6 +25,7 @@ export class ClusterService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'registrationTokenTtlSeconds'>,
+    @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
   ) {}
 
   async create(
@@ -55,6 +57,7 @@ export class ClusterService {
       });
       return row;
     });
+    this.events.emit({ type: 'cluster-registered', clusterId: saved.id });
     return { ...toDto(saved), registration: { token, expiresAt: expiresAt.toISOString() } };
   }
 
@@ -75,21 +78,22 @@ export class ClusterService {
   }
 
   async update(key: string, input: { labels?: Record<string, string> }, actor: Actor): Promise<ClusterDto> {
-    return toDto(
-      await this.uow.run(async (tx) => {
-        const row = await this.require(key, tx);
-        const before = { labels: row.labels };
-        if (input.labels !== undefined) row.labels = input.labels;
-        const saved = await this.clusters.save(tx, row);
-        await this.audit.record(tx, {
-          actor,
-          action: 'cluster.updated',
-          clusterId: row.id,
-          details: { name: row.name, before, after: { labels: saved.labels } },
-        });
-        return saved;
-      }),
-    );
+    const saved = await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx);
+      const before = { labels: row.labels };
+      if (input.labels !== undefined) row.labels = input.labels;
+      const after = await this.clusters.save(tx, row);
+      await this.audit.record(tx, {
+        actor,
+        action: 'cluster.updated',
+        clusterId: row.id,
+        details: { name: row.name, before, after: { labels: after.labels } },
+      });
+      return after;
+    });
+    // Relabelling moves the cluster in or out of application selectors.
+    if (input.labels !== undefined) this.events.emit({ type: 'cluster-labels-changed', clusterId: saved.id });
+    return toDto(saved);
   }
 
   async delete(key: string, actor: Actor): Promise<void> {

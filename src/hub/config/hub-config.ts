@@ -17,6 +17,10 @@ export interface HubConfig {
   swaggerUi: boolean;
   /** How often this replica looks for repositories due for polling; 0 turns polling off. */
   pollTickMs: number;
+  /** How often this replica requeues expired job leases and marks silent clusters; 0 turns it off. */
+  sweepIntervalMs: number;
+  /** A cluster whose agent is silent this long is shown Disconnected. */
+  disconnectAfterSeconds: number;
 }
 
 /** Thrown for a malformed environment variable, naming it. */
@@ -53,6 +57,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel: env.LOG_LEVEL || 'info',
     swaggerUi: bool(env, 'FLOTILLA_SWAGGER_UI', true),
     pollTickMs: int(env, 'FLOTILLA_POLL_TICK_MS', 1000, 0, 3_600_000),
+    sweepIntervalMs: int(env, 'FLOTILLA_SWEEP_INTERVAL_MS', 5000, 0, 3_600_000),
+    disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),
   };
 }
 

@@ -2,16 +2,40 @@ import 'reflect-metadata';
 import { DataSource, type EntityManager } from 'typeorm';
 import { InitialSchema1764170000000 } from '../../../migrations/1764170000000-initial-schema.js';
 import { RepositoryPolling1764180000000 } from '../../../migrations/1764180000000-repository-polling.js';
+import { ApplicationsAndDispatch1764190000000 } from '../../../migrations/1764190000000-applications-and-dispatch.js';
+import { ApplicationEntity } from '../applications/application.entity.js';
+import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
+import { BundleEntity } from '../dispatch/bundle.entity.js';
+import { DeploymentEntity } from '../dispatch/deployment.entity.js';
+import { DesiredStateEntity } from '../dispatch/desired-state.entity.js';
+import { ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
+import { ResourceStatusEntity } from '../dispatch/resource-status.entity.js';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 
 /** Every entity of the hub, in one list so the data source and the schema check agree. */
-export const ENTITIES = [ApiTokenEntity, ClusterEntity, RepositoryEntity, AuditEventEntity];
+export const ENTITIES = [
+  ApiTokenEntity,
+  ClusterEntity,
+  RepositoryEntity,
+  AuditEventEntity,
+  ApplicationEntity,
+  BundleEntity,
+  DeploymentEntity,
+  DesiredStateEntity,
+  ReconcileJobEntity,
+  ResourceStatusEntity,
+  AgentReportEntity,
+];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
-export const MIGRATIONS = [InitialSchema1764170000000, RepositoryPolling1764180000000];
+export const MIGRATIONS = [
+  InitialSchema1764170000000,
+  RepositoryPolling1764180000000,
+  ApplicationsAndDispatch1764190000000,
+];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
 export function createDataSource(url: string, opts: { poolSize?: number } = {}): DataSource {

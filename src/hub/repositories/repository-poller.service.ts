@@ -13,6 +13,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { FLEET_EVENTS, type FleetEvents } from '../platform/fleet-events.js';
 import { VCS } from '../vcs/vcs.module.js';
 import { type RepositoryDto } from './repository.dto.js';
 import { type RepositoryEntity } from './repository.entity.js';
@@ -44,6 +45,7 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'pollTickMs'>,
+    @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -135,5 +137,13 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
           },
         });
     });
+    if (detected && revision)
+      this.events.emit({
+        type: 'revision-detected',
+        repositoryId: row.id,
+        previous: row.lastRevision,
+        revision,
+        paths: changedPaths,
+      });
   }
 }

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ApplicationModule } from '../applications/application.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { ClusterModule } from '../clusters/cluster.module.js';
+import { DispatchModule } from '../dispatch/dispatch.module.js';
+import { AgentController, AgentRegistrationController } from './agent.controller.js';
+import { AgentGuard } from './agent.guard.js';
+import { AgentService } from './agent.service.js';
+
+@Module({
+  imports: [AuditModule, ClusterModule, DispatchModule, ApplicationModule],
+  controllers: [AgentRegistrationController, AgentController],
+  providers: [AgentService, AgentGuard],
+})
+export class AgentGatewayModule {}

@@ -1,0 +1,100 @@
+import {
+  Body,
+  Controller,
+  createParamDecorator,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  StreamableFile,
+  UseGuards,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/roles.js';
+import {
+  HeartbeatDto,
+  JobResultDto,
+  JobsQueryDto,
+  RegisterRequestDto,
+  RegisterResponseDto,
+  ReportAckDto,
+  StatusReportDto,
+} from './agent.dto.js';
+import { AgentGuard, CurrentCluster, type AgentCluster } from './agent.guard.js';
+import { AgentService } from './agent.service.js';
+
+/** An AbortSignal that fires when the client goes away (ends a long-poll early). */
+const ClientGone = createParamDecorator((_: unknown, ctx: ExecutionContext): AbortSignal => {
+  const req = ctx.switchToHttp().getRequest<{ on(e: 'close', f: () => void): void }>();
+  const ac = new AbortController();
+  req.on('close', () => ac.abort());
+  return ac.signal;
+});
+
+/** Registration: the registration token in the body is the credential. */
+@ApiTags('agent')
+@Public()
+@Controller('api/v1/agent')
+export class AgentRegistrationController {
+  constructor(@Inject(AgentService) private readonly agents: AgentService) {}
+
+  @Post('register')
+  @ApiOkResponse({ type: RegisterResponseDto })
+  register(@Body() dto: RegisterRequestDto): Promise<RegisterResponseDto> {
+    return this.agents.register(dto);
+  }
+}
+
+/** Everything else an agent does, authenticated by its cluster credential. */
+@ApiTags('agent')
+@ApiBearerAuth()
+@Public()
+@UseGuards(AgentGuard)
+@Controller('api/v1/agent')
+export class AgentController {
+  constructor(@Inject(AgentService) private readonly agents: AgentService) {}
+
+  @Get('jobs')
+  jobs(@CurrentCluster() cluster: AgentCluster, @Query() q: JobsQueryDto, @ClientGone() gone: AbortSignal) {
+    return this.agents.nextJobs(cluster, q.waitSeconds ?? 30, q.limit ?? 10, gone);
+  }
+
+  @Get('bundles/:digest')
+  @Header('Content-Type', 'application/x-ndjson')
+  @Header('Cache-Control', 'private, max-age=31536000, immutable')
+  async bundle(
+    @CurrentCluster() cluster: AgentCluster,
+    @Param('digest') digest: string,
+  ): Promise<StreamableFile> {
+    return new StreamableFile(await this.agents.bundle(cluster, digest));
+  }
+
+  @Post('jobs/:id/result')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ReportAckDto })
+  result(
+    @CurrentCluster() cluster: AgentCluster,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: JobResultDto,
+  ): Promise<ReportAckDto> {
+    return this.agents.reportResult(cluster, id, dto);
+  }
+
+  @Post('status')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ReportAckDto })
+  status(@CurrentCluster() cluster: AgentCluster, @Body() dto: StatusReportDto): Promise<ReportAckDto> {
+    return this.agents.reportStatus(cluster, dto);
+  }
+
+  @Post('heartbeat')
+  @HttpCode(204)
+  heartbeat(@CurrentCluster() cluster: AgentCluster, @Body() dto: HeartbeatDto): Promise<void> {
+    return this.agents.heartbeat(cluster, dto);
+  }
+}

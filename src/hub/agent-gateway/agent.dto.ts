@@ -1,0 +1,142 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import type {
+  AgentEventTypeV1,
+  AgentEventV1,
+  HealthStatusV1,
+  HeartbeatV1,
+  JobResultV1,
+  RegisterRequestV1,
+  ResourceActionV1,
+  ResourceResultV1,
+  ResourceStatusV1,
+  StatusReportV1,
+} from '../../protocol/v1/agent-protocol.js';
+
+const HEALTH: HealthStatusV1[] = ['Current', 'InProgress', 'Failed', 'Terminating', 'NotFound', 'Unknown'];
+const ACTIONS: ResourceActionV1[] = ['created', 'configured', 'unchanged', 'deleted', 'skipped', 'failed'];
+const EVENTS: AgentEventTypeV1[] = ['drift.detected', 'drift.corrected', 'resource.health-changed'];
+const MAX_RESOURCES = 50_000;
+
+export class RegisterRequestDto implements RegisterRequestV1 {
+  @ApiProperty() @IsString() @MinLength(10) @MaxLength(256) registrationToken!: string;
+  @ApiProperty() @IsString() @MaxLength(64) agentVersion!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) kubernetesVersion?: string;
+}
+
+export class RegisterResponseDto {
+  @ApiProperty() clusterId!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty({ description: 'bearer credential of this agent; shown once' }) credential!: string;
+}
+
+export class JobsQueryDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 60,
+    default: 30,
+    description: 'long-poll: seconds to wait for a job',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  waitSeconds?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class ResourceResultDto implements ResourceResultV1 {
+  @ApiProperty() @IsString() @MaxLength(1024) id!: string;
+  @ApiProperty({ enum: ACTIONS }) @IsIn(ACTIONS) action!: ResourceActionV1;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(16_384) message?: string;
+  @ApiPropertyOptional({ enum: HEALTH }) @IsOptional() @IsIn(HEALTH) health?: HealthStatusV1;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) healthMessage?: string;
+}
+
+export class JobResultDto implements JobResultV1 {
+  @ApiProperty() @IsUUID() reportId!: string;
+  @ApiProperty({ enum: ['succeeded', 'failed'] }) @IsIn(['succeeded', 'failed']) outcome!:
+    'succeeded' | 'failed';
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() retryable?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(65_536) message?: string;
+  @ApiProperty({ type: [ResourceResultDto] })
+  @IsArray()
+  @ArrayMaxSize(MAX_RESOURCES)
+  @ValidateNested({ each: true })
+  @Type(() => ResourceResultDto)
+  resources!: ResourceResultDto[];
+  @ApiProperty({ type: [String] })
+  @IsArray()
+  @ArrayMaxSize(MAX_RESOURCES)
+  @IsString({ each: true })
+  inventory!: string[];
+}
+
+export class AgentEventDto implements AgentEventV1 {
+  @ApiProperty({ enum: EVENTS }) @IsIn(EVENTS) type!: AgentEventTypeV1;
+  @ApiProperty() @IsUUID() applicationId!: string;
+  @ApiProperty() @IsString() @MaxLength(1024) resource!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) revision?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(65_536) diff?: string;
+  @ApiPropertyOptional({ enum: HEALTH }) @IsOptional() @IsIn(HEALTH) health?: HealthStatusV1;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) message?: string;
+  @ApiProperty() @IsISO8601() time!: string;
+}
+
+export class ResourceStatusReportDto implements ResourceStatusV1 {
+  @ApiProperty() @IsUUID() applicationId!: string;
+  @ApiProperty() @IsString() @MaxLength(1024) resource!: string;
+  @ApiProperty({ enum: HEALTH }) @IsIn(HEALTH) health!: HealthStatusV1;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) healthMessage?: string;
+  @ApiProperty() @IsBoolean() drifted!: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(65_536) diff?: string;
+}
+
+export class StatusReportDto implements StatusReportV1 {
+  @ApiProperty() @IsUUID() reportId!: string;
+  @ApiProperty({ type: [ResourceStatusReportDto] })
+  @IsArray()
+  @ArrayMaxSize(MAX_RESOURCES)
+  @ValidateNested({ each: true })
+  @Type(() => ResourceStatusReportDto)
+  resources!: ResourceStatusReportDto[];
+  @ApiProperty({ type: [AgentEventDto] })
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  @Type(() => AgentEventDto)
+  events!: AgentEventDto[];
+}
+
+export class HeartbeatDto implements HeartbeatV1 {
+  @ApiProperty() @IsString() @MaxLength(64) agentVersion!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) kubernetesVersion?: string;
+}
+
+export class ReportAckDto {
+  @ApiProperty({ description: 'false when this reportId had already been recorded' }) recorded!: boolean;
+}

@@ -1,0 +1,43 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator } from '@nestjs/common';
+import { UnauthenticatedError } from '../../domain/errors.js';
+import { ClusterRepository } from '../clusters/cluster.repository.js';
+import { SECRETS, type Secrets } from '../platform/secrets.js';
+
+/** The cluster whose agent is calling. */
+export interface AgentCluster {
+  id: string;
+  name: string;
+}
+
+interface AgentRequest {
+  headers: Record<string, string | undefined>;
+  agentCluster?: AgentCluster;
+}
+
+/** Authenticates an agent by its cluster credential; a cluster sees only its own work. */
+@Injectable()
+export class AgentGuard implements CanActivate {
+  constructor(
+    @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<AgentRequest>();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!match)
+      throw new UnauthenticatedError('missing agent credential: send "Authorization: Bearer <credential>"');
+    const cluster = await this.clusters.findByCredentialHash(this.secrets.hashToken(match[1]));
+    if (!cluster) throw new UnauthenticatedError('unknown or revoked agent credential');
+    req.agentCluster = { id: cluster.id, name: cluster.name };
+    return true;
+  }
+}
+
+/** Injects the calling agent's cluster. */
+export const CurrentCluster = createParamDecorator((_: unknown, ctx: ExecutionContext): AgentCluster => {
+  const c = ctx.switchToHttp().getRequest<AgentRequest>().agentCluster;
+  if (!c) throw new Error('CurrentCluster used on a route without AgentGuard');
+  return c;
+});

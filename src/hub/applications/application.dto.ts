@@ -1,0 +1,253 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto } from '../common/list-query.dto.js';
+import { IsDns1123Label } from '../common/validators.js';
+
+export class PatchTargetDto {
+  @ApiProperty({ example: 'Deployment' }) @IsString() @MinLength(1) @MaxLength(253) kind!: string;
+  @ApiProperty({ example: 'api' }) @IsString() @MinLength(1) @MaxLength(253) name!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(253) namespace?: string;
+  @ApiPropertyOptional({ description: 'API group, "" for core' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  group?: string;
+}
+
+export class TargetPatchDto {
+  @ApiProperty({ type: PatchTargetDto })
+  @ValidateNested()
+  @Type(() => PatchTargetDto)
+  target!: PatchTargetDto;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'JSON merge patch (RFC 7386)' })
+  @IsObject()
+  patch!: Record<string, unknown>;
+}
+
+export class TargetDto {
+  @ApiProperty({ example: 'env=prod,region in (eu,us)' })
+  @IsString()
+  @MaxLength(4096)
+  clusterSelector!: string;
+  @ApiPropertyOptional({ example: 'web' })
+  @IsOptional()
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'namespace must be a DNS-1123 label' })
+  @MaxLength(63)
+  namespace?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+  })
+  @IsOptional()
+  @IsObject()
+  values?: Record<string, string | number | boolean>;
+  @ApiPropertyOptional({ type: [TargetPatchDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => TargetPatchDto)
+  patches?: TargetPatchDto[];
+}
+
+export class SyncPolicyDto {
+  @ApiProperty({ description: 'sync on every new revision' }) @IsBoolean() automated!: boolean;
+  @ApiProperty({ description: 'delete objects removed from the repository' }) @IsBoolean() prune!: boolean;
+  @ApiProperty({ description: 'undo changes made in the cluster' }) @IsBoolean() selfHeal!: boolean;
+}
+
+export class CreateApplicationDto {
+  @ApiProperty({ example: 'web' }) @IsDns1123Label() name!: string;
+  @ApiProperty({ description: 'repository id or name' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(253)
+  repositoryId!: string;
+  @ApiProperty({ example: 'apps/web' }) @IsString() @MaxLength(1024) path!: string;
+  @ApiPropertyOptional({ description: 'pin a revision; newest when omitted' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  revision?: string;
+  @ApiProperty({ type: [TargetDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => TargetDto)
+  targets!: TargetDto[];
+  @ApiProperty({ type: SyncPolicyDto })
+  @ValidateNested()
+  @Type(() => SyncPolicyDto)
+  syncPolicy!: SyncPolicyDto;
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['/spec/replicas'],
+    description: 'JSON pointers ignored in drift detection',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(/^(\/([^~/]|~[01])*)+$/, {
+    each: true,
+    message: 'ignoreDifferences entries must be JSON pointers such as /spec/replicas',
+  })
+  ignoreDifferences?: string[];
+}
+
+export class UpdateApplicationDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) path?: string;
+  @ApiPropertyOptional({ type: [TargetDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => TargetDto)
+  targets?: TargetDto[];
+  @ApiPropertyOptional({ type: SyncPolicyDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SyncPolicyDto)
+  syncPolicy?: SyncPolicyDto;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(/^(\/([^~/]|~[01])*)+$/, {
+    each: true,
+    message: 'ignoreDifferences entries must be JSON pointers such as /spec/replicas',
+  })
+  ignoreDifferences?: string[];
+}
+
+export class RollbackDto {
+  @ApiProperty({ description: 'revision id to pin' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  revision!: string;
+}
+
+export class SyncRequestDto {
+  @ApiPropertyOptional({ description: 'sync this revision once (pins it, like a rollback)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  revision?: string;
+}
+
+export class ListApplicationsQueryDto extends PageQueryDto {}
+
+export class HistoryQueryDto extends PageQueryDto {}
+
+export class ResourcesQueryDto {
+  @ApiPropertyOptional({ description: 'only this cluster (id)' }) @IsOptional() @IsUUID() cluster?: string;
+}
+
+export class LastJobDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['sync', 'remove'] }) kind!: string;
+  @ApiProperty({ enum: ['queued', 'leased', 'succeeded', 'failed', 'superseded'] }) state!: string;
+  @ApiProperty() revision!: string;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class ClusterStatusDto {
+  @ApiProperty() clusterId!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty() connectionState!: string;
+  @ApiProperty({ nullable: true, type: String }) revisionWanted!: string | null;
+  @ApiProperty({ nullable: true, type: String }) revisionApplied!: string | null;
+  @ApiProperty({ enum: ['Synced', 'OutOfSync', 'Progressing', 'Failed', 'Unknown'] }) sync!: string;
+  @ApiProperty({ enum: ['Current', 'InProgress', 'Failed', 'Terminating', 'NotFound', 'Unknown'] })
+  health!: string;
+  @ApiProperty({ nullable: true, type: String }) message!: string | null;
+  @ApiProperty({ nullable: true, type: LastJobDto }) lastJob!: LastJobDto | null;
+}
+
+export class ApplicationDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() repositoryId!: string;
+  @ApiProperty() path!: string;
+  @ApiProperty({ nullable: true, type: String }) revision!: string | null;
+  @ApiProperty({ type: [TargetDto] }) targets!: TargetDto[];
+  @ApiProperty({ type: SyncPolicyDto }) syncPolicy!: SyncPolicyDto;
+  @ApiProperty({ type: [String] }) ignoreDifferences!: string[];
+  @ApiProperty() suspended!: boolean;
+  @ApiProperty() deleting!: boolean;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class ApplicationDetailDto extends ApplicationDto {
+  @ApiProperty({ type: [ClusterStatusDto] }) clusters!: ClusterStatusDto[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: { type: 'number' } },
+  })
+  counts!: { sync: Record<string, number>; health: Record<string, number>; total: number };
+}
+
+export class ApplicationPageDto {
+  @ApiProperty({ type: [ApplicationDto] }) items!: ApplicationDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class DeploymentDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() revision!: string;
+  @ApiProperty() revisionDisplay!: string;
+  @ApiProperty() trigger!: string;
+  @ApiProperty() actor!: string;
+  @ApiProperty() clusters!: number;
+  @ApiProperty({ enum: ['pending', 'succeeded', 'failed', 'partial', 'superseded'] }) outcome!: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) jobs!: Record<string, number>;
+  @ApiProperty() createdAt!: string;
+}
+
+export class DeploymentPageDto {
+  @ApiProperty({ type: [DeploymentDto] }) items!: DeploymentDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class ResourceStatusDto {
+  @ApiProperty() clusterId!: string;
+  @ApiProperty() resource!: string;
+  @ApiProperty({ nullable: true, type: String }) action!: string | null;
+  @ApiProperty() health!: string;
+  @ApiProperty({ nullable: true, type: String }) healthMessage!: string | null;
+  @ApiProperty() drifted!: boolean;
+  @ApiProperty({ nullable: true, type: String }) diff!: string | null;
+  @ApiProperty({ nullable: true, type: String }) message!: string | null;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class ResourceListDto {
+  @ApiProperty({ type: [ResourceStatusDto] }) items!: ResourceStatusDto[];
+}
+
+export class SyncResultDto {
+  @ApiProperty({ nullable: true, type: String }) revision!: string | null;
+  @ApiProperty() jobs!: number;
+  @ApiProperty() removals!: number;
+  @ApiProperty() unchanged!: number;
+  @ApiProperty() renderFailures!: number;
+}

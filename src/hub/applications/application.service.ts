@@ -1,0 +1,412 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
+import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { parseLabelSelector } from '../../domain/label-selector.js';
+import { AuditService } from '../audit/audit.service.js';
+import { ClusterRepository } from '../clusters/cluster.repository.js';
+import { type Page } from '../common/list-query.dto.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { DeploymentRepository } from '../dispatch/deployment.repository.js';
+import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
+import {
+  DesiredStateService,
+  type ReconcileOutcome,
+  type Trigger,
+} from '../dispatch/desired-state.service.js';
+import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
+import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
+import { FLEET_EVENTS, type FleetEvent, type FleetEvents } from '../platform/fleet-events.js';
+import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { RepositoryService } from '../repositories/repository.service.js';
+import {
+  type ApplicationDetailDto,
+  type ApplicationDto,
+  type CreateApplicationDto,
+  type DeploymentPageDto,
+  type ResourceListDto,
+  type UpdateApplicationDto,
+} from './application.dto.js';
+import { type ApplicationEntity } from './application.entity.js';
+import { ApplicationRepository } from './application.repository.js';
+import { clusterStatus } from './application-status.js';
+
+/** Applications: CRUD, manual sync, rollback and unpin, status across the fleet, history. */
+@Injectable()
+export class ApplicationService implements OnModuleInit {
+  constructor(
+    @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
+    @Inject(RepositoryService) private readonly repositories: RepositoryService,
+    @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
+    @Inject(DesiredStateService) private readonly desiredState: DesiredStateService,
+    @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
+    @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
+    @Inject(DeploymentRepository) private readonly deployments: DeploymentRepository,
+    @Inject(ResourceStatusRepository) private readonly resources: ResourceStatusRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.subscribe((e) => this.onFleetEvent(e));
+  }
+
+  async create(input: CreateApplicationDto, actor: Actor): Promise<ApplicationDto> {
+    const repo = await this.repositories.require(input.repositoryId);
+    const path = normalisePath(input.path);
+    input.targets.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
+    const app = await this.uow.run(async (tx) => {
+      if (await this.apps.findByName(input.name, tx))
+        throw new ConflictError(`an application named '${input.name}' already exists`);
+      const row = await this.apps.insert(tx, {
+        id: this.secrets.uuid(),
+        name: input.name,
+        repositoryId: repo.id,
+        path,
+        revision: input.revision ?? null,
+        targets: input.targets,
+        syncPolicy: input.syncPolicy,
+        ignoreDifferences: input.ignoreDifferences ?? [],
+        suspended: false,
+        deleting: false,
+        generation: 1,
+      });
+      await this.audit.record(tx, {
+        actor,
+        action: 'application.created',
+        applicationId: row.id,
+        repositoryId: repo.id,
+        details: describe(row),
+      });
+      return row;
+    });
+    await this.recompute(app, 'created', actor);
+    return toDto(app);
+  }
+
+  async list(q: { limit?: number; cursor?: string }): Promise<Page<ApplicationDto>> {
+    const limit = q.limit ?? 50;
+    const after = q.cursor ? decodeCursor(q.cursor, ['string'] as const)[0] : null;
+    const rows = await this.apps.list(after, limit + 1);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(toDto),
+      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].name]) : null,
+    };
+  }
+
+  /** The application with its state in every target cluster and fleet-wide counts. */
+  async get(key: string): Promise<ApplicationDetailDto> {
+    const app = await this.require(key);
+    const [states, jobs, resources] = await Promise.all([
+      this.desired.forApplication(app.id),
+      this.jobs.latestPerCluster(app.id),
+      this.resources.forApplication(app.id),
+    ]);
+    const jobBy = new Map(jobs.map((j) => [j.clusterId, j]));
+    const stateBy = new Map(states.map((s) => [s.clusterId, s]));
+    const clusterIds = [
+      ...new Set([
+        ...stateBy.keys(),
+        ...jobs.filter((j) => j.state === 'queued' || j.state === 'leased').map((j) => j.clusterId),
+      ]),
+    ];
+    const clusters = await this.clusters.findByIds(clusterIds);
+    const rows = clusters
+      .map((c) =>
+        clusterStatus(
+          c,
+          stateBy.get(c.id),
+          jobBy.get(c.id),
+          resources.filter((r) => r.clusterId === c.id),
+        ),
+      )
+      .sort((a, b) => (a.clusterName < b.clusterName ? -1 : 1));
+    const counts = {
+      sync: {} as Record<string, number>,
+      health: {} as Record<string, number>,
+      total: rows.length,
+    };
+    for (const r of rows) {
+      counts.sync[r.sync] = (counts.sync[r.sync] ?? 0) + 1;
+      counts.health[r.health] = (counts.health[r.health] ?? 0) + 1;
+    }
+    return { ...toDto(app), clusters: rows, counts };
+  }
+
+  async update(key: string, input: UpdateApplicationDto, actor: Actor): Promise<ApplicationDto> {
+    input.targets?.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
+    const app = await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx);
+      const before = describe(row);
+      if (input.path !== undefined) row.path = normalisePath(input.path);
+      if (input.targets !== undefined) row.targets = input.targets;
+      if (input.syncPolicy !== undefined) row.syncPolicy = input.syncPolicy;
+      if (input.ignoreDifferences !== undefined) row.ignoreDifferences = input.ignoreDifferences;
+      row.generation++;
+      const saved = await this.apps.save(tx, row);
+      await this.audit.record(tx, {
+        actor,
+        action: 'application.updated',
+        applicationId: row.id,
+        details: { before, after: describe(saved) },
+      });
+      return saved;
+    });
+    await this.recompute(app, 'updated', actor);
+    return toDto(app);
+  }
+
+  /** Queues jobs for every target cluster now (at the pinned revision, or a given one pinned). */
+  async sync(key: string, input: { revision?: string }, actor: Actor): Promise<ReconcileOutcome> {
+    if (input.revision) return this.pin(key, input.revision, actor, 'sync');
+    const app = await this.require(key);
+    await this.uow.run((tx) =>
+      this.audit.record(tx, {
+        actor,
+        action: 'application.synced',
+        applicationId: app.id,
+        details: { name: app.name },
+      }),
+    );
+    return this.desiredState.reconcile(app, 'sync', actor, { dispatch: true, force: true });
+  }
+
+  /** Pins a revision and suspends automated sync until unpinned. */
+  rollback(key: string, revision: string, actor: Actor): Promise<ReconcileOutcome> {
+    return this.pin(key, revision, actor, 'rollback');
+  }
+
+  async unpin(key: string, actor: Actor): Promise<ReconcileOutcome> {
+    const app = await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx);
+      const before = row.revision;
+      row.revision = null;
+      row.suspended = false;
+      const saved = await this.apps.save(tx, row);
+      await this.audit.record(tx, {
+        actor,
+        action: 'application.unpinned',
+        applicationId: row.id,
+        details: { name: row.name, previousPin: before },
+      });
+      return saved;
+    });
+    return this.desiredState.reconcile(app, 'unpin', actor, { dispatch: true });
+  }
+
+  /**
+   * Deletes an application. Its objects are removed from every cluster through removal jobs
+   * (pruned when its policy says prune, else left without our mark); the record goes when the
+   * last of them finishes. Returns whether deletion is still in progress.
+   */
+  async delete(key: string, actor: Actor): Promise<{ pending: number }> {
+    const app = await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx);
+      row.deleting = true;
+      const saved = await this.apps.save(tx, row);
+      await this.audit.record(tx, {
+        actor,
+        action: 'application.deletion-requested',
+        applicationId: row.id,
+        details: describe(row),
+      });
+      return saved;
+    });
+    const pending = await this.desiredState.removeEverywhere(app, actor);
+    await this.finishDeletionIfDone(app.id, actor);
+    return { pending };
+  }
+
+  /** Deletes a deleting application's record once no job of it is unfinished. */
+  async finishDeletionIfDone(applicationId: string, actor: Actor = SYSTEM_ACTOR): Promise<boolean> {
+    return this.uow.run(async (tx) => {
+      const row = await this.apps.findByIdOrName(applicationId, tx, true);
+      if (!row?.deleting) return false;
+      if ((await this.jobs.unfinished(row.id, tx)).length > 0) return false;
+      await this.apps.delete(tx, row.id);
+      await this.audit.record(tx, {
+        actor,
+        action: 'application.deleted',
+        applicationId: row.id,
+        details: describe(row),
+      });
+      return true;
+    });
+  }
+
+  /** Every deployment ever made, newest first. */
+  async history(key: string, q: { limit?: number; cursor?: string }): Promise<DeploymentPageDto> {
+    const app = await this.require(key);
+    const limit = q.limit ?? 50;
+    let before: { createdAt: Date; id: string } | null = null;
+    if (q.cursor) {
+      const [t, id] = decodeCursor(q.cursor, ['string', 'string'] as const);
+      before = { createdAt: new Date(t), id };
+      if (Number.isNaN(before.createdAt.getTime()))
+        throw new InvalidInputError('cursor: not a cursor returned by this API');
+    }
+    const rows = await this.deployments.list(app.id, before, limit + 1);
+    const page = rows.slice(0, limit);
+    const outcomes = await this.jobs.outcomes(page.map((d) => d.id));
+    return {
+      items: page.map((d) => {
+        const jobs = outcomes.get(d.id) ?? {};
+        return {
+          id: d.id,
+          revision: d.revision,
+          revisionDisplay: d.revisionDisplay,
+          trigger: d.trigger,
+          actor: d.actorName,
+          clusters: d.clusterCount,
+          outcome: outcomeOf(jobs),
+          jobs,
+          createdAt: d.createdAt.toISOString(),
+        };
+      }),
+      nextCursor:
+        rows.length > limit
+          ? encodeCursor([page[page.length - 1].createdAt.toISOString(), page[page.length - 1].id])
+          : null,
+    };
+  }
+
+  async resourceStatus(key: string, clusterId?: string): Promise<ResourceListDto> {
+    const app = await this.require(key);
+    const rows = await this.resources.forApplication(app.id, clusterId);
+    return {
+      items: rows.map((r) => ({
+        clusterId: r.clusterId,
+        resource: r.resource,
+        action: r.action,
+        health: r.health,
+        healthMessage: r.healthMessage,
+        drifted: r.drifted,
+        diff: r.diff,
+        message: r.message,
+        updatedAt: r.updatedAt.toISOString(),
+      })),
+    };
+  }
+
+  private async pin(
+    key: string,
+    revision: string,
+    actor: Actor,
+    trigger: Trigger,
+  ): Promise<ReconcileOutcome> {
+    const app = await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx);
+      const before = row.revision;
+      row.revision = revision;
+      row.suspended = true;
+      const saved = await this.apps.save(tx, row);
+      await this.audit.record(tx, {
+        actor,
+        action: trigger === 'rollback' ? 'application.rolled-back' : 'application.synced',
+        applicationId: row.id,
+        revision,
+        details: { name: row.name, previousPin: before, pinned: revision },
+      });
+      return saved;
+    });
+    return this.desiredState.reconcile(app, trigger, actor, { dispatch: true, force: true });
+  }
+
+  private recompute(app: ApplicationEntity, trigger: Trigger, actor: Actor): Promise<ReconcileOutcome> {
+    return this.desiredState.reconcile(app, trigger, actor, {
+      dispatch: app.syncPolicy.automated && !app.suspended,
+    });
+  }
+
+  private async onFleetEvent(e: FleetEvent): Promise<void> {
+    if (e.type === 'revision-detected') {
+      for (const app of await this.apps.forRepository(e.repositoryId)) {
+        // A pinned application stays where it is; a commit elsewhere in a monorepo renders nothing.
+        if (app.revision !== null || app.deleting || !touches(e.paths, app.path)) continue;
+        await this.recompute(app, 'revision', SYSTEM_ACTOR);
+      }
+      return;
+    }
+    // Cluster labels changed or a cluster joined: selectors may now match differently.
+    for (const app of await this.apps.all()) {
+      if (app.deleting) continue;
+      await this.recompute(
+        app,
+        e.type === 'cluster-registered' ? 'cluster-registered' : 'cluster-labels',
+        SYSTEM_ACTOR,
+      );
+    }
+  }
+
+  private async require(
+    key: string,
+    tx?: Parameters<ApplicationRepository['findByIdOrName']>[1],
+  ): Promise<ApplicationEntity> {
+    const row = await this.apps.findByIdOrName(key, tx, tx !== undefined);
+    if (!row) throw new NotFoundError('application', key);
+    return row;
+  }
+}
+
+/** `apps/web/`, `/apps/web` → `apps/web`; `.` or `/` → `` (the root). */
+function normalisePath(p: string): string {
+  const s = p.trim().replace(/^\/+|\/+$/g, '');
+  if (s === '.') return '';
+  if (s.split('/').some((seg) => seg === '..' || seg === '')) {
+    if (s !== '')
+      throw new InvalidInputError(
+        'path must be a relative path inside the repository, without ".." or empty segments',
+        { field: 'path' },
+      );
+  }
+  return s;
+}
+
+/** Whether a change to `paths` can affect an application rooted at `appPath`. */
+function touches(paths: string[] | null, appPath: string): boolean {
+  if (paths === null || appPath === '') return true;
+  return paths.some((p) => p === appPath || p.startsWith(`${appPath}/`) || appPath.startsWith(`${p}/`));
+}
+
+function outcomeOf(jobs: Record<string, number>): string {
+  const pending = (jobs.queued ?? 0) + (jobs.leased ?? 0);
+  if (pending) return 'pending';
+  const ok = jobs.succeeded ?? 0;
+  const failed = jobs.failed ?? 0;
+  if (failed && ok) return 'partial';
+  if (failed) return 'failed';
+  if (ok) return 'succeeded';
+  return 'superseded';
+}
+
+function describe(a: ApplicationEntity): Record<string, unknown> {
+  return {
+    name: a.name,
+    repositoryId: a.repositoryId,
+    path: a.path,
+    revision: a.revision,
+    targets: a.targets,
+    syncPolicy: a.syncPolicy,
+    ignoreDifferences: a.ignoreDifferences,
+  };
+}
+
+function toDto(a: ApplicationEntity): ApplicationDto {
+  return {
+    id: a.id,
+    name: a.name,
+    repositoryId: a.repositoryId,
+    path: a.path,
+    revision: a.revision,
+    targets: a.targets,
+    syncPolicy: a.syncPolicy,
+    ignoreDifferences: a.ignoreDifferences,
+    suspended: a.suspended,
+    deleting: a.deleting,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}

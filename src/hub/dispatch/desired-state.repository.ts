@@ -1,0 +1,35 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { managerOf, type Tx } from '../database/data-source.js';
+import { DATA_SOURCE } from '../database/unit-of-work.js';
+import { DesiredStateEntity } from './desired-state.entity.js';
+
+/** Desired state per (application, cluster). */
+@Injectable()
+export class DesiredStateRepository {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+
+  forApplication(applicationId: string, tx?: Tx): Promise<DesiredStateEntity[]> {
+    return managerOf(this.ds, tx).find(DesiredStateEntity, { where: { applicationId } });
+  }
+
+  forCluster(clusterId: string): Promise<DesiredStateEntity[]> {
+    return this.ds.manager.find(DesiredStateEntity, { where: { clusterId } });
+  }
+
+  get(tx: Tx, applicationId: string, clusterId: string): Promise<DesiredStateEntity | null> {
+    return managerOf(this.ds, tx)
+      .createQueryBuilder(DesiredStateEntity, 'd')
+      .where('d.application_id = :applicationId AND d.cluster_id = :clusterId', { applicationId, clusterId })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
+  async save(tx: Tx, d: Omit<DesiredStateEntity, 'updatedAt'>): Promise<void> {
+    await managerOf(this.ds, tx).save(DesiredStateEntity, d);
+  }
+
+  async delete(tx: Tx, applicationId: string, clusterId: string): Promise<void> {
+    await managerOf(this.ds, tx).delete(DesiredStateEntity, { applicationId, clusterId });
+  }
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { ClusterModule } from '../clusters/cluster.module.js';
+import { RepositoryModule } from '../repositories/repository.module.js';
+import { AgentReportRepository } from './agent-report.repository.js';
+import { BundleRepository } from './bundle.repository.js';
+import { DeploymentRepository } from './deployment.repository.js';
+import { DesiredStateRepository } from './desired-state.repository.js';
+import { DesiredStateService } from './desired-state.service.js';
+import { DispatchSweeperService } from './dispatch-sweeper.service.js';
+import { JobNotifier } from './job-notifier.repository.js';
+import { ReconcileJobRepository } from './reconcile-job.repository.js';
+import { ResourceStatusRepository } from './resource-status.repository.js';
+
+const exported = [
+  AgentReportRepository,
+  BundleRepository,
+  DeploymentRepository,
+  DesiredStateRepository,
+  DesiredStateService,
+  JobNotifier,
+  ReconcileJobRepository,
+  ResourceStatusRepository,
+  DispatchSweeperService,
+];
+
+/** Desired state, bundles, jobs and the wake-up channel between replicas. */
+@Module({ imports: [AuditModule, ClusterModule, RepositoryModule], providers: exported, exports: exported })
+export class DispatchModule {}

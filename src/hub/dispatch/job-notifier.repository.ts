@@ -1,0 +1,109 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { managerOf, type Tx } from '../database/data-source.js';
+import { DATA_SOURCE } from '../database/unit-of-work.js';
+
+const CHANNEL = 'flotilla_jobs';
+
+/**
+ * Wakes agents waiting on any hub replica when a job for their cluster is queued anywhere:
+ * job writers `pg_notify` inside their transaction (delivered on commit), and every replica
+ * LISTENs on one dedicated connection and resolves its local waiters.
+ */
+@Injectable()
+export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('job-notifier');
+  private client: pg.Client | null = null;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.connect().catch((e: Error) => this.scheduleReconnect(e));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.wakeAll();
+    await this.client?.end().catch(() => undefined);
+  }
+
+  /** Queues a wake-up for a cluster's agent, sent when `tx` commits. */
+  async notify(tx: Tx, clusterId: string): Promise<void> {
+    await managerOf(this.ds, tx).query('SELECT pg_notify($1, $2)', [CHANNEL, clusterId]);
+  }
+
+  /** Same, outside a transaction. */
+  async notifyNow(clusterIds: string[]): Promise<void> {
+    for (const id of new Set(clusterIds)) await this.ds.query('SELECT pg_notify($1, $2)', [CHANNEL, id]);
+  }
+
+  /** Resolves when a job for the cluster may have arrived, or after `ms`, or when `abort` fires. */
+  wait(clusterId: string, ms: number, abort?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(clusterId);
+      if (!set) this.waiters.set(clusterId, (set = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        abort?.removeEventListener('abort', done);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(clusterId);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      abort?.addEventListener('abort', done);
+      set.add(done);
+    });
+  }
+
+  /** Number of agents waiting on this replica (metrics, tests). */
+  get waiting(): number {
+    let n = 0;
+    for (const s of this.waiters.values()) n += s.size;
+    return n;
+  }
+
+  private async connect(): Promise<void> {
+    const options = this.ds.options as { url?: string };
+    const client = new pg.Client({ connectionString: options.url, application_name: 'flotilla-hub-listen' });
+    client.on('notification', (msg) => {
+      if (msg.channel === CHANNEL && msg.payload)
+        for (const wake of [...(this.waiters.get(msg.payload) ?? [])]) wake();
+    });
+    client.on('error', (e) => this.scheduleReconnect(e));
+    client.on('end', () => this.scheduleReconnect(new Error('connection ended')));
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.client = client;
+    // Anything queued while we were not listening: let every waiter look again.
+    this.wakeAll();
+  }
+
+  private scheduleReconnect(e: Error): void {
+    if (this.stopped || this.retry) return;
+    this.log.warn(`LISTEN connection lost (${e.message}); reconnecting`);
+    const old = this.client;
+    this.client = null;
+    void old?.end().catch(() => undefined);
+    this.wakeAll();
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.connect().catch((err: Error) => this.scheduleReconnect(err));
+    }, 1000);
+    this.retry.unref();
+  }
+
+  private wakeAll(): void {
+    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
+  }
+}

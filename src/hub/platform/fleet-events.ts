@@ -1,0 +1,46 @@
+import { Logger } from '@nestjs/common';
+
+/** Things that change what clusters should run, announced after their transaction commits. */
+export type FleetEvent =
+  | {
+      type: 'revision-detected';
+      repositoryId: string;
+      previous: string | null;
+      revision: string;
+      paths: string[] | null;
+    }
+  | { type: 'cluster-labels-changed'; clusterId: string }
+  | { type: 'cluster-registered'; clusterId: string };
+
+/**
+ * An in-process bus between features that must not import each other (repositories and
+ * clusters announce; applications listen). Handlers run after the announcing transaction has
+ * committed; a failing handler is logged and does not affect the announcer.
+ */
+export class FleetEvents {
+  private readonly log = new Logger('fleet-events');
+  private readonly handlers: ((e: FleetEvent) => Promise<void>)[] = [];
+  private pending = new Set<Promise<void>>();
+
+  subscribe(handler: (e: FleetEvent) => Promise<void>): void {
+    this.handlers.push(handler);
+  }
+
+  /** Runs every handler in the background; {@link settled} waits for them (tests, shutdown). */
+  emit(event: FleetEvent): void {
+    for (const h of this.handlers) {
+      const p = h(event)
+        .catch((e: Error) => this.log.error(`handler for ${event.type} failed: ${e.message}`, e.stack))
+        .finally(() => this.pending.delete(p));
+      this.pending.add(p);
+    }
+  }
+
+  /** Resolves when every handler started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+}
+
+/** Injection token of the process-wide {@link FleetEvents}. */
+export const FLEET_EVENTS = Symbol('FLEET_EVENTS');

@@ -1,0 +1,122 @@
+/**
+ * Hub ↔ agent wire types, version 1. The agent opens every connection (outbound HTTPS only);
+ * these shapes only ever change additively: new optional fields, new enum members that old
+ * agents may ignore. See docs/agent-protocol.md.
+ */
+
+/** Path prefix of every agent route. */
+export const AGENT_API = '/api/v1/agent';
+
+/** POST /register: the one-time registration token is exchanged for a long-lived credential. */
+export interface RegisterRequestV1 {
+  registrationToken: string;
+  agentVersion: string;
+  kubernetesVersion?: string;
+}
+
+export interface RegisterResponseV1 {
+  clusterId: string;
+  clusterName: string;
+  /** Bearer credential for every later call; the hub keeps only its hash. */
+  credential: string;
+}
+
+/** What a job asks the agent to do. */
+export type JobKindV1 = 'sync' | 'remove';
+
+/** A reconcile job as handed to an agent (GET /jobs). */
+export interface JobV1 {
+  id: string;
+  kind: JobKindV1;
+  applicationId: string;
+  applicationName: string;
+  /** Opaque revision id and its display form. */
+  revision: string;
+  revisionDisplay: string;
+  /** Content address of the bundle to apply (`sha256:<hex>`); null for removal jobs. */
+  bundleDigest: string | null;
+  /** Delete objects of the previous inventory that are not in the bundle (or everything, for remove). */
+  prune: boolean;
+  selfHeal: boolean;
+  /** JSON pointers of fields other controllers own, ignored in drift detection. */
+  ignoreDifferences: string[];
+  /** Recreate objects whose immutable fields changed. */
+  force: boolean;
+  attempt: number;
+  /** ISO time after which the hub may hand the job to someone else if no result came. */
+  leaseExpiresAt: string;
+}
+
+/** Answer of GET /jobs?waitSeconds=N: empty when nothing arrived in time. */
+export interface JobsResponseV1 {
+  jobs: JobV1[];
+}
+
+/** What happened to one object. */
+export type ResourceActionV1 = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed';
+
+/** kstatus health of an object. */
+export type HealthStatusV1 = 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+
+export interface ResourceResultV1 {
+  /** `group/Kind/namespace/name`. */
+  id: string;
+  action: ResourceActionV1;
+  message?: string;
+  health?: HealthStatusV1;
+  healthMessage?: string;
+}
+
+/** POST /jobs/:id/result — `reportId` makes a retried report count once. */
+export interface JobResultV1 {
+  reportId: string;
+  outcome: 'succeeded' | 'failed';
+  /** Failed jobs: whether retrying can help (API server down) or not (invalid object). */
+  retryable?: boolean;
+  message?: string;
+  resources: ResourceResultV1[];
+  /** Object ids the application owns in the cluster after this job. */
+  inventory: string[];
+}
+
+export type AgentEventTypeV1 = 'drift.detected' | 'drift.corrected' | 'resource.health-changed';
+
+export interface AgentEventV1 {
+  type: AgentEventTypeV1;
+  applicationId: string;
+  resource: string;
+  revision?: string;
+  /** Readable diff, desired vs live. */
+  diff?: string;
+  health?: HealthStatusV1;
+  message?: string;
+  time: string;
+}
+
+export interface ResourceStatusV1 {
+  applicationId: string;
+  resource: string;
+  health: HealthStatusV1;
+  healthMessage?: string;
+  drifted: boolean;
+  diff?: string;
+}
+
+/** POST /status — periodic or on change; idempotent by reportId. */
+export interface StatusReportV1 {
+  reportId: string;
+  resources: ResourceStatusV1[];
+  events: AgentEventV1[];
+}
+
+/** POST /heartbeat. */
+export interface HeartbeatV1 {
+  agentVersion: string;
+  kubernetesVersion?: string;
+}
+
+/** Answer of POST /status and /jobs/:id/result. */
+export interface ReportAckV1 {
+  /** false when this reportId was already recorded (a retry). */
+  recorded: boolean;
+}
