@@ -83,9 +83,12 @@ export function renderManifests(
     }
     for (const u of result.unknown) report(`unknown variable \${${u.variable}} (in ${u.path})`);
     for (const p of result.nonFinite) report(`${p} is not a finite number, which JSON cannot hold`);
+    // canonicalJson rebuilds objects by assignment, which would turn a `__proto__` member into a
+    // prototype and silently drop it from the bundle: refuse it rather than deploy less than asked.
+    for (const p of result.protoKeys) report(`${p}: a field named __proto__ is not supported`);
     const problem = kubeObjectProblem(result.value);
     if (problem) report(problem);
-    if (!problem && !result.unknown.length && !result.nonFinite.length) {
+    if (!problem && !result.unknown.length && !result.nonFinite.length && !result.protoKeys.length) {
       entries.push({ source, object: result.value as KubeObject });
     }
   }
@@ -153,7 +156,7 @@ function applyPatches(entries: Entry[], patches: readonly TargetPatch[], errors:
       errors.push({
         file: '',
         document: 0,
-        message: `${label}: needs target.kind, target.name and an object patch`,
+        message: `${label}: needs target.kind, target.name and an object patch without __proto__ fields`,
       });
       return;
     }
@@ -190,8 +193,16 @@ function isPatchShape(p: TargetPatch): boolean {
     (t.group === undefined || typeof t.group === 'string') &&
     typeof p.patch === 'object' &&
     p.patch !== null &&
-    !Array.isArray(p.patch)
+    !Array.isArray(p.patch) &&
+    !hasProtoKey(p.patch)
   );
+}
+
+/** See the `__proto__` check on documents: the same holds for patches. */
+function hasProtoKey(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasProtoKey);
+  if (v === null || typeof v !== 'object') return false;
+  return Object.entries(v).some(([k, child]) => k === '__proto__' || hasProtoKey(child));
 }
 
 function describeTarget(p: TargetPatch): string {

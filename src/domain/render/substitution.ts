@@ -46,6 +46,8 @@ export interface SubstitutionResult {
   unknown: UnknownVariable[];
   /** Values JSON cannot carry (YAML `.inf`, `.nan`), by field path. */
   nonFinite: string[];
+  /** Fields named `__proto__`, by path: `canonicalJson` cannot keep them (see `render.ts`). */
+  protoKeys: string[];
 }
 
 /**
@@ -62,6 +64,7 @@ export interface SubstitutionResult {
 export function substituteVariables(value: unknown, lookup: VariableLookup): SubstitutionResult {
   const unknown = new Map<string, string>();
   const nonFinite: string[] = [];
+  const protoKeys: string[] = [];
   const path: Array<string | number> = [];
 
   const substituteString = (s: string): string => {
@@ -95,6 +98,7 @@ export function substituteVariables(value: unknown, lookup: VariableLookup): Sub
       const out: Record<string, unknown> = {};
       for (const [k, child] of Object.entries(v)) {
         path.push(k);
+        if (k === '__proto__') protoKeys.push(formatPath(path));
         setOwn(out, k, walk(child));
         path.pop();
       }
@@ -108,6 +112,7 @@ export function substituteVariables(value: unknown, lookup: VariableLookup): Sub
     value: result,
     unknown: [...unknown].map(([variable, p]) => ({ variable, path: p })),
     nonFinite,
+    protoKeys,
   };
 }
 

@@ -1,0 +1,134 @@
+/**
+ * Rendering benchmark (issue 5 §2): a generated 5,000-object, ~20 MB application rendered five
+ * times (median ms and MB/s of input), then one ~200-object application rendered for 1,000
+ * clusters carrying 10 distinct label sets, parsing once (`prepareManifests`) and rendering per
+ * cluster (`renderManifests`), as the hub should; `renderBundle` per cluster, which re-parses
+ * every time, is timed on a sample for comparison.
+ * Prints how many distinct digests came out (10 expected: one bundle stored per label set).
+ *
+ *   npm run bench:render         (OBJECTS, RUNS, CLUSTERS env vars to resize)
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  DEFAULT_RENDER_LIMITS,
+  prepareManifests,
+  renderBundle,
+  renderManifests,
+  type RenderResult,
+  type RenderTarget,
+} from '../src/domain/render/render.js';
+
+const OBJECTS = Number(process.env.OBJECTS ?? 5000);
+const RUNS = Number(process.env.RUNS ?? 5);
+const CLUSTERS = Number(process.env.CLUSTERS ?? 1000);
+/** renderBundle re-parses per cluster, ~140 ms each here: measured on a sample, not the whole fleet. */
+const NAIVE_SAMPLE = Math.min(CLUSTERS, 100);
+const PER_FILE = 100;
+
+/** Realistic-looking Deployments and ConfigMaps, ~4 KB each, 100 per file, with per-cluster variables. */
+function generate(objects: number): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const config = Array.from(
+    { length: 40 },
+    (_, j) => `    setting_${j} = "value-${j}-${'v'.repeat(40)}"`,
+  ).join('\n');
+  for (let f = 0; f * PER_FILE < objects; f++) {
+    const docs: string[] = [];
+    for (let i = f * PER_FILE; i < Math.min(objects, (f + 1) * PER_FILE); i++) {
+      docs.push(
+        i % 2
+          ? `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: config-${i}
+  labels: { app: app-${i}, region: "\${cluster.labels.region}" }
+data:
+  app.conf: |
+${config}
+`
+          : `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-${i}
+  labels: { app: app-${i}, tier: "\${cluster.labels.tier}" }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: app-${i} } }
+  template:
+    metadata: { labels: { app: app-${i} } }
+    spec:
+      containers:
+        - name: app
+          image: "registry.example.com/app-${i}:\${values.tag}"
+          args: ["--region=\${cluster.labels.region}", "--verbose"]
+          ports: [{ containerPort: 8080, name: http }]
+          resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { memory: 256Mi } }
+          env:
+${Array.from({ length: 62 }, (_, j) => `            - { name: VAR_${j}, value: "value-${j}-${'e'.repeat(20)}" }`).join('\n')}
+`,
+      );
+    }
+    files.set(`team-${f % 10}/file-${f}.yaml`, Buffer.from(`---\n${docs.join('---\n')}`));
+  }
+  return files;
+}
+
+function targetFor(cluster: number): RenderTarget {
+  const set = cluster % 10;
+  return {
+    cluster: {
+      name: `cluster-${cluster}`,
+      labels: { region: `region-${set}`, tier: set % 2 ? 'gold' : 'silver' },
+    },
+    namespace: 'apps',
+    values: { tag: '1.2.3' },
+  };
+}
+
+function mustSucceed(r: RenderResult) {
+  if (!r.ok) throw new Error(`render failed: ${JSON.stringify(r.errors.slice(0, 3))}`);
+  return r.bundle;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// 1. one big bundle, several times
+const big = generate(OBJECTS);
+const inputBytes = [...big.values()].reduce((n, b) => n + b.length, 0);
+const times: number[] = [];
+let canonicalBytes = 0;
+for (let run = 0; run < RUNS; run++) {
+  const t0 = performance.now();
+  const bundle = mustSucceed(renderBundle(big, targetFor(0)));
+  times.push(performance.now() - t0);
+  canonicalBytes = bundle.canonical.length;
+  if (bundle.objectCount !== OBJECTS)
+    throw new Error(`expected ${OBJECTS} objects, got ${bundle.objectCount}`);
+}
+const ms = median(times);
+console.log(
+  `big bundle: ${OBJECTS} objects, ${(inputBytes / 1e6).toFixed(1)} MB YAML in ${big.size} files -> ` +
+    `${(canonicalBytes / 1e6).toFixed(1)} MB canonical; median of ${RUNS}: ${ms.toFixed(0)} ms, ` +
+    `${(inputBytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s (runs: ${times.map((t) => t.toFixed(0)).join(', ')})`,
+);
+
+// 2. one application, a fleet of clusters
+const app = generate(200);
+const appBytes = [...app.values()].reduce((n, b) => n + b.length, 0);
+let digests = new Set<string>();
+let t0 = performance.now();
+for (let c = 0; c < NAIVE_SAMPLE; c++) digests.add(mustSucceed(renderBundle(app, targetFor(c))).digest);
+const naive = performance.now() - t0;
+const naiveDigests = digests.size;
+
+digests = new Set<string>();
+t0 = performance.now();
+const prepared = prepareManifests(app, DEFAULT_RENDER_LIMITS);
+for (let c = 0; c < CLUSTERS; c++) digests.add(mustSucceed(renderManifests(prepared, targetFor(c))).digest);
+const reused = performance.now() - t0;
+console.log(
+  `fleet: 200 objects (${(appBytes / 1e6).toFixed(2)} MB) for ${CLUSTERS} clusters, 10 label sets -> ` +
+    `parse once + renderManifests per cluster: ${digests.size} distinct digests, ${reused.toFixed(0)} ms total; ` +
+    `renderBundle per cluster (re-parsing) on the first ${NAIVE_SAMPLE}: ${naiveDigests} digests, ` +
+    `${naive.toFixed(0)} ms (~${((naive / NAIVE_SAMPLE) * CLUSTERS).toFixed(0)} ms for ${CLUSTERS})`,
+);
