@@ -57,3 +57,12 @@ describe('audit hash chain', () => {
     expect(chainHash(GENESIS_HASH, row)).toBe(row.hash);
   });
 });
+
+describe('canonical JSON', () => {
+  it('keeps a "__proto__" key as an ordinary member', async () => {
+    const { canonicalJson } = await import('./canonical-json.js');
+    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":1},"a":2}'))).toBe(
+      '{"__proto__":{"x":1},"a":2,"b":1}',
+    );
+  });
+});

@@ -13,7 +13,14 @@ function sortDeep(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortDeep(v);
+      // defineProperty, not assignment: a "__proto__" key must stay an ordinary member.
+      if (v !== undefined)
+        Object.defineProperty(out, key, {
+          value: sortDeep(v),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
     return out;
   }

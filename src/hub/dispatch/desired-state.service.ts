@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
 import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
-import { renderBundle } from '../../domain/render/render.js';
+import { DEFAULT_RENDER_LIMITS, prepareManifests, renderManifests } from '../../domain/render/render.js';
 import { type RenderTarget } from '../../domain/render/render.types.js';
 import { type FileSet, type VcsRegistry } from '../../vcs/index.js';
 import { type ApplicationEntity, type ApplicationTarget } from '../applications/application.entity.js';
@@ -91,6 +91,9 @@ export class DesiredStateService {
     const revision = fetched.ok ? fetched.files.revision : null;
     outcome.revision = revision?.id ?? null;
 
+    // Parsing dominates rendering: parse once per revision, then render per cluster.
+    const prepared = fetched.ok ? prepareManifests(fetched.files.files, DEFAULT_RENDER_LIMITS) : null;
+
     await this.uow.run(async (tx) => {
       const existing = new Map((await this.desired.forApplication(app.id, tx)).map((d) => [d.clusterId, d]));
       const deploymentId = this.secrets.uuid();
@@ -111,7 +114,7 @@ export class DesiredStateService {
           outcome.renderFailures++;
           continue;
         }
-        const result = renderBundle(fetched.files.files, renderTargetOf(cluster, target));
+        const result = renderManifests(prepared!, renderTargetOf(cluster, target));
         if (!result.ok) {
           const message = result.errors
             .map(
