@@ -86,6 +86,36 @@ const routes: { name: string; need: Need; call: (token: string | null) => Promis
       return st('DELETE', `/api/v1/repositories/${id}`, t);
     },
   },
+  { name: 'GET /applications', need: 'viewer', call: (t) => st('GET', '/api/v1/applications', t) },
+  {
+    name: 'POST /applications',
+    need: 'operator',
+    call: (t) =>
+      st('POST', '/api/v1/applications', t, {
+        name: `app-${++seq}`,
+        repositoryId: repoId,
+        path: 'apps',
+        targets: [{ clusterSelector: 'nothing=matches' }],
+        syncPolicy: { automated: false, prune: false, selfHeal: false },
+      }),
+  },
+  {
+    name: 'POST /applications/:id/sync',
+    need: 'operator',
+    call: async (t) => {
+      const name = `sync-${++seq}`;
+      await h.api('POST', '/api/v1/applications', {
+        body: {
+          name,
+          repositoryId: repoId,
+          path: 'apps',
+          targets: [{ clusterSelector: 'nothing=matches' }],
+          syncPolicy: { automated: false, prune: false, selfHeal: false },
+        },
+      });
+      return st('POST', `/api/v1/applications/${name}/sync`, t);
+    },
+  },
   { name: 'GET /audit', need: 'viewer', call: (t) => st('GET', '/api/v1/audit', t) },
   { name: 'GET /audit/verify', need: 'viewer', call: (t) => st('GET', '/api/v1/audit/verify', t) },
   { name: 'GET /tokens', need: 'admin', call: (t) => st('GET', '/api/v1/tokens', t) },
@@ -122,7 +152,7 @@ describe('auth matrix', () => {
       it(`${route.name} as ${who} → ${expected}`, async () => {
         const status = await route.call(tokens[who]);
         if (who === 'none') expect(status).toBe(401);
-        else if (allowed) expect([200, 201, 204]).toContain(status);
+        else if (allowed) expect([200, 201, 202, 204]).toContain(status);
         else expect(status).toBe(403);
       });
     }
