@@ -1,0 +1,270 @@
+/**
+ * The reconcile of one application in one cluster (ARCHITECTURE.md §6): one function, phases in
+ * order — fetch → parse → plan → dry-run → apply → prune → health → report. Nothing is written
+ * before every object the server can judge has passed a dry-run, an unchanged object is never
+ * written, and the inventory kept in-cluster is what the next prune trusts.
+ */
+import { InvalidSyncWaveError, planApplyWaves } from '../../domain/apply/apply-order.js';
+import { isForceEnabled, withOwnership } from '../../domain/apply/flotilla-marks.js';
+import { assessHealth } from '../../domain/health/health.js';
+import type { LiveObject } from '../../domain/health/health.types.js';
+import { parseCanonicalBundle } from '../../domain/render/render.js';
+import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
+import type { ClusterClient, ClusterError } from '../cluster/cluster-client.js';
+import {
+  applyObject,
+  asClusterError,
+  immutableHint,
+  dryRunAll,
+  idText,
+  listOwned,
+  waitEstablished,
+} from './apply-steps.js';
+import type { ApplierOptions, AppliedObject, ReconcileOutcome, ReconcileRequest } from './apply.types.js';
+import { mapBounded } from './bounded.js';
+import type { InventoryStore } from './inventory-store.js';
+import { sameObject } from './object-compare.js';
+import { pruneObjects, releaseObjects } from './prune.js';
+import { findDeferred } from './deferred-dry-run.js';
+
+const isCrd = (o: LiveObject) =>
+  o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/');
+
+function failed(
+  message: string,
+  retryable: boolean,
+  resources: ResourceResultV1[],
+  inventory: string[],
+): ReconcileOutcome {
+  return { outcome: 'failed', retryable, message, resources, inventory, applied: [] };
+}
+
+function summarise(what: string, errors: { id: string; error: ClusterError }[]): string {
+  const quoted = errors.slice(0, 5).map((f) => `${f.id}: ${f.error.message}`);
+  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
+  return `${what} for ${errors.length} object(s): ${quoted.join('; ')}${more}`;
+}
+
+/** Applies bundles and removals to one cluster. Safe to share; callers serialise per application. */
+export class Applier {
+  private readonly concurrency: number;
+  private readonly establishTimeoutMs: number;
+  private readonly recreateTimeoutMs: number;
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly inventory: InventoryStore,
+    options: ApplierOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 8;
+    this.establishTimeoutMs = options.establishTimeoutMs ?? 30_000;
+    this.recreateTimeoutMs = options.recreateTimeoutMs ?? 30_000;
+  }
+
+  /** Runs one reconcile to the end; never throws for cluster or bundle problems. */
+  async reconcile(req: ReconcileRequest): Promise<ReconcileOutcome> {
+    try {
+      return req.kind === 'remove' ? await this.remove(req) : await this.sync(req);
+    } catch (e) {
+      const error = asClusterError(e);
+      return failed(
+        error.message,
+        error.retryable,
+        [],
+        (await this.inventory.load(req.applicationId).catch(() => null)) ?? [],
+      );
+    }
+  }
+
+  private async sync(req: ReconcileRequest): Promise<ReconcileOutcome> {
+    const { applicationId } = req;
+    // fetch: the bundle bytes (the caller caches them by digest)
+    const bytes = await req.fetchBundle();
+
+    // parse: canonical JSON lines → objects, each marked as owned by the application
+    let desired: LiveObject[];
+    try {
+      desired = parseCanonicalBundle(bytes).map((o) =>
+        withOwnership(o as LiveObject, applicationId, req.applicationName),
+      );
+    } catch (e) {
+      return failed(`bundle: ${(e as Error).message}`, false, [], []);
+    }
+
+    // plan: waves (Namespaces and CRDs, then sync waves in kind order), previous inventory, owned live objects
+    let waves: LiveObject[][];
+    try {
+      waves = planApplyWaves(desired);
+    } catch (e) {
+      if (!(e instanceof InvalidSyncWaveError)) throw e;
+      const resources = e.objects.map((o) => ({ id: o.id, action: 'failed' as const, message: e.message }));
+      return failed(e.message, false, resources, []);
+    }
+    const previous = (await this.inventory.load(applicationId)) ?? [];
+    const owned = await listOwned(this.client, desired, applicationId);
+    const deferred = await findDeferred(this.client, desired, owned);
+
+    // dry-run: every object the server can judge now (see deferred-dry-run.ts); one failure applies nothing
+    const now = desired.filter((o) => !deferred.has(idText(o)));
+    const checks = await dryRunAll(this.client, now, this.concurrency);
+    const results = new Map<string, ResourceResultV1>();
+    const dryRun = new Map<string, LiveObject>();
+    const dryRunErrors: { id: string; error: ClusterError }[] = [];
+    const recreate = new Set<string>();
+    now.forEach((obj, i) => {
+      const check = checks[i];
+      if (check.ok) dryRun.set(idText(obj), check.object);
+      // Only a delete can change an immutable field: the object is recreated in its wave.
+      else if (check.error.kind === 'immutable' && (req.force || isForceEnabled(obj)))
+        recreate.add(idText(obj));
+      else dryRunErrors.push({ id: idText(obj), error: check.error });
+    });
+    if (dryRunErrors.length > 0) {
+      for (const { id, error } of dryRunErrors)
+        results.set(id, {
+          id,
+          action: 'failed',
+          message: error.kind === 'immutable' ? immutableHint(error) : error.message,
+        });
+      for (const obj of desired)
+        if (!results.has(idText(obj)))
+          results.set(idText(obj), {
+            id: idText(obj),
+            action: 'skipped',
+            message: 'not applied: the dry-run of other objects failed',
+          });
+      return failed(
+        summarise('dry-run failed, nothing applied', dryRunErrors),
+        dryRunErrors.every((f) => f.error.retryable),
+        [...results.values()],
+        previous,
+      );
+    }
+
+    // apply: wave by wave with bounded parallelism; unchanged objects are skipped, CRDs awaited
+    const applied: AppliedObject[] = [];
+    const errors: { id: string; error: ClusterError }[] = [];
+    for (const wave of waves) {
+      if (errors.length > 0) {
+        for (const obj of wave)
+          results.set(idText(obj), {
+            id: idText(obj),
+            action: 'skipped',
+            message: 'not applied: an earlier wave failed',
+          });
+        continue;
+      }
+      await mapBounded(wave, this.concurrency, async (obj) => {
+        const id = idText(obj);
+        let preview = dryRun.get(id);
+        if (!preview && !recreate.has(id)) {
+          // A deferred object: its namespace or CRD exists now, so the server can judge it.
+          const [check] = await dryRunAll(this.client, [obj], 1);
+          if (!check.ok) {
+            errors.push({ id, error: check.error });
+            return void results.set(id, { id, action: 'failed', message: check.error.message });
+          }
+          preview = check.object;
+        }
+        const live = owned.get(id);
+        if (live && preview && sameObject(preview, live)) {
+          applied.push({ id, desired: obj, live });
+          return void results.set(id, { id, action: 'unchanged' });
+        }
+        const done = await applyObject(this.client, obj, req.force, this.recreateTimeoutMs);
+        if (done.error) errors.push({ id, error: done.error });
+        if (done.live) applied.push({ id, desired: obj, live: done.live });
+        results.set(id, { id, action: done.action, ...(done.message ? { message: done.message } : {}) });
+      });
+      const crds = wave.filter(isCrd);
+      if (crds.length > 0 && errors.length === 0) {
+        try {
+          await waitEstablished(this.client, crds, this.establishTimeoutMs);
+        } catch (e) {
+          errors.push({ id: idText(crds[0]), error: asClusterError(e) });
+        }
+      }
+    }
+    // Plan order: what the report lists first is what was applied first.
+    const desiredIds = waves.flat().map(idText);
+    if (errors.length > 0) {
+      // Keep everything that may now exist in the inventory, so a later prune can find it.
+      const inventory = [...new Set([...previous, ...applied.map((a) => a.id)])].sort();
+      await this.inventory.save(applicationId, req.applicationName, inventory);
+      return {
+        ...failed(
+          summarise('apply failed', errors),
+          errors.every((f) => f.error.retryable),
+          this.ordered(desiredIds, results, applied),
+          inventory,
+        ),
+        applied,
+      };
+    }
+
+    // prune: previous inventory minus the bundle, ownership-checked, in reverse apply order
+    const removed = previous.filter((id) => !desiredIds.includes(id));
+    let remaining = removed;
+    const pruneErrors: ClusterError[] = [];
+    if (req.prune && removed.length > 0) {
+      const pruned = await pruneObjects(this.client, removed, applicationId, this.concurrency);
+      for (const r of pruned.resources) results.set(r.id, r);
+      remaining = pruned.remaining;
+      pruneErrors.push(...pruned.errors);
+    }
+
+    // health: kstatus verdict of each object as the server returned it after apply
+    const resources = this.ordered([...desiredIds, ...removed], results, applied);
+
+    // report: the inventory kept in-cluster (written only when it changed) and the outcome
+    const inventory = [...new Set([...desiredIds, ...remaining])].sort();
+    await this.inventory.save(applicationId, req.applicationName, inventory);
+    if (pruneErrors.length > 0)
+      return {
+        outcome: 'failed',
+        retryable: pruneErrors.every((e) => e.retryable),
+        message: `prune failed: ${pruneErrors.map((e) => e.message).join('; ')}`,
+        resources,
+        inventory,
+        applied,
+      };
+    return { outcome: 'succeeded', retryable: false, resources, inventory, applied };
+  }
+
+  /** Results in the given id order, with health for every object we hold a live copy of. */
+  private ordered(
+    ids: readonly string[],
+    results: Map<string, ResourceResultV1>,
+    applied: readonly AppliedObject[],
+  ): ResourceResultV1[] {
+    const live = new Map(applied.map((a) => [a.id, a.live]));
+    return ids
+      .filter((id) => results.has(id))
+      .map((id) => {
+        const result = results.get(id)!;
+        const obj = live.get(id);
+        if (!obj) return result;
+        const health = assessHealth(obj);
+        return { ...result, health: health.status, healthMessage: health.message };
+      });
+  }
+
+  /** A removal: delete everything owned (prune) or strip our marks and leave it (no prune). */
+  private async remove(req: ReconcileRequest): Promise<ReconcileOutcome> {
+    const ids = (await this.inventory.load(req.applicationId)) ?? [];
+    const done = req.prune
+      ? await pruneObjects(this.client, ids, req.applicationId, this.concurrency)
+      : await releaseObjects(this.client, ids, req.applicationId, this.concurrency);
+    if (done.errors.length > 0) {
+      await this.inventory.save(req.applicationId, req.applicationName, done.remaining);
+      return failed(
+        `removal failed: ${done.errors.map((e) => e.message).join('; ')}`,
+        done.errors.every((e) => e.retryable),
+        done.resources,
+        done.remaining,
+      );
+    }
+    await this.inventory.remove(req.applicationId);
+    return { outcome: 'succeeded', retryable: false, resources: done.resources, inventory: [], applied: [] };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Types of the applier: what a reconcile is asked to do and what it reports back, in the
+ * protocol's vocabulary so the agent can forward results unchanged.
+ */
+import type { LiveObject } from '../../domain/health/health.types.js';
+import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
+
+/** One reconcile: a sync of a bundle, or the removal of an application. */
+export interface ReconcileRequest {
+  applicationId: string;
+  applicationName: string;
+  kind: 'sync' | 'remove';
+  /** Delete objects of the previous inventory missing from the bundle (everything, for remove). */
+  prune: boolean;
+  /** Recreate any object whose immutable fields changed (else only those annotated force). */
+  force: boolean;
+  /** Loads the canonical bundle bytes; not called for removals. */
+  fetchBundle: () => Promise<Buffer>;
+}
+
+/** An object of the bundle as applied: what we asked for and what the server holds. */
+export interface AppliedObject {
+  /** `group/Kind/namespace/name`. */
+  id: string;
+  /** The bundle's object with Flotilla's ownership marks. */
+  desired: LiveObject;
+  /** The object as the server returned it after apply (or dry-run, when unchanged). */
+  live: LiveObject;
+}
+
+/** The outcome of a reconcile, ready to become a `JobResultV1`. */
+export interface ReconcileOutcome {
+  outcome: 'succeeded' | 'failed';
+  /** For failures: true when retrying can help (API server unavailable, conflicts). */
+  retryable: boolean;
+  message?: string;
+  resources: ResourceResultV1[];
+  /** Ids the application owns in the cluster after this reconcile. */
+  inventory: string[];
+  /** Every bundle object whose apply succeeded (or was unchanged), for drift detection. */
+  applied: AppliedObject[];
+}
+
+/** Tuning of the applier. */
+export interface ApplierOptions {
+  /** Concurrent requests inside a wave. Default 8. */
+  concurrency?: number;
+  /** How long to wait for CRDs to be Established. Default 30 s. */
+  establishTimeoutMs?: number;
+  /** How long to wait for a deleted object to be gone before recreating it. Default 30 s. */
+  recreateTimeoutMs?: number;
+}

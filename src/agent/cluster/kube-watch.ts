@@ -1,0 +1,128 @@
+/**
+ * A list-then-watch loop for one kind and label selector that never gives up: a watch that
+ * ends is resumed from the last resourceVersion, a `410 Gone` or any error re-lists (with
+ * exponential backoff on errors), and a re-list turns whatever changed while the watch was
+ * down — deletions included — into events, so nothing is silently missed.
+ */
+import type { LiveObject } from '../../domain/health/health.types.js';
+
+/** One change of a watched object. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: LiveObject;
+}
+
+/** Tuning of a {@link LabelWatch}. */
+export interface WatchOptions {
+  /** First retry delay after an error; doubles up to `maxBackoffMs`. Default 500 ms. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Called on every failure (for logs and metrics). */
+  onError?: (error: unknown) => void;
+}
+
+/** The two calls a watch needs. */
+export interface WatchSource {
+  list(): Promise<{ items: LiveObject[]; resourceVersion: string }>;
+  stream(resourceVersion: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+const keyOf = (o: LiveObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+class Gone extends Error {}
+
+/** See the module comment. Start with `start()`, end with `stop()`. */
+export class LabelWatch {
+  private readonly known = new Map<string, LiveObject>();
+  private readonly abort = new AbortController();
+  private stopped = false;
+
+  constructor(
+    private readonly source: WatchSource,
+    private readonly apiVersion: string,
+    private readonly kind: string,
+    private readonly onEvent: (event: WatchEvent) => void,
+    private readonly options: WatchOptions,
+  ) {}
+
+  start(): void {
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+  }
+
+  private emit(type: WatchEvent['type'], object: LiveObject): void {
+    try {
+      this.onEvent({ type, object });
+    } catch (e) {
+      this.options.onError?.(e);
+    }
+  }
+
+  /** Replaces the known set with a fresh list, emitting the differences. */
+  private relist(items: LiveObject[], first: boolean): void {
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = keyOf(item);
+      seen.add(key);
+      const before = this.known.get(key);
+      this.known.set(key, item);
+      if (first) continue;
+      if (!before) this.emit('ADDED', item);
+      else if (before.metadata.resourceVersion !== item.metadata.resourceVersion) this.emit('MODIFIED', item);
+    }
+    for (const [key, obj] of this.known) {
+      if (seen.has(key)) continue;
+      this.known.delete(key);
+      if (!first) this.emit('DELETED', obj);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const min = this.options.minBackoffMs ?? 500;
+    const max = this.options.maxBackoffMs ?? 30_000;
+    let backoff = min;
+    let first = true;
+    while (!this.stopped) {
+      try {
+        const listed = await this.source.list();
+        this.relist(listed.items, first);
+        first = false;
+        let rv = listed.resourceVersion;
+        // Resume the watch from the last version seen until the server says it is too old.
+        while (!this.stopped) {
+          await this.source.stream(rv, (line) => (rv = this.handle(line) ?? rv), this.abort.signal);
+          backoff = min;
+        }
+      } catch (e) {
+        if (this.stopped) return;
+        if (!(e instanceof Gone)) {
+          this.options.onError?.(e);
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, max);
+        }
+      }
+    }
+  }
+
+  /** Applies one watch line; returns the new resourceVersion, throws Gone on 410. */
+  private handle(line: string): string | undefined {
+    const event = JSON.parse(line) as { type: string; object: LiveObject & { code?: number } };
+    if (event.type === 'ERROR') {
+      if (event.object.code === 410) throw new Gone('resource version too old');
+      throw new Error(`watch error: ${JSON.stringify(event.object)}`);
+    }
+    const object = { ...event.object, apiVersion: this.apiVersion, kind: this.kind };
+    const rv = object.metadata.resourceVersion as string | undefined;
+    if (event.type === 'BOOKMARK') return rv;
+    const key = keyOf(object);
+    if (event.type === 'DELETED') this.known.delete(key);
+    else this.known.set(key, object);
+    if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')
+      this.emit(event.type, object);
+    return rv;
+  }
+}
