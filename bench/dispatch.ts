@@ -34,9 +34,11 @@ async function api(hub: string, method: string, path: string, body?: unknown): P
 
 async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }
 
 const rssOf = async (pid: number, field: 'VmRSS' | 'VmHWM') =>
@@ -61,7 +63,13 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
     const { writeFile, mkdir } = await import('node:fs/promises');
     await mkdir(join(wt, 'apps/web'), { recursive: true });
     await writeFile(join(wt, 'apps/web/deploy.yaml'), deploy('api:1'));
-    const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x' };
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@x',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@x',
+    };
     await run('git', ['-C', wt, 'add', '-A'], { env });
     await run('git', ['-C', wt, 'commit', '--quiet', '-m', 'init'], { env });
     await run('git', ['-C', wt, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main'], { env });
@@ -83,7 +91,13 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
     });
     const hub = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
-      if (await fetch(`${hub}/readyz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${hub}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (i > 300) throw new Error('hub did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -93,12 +107,16 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
     // N clusters, each joined by a protocol agent.
     const t0 = performance.now();
     const agents: ProtocolAgent[] = [];
-    await pool(Array.from({ length: n }, (_, i) => i), 16, async (i) => {
-      const c = await api(hub, 'POST', '/api/v1/clusters', { name: `c-${i}`, labels: { fleet: 'bench' } });
-      const a = new ProtocolAgent(hub);
-      await a.register(c.registration.token);
-      agents.push(a);
-    });
+    await pool(
+      Array.from({ length: n }, (_, i) => i),
+      16,
+      async (i) => {
+        const c = await api(hub, 'POST', '/api/v1/clusters', { name: `c-${i}`, labels: { fleet: 'bench' } });
+        const a = new ProtocolAgent(hub);
+        await a.register(c.registration.token);
+        agents.push(a);
+      },
+    );
     const setupMs = performance.now() - t0;
 
     // Every agent long-polls; on a job it fetches the bundle and reports success.
@@ -114,7 +132,17 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
           continue;
         }
         for (const job of jobs) {
-          await a.succeed(job);
+          // A real agent retries a report with the same id until the hub has it.
+          const reportId = crypto.randomUUID();
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await a.succeed(job, reportId);
+              break;
+            } catch (e) {
+              if (attempt > 10 || stop) throw e;
+              await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+            }
+          }
           if (wanted && job.revision === wanted) acked.set(a, performance.now());
         }
       }
@@ -122,14 +150,17 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
     const waitAll = async (label: string) => {
       const start = performance.now();
       while (acked.size < n) {
-        if (performance.now() - start > 600_000) throw new Error(`${label}: only ${acked.size}/${n} acknowledged`);
+        if (performance.now() - start > 600_000)
+          throw new Error(`${label}: only ${acked.size}/${n} acknowledged`);
         await new Promise((r) => setTimeout(r, 20));
       }
     };
 
     // Warm-up: the application's first deployment to all N clusters.
     const app = await api(hub, 'POST', '/api/v1/applications', {
-      name: 'web', repositoryId: 'bench', path: 'apps/web',
+      name: 'web',
+      repositoryId: 'bench',
+      path: 'apps/web',
       targets: [{ clusterSelector: 'fleet=bench', namespace: 'web' }],
       syncPolicy: { automated: true, prune: true, selfHeal: false },
     });
@@ -139,7 +170,10 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
 
     // The measured commit.
     acked.clear();
-    const put = await api(hub, 'PUT', '/api/v1/repositories/bench/files/apps/web/deploy.yaml', { content: deploy('api:2'), message: 'bump' });
+    const put = await api(hub, 'PUT', '/api/v1/repositories/bench/files/apps/web/deploy.yaml', {
+      content: deploy('api:2'),
+      message: 'bump',
+    });
     wanted = put.revision.id as string;
     const detected = performance.now();
     await api(hub, 'POST', '/api/v1/repositories/bench/refresh');
@@ -164,6 +198,8 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
 }
 
 await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-console.log('dispatch: commit detection → every agent acknowledged its job (long-poll, one hub process, embedded Postgres)');
+console.log(
+  'dispatch: commit detection → every agent acknowledged its job (long-poll, one hub process, embedded Postgres)',
+);
 for (const n of SIZES) await benchOne(n, 'dist/src/main.js');
 process.exit(0);

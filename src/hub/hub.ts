@@ -136,6 +136,11 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     let url_ = '';
     if (opts.listen !== false) {
       await app.listen(config.port, config.host);
+      // Agents and load balancers reuse connections between long-polls: keep idle sockets open
+      // longer than typical proxy idle timeouts so a reused socket is never closed under a request.
+      const server = app.getHttpServer() as { keepAliveTimeout: number; headersTimeout: number };
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
       const addr = app.getHttpServer().address() as { port: number };
       url_ = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${addr.port}`;
       logger.info({ url: url_, version: HUB_VERSION }, 'hub listening');

@@ -259,18 +259,20 @@ export class AgentService {
     );
     if (dto.outcome === 'succeeded')
       await this.resources.deleteExcept(tx, job.applicationId, job.clusterId, dto.inventory);
-    for (const r of dto.resources) {
-      if (r.action !== 'created' && r.action !== 'configured' && r.action !== 'deleted') continue;
-      await this.audit.record(tx, {
-        actor,
-        action: r.action === 'deleted' ? 'resource.pruned' : 'resource.applied',
-        clusterId: job.clusterId,
-        applicationId: job.applicationId,
-        revision: job.revision || null,
-        resource: r.id,
-        details: { jobId: job.id, action: r.action, message: r.message ?? null },
-      });
-    }
+    await this.audit.recordMany(
+      tx,
+      dto.resources
+        .filter((r) => r.action === 'created' || r.action === 'configured' || r.action === 'deleted')
+        .map((r) => ({
+          actor,
+          action: r.action === 'deleted' ? 'resource.pruned' : 'resource.applied',
+          clusterId: job.clusterId,
+          applicationId: job.applicationId,
+          revision: job.revision || null,
+          resource: r.id,
+          details: { jobId: job.id, action: r.action, message: r.message ?? null },
+        })),
+    );
   }
 
   private async toWire(jobs: ReconcileJobEntity[]): Promise<JobV1[]> {

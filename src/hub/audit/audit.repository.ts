@@ -31,21 +31,28 @@ export class AuditRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
   /**
-   * Takes the chain lock for the rest of the transaction and returns the next sequence number
-   * and the hash of the newest event. Holding the lock until commit keeps seq, time and chain
-   * order identical across concurrent writers and hub replicas.
+   * Takes the chain lock for the rest of the transaction and returns `n` sequence numbers and
+   * the hash of the newest event. Holding the lock until commit keeps seq, time and chain order
+   * identical across concurrent writers and hub replicas.
    */
-  async lockHead(tx: Tx): Promise<{ seq: string; prevHash: string | null }> {
+  async lockHeadMany(tx: Tx, n: number): Promise<{ seqs: string[]; prevHash: string | null }> {
     const m = managerOf(this.ds, tx);
     await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-    const rows: { seq: string; hash: string | null }[] = await m.query(
-      `SELECT nextval('audit_events_seq')::text AS seq, (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS hash`,
+    const seqs: { seq: string }[] = await m.query(
+      `SELECT nextval('audit_events_seq')::text AS seq FROM generate_series(1, $1)`,
+      [n],
     );
-    return { seq: rows[0].seq, prevHash: rows[0].hash };
+    const head: { hash: string }[] = await m.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+    return {
+      seqs: seqs.map((r) => r.seq).sort((a, b) => Number(a) - Number(b)),
+      prevHash: head[0]?.hash ?? null,
+    };
   }
 
-  async insert(tx: Tx, event: AuditEventEntity): Promise<void> {
-    await managerOf(this.ds, tx).insert(AuditEventEntity, event as never);
+  async insertMany(tx: Tx, events: AuditEventEntity[]): Promise<void> {
+    const m = managerOf(this.ds, tx);
+    for (let i = 0; i < events.length; i += 1000)
+      await m.insert(AuditEventEntity, events.slice(i, i + 1000) as never);
   }
 
   /** Newest first, keyset-paginated; every filter combination is served by an index. */

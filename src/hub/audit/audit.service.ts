@@ -55,36 +55,49 @@ export class AuditService {
 
   /** Appends an event inside the caller's transaction: it commits or rolls back with the change. */
   async record(tx: Tx, r: AuditRecord): Promise<void> {
-    const head = await this.events.lockHead(tx);
-    const content: AuditEventContent = {
-      seq: Number(head.seq),
-      occurredAt: this.clock.now(),
-      actor: r.actor,
-      action: r.action,
-      clusterId: r.clusterId ?? null,
-      repositoryId: r.repositoryId ?? null,
-      applicationId: r.applicationId ?? null,
-      revision: r.revision ?? null,
-      resource: r.resource ?? null,
-      details: r.details ?? {},
-    };
-    const prevHash = head.prevHash ?? GENESIS_HASH;
-    await this.events.insert(tx, {
-      seq: head.seq,
-      occurredAt: content.occurredAt,
-      actorType: r.actor.type,
-      actorId: r.actor.id,
-      actorName: r.actor.name,
-      action: content.action,
-      clusterId: content.clusterId,
-      repositoryId: content.repositoryId,
-      applicationId: content.applicationId,
-      revision: content.revision,
-      resource: content.resource,
-      details: content.details,
-      prevHash,
-      hash: chainHash(prevHash, content),
+    await this.recordMany(tx, [r]);
+  }
+
+  /** Appends events in order, taking the chain lock once (fleet-wide dispatch writes thousands). */
+  async recordMany(tx: Tx, records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const { seqs, prevHash: head } = await this.events.lockHeadMany(tx, records.length);
+    const now = this.clock.now();
+    let prevHash = head ?? GENESIS_HASH;
+    const rows = records.map((r, i) => {
+      const content: AuditEventContent = {
+        seq: Number(seqs[i]),
+        occurredAt: now,
+        actor: r.actor,
+        action: r.action,
+        clusterId: r.clusterId ?? null,
+        repositoryId: r.repositoryId ?? null,
+        applicationId: r.applicationId ?? null,
+        revision: r.revision ?? null,
+        resource: r.resource ?? null,
+        details: r.details ?? {},
+      };
+      const hash = chainHash(prevHash, content);
+      const row = {
+        seq: seqs[i],
+        occurredAt: content.occurredAt,
+        actorType: r.actor.type,
+        actorId: r.actor.id,
+        actorName: r.actor.name,
+        action: content.action,
+        clusterId: content.clusterId,
+        repositoryId: content.repositoryId,
+        applicationId: content.applicationId,
+        revision: content.revision,
+        resource: content.resource,
+        details: content.details,
+        prevHash,
+        hash,
+      };
+      prevHash = hash;
+      return row;
     });
+    await this.events.insertMany(tx, rows);
   }
 
   /** Newest first; `cursor` continues from the previous page. */

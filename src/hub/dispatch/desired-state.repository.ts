@@ -29,6 +29,13 @@ export class DesiredStateRepository {
     await managerOf(this.ds, tx).save(DesiredStateEntity, d);
   }
 
+  /** Inserts or replaces many rows in one statement per chunk. */
+  async saveMany(tx: Tx, rows: Omit<DesiredStateEntity, 'updatedAt'>[]): Promise<void> {
+    const m = managerOf(this.ds, tx);
+    for (let i = 0; i < rows.length; i += 1000)
+      await m.upsert(DesiredStateEntity, rows.slice(i, i + 1000) as never, ['applicationId', 'clusterId']);
+  }
+
   async delete(tx: Tx, applicationId: string, clusterId: string): Promise<void> {
     await managerOf(this.ds, tx).delete(DesiredStateEntity, { applicationId, clusterId });
   }

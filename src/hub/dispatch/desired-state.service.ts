@@ -90,52 +90,44 @@ export class DesiredStateService {
     const targets = await this.targetsOf(app);
     const revision = fetched.ok ? fetched.files.revision : null;
     outcome.revision = revision?.id ?? null;
-
-    // Parsing dominates rendering: parse once per revision, then render per cluster.
+    // render: parsing dominates, so parse once per revision and render per cluster (outside the transaction)
     const prepared = fetched.ok ? prepareManifests(fetched.files.files, DEFAULT_RENDER_LIMITS) : null;
+    const rendered = targets.map(({ cluster, target }) => {
+      if (!prepared || !revision) return { cluster, error: fetched.ok ? 'no revision' : fetched.error };
+      const result = renderManifests(prepared, renderTargetOf(cluster, target));
+      if (result.ok) return { cluster, bundle: result.bundle };
+      const error = result.errors
+        .map((e) => `${e.file || '(patches)'}${e.document ? ` document ${e.document}` : ''}: ${e.message}`)
+        .join('; ');
+      return { cluster, error };
+    });
 
     await this.uow.run(async (tx) => {
+      // plan: compare with the desired state in force
       const existing = new Map((await this.desired.forApplication(app.id, tx)).map((d) => [d.clusterId, d]));
-      const deploymentId = this.secrets.uuid();
-      const wake = new Set<string>();
-      // render → plan: one desired state per targeted cluster
-      for (const { cluster, target } of targets) {
-        const before = existing.get(cluster.id);
-        existing.delete(cluster.id);
-        if (!fetched.ok || !revision) {
-          await this.recordRenderFailure(
-            tx,
-            app,
-            cluster,
-            before,
-            fetched.ok ? 'no revision' : fetched.error,
-            actor,
-          );
-          outcome.renderFailures++;
+      const desiredRows: Omit<DesiredStateEntity, 'updatedAt'>[] = [];
+      const failures: { cluster: ClusterRef; before?: DesiredStateEntity; message: string }[] = [];
+      const syncs: { cluster: ClusterRef; digest: string }[] = [];
+      const bundles = new Map<string, { digest: string; content: Buffer; objectCount: number }>();
+      for (const r of rendered) {
+        const before = existing.get(r.cluster.id);
+        existing.delete(r.cluster.id);
+        if (!('bundle' in r) || !r.bundle || !revision) {
+          if (before?.renderError !== r.error)
+            failures.push({ cluster: r.cluster, before, message: r.error ?? 'render failed' });
           continue;
         }
-        const result = renderManifests(prepared!, renderTargetOf(cluster, target));
-        if (!result.ok) {
-          const message = result.errors
-            .map(
-              (e) => `${e.file || '(patches)'}${e.document ? ` document ${e.document}` : ''}: ${e.message}`,
-            )
-            .join('; ');
-          await this.recordRenderFailure(tx, app, cluster, before, message, actor, revision.id);
-          outcome.renderFailures++;
-          continue;
-        }
-        const { digest, canonical, objectCount } = result.bundle;
+        const { digest, canonical, objectCount } = r.bundle;
         const same =
           before && before.bundleDigest === digest && before.revision === revision.id && !before.renderError;
         if (same && !opts.force) {
           outcome.unchanged++;
           if (!opts.dispatch || before.appliedDigest === digest) continue;
         }
-        await this.bundles.store(tx, { digest, content: canonical, objectCount });
-        await this.desired.save(tx, {
+        bundles.set(digest, { digest, content: canonical, objectCount });
+        desiredRows.push({
           applicationId: app.id,
-          clusterId: cluster.id,
+          clusterId: r.cluster.id,
           revision: revision.id,
           revisionDisplay: revision.display,
           bundleDigest: digest,
@@ -145,53 +137,60 @@ export class DesiredStateService {
           appliedDigest: before?.appliedDigest ?? null,
           inventory: before?.inventory ?? [],
         });
-        if (!opts.dispatch) continue;
-        await this.queue(
-          tx,
-          app,
-          cluster,
-          deploymentId,
-          {
-            kind: 'sync',
-            revision: revision.id,
-            revisionDisplay: revision.display,
-            bundleDigest: digest,
-          },
-          actor,
-        );
-        wake.add(cluster.id);
-        outcome.jobs++;
+        if (opts.dispatch) syncs.push({ cluster: r.cluster, digest });
       }
-      // clusters no longer targeted: remove what the application put there
-      for (const gone of existing.values()) {
-        await this.queue(
-          tx,
-          app,
-          { id: gone.clusterId, name: '' },
-          deploymentId,
-          {
-            kind: 'remove',
-            revision: gone.revision ?? '',
-            revisionDisplay: gone.revisionDisplay ?? '',
-            bundleDigest: null,
-          },
-          actor,
-        );
-        await this.desired.delete(tx, app.id, gone.clusterId);
-        wake.add(gone.clusterId);
-        outcome.removals++;
-      }
-      if (outcome.jobs + outcome.removals > 0)
-        await this.deployments.insert(tx, {
-          id: deploymentId,
+      outcome.renderFailures = rendered.filter((r) => !('bundle' in r)).length;
+      // write: bundles once, desired state, jobs, audit — each as one batch
+      for (const b of bundles.values()) await this.bundles.store(tx, b);
+      await this.desired.saveMany(tx, [
+        ...desiredRows,
+        ...failures.map(({ cluster, before, message }) => ({
           applicationId: app.id,
-          revision: revision?.id ?? '',
-          revisionDisplay: revision?.display ?? '',
-          trigger,
-          actorName: actor.name,
-          clusterCount: outcome.jobs + outcome.removals,
-        });
-      for (const id of wake) await this.notifier.notify(tx, id);
+          clusterId: cluster.id,
+          revision: before?.revision ?? null,
+          revisionDisplay: before?.revisionDisplay ?? null,
+          bundleDigest: before?.bundleDigest ?? null,
+          generation: before?.generation ?? 0,
+          renderError: message,
+          appliedRevision: before?.appliedRevision ?? null,
+          appliedDigest: before?.appliedDigest ?? null,
+          inventory: before?.inventory ?? [],
+        })),
+      ]);
+      if (failures.length)
+        await this.audit.recordMany(
+          tx,
+          failures.map(({ cluster, message }) => ({
+            actor,
+            action: 'sync.failed',
+            clusterId: cluster.id,
+            applicationId: app.id,
+            revision: revision?.id ?? null,
+            details: { application: app.name, cluster: cluster.name, phase: 'render', error: message },
+          })),
+        );
+      const removals = [...existing.values()];
+      const jobs = [
+        ...syncs.map((s) => ({
+          clusterId: s.cluster.id,
+          kind: 'sync' as const,
+          revision: revision!.id,
+          revisionDisplay: revision!.display,
+          bundleDigest: s.digest,
+        })),
+        // clusters no longer targeted: remove what the application put there
+        ...removals.map((d) => ({
+          clusterId: d.clusterId,
+          kind: 'remove' as const,
+          revision: d.revision ?? '',
+          revisionDisplay: d.revisionDisplay ?? '',
+          bundleDigest: null,
+        })),
+      ];
+      for (const d of removals) await this.desired.delete(tx, app.id, d.clusterId);
+      outcome.jobs = syncs.length;
+      outcome.removals = removals.length;
+      if (jobs.length) await this.queueMany(tx, app, trigger, actor, revision, jobs);
     });
     return outcome;
   }
@@ -200,112 +199,94 @@ export class DesiredStateService {
   async removeEverywhere(app: ApplicationEntity, actor: Actor): Promise<number> {
     return this.uow.run(async (tx) => {
       const states = await this.desired.forApplication(app.id, tx);
-      const deploymentId = this.secrets.uuid();
-      for (const d of states) {
-        await this.queue(
+      for (const d of states) await this.desired.delete(tx, app.id, d.clusterId);
+      if (states.length)
+        await this.queueMany(
           tx,
           app,
-          { id: d.clusterId, name: '' },
-          deploymentId,
-          {
-            kind: 'remove',
+          'delete',
+          actor,
+          null,
+          states.map((d) => ({
+            clusterId: d.clusterId,
+            kind: 'remove' as const,
             revision: d.revision ?? '',
             revisionDisplay: d.revisionDisplay ?? '',
             bundleDigest: null,
-          },
-          actor,
+          })),
         );
-        await this.desired.delete(tx, app.id, d.clusterId);
-        await this.notifier.notify(tx, d.clusterId);
-      }
-      if (states.length)
-        await this.deployments.insert(tx, {
-          id: deploymentId,
-          applicationId: app.id,
-          revision: '',
-          revisionDisplay: '',
-          trigger: 'delete',
-          actorName: actor.name,
-          clusterCount: states.length,
-        });
       return states.length;
     });
   }
 
-  private async queue(
+  /**
+   * Queues jobs in one batch: supersedes older queued jobs of the same (application, cluster),
+   * records the deployment and a `job.dispatched` event per job, and wakes the agents on commit.
+   */
+  private async queueMany(
     tx: Tx,
     app: ApplicationEntity,
-    cluster: { id: string; name: string },
-    deploymentId: string,
-    job: { kind: 'sync' | 'remove'; revision: string; revisionDisplay: string; bundleDigest: string | null },
+    trigger: Trigger,
     actor: Actor,
+    revision: { id: string; display: string } | null,
+    jobs: {
+      clusterId: string;
+      kind: 'sync' | 'remove';
+      revision: string;
+      revisionDisplay: string;
+      bundleDigest: string | null;
+    }[],
   ): Promise<void> {
-    await this.jobs.supersedeQueued(tx, app.id, cluster.id);
-    const id = this.secrets.uuid();
-    await this.jobs.insert(tx, {
-      id,
-      clusterId: cluster.id,
+    const clusterIds = jobs.map((j) => j.clusterId);
+    const deploymentId = this.secrets.uuid();
+    await this.deployments.insert(tx, {
+      id: deploymentId,
+      applicationId: app.id,
+      revision: revision?.id ?? '',
+      revisionDisplay: revision?.display ?? '',
+      trigger,
+      actorName: actor.name,
+      clusterCount: jobs.length,
+    });
+    await this.jobs.supersedeQueuedFor(tx, app.id, clusterIds);
+    const now = this.clock.now();
+    const rows = jobs.map((j) => ({
+      id: this.secrets.uuid(),
+      clusterId: j.clusterId,
       applicationId: app.id,
       deploymentId,
-      kind: job.kind,
-      revision: job.revision,
-      revisionDisplay: job.revisionDisplay,
-      bundleDigest: job.bundleDigest,
-      prune: job.kind === 'remove' ? app.syncPolicy.prune : app.syncPolicy.prune,
-      state: 'queued',
+      kind: j.kind,
+      revision: j.revision,
+      revisionDisplay: j.revisionDisplay,
+      bundleDigest: j.bundleDigest,
+      prune: app.syncPolicy.prune,
+      state: 'queued' as const,
       attempts: 0,
       maxAttempts: 5,
-      notBefore: this.clock.now(),
+      notBefore: now,
       leaseExpiresAt: null,
       result: null,
       error: null,
-    });
-    await this.audit.record(tx, {
-      actor,
-      action: 'job.dispatched',
-      clusterId: cluster.id,
-      applicationId: app.id,
-      revision: job.revision || null,
-      details: {
-        jobId: id,
-        kind: job.kind,
-        application: app.name,
-        bundleDigest: job.bundleDigest,
-        display: job.revisionDisplay,
-      },
-    });
-  }
-
-  private async recordRenderFailure(
-    tx: Tx,
-    app: ApplicationEntity,
-    cluster: ClusterRef,
-    before: DesiredStateEntity | undefined,
-    message: string,
-    actor: Actor,
-    revision?: string,
-  ): Promise<void> {
-    if (before?.renderError === message) return;
-    await this.desired.save(tx, {
-      applicationId: app.id,
-      clusterId: cluster.id,
-      revision: before?.revision ?? null,
-      revisionDisplay: before?.revisionDisplay ?? null,
-      bundleDigest: before?.bundleDigest ?? null,
-      generation: before?.generation ?? 0,
-      renderError: message,
-      appliedRevision: before?.appliedRevision ?? null,
-      appliedDigest: before?.appliedDigest ?? null,
-      inventory: before?.inventory ?? [],
-    });
-    await this.audit.record(tx, {
-      actor,
-      action: 'sync.failed',
-      clusterId: cluster.id,
-      applicationId: app.id,
-      revision: revision ?? null,
-      details: { application: app.name, cluster: cluster.name, phase: 'render', error: message },
-    });
+    }));
+    await this.jobs.insertMany(tx, rows);
+    await this.audit.recordMany(
+      tx,
+      rows.map((j) => ({
+        actor,
+        action: 'job.dispatched',
+        clusterId: j.clusterId,
+        applicationId: app.id,
+        revision: j.revision || null,
+        details: {
+          jobId: j.id,
+          kind: j.kind,
+          application: app.name,
+          bundleDigest: j.bundleDigest,
+          display: j.revisionDisplay,
+        },
+      })),
+    );
+    await this.notifier.notifyMany(tx, clusterIds);
   }
 
   private async fetch(

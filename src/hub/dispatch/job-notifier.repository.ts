@@ -43,6 +43,15 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     await managerOf(this.ds, tx).query('SELECT pg_notify($1, $2)', [CHANNEL, clusterId]);
   }
 
+  /** Wake-ups for many clusters in one statement, sent when `tx` commits. */
+  async notifyMany(tx: Tx, clusterIds: string[]): Promise<void> {
+    if (clusterIds.length === 0) return;
+    await managerOf(this.ds, tx).query('SELECT pg_notify($1, id) FROM unnest($2::text[]) AS id', [
+      CHANNEL,
+      [...new Set(clusterIds)],
+    ]);
+  }
+
   /** Same, outside a transaction. */
   async notifyNow(clusterIds: string[]): Promise<void> {
     for (const id of new Set(clusterIds)) await this.ds.query('SELECT pg_notify($1, $2)', [CHANNEL, id]);

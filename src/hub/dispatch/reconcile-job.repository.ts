@@ -19,8 +19,20 @@ export class ReconcileJobRepository {
     return res[1];
   }
 
-  async insert(tx: Tx, job: Omit<ReconcileJobEntity, 'createdAt' | 'updatedAt'>): Promise<void> {
-    await managerOf(this.ds, tx).insert(ReconcileJobEntity, job as never);
+  /** Supersedes the queued jobs of an application on many clusters in one statement. */
+  async supersedeQueuedFor(tx: Tx, applicationId: string, clusterIds: string[]): Promise<void> {
+    if (clusterIds.length === 0) return;
+    await managerOf(this.ds, tx).query(
+      `UPDATE reconcile_jobs SET state = 'superseded', updated_at = now()
+       WHERE application_id = $1 AND cluster_id = ANY($2::uuid[]) AND state = 'queued'`,
+      [applicationId, clusterIds],
+    );
+  }
+
+  async insertMany(tx: Tx, jobs: Omit<ReconcileJobEntity, 'createdAt' | 'updatedAt'>[]): Promise<void> {
+    const m = managerOf(this.ds, tx);
+    for (let i = 0; i < jobs.length; i += 1000)
+      await m.insert(ReconcileJobEntity, jobs.slice(i, i + 1000) as never);
   }
 
   /** Leases up to `limit` due queued jobs of a cluster, oldest first; SKIP LOCKED lets replicas share. */
