@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { isUuid } from '../../domain/ids.js';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 import { ApplicationEntity } from './application.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Storage of applications. */
 @Injectable()
@@ -19,7 +18,7 @@ export class ApplicationRepository {
   findByIdOrName(key: string, tx?: Tx, lock = false): Promise<ApplicationEntity | null> {
     const q = managerOf(this.ds, tx)
       .createQueryBuilder(ApplicationEntity, 'a')
-      .where(UUID.test(key) ? 'a.id = :key' : 'a.name = :key', { key });
+      .where(isUuid(key) ? 'a.id = :key' : 'a.name = :key', { key });
     if (lock && tx) q.setLock('pessimistic_write');
     return q.getOne();
   }

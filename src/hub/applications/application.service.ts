@@ -6,6 +6,7 @@ import { parseLabelSelector } from '../../domain/label-selector.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { type Page } from '../common/list-query.dto.js';
+import { afterName, namePage } from '../common/name-page.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { DeploymentRepository } from '../dispatch/deployment.repository.js';
 import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
@@ -88,13 +89,8 @@ export class ApplicationService implements OnModuleInit {
 
   async list(q: { limit?: number; cursor?: string }): Promise<Page<ApplicationDto>> {
     const limit = q.limit ?? 50;
-    const after = q.cursor ? decodeCursor(q.cursor, ['string'] as const)[0] : null;
-    const rows = await this.apps.list(after, limit + 1);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(toDto),
-      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].name]) : null,
-    };
+    const after = afterName(q.cursor);
+    return namePage(await this.apps.list(after, limit + 1), limit, toDto);
   }
 
   /** The application with its state in every target cluster and fleet-wide counts. */
@@ -179,22 +175,8 @@ export class ApplicationService implements OnModuleInit {
     return this.pin(key, revision, actor, 'rollback');
   }
 
-  async unpin(key: string, actor: Actor): Promise<ReconcileOutcome> {
-    const app = await this.uow.run(async (tx) => {
-      const row = await this.require(key, tx);
-      const before = row.revision;
-      row.revision = null;
-      row.suspended = false;
-      const saved = await this.apps.save(tx, row);
-      await this.audit.record(tx, {
-        actor,
-        action: 'application.unpinned',
-        applicationId: row.id,
-        details: { name: row.name, previousPin: before },
-      });
-      return saved;
-    });
-    return this.desiredState.reconcile(app, 'unpin', actor, { dispatch: true });
+  unpin(key: string, actor: Actor): Promise<ReconcileOutcome> {
+    return this.pin(key, null, actor, 'unpin');
   }
 
   /**
@@ -291,28 +273,35 @@ export class ApplicationService implements OnModuleInit {
     };
   }
 
+  /**
+   * Pins a revision (rollback, or a sync of a given revision) and suspends automated sync, or
+   * with `null` unpins and resumes it; then dispatches at once.
+   */
   private async pin(
     key: string,
-    revision: string,
+    revision: string | null,
     actor: Actor,
     trigger: Trigger,
   ): Promise<ReconcileOutcome> {
+    const action =
+      { rollback: 'application.rolled-back', unpin: 'application.unpinned' }[trigger as string] ??
+      'application.synced';
     const app = await this.uow.run(async (tx) => {
       const row = await this.require(key, tx);
       const before = row.revision;
       row.revision = revision;
-      row.suspended = true;
+      row.suspended = revision !== null;
       const saved = await this.apps.save(tx, row);
       await this.audit.record(tx, {
         actor,
-        action: trigger === 'rollback' ? 'application.rolled-back' : 'application.synced',
+        action,
         applicationId: row.id,
         revision,
         details: { name: row.name, previousPin: before, pinned: revision },
       });
       return saved;
     });
-    return this.desiredState.reconcile(app, trigger, actor, { dispatch: true, force: true });
+    return this.desiredState.reconcile(app, trigger, actor, { dispatch: true, force: revision !== null });
   }
 
   private recompute(app: ApplicationEntity, trigger: Trigger, actor: Actor): Promise<ReconcileOutcome> {

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type LabelSelector } from '../../domain/label-selector.js';
+import { isUuid } from '../../domain/ids.js';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 import { ClusterEntity } from './cluster.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Storage of clusters. */
 @Injectable()
@@ -21,7 +20,7 @@ export class ClusterRepository {
   findByIdOrName(key: string, tx?: Tx, lock = false): Promise<ClusterEntity | null> {
     const q = managerOf(this.ds, tx)
       .createQueryBuilder(ClusterEntity, 'c')
-      .where(UUID.test(key) ? 'c.id = :key' : 'c.name = :key', { key });
+      .where(isUuid(key) ? 'c.id = :key' : 'c.name = :key', { key });
     if (lock && tx) q.setLock('pessimistic_write');
     return q.getOne();
   }

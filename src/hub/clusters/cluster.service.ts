@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
-import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
+import { afterName, namePage } from '../common/name-page.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -64,13 +64,8 @@ export class ClusterService {
   async list(q: { selector?: string; limit?: number; cursor?: string }): Promise<Page<ClusterDto>> {
     const selector = parseLabelSelector(q.selector ?? '');
     const limit = q.limit ?? 50;
-    const after = q.cursor ? decodeCursor(q.cursor, ['string'] as const)[0] : null;
-    const rows = await this.clusters.list(selector, after, limit + 1);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(toDto),
-      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].name]) : null,
-    };
+    const after = afterName(q.cursor);
+    return namePage(await this.clusters.list(selector, after, limit + 1), limit, toDto);
   }
 
   async get(key: string): Promise<ClusterDto> {

@@ -1,4 +1,5 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { isUuid } from '../../domain/ids.js';
 import { dns1123LabelProblem, labelsProblems } from '../../domain/kubernetes-names.js';
 
 function rule(
@@ -28,7 +29,10 @@ function rule(
 
 /** A DNS-1123 label: the naming rule of clusters, repositories and applications. */
 export const IsDns1123Label = rule('isDns1123Label', (v) =>
-  typeof v === 'string' ? dns1123LabelProblem(v) : 'must be a string',
+  typeof v !== 'string'
+    ? 'must be a string'
+    : (dns1123LabelProblem(v) ??
+      (isUuid(v) ? 'must not have the form of a UUID (routes take an id or a name)' : null)),
 );
 
 /** A Kubernetes label map. */

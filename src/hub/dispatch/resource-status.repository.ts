@@ -11,7 +11,7 @@ export class ResourceStatusRepository {
 
   async upsert(tx: Tx, rows: Partial<ResourceStatusEntity>[]): Promise<void> {
     if (rows.length === 0) return;
-    await managerOf(this.ds, tx).upsert(ResourceStatusEntity, rows as never, [
+    await managerOf(this.ds, tx).upsert(ResourceStatusEntity, rows, [
       'applicationId',
       'clusterId',
       'resource',

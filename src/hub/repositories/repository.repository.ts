@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
+import { isUuid } from '../../domain/ids.js';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 import { RepositoryEntity } from './repository.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Storage of source repositories. */
 @Injectable()
@@ -19,7 +18,7 @@ export class RepositoriesRepository {
   findByIdOrName(key: string, tx?: Tx, lock = false): Promise<RepositoryEntity | null> {
     const q = managerOf(this.ds, tx)
       .createQueryBuilder(RepositoryEntity, 'r')
-      .where(UUID.test(key) ? 'r.id = :key' : 'r.name = :key', { key });
+      .where(isUuid(key) ? 'r.id = :key' : 'r.name = :key', { key });
     if (lock && tx) q.setLock('pessimistic_write');
     return q.getOne();
   }

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
-import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { repositoryUrlProblem } from '../../domain/repository-url.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
+import { afterName, namePage } from '../common/name-page.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -73,13 +73,8 @@ export class RepositoryService {
 
   async list(q: { limit?: number; cursor?: string }): Promise<Page<RepositoryDto>> {
     const limit = q.limit ?? 50;
-    const after = q.cursor ? decodeCursor(q.cursor, ['string'] as const)[0] : null;
-    const rows = await this.repos.list(after, limit + 1);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map(toDto),
-      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].name]) : null,
-    };
+    const after = afterName(q.cursor);
+    return namePage(await this.repos.list(after, limit + 1), limit, toDto);
   }
 
   async get(key: string): Promise<RepositoryDto> {
