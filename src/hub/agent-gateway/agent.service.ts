@@ -4,7 +4,7 @@ import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../domai
 import type { JobsResponseV1, JobV1, RegisterResponseV1 } from '../../protocol/v1/agent-protocol.js';
 import { ApplicationRepository } from '../applications/application.repository.js';
 import { ApplicationService } from '../applications/application.service.js';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { AgentReportRepository } from '../dispatch/agent-report.repository.js';
@@ -142,7 +142,7 @@ export class AgentService {
       if (retry) job.notBefore = new Date(now.getTime() + retryDelayMs(job.attempts));
       await this.jobs.save(tx, job);
 
-      await this.recordResources(tx, job, dto, actor);
+      await this.recordResources(tx, job, dto);
       if (dto.outcome === 'succeeded' && job.kind === 'sync') {
         const d = await this.desired.get(tx, job.applicationId, cluster.id);
         if (d) {
@@ -153,24 +153,28 @@ export class AgentService {
         }
       }
       if (job.kind === 'remove' && job.state !== 'queued') removalFinished = job.applicationId;
-      await this.audit.record(tx, {
-        actor,
-        action: dto.outcome === 'succeeded' ? 'job.succeeded' : 'job.failed',
-        clusterId: cluster.id,
-        applicationId: job.applicationId,
-        revision: job.revision || null,
-        details: {
-          jobId: job.id,
-          kind: job.kind,
-          attempt: job.attempts,
-          willRetry: retry,
-          message: dto.message ?? null,
-          counts: countActions(dto),
-          failed: dto.resources
-            .filter((r) => r.action === 'failed')
-            .map((r) => ({ resource: r.id, message: r.message })),
+      // Audit last, in one step: the chain lock is then held only for the insert and the commit.
+      await this.audit.recordMany(tx, [
+        ...resourceEvents(job, dto, actor),
+        {
+          actor,
+          action: dto.outcome === 'succeeded' ? 'job.succeeded' : 'job.failed',
+          clusterId: cluster.id,
+          applicationId: job.applicationId,
+          revision: job.revision || null,
+          details: {
+            jobId: job.id,
+            kind: job.kind,
+            attempt: job.attempts,
+            willRetry: retry,
+            message: dto.message ?? null,
+            counts: countActions(dto),
+            failed: dto.resources
+              .filter((r) => r.action === 'failed')
+              .map((r) => ({ resource: r.id, message: r.message })),
+          },
         },
-      });
+      ]);
       if (retry) await this.notifier.notify(tx, cluster.id);
       return true;
     });
@@ -241,7 +245,6 @@ export class AgentService {
     tx: Parameters<ResourceStatusRepository['upsert']>[0],
     job: ReconcileJobEntity,
     dto: JobResultDto,
-    actor: Actor,
   ): Promise<void> {
     await this.resources.upsert(
       tx,
@@ -259,20 +262,6 @@ export class AgentService {
     );
     if (dto.outcome === 'succeeded')
       await this.resources.deleteExcept(tx, job.applicationId, job.clusterId, dto.inventory);
-    await this.audit.recordMany(
-      tx,
-      dto.resources
-        .filter((r) => r.action === 'created' || r.action === 'configured' || r.action === 'deleted')
-        .map((r) => ({
-          actor,
-          action: r.action === 'deleted' ? 'resource.pruned' : 'resource.applied',
-          clusterId: job.clusterId,
-          applicationId: job.applicationId,
-          revision: job.revision || null,
-          resource: r.id,
-          details: { jobId: job.id, action: r.action, message: r.message ?? null },
-        })),
-    );
   }
 
   private async toWire(jobs: ReconcileJobEntity[]): Promise<JobV1[]> {
@@ -304,4 +293,19 @@ function countActions(dto: JobResultDto): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of dto.resources) out[r.action] = (out[r.action] ?? 0) + 1;
   return out;
+}
+
+/** `resource.applied` / `resource.pruned` for the objects a job changed (unchanged ones are not news). */
+function resourceEvents(job: ReconcileJobEntity, dto: JobResultDto, actor: Actor): AuditRecord[] {
+  return dto.resources
+    .filter((r) => r.action === 'created' || r.action === 'configured' || r.action === 'deleted')
+    .map((r) => ({
+      actor,
+      action: r.action === 'deleted' ? 'resource.pruned' : 'resource.applied',
+      clusterId: job.clusterId,
+      applicationId: job.applicationId,
+      revision: job.revision || null,
+      resource: r.id,
+      details: { jobId: job.id, action: r.action, message: r.message ?? null },
+    }));
 }
