@@ -33,6 +33,16 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'vcs', include: ['test/vcs/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          // Hub + Postgres + Git/SVN servers + three kube-apiservers + agent processes.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/postgres.global-setup.ts', 'test/support/k8s/global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -79,7 +79,13 @@ export class Applier {
   private async sync(req: ReconcileRequest): Promise<ReconcileOutcome> {
     const { applicationId } = req;
     // fetch: the bundle bytes (the caller caches them by digest)
-    const bytes = await req.fetchBundle();
+    let bytes: Buffer;
+    try {
+      bytes = await req.fetchBundle();
+    } catch (e) {
+      // The hub or the network: the same job can succeed later.
+      return failed(`fetching the bundle: ${(e as Error).message}`, true, [], []);
+    }
 
     // parse: canonical JSON lines → objects, each marked as owned by the application
     let desired: LiveObject[];

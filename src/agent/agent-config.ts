@@ -1,0 +1,89 @@
+/**
+ * Agent configuration from flags (`--hub-url https://…`) or the environment
+ * (`FLOTILLA_HUB_URL`); flags win. Validated once at start so a typo stops the agent with a
+ * message instead of failing later.
+ */
+import { parseArgs } from 'node:util';
+
+/** Everything the agent needs to start. */
+export interface AgentConfig {
+  hubUrl: string;
+  registrationToken: string | null;
+  /** Kubeconfig file; null means in-cluster service account. */
+  kubeconfigPath: string | null;
+  inCluster: boolean;
+  /** Namespace of the agent's own objects (inventories, state, credential Secret). */
+  namespace: string;
+  /** Directory for the credential and desired state when not in-cluster. */
+  stateDir: string | null;
+  /** Secret holding the credential when in-cluster. */
+  credentialSecret: string;
+  metricsPort: number;
+  logLevel: string;
+  pollWaitSeconds: number;
+  heartbeatSeconds: number;
+  concurrency: number;
+  reportBufferSize: number;
+}
+
+const OPTIONS = {
+  'hub-url': { type: 'string', env: 'FLOTILLA_HUB_URL' },
+  'registration-token': { type: 'string', env: 'FLOTILLA_REGISTRATION_TOKEN' },
+  kubeconfig: { type: 'string', env: 'KUBECONFIG' },
+  'in-cluster': { type: 'boolean', env: 'FLOTILLA_IN_CLUSTER' },
+  namespace: { type: 'string', env: 'FLOTILLA_AGENT_NAMESPACE' },
+  'state-dir': { type: 'string', env: 'FLOTILLA_STATE_DIR' },
+  'credential-secret': { type: 'string', env: 'FLOTILLA_CREDENTIAL_SECRET' },
+  'metrics-port': { type: 'string', env: 'FLOTILLA_METRICS_PORT' },
+  'log-level': { type: 'string', env: 'LOG_LEVEL' },
+  'poll-wait': { type: 'string', env: 'FLOTILLA_POLL_WAIT_SECONDS' },
+  'heartbeat-interval': { type: 'string', env: 'FLOTILLA_HEARTBEAT_SECONDS' },
+  concurrency: { type: 'string', env: 'FLOTILLA_APPLY_CONCURRENCY' },
+  'report-buffer': { type: 'string', env: 'FLOTILLA_REPORT_BUFFER' },
+} as const;
+
+function int(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** Parses argv and env. @throws Error naming the bad option. */
+export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.entries(OPTIONS).map(([k, v]) => [k, { type: v.type }])),
+    strict: true,
+  });
+  const get = (key: keyof typeof OPTIONS): string | undefined => {
+    const flag = values[key];
+    if (flag !== undefined) return String(flag);
+    return env[OPTIONS[key].env];
+  };
+  const hubUrl = get('hub-url');
+  if (!hubUrl) throw new Error('--hub-url (or FLOTILLA_HUB_URL) is required');
+  if (!/^https?:\/\//.test(hubUrl)) throw new Error('--hub-url must be an http(s) URL');
+  const inCluster = get('in-cluster') === 'true';
+  const kubeconfigPath = inCluster ? null : (get('kubeconfig') ?? null);
+  if (!inCluster && !kubeconfigPath)
+    throw new Error('--kubeconfig (or KUBECONFIG) or --in-cluster is required');
+  const stateDir = get('state-dir') ?? null;
+  if (!inCluster && !stateDir) throw new Error('--state-dir is required outside a cluster');
+  return {
+    hubUrl: hubUrl.replace(/\/+$/, ''),
+    registrationToken: get('registration-token') ?? null,
+    kubeconfigPath,
+    inCluster,
+    namespace: get('namespace') ?? 'flotilla-system',
+    stateDir,
+    credentialSecret: get('credential-secret') ?? 'flotilla-agent-credential',
+    metricsPort: int('metrics-port', get('metrics-port'), 9464, 0, 65535),
+    logLevel: get('log-level') ?? 'info',
+    pollWaitSeconds: int('poll-wait', get('poll-wait'), 30, 0, 60),
+    heartbeatSeconds: int('heartbeat-interval', get('heartbeat-interval'), 15, 1, 3600),
+    concurrency: int('concurrency', get('concurrency'), 8, 1, 64),
+    reportBufferSize: int('report-buffer', get('report-buffer'), 1000, 1, 1_000_000),
+  };
+}

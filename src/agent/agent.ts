@@ -1,0 +1,388 @@
+/**
+ * The agent process's brain: registers once, enforces the stored desired state (hub or no
+ * hub), long-polls for jobs, runs them through the applier one application at a time, watches
+ * for drift, and reports — through a bounded buffer, so reports made while the hub is away
+ * arrive once it is back.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { bundleDigest } from '../domain/render/render.js';
+import type { JobV1, ResourceResultV1, StatusReportV1 } from '../protocol/v1/agent-protocol.js';
+import { Applier } from './apply/applier.js';
+import type { ReconcileOutcome } from './apply/apply.types.js';
+import { ConfigMapInventoryStore } from './apply/inventory-store.js';
+import type { ClusterClient } from './cluster/cluster-client.js';
+import { DriftWatcher, type DriftNotice } from './drift-watcher.js';
+import { HubRejectedError, type HubClient } from './hub-client.js';
+import type { AgentMetrics } from './metrics-server.js';
+import { ReportBuffer } from './report-buffer.js';
+import type { DesiredState, StateStore } from './state-store.js';
+
+/** What the agent is made of; every outside call sits behind one of these. */
+export interface AgentDeps {
+  client: ClusterClient;
+  hub: HubClient;
+  store: StateStore;
+  logger: Logger;
+  metrics: AgentMetrics;
+  agentVersion: string;
+  namespace: string;
+  registrationToken: string | null;
+  pollWaitSeconds: number;
+  heartbeatSeconds: number;
+  concurrency: number;
+  reportBufferSize: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** A UUID fixed by the job and attempt, so a result re-sent after a restart is recorded once. */
+export function resultReportId(job: JobV1): string {
+  const h = createHash('sha256').update(`flotilla-result/${job.id}/${job.attempt}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** See the module comment. */
+export class Agent {
+  private readonly applier: Applier;
+  private readonly watcher: DriftWatcher;
+  readonly buffer: ReportBuffer;
+  private readonly desired = new Map<string, DesiredState>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly bundles = new Map<string, Buffer>();
+  private readonly abort = new AbortController();
+  private kubernetesVersion = 'unknown';
+  ready = false;
+
+  constructor(private readonly d: AgentDeps) {
+    this.applier = new Applier(d.client, new ConfigMapInventoryStore(d.client, d.namespace), {
+      concurrency: d.concurrency,
+    });
+    this.watcher = new DriftWatcher(d.client, {
+      detected: (n) => this.onDrift('drift.detected', n),
+      corrected: (n) =>
+        this.onDrift('drift.corrected', { ...n, health: { status: 'Current', message: 'corrected' } }),
+      failed: (n, e) => {
+        d.metrics.drift.inc({ event: 'failed' });
+        d.logger.warn({ resource: n.resource, err: (e as Error).message }, 'self-heal failed');
+      },
+      watchError: (kind, e) => d.logger.warn({ kind, err: (e as Error).message }, 'watch restarting'),
+    });
+    this.buffer = new ReportBuffer(d.hub, d.reportBufferSize, {
+      dropped: (_r, total) => {
+        d.metrics.reportsDropped.inc();
+        d.logger.warn({ droppedTotal: total }, 'report buffer full: oldest report dropped');
+      },
+      rejected: (r, e) => d.logger.error({ type: r.type, err: e.message }, 'hub refused a report; dropped'),
+      sizeChanged: (n) => d.metrics.reportsBuffered.set(n),
+    });
+  }
+
+  /** Starts everything; resolves once stored state is being enforced and polling has begun. */
+  async start(): Promise<void> {
+    const { client, logger } = this.d;
+    this.kubernetesVersion = await this.untilOk('kubernetes version', () => client.serverVersion());
+    await client
+      .apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.d.namespace } })
+      .catch((e: Error) => logger.warn({ err: e.message }, 'cannot ensure the agent namespace'));
+    for (const state of await this.untilOk('stored state', () => this.d.store.listDesired())) {
+      this.desired.set(state.job.applicationId, state);
+      this.enqueue(state.job.applicationId, () => this.enforce(state));
+    }
+    logger.info({ applications: this.desired.size }, 'enforcing stored desired state');
+    void this.connect().then(() => {
+      void this.pollLoop();
+      void this.heartbeatLoop();
+    });
+    this.ready = true;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.watcher.stop();
+    await Promise.allSettled([...this.queues.values()]);
+    await this.buffer.flush().catch(() => false);
+  }
+
+  /** Number of objects under drift watch. */
+  get managedObjects(): number {
+    return this.watcher.objectCount;
+  }
+
+  private async untilOk<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (this.abort.signal.aborted) throw e;
+        this.d.logger.warn({ err: (e as Error).message, retryInMs: backoff }, `${what}: retrying`);
+        await sleep(backoff, this.abort.signal);
+      }
+    }
+  }
+
+  /** Loads the credential, registering with the token on first start. */
+  private async connect(): Promise<void> {
+    let credential = await this.d.store.loadCredential();
+    if (!credential) {
+      if (!this.d.registrationToken) throw new Error('no stored credential and no --registration-token');
+      const res = await this.untilOk('registration', async () => {
+        try {
+          return await this.d.hub.register(
+            this.d.registrationToken!,
+            this.d.agentVersion,
+            this.kubernetesVersion,
+          );
+        } catch (e) {
+          if (e instanceof HubRejectedError) {
+            this.d.logger.fatal({ err: e.message }, 'registration refused');
+            process.exitCode = 2;
+            this.abort.abort();
+          }
+          throw e;
+        }
+      });
+      credential = res.credential;
+      await this.d.store.saveCredential(credential);
+      this.d.logger.info({ clusterId: res.clusterId, clusterName: res.clusterName }, 'registered');
+    }
+    this.d.hub.setCredential(credential);
+  }
+
+  private connected(ok: boolean): void {
+    this.d.metrics.hubConnected.set(ok ? 1 : 0);
+    if (ok && this.buffer.size > 0) void this.buffer.flush();
+  }
+
+  private async pollLoop(): Promise<void> {
+    let backoff = 1000;
+    while (!this.abort.signal.aborted) {
+      try {
+        const jobs = await this.d.hub.jobs(this.d.pollWaitSeconds, 10, this.abort.signal);
+        this.connected(true);
+        backoff = 1000;
+        for (const job of jobs) {
+          this.d.logger.info(
+            {
+              jobId: job.id,
+              kind: job.kind,
+              application: job.applicationName,
+              revision: job.revisionDisplay,
+            },
+            'job received',
+          );
+          this.enqueue(job.applicationId, () => this.runJob(job));
+        }
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.connected(false);
+        this.d.logger.warn({ err: (e as Error).message, retryInMs: backoff }, 'polling the hub failed');
+        await sleep(backoff, this.abort.signal);
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.d.hub.heartbeat({
+          agentVersion: this.d.agentVersion,
+          kubernetesVersion: this.kubernetesVersion,
+        });
+        this.connected(true);
+      } catch {
+        this.connected(false);
+      }
+      await sleep(this.d.heartbeatSeconds * 1000, this.abort.signal);
+    }
+  }
+
+  /** Runs work for one application after the previous work for it, never two at once. */
+  private enqueue(applicationId: string, work: () => Promise<void>): void {
+    const next = (this.queues.get(applicationId) ?? Promise.resolve())
+      .then(work)
+      .catch((e: Error) => this.d.logger.error({ applicationId, err: e.message }, 'work failed'));
+    this.queues.set(applicationId, next);
+  }
+
+  /** The bundle of a job: memory, then the state store, then the hub; always digest-checked. */
+  private async bundle(job: JobV1): Promise<Buffer> {
+    const digest = job.bundleDigest!;
+    let bytes = this.bundles.get(digest) ?? (await this.d.store.loadBundle(digest));
+    if (!bytes || bundleDigest(bytes) !== digest) {
+      bytes = await this.d.hub.bundle(digest);
+      if (bundleDigest(bytes) !== digest) throw new Error(`bundle ${digest}: digest mismatch`);
+      await this.d.store.saveBundle(job.applicationId, digest, bytes);
+    }
+    // Only the current bundle of each application is worth keeping in memory.
+    this.bundles.set(digest, bytes);
+    const live = new Set([...this.desired.values()].map((s) => s.job.bundleDigest).concat(digest));
+    for (const key of this.bundles.keys()) if (!live.has(key)) this.bundles.delete(key);
+    return bytes;
+  }
+
+  private reconcile(job: JobV1): Promise<ReconcileOutcome> {
+    return this.applier.reconcile({
+      applicationId: job.applicationId,
+      applicationName: job.applicationName,
+      kind: job.kind,
+      prune: job.prune,
+      force: job.force,
+      fetchBundle: () => this.bundle(job),
+    });
+  }
+
+  /** After a start: resume an interrupted job, or re-apply the last desired state. */
+  private async enforce(state: DesiredState): Promise<void> {
+    if (state.pending) return this.runJob(state.pending);
+    const busy = this.watcher.busy(state.job.applicationId);
+    let outcome: ReconcileOutcome;
+    try {
+      outcome = await this.reconcile(state.job);
+    } finally {
+      busy.done();
+    }
+    this.d.logger.info(
+      { application: state.job.applicationName, outcome: outcome.outcome, message: outcome.message },
+      'stored desired state enforced',
+    );
+    if (outcome.outcome === 'succeeded') this.watch(state.job, outcome);
+    else if (outcome.retryable)
+      setTimeout(() => this.enqueue(state.job.applicationId, () => this.enforce(state)), 5000);
+    this.reportStatus(state.job.applicationId, outcome.resources, []);
+  }
+
+  private async runJob(job: JobV1): Promise<void> {
+    const appId = job.applicationId;
+    const previous = this.desired.get(appId);
+    await this.d.store.saveDesired(appId, { job: previous?.job ?? job, pending: job });
+    const busy = this.watcher.busy(appId);
+    let outcome: ReconcileOutcome;
+    try {
+      outcome = await this.reconcile(job);
+    } finally {
+      busy.done();
+    }
+    this.d.metrics.reconciles.inc({ outcome: outcome.outcome });
+    this.d.logger.info(
+      {
+        jobId: job.id,
+        application: job.applicationName,
+        kind: job.kind,
+        outcome: outcome.outcome,
+        message: outcome.message,
+        counts: count(outcome.resources),
+      },
+      'job done',
+    );
+    if (job.kind === 'remove' && outcome.outcome === 'succeeded') {
+      this.watcher.removeApplication(appId);
+      this.desired.delete(appId);
+      await this.d.store.removeDesired(appId);
+    } else if (job.kind === 'sync' && outcome.outcome === 'succeeded') {
+      this.watch(job, outcome);
+      this.desired.set(appId, { job });
+      await this.d.store.saveDesired(appId, { job });
+    } else if (previous) {
+      await this.d.store.saveDesired(appId, previous);
+    } else await this.d.store.removeDesired(appId);
+    this.buffer.push({
+      type: 'result',
+      jobId: job.id,
+      body: {
+        reportId: resultReportId(job),
+        outcome: outcome.outcome,
+        ...(outcome.outcome === 'failed' ? { retryable: outcome.retryable } : {}),
+        ...(outcome.message ? { message: outcome.message.slice(0, 60_000) } : {}),
+        resources: outcome.resources,
+        inventory: outcome.inventory,
+      },
+    });
+    if (job.kind === 'sync') this.reportStatus(appId, outcome.resources, []);
+    void this.buffer.flush();
+  }
+
+  private watch(job: JobV1, outcome: ReconcileOutcome): void {
+    this.watcher.setDesired(
+      {
+        applicationId: job.applicationId,
+        revision: job.revision,
+        selfHeal: job.selfHeal,
+        ignoreDifferences: job.ignoreDifferences,
+      },
+      outcome.applied,
+    );
+    this.d.metrics.managedObjects.set(this.watcher.objectCount);
+  }
+
+  private reportStatus(
+    applicationId: string,
+    resources: ResourceResultV1[],
+    events: StatusReportV1['events'],
+  ): void {
+    const report: StatusReportV1 = {
+      reportId: randomUUID(),
+      resources: resources
+        .filter((r) => r.health)
+        .map((r) => ({
+          applicationId,
+          resource: r.id,
+          health: r.health!,
+          healthMessage: r.healthMessage?.slice(0, 4000),
+          drifted: false,
+        })),
+      events,
+    };
+    if (report.resources.length === 0 && events.length === 0) return;
+    this.buffer.push({ type: 'status', body: report });
+    void this.buffer.flush();
+  }
+
+  private onDrift(type: 'drift.detected' | 'drift.corrected', n: DriftNotice): void {
+    this.d.metrics.drift.inc({ event: type === 'drift.detected' ? 'detected' : 'corrected' });
+    this.d.logger.info({ event: type, resource: n.resource, diff: n.diff }, type);
+    const drifted = type === 'drift.detected';
+    this.buffer.push({
+      type: 'status',
+      body: {
+        reportId: randomUUID(),
+        resources: [
+          {
+            applicationId: n.applicationId,
+            resource: n.resource,
+            health: n.health.status,
+            healthMessage: n.health.message.slice(0, 4000),
+            drifted,
+            ...(drifted ? { diff: n.diff.slice(0, 60_000) } : {}),
+          },
+        ],
+        events: [
+          {
+            type,
+            applicationId: n.applicationId,
+            resource: n.resource,
+            revision: n.revision,
+            diff: n.diff.slice(0, 60_000),
+            ...(n.deleted ? { message: 'object deleted' } : {}),
+            time: new Date().toISOString(),
+          },
+        ],
+      },
+    });
+    void this.buffer.flush();
+  }
+}
+
+function count(resources: readonly ResourceResultV1[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of resources) out[r.action] = (out[r.action] ?? 0) + 1;
+  return out;
+}

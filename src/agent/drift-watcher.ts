@@ -1,0 +1,194 @@
+/**
+ * Drift detection and self-heal. One label-selected watch per kind of managed object (the
+ * `flotilla.io/application` label, any value), never the whole cluster. An event is drift when
+ * the live object differs from desired in a field we set — `diffObjects` over the bundle's
+ * object, minus the application's ignoreDifferences, minus differences the server itself made
+ * when we applied (normalised quantities, defaults) — or when the object was deleted. Events our
+ * own writes cause leave no such difference and are ignored, as are events while the
+ * application is being reconciled (the reconcile decides then).
+ */
+import { FLOTILLA_LABELS } from '../domain/apply/flotilla-marks.js';
+import { diffObjects, formatDiff, parsePointer, type FieldDiff } from '../domain/apply/ignore-differences.js';
+import { canonicalJson } from '../domain/canonical-json.js';
+import { assessHealth } from '../domain/health/health.js';
+import type { HealthResult, LiveObject } from '../domain/health/health.types.js';
+import type { AppliedObject } from './apply/apply.types.js';
+import { idText } from './apply/apply-steps.js';
+import type { ClusterClient, WatchHandle } from './cluster/cluster-client.js';
+
+/** What the watcher enforces for one application. */
+export interface WatchedApplication {
+  applicationId: string;
+  revision: string;
+  selfHeal: boolean;
+  ignoreDifferences: string[];
+}
+
+/** A drift found (and possibly corrected). */
+export interface DriftNotice {
+  applicationId: string;
+  revision: string;
+  resource: string;
+  diff: string;
+  deleted: boolean;
+  /** Health of the object as found (NotFound when deleted). */
+  health: HealthResult;
+}
+
+/** Where the watcher sends what it finds. */
+export interface DriftSink {
+  detected(notice: DriftNotice): void;
+  corrected(notice: DriftNotice, live: LiveObject): void;
+  failed(notice: DriftNotice, error: unknown): void;
+  watchError?(kind: string, error: unknown): void;
+}
+
+interface Entry {
+  desired: LiveObject;
+  /** The object as the server returned it after our last write or check. */
+  applied: LiveObject;
+}
+
+interface AppState {
+  app: WatchedApplication;
+  objects: Map<string, Entry>;
+  busy: number;
+}
+
+const isBag = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The value at a JSON pointer of `applied`, following list entries by `name` where `desired`
+ * (whose indexes the pointer uses) has named entries, so re-ordered containers still match.
+ */
+function valueAt(desired: unknown, applied: unknown, pointer: string): unknown {
+  let d = desired;
+  let a = applied;
+  for (const token of parsePointer(pointer)) {
+    if (Array.isArray(d) && Array.isArray(a)) {
+      const entry: unknown = d[Number(token)];
+      const name = isBag(entry) ? entry.name : undefined;
+      a = typeof name === 'string' ? a.find((x) => isBag(x) && x.name === name) : a[Number(token)];
+      d = entry;
+    } else {
+      d = isBag(d) ? d[token] : undefined;
+      a = isBag(a) ? a[token] : undefined;
+    }
+  }
+  return a;
+}
+
+/** The drift of `live` from an entry: fields we set that differ, not explained by the server's normalisation. */
+export function driftOf(entry: Entry, live: LiveObject, ignore: readonly string[]): FieldDiff[] {
+  return diffObjects(entry.desired, live, ignore).filter(
+    (d) =>
+      canonicalJson(valueAt(entry.desired, entry.applied, d.path) ?? null) !== canonicalJson(d.live ?? null),
+  );
+}
+
+/** See the module comment. */
+export class DriftWatcher {
+  private readonly apps = new Map<string, AppState>();
+  private readonly watches = new Map<string, WatchHandle>();
+  private readonly healing = new Map<string, number[]>();
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly sink: DriftSink,
+  ) {}
+
+  /** Managed objects across applications. */
+  get objectCount(): number {
+    let n = 0;
+    for (const s of this.apps.values()) n += s.objects.size;
+    return n;
+  }
+
+  /** Replaces what is enforced for an application and watches any new kinds. */
+  setDesired(app: WatchedApplication, applied: readonly AppliedObject[]): void {
+    const state = this.apps.get(app.applicationId) ?? { app, objects: new Map(), busy: 0 };
+    state.app = app;
+    state.objects = new Map(applied.map((a) => [a.id, { desired: a.desired, applied: a.live }]));
+    this.apps.set(app.applicationId, state);
+    for (const a of applied) this.ensureWatch(a.desired.apiVersion, a.desired.kind);
+  }
+
+  removeApplication(applicationId: string): void {
+    this.apps.delete(applicationId);
+  }
+
+  /** Marks an application as being reconciled; events for it are ignored until `done()`. */
+  busy(applicationId: string): { done(): void } {
+    const state = this.apps.get(applicationId);
+    if (state) state.busy++;
+    return { done: () => state && state.busy-- };
+  }
+
+  stop(): void {
+    for (const w of this.watches.values()) w.stop();
+    this.watches.clear();
+  }
+
+  private ensureWatch(apiVersion: string, kind: string): void {
+    const key = `${apiVersion}/${kind}`;
+    if (this.watches.has(key)) return;
+    this.watches.set(
+      key,
+      this.client.watch(
+        apiVersion,
+        kind,
+        FLOTILLA_LABELS.application,
+        (e) => this.onEvent(e.type, e.object),
+        {
+          onError: (error) => this.sink.watchError?.(key, error),
+        },
+      ),
+    );
+  }
+
+  private onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', live: LiveObject): void {
+    const appId = live.metadata.labels?.[FLOTILLA_LABELS.application];
+    const state = appId ? this.apps.get(appId) : undefined;
+    if (!state || state.busy > 0) return;
+    const id = idText(live);
+    const entry = state.objects.get(id);
+    if (!entry) return;
+    const deleted = type === 'DELETED';
+    if (!deleted && live.metadata.resourceVersion === entry.applied.metadata.resourceVersion) return;
+    const diff = deleted ? [] : driftOf(entry, live, state.app.ignoreDifferences);
+    if (!deleted && diff.length === 0) {
+      entry.applied = live;
+      return;
+    }
+    const notice: DriftNotice = {
+      applicationId: state.app.applicationId,
+      revision: state.app.revision,
+      resource: id,
+      diff: deleted ? '- (object deleted)\n+ (object as in the bundle)' : formatDiff(diff),
+      deleted,
+      health: assessHealth(deleted ? null : live),
+    };
+    this.sink.detected(notice);
+    if (state.app.selfHeal) void this.heal(state, id, entry, notice);
+  }
+
+  /** Re-applies one object, backing off when something keeps undoing the correction. */
+  private async heal(state: AppState, id: string, entry: Entry, notice: DriftNotice): Promise<void> {
+    const now = Date.now();
+    const recent = (this.healing.get(id) ?? []).filter((t) => now - t < 60_000);
+    recent.push(now);
+    this.healing.set(id, recent);
+    // A controller fighting us: 0 s for the first corrections, then up to 30 s apart.
+    const delay = recent.length <= 3 ? 0 : Math.min(30_000, 1000 * 2 ** (recent.length - 4));
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (this.apps.get(state.app.applicationId) !== state || state.objects.get(id) !== entry) return;
+    try {
+      const res = await this.client.apply(entry.desired);
+      entry.applied = res.object;
+      this.sink.corrected(notice, res.object);
+    } catch (e) {
+      this.sink.failed(notice, e);
+    }
+  }
+}

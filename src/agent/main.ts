@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * `flotilla-agent` / `npm run agent`: reads the configuration, wires the cluster client, the
+ * hub client, the state store and the metrics server, and runs the agent until SIGTERM/SIGINT.
+ */
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { Agent } from './agent.js';
+import { loadAgentConfig } from './agent-config.js';
+import { KubeClusterClient } from './cluster/cluster-client.js';
+import { HttpHubClient } from './hub-client.js';
+import { createAgentMetrics, startMetricsServer } from './metrics-server.js';
+import { ClusterStateStore, FileStateStore } from './state-store.js';
+
+function agentVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'dev';
+  } catch {
+    return 'dev';
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadAgentConfig(process.argv.slice(2), process.env);
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'flotilla-agent' },
+    redact: { paths: ['*.credential', '*.registrationToken', '*.token'], censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+  const client = KubeClusterClient.fromConfig(
+    config.inCluster ? { inCluster: true } : { kubeconfigPath: config.kubeconfigPath! },
+    Math.max(16, config.concurrency * 2),
+  );
+  const store = config.stateDir
+    ? new FileStateStore(config.stateDir)
+    : new ClusterStateStore(client, config.namespace, config.credentialSecret);
+  const metrics = createAgentMetrics();
+  const agent = new Agent({
+    client,
+    hub: new HttpHubClient(config.hubUrl),
+    store,
+    logger,
+    metrics,
+    agentVersion: agentVersion(),
+    namespace: config.namespace,
+    registrationToken: config.registrationToken,
+    pollWaitSeconds: config.pollWaitSeconds,
+    heartbeatSeconds: config.heartbeatSeconds,
+    concurrency: config.concurrency,
+    reportBufferSize: config.reportBufferSize,
+  });
+  const server = await startMetricsServer(metrics, config.metricsPort, () => agent.ready);
+  logger.info({ metricsPort: server.port, hubUrl: config.hubUrl }, 'metrics listening');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    void agent
+      .stop()
+      .then(() => server.close())
+      .finally(() => {
+        client.close();
+        process.exit(0);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  await agent.start();
+  logger.info({ managedObjects: agent.managedObjects }, 'agent started');
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`flotilla-agent: ${e.message}\n`);
+  process.exit(1);
+});

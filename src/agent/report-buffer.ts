@@ -1,0 +1,69 @@
+/**
+ * Reports waiting for the hub. Each report gets its reportId when it is created and keeps it
+ * through every retry, so the hub records it once however often it is sent. Bounded: when the
+ * hub stays away long enough to fill it, the oldest report is dropped and counted — recent
+ * state matters more than old, and the agent must not grow without limit.
+ */
+import type { JobResultV1, StatusReportV1 } from '../protocol/v1/agent-protocol.js';
+import { HubRejectedError, type HubClient } from './hub-client.js';
+
+/** A report to send. */
+export type PendingReport =
+  { type: 'result'; jobId: string; body: JobResultV1 } | { type: 'status'; body: StatusReportV1 };
+
+/** Callbacks for logs and metrics. */
+export interface ReportBufferEvents {
+  dropped?(report: PendingReport, total: number): void;
+  rejected?(report: PendingReport, error: HubRejectedError): void;
+  sizeChanged?(size: number): void;
+}
+
+/** FIFO of reports, flushed in order. */
+export class ReportBuffer {
+  private readonly queue: PendingReport[] = [];
+  private flushing: Promise<boolean> | null = null;
+  droppedTotal = 0;
+
+  constructor(
+    private readonly hub: HubClient,
+    private readonly capacity = 1000,
+    private readonly events: ReportBufferEvents = {},
+  ) {}
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  push(report: PendingReport): void {
+    this.queue.push(report);
+    while (this.queue.length > this.capacity) {
+      const dropped = this.queue.shift()!;
+      this.droppedTotal++;
+      this.events.dropped?.(dropped, this.droppedTotal);
+    }
+    this.events.sizeChanged?.(this.queue.length);
+  }
+
+  /** Sends queued reports in order; resolves true when the queue is empty, false when the hub is away. */
+  flush(): Promise<boolean> {
+    this.flushing ??= this.drain().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async drain(): Promise<boolean> {
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      try {
+        if (next.type === 'result') await this.hub.result(next.jobId, next.body);
+        else await this.hub.status(next.body);
+      } catch (e) {
+        // The hub refused it for good (job deleted, malformed): keep the rest flowing.
+        if (e instanceof HubRejectedError) this.events.rejected?.(next, e);
+        else return false;
+      }
+      this.queue.shift();
+      this.events.sizeChanged?.(this.queue.length);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A `dist/src/agent/main.js` process started by a test, with its JSON log lines. */
+export class AgentProcess {
+  logs: Record<string, unknown>[] = [];
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly name: string,
+    private readonly args: string[],
+  ) {}
+
+  /** Writes the kubeconfig and a state dir, then starts the agent. */
+  static async start(opts: {
+    name: string;
+    hubUrl: string;
+    kubeconfig: string;
+    registrationToken: string;
+  }): Promise<AgentProcess> {
+    const dir = await mkdtemp(join(tmpdir(), `flotilla-agent-${opts.name}-`));
+    await writeFile(join(dir, 'kubeconfig'), opts.kubeconfig, { mode: 0o600 });
+    const agent = new AgentProcess(opts.name, [
+      'dist/src/agent/main.js',
+      '--hub-url',
+      opts.hubUrl,
+      '--registration-token',
+      opts.registrationToken,
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+      '--state-dir',
+      join(dir, 'state'),
+      '--namespace',
+      'flotilla-system',
+      '--metrics-port',
+      '0',
+      '--poll-wait',
+      '2',
+      '--heartbeat-interval',
+      '2',
+      '--log-level',
+      'debug',
+    ]);
+    agent.spawn();
+    return agent;
+  }
+
+  spawn(): void {
+    const child = spawn(process.execPath, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    let rest = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      rest += chunk.toString('utf8');
+      const lines = rest.split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        try {
+          this.logs.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          this.logs.push({ msg: line });
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => this.logs.push({ stderr: chunk.toString('utf8') }));
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  /** SIGKILL: no goodbye, no flush — what a crash looks like. */
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    this.child?.kill('SIGTERM');
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** The metrics port the agent logged. */
+  metricsPort(): number | undefined {
+    return this.logs.find((l) => typeof l.metricsPort === 'number')?.metricsPort as number | undefined;
+  }
+
+  messages(msg: string): Record<string, unknown>[] {
+    return this.logs.filter((l) => l.msg === msg);
+  }
+}
