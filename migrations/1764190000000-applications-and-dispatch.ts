@@ -92,6 +92,8 @@ export class ApplicationsAndDispatch1764190000000 implements MigrationInterface 
     await q.query(`CREATE INDEX reconcile_jobs_lease_idx ON reconcile_jobs (lease_expires_at) WHERE state = 'leased'`);
     await q.query(`CREATE INDEX reconcile_jobs_app_cluster_idx ON reconcile_jobs (application_id, cluster_id, created_at DESC)`);
     await q.query(`CREATE INDEX reconcile_jobs_deployment_idx ON reconcile_jobs (deployment_id)`);
+    // Bundle visibility: "was this cluster ever given this digest?", asked on every bundle fetch.
+    await q.query(`CREATE INDEX reconcile_jobs_cluster_digest_idx ON reconcile_jobs (cluster_id, bundle_digest)`);
 
     await q.query(`
       CREATE TABLE resource_status (

@@ -75,7 +75,15 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       HubModule.forRoot({ config, dataSource, secrets, clock: systemClock, metrics }),
       { logger: new PinoNestLogger(logger), bodyParser: false, rawBody: true, abortOnError: false },
     );
-    cleanups.push(() => app.close());
+    cleanups.push(async () => {
+      // Parked long-polls and keep-alive sockets of agents would hold close() for up to the
+      // keep-alive timeout: drop idle sockets now and the rest after a short grace period.
+      const server = app.getHttpServer() as { closeIdleConnections?(): void; closeAllConnections?(): void };
+      server.closeIdleConnections?.();
+      const force = setTimeout(() => server.closeAllConnections?.(), 1_000);
+      await app.close();
+      clearTimeout(force);
+    });
     app.useBodyParser('json', { limit: '8mb' });
     app.use(
       pinoHttp({

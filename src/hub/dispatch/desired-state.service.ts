@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { type Actor } from '../../domain/audit-chain.js';
 import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
@@ -84,12 +85,14 @@ export class DesiredStateService {
       unchanged: 0,
       renderFailures: 0,
     };
+    const t0 = performance.now();
     // fetch: the repository at the wanted revision
     const repoRow = await this.repositories.require(app.repositoryId);
     const fetched = await this.fetch(app, repoRow);
     const targets = await this.targetsOf(app);
     const revision = fetched.ok ? fetched.files.revision : null;
     outcome.revision = revision?.id ?? null;
+    const t1 = performance.now();
     // render: parsing dominates, so parse once per revision and render per cluster (outside the transaction)
     const prepared = fetched.ok ? prepareManifests(fetched.files.files, DEFAULT_RENDER_LIMITS) : null;
     const rendered = targets.map(({ cluster, target }) => {
@@ -102,6 +105,7 @@ export class DesiredStateService {
       return { cluster, error };
     });
 
+    const t2 = performance.now();
     await this.uow.run(async (tx) => {
       // plan: compare with the desired state in force
       const existing = new Map((await this.desired.forApplication(app.id, tx)).map((d) => [d.clusterId, d]));
@@ -192,6 +196,12 @@ export class DesiredStateService {
       outcome.removals = removals.length;
       if (jobs.length) await this.queueMany(tx, app, trigger, actor, revision, jobs);
     });
+    const t3 = performance.now();
+    this.log.log(
+      `${app.name} (${trigger}): ${outcome.jobs} jobs, ${outcome.removals} removals, ${outcome.unchanged} unchanged, ` +
+        `${outcome.renderFailures} render failures in ${Math.round(t3 - t0)} ms ` +
+        `(fetch ${Math.round(t1 - t0)}, render ${Math.round(t2 - t1)}, write ${Math.round(t3 - t2)})`,
+    );
     return outcome;
   }
 

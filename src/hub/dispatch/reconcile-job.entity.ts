@@ -22,6 +22,7 @@ export type JobState = 'queued' | 'leased' | 'succeeded' | 'failed' | 'supersede
 @Index('reconcile_jobs_lease_idx', { synchronize: false })
 @Index('reconcile_jobs_app_cluster_idx', { synchronize: false })
 @Index('reconcile_jobs_deployment_idx', { synchronize: false })
+@Index('reconcile_jobs_cluster_digest_idx', { synchronize: false })
 export class ReconcileJobEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
