@@ -75,7 +75,9 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
     await run('git', ['-C', wt, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main'], { env });
 
     const port = await freePort();
-    hubProc = spawn(process.execPath, [builtMain], {
+    // HUB_LOG_LEVEL=info shows the hub's reconcile timings; HUB_NODE_ARGS=--cpu-prof profiles it.
+    const nodeArgs = (process.env.HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    hubProc = spawn(process.execPath, [...nodeArgs, builtMain], {
       env: {
         ...process.env,
         PORT: String(port),
@@ -85,9 +87,9 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
         FLOTILLA_ADMIN_TOKEN: ADMIN,
         FLOTILLA_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
         FLOTILLA_POLL_TICK_MS: '0',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.HUB_LOG_LEVEL ?? 'warn',
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', process.env.HUB_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
     });
     const hub = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
@@ -188,6 +190,7 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
         `hub peak RSS ${peak.toFixed(0)} MiB`,
     );
     hubProc.kill('SIGTERM');
+    await new Promise((r) => hubProc!.once('exit', r));
     await Promise.race([Promise.allSettled(loops), new Promise((r) => setTimeout(r, 25_000))]);
   } finally {
     hubProc?.kill('SIGKILL');
