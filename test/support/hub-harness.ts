@@ -44,7 +44,6 @@ export interface TestHub {
 
 export interface ApiResponse {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON shapes
   body: any;
   text: string;
   headers: Headers;
