@@ -6,31 +6,30 @@
  *
  *   npm run bench:dispatch                 (N=100,1000,5000 by default; AGENTS=100,1000 to choose)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startEmbeddedPostgres, freePort } from '../src/hub/database/embedded-postgres.launcher.js';
+import { startEmbeddedPostgres } from '../src/hub/database/embedded-postgres.launcher.js';
+import { BENCH_ADMIN, startHubProcess, type HubProcess } from './support/hub-process.js';
 import { startGitHttpServer } from '../test/support/git-http-server.js';
 import { ProtocolAgent } from '../test/support/protocol-agent.js';
 import { run } from '../test/support/vcs-process.js';
 
 const SIZES = (process.env.AGENTS ?? '100,1000,5000').split(',').map(Number);
-const ADMIN = 'flt_bench_admin_token_0123456789';
 const deploy = (image: string) =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ${image}\n`;
 
-async function api(hub: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(hub + path, {
+const api = (hub: string, method: string, path: string, body?: unknown): Promise<any> =>
+  fetch(hub + path, {
     method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${BENCH_ADMIN}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+  }).then(async (res) => {
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
   });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -48,12 +47,12 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function benchOne(n: number, builtMain: string): Promise<void> {
+async function benchOne(n: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-dispatch-'));
   await chmod(dir, 0o711);
   const pg = await startEmbeddedPostgres({ dir: join(dir, 'pg') });
   const git = await startGitHttpServer();
-  let hubProc: ChildProcess | null = null;
+  let hubProc: HubProcess | null = null;
   try {
     // A Git repository with one application.
     const bare = await git.createRepo('bench');
@@ -74,35 +73,8 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
     await run('git', ['-C', wt, 'commit', '--quiet', '-m', 'init'], { env });
     await run('git', ['-C', wt, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main'], { env });
 
-    const port = await freePort();
-    // HUB_LOG_LEVEL=info shows the hub's reconcile timings; HUB_NODE_ARGS=--cpu-prof profiles it.
-    const nodeArgs = (process.env.HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    hubProc = spawn(process.execPath, [...nodeArgs, builtMain], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: pg.url,
-        FLOTILLA_DATA_DIR: join(dir, 'hub'),
-        FLOTILLA_ADMIN_TOKEN: ADMIN,
-        FLOTILLA_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
-        FLOTILLA_POLL_TICK_MS: '0',
-        LOG_LEVEL: process.env.HUB_LOG_LEVEL ?? 'warn',
-      },
-      stdio: ['ignore', process.env.HUB_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
-    });
-    const hub = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (
-        await fetch(`${hub}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      if (i > 300) throw new Error('hub did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    hubProc = await startHubProcess(pg.url, join(dir, 'hub'));
+    const hub = hubProc.url;
     await api(hub, 'POST', '/api/v1/repositories', { name: 'bench', type: 'git', url: git.url('bench') });
     await api(hub, 'POST', '/api/v1/repositories/bench/refresh');
 
@@ -182,18 +154,17 @@ async function benchOne(n: number, builtMain: string): Promise<void> {
     const refreshed = performance.now();
     await waitAll('commit');
     const times = [...acked.values()].map((t) => t - detected).sort((x, y) => x - y);
-    const peak = await rssOf(hubProc.pid!, 'VmHWM');
+    const peak = await rssOf(hubProc.child.pid!, 'VmHWM');
     stop = true;
     console.log(
       `N=${String(n).padStart(5)}  setup ${(setupMs / 1000).toFixed(1)} s  refresh+render+queue ${(refreshed - detected).toFixed(0)} ms  ` +
         `ack p50 ${pct(times, 50).toFixed(0)} ms  p99 ${pct(times, 99).toFixed(0)} ms  max ${times[times.length - 1].toFixed(0)} ms  ` +
         `hub peak RSS ${peak.toFixed(0)} MiB`,
     );
-    hubProc.kill('SIGTERM');
-    await new Promise((r) => hubProc!.once('exit', r));
+    await hubProc.stop();
     await Promise.race([Promise.allSettled(loops), new Promise((r) => setTimeout(r, 25_000))]);
   } finally {
-    hubProc?.kill('SIGKILL');
+    await hubProc?.stop();
     await git.close();
     await pg.stop();
     await rm(dir, { recursive: true, force: true });
@@ -204,5 +175,5 @@ await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.
 console.log(
   'dispatch: commit detection → every agent acknowledged its job (long-poll, one hub process, embedded Postgres)',
 );
-for (const n of SIZES) await benchOne(n, 'dist/src/main.js');
+for (const n of SIZES) await benchOne(n);
 process.exit(0);

@@ -24,6 +24,8 @@ export class AgentProcess {
     const dir = await mkdtemp(join(tmpdir(), `flotilla-agent-${opts.name}-`));
     await writeFile(join(dir, 'kubeconfig'), opts.kubeconfig, { mode: 0o600 });
     const agent = new AgentProcess(opts.name, [
+      // The memory settings the bin and `npm run agent` use.
+      '--max-semi-space-size=2',
       'dist/src/agent/main.js',
       '--hub-url',
       opts.hubUrl,
@@ -49,7 +51,10 @@ export class AgentProcess {
   }
 
   spawn(): void {
-    const child = spawn(process.execPath, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, this.args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    });
     this.child = child;
     let rest = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -79,6 +84,11 @@ export class AgentProcess {
     await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
     this.child?.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** Process id of the running agent (benchmarks read its memory from /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** The metrics port the agent logged. */

@@ -1,13 +1,14 @@
 /**
- * The one place the agent speaks HTTP to an API server. `@kubernetes/client-node` is used for
- * what it does well — reading kubeconfigs and in-cluster credentials — while requests go
- * through a keep-alive `https.Agent` of our own: server-side apply needs exact control of the
- * content type and query, and bulk applies need connection reuse and bounded sockets.
+ * The one place the agent speaks HTTP to an API server, through a keep-alive `https.Agent` of
+ * our own: server-side apply needs exact control of the content type and query, and bulk
+ * applies need connection reuse and bounded sockets. Credentials come from kubeconfig.ts.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
 import { unavailable } from './cluster-errors.js';
+import { type KubeConnection } from './kubeconfig.js';
+
+export { loadKubeConfig, type KubeConfigSource } from './kubeconfig.js';
 
 /** A response with its body parsed as JSON when it is JSON. */
 export interface KubeResponse {
@@ -33,18 +34,6 @@ export interface KubeTransport {
   close(): void;
 }
 
-/** Where the kubeconfig comes from. */
-export type KubeConfigSource = { kubeconfig: string } | { kubeconfigPath: string } | { inCluster: true };
-
-/** Loads a kubeconfig from a string, a file or the pod's service account. */
-export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
-  const kc = new KubeConfig();
-  if ('kubeconfig' in source) kc.loadFromString(source.kubeconfig);
-  else if ('kubeconfigPath' in source) kc.loadFromFile(source.kubeconfigPath);
-  else kc.loadFromCluster();
-  return kc;
-}
-
 // Service-account tokens rotate; re-reading the credentials once a minute follows them.
 const CREDENTIAL_TTL_MS = 60_000;
 
@@ -55,22 +44,17 @@ export class HttpsKubeTransport implements KubeTransport {
   private auth: { at: number; options: RequestOptions } | null = null;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly connection: KubeConnection,
     maxSockets = 16,
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
+    this.server = connection.server;
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  private async options(): Promise<RequestOptions> {
-    if (!this.auth || Date.now() - this.auth.at > CREDENTIAL_TTL_MS) {
-      const options: RequestOptions = {};
-      await this.kc.applyToHTTPSOptions(options);
-      this.auth = { at: Date.now(), options };
-    }
-    return this.auth.options;
+  private options(): Promise<RequestOptions> {
+    if (!this.auth || Date.now() - this.auth.at > CREDENTIAL_TTL_MS)
+      this.auth = { at: Date.now(), options: this.connection.httpsOptions() };
+    return Promise.resolve(this.auth.options);
   }
 
   private async open(
