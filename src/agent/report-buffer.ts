@@ -22,6 +22,8 @@ export interface ReportBufferEvents {
 export class ReportBuffer {
   private readonly queue: PendingReport[] = [];
   private flushing: Promise<boolean> | null = null;
+  /** The report being sent right now (always the queue's head while set). */
+  private sending: PendingReport | null = null;
   droppedTotal = 0;
 
   constructor(
@@ -36,8 +38,11 @@ export class ReportBuffer {
 
   push(report: PendingReport): void {
     this.queue.push(report);
-    while (this.queue.length > this.capacity) {
-      const dropped = this.queue.shift()!;
+    // The report in flight is not counted and never dropped: whether the hub got it is only
+    // known when the send ends, and the oldest waiting report is what the bound is about.
+    const inFlight = this.sending !== null && this.queue[0] === this.sending ? 1 : 0;
+    while (this.queue.length - inFlight > this.capacity) {
+      const [dropped] = this.queue.splice(inFlight, 1);
       this.droppedTotal++;
       this.events.dropped?.(dropped, this.droppedTotal);
     }
@@ -53,6 +58,7 @@ export class ReportBuffer {
   private async drain(): Promise<boolean> {
     while (this.queue.length > 0) {
       const next = this.queue[0];
+      this.sending = next;
       try {
         if (next.type === 'result') await this.hub.result(next.jobId, next.body);
         else await this.hub.status(next.body);
@@ -60,7 +66,10 @@ export class ReportBuffer {
         // The hub refused it for good (job deleted, malformed): keep the rest flowing.
         if (e instanceof HubRejectedError) this.events.rejected?.(next, e);
         else return false;
+      } finally {
+        this.sending = null;
       }
+      // Pushes while it was in flight only appended (see push): it is still the head.
       this.queue.shift();
       this.events.sizeChanged?.(this.queue.length);
     }
