@@ -1,0 +1,44 @@
+{{- define "flotilla-agent.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Name of every object: the release name, unless it already contains the chart name. */}}
+{{- define "flotilla-agent.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "flotilla-agent.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "flotilla-agent.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "flotilla-agent.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "flotilla-agent.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: flotilla
+{{- end }}
+
+{{- define "flotilla-agent.serviceAccountName" -}}
+{{- default (include "flotilla-agent.fullname" .) .Values.serviceAccount.name }}
+{{- end }}
+
+{{/* Namespaces granted in namespaced mode: the listed ones plus the agent's own. */}}
+{{- define "flotilla-agent.rbacNamespaces" -}}
+{{- $all := append .Values.rbac.namespaces .Release.Namespace | uniq }}
+{{- toJson $all }}
+{{- end }}
+
+{{- define "flotilla-agent.caName" -}}
+{{ include "flotilla-agent.fullname" . }}-hub-ca
+{{- end }}
