@@ -36,9 +36,30 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The built `flotilla` CLI as a subprocess against a real hub, Git and SVN servers.
+          name: 'cli',
+          include: ['test/cli/**/*.test.ts'],
+          globalSetup: ['test/support/postgres.global-setup.ts', 'test/cli/build.global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Hub + Postgres + Git/SVN servers + three kube-apiservers + agent processes.
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/postgres.global-setup.ts', 'test/support/k8s/global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Helm charts rendered by a helm built from its Go module and validated by a real
+          // kube-apiserver; the agent manifest from a real hub; `npm run demo` end to end.
+          name: 'deploy',
+          include: ['test/helm/**/*.test.ts', 'test/demo/**/*.test.ts'],
           globalSetup: ['test/support/postgres.global-setup.ts', 'test/support/k8s/global-setup.ts'],
           fileParallelism: false,
         },
