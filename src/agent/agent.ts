@@ -93,7 +93,9 @@ export class Agent {
       .apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.d.namespace } })
       .catch((e: Error) => logger.warn({ err: e.message }, 'cannot ensure the agent namespace'));
     for (const state of await this.untilOk('stored state', () => this.d.store.listDesired())) {
-      this.desired.set(state.job.applicationId, state);
+      // `desired` holds what is in force; a pending job is not, until it succeeds.
+      if (!state.pending || state.pending.id !== state.job.id)
+        this.desired.set(state.job.applicationId, { job: state.job });
       this.enqueue(state.job.applicationId, () => this.enforce(state));
     }
     logger.info({ applications: this.desired.size }, 'enforcing stored desired state');
@@ -206,9 +208,9 @@ export class Agent {
   }
 
   /** Runs work for one application after the previous work for it, never two at once. */
-  private enqueue(applicationId: string, work: () => Promise<void>): void {
+  private enqueue(applicationId: string, work: () => Promise<unknown>): void {
     const next = (this.queues.get(applicationId) ?? Promise.resolve())
-      .then(work)
+      .then(async () => void (await work()))
       .catch((e: Error) => this.d.logger.error({ applicationId, err: e.message }, 'work failed'));
     this.queues.set(applicationId, next);
   }
@@ -242,7 +244,17 @@ export class Agent {
 
   /** After a start: resume an interrupted job, or re-apply the last desired state. */
   private async enforce(state: DesiredState): Promise<void> {
-    if (state.pending) return this.runJob(state.pending);
+    if (state.pending) {
+      const resumed = await this.runJob(state.pending);
+      if (resumed.outcome === 'succeeded' || state.pending.id === state.job.id) return;
+      // The interrupted job cannot finish now (its bundle needs the hub, say): what was in
+      // force before it still is, and is enforced and watched until the job is retried.
+      this.d.logger.warn(
+        { application: state.job.applicationName, message: resumed.message },
+        'interrupted job failed; enforcing the previous desired state',
+      );
+      state = { job: state.job };
+    }
     const busy = this.watcher.busy(state.job.applicationId);
     let outcome: ReconcileOutcome;
     try {
@@ -260,7 +272,7 @@ export class Agent {
     this.reportStatus(state.job.applicationId, outcome.resources, []);
   }
 
-  private async runJob(job: JobV1): Promise<void> {
+  private async runJob(job: JobV1): Promise<ReconcileOutcome> {
     const appId = job.applicationId;
     const previous = this.desired.get(appId);
     await this.d.store.saveDesired(appId, { job: previous?.job ?? job, pending: job });
@@ -308,6 +320,7 @@ export class Agent {
     });
     if (job.kind === 'sync') this.reportStatus(appId, outcome.resources, []);
     void this.buffer.flush();
+    return outcome;
   }
 
   private watch(job: JobV1, outcome: ReconcileOutcome): void {

@@ -109,6 +109,8 @@ const MAX_STORED_BUNDLE = 900 * 1024;
 /** {@link StateStore} in the agent's namespace (see the module comment). */
 export class ClusterStateStore implements StateStore {
   private readonly memory = new Map<string, Buffer>();
+  /** Bundle digests each application's stored state refers to: the only bundles worth keeping. */
+  private readonly referenced = new Map<string, string[]>();
 
   constructor(
     private readonly client: ClusterClient,
@@ -160,6 +162,7 @@ export class ClusterStateStore implements StateStore {
       const binary = cm.binaryData as Record<string, string> | undefined;
       if (!data?.state) return [];
       const state = JSON.parse(data.state) as DesiredState;
+      this.refer(state);
       if (binary?.bundle && state.job.bundleDigest)
         this.memory.set(state.job.bundleDigest, gunzipSync(Buffer.from(binary.bundle, 'base64')));
       return [state];
@@ -181,10 +184,28 @@ export class ClusterStateStore implements StateStore {
   async saveDesired(applicationId: string, state: DesiredState): Promise<void> {
     const digest = state.job.bundleDigest;
     await this.write(applicationId, state, digest ? this.memory.get(digest) : undefined);
+    this.refer(state);
   }
 
   async removeDesired(applicationId: string): Promise<void> {
     await this.client.delete(this.cm(applicationId));
+    this.referenced.delete(applicationId);
+    this.evict();
+  }
+
+  private refer(state: DesiredState): void {
+    const digests = [state.job.bundleDigest, state.pending?.bundleDigest];
+    this.referenced.set(
+      state.job.applicationId,
+      digests.filter((d): d is string => !!d),
+    );
+    this.evict();
+  }
+
+  /** Forgets bundles no stored state refers to any more (each sync would otherwise leave one). */
+  private evict(): void {
+    const keep = new Set([...this.referenced.values()].flat());
+    for (const digest of this.memory.keys()) if (!keep.has(digest)) this.memory.delete(digest);
   }
 
   loadBundle(digest: string): Promise<Buffer | null> {

@@ -1,4 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Agent } from '../../../src/agent/agent.js';
+import { HubRejectedError, HubUnavailableError, type HubClient } from '../../../src/agent/hub-client.js';
+import { createAgentMetrics, type AgentMetrics } from '../../../src/agent/metrics-server.js';
+import type { StateStore } from '../../../src/agent/state-store.js';
+import { bundleDigest } from '../../../src/domain/render/render.js';
+import type {
+  JobResultV1,
+  JobV1,
+  RegisterResponseV1,
+  ReportAckV1,
+  StatusReportV1,
+} from '../../../src/protocol/v1/agent-protocol.js';
 import { canonicalJson } from '../../../src/domain/canonical-json.js';
 import type { LiveObject } from '../../../src/domain/health/health.types.js';
 import { ConfigMapInventoryStore } from '../../../src/agent/apply/inventory-store.js';
@@ -93,3 +107,164 @@ export function applierFor(client: KubeClusterClient, stateNamespace: string, ap
 }
 
 export type { LiveObject };
+
+/**
+ * A hub for in-process agents: hands out the jobs the test queues (long-polling otherwise),
+ * serves their bundles and records reports once per reportId. `down` makes every call fail
+ * as an unreachable hub would.
+ */
+export class ScriptedHub implements HubClient {
+  down = false;
+  credentialSet: string | null = null;
+  registrations = 0;
+  readonly results: { jobId: string; result: JobResultV1 }[] = [];
+  readonly statuses: StatusReportV1[] = [];
+  private readonly queued: JobV1[] = [];
+  private readonly bundles = new Map<string, Buffer>();
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly credential = `fltagent_${randomBytes(8).toString('hex')}`) {}
+
+  /** Queues a sync job for a bundle and returns it. */
+  queueSync(applicationId: string, objects: readonly object[], extra: Partial<JobV1> = {}): JobV1 {
+    const bytes = bundleOf(objects);
+    const digest = bundleDigest(bytes);
+    this.bundles.set(digest, bytes);
+    const job = syncJob(applicationId, digest, extra);
+    this.queued.push(job);
+    return job;
+  }
+
+  private check(): void {
+    if (this.down) throw new HubUnavailableError('connect ECONNREFUSED (hub down in this test)');
+  }
+
+  register(): Promise<RegisterResponseV1> {
+    this.check();
+    this.registrations++;
+    return Promise.resolve({ clusterId: 'c1', clusterName: 'c1', credential: this.credential });
+  }
+
+  async jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobV1[]> {
+    this.check();
+    if (this.queued.length === 0)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(waitSeconds, 1) * 1000);
+        signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    this.check();
+    return this.queued.splice(0, limit);
+  }
+
+  bundle(digest: string): Promise<Buffer> {
+    this.check();
+    const b = this.bundles.get(digest);
+    return b ? Promise.resolve(b) : Promise.reject(new HubRejectedError(404, `bundle ${digest}`));
+  }
+
+  result(jobId: string, result: JobResultV1): Promise<ReportAckV1> {
+    this.check();
+    const fresh = !this.seen.has(result.reportId);
+    this.seen.add(result.reportId);
+    if (fresh) this.results.push({ jobId, result });
+    return Promise.resolve({ recorded: fresh });
+  }
+
+  status(report: StatusReportV1): Promise<ReportAckV1> {
+    this.check();
+    const fresh = !this.seen.has(report.reportId);
+    this.seen.add(report.reportId);
+    if (fresh) this.statuses.push(report);
+    return Promise.resolve({ recorded: fresh });
+  }
+
+  heartbeat(): Promise<void> {
+    this.check();
+    return Promise.resolve();
+  }
+
+  setCredential(credential: string): void {
+    this.credentialSet = credential;
+  }
+
+  /** drift.* events recorded so far. */
+  events(type: string): StatusReportV1['events'] {
+    return this.statuses.flatMap((s) => s.events).filter((e) => e.type === type);
+  }
+}
+
+/** A sync job as the hub would hand it out. */
+export function syncJob(applicationId: string, bundleDigest: string, extra: Partial<JobV1> = {}): JobV1 {
+  return {
+    id: randomUUID(),
+    kind: 'sync',
+    applicationId,
+    applicationName: 'test-app',
+    revision: randomBytes(20).toString('hex'),
+    revisionDisplay: 'r1',
+    bundleDigest,
+    prune: true,
+    selfHeal: true,
+    ignoreDifferences: [],
+    force: false,
+    attempt: 1,
+    leaseExpiresAt: new Date(Date.now() + 120_000).toISOString(),
+    ...extra,
+  };
+}
+
+/** An in-process agent against a real API server; logs are kept for assertions. */
+export function testAgent(opts: {
+  client: KubeClusterClient;
+  hub: HubClient;
+  store: StateStore;
+  namespace: string;
+  registrationToken?: string | null;
+}): { agent: Agent; logs: Record<string, unknown>[]; metrics: AgentMetrics } {
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logs.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+  const metrics = createAgentMetrics();
+  const agent = new Agent({
+    client: opts.client,
+    hub: opts.hub,
+    store: opts.store,
+    logger,
+    metrics,
+    agentVersion: 'test',
+    namespace: opts.namespace,
+    registrationToken: opts.registrationToken ?? null,
+    pollWaitSeconds: 1,
+    heartbeatSeconds: 1,
+    concurrency: 4,
+    reportBufferSize: 100,
+  });
+  return { agent, logs, metrics };
+}
+
+/** Polls `fn` every 50 ms until it returns a truthy value or the time is up. */
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T> | T,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

@@ -1,0 +1,169 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AGENT_STATE_LABEL } from '../../../src/agent/apply/inventory-store.js';
+import type { KubeClusterClient } from '../../../src/agent/cluster/cluster-client.js';
+import { ClusterStateStore } from '../../../src/agent/state-store.js';
+import { bundleDigest } from '../../../src/domain/render/render.js';
+import {
+  bundleOf,
+  configMap,
+  countingClient,
+  namespace,
+  ScriptedHub,
+  syncJob,
+  testAgent,
+  uniq,
+  waitFor,
+} from './agent-test-kit.js';
+
+let client: KubeClusterClient;
+
+beforeAll(() => {
+  ({ client } = countingClient(inject('k8sClusters')[0].kubeconfig));
+});
+afterAll(() => client.close());
+
+const cm = (ns: string, name: string) =>
+  client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name }) as Promise<{
+    data?: Record<string, string>;
+    metadata: { labels?: Record<string, string> };
+  } | null>;
+
+describe('ClusterStateStore against a real API server', () => {
+  it('keeps the credential in a Secret and desired state with its bundle in ConfigMaps of its namespace', async () => {
+    const ns = uniq('state');
+    await client.apply(namespace(ns));
+    const store = new ClusterStateStore(client, ns, 'agent-credential');
+    expect(await store.loadCredential()).toBeNull();
+    expect(await store.listDesired()).toEqual([]);
+
+    await store.saveCredential('fltagent_secret-value');
+    const secret = await client.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: ns,
+      name: 'agent-credential',
+    });
+    expect(secret).toMatchObject({
+      type: 'Opaque',
+      metadata: { labels: { [AGENT_STATE_LABEL]: 'credential' } },
+    });
+    expect(JSON.stringify(await cm(ns, 'agent-credential'))).not.toContain('secret-value');
+
+    const appId = randomUUID();
+    const bytes = bundleOf([configMap('x', 'a', { k: 'v' })]);
+    const job = syncJob(appId, bundleDigest(bytes));
+    const next = syncJob(appId, 'sha256:' + 'f'.repeat(64));
+    await store.saveBundle(appId, job.bundleDigest!, bytes);
+    await store.saveDesired(appId, { job, pending: next });
+
+    // A new store (an agent restarted in a new pod) reads back exactly what was saved.
+    const fresh = new ClusterStateStore(client, ns, 'agent-credential');
+    expect(await fresh.loadCredential()).toBe('fltagent_secret-value');
+    expect(await fresh.listDesired()).toEqual([{ job, pending: next }]);
+    expect(await fresh.loadBundle(job.bundleDigest!)).toEqual(bytes);
+    expect(await fresh.loadBundle(next.bundleDigest!)).toBeNull();
+    const stored = await cm(ns, `flotilla-desired-${appId}`);
+    expect(stored!.metadata.labels![AGENT_STATE_LABEL]).toBe('desired');
+
+    // Rotation overwrites; removal forgets.
+    await fresh.saveCredential('fltagent_rotated');
+    expect(await new ClusterStateStore(client, ns, 'agent-credential').loadCredential()).toBe(
+      'fltagent_rotated',
+    );
+    await fresh.removeDesired(appId);
+    expect(await new ClusterStateStore(client, ns, 'agent-credential').listDesired()).toEqual([]);
+  });
+
+  it('a bundle too big for a ConfigMap is kept in memory only; the state itself is still stored', async () => {
+    const ns = uniq('state');
+    await client.apply(namespace(ns));
+    const store = new ClusterStateStore(client, ns, 'cred');
+    const appId = randomUUID();
+    // Random bytes do not compress: 1.2 MB stays over the limit gzipped.
+    const big = randomBytes(1200 * 1024);
+    const job = syncJob(appId, bundleDigest(big));
+    await store.saveBundle(appId, job.bundleDigest!, big);
+    await store.saveDesired(appId, { job });
+    expect((await store.loadBundle(job.bundleDigest!))?.equals(big)).toBe(true);
+    const fresh = new ClusterStateStore(client, ns, 'cred');
+    expect(await fresh.listDesired()).toEqual([{ job }]);
+    expect(await fresh.loadBundle(job.bundleDigest!)).toBeNull();
+  });
+});
+
+describe('an agent with only the in-cluster store', () => {
+  it('restarted while the hub is down keeps its credential and enforces the last desired state', async () => {
+    const agentNs = uniq('flotilla-sys');
+    const appNs = uniq('app');
+    const appId = randomUUID();
+    const hub = new ScriptedHub();
+    const objects = [namespace(appNs), configMap(appNs, 'settings', { greeting: 'hello' })];
+
+    // First life: registers with the token, receives a job, applies it.
+    const first = testAgent({
+      client,
+      hub,
+      store: new ClusterStateStore(client, agentNs, 'cred'),
+      namespace: agentNs,
+      registrationToken: 'flotilla-registration-token',
+    });
+    await first.agent.start();
+    const job1 = hub.queueSync(appId, objects);
+    await waitFor('job 1 reported', () => hub.results.find((r) => r.jobId === job1.id));
+    expect(hub.results[0].result.outcome).toBe('succeeded');
+    expect(hub.registrations).toBe(1);
+    const credential = hub.credentialSet!;
+    // A second job is received; the agent dies before it finishes (its state says so).
+    const job2 = syncJob(appId, 'sha256:' + 'e'.repeat(64));
+    await first.agent.stop();
+    const store = new ClusterStateStore(client, agentNs, 'cred');
+    await store.listDesired();
+    await store.saveDesired(appId, { job: job1, pending: job2 });
+
+    // Second life: a new store (no state dir, no memory), no token, the hub unreachable.
+    hub.down = true;
+    hub.credentialSet = null;
+    const second = testAgent({
+      client,
+      hub,
+      store: new ClusterStateStore(client, agentNs, 'cred'),
+      namespace: agentNs,
+    });
+    await second.agent.start();
+    try {
+      await waitFor('credential loaded', () => hub.credentialSet === credential);
+      expect(hub.registrations).toBe(1);
+      // The interrupted job needs the hub for its bundle; job 1's state is enforced meanwhile.
+      await waitFor('previous state enforced', () =>
+        second.logs.some((l) => l.msg === 'stored desired state enforced' && l.outcome === 'succeeded'),
+      );
+      expect(second.agent.managedObjects).toBe(2);
+
+      await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: appNs, name: 'settings' });
+      await waitFor(
+        'deleted object recreated',
+        async () => (await cm(appNs, 'settings'))?.data?.greeting === 'hello',
+      );
+      const edit = await client.transport.request(
+        'PATCH',
+        `/api/v1/namespaces/${appNs}/configmaps/settings?fieldManager=intruder`,
+        { contentType: 'application/merge-patch+json', body: { data: { greeting: 'edited' } } },
+      );
+      expect(edit.status).toBe(200);
+      await waitFor('edit reverted', async () => (await cm(appNs, 'settings'))?.data?.greeting === 'hello');
+
+      // Reports wait for the hub: the failed attempt of job 2 and the corrections.
+      expect(hub.results).toHaveLength(1);
+      expect(hub.events('drift.corrected')).toEqual([]);
+      hub.down = false;
+      await waitFor('buffer flushed', () => second.agent.buffer.size === 0 && hub.results.length === 2);
+      const retry = hub.results[1];
+      expect(retry.jobId).toBe(job2.id);
+      expect(retry.result).toMatchObject({ outcome: 'failed', retryable: true });
+      expect(hub.events('drift.corrected').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await second.agent.stop();
+    }
+  }, 60_000);
+});
