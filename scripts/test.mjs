@@ -11,6 +11,8 @@ const need = [
   ['svn', ['--version', '--quiet'], 'the Subversion client (apt-get install -y subversion)'],
   ['svnserve', ['--version', '--quiet'], 'svnserve (apt-get install -y subversion)'],
   ['svnadmin', ['--version', '--quiet'], 'svnadmin (apt-get install -y subversion)'],
+  ['chromium', ['--version'], 'Chromium for the dashboard tests (apt-get install -y chromium)'],
+  ['openssl', ['version'], 'openssl (apt-get install -y openssl)'],
 ];
 // Go (for the Kubernetes test binaries) is checked by the k8s global setup, which needs it
 // only when the binaries are not cached yet and KUBEBUILDER_ASSETS is not set.
