@@ -1,20 +1,7 @@
 import { type ClusterEntity } from '../clusters/cluster.entity.js';
 import { type DesiredStateEntity } from '../dispatch/desired-state.entity.js';
 import { type ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
-import { type ResourceStatusEntity } from '../dispatch/resource-status.entity.js';
 import { type ClusterStatusDto } from './application.dto.js';
-
-const HEALTH_ORDER = ['Failed', 'Terminating', 'InProgress', 'NotFound', 'Unknown', 'Current'];
-
-/** Worst health of an application's objects in a cluster (Unknown when none reported). */
-export function rollupHealth(resources: readonly Pick<ResourceStatusEntity, 'health'>[]): string {
-  if (resources.length === 0) return 'Unknown';
-  let worst = 'Current';
-  for (const r of resources)
-    if (HEALTH_ORDER.indexOf(r.health) < HEALTH_ORDER.indexOf(worst))
-      worst = HEALTH_ORDER.includes(r.health) ? r.health : 'Unknown';
-  return worst;
-}
 
 /**
  * The sync state of one (application, cluster). A cluster whose agent is not connected is
@@ -24,9 +11,9 @@ export function clusterStatus(
   cluster: Pick<ClusterEntity, 'id' | 'name' | 'connectionState'>,
   desired: DesiredStateEntity | undefined,
   lastJob: ReconcileJobEntity | undefined,
-  resources: readonly ResourceStatusEntity[],
+  resources: { health: string; drifted: boolean } | undefined,
 ): ClusterStatusDto {
-  const drifted = resources.some((r) => r.drifted);
+  const drifted = resources?.drifted ?? false;
   let sync: ClusterStatusDto['sync'];
   let message: string | null = null;
   if (desired?.renderError) {
@@ -47,7 +34,8 @@ export function clusterStatus(
   } else {
     sync = desired ? 'OutOfSync' : 'Unknown';
   }
-  const health = cluster.connectionState === 'Connected' ? rollupHealth(resources) : 'Unknown';
+  // Unknown when disconnected (stale) or when nothing was reported yet.
+  const health = cluster.connectionState === 'Connected' ? (resources?.health ?? 'Unknown') : 'Unknown';
   return {
     clusterId: cluster.id,
     clusterName: cluster.name,

@@ -99,7 +99,7 @@ export class ApplicationService implements OnModuleInit {
     const [states, jobs, resources] = await Promise.all([
       this.desired.forApplication(app.id),
       this.jobs.latestPerCluster(app.id),
-      this.resources.forApplication(app.id),
+      this.resources.summaryByCluster(app.id),
     ]);
     const jobBy = new Map(jobs.map((j) => [j.clusterId, j]));
     const stateBy = new Map(states.map((s) => [s.clusterId, s]));
@@ -111,14 +111,7 @@ export class ApplicationService implements OnModuleInit {
     ];
     const clusters = await this.clusters.findByIds(clusterIds);
     const rows = clusters
-      .map((c) =>
-        clusterStatus(
-          c,
-          stateBy.get(c.id),
-          jobBy.get(c.id),
-          resources.filter((r) => r.clusterId === c.id),
-        ),
-      )
+      .map((c) => clusterStatus(c, stateBy.get(c.id), jobBy.get(c.id), resources.get(c.id)))
       .sort((a, b) => (a.clusterName < b.clusterName ? -1 : 1));
     const counts = {
       sync: {} as Record<string, number>,

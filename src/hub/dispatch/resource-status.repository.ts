@@ -51,4 +51,23 @@ export class ResourceStatusRepository {
       )
       .getMany();
   }
+
+  /**
+   * Per cluster: the worst health of the application's objects and whether any drifted — one
+   * grouped query, so an application page over thousands of clusters does not load every row.
+   */
+  async summaryByCluster(
+    applicationId: string,
+  ): Promise<Map<string, { health: string; drifted: boolean; count: number }>> {
+    const rows: { cluster_id: string; worst: string; drifted: boolean; n: string }[] = await this.ds.query(
+      `SELECT cluster_id, bool_or(drifted) AS drifted, count(*) AS n,
+              (array_agg(health ORDER BY CASE health WHEN 'Failed' THEN 0 WHEN 'Terminating' THEN 1
+                 WHEN 'InProgress' THEN 2 WHEN 'NotFound' THEN 3 WHEN 'Unknown' THEN 4 ELSE 5 END))[1] AS worst
+       FROM resource_status WHERE application_id = $1 GROUP BY cluster_id`,
+      [applicationId],
+    );
+    return new Map(
+      rows.map((r) => [r.cluster_id, { health: r.worst, drifted: r.drifted, count: Number(r.n) }]),
+    );
+  }
 }
