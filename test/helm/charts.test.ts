@@ -16,7 +16,7 @@ let valuesDir: string;
 
 beforeAll(async () => {
   helm = await ensureHelm();
-  kubectl = await Kubectl.forCluster(join(inject('k8sBinaryDir'), 'kubectl'), inject('k8sClusters')[0]!);
+  kubectl = await Kubectl.forCluster(join(inject('k8sBinaryDir'), 'kubectl'), inject('k8sClusters')[0]);
   valuesDir = await mkdtemp(join(tmpdir(), 'flotilla-helm-values-'));
 }, 600_000);
 

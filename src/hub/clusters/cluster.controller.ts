@@ -1,9 +1,22 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Inject,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
 import { CurrentActor } from '../auth/principal.js';
 import { RequireRole } from '../auth/roles.js';
 import {
+  AgentManifestQueryDto,
   ClusterDto,
   ClusterPageDto,
   ClusterWithRegistrationDto,
@@ -62,5 +75,25 @@ export class ClusterController {
   @ApiCreatedResponse({ type: RegistrationDto })
   registrationToken(@Param('idOrName') key: string, @CurrentActor() actor: Actor): Promise<RegistrationDto> {
     return this.clusters.issueRegistrationToken(key, actor);
+  }
+
+  @Get(':idOrName/agent-manifest')
+  @RequireRole('operator')
+  @Header('Content-Type', 'text/yaml; charset=utf-8')
+  // The manifest carries a live registration token: never cache it.
+  @Header('Cache-Control', 'no-store')
+  @ApiProduces('text/yaml')
+  @ApiOkResponse({
+    description:
+      'Namespace, ServiceAccount, RBAC, Secret and Deployment of the agent, for `kubectl apply -f -`. ' +
+      'Issues a fresh registration token (the previous one stops working) and audits it.',
+    schema: { type: 'string' },
+  })
+  agentManifest(
+    @Param('idOrName') key: string,
+    @Query() q: AgentManifestQueryDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<string> {
+    return this.clusters.agentManifest(key, actor, q);
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsDns1123Label, IsLabelMap } from '../common/validators.js';
 
@@ -56,8 +56,44 @@ export class RegistrationDto {
   @ApiProperty() expiresAt!: string;
 }
 
+export class JoinCommandsDto {
+  @ApiProperty({
+    description: 'installs the agent with the Helm chart (helm/flotilla-agent) and the registration token',
+    example:
+      'helm upgrade --install flotilla-agent helm/flotilla-agent --namespace flotilla-system --create-namespace --set hubUrl=https://flotilla.example.com --set registrationToken.value=fltreg_…',
+  })
+  helm!: string;
+
+  @ApiProperty({
+    description:
+      'applies the agent manifest; fetching it issues a fresh registration token, revoking the one in `helm`',
+    example:
+      'curl -fsSL -H "Authorization: Bearer $FLOTILLA_TOKEN" https://flotilla.example.com/api/v1/clusters/prod-eu-1/agent-manifest | kubectl apply -f -',
+  })
+  kubectl!: string;
+}
+
 export class ClusterWithRegistrationDto extends ClusterDto {
   @ApiProperty({ type: RegistrationDto }) registration!: RegistrationDto;
+  @ApiProperty({ type: JoinCommandsDto, description: 'commands that install the agent in the cluster' })
+  join!: JoinCommandsDto;
+}
+
+export class AgentManifestQueryDto {
+  @ApiPropertyOptional({ example: 'flotilla-system', description: 'namespace of the agent (DNS-1123 label)' })
+  @IsOptional()
+  @IsDns1123Label()
+  namespace?: string;
+
+  @ApiPropertyOptional({
+    example: 'registry.example.com/flotilla-agent:0.1.0',
+    description: 'agent image; default ghcr.io/flotilla/flotilla-agent:<hub version>',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, { message: 'image must be an image reference' })
+  image?: string;
 }
 
 export class ClusterPageDto {

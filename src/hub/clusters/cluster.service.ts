@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { type Actor } from '../../domain/audit-chain.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
@@ -10,7 +11,14 @@ import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { FLEET_EVENTS, type FleetEvents } from '../platform/fleet-events.js';
+import { HUB_VERSION } from '../version.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
+import {
+  defaultAgentImage,
+  DEFAULT_AGENT_NAMESPACE,
+  joinCommands,
+  renderAgentManifest,
+} from './agent-manifest.js';
 import { type ClusterDto, type ClusterWithRegistrationDto, type RegistrationDto } from './cluster.dto.js';
 import { type ClusterEntity } from './cluster.entity.js';
 import { ClusterRepository } from './cluster.repository.js';
@@ -24,8 +32,12 @@ export class ClusterService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'registrationTokenTtlSeconds'>,
+    @Inject(HUB_CONFIG)
+    private readonly config: Pick<HubConfig, 'registrationTokenTtlSeconds'> &
+      Partial<Pick<HubConfig, 'publicUrl' | 'host' | 'port'>>,
     @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
+    // Optional so unit tests can build the service without an HTTP server.
+    @Optional() @Inject(HttpAdapterHost) private readonly http?: HttpAdapterHost,
   ) {}
 
   async create(
@@ -58,7 +70,11 @@ export class ClusterService {
       return row;
     });
     this.events.emit({ type: 'cluster-registered', clusterId: saved.id });
-    return { ...toDto(saved), registration: { token, expiresAt: expiresAt.toISOString() } };
+    return {
+      ...toDto(saved),
+      registration: { token, expiresAt: expiresAt.toISOString() },
+      join: joinCommands({ clusterName: saved.name, hubUrl: this.publicUrl(), registrationToken: token }),
+    };
   }
 
   async list(q: { selector?: string; limit?: number; cursor?: string }): Promise<Page<ClusterDto>> {
@@ -105,7 +121,11 @@ export class ClusterService {
   }
 
   /** Issues a fresh one-time registration token; the previous one stops working at once. */
-  async issueRegistrationToken(key: string, actor: Actor): Promise<RegistrationDto> {
+  async issueRegistrationToken(
+    key: string,
+    actor: Actor,
+    via: 'registration-token' | 'agent-manifest' = 'registration-token',
+  ): Promise<RegistrationDto> {
     const token = this.secrets.newToken('fltreg');
     const expiresAt = new Date(this.clock.now().getTime() + this.config.registrationTokenTtlSeconds * 1000);
     await this.uow.run(async (tx) => {
@@ -117,10 +137,46 @@ export class ClusterService {
         actor,
         action: 'cluster.registration-token-issued',
         clusterId: row.id,
-        details: { name: row.name, expiresAt: expiresAt.toISOString() },
+        details: { name: row.name, expiresAt: expiresAt.toISOString(), via },
       });
     });
     return { token, expiresAt: expiresAt.toISOString() };
+  }
+
+  /**
+   * The agent manifest of a cluster (plain YAML for `kubectl apply -f -`). A registration token
+   * is only ever shown once, so this issues a fresh one — the previous one dies — and audits it
+   * like {@link issueRegistrationToken}.
+   */
+  async agentManifest(
+    key: string,
+    actor: Actor,
+    opts: { namespace?: string; image?: string } = {},
+  ): Promise<string> {
+    const cluster = await this.require(key);
+    const registration = await this.issueRegistrationToken(cluster.id, actor, 'agent-manifest');
+    return renderAgentManifest({
+      clusterName: cluster.name,
+      hubUrl: this.publicUrl(),
+      registrationToken: registration.token,
+      namespace: opts.namespace ?? DEFAULT_AGENT_NAMESPACE,
+      image: opts.image ?? defaultAgentImage(HUB_VERSION),
+    });
+  }
+
+  /**
+   * The URL agents reach this hub at: FLOTILLA_PUBLIC_URL, else `http://<host>:<port>` of this
+   * process (the port it actually listens on, which differs from the configured one for PORT=0).
+   */
+  publicUrl(): string {
+    if (this.config.publicUrl) return this.config.publicUrl;
+    const server = this.http?.httpAdapter?.getHttpServer() as { address(): unknown } | undefined;
+    const address = server?.address() as { port?: number } | null | undefined;
+    const port = address?.port ?? this.config.port ?? 8080;
+    const host = this.config.host ?? '127.0.0.1';
+    // A wildcard address is not something a client can connect to: show the loopback instead.
+    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    return `http://${shown}:${port}`;
   }
 
   private async require(key: string, tx?: Tx): Promise<ClusterEntity> {

@@ -21,6 +21,11 @@ export interface HubConfig {
   sweepIntervalMs: number;
   /** A cluster whose agent is silent this long is shown Disconnected. */
   disconnectAfterSeconds: number;
+  /**
+   * Base URL agents use to reach this hub (`FLOTILLA_PUBLIC_URL`), put into the join commands
+   * and agent manifests. Null: `http://<host>:<port>` of this process, known only once it listens.
+   */
+  publicUrl: string | null;
 }
 
 /** Thrown for a malformed environment variable, naming it. */
@@ -43,6 +48,27 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/**
+ * An absolute http(s) URL without credentials, query or fragment, trailing slashes dropped: it
+ * is pasted into commands and manifests that agents on other machines run.
+ */
+function publicUrl(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  if (url.username || url.password) throw new ConfigError(`${name} must not contain credentials`);
+  if (url.search || url.hash)
+    throw new ConfigError(`${name} must not have a query or fragment, got "${raw}"`);
+  return url.toString().replace(/\/+$/, '');
+}
+
 /** Reads the hub configuration from an environment (process.env by default). */
 export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   return {
@@ -59,6 +85,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     pollTickMs: int(env, 'FLOTILLA_POLL_TICK_MS', 1000, 0, 3_600_000),
     sweepIntervalMs: int(env, 'FLOTILLA_SWEEP_INTERVAL_MS', 5000, 0, 3_600_000),
     disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),
+    publicUrl: publicUrl(env, 'FLOTILLA_PUBLIC_URL'),
   };
 }
 

@@ -1,0 +1,70 @@
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { loadHubConfig } from '../config/hub-config.js';
+import { joinCommands, renderAgentManifest, shellQuote } from './agent-manifest.js';
+
+describe('agent manifest', () => {
+  const yaml = renderAgentManifest({
+    clusterName: 'edge-1',
+    hubUrl: 'https://hub.example.com',
+    registrationToken: 'fltreg_abc',
+    namespace: 'fleet',
+    image: 'registry.local/agent:1',
+  });
+  const objects = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, any>);
+
+  it('namespaces every namespaced object and binds the ServiceAccount of that namespace', () => {
+    for (const o of objects.filter(
+      (x) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(x.kind),
+    ))
+      expect(o.metadata.namespace, o.kind).toBe('fleet');
+    const binding = objects.find((o) => o.kind === 'ClusterRoleBinding')!;
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'flotilla-agent', namespace: 'fleet' },
+    ]);
+  });
+
+  it('runs the agent in-cluster with its token from the Secret and its memory settings', () => {
+    const env = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'FLOTILLA_IN_CLUSTER', value: 'true' });
+    expect(env).toContainEqual({
+      name: 'FLOTILLA_REGISTRATION_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'flotilla-agent-registration', key: 'token' } },
+    });
+    expect(env).toContainEqual({ name: 'MALLOC_ARENA_MAX', value: '2' });
+    expect(env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' });
+  });
+});
+
+describe('join commands', () => {
+  it('quotes only what a shell would misread', () => {
+    expect(shellQuote('https://hub:8443/x')).toBe('https://hub:8443/x');
+    expect(shellQuote("a b'c")).toBe(`'a b'\\''c'`);
+    expect(shellQuote('$(rm -rf /)')).toBe(`'$(rm -rf /)'`);
+  });
+
+  it('puts the hub URL and token in the helm command and the manifest URL in the kubectl one', () => {
+    const join = joinCommands({
+      clusterName: 'edge-1',
+      hubUrl: 'http://10.0.0.1:8080',
+      registrationToken: 'fltreg_x',
+    });
+    expect(join.helm).toContain('--set hubUrl=http://10.0.0.1:8080 --set registrationToken.value=fltreg_x');
+    expect(join.kubectl).toContain(
+      'http://10.0.0.1:8080/api/v1/clusters/edge-1/agent-manifest | kubectl apply -f -',
+    );
+  });
+});
+
+describe('FLOTILLA_PUBLIC_URL', () => {
+  it('defaults to null (the listening address) and drops a trailing slash', () => {
+    expect(loadHubConfig({}).publicUrl).toBeNull();
+    expect(loadHubConfig({ FLOTILLA_PUBLIC_URL: 'https://hub.example.com/flotilla/' }).publicUrl).toBe(
+      'https://hub.example.com/flotilla',
+    );
+  });
+
+  it.each(['hub.example.com', 'ftp://hub', 'https://u:p@hub', 'https://hub/?x=1'])('refuses %s', (url) => {
+    expect(() => loadHubConfig({ FLOTILLA_PUBLIC_URL: url })).toThrow(/FLOTILLA_PUBLIC_URL/);
+  });
+});
