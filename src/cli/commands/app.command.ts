@@ -1,0 +1,332 @@
+import { type Command } from 'commander';
+import { type ApiClient, ApiError, itemPath } from '../api-client.js';
+import { type CliContext, collect, contextOf, examples, positiveInt } from '../cli-context.js';
+import { parseDuration } from '../duration.js';
+import { CliError, UsageError } from '../errors.js';
+import { parseLabels } from '../labels.js';
+import { colorEnabled, formatTime, renderTable, stateStyle } from '../output.js';
+import { readStdin } from '../prompt.js';
+import { parseSpecs, patchOf, unchanged } from './app-spec.js';
+import { countOf, waitForSync } from './app-sync.js';
+import {
+  type Application,
+  type ApplicationDetail,
+  type ApplicationSpec,
+  type SyncResult,
+} from './app-types.js';
+import { clusterTable, policy, renderDetail, selectors } from './app-view.js';
+import { readFile } from 'node:fs/promises';
+
+interface Deployment {
+  revisionDisplay: string;
+  trigger: string;
+  actor: string;
+  clusters: number;
+  outcome: string;
+  jobs: Record<string, number>;
+  createdAt: string;
+}
+
+const APPS = '/api/v1/applications';
+
+async function repoName(api: ApiClient, id: string): Promise<string> {
+  try {
+    return (await api.get<{ name: string }>(itemPath('repositories', id))).name;
+  } catch {
+    return id;
+  }
+}
+
+const syncLine = (r: SyncResult) =>
+  `queued ${r.jobs} job(s), ${r.removals} removal(s); ${r.unchanged} cluster(s) unchanged` +
+  (r.renderFailures ? `; ${r.renderFailures} render failure(s)` : '') +
+  (r.revision ? ` (revision ${r.revision})` : '') +
+  '\n';
+
+/** Creates or updates one application from its spec: what `app apply` did with it. */
+async function applySpec(
+  api: ApiClient,
+  spec: ApplicationSpec,
+): Promise<{ app: Application; result: string }> {
+  let current: Application | null = null;
+  try {
+    current = await api.get<Application>(itemPath('applications', spec.name));
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 404)) throw e;
+  }
+  if (!current) return { app: await api.post<Application>(APPS, spec), result: 'created' };
+  const repo = await api.get<{ id: string }>(itemPath('repositories', spec.repositoryId));
+  if (repo.id !== current.repositoryId)
+    throw new CliError(`application ${spec.name}: its repository cannot change (delete it and apply again)`);
+  let result = 'unchanged';
+  let app = current;
+  const patch = patchOf(spec);
+  if (!unchanged(current, patch)) {
+    app = await api.patch<Application>(itemPath('applications', spec.name), patch);
+    result = 'configured';
+  }
+  if (spec.revision && spec.revision !== current.revision) {
+    await api.post(`${itemPath('applications', spec.name)}/rollback`, { revision: spec.revision });
+    result = 'configured';
+  }
+  return { app, result };
+}
+
+async function simple(ctx: CliContext, name: string, verb: string, body?: unknown): Promise<void> {
+  const r = await (await ctx.api()).post<SyncResult>(`${itemPath('applications', name)}/${verb}`, body);
+  ctx.emit(r, () => syncLine(r));
+}
+
+/** `app create|apply|list|get|sync|history|rollback|unpin|delete`. */
+export function registerAppCommands(program: Command): void {
+  const app = program
+    .command('app')
+    .alias('apps')
+    .description('deploy repository paths to the clusters a selector picks');
+  examples(app, [
+    'flotilla app create web --repo manifests --path apps/web --selector env=prod --auto',
+    'flotilla app get web',
+  ]);
+
+  examples(
+    app
+      .command('create')
+      .description('create an application with one target')
+      .argument('<name>', 'application name')
+      .requiredOption('--repo <repo>', 'repository name or id')
+      .requiredOption('--path <path>', 'directory of manifests in the repository')
+      .requiredOption('--selector <selector>', 'clusters to deploy to (label selector)')
+      .option('--namespace <ns>', 'namespace for namespaced objects that name none')
+      .option('--value <key=value>', 'a ${values.KEY} for rendering (repeatable)', collect, [])
+      .option('--revision <rev>', 'pin a revision instead of following the branch/path')
+      .option('--auto', 'sync automatically on new revisions')
+      .option('--prune', 'delete objects that left the repository')
+      .option('--self-heal', 'undo drift in the clusters')
+      .action(
+        async (name: string, o: Record<string, string | string[] | boolean | undefined>, cmd: Command) => {
+          const ctx = contextOf(cmd);
+          const spec: ApplicationSpec = {
+            name,
+            repositoryId: o.repo as string,
+            path: o.path as string,
+            revision: o.revision as string | undefined,
+            targets: [
+              {
+                clusterSelector: o.selector as string,
+                namespace: o.namespace as string | undefined,
+                values: parseLabels(o.value as string[]),
+              },
+            ],
+            syncPolicy: { automated: !!o.auto, prune: !!o.prune, selfHeal: !!o.selfHeal },
+          };
+          const created = await (await ctx.api()).post<Application>(APPS, spec);
+          ctx.emit(created, () => `application ${created.name} created (${policy(created)})\n`);
+        },
+      ),
+    [
+      'flotilla app create web --repo manifests --path apps/web --selector env=prod --namespace web --auto --prune',
+      'flotilla app create web --repo manifests --path apps/web --selector "region in (eu,us)" --value replicas=3',
+    ],
+  );
+
+  examples(
+    app
+      .command('apply')
+      .description('create or update applications from a YAML spec (idempotent)')
+      .requiredOption('-f, --file <file>', 'YAML with the fields of POST /api/v1/applications (- for stdin)')
+      .action(async (o: { file: string }, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        let text: string;
+        try {
+          text = o.file === '-' ? await readStdin() : await readFile(o.file, 'utf8');
+        } catch (e) {
+          throw new UsageError(`cannot read ${o.file}: ${(e as NodeJS.ErrnoException).code ?? ''}`);
+        }
+        const api = await ctx.api();
+        const out: { name: string; result: string; application: Application }[] = [];
+        for (const spec of parseSpecs(text, o.file)) {
+          const { app: a, result } = await applySpec(api, spec);
+          out.push({ name: a.name, result, application: a });
+          if (ctx.format === 'table') ctx.print(`application ${a.name} ${result}\n`);
+        }
+        if (ctx.format !== 'table') ctx.emit(out, () => '');
+      }),
+    ['flotilla app apply -f web.yaml', 'cat apps/*.yaml | flotilla app apply -f -'],
+  );
+
+  examples(
+    app
+      .command('list')
+      .alias('ls')
+      .description('list applications')
+      .action(async (_o: unknown, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const api = await ctx.api();
+        const items = await api.all<Application>(APPS);
+        const repos = new Map(
+          (await api.all<{ id: string; name: string }>('/api/v1/repositories')).map((r) => [r.id, r.name]),
+        );
+        ctx.emit(items, () =>
+          renderTable(
+            [
+              { header: 'NAME', value: (a) => a.name },
+              { header: 'REPOSITORY', value: (a) => repos.get(a.repositoryId) ?? a.repositoryId },
+              { header: 'PATH', value: (a) => a.path },
+              { header: 'SELECTOR', value: (a) => selectors(a) },
+              { header: 'POLICY', value: (a) => policy(a) },
+              { header: 'PINNED', value: (a) => a.revision },
+              { header: 'CREATED', value: (a) => formatTime(a.createdAt) },
+            ],
+            items,
+            ctx.color,
+          ),
+        );
+      }),
+    ['flotilla app list', 'flotilla app list -o json'],
+  );
+
+  examples(
+    app
+      .command('get')
+      .description('show an application and where it stands on each target cluster')
+      .argument('<name>', 'application name or id')
+      .action(async (name: string, _o: unknown, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const api = await ctx.api();
+        const d = await api.get<ApplicationDetail>(itemPath('applications', name));
+        const repo = ctx.format === 'table' ? await repoName(api, d.repositoryId) : d.repositoryId;
+        ctx.emit(d, () => renderDetail(d, repo, ctx.color));
+      }),
+    ['flotilla app get web', 'flotilla app get web -o yaml'],
+  );
+
+  examples(
+    app
+      .command('sync')
+      .description('render and dispatch now; with --wait, follow it until every cluster settles')
+      .argument('<name>', 'application name or id')
+      .option('--revision <rev>', 'sync this revision instead of the newest')
+      .option('--wait', 'wait until every target cluster is Synced or Failed')
+      .option('--timeout <duration>', 'give up waiting after this long', '5m')
+      .option('--interval <duration>', 'time between status polls', '1s')
+      .action(
+        async (
+          name: string,
+          o: { revision?: string; wait?: boolean; timeout: string; interval: string },
+          cmd: Command,
+        ) => {
+          const ctx = contextOf(cmd);
+          const timeoutMs = parseDuration(o.timeout);
+          const intervalMs = parseDuration(o.interval);
+          const api = await ctx.api();
+          const r = await api.post<SyncResult>(`${itemPath('applications', name)}/sync`, {
+            revision: o.revision,
+          });
+          if (!o.wait) return ctx.emit(r, () => syncLine(r));
+          // Progress goes to stdout in table mode, else to stderr so stdout stays parseable.
+          const stream = ctx.format === 'table' ? process.stdout : process.stderr;
+          if (ctx.format === 'table') ctx.print(syncLine(r));
+          const { detail, done } = await waitForSync(api, name, {
+            timeoutMs,
+            intervalMs,
+            sink: {
+              write: (t) => void stream.write(t),
+              tty: stream.isTTY === true,
+              color: colorEnabled(stream),
+            },
+          });
+          ctx.emit(detail, () => '\n' + clusterTable(detail.clusters, ctx.color));
+          const n = countOf(detail.clusters);
+          if (!done)
+            throw new CliError(
+              `timed out after ${o.timeout}: ${n.pending} of ${n.total} cluster(s) still pending`,
+            );
+          if (n.failed) {
+            const failed = detail.clusters.filter((c) => c.sync === 'Failed').map((c) => c.clusterName);
+            throw new CliError(`sync failed on ${n.failed} of ${n.total} cluster(s): ${failed.join(', ')}`);
+          }
+        },
+      ),
+    [
+      'flotilla app sync web',
+      'flotilla app sync web --wait --timeout 10m',
+      'flotilla app sync web --revision 1a2b3c4 --wait',
+    ],
+  );
+
+  examples(
+    app
+      .command('history')
+      .description('every deployment of the application, newest first')
+      .argument('<name>', 'application name or id')
+      .option('--limit <n>', 'at most this many', (v) => positiveInt(v, 'limit'), 20)
+      .action(async (name: string, o: { limit: number }, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const items = await (
+          await ctx.api()
+        ).all<Deployment>(`${itemPath('applications', name)}/history`, {}, o.limit);
+        ctx.emit(items, () =>
+          renderTable(
+            [
+              { header: 'REVISION', value: (d) => d.revisionDisplay },
+              { header: 'TRIGGER', value: (d) => d.trigger },
+              { header: 'ACTOR', value: (d) => d.actor },
+              { header: 'CLUSTERS', value: (d) => d.clusters },
+              { header: 'OUTCOME', value: (d) => d.outcome, style: stateStyle },
+              {
+                header: 'JOBS',
+                value: (d) =>
+                  Object.entries(d.jobs)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(','),
+              },
+              { header: 'TIME', value: (d) => formatTime(d.createdAt) },
+            ],
+            items,
+            ctx.color,
+          ),
+        );
+      }),
+    ['flotilla app history web', 'flotilla app history web --limit 5 -o json'],
+  );
+
+  examples(
+    app
+      .command('rollback')
+      .description('pin the application to a revision (automation pauses until unpin)')
+      .argument('<name>', 'application name or id')
+      .argument('<revision>', 'revision to go back to (see app history / repo log)')
+      .action((name: string, revision: string, _o: unknown, cmd: Command) =>
+        simple(contextOf(cmd), name, 'rollback', { revision }),
+      ),
+    ['flotilla app rollback web 1a2b3c4'],
+  );
+
+  examples(
+    app
+      .command('unpin')
+      .description('follow the newest revision again (undoes a rollback)')
+      .argument('<name>', 'application name or id')
+      .action((name: string, _o: unknown, cmd: Command) => simple(contextOf(cmd), name, 'unpin')),
+    ['flotilla app unpin web'],
+  );
+
+  examples(
+    app
+      .command('delete')
+      .alias('rm')
+      .description('delete the application (removal jobs run first where it is deployed)')
+      .argument('<name>', 'application name or id')
+      .action(async (name: string, _o: unknown, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const res = await (await ctx.api()).delete(itemPath('applications', name));
+        const removing = res.status === 202;
+        ctx.emit({ name, removing }, () =>
+          removing
+            ? `application ${name}: removal jobs queued; it goes when they finish\n`
+            : `application ${name} deleted\n`,
+        );
+      }),
+    ['flotilla app delete web'],
+  );
+}
