@@ -94,7 +94,16 @@ export class LabelWatch {
         let rv = listed.resourceVersion;
         // Resume the watch from the last version seen until the server says it is too old.
         while (!this.stopped) {
-          await this.source.stream(rv, (line) => (rv = this.handle(line) ?? rv), this.abort.signal);
+          await this.source.stream(
+            rv,
+            (line) => {
+              rv = this.handle(line) ?? rv;
+              // The stream worked (events or bookmarks): a later failure starts the backoff
+              // afresh instead of where drops days apart would otherwise have taken it.
+              backoff = min;
+            },
+            this.abort.signal,
+          );
           backoff = min;
         }
       } catch (e) {
