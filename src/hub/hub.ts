@@ -21,6 +21,7 @@ import { systemClock } from './platform/clock.js';
 import { createLogger, PinoNestLogger } from './platform/logger.js';
 import { NodeSecrets, parseSecretKey } from './platform/secrets.js';
 import { HUB_VERSION } from './version.js';
+import { dashboardDir, dashboardMiddleware } from './web/dashboard-static.js';
 
 /** A running hub. */
 export interface Hub {
@@ -121,6 +122,9 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
         next();
       },
     );
+    // The web dashboard (built into dist/web by `npm run build`), outside /api.
+    const web = dashboardDir();
+    if (web) app.use(dashboardMiddleware(web));
     app.useGlobalFilters(new HttpErrorFilter());
     app.useGlobalPipes(
       new ValidationPipe({

@@ -1,0 +1,441 @@
+import { useEffect, useState } from 'react';
+import { useCanWrite } from '../App';
+import {
+  api,
+  enc,
+  type ApplicationDetail,
+  type Commit,
+  type Deployment,
+  type Page,
+  type ResourceStatus,
+} from '../api';
+import { Link, useLocation } from '../router';
+import { Badge, ErrorBox, Rev, errorText, stateClass, time, useData } from '../util';
+
+/** `group/Kind/namespace/name` → its parts. */
+export function parseResource(id: string) {
+  const [group, kind, namespace, ...name] = id.split('/');
+  return { group, kind, namespace, name: name.join('/') };
+}
+
+export function ApplicationPage({ id }: { id: string }) {
+  const canWrite = useCanWrite();
+  const { query } = useLocation();
+  const {
+    data: app,
+    error,
+    reload,
+  } = useData(() => api<ApplicationDetail>('GET', `/api/v1/applications/${enc(id)}`), [id], 5_000);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [historyKey, setHistoryKey] = useState(0);
+  const selected = query.get('cluster') ?? app?.clusters[0]?.clusterId ?? null;
+
+  const act = async (what: string, path: string, body?: unknown) => {
+    setActionError(null);
+    setNotice(null);
+    try {
+      const r = await api<{ revision: string; jobs: number }>(
+        'POST',
+        `/api/v1/applications/${enc(id)}/${path}`,
+        {
+          body: body ?? {},
+        },
+      );
+      setNotice(`${what}: ${r.jobs} job(s) queued for ${r.revision}`);
+      reload();
+      setHistoryKey((k) => k + 1);
+    } catch (e) {
+      setActionError(`${what} failed: ${errorText(e)}`);
+    }
+  };
+
+  if (!app) return error ? <ErrorBox error={error} /> : <p className="loading">Loading…</p>;
+  const pinned = app.revision;
+  return (
+    <section aria-labelledby="app-title">
+      <p className="crumbs">
+        <Link href="/">Fleet</Link> / application
+      </p>
+      <h1 id="app-title">{app.name}</h1>
+      <p className="meta">
+        <Link href={`/repositories/${enc(app.repositoryId)}?path=${enc(app.path)}`}>{app.path}</Link> ·{' '}
+        {app.syncPolicy.automated ? 'automated' : 'manual'} sync
+        {app.syncPolicy.prune && ' · prune'}
+        {app.syncPolicy.selfHeal && ' · self-heal'}
+        {app.suspended && (
+          <>
+            {' '}
+            · <Badge value="suspended" />
+          </>
+        )}
+        {pinned && (
+          <>
+            {' '}
+            · pinned to <Rev rev={pinned} />
+          </>
+        )}
+        {' · '}
+        <Link href={`/audit?application=${enc(app.id)}`}>audit history</Link>
+      </p>
+      <ErrorBox error={error} />
+      {canWrite && (
+        <Actions
+          app={app}
+          onSync={() => act('Sync', 'sync')}
+          onRollback={(rev) => act('Rollback', 'rollback', { revision: rev })}
+          onUnpin={() => act('Unpin', 'unpin')}
+        />
+      )}
+      {notice && (
+        <p className="notice" role="status" data-testid="notice">
+          {notice}
+        </p>
+      )}
+      <ErrorBox error={actionError} />
+
+      <h2>Clusters</h2>
+      <div className="table-wrap">
+        <table data-testid="app-clusters">
+          <thead>
+            <tr>
+              <th scope="col">Cluster</th>
+              <th scope="col">Connection</th>
+              <th scope="col">Wanted</th>
+              <th scope="col">Applied</th>
+              <th scope="col">Sync</th>
+              <th scope="col">Health</th>
+              <th scope="col">Last job</th>
+              <th scope="col">Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {app.clusters.map((c) => (
+              <tr
+                key={c.clusterId}
+                data-cluster={c.clusterName}
+                className={c.clusterId === selected ? 'selected' : undefined}
+              >
+                <th scope="row">
+                  <Link
+                    href={`/applications/${enc(id)}?cluster=${enc(c.clusterId)}`}
+                    aria-current={c.clusterId === selected ? 'true' : undefined}
+                    title="Show the resources of this cluster"
+                  >
+                    {c.clusterName}
+                  </Link>
+                </th>
+                <td>
+                  <Badge value={c.connectionState} />
+                </td>
+                <td>
+                  <Rev rev={c.revisionWanted} />
+                </td>
+                <td>
+                  <Rev rev={c.revisionApplied} />
+                </td>
+                <td>
+                  <Badge value={c.sync} kind={stateClass(c.sync, 'Current')} />
+                </td>
+                <td>
+                  <Badge value={c.health} kind={stateClass('Synced', c.health)} />
+                </td>
+                <td data-testid="last-job">
+                  {c.lastJob ? (
+                    <>
+                      {c.lastJob.kind} <Badge value={c.lastJob.state} />{' '}
+                      <span className="small muted">
+                        #{c.lastJob.attempts} · {time(c.lastJob.updatedAt)}
+                      </span>
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td className="message">{[c.message, c.lastJob?.error].filter(Boolean).join('\n') || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {selected && (
+        <Resources
+          appId={id}
+          clusterId={selected}
+          clusterName={app.clusters.find((c) => c.clusterId === selected)?.clusterName ?? selected}
+        />
+      )}
+      <History appId={id} refreshKey={historyKey} />
+    </section>
+  );
+}
+
+function Actions({
+  app,
+  onSync,
+  onRollback,
+  onUnpin,
+}: {
+  app: ApplicationDetail;
+  onSync: () => void;
+  onRollback: (rev: string) => void;
+  onUnpin: () => void;
+}) {
+  const [revisions, setRevisions] = useState<Commit[]>([]);
+  const [rev, setRev] = useState('');
+  useEffect(() => {
+    api<Page<Commit>>(
+      'GET',
+      `/api/v1/repositories/${enc(app.repositoryId)}/revisions?path=${enc(app.path)}&limit=50`,
+    )
+      .then((p) => setRevisions(p.items))
+      .catch(() => setRevisions([]));
+  }, [app.repositoryId, app.path]);
+  return (
+    <div className="actions" role="group" aria-label="Application actions">
+      <button type="button" onClick={onSync}>
+        Sync
+      </button>
+      <label>
+        Roll back to
+        <select value={rev} onChange={(e) => setRev(e.target.value)} name="rollback-revision">
+          <option value="">choose a revision…</option>
+          {revisions.map((c) => (
+            <option key={c.revision.id} value={c.revision.id}>
+              {c.revision.display} — {c.message.split('\n')[0]} ({c.author})
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" disabled={!rev} onClick={() => onRollback(rev)}>
+        Rollback
+      </button>
+      {app.revision && (
+        <button type="button" onClick={onUnpin}>
+          Unpin
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Resources({
+  appId,
+  clusterId,
+  clusterName,
+}: {
+  appId: string;
+  clusterId: string;
+  clusterName: string;
+}) {
+  const { data, error } = useData(
+    () =>
+      api<{ items: ResourceStatus[] }>(
+        'GET',
+        `/api/v1/applications/${enc(appId)}/resources?cluster=${enc(clusterId)}`,
+      ),
+    [appId, clusterId],
+    5_000,
+  );
+  const [open, setOpen] = useState<string | null>(null);
+  const shown = data?.items.find((r) => r.resource === open);
+  return (
+    <>
+      <h2>
+        Resources on {clusterName}{' '}
+        <Link className="small" href={`/audit?cluster=${enc(clusterId)}`}>
+          cluster history
+        </Link>
+      </h2>
+      <ErrorBox error={error} />
+      <div className="table-wrap">
+        <table data-testid="resources">
+          <thead>
+            <tr>
+              <th scope="col">Kind</th>
+              <th scope="col">Namespace</th>
+              <th scope="col">Name</th>
+              <th scope="col">Health</th>
+              <th scope="col">Drift</th>
+              <th scope="col">History</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.items.length === 0 && (
+              <tr>
+                <td colSpan={6} className="muted">
+                  No resources reported yet.
+                </td>
+              </tr>
+            )}
+            {data?.items.map((r) => {
+              const p = parseResource(r.resource);
+              return (
+                <tr key={r.resource} data-resource={r.resource}>
+                  <td>{p.kind}</td>
+                  <td>{p.namespace || '—'}</td>
+                  <td>{p.name}</td>
+                  <td>
+                    <Badge value={r.health} kind={stateClass('Synced', r.health)} />
+                    {r.healthMessage && <div className="small muted">{r.healthMessage}</div>}
+                  </td>
+                  <td>
+                    {r.drifted ? (
+                      <button
+                        type="button"
+                        className="linkish"
+                        aria-expanded={open === r.resource}
+                        onClick={() => setOpen(open === r.resource ? null : r.resource)}
+                      >
+                        <Badge value="Drifted" kind="outofsync" />{' '}
+                        {open === r.resource ? 'Hide diff' : 'Show diff'}
+                      </button>
+                    ) : (
+                      <span className="muted">none</span>
+                    )}
+                  </td>
+                  <td>
+                    <Link href={`/audit?cluster=${enc(clusterId)}&resource=${enc(r.resource)}`}>history</Link>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {shown && <DiffView resource={shown.resource} diff={shown.diff ?? ''} />}
+    </>
+  );
+}
+
+/**
+ * The agent's drift text, `- path: live` / `+ path: desired` lines, side by side: the cluster's
+ * live values on the left, the repository's desired values on the right.
+ */
+export function DiffView({ resource, diff }: { resource: string; diff: string }) {
+  const rows: { left: string | null; right: string | null; changed: boolean }[] = [];
+  let pendingLeft: string[] = [];
+  const flush = () => {
+    for (const l of pendingLeft) rows.push({ left: l, right: null, changed: true });
+    pendingLeft = [];
+  };
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('-')) pendingLeft.push(line.slice(1).trimStart());
+    else if (line.startsWith('+')) {
+      const right = line.slice(1).trimStart();
+      const left = pendingLeft.shift();
+      rows.push({ left: left ?? null, right, changed: true });
+    } else {
+      flush();
+      if (line.trim()) rows.push({ left: line, right: line, changed: false });
+    }
+  }
+  flush();
+  return (
+    <figure className="diff" data-testid="diff" aria-label={`Drift of ${resource}`}>
+      <figcaption>
+        Drift of <code>{resource}</code>
+      </figcaption>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Live (cluster)</th>
+            <th scope="col">Desired (repository)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>
+              <td className={r.changed && r.left !== null ? 'del' : undefined}>
+                {r.left !== null && (
+                  <>
+                    <span className="sign" aria-label="removed">
+                      {r.changed ? '-' : ' '}
+                    </span>
+                    {r.left}
+                  </>
+                )}
+              </td>
+              <td className={r.changed && r.right !== null ? 'add' : undefined}>
+                {r.right !== null && (
+                  <>
+                    <span className="sign" aria-label="added">
+                      {r.changed ? '+' : ' '}
+                    </span>
+                    {r.right}
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </figure>
+  );
+}
+
+function History({ appId, refreshKey }: { appId: string; refreshKey: number }) {
+  const [items, setItems] = useState<Deployment[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = async (from: string | null, replace: boolean) => {
+    try {
+      const p = await api<Page<Deployment>>(
+        'GET',
+        `/api/v1/applications/${enc(appId)}/history?limit=20${from ? `&cursor=${enc(from)}` : ''}`,
+      );
+      setItems((old) => (replace ? p.items : [...old, ...p.items]));
+      setCursor(p.nextCursor);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    void load(null, true);
+    const t = setInterval(() => void load(null, true), 10_000);
+    return () => clearInterval(t);
+  }, [appId, refreshKey]);
+  return (
+    <>
+      <h2>Deployment history</h2>
+      <ErrorBox error={error} />
+      <div className="table-wrap">
+        <table data-testid="history">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Revision</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Clusters</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((d) => (
+              <tr key={d.id}>
+                <td>{time(d.createdAt)}</td>
+                <td>
+                  <code title={d.revision}>{d.revisionDisplay}</code>
+                </td>
+                <td>{d.trigger}</td>
+                <td>{d.actor ?? 'system'}</td>
+                <td>{d.clusters}</td>
+                <td>
+                  <Badge value={d.outcome} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {cursor && (
+        <button type="button" className="secondary" onClick={() => void load(cursor, false)}>
+          Load more
+        </button>
+      )}
+      {!cursor && items.length > 0 && <p className="muted small">End of history.</p>}
+    </>
+  );
+}

@@ -1,0 +1,277 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import {
+  all,
+  api,
+  enc,
+  type Application,
+  type AuditEvent,
+  type ChainVerdict,
+  type Cluster,
+  type Page,
+  type Repository,
+} from '../api';
+import { Link, navigate, useLocation } from '../router';
+import { ErrorBox, errorText, time, useData } from '../util';
+
+const FIELDS = [
+  'cluster',
+  'application',
+  'repository',
+  'resource',
+  'actor',
+  'action',
+  'since',
+  'until',
+] as const;
+type Filters = Partial<Record<(typeof FIELDS)[number], string>>;
+
+/** datetime-local value (local time) ⇄ ISO 8601 in the URL and the API. */
+const toIso = (local: string) => (local ? new Date(local).toISOString() : '');
+const toLocal = (iso: string | undefined) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+
+export function AuditPage() {
+  const { query } = useLocation();
+  const filters: Filters = {};
+  for (const f of FIELDS) {
+    const v = query.get(f);
+    if (v) filters[f] = v;
+  }
+  const key = FIELDS.map((f) => filters[f] ?? '').join('|');
+  const names = useData(async () => {
+    const [clusters, apps, repos] = await Promise.all([
+      all<Cluster>('/api/v1/clusters'),
+      all<Application>('/api/v1/applications'),
+      all<Repository>('/api/v1/repositories'),
+    ]);
+    return { clusters, apps, repos };
+  }, []);
+  const verdict = useData(() => api<ChainVerdict>('GET', '/api/v1/audit/verify'), []);
+  const nameOf = useMemo(() => {
+    const m = new Map<string, string>();
+    names.data?.clusters.forEach((c) => m.set(c.id, c.name));
+    names.data?.apps.forEach((a) => m.set(a.id, a.name));
+    names.data?.repos.forEach((r) => m.set(r.id, r.name));
+    return (id: string | null) => (id ? (m.get(id) ?? id.slice(0, 8)) : null);
+  }, [names.data]);
+
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const fd = new FormData(e.currentTarget);
+    const q = new URLSearchParams();
+    for (const f of FIELDS) {
+      let v = String(fd.get(f) ?? '').trim();
+      if ((f === 'since' || f === 'until') && v) v = toIso(v);
+      if (v) q.set(f, v);
+    }
+    navigate(`/audit${q.size ? `?${q}` : ''}`);
+  };
+
+  return (
+    <section aria-labelledby="audit-title">
+      <h1 id="audit-title">Audit trail</h1>
+      <p
+        data-testid="verify"
+        className={verdict.data ? (verdict.data.ok ? 'notice' : 'error') : 'muted'}
+        role="status"
+      >
+        {verdict.error
+          ? `Chain verification failed to run: ${verdict.error}`
+          : verdict.data
+            ? verdict.data.ok
+              ? `Hash chain verified: ${verdict.data.checked} events intact.`
+              : `Hash chain BROKEN at event ${verdict.data.brokenAt}: ${verdict.data.reason ?? ''} (${verdict.data.checked} checked)`
+            : 'Verifying the hash chain…'}
+      </p>
+      <form
+        key={key}
+        className="filters audit-filters"
+        onSubmit={submit}
+        role="search"
+        aria-label="Filter events"
+      >
+        <label>
+          Cluster
+          <select name="cluster" defaultValue={filters.cluster ?? ''}>
+            <option value="">any</option>
+            {names.data?.clusters.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Application
+          <select name="application" defaultValue={filters.application ?? ''}>
+            <option value="">any</option>
+            {names.data?.apps.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Repository
+          <select name="repository" defaultValue={filters.repository ?? ''}>
+            <option value="">any</option>
+            {names.data?.repos.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Resource
+          <input
+            name="resource"
+            defaultValue={filters.resource ?? ''}
+            placeholder="apps/Deployment/web/api"
+          />
+        </label>
+        <label>
+          Actor
+          <input name="actor" defaultValue={filters.actor ?? ''} placeholder="admin, agent:prod-eu" />
+        </label>
+        <label>
+          Action
+          <input
+            name="action"
+            defaultValue={filters.action ?? ''}
+            placeholder="job.* or repository.committed"
+          />
+        </label>
+        <label>
+          Since
+          <input type="datetime-local" name="since" defaultValue={toLocal(filters.since)} />
+        </label>
+        <label>
+          Until
+          <input type="datetime-local" name="until" defaultValue={toLocal(filters.until)} />
+        </label>
+        <div className="actions">
+          <button type="submit">Filter</button>
+          <button type="button" className="secondary" onClick={() => navigate('/audit')}>
+            Clear
+          </button>
+        </div>
+      </form>
+      <Timeline key={key} filters={filters} nameOf={nameOf} />
+    </section>
+  );
+}
+
+function Timeline({ filters, nameOf }: { filters: Filters; nameOf: (id: string | null) => string | null }) {
+  const [items, setItems] = useState<AuditEvent[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const loading = useRef(false);
+  const sentinel = useRef<HTMLDivElement>(null);
+
+  const loadMore = async () => {
+    if (loading.current || done) return;
+    loading.current = true;
+    try {
+      const q = new URLSearchParams({ limit: '50' });
+      for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
+      if (cursor) q.set('cursor', cursor);
+      const p = await api<Page<AuditEvent>>('GET', `/api/v1/audit?${q}`);
+      setItems((old) => [...old, ...p.items]);
+      setCursor(p.nextCursor);
+      setDone(!p.nextCursor);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+      setDone(true);
+    } finally {
+      loading.current = false;
+    }
+  };
+
+  // Keyset infinite scroll: whenever the sentinel below the list is visible, fetch the next page.
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || done) return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) void loadMore();
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  });
+
+  return (
+    <>
+      <ErrorBox error={error} />
+      <p className="muted small" aria-live="polite" data-testid="audit-count">
+        {items.length} event{items.length === 1 ? '' : 's'} loaded{done ? ' (all)' : ''}
+      </p>
+      <ol className="timeline" data-testid="timeline">
+        {items.map((e) => (
+          <li key={e.seq} data-action={e.action} data-seq={e.seq}>
+            <details>
+              <summary>
+                <time dateTime={e.occurredAt}>{time(e.occurredAt)}</time>
+                <strong className="action">{e.action}</strong>
+                <span className="actor">{e.actor.name ?? e.actor.type}</span>
+                {e.clusterId && (
+                  <Link href={`/audit?cluster=${enc(e.clusterId)}`} title="History of this cluster">
+                    ⎈ {nameOf(e.clusterId)}
+                  </Link>
+                )}
+                {e.applicationId && (
+                  <Link href={`/applications/${enc(e.applicationId)}`}>▣ {nameOf(e.applicationId)}</Link>
+                )}
+                {e.resource && (
+                  <Link
+                    href={`/audit?resource=${enc(e.resource)}${e.clusterId ? `&cluster=${enc(e.clusterId)}` : ''}`}
+                    title="History of this resource"
+                  >
+                    <code>{e.resource}</code>
+                  </Link>
+                )}
+                {e.revision && <code className="rev">{e.revision}</code>}
+              </summary>
+              <dl className="details">
+                <dt>Sequence</dt>
+                <dd>{e.seq}</dd>
+                <dt>Actor</dt>
+                <dd>
+                  {e.actor.type} {e.actor.name} {e.actor.id && <code>{e.actor.id}</code>}
+                </dd>
+                {e.repositoryId && (
+                  <>
+                    <dt>Repository</dt>
+                    <dd>
+                      <Link href={`/repositories/${enc(e.repositoryId)}`}>{nameOf(e.repositoryId)}</Link>
+                    </dd>
+                  </>
+                )}
+                <dt>Hash</dt>
+                <dd>
+                  <code className="small">{e.hash}</code>
+                </dd>
+              </dl>
+              <pre className="json">{JSON.stringify(e.details, null, 2)}</pre>
+            </details>
+          </li>
+        ))}
+      </ol>
+      {!done && (
+        <div ref={sentinel} className="sentinel">
+          <button type="button" className="secondary" onClick={() => void loadMore()}>
+            Load more
+          </button>
+        </div>
+      )}
+      {done && items.length === 0 && !error && <p className="muted">No events match.</p>}
+    </>
+  );
+}

@@ -1,0 +1,87 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError } from './api';
+
+/** Loads data, optionally re-polling every `intervalMs` without clearing what is shown. */
+export function useData<T>(
+  load: () => Promise<T>,
+  deps: unknown[],
+  intervalMs = 0,
+): { data: T | null; error: string | null; reload: () => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = async () => {
+      try {
+        const d = await loadRef.current();
+        if (live) {
+          setData(d);
+          setError(null);
+        }
+      } catch (e) {
+        if (live) setError(errorText(e));
+      }
+      if (live && intervalMs > 0) timer = setTimeout(run, intervalMs);
+    };
+    void run();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [...deps, tick, intervalMs]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, reload };
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return `${e.message} (HTTP ${e.status})`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function time(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** `main@sha1:abc…` → `main@abc1234` for display; the full id stays in the title. */
+export function shortRev(rev: string | null | undefined): string {
+  if (!rev) return '—';
+  const m = /^(.*)@sha1:([0-9a-f]{7})[0-9a-f]*$/.exec(rev);
+  return m ? `${m[1]}@${m[2]}` : rev;
+}
+
+export function Rev({ rev }: { rev: string | null | undefined }) {
+  return (
+    <code className="rev" title={rev ?? undefined}>
+      {shortRev(rev)}
+    </code>
+  );
+}
+
+/** The colour class of a cell from sync and health. */
+export function stateClass(sync: string | undefined, health: string | undefined): string {
+  if (!sync) return 'none';
+  if (sync === 'Failed' || health === 'Failed') return 'failed';
+  if (sync === 'OutOfSync') return 'outofsync';
+  if (sync === 'Progressing' || health === 'InProgress' || health === 'Terminating') return 'progressing';
+  if (sync === 'Synced' && health === 'Current') return 'ok';
+  return 'unknown';
+}
+
+export function Badge({ value, kind }: { value: string; kind?: string }) {
+  return <span className={`badge b-${(kind ?? value).toLowerCase()}`}>{value}</span>;
+}
+
+export function ErrorBox({ error }: { error: string | null }) {
+  if (!error) return null;
+  return (
+    <div className="error" role="alert">
+      {error}
+    </div>
+  );
+}
