@@ -106,7 +106,16 @@ export class Applier {
       const resources = e.objects.map((o) => ({ id: o.id, action: 'failed' as const, message: e.message }));
       return failed(e.message, false, resources, []);
     }
-    const previous = (await this.inventory.load(applicationId)) ?? [];
+    // An agent denied its own namespace still dry-runs the bundle, so the report names every
+    // object it may not write too; it applies nothing without an inventory to record them in.
+    let previous: string[] = [];
+    let inventoryError: ClusterError | null = null;
+    try {
+      previous = (await this.inventory.load(applicationId)) ?? [];
+    } catch (e) {
+      inventoryError = asClusterError(e);
+      if (inventoryError.kind !== 'forbidden') throw e;
+    }
     const owned = await listOwned(this.client, desired, applicationId);
     const deferred = await findDeferred(this.client, desired, owned);
 
@@ -145,6 +154,14 @@ export class Applier {
         [...results.values()],
         previous,
       );
+    }
+    if (inventoryError) {
+      const resources = desired.map((o) => ({
+        id: idText(o),
+        action: 'skipped' as const,
+        message: 'not applied: the agent cannot read its inventory',
+      }));
+      return failed(`inventory: ${inventoryError.message}`, false, resources, []);
     }
 
     // apply: wave by wave with bounded parallelism; unchanged objects are skipped, CRDs awaited

@@ -22,8 +22,8 @@ export function asClusterError(e: unknown): ClusterError {
 /**
  * Every object of the bundle's kinds carrying the application's label, by id: one list request
  * per kind, however many objects. Kinds the server does not serve (yet) are skipped. An agent
- * allowed only some namespaces lists those one by one; a namespace it may not read counts as
- * holding nothing, and the dry-run then names each forbidden object.
+ * allowed only some namespaces lists those one by one; a namespace (or a cluster-scoped kind)
+ * it may not read counts as holding nothing, and the dry-run then names each forbidden object.
  */
 export async function listOwned(
   client: ClusterClient,
@@ -54,7 +54,8 @@ export async function listOwned(
     try {
       items = (await client.list(apiVersion, kind, { labelSelector })).items;
     } catch (e) {
-      if (asClusterError(e).kind !== 'forbidden' || namespaces.size === 0) throw e;
+      // A kind it may not list (at all, or across namespaces) holds nothing it can see.
+      if (asClusterError(e).kind !== 'forbidden') throw e;
       items = [];
       for (const namespace of namespaces) {
         try {

@@ -44,7 +44,12 @@ export async function findDeferred(
   for (const ns of desired.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1')) {
     const name = ns.metadata.name;
     if (owned.has(`/Namespace//${name}`)) continue;
-    if (!(await client.get({ apiVersion: 'v1', kind: 'Namespace', name }))) missingNamespaces.add(name);
+    try {
+      if (!(await client.get({ apiVersion: 'v1', kind: 'Namespace', name }))) missingNamespaces.add(name);
+    } catch (e) {
+      // Not allowed to look: dry-run now, and the server says per object what is refused.
+      if (asClusterError(e).kind !== 'forbidden') throw e;
+    }
   }
   const deferred = new Set<string>();
   for (const obj of desired) {
