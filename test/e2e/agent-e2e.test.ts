@@ -137,7 +137,19 @@ beforeAll(async () => {
       });
     }),
   );
-  for (const name of NAMES)
+  // A fourth cluster on the second API server whose agent RBAC denies everything.
+  const locked = await h.api('POST', '/api/v1/clusters', {
+    body: { name: 'locked', labels: { env: 'locked' } },
+  });
+  expect(locked.status, locked.text).toBe(201);
+  clusterIds.locked = locked.body.id;
+  agents.locked = await AgentProcess.start({
+    name: 'locked',
+    hubUrl: h.url,
+    kubeconfig: clusters[1].limitedKubeconfig,
+    registrationToken: locked.body.registration.token,
+  });
+  for (const name of [...NAMES, 'locked'])
     await waitFor(
       `${name} registered`,
       async () => (await h.api('GET', `/api/v1/clusters/${name}`)).body.connectionState === 'Connected',
@@ -290,6 +302,245 @@ describe('agents end to end', () => {
     await poll();
     await waitFor('ok applied after the fix', () => cm('prod-a', 'ok'));
   });
+
+  it('a CRD and a custom resource of it in one commit: both appear', async () => {
+    await put(
+      'fleet-git',
+      'shop/widgets.yaml',
+      [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata:',
+        '  name: widgets.e2e.flotilla.test',
+        'spec:',
+        '  group: e2e.flotilla.test',
+        '  scope: Namespaced',
+        '  names: { plural: widgets, singular: widget, kind: Widget, listKind: WidgetList }',
+        '  versions:',
+        '    - name: v1',
+        '      served: true',
+        '      storage: true',
+        '      schema:',
+        '        openAPIV3Schema:',
+        '          type: object',
+        '          properties:',
+        '            spec: { type: object, properties: { size: { type: integer } } }',
+        '---',
+        'apiVersion: e2e.flotilla.test/v1',
+        'kind: Widget',
+        'metadata:',
+        '  name: w1',
+        'spec:',
+        '  size: 3',
+        '',
+      ].join('\n'),
+    );
+    await poll();
+    for (const name of ['prod-a', 'prod-b']) {
+      const widget = await waitFor(`widget in ${name}`, () =>
+        kube[name].get({ apiVersion: 'e2e.flotilla.test/v1', kind: 'Widget', namespace: NS, name: 'w1' }),
+      );
+      expect(widget.spec).toEqual({ size: 3 });
+      expect(widget.metadata.labels![FLOTILLA_LABELS.application]).toBe(gitApp);
+      const crd = await kube[name].get({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        name: 'widgets.e2e.flotilla.test',
+      });
+      expect(crd!.metadata.labels![FLOTILLA_LABELS.application]).toBe(gitApp);
+    }
+    expect(await kube['dev-c'].resolveGroupKind('e2e.flotilla.test', 'Widget')).toBeNull();
+  });
+
+  it('an agent RBAC denies everything: the job fails naming each object as forbidden; the agent keeps running', async () => {
+    const app = await h.api('POST', '/api/v1/applications', {
+      body: {
+        name: 'locked-app',
+        repositoryId: 'fleet-git',
+        path: 'locked',
+        targets: [{ clusterSelector: 'env=locked', namespace: 'locked' }],
+        syncPolicy: { automated: true, prune: true, selfHeal: true },
+      },
+    });
+    expect(app.status, app.text).toBe(201);
+    await put('fleet-git', 'locked/settings.yaml', configMapYaml('settings', { a: '1' }));
+    await poll();
+    const [failed] = await waitFor('job failed', async () => {
+      const rows = await audit(`cluster=${clusterIds.locked}&action=job.failed`);
+      return rows.length > 0 ? rows : undefined;
+    });
+    const forbidden = /forbidden: User "flotilla-limited" cannot patch resource "configmaps"/;
+    expect(failed.details).toMatchObject({ willRetry: false, counts: { failed: 1 } });
+    expect(failed.details.failed).toEqual([
+      { resource: '/ConfigMap/locked/settings', message: expect.stringMatching(forbidden) },
+    ]);
+    const view = await h.api('GET', '/api/v1/applications/locked-app', { token: operator });
+    const status = (
+      view.body.clusters as {
+        clusterName: string;
+        sync: string;
+        message: string;
+        lastJob: { error: string };
+      }[]
+    ).find((c) => c.clusterName === 'locked')!;
+    expect(status.sync).toBe('Failed');
+    expect(status.lastJob.error).toContain('/ConfigMap/locked/settings');
+    expect(status.lastJob.error).toMatch(forbidden);
+    expect(status.message).toMatch(forbidden);
+    expect(agents.locked.running).toBe(true);
+    expect(await agents.locked.healthz()).toBe(200);
+    // Still polling: a manual sync is received and fails the same way.
+    const sync = await h.api('POST', '/api/v1/applications/locked-app/sync', { token: operator });
+    expect(sync.status, sync.text).toBeLessThan(300);
+    await settle();
+    await waitFor(
+      'second attempt reported',
+      async () => (await audit(`cluster=${clusterIds.locked}&action=job.failed`)).length === 2,
+    );
+    expect(await agents.locked.healthz()).toBe(200);
+  });
+
+  it('a namespace being deleted: refused per object, retried with backoff, applied once it is gone', async () => {
+    const doomed = 'doomed';
+    const client = kube['dev-c'];
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: doomed, finalizers: ['flotilla.test/hold'] },
+    });
+    await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: doomed });
+    const app = await h.api('POST', '/api/v1/applications', {
+      body: {
+        name: 'doomed-app',
+        repositoryId: 'fleet-git',
+        path: 'doomed',
+        targets: [{ clusterSelector: 'env=dev', namespace: doomed }],
+        syncPolicy: { automated: true, prune: true, selfHeal: true },
+      },
+    });
+    expect(app.status, app.text).toBe(201);
+    await put(
+      'fleet-git',
+      'doomed/all.yaml',
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${doomed}\n---\n${configMapYaml('settings', { a: '1' })}`,
+    );
+    await poll();
+    const [refused] = await waitFor('job refused', async () => {
+      const rows = await audit(`cluster=${clusterIds['dev-c']}&action=job.failed`);
+      const mine = rows.filter((r) => JSON.stringify(r.details.failed ?? []).includes(doomed));
+      return mine.length > 0 ? mine : undefined;
+    });
+    expect(refused.details.willRetry).toBe(true);
+    expect(refused.details.failed).toEqual([
+      {
+        resource: `/ConfigMap/${doomed}/settings`,
+        message: expect.stringContaining(
+          `unable to create new content in namespace ${doomed} because it is being terminated`,
+        ),
+      },
+    ]);
+    expect(await agents['dev-c'].healthz()).toBe(200);
+
+    // The deletion completes (no namespace controller here: the test finalizes it), then the
+    // retry — due after its backoff, brought forward — recreates the namespace and converges.
+    await client.mergePatch(
+      { apiVersion: 'v1', kind: 'Namespace', name: doomed },
+      { metadata: { finalizers: null } },
+    );
+    const fin = await client.transport.request('PUT', `/api/v1/namespaces/${doomed}/finalize`, {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: doomed }, spec: { finalizers: [] } },
+    });
+    expect(fin.status).toBe(200);
+    await waitFor(
+      'namespace gone',
+      async () => (await client.get({ apiVersion: 'v1', kind: 'Namespace', name: doomed })) === null,
+    );
+    const [job] = await h.sql<{ id: string; not_before: Date; updated_at: Date }>(
+      "SELECT id, not_before, updated_at FROM reconcile_jobs WHERE application_id = $1 AND state = 'queued'",
+      [app.body.id],
+    );
+    expect(job.not_before.getTime() - job.updated_at.getTime()).toBeGreaterThanOrEqual(4000);
+    await h.sql('UPDATE reconcile_jobs SET not_before = now() WHERE id = $1', [job.id]);
+    await waitFor(
+      'applied after the namespace was gone',
+      () => client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: doomed, name: 'settings' }),
+      15_000,
+    );
+    await waitFor('job succeeded', async () =>
+      (await audit(`cluster=${clusterIds['dev-c']}&action=job.succeeded`)).some(
+        (r) => r.details.jobId === job.id,
+      ),
+    );
+  });
+
+  it('an agent killed mid-apply resumes after a restart and converges; the job is reported once', async () => {
+    const BULK = 'bulk';
+    const COUNT = 300;
+    const app = await h.api('POST', '/api/v1/applications', {
+      body: {
+        name: 'bulk',
+        repositoryId: 'fleet-git',
+        path: 'bulk',
+        targets: [{ clusterSelector: 'env=dev', namespace: BULK }],
+        syncPolicy: { automated: true, prune: true, selfHeal: true },
+      },
+    });
+    expect(app.status, app.text).toBe(201);
+    const docs = [`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${BULK}\n`];
+    for (let i = 0; i < COUNT; i++)
+      docs.push(
+        configMapYaml(`cm-${String(i).padStart(3, '0')}`, { index: String(i), payload: 'x'.repeat(200) }),
+      );
+    await put('fleet-git', 'bulk/all.yaml', docs.join('---\n'));
+    const client = kube['dev-c'];
+    const applied = async () =>
+      (
+        await client.list('v1', 'ConfigMap', {
+          namespace: BULK,
+          labelSelector: `${FLOTILLA_LABELS.application}=${app.body.id}`,
+        })
+      ).items.length;
+    await poll();
+    // Kill as soon as the apply is under way (the dry-run of all 300 comes first).
+    await waitFor(
+      'apply under way',
+      async () =>
+        (await client.get({ apiVersion: 'v1', kind: 'Namespace', name: BULK })) !== null &&
+        (await applied()) > 0,
+      30_000,
+    );
+    await agents['dev-c'].kill();
+    const atKill = await applied();
+    expect(atKill).toBeLessThan(COUNT);
+    const [job] = await h.sql<{ id: string; state: string }>(
+      'SELECT id, state FROM reconcile_jobs WHERE application_id = $1',
+      [app.body.id],
+    );
+    expect(job.state).toBe('leased');
+
+    agents['dev-c'].spawn();
+    await waitFor('all objects applied', async () => (await applied()) === COUNT, 60_000);
+    await waitFor('job succeeded', async () =>
+      (await audit(`cluster=${clusterIds['dev-c']}&action=job.succeeded`)).some(
+        (r) => r.details.jobId === job.id,
+      ),
+    );
+    const done = await h.sql<{ state: string; attempts: number }>(
+      'SELECT state, attempts FROM reconcile_jobs WHERE id = $1',
+      [job.id],
+    );
+    expect(done).toEqual([{ state: 'succeeded', attempts: 1 }]);
+    // Give a duplicate report the time to show up if there were one.
+    await new Promise((r) => setTimeout(r, 1500));
+    const succeeded = (await audit(`cluster=${clusterIds['dev-c']}&action=job.succeeded`)).filter(
+      (r) => r.details.jobId === job.id,
+    );
+    expect(succeeded).toHaveLength(1);
+    expect(succeeded[0].details.counts).toMatchObject({ unchanged: expect.any(Number) });
+    const counts = succeeded[0].details.counts as Record<string, number>;
+    expect((counts.created ?? 0) + counts.unchanged).toBe(COUNT + 1);
+    expect(counts.unchanged).toBeGreaterThanOrEqual(atKill);
+  }, 120_000);
 
   it('with the hub down self-heal continues; a new hub on the same database receives the reports once', async () => {
     const port = new URL(h.url).port;

@@ -20,6 +20,8 @@ export class AgentProcess {
     hubUrl: string;
     kubeconfig: string;
     registrationToken: string;
+    /** More flags, after the defaults (a later flag wins). */
+    extraArgs?: string[];
   }): Promise<AgentProcess> {
     const dir = await mkdtemp(join(tmpdir(), `flotilla-agent-${opts.name}-`));
     await writeFile(join(dir, 'kubeconfig'), opts.kubeconfig, { mode: 0o600 });
@@ -45,6 +47,7 @@ export class AgentProcess {
       '2',
       '--log-level',
       'debug',
+      ...(opts.extraArgs ?? []),
     ]);
     agent.spawn();
     return agent;
@@ -94,6 +97,18 @@ export class AgentProcess {
   /** The metrics port the agent logged. */
   metricsPort(): number | undefined {
     return this.logs.find((l) => typeof l.metricsPort === 'number')?.metricsPort as number | undefined;
+  }
+
+  /** True while the process runs (not killed, not exited). */
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Status code of GET /healthz on the metrics port (the last one logged: restarts log anew). */
+  async healthz(): Promise<number> {
+    const port = this.logs.findLast((l) => typeof l.metricsPort === 'number')?.metricsPort as number;
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return res.status;
   }
 
   messages(msg: string): Record<string, unknown>[] {
