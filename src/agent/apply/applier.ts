@@ -211,12 +211,20 @@ export class Applier {
     // Plan order: what the report lists first is what was applied first.
     const desiredIds = waves.flat().map(idText);
     if (errors.length > 0) {
-      // Keep everything that may now exist in the inventory, so a later prune can find it.
-      const inventory = [...new Set([...previous, ...applied.map((a) => a.id)])].sort();
-      await this.inventory.save(applicationId, req.applicationName, inventory);
+      // Keep everything that may now exist in the inventory, so a later prune can find it —
+      // including objects whose write got no answer (the server may have stored it).
+      const unanswered = errors.filter((f) => f.error.kind === 'unavailable').map((f) => f.id);
+      const inventory = [...new Set([...previous, ...applied.map((a) => a.id), ...unanswered])].sort();
+      let note = '';
+      try {
+        await this.inventory.save(applicationId, req.applicationName, inventory);
+      } catch (e) {
+        // The server that refused the objects may refuse this too: the per-object report matters more.
+        note = `; inventory not saved: ${asClusterError(e).message}`;
+      }
       return {
         ...failed(
-          summarise('apply failed', errors),
+          summarise('apply failed', errors) + note,
           errors.every((f) => f.error.retryable),
           this.ordered(desiredIds, results, applied),
           inventory,

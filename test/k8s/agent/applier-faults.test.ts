@@ -1,6 +1,57 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { KubeClusterClient } from '../../../src/agent/cluster/cluster-client.js';
+import { KubeClusterClient } from '../../../src/agent/cluster/cluster-client.js';
+import { unavailable } from '../../../src/agent/cluster/cluster-errors.js';
+import {
+  HttpsKubeTransport,
+  loadKubeConfig,
+  type KubeRequestOptions,
+  type KubeResponse,
+  type KubeTransport,
+} from '../../../src/agent/cluster/kube-transport.js';
 import { applierFor, configMap, countingClient, namespace, uniq } from './agent-test-kit.js';
+
+/**
+ * An API server that goes away mid-apply, as seen from the agent: after `afterWrites` real
+ * (non-dry-run) writes, one more write is carried out but its answer is lost, and then —
+ * when `outage` is set — nothing answers at all until `back()`.
+ */
+class RestartingTransport implements KubeTransport {
+  private writes = 0;
+  private down = false;
+  lostAnswer: string | null = null;
+
+  constructor(
+    private readonly inner: KubeTransport,
+    private readonly afterWrites: number,
+    private readonly outage: boolean,
+  ) {}
+
+  async request(method: string, path: string, options?: KubeRequestOptions): Promise<KubeResponse> {
+    if (this.down) throw unavailable(`${method} ${path}`, new Error('connect ECONNREFUSED 127.0.0.1'));
+    const write = method !== 'GET' && !path.includes('dryRun=All');
+    if (
+      write &&
+      !path.includes('flotilla-inventory') &&
+      ++this.writes > this.afterWrites &&
+      !this.lostAnswer
+    ) {
+      await this.inner.request(method, path, options);
+      this.lostAnswer = path;
+      this.down = this.outage;
+      throw unavailable(`${method} ${path}`, new Error('socket hang up'));
+    }
+    return this.inner.request(method, path, options);
+  }
+  stream(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    return this.inner.stream(path, onLine, signal);
+  }
+  back(): void {
+    this.down = false;
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
 
 const STATE_NS = 'flotilla-agent-faults';
 let client: KubeClusterClient;
@@ -81,6 +132,64 @@ describe('applier faults against a real API server', () => {
       expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeNull();
     } finally {
       limited.client.close();
+    }
+  });
+
+  it('the API server restarting mid-apply: retryable, each object reported, converges on the next run', async () => {
+    const kubeconfig = inject('k8sClusters')[1].kubeconfig;
+    const ns = uniq('restart');
+    await client.apply(namespace(ns));
+    const flaky = new RestartingTransport(new HttpsKubeTransport(loadKubeConfig({ kubeconfig })), 3, true);
+    const agentClient = new KubeClusterClient(flaky);
+    try {
+      const { run } = applierFor(agentClient, STATE_NS, uniq('app'));
+      const bundle = Array.from({ length: 10 }, (_, i) => configMap(ns, `cm-${i}`, { i: String(i) }));
+      const cut = await run(bundle);
+      expect(cut.outcome).toBe('failed');
+      expect(cut.retryable).toBe(true);
+      const failed = cut.resources.filter((r) => r.action === 'failed');
+      expect(failed.length).toBeGreaterThan(0);
+      for (const r of failed) expect(r.message).toMatch(/socket hang up|ECONNREFUSED/);
+      expect(cut.message).toContain('inventory not saved');
+
+      flaky.back();
+      const after = await run(bundle);
+      expect(after.outcome, after.message).toBe('succeeded');
+      const live = await client.list('v1', 'ConfigMap', {
+        namespace: ns,
+        labelSelector: 'flotilla.io/application',
+      });
+      expect(live.items).toHaveLength(10);
+    } finally {
+      agentClient.close();
+    }
+  });
+
+  it('a write whose answer was lost is kept in the inventory, so removing it from the bundle prunes it', async () => {
+    const kubeconfig = inject('k8sClusters')[1].kubeconfig;
+    const ns = uniq('lost');
+    await client.apply(namespace(ns));
+    const flaky = new RestartingTransport(new HttpsKubeTransport(loadKubeConfig({ kubeconfig })), 0, false);
+    const agentClient = new KubeClusterClient(flaky);
+    try {
+      const { run } = applierFor(agentClient, STATE_NS, uniq('app'));
+      const cut = await run([configMap(ns, 'lost', { a: '1' })]);
+      expect(cut.outcome).toBe('failed');
+      expect(cut.retryable).toBe(true);
+      expect(flaky.lostAnswer).toContain('/configmaps/lost');
+      expect(cut.inventory).toEqual([`/ConfigMap/${ns}/lost`]);
+      // The write did happen; the bundle then drops the object before any run succeeded.
+      expect(
+        await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'lost' }),
+      ).not.toBeNull();
+      const next = await run([configMap(ns, 'kept', { a: '1' })]);
+      expect(next.outcome, next.message).toBe('succeeded');
+      expect(next.resources.find((r) => r.id.endsWith('/lost'))).toMatchObject({ action: 'deleted' });
+      expect(
+        await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'lost' }),
+      ).toBeNull();
+    } finally {
+      agentClient.close();
     }
   });
 });
