@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Paths the dashboard never answers: the API and the operational endpoints stay Nest's. */
@@ -22,10 +22,10 @@ const TYPES: Record<string, string> = {
  * from its TypeScript source (`src/hub/web`, under tests). Null when it was not built.
  */
 export function dashboardDir(): string | null {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [resolve(here, '../../../web'), resolve(here, '../../../dist/web')])
-    if (existsSync(join(dir, 'index.html'))) return dir;
-  return null;
+  const top = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  // Compiled: `top` is dist/ itself. From source: the repository, whose web/ holds the sources.
+  const dir = basename(top) === 'dist' ? join(top, 'web') : join(top, 'dist', 'web');
+  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 interface Req {
