@@ -1,7 +1,11 @@
+import { type Command } from 'commander';
 import { type ApiClient, itemPath } from '../api-client.js';
-import { formatDuration } from '../duration.js';
-import { paint } from '../output.js';
-import { type ApplicationDetail, type ClusterStatus } from './app-types.js';
+import { contextOf, examples } from '../cli-context.js';
+import { formatDuration, parseDuration } from '../duration.js';
+import { CliError } from '../errors.js';
+import { colorEnabled, paint } from '../output.js';
+import { type ApplicationDetail, type ClusterStatus, type SyncResult } from './app-types.js';
+import { clusterTable, syncLine } from './app-view.js';
 
 /** Synced or Failed: the agent is done with it. Progressing, OutOfSync, Unknown: not yet. */
 export const settled = (c: ClusterStatus): boolean => c.sync === 'Synced' || c.sync === 'Failed';
@@ -82,4 +86,61 @@ export async function waitForSync(
       setTimeout(r, Math.min(opts.intervalMs, opts.timeoutMs - (Date.now() - started))),
     );
   }
+}
+
+/** `app sync NAME [--revision R] [--wait] [--timeout 5m]`. */
+export function registerAppSyncCommand(app: Command): void {
+  examples(
+    app
+      .command('sync')
+      .description('render and dispatch now; with --wait, follow it until every cluster settles')
+      .argument('<name>', 'application name or id')
+      .option('--revision <rev>', 'sync this revision instead of the newest')
+      .option('--wait', 'wait until every target cluster is Synced or Failed')
+      .option('--timeout <duration>', 'give up waiting after this long', '5m')
+      .option('--interval <duration>', 'time between status polls', '1s')
+      .action(
+        async (
+          name: string,
+          o: { revision?: string; wait?: boolean; timeout: string; interval: string },
+          cmd: Command,
+        ) => {
+          const ctx = contextOf(cmd);
+          const timeoutMs = parseDuration(o.timeout);
+          const intervalMs = parseDuration(o.interval);
+          const api = await ctx.api();
+          const r = await api.post<SyncResult>(`${itemPath('applications', name)}/sync`, {
+            revision: o.revision,
+          });
+          if (!o.wait) return ctx.emit(r, () => syncLine(r));
+          // Progress goes to stdout in table mode, else to stderr so stdout stays parseable.
+          const stream = ctx.format === 'table' ? process.stdout : process.stderr;
+          if (ctx.format === 'table') ctx.print(syncLine(r));
+          const { detail, done } = await waitForSync(api, name, {
+            timeoutMs,
+            intervalMs,
+            sink: {
+              write: (t) => void stream.write(t),
+              tty: stream.isTTY === true,
+              color: colorEnabled(stream),
+            },
+          });
+          ctx.emit(detail, () => '\n' + clusterTable(detail.clusters, ctx.color));
+          const n = countOf(detail.clusters);
+          if (!done)
+            throw new CliError(
+              `timed out after ${o.timeout}: ${n.pending} of ${n.total} cluster(s) still pending`,
+            );
+          if (n.failed) {
+            const failed = detail.clusters.filter((c) => c.sync === 'Failed').map((c) => c.clusterName);
+            throw new CliError(`sync failed on ${n.failed} of ${n.total} cluster(s): ${failed.join(', ')}`);
+          }
+        },
+      ),
+    [
+      'flotilla app sync web',
+      'flotilla app sync web --wait --timeout 10m',
+      'flotilla app sync web --revision 1a2b3c4 --wait',
+    ],
+  );
 }

@@ -1,5 +1,10 @@
 import { formatLabels, formatTime, renderFields, renderTable, shortRevision, stateStyle } from '../output.js';
-import { type Application, type ApplicationDetail, type ClusterStatus } from './app-types.js';
+import {
+  type Application,
+  type ApplicationDetail,
+  type ClusterStatus,
+  type SyncResult,
+} from './app-types.js';
 
 /** Selectors of an application's targets, `;`-separated. */
 export function selectors(a: Application): string {
@@ -54,3 +59,10 @@ export function renderDetail(d: ApplicationDetail, repoName: string, color: bool
     head + '\n' + (d.clusters.length ? clusterTable(d.clusters, color) : 'No cluster matches the targets.\n')
   );
 }
+
+/** One line for what a sync, rollback or unpin queued. */
+export const syncLine = (r: SyncResult) =>
+  `queued ${r.jobs} job(s), ${r.removals} removal(s); ${r.unchanged} cluster(s) unchanged` +
+  (r.renderFailures ? `; ${r.renderFailures} render failure(s)` : '') +
+  (r.revision ? ` (revision ${r.revision})` : '') +
+  '\n';

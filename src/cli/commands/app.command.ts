@@ -1,20 +1,19 @@
 import { type Command } from 'commander';
 import { type ApiClient, ApiError, itemPath } from '../api-client.js';
 import { type CliContext, collect, contextOf, examples, positiveInt } from '../cli-context.js';
-import { parseDuration } from '../duration.js';
 import { CliError, UsageError } from '../errors.js';
 import { parseLabels } from '../labels.js';
-import { colorEnabled, formatTime, renderTable, stateStyle } from '../output.js';
+import { formatTime, renderTable, stateStyle } from '../output.js';
 import { readStdin } from '../prompt.js';
 import { parseSpecs, patchOf, unchanged } from './app-spec.js';
-import { countOf, waitForSync } from './app-sync.js';
+import { registerAppSyncCommand } from './app-sync.js';
 import {
   type Application,
   type ApplicationDetail,
   type ApplicationSpec,
   type SyncResult,
 } from './app-types.js';
-import { clusterTable, policy, renderDetail, selectors } from './app-view.js';
+import { policy, renderDetail, selectors, syncLine } from './app-view.js';
 import { readFile } from 'node:fs/promises';
 
 interface Deployment {
@@ -36,12 +35,6 @@ async function repoName(api: ApiClient, id: string): Promise<string> {
     return id;
   }
 }
-
-const syncLine = (r: SyncResult) =>
-  `queued ${r.jobs} job(s), ${r.removals} removal(s); ${r.unchanged} cluster(s) unchanged` +
-  (r.renderFailures ? `; ${r.renderFailures} render failure(s)` : '') +
-  (r.revision ? ` (revision ${r.revision})` : '') +
-  '\n';
 
 /** Creates or updates one application from its spec: what `app apply` did with it. */
 async function applySpec(
@@ -200,59 +193,7 @@ export function registerAppCommands(program: Command): void {
     ['flotilla app get web', 'flotilla app get web -o yaml'],
   );
 
-  examples(
-    app
-      .command('sync')
-      .description('render and dispatch now; with --wait, follow it until every cluster settles')
-      .argument('<name>', 'application name or id')
-      .option('--revision <rev>', 'sync this revision instead of the newest')
-      .option('--wait', 'wait until every target cluster is Synced or Failed')
-      .option('--timeout <duration>', 'give up waiting after this long', '5m')
-      .option('--interval <duration>', 'time between status polls', '1s')
-      .action(
-        async (
-          name: string,
-          o: { revision?: string; wait?: boolean; timeout: string; interval: string },
-          cmd: Command,
-        ) => {
-          const ctx = contextOf(cmd);
-          const timeoutMs = parseDuration(o.timeout);
-          const intervalMs = parseDuration(o.interval);
-          const api = await ctx.api();
-          const r = await api.post<SyncResult>(`${itemPath('applications', name)}/sync`, {
-            revision: o.revision,
-          });
-          if (!o.wait) return ctx.emit(r, () => syncLine(r));
-          // Progress goes to stdout in table mode, else to stderr so stdout stays parseable.
-          const stream = ctx.format === 'table' ? process.stdout : process.stderr;
-          if (ctx.format === 'table') ctx.print(syncLine(r));
-          const { detail, done } = await waitForSync(api, name, {
-            timeoutMs,
-            intervalMs,
-            sink: {
-              write: (t) => void stream.write(t),
-              tty: stream.isTTY === true,
-              color: colorEnabled(stream),
-            },
-          });
-          ctx.emit(detail, () => '\n' + clusterTable(detail.clusters, ctx.color));
-          const n = countOf(detail.clusters);
-          if (!done)
-            throw new CliError(
-              `timed out after ${o.timeout}: ${n.pending} of ${n.total} cluster(s) still pending`,
-            );
-          if (n.failed) {
-            const failed = detail.clusters.filter((c) => c.sync === 'Failed').map((c) => c.clusterName);
-            throw new CliError(`sync failed on ${n.failed} of ${n.total} cluster(s): ${failed.join(', ')}`);
-          }
-        },
-      ),
-    [
-      'flotilla app sync web',
-      'flotilla app sync web --wait --timeout 10m',
-      'flotilla app sync web --revision 1a2b3c4 --wait',
-    ],
-  );
+  registerAppSyncCommand(app);
 
   examples(
     app
