@@ -40,6 +40,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
+/** First retry of a stored state that could not be enforced; doubles up to the maximum. */
+const ENFORCE_RETRY_MS = 5_000;
+const ENFORCE_RETRY_MAX_MS = 300_000;
+
 /** A UUID fixed by the job and attempt, so a result re-sent after a restart is recorded once. */
 export function resultReportId(job: JobV1): string {
   const h = createHash('sha256').update(`flotilla-result/${job.id}/${job.attempt}`).digest();
@@ -58,6 +62,8 @@ export class Agent {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly bundles = new Map<string, Buffer>();
   private readonly abort = new AbortController();
+  /** Failed retryable enforcements of the stored state, per application (for the backoff). */
+  private readonly enforceAttempts = new Map<string, number>();
   private kubernetesVersion = 'unknown';
   ready = false;
 
@@ -266,10 +272,27 @@ export class Agent {
       { application: state.job.applicationName, outcome: outcome.outcome, message: outcome.message },
       'stored desired state enforced',
     );
-    if (outcome.outcome === 'succeeded') this.watch(state.job, outcome);
-    else if (outcome.retryable)
-      setTimeout(() => this.enqueue(state.job.applicationId, () => this.enforce(state)), 5000);
-    this.reportStatus(state.job.applicationId, outcome.resources, []);
+    const appId = state.job.applicationId;
+    if (outcome.outcome === 'succeeded') {
+      this.enforceAttempts.delete(appId);
+      this.watch(state.job, outcome);
+    } else if (outcome.retryable && !this.abort.signal.aborted) {
+      const attempts = (this.enforceAttempts.get(appId) ?? 0) + 1;
+      this.enforceAttempts.set(appId, attempts);
+      const delay = Math.min(ENFORCE_RETRY_MS * 2 ** (attempts - 1), ENFORCE_RETRY_MAX_MS);
+      this.d.logger.info({ application: state.job.applicationName, retryInMs: delay }, 'enforce: retrying');
+      const timer = setTimeout(
+        () =>
+          this.enqueue(appId, async () => {
+            // A job may have replaced this state meanwhile: re-applying the old one would undo it.
+            if (this.desired.get(appId)?.job.id !== state.job.id) return;
+            await this.enforce(state);
+          }),
+        delay,
+      );
+      timer.unref();
+    }
+    this.reportStatus(appId, outcome.resources, []);
   }
 
   private async runJob(job: JobV1): Promise<ReconcileOutcome> {

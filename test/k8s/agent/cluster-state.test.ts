@@ -166,4 +166,45 @@ describe('an agent with only the in-cluster store', () => {
       await second.agent.stop();
     }
   }, 60_000);
+
+  it('a stored state it cannot enforce yet is retried later, but never over a newer job', async () => {
+    const agentNs = uniq('flotilla-sys');
+    const appNs = uniq('app');
+    const appId = randomUUID();
+    const hub = new ScriptedHub();
+    await client.apply(namespace(agentNs));
+    // Stored state whose bundle is not in the cluster (too big, say): only the hub has it.
+    const old = hub.queueSync(appId, [namespace(appNs), configMap(appNs, 'settings', { v: 'old' })]);
+    await hub.jobs(0, 10);
+    const store = new ClusterStateStore(client, agentNs, 'cred');
+    await store.saveCredential('fltagent_stored');
+    await store.saveDesired(appId, { job: old });
+
+    hub.down = true;
+    const { agent, logs } = testAgent({
+      client,
+      hub,
+      store: new ClusterStateStore(client, agentNs, 'cred'),
+      namespace: agentNs,
+    });
+    await agent.start();
+    try {
+      await waitFor('enforcement deferred', () =>
+        logs.some((l) => l.msg === 'enforce: retrying' && l.retryInMs === 5000),
+      );
+      const deferredAt = Date.now();
+      // The hub comes back with a newer revision before the retry is due.
+      const newer = hub.queueSync(appId, [namespace(appNs), configMap(appNs, 'settings', { v: 'new' })]);
+      hub.down = false;
+      await waitFor('newer job applied', () => hub.results.find((r) => r.jobId === newer.id), 15_000);
+      const value = async () => (await cm(appNs, 'settings'))?.data?.v;
+      expect(await value()).toBe('new');
+      // Past the retry's due time: the old state must not have been re-applied.
+      await new Promise((r) => setTimeout(r, Math.max(0, deferredAt + 5000 + 1000 - Date.now())));
+      expect(await value()).toBe('new');
+      expect(logs.filter((l) => l.msg === 'stored desired state enforced')).toHaveLength(1);
+    } finally {
+      await agent.stop();
+    }
+  }, 60_000);
 });
