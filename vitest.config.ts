@@ -36,6 +36,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The dashboard in headless Chromium (Debian `chromium`) against a real hub serving
+          // the built dist/web; the test runs `npm run build` once.
+          name: 'web',
+          include: ['test/web/**/*.test.ts'],
+          globalSetup: ['test/support/postgres.global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // The built `flotilla` CLI as a subprocess against a real hub, Git and SVN servers.
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],

@@ -1,0 +1,431 @@
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-events.js';
+import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import { ProtocolAgent } from '../support/protocol-agent.js';
+import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
+
+/**
+ * The dashboard in real headless Chromium against a real hub (serving the built dist/web), a
+ * real Git server and protocol agents driven by the test.
+ */
+const run = promisify(execFile);
+const SHOTS = 'docs/screenshots';
+const DEPLOY = (image: string, replicas = 3) =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels:\n    env: \${cluster.labels.env}\nspec:\n  replicas: ${replicas}\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ${image}\n`;
+const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports:\n    - port: 80\n';
+const CONFIG = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: worker\ndata:\n  mode: batch\n';
+
+let fx: VcsFixture;
+let h: TestHub;
+let browser: Browser;
+const agents: Record<string, ProtocolAgent> = {};
+const clusterIds: Record<string, string> = {};
+const appIds: Record<string, string> = {};
+
+const settle = () => h.hub.app.get<FleetEvents>(FLEET_EVENTS).settled();
+
+async function signedIn(token: string): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(h.url + '/');
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+  return page;
+}
+
+/** Colour class the dashboard must give a cell, from the API's own view of it. */
+function expectedState(sync: string, health: string): string {
+  if (sync === 'Failed' || health === 'Failed') return 'failed';
+  if (sync === 'OutOfSync') return 'outofsync';
+  if (sync === 'Progressing' || health === 'InProgress' || health === 'Terminating') return 'progressing';
+  if (sync === 'Synced' && health === 'Current') return 'ok';
+  return 'unknown';
+}
+
+beforeAll(async () => {
+  // The hub under test serves dist/web: build it (and the hub) once, as `npm run build` does.
+  // NODE_ENV=production: vitest sets `test`, which would make Vite bundle React's development build.
+  await run('npm', ['run', 'build'], {
+    maxBuffer: 32 * 1024 * 1024,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  await mkdir(SHOTS, { recursive: true });
+  fx = await gitFixture(false);
+  h = await startTestHub(inject('postgresUrl'));
+  const repo = await fx.createRepo();
+  await fx.externalCommit(
+    repo,
+    {
+      'apps/web/deploy.yaml': DEPLOY('api:1'),
+      'apps/web/svc.yaml': SERVICE,
+      'apps/worker/config.yaml': CONFIG,
+    },
+    'initial manifests',
+  );
+  expect(
+    (await h.api('POST', '/api/v1/repositories', { body: { name: 'fleet', type: 'git', url: repo.url } }))
+      .status,
+  ).toBe(201);
+  await h.api('POST', '/api/v1/repositories/fleet/refresh');
+  for (const [name, env] of [
+    ['prod-eu', 'prod'],
+    ['prod-us', 'prod'],
+    ['dev-1', 'dev'],
+  ] as const) {
+    const c = await h.api('POST', '/api/v1/clusters', {
+      body: { name, labels: { env, region: name.split('-')[1] } },
+    });
+    clusterIds[name] = c.body.id;
+    agents[name] = new ProtocolAgent(h.url);
+    expect((await agents[name].register(c.body.registration.token)).status).toBe(201);
+  }
+  for (const [name, path, selector] of [
+    ['web', 'apps/web', 'env=prod'],
+    ['worker', 'apps/worker', 'env in (prod,dev)'],
+  ] as const) {
+    const res = await h.api('POST', '/api/v1/applications', {
+      body: {
+        name,
+        repositoryId: 'fleet',
+        path,
+        targets: [{ clusterSelector: selector, namespace: name }],
+        syncPolicy: { automated: true, prune: true, selfHeal: true },
+      },
+    });
+    expect(res.status).toBe(201);
+    appIds[name] = res.body.id;
+  }
+  await settle();
+  // prod-eu applies everything; prod-us fails web and applies worker; dev-1 leaves worker leased.
+  for (const job of await agents['prod-eu'].poll()) await agents['prod-eu'].succeed(job);
+  for (const job of await agents['prod-us'].poll())
+    if (job.applicationName === 'web')
+      await agents['prod-us'].fail(
+        job,
+        'admission webhook "policy" denied: image api:1 is not signed',
+        false,
+      );
+    else await agents['prod-us'].succeed(job);
+  expect(await agents['dev-1'].poll()).toHaveLength(1);
+  await settle();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  await fx?.close();
+});
+
+describe('dashboard', () => {
+  let admin: Page;
+
+  it('serves the application shell at / and for client routes, and leaves the API alone', async () => {
+    const root = await fetch(h.url + '/');
+    expect(root.headers.get('content-type')).toContain('text/html');
+    expect(await root.text()).toContain('<div id="root">');
+    expect((await fetch(h.url + '/applications/web')).status).toBe(200);
+    expect((await fetch(h.url + '/assets/missing.js')).status).toBe(404);
+    expect((await fetch(h.url + '/api/v1/clusters')).status).toBe(401);
+    expect((await fetch(h.url + '/api/v1/nope')).status).toBe(404);
+    expect((await fetch(h.url + '/healthz')).status).toBe(200);
+  });
+
+  it('signs in with a token and out again, refusing a wrong one', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(h.url + '/');
+    await page.getByLabel('API token').waitFor();
+    await page.screenshot({ path: `${SHOTS}/sign-in.png` });
+    await page.getByLabel('API token').fill('flt_not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('401');
+    await page.getByLabel('API token').fill(h.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    expect(await page.getByTestId('role').textContent()).toBe('admin');
+    expect(await page.evaluate(() => sessionStorage.getItem('flotilla.token'))).toBe(h.adminToken);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('flotilla.token'))).toBeNull();
+    await ctx.close();
+  });
+
+  it('the overview shows every cluster and application, coloured by sync and health, with counts', async () => {
+    admin = await signedIn(h.adminToken);
+    const grid = admin.getByTestId('fleet-grid');
+    await grid.locator('[data-cluster="dev-1"]').waitFor();
+    expect(await admin.getByTestId('count-clusters').textContent()).toBe('3');
+    expect(await admin.getByTestId('count-connected').textContent()).toBe('3');
+    expect(await admin.getByTestId('count-apps').textContent()).toBe('2');
+    const cell = (cluster: string, app: string) =>
+      grid.locator(`[data-cluster="${cluster}"] [data-app="${app}"]`).getAttribute('data-state');
+    for (const app of ['web', 'worker']) {
+      const detail = (await h.api('GET', `/api/v1/applications/${app}`)).body;
+      for (const cluster of ['prod-eu', 'prod-us', 'dev-1']) {
+        const s = detail.clusters.find((c: { clusterName: string }) => c.clusterName === cluster);
+        expect(await cell(cluster, app), `${app} on ${cluster}`).toBe(
+          s ? expectedState(s.sync, s.health) : 'none',
+        );
+      }
+    }
+    expect(await cell('prod-eu', 'web')).toBe('ok');
+    expect(await cell('prod-us', 'web')).toBe('failed');
+    expect(await cell('dev-1', 'web')).toBe('none');
+    // The green cell is green.
+    const colour = await grid
+      .locator('[data-cluster="prod-eu"] [data-app="web"]')
+      .evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(colour).toBe('rgb(26, 127, 55)');
+    await admin.screenshot({ path: `${SHOTS}/overview.png` });
+
+    // Filters: the label selector goes to the server, the state filter narrows rows.
+    await admin.getByLabel('Label selector').fill('env=prod');
+    await admin.getByRole('button', { name: 'Apply' }).click();
+    await admin.waitForFunction(
+      () => document.querySelector('[data-testid="count-clusters"]')?.textContent === '2',
+    );
+    expect(await grid.locator('[data-cluster="dev-1"]').count()).toBe(0);
+    await admin.getByLabel('State').selectOption('failed');
+    await admin.waitForFunction(
+      () => document.querySelectorAll('[data-testid="fleet-grid"] [role="row"][data-cluster]').length === 1,
+    );
+    expect(await grid.locator('[data-cluster="prod-us"]').count()).toBe(1);
+    await admin.getByLabel('State').selectOption('all');
+    await admin.getByLabel('Label selector').fill('');
+    await admin.getByRole('button', { name: 'Apply' }).click();
+    await admin.waitForFunction(
+      () => document.querySelector('[data-testid="count-clusters"]')?.textContent === '3',
+    );
+  });
+
+  it('updates live without a reload', async () => {
+    const job = (await agents['dev-1'].poll())[0] ?? null;
+    // dev-1's worker job was leased in setup; finish it now and watch the cell turn green.
+    const leased = await h.sql<{ id: string }>(
+      "SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'leased'",
+      [clusterIds['dev-1']],
+    );
+    expect(job).toBeNull();
+    await agents['dev-1'].call('POST', `/jobs/${leased[0].id}/result`, {
+      reportId: crypto.randomUUID(),
+      outcome: 'succeeded',
+      resources: [{ id: '/ConfigMap/worker/worker', action: 'created', health: 'Current' }],
+      inventory: ['/ConfigMap/worker/worker'],
+    });
+    await admin.waitForFunction(
+      () =>
+        document
+          .querySelector('[data-testid="fleet-grid"] [data-cluster="dev-1"] [data-app="worker"]')
+          ?.getAttribute('data-state') === 'ok',
+      undefined,
+      { timeout: 15_000 },
+    );
+  });
+
+  it('the application page shows per-cluster state, full errors and a side-by-side drift diff', async () => {
+    await agents['prod-eu'].status({
+      resources: [
+        {
+          applicationId: appIds.web,
+          resource: 'apps/Deployment/web/api',
+          health: 'Current',
+          drifted: true,
+          diff: '- /spec/replicas: 5\n+ /spec/replicas: 3\n- /spec/template/spec/containers/0/image: "api:0"\n+ /spec/template/spec/containers/0/image: "api:1"',
+        },
+      ],
+      events: [],
+    });
+    await settle();
+    await admin.getByRole('link', { name: 'web', exact: true }).first().click();
+    await admin.getByRole('heading', { name: 'web', exact: true }).waitFor();
+    const rows = admin.getByTestId('app-clusters');
+    await rows.locator('[data-cluster="prod-us"]').waitFor();
+    const us = await rows.locator('[data-cluster="prod-us"]').textContent();
+    expect(us).toContain('Failed');
+    expect(us).toContain('admission webhook "policy" denied: image api:1 is not signed');
+    expect(await rows.locator('[data-cluster="prod-eu"]').textContent()).toMatch(/main@[0-9a-f]{7}/);
+    await rows.getByRole('link', { name: 'prod-eu' }).click();
+    const res = admin.getByTestId('resources').locator('[data-resource="apps/Deployment/web/api"]');
+    await res.waitFor();
+    expect(await res.textContent()).toContain('Deployment');
+    await res.getByRole('button', { name: /Show diff/ }).click();
+    const diff = admin.getByTestId('diff');
+    await diff.waitFor();
+    expect(await diff.locator('td.del').allTextContents()).toEqual([
+      '-/spec/replicas: 5',
+      '-/spec/template/spec/containers/0/image: "api:0"',
+    ]);
+    expect(await diff.locator('td.add').first().textContent()).toBe('+/spec/replicas: 3');
+    await admin.screenshot({ path: `${SHOTS}/application.png`, fullPage: true });
+  });
+
+  it('Sync queues jobs, and the page follows them through the agent to success', async () => {
+    await admin.getByRole('button', { name: 'Sync', exact: true }).click();
+    await admin.getByTestId('notice').waitFor();
+    expect(await admin.getByTestId('notice').textContent()).toMatch(/Sync: 2 job\(s\) queued/);
+    for (const name of ['prod-eu', 'prod-us']) {
+      const jobs = await agents[name].poll();
+      expect(jobs.map((j) => j.applicationName)).toEqual(['web']);
+      await agents[name].succeed(jobs[0]);
+    }
+    await settle();
+    await admin.waitForFunction(
+      () => {
+        const row = document.querySelector('[data-testid="app-clusters"] [data-cluster="prod-us"]');
+        return !!row && row.textContent!.includes('succeeded') && row.textContent!.includes('Synced');
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
+    const history = admin.getByTestId('history');
+    await admin.waitForFunction(() =>
+      document.querySelector('[data-testid="history"] tbody')?.textContent?.includes('sync'),
+    );
+    expect(await history.locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the repository browser shows the tree, highlighted files and history; an edit is committed, validated and conflicts are shown', async () => {
+    await admin.getByRole('link', { name: 'Repositories' }).click();
+    await admin.getByRole('link', { name: 'fleet', exact: true }).click();
+    await admin.getByRole('button', { name: /apps\/$/ }).click();
+    await admin.getByRole('button', { name: /web\/$/ }).click();
+    await admin.getByRole('button', { name: /deploy\.yaml/ }).click();
+    const view = admin.getByTestId('file-view');
+    await view.waitFor();
+    expect(await view.textContent()).toContain('image: api:1');
+    expect(await view.locator('.hl-key').count()).toBeGreaterThan(5);
+    expect(await view.locator('.hl-var').first().textContent()).toBe('${cluster.labels.env}');
+
+    // Invalid YAML: the API's validation message appears inline, nothing is committed.
+    await admin.getByRole('button', { name: 'Edit' }).click();
+    await admin.getByLabel('Content').fill('kind: [unclosed\n');
+    await admin.getByLabel('Commit message').fill('broken');
+    await admin.getByRole('button', { name: 'Commit' }).click();
+    await admin.getByTestId('commit-error').waitFor();
+    expect(await admin.getByTestId('commit-error').textContent()).toMatch(/400/);
+
+    await admin.getByLabel('Content').fill(DEPLOY('api:2', 4));
+    await admin.getByLabel('Commit message').fill('web: api 2 with four replicas');
+    await admin.getByRole('button', { name: 'Commit' }).click();
+    const revisions = admin.getByTestId('revisions');
+    await admin.waitForFunction(() =>
+      document
+        .querySelector('[data-testid="revisions"] tbody tr')
+        ?.textContent?.includes('web: api 2 with four replicas'),
+    );
+    expect(await revisions.locator('tbody tr').first().textContent()).toContain('admin');
+    await admin.waitForFunction(() =>
+      document.querySelector('[data-testid="file-view"]')?.textContent?.includes('api:2'),
+    );
+    await admin.screenshot({ path: `${SHOTS}/repository.png`, fullPage: true });
+
+    // Someone else commits while we edit: the stale base shows as a conflict.
+    await admin.getByRole('button', { name: 'Edit' }).click();
+    const other = await h.api('PUT', '/api/v1/repositories/fleet/files/apps/web/deploy.yaml', {
+      body: { content: DEPLOY('api:3'), message: 'concurrent change' },
+    });
+    expect(other.status).toBe(200);
+    await admin.getByLabel('Content').fill(DEPLOY('api:9'));
+    await admin.getByLabel('Commit message').fill('stale edit');
+    await admin.getByRole('button', { name: 'Commit' }).click();
+    await admin.getByTestId('commit-conflict').waitFor();
+    expect(await admin.getByTestId('commit-conflict').textContent()).toContain('Conflict');
+    await admin.screenshot({ path: `${SHOTS}/repository-conflict.png`, fullPage: true });
+    await admin.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('the commit appears in the audit timeline, which verifies the chain and filters', async () => {
+    await admin.getByRole('link', { name: 'Audit trail' }).click();
+    await admin.getByTestId('verify').waitFor();
+    await admin.waitForFunction(() =>
+      document.querySelector('[data-testid="verify"]')?.textContent?.includes('verified'),
+    );
+    await admin.getByLabel('Action').fill('resource.committed');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    await admin.waitForFunction(() =>
+      document.querySelector('[data-testid="audit-count"]')?.textContent?.includes('(all)'),
+    );
+    const items = admin.getByTestId('timeline').locator('li');
+    expect(await items.count()).toBe(2);
+    expect(new Set(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-action'))))).toEqual(
+      new Set(['resource.committed']),
+    );
+    await items.last().locator('summary').click();
+    expect(await items.last().locator('pre.json').textContent()).toContain('web: api 2 with four replicas');
+    await admin.screenshot({ path: `${SHOTS}/audit.png`, fullPage: true });
+  });
+
+  it('audit filters by cluster and action, and scrolls in keyset pages', async () => {
+    const c = await h.api('POST', '/api/v1/clusters', { body: { name: 'spare', labels: { tier: 'spare' } } });
+    for (let i = 0; i < 70; i++)
+      expect(
+        (
+          await h.api('PATCH', '/api/v1/clusters/spare', {
+            body: { labels: { tier: 'spare', n: String(i) } },
+          })
+        ).status,
+      ).toBe(200);
+    await admin.goto(h.url + '/audit');
+    await admin.getByLabel('Cluster').selectOption(c.body.id);
+    await admin.getByLabel('Action').fill('cluster.updated');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    await admin.waitForURL(/cluster=/);
+    const items = admin.getByTestId('timeline').locator('li');
+    await admin.waitForFunction(() => document.querySelectorAll('[data-testid="timeline"] li').length === 50);
+    // Only the first page is loaded until the end of the list scrolls into view.
+    await admin.waitForTimeout(500);
+    expect(await items.count()).toBe(50);
+    await items.last().scrollIntoViewIfNeeded();
+    await admin.mouse.wheel(0, 20_000);
+    await admin.waitForFunction(() => document.querySelectorAll('[data-testid="timeline"] li').length === 70);
+    await admin.getByTestId('audit-count').getByText('(all)').waitFor();
+    const seqs = await items.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+    expect(new Set(seqs).size).toBe(70);
+    // Time range: nothing before the cluster existed.
+    await admin.goto(
+      `${h.url}/audit?cluster=${c.body.id}&until=${encodeURIComponent('2000-01-01T00:00:00.000Z')}`,
+    );
+    await admin.getByText('No events match.').waitFor();
+  });
+
+  it('a viewer sees no write buttons anywhere, and the grid still works', async () => {
+    const viewer = await signedIn(await h.token('viewer', 'ops-viewer'));
+    expect(await viewer.getByTestId('role').textContent()).toBe('viewer');
+    await viewer.getByTestId('fleet-grid').locator('[data-cluster="prod-eu"]').waitFor();
+    await viewer.goto(h.url + '/applications/web');
+    await viewer.getByTestId('app-clusters').locator('[data-cluster="prod-eu"]').waitFor();
+    expect(await viewer.getByRole('button', { name: 'Sync' }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'Rollback' }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'Unpin' }).count()).toBe(0);
+    await viewer.goto(h.url + '/repositories/fleet?file=apps/web/deploy.yaml');
+    await viewer.getByTestId('file-view').waitFor();
+    expect(await viewer.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    const operator = await signedIn(await h.token('operator', 'ops-operator'));
+    expect(await operator.getByTestId('role').textContent()).toBe('operator');
+    await operator.goto(h.url + '/applications/web');
+    await operator.getByRole('button', { name: 'Sync', exact: true }).waitFor();
+  });
+});
