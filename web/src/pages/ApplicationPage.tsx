@@ -152,7 +152,9 @@ export function ApplicationPage({ id }: { id: string }) {
                     '—'
                   )}
                 </td>
-                <td className="message">{[c.message, c.lastJob?.error].filter(Boolean).join('\n') || '—'}</td>
+                <td className="message">
+                  {[...new Set([c.message, c.lastJob?.error].filter(Boolean))].join('\n') || '—'}
+                </td>
               </tr>
             ))}
           </tbody>
