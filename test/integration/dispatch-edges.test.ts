@@ -234,3 +234,18 @@ describe('status, drift and connectivity', () => {
     ]);
   });
 });
+
+describe('late results', () => {
+  it('a result for a job that already finished changes nothing and is not audited twice', async () => {
+    await a.api('POST', '/api/v1/applications/edge/sync');
+    const [job] = await agent.poll(0);
+    expect((await agent.succeed(job)).body).toEqual({ recorded: true });
+    const late = await agent.succeed(job); // a new reportId: a second attempt reporting late
+    expect(late.body).toEqual({ recorded: false });
+    const events = await a.sql(
+      `SELECT 1 FROM audit_events WHERE action = 'job.succeeded' AND details->>'jobId' = $1`,
+      [job.id],
+    );
+    expect(events).toHaveLength(1);
+  });
+});

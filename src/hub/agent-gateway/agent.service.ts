@@ -133,6 +133,10 @@ export class AgentService {
         throw new NotFoundError('job', jobId);
       }
       if (!(await this.reports.claim(tx, dto.reportId, cluster.id))) return false;
+      // A finished or superseded job is history: a late result (an attempt whose lease expired
+      // and was retried) must not change it or be audited twice. A result for a job the sweeper
+      // put back in the queue is still the truth about that job and is taken.
+      if (job.state !== 'leased' && job.state !== 'queued') return false;
       const now = this.clock.now();
       const retry = dto.outcome === 'failed' && dto.retryable === true && job.attempts < job.maxAttempts;
       job.state = dto.outcome === 'succeeded' ? 'succeeded' : retry ? 'queued' : 'failed';
