@@ -99,7 +99,7 @@ describe('flotilla audit', () => {
     const out = await cli.ok(['audit', '--cluster', 'alpha']);
     expect(out).toMatch(/^TIME\s+ACTOR\s+ACTION\s+SUBJECT\s+RESOURCE\s+REVISION\n/);
     expect(out).toMatch(/cluster\.registered\s+cluster\/alpha/);
-    expect(out).toMatch(/cluster\/alpha app\/web\s+\/ConfigMap\/web\/web\s+[0-9a-f]{40}/);
+    expect(out).toMatch(/cluster\/alpha app\/web\s+\/ConfigMap\/web\/web\s+[0-9a-f]{7}\n/);
   });
 
   it('--follow prints past events, then each new one once, until SIGINT', async () => {

@@ -64,5 +64,5 @@ export function renderDetail(d: ApplicationDetail, repoName: string, color: bool
 export const syncLine = (r: SyncResult) =>
   `queued ${r.jobs} job(s), ${r.removals} removal(s); ${r.unchanged} cluster(s) unchanged` +
   (r.renderFailures ? `; ${r.renderFailures} render failure(s)` : '') +
-  (r.revision ? ` (revision ${r.revision})` : '') +
+  (r.revision ? ` (revision ${shortRevision(r.revision)})` : '') +
   '\n';

@@ -3,7 +3,7 @@ import { type ApiClient, ApiError, itemPath, type Query } from '../api-client.js
 import { type CliContext, contextOf, examples, positiveInt } from '../cli-context.js';
 import { parseDuration, parseTimeArg } from '../duration.js';
 import { CliError } from '../errors.js';
-import { formatTime, paint, renderTable, serialize } from '../output.js';
+import { formatTime, paint, renderTable, serialize, shortRevision } from '../output.js';
 
 interface AuditEvent {
   seq: string;
@@ -71,7 +71,7 @@ function table(events: AuditEvent[], names: Map<string, string>, color: boolean)
       { header: 'ACTION', value: (e) => e.action, style: () => 'cyan' },
       { header: 'SUBJECT', value: (e) => subject(e, names) },
       { header: 'RESOURCE', value: (e) => e.resource },
-      { header: 'REVISION', value: (e) => e.revision },
+      { header: 'REVISION', value: (e) => shortRevision(e.revision) },
     ],
     events,
     color,
@@ -82,7 +82,9 @@ function table(events: AuditEvent[], names: Map<string, string>, color: boolean)
 function followLine(e: AuditEvent, names: Map<string, string>, ctx: CliContext): string {
   if (ctx.format !== 'table')
     return ctx.format === 'json' ? JSON.stringify(e) + '\n' : serialize([e], 'yaml');
-  const rest = [subject(e, names), e.resource, e.revision && `@${e.revision}`].filter(Boolean).join(' ');
+  const rest = [subject(e, names), e.resource, e.revision && `@${shortRevision(e.revision)}`]
+    .filter(Boolean)
+    .join(' ');
   return `${formatTime(e.occurredAt)}  ${e.actor.name}  ${paint(e.action, 'cyan', ctx.color)}  ${rest}\n`.replace(
     / +\n$/,
     '\n',
