@@ -429,3 +429,44 @@ describe('dashboard', () => {
     await operator.getByRole('button', { name: 'Sync', exact: true }).waitFor();
   });
 });
+
+describe('dashboard at fleet scale', () => {
+  it('1,000 clusters × 50 applications: the grid renders only the rows in view and scrolls to the last', async () => {
+    const names = Array.from({ length: 997 }, (_, i) => `bulk-${String(i).padStart(4, '0')}`);
+    for (const name of names) {
+      const r = await h.api('POST', '/api/v1/clusters', { body: { name, labels: { tier: 'bulk' } } });
+      expect(r.status, r.text).toBe(201);
+    }
+    // 48 more applications (50 in all) that select no cluster: empty columns, still 50 of them.
+    for (let i = 0; i < 48; i++) {
+      const r = await h.api('POST', '/api/v1/applications', {
+        body: {
+          name: `bulk-app-${String(i).padStart(2, '0')}`,
+          repositoryId: 'fleet',
+          path: 'apps/worker',
+          targets: [{ clusterSelector: 'tier=none', namespace: 'bulk' }],
+          syncPolicy: { automated: true, prune: false, selfHeal: false },
+        },
+      });
+      expect(r.status, r.text).toBe(201);
+    }
+    const page = await signedIn(h.adminToken);
+    const started = Date.now();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="count-clusters"]')?.textContent === '1001',
+    );
+    const loadMs = Date.now() - started;
+    expect(await page.getByTestId('count-apps').textContent()).toBe('50');
+    const grid = page.getByTestId('fleet-grid');
+    expect(await grid.locator('.app-head').count()).toBe(50);
+    const rendered = await grid.locator('[role="row"][data-cluster]').count();
+    expect(rendered).toBeLessThan(60);
+    await grid.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await grid.locator('[role="row"][aria-rowindex="1002"]').waitFor();
+    expect(await grid.locator('[role="row"][data-cluster]').count()).toBeLessThan(60);
+    console.log(
+      `1,001 clusters × 50 applications: counts shown after ${loadMs} ms, ${rendered} rows in the DOM`,
+    );
+    await page.screenshot({ path: `${SHOTS}/overview-1000.png` });
+  });
+});
