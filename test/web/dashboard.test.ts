@@ -12,6 +12,18 @@ import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
  * The dashboard in real headless Chromium against a real hub (serving the built dist/web), a
  * real Git server and protocol agents driven by the test.
  */
+// Browser globals used inside page.evaluate/waitForFunction callbacks (this project has no DOM lib).
+interface BrowserElement {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+}
+declare const document: {
+  querySelector(selector: string): BrowserElement | null;
+  querySelectorAll(selector: string): { length: number };
+};
+declare const sessionStorage: { getItem(key: string): string | null };
+declare function getComputedStyle(el: unknown): { backgroundColor: string };
+
 const run = promisify(execFile);
 const SHOTS = 'docs/screenshots';
 const DEPLOY = (image: string, replicas = 3) =>
