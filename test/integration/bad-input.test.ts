@@ -424,6 +424,14 @@ const cases: Case[] = [
     says: 'path',
   },
   {
+    name: 'application without a sync policy',
+    method: 'POST',
+    path: '/api/v1/applications',
+    body: { name: 'a', repositoryId: 'git-repo', path: 'x', targets: [{ clusterSelector: '' }] },
+    status: 400,
+    says: 'syncPolicy is required',
+  },
+  {
     name: 'rollback without a revision',
     method: 'POST',
     path: '/api/v1/applications/nope/rollback',

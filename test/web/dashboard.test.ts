@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -25,7 +28,12 @@ declare const sessionStorage: { getItem(key: string): string | null };
 declare function getComputedStyle(el: unknown): { backgroundColor: string };
 
 const run = promisify(execFile);
-const SHOTS = 'docs/screenshots';
+// Screenshots go to docs/screenshots (shown in the README) when FLOTILLA_WRITE_DOCS=1, else to a
+// temp dir, so an ordinary test run leaves the tracked images alone.
+const SHOTS =
+  process.env.FLOTILLA_WRITE_DOCS === '1'
+    ? 'docs/screenshots'
+    : mkdtempSync(join(tmpdir(), 'flotilla-screenshots-'));
 const DEPLOY = (image: string, replicas = 3) =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels:\n    env: \${cluster.labels.env}\nspec:\n  replicas: ${replicas}\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ${image}\n`;
 const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports:\n    - port: 80\n';

@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsObject,
   IsOptional,
   IsString,
@@ -91,6 +92,7 @@ export class CreateApplicationDto {
   @Type(() => TargetDto)
   targets!: TargetDto[];
   @ApiProperty({ type: SyncPolicyDto })
+  @IsDefined({ message: 'syncPolicy is required ({automated, prune, selfHeal})' })
   @ValidateNested()
   @Type(() => SyncPolicyDto)
   syncPolicy!: SyncPolicyDto;
