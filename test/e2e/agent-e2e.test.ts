@@ -8,6 +8,7 @@ import type { LiveObject } from '../../src/domain/health/health.types.js';
 import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-events.js';
 import { RepositoryPollerService } from '../../src/hub/repositories/repository-poller.service.js';
 import type { VcsRepository } from '../../src/vcs/index.js';
+import { waitFor as pollUntil } from '../k8s/agent/agent-test-kit.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 import { gitFixture, svnFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 import { AgentProcess } from './agent-process.js';
@@ -34,21 +35,9 @@ async function poll(): Promise<void> {
   await settle();
 }
 
-/** Polls `fn` every 100 ms until it returns a truthy value or the time is up. */
-async function waitFor<T>(what: string, fn: () => Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+/** The kit's poll at the end-to-end pace: every 100 ms, for 20 s unless told otherwise. */
+const waitFor = <T>(what: string, fn: () => Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> =>
+  pollUntil(what, fn, timeoutMs, 100);
 
 /** A ConfigMap of the shop namespace (data typed loosely: tests read arbitrary keys). */
 const cm = (

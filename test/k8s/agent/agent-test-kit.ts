@@ -249,11 +249,12 @@ export function testAgent(opts: {
   return { agent, logs, metrics };
 }
 
-/** Polls `fn` every 50 ms until it returns a truthy value or the time is up. */
+/** Polls `fn` every `intervalMs` (50 ms) until it returns a truthy value or the time is up. */
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T> | T,
   timeoutMs = 10_000,
+  intervalMs = 50,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -264,7 +265,7 @@ export async function waitFor<T>(
     } catch (e) {
       last = e;
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
