@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobV1 } from '../../src/protocol/v1/agent-protocol.js';
-import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import type { TestHub } from '../support/hub-harness.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
-import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
-import { CliSession, type CliResult, collect } from './cli-harness.js';
+import type { VcsFixture } from '../support/vcs-fixtures.js';
+import { addGitRepo, type CliResult, type CliSession, collect, startHubWithCli } from './cli-harness.js';
 
 const CM = (value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  value: "${value}"\n  replicas: "\${values.replicas}"\n`;
@@ -48,13 +48,8 @@ async function commit(value: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  h = await startTestHub(inject('postgresUrl'));
-  cli = await CliSession.create({ FLOTILLA_URL: h.url, FLOTILLA_TOKEN: h.adminToken });
-  fx = await gitFixture(false);
-  const repo = await fx.createRepo();
-  await fx.externalCommit(repo, { 'apps/web/cm.yaml': CM('one'), 'apps/api/cm.yaml': CM('api') }, 'initial');
-  await cli.ok(['repo', 'add', 'fleet', '--git', repo.url]);
-  await cli.ok(['repo', 'refresh', 'fleet']);
+  ({ h, cli } = await startHubWithCli());
+  ({ fx } = await addGitRepo(cli, 'fleet', { 'apps/web/cm.yaml': CM('one'), 'apps/api/cm.yaml': CM('api') }));
   for (const [name, env] of [
     ['prod-a', 'prod'],
     ['prod-b', 'prod'],

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/cli/api-client.js';
 import { waitForSync } from '../../src/cli/commands/app-sync.js';
-import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import type { TestHub } from '../support/hub-harness.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
-import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
-import { CliSession, collect } from './cli-harness.js';
+import type { VcsFixture } from '../support/vcs-fixtures.js';
+import { addGitRepo, type CliSession, collect, startHubWithCli } from './cli-harness.js';
 
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: "1"\n';
 
@@ -20,13 +20,8 @@ async function settleJobs(): Promise<void> {
 }
 
 beforeAll(async () => {
-  h = await startTestHub(inject('postgresUrl'));
-  cli = await CliSession.create({ FLOTILLA_URL: h.url, FLOTILLA_TOKEN: h.adminToken });
-  fx = await gitFixture(false);
-  const repo = await fx.createRepo();
-  await fx.externalCommit(repo, { 'apps/web/cm.yaml': CM }, 'initial');
-  ids.fleet = (await cli.json(['repo', 'add', 'fleet', '--git', repo.url])).id;
-  await cli.ok(['repo', 'refresh', 'fleet']);
+  ({ h, cli } = await startHubWithCli());
+  ({ fx, id: ids.fleet } = await addGitRepo(cli, 'fleet', { 'apps/web/cm.yaml': CM }));
   const a = await cli.json(['cluster', 'add', 'alpha', '-l', 'env=prod']);
   ids.alpha = a.id;
   ids.beta = (await cli.json(['cluster', 'add', 'beta', '-l', 'env=dev'])).id;

@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
+import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import { gitFixture, type ExternalFile, type VcsFixture } from '../support/vcs-fixtures.js';
 
 /** What a CLI run left behind. */
 export interface CliResult {
@@ -89,4 +92,37 @@ export function collect(child: ChildProcess, input?: string): Promise<CliResult>
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A hub for the test file and a CLI session that reaches it as admin (FLOTILLA_URL, FLOTILLA_TOKEN). */
+export async function startHubWithCli(): Promise<{ h: TestHub; cli: CliSession }> {
+  const h = await startTestHub(inject('postgresUrl'));
+  try {
+    return { h, cli: await CliSession.create({ FLOTILLA_URL: h.url, FLOTILLA_TOKEN: h.adminToken }) };
+  } catch (e) {
+    await h.close();
+    throw e;
+  }
+}
+
+/**
+ * A Git fixture with one repository holding `files` (committed as "initial"), added to the hub
+ * through the CLI as `name` and fetched once. The caller closes `fx`.
+ */
+export async function addGitRepo(
+  cli: CliSession,
+  name: string,
+  files: Record<string, ExternalFile>,
+): Promise<{ fx: VcsFixture; id: string }> {
+  const fx = await gitFixture(false);
+  try {
+    const repo = await fx.createRepo();
+    await fx.externalCommit(repo, files, 'initial');
+    const { id } = await cli.json(['repo', 'add', name, '--git', repo.url]);
+    await cli.ok(['repo', 'refresh', name]);
+    return { fx, id };
+  } catch (e) {
+    await fx.close();
+    throw e;
+  }
 }

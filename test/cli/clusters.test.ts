@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestHub } from '../support/hub-harness.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
-import { CliSession } from './cli-harness.js';
+import { type CliSession, startHubWithCli } from './cli-harness.js';
 
 let h: TestHub;
 let cli: CliSession;
 
 beforeAll(async () => {
-  h = await startTestHub(inject('postgresUrl'));
-  cli = await CliSession.create({ FLOTILLA_URL: h.url, FLOTILLA_TOKEN: h.adminToken });
+  ({ h, cli } = await startHubWithCli());
 });
 afterAll(async () => {
   await h?.close();

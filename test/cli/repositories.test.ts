@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VcsRepository } from '../../src/vcs/index.js';
-import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import type { TestHub } from '../support/hub-harness.js';
 import { gitFixture, svnFixture, TEST_PASSWORD, type VcsFixture } from '../support/vcs-fixtures.js';
-import { CliSession } from './cli-harness.js';
+import { type CliSession, startHubWithCli } from './cli-harness.js';
 
 const CM = (name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
@@ -13,8 +13,7 @@ let h: TestHub;
 let cli: CliSession;
 
 beforeAll(async () => {
-  h = await startTestHub(inject('postgresUrl'));
-  cli = await CliSession.create({ FLOTILLA_URL: h.url, FLOTILLA_TOKEN: h.adminToken });
+  ({ h, cli } = await startHubWithCli());
 });
 afterAll(async () => {
   await h?.close();
