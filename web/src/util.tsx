@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from './api';
+import { api, ApiError, enc, type Page } from './api';
 
 /** Loads data, optionally re-polling every `intervalMs` without clearing what is shown. */
 export function useData<T>(
@@ -35,6 +35,48 @@ export function useData<T>(
   }, [...deps, tick, intervalMs]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, reload };
+}
+
+/**
+ * A list read in pages of `url` (which has a query already; the cursor is appended). The
+ * first page is loaded again, replacing the list, when `deps` change and every `intervalMs`
+ * if set; `more()` appends the next page. `cursor` is null once the last page is in.
+ */
+export function usePages<T>(
+  url: string,
+  deps: unknown[],
+  intervalMs = 0,
+): { items: T[]; cursor: string | null; error: string | null; more: () => void } {
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = async (from: string | null, replace: boolean) => {
+    try {
+      const p = await api<Page<T>>('GET', `${url}${from ? `&cursor=${enc(from)}` : ''}`);
+      setItems((old) => (replace ? p.items : [...old, ...p.items]));
+      setCursor(p.nextCursor);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    void load(null, true);
+    if (intervalMs <= 0) return;
+    const t = setInterval(() => void load(null, true), intervalMs);
+    return () => clearInterval(t);
+  }, deps);
+  return { items, cursor, error, more: () => void load(cursor, false) };
+}
+
+/** The "Load more" button under a paged list, while there is a next page. */
+export function LoadMore({ cursor, more }: { cursor: string | null; more: () => void }) {
+  if (!cursor) return null;
+  return (
+    <button type="button" className="secondary" onClick={more}>
+      Load more
+    </button>
+  );
 }
 
 export function errorText(e: unknown): string {

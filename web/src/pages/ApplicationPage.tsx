@@ -10,7 +10,7 @@ import {
   type ResourceStatus,
 } from '../api';
 import { Link, useLocation } from '../router';
-import { Badge, ErrorBox, Rev, errorText, stateClass, time, useData } from '../util';
+import { Badge, ErrorBox, LoadMore, Rev, errorText, stateClass, time, useData, usePages } from '../util';
 
 /** `group/Kind/namespace/name` → its parts. */
 export function parseResource(id: string) {
@@ -377,27 +377,11 @@ export function DiffView({ resource, diff }: { resource: string; diff: string })
 }
 
 function History({ appId, refreshKey }: { appId: string; refreshKey: number }) {
-  const [items, setItems] = useState<Deployment[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = async (from: string | null, replace: boolean) => {
-    try {
-      const p = await api<Page<Deployment>>(
-        'GET',
-        `/api/v1/applications/${enc(appId)}/history?limit=20${from ? `&cursor=${enc(from)}` : ''}`,
-      );
-      setItems((old) => (replace ? p.items : [...old, ...p.items]));
-      setCursor(p.nextCursor);
-      setError(null);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  useEffect(() => {
-    void load(null, true);
-    const t = setInterval(() => void load(null, true), 10_000);
-    return () => clearInterval(t);
-  }, [appId, refreshKey]);
+  const { items, cursor, error, more } = usePages<Deployment>(
+    `/api/v1/applications/${enc(appId)}/history?limit=20`,
+    [appId, refreshKey],
+    10_000,
+  );
   return (
     <>
       <h2>Deployment history</h2>
@@ -432,11 +416,7 @@ function History({ appId, refreshKey }: { appId: string; refreshKey: number }) {
           </tbody>
         </table>
       </div>
-      {cursor && (
-        <button type="button" className="secondary" onClick={() => void load(cursor, false)}>
-          Load more
-        </button>
-      )}
+      <LoadMore cursor={cursor} more={more} />
       {!cursor && items.length > 0 && <p className="muted small">End of history.</p>}
     </>
   );

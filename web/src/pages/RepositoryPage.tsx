@@ -1,9 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useCanWrite } from '../App';
-import { all, api, ApiError, enc, encPath, type Commit, type Page, type Repository, type Tree } from '../api';
+import { all, api, ApiError, enc, encPath, type Commit, type Repository, type Tree } from '../api';
 import { Code } from '../highlight';
 import { Link, useLocation } from '../router';
-import { ErrorBox, errorText, time, useData } from '../util';
+import { ErrorBox, errorText, LoadMore, time, useData, usePages } from '../util';
 
 export function RepositoriesPage() {
   const { data, error } = useData(() => all<Repository>('/api/v1/repositories'), []);
@@ -297,25 +297,10 @@ function RevisionHistory({
   refreshKey: number;
   onPick: (rev: string) => void;
 }) {
-  const [items, setItems] = useState<Commit[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = async (from: string | null, replace: boolean) => {
-    try {
-      const p = await api<Page<Commit>>(
-        'GET',
-        `/api/v1/repositories/${enc(repoId)}/revisions?limit=20${path ? `&path=${enc(path)}` : ''}${from ? `&cursor=${enc(from)}` : ''}`,
-      );
-      setItems((old) => (replace ? p.items : [...old, ...p.items]));
-      setCursor(p.nextCursor);
-      setError(null);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  useEffect(() => {
-    void load(null, true);
-  }, [repoId, path, refreshKey]);
+  const { items, cursor, error, more } = usePages<Commit>(
+    `/api/v1/repositories/${enc(repoId)}/revisions?limit=20${path ? `&path=${enc(path)}` : ''}`,
+    [repoId, path, refreshKey],
+  );
   return (
     <>
       <h2>History {path && <span className="small muted">of {path}</span>}</h2>
@@ -353,11 +338,7 @@ function RevisionHistory({
           </tbody>
         </table>
       </div>
-      {cursor && (
-        <button type="button" className="secondary" onClick={() => void load(cursor, false)}>
-          Load more
-        </button>
-      )}
+      <LoadMore cursor={cursor} more={more} />
     </>
   );
 }
