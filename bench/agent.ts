@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       detected: () => undefined,
       corrected: () => corrected?.(),
       failed: (_n, e) => console.error('self-heal failed', e),
-    });
+    }, () => 'bench-redaction-key');
     watcher.setDesired(
       { applicationId: request.applicationId, revision: 'r1', selfHeal: true, ignoreDifferences: [] },
       again.applied,

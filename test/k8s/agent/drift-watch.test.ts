@@ -124,7 +124,7 @@ describe('drift watch restarts', () => {
       corrected: (n) => corrected.push(n),
       failed: (_n, e) => watchErrors.push(`heal: ${(e as Error).message}`),
       watchError: (_kind, e) => watchErrors.push((e as Error).message),
-    });
+    }, () => 'test-redaction-key');
     const edit = async (color: string) => {
       const res = await admin.transport.request(
         'PATCH',
