@@ -77,6 +77,18 @@ export class ClusterController {
     return this.clusters.issueRegistrationToken(key, actor);
   }
 
+  @Post(':idOrName/credentials/revoke')
+  @HttpCode(200)
+  @RequireRole('operator')
+  @ApiOkResponse({
+    type: ClusterDto,
+    description:
+      "Revokes the agent's credential: it gets 401 from then on and the cluster needs a new registration.",
+  })
+  revokeCredential(@Param('idOrName') key: string, @CurrentActor() actor: Actor): Promise<ClusterDto> {
+    return this.clusters.revokeCredential(key, actor);
+  }
+
   @Get(':idOrName/agent-manifest')
   @RequireRole('operator')
   @Header('Content-Type', 'text/yaml; charset=utf-8')
