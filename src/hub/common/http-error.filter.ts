@@ -95,13 +95,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const res = host
-      .switchToHttp()
-      .getResponse<{
-        status(n: number): { json(b: unknown): void };
-        setHeader(name: string, value: string): void;
-        headersSent?: boolean;
-      }>();
+    const res = host.switchToHttp().getResponse<{
+      status(n: number): { json(b: unknown): void };
+      setHeader(name: string, value: string): void;
+      headersSent?: boolean;
+    }>();
     const b = toErrorBody(err);
     if (b.statusCode >= (HttpStatus.INTERNAL_SERVER_ERROR as number)) {
       const e = err as Error;
