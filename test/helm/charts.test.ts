@@ -297,7 +297,10 @@ describe('flotilla-agent', () => {
   });
 
   it('refuses namespaced mode without namespaces', async () => {
-    const res = await template('flotilla-agent', 'a', 'x', { rbac: { namespaced: true } });
+    const res = await template('flotilla-agent', 'a', 'x', {
+      hubUrl: 'https://hub.example.com',
+      rbac: { namespaced: true },
+    });
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('rbac.namespaced needs rbac.namespaces');
   });
