@@ -109,11 +109,15 @@ async function main(): Promise<void> {
 
     // 3. outside edit → correction.
     let corrected: (() => void) | null = null;
-    const watcher = new DriftWatcher(client, {
-      detected: () => undefined,
-      corrected: () => corrected?.(),
-      failed: (_n, e) => console.error('self-heal failed', e),
-    });
+    const watcher = new DriftWatcher(
+      client,
+      {
+        detected: () => undefined,
+        corrected: () => corrected?.(),
+        failed: (_n, e) => console.error('self-heal failed', e),
+      },
+      () => 'bench-redaction-key',
+    );
     watcher.setDesired(
       { applicationId: request.applicationId, revision: 'r1', selfHeal: true, ignoreDifferences: [] },
       again.applied,

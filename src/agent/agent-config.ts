@@ -4,10 +4,13 @@
  * message instead of failing later.
  */
 import { parseArgs } from 'node:util';
+import { isInsecureHubUrl } from '../domain/hub-url.js';
 
 /** Everything the agent needs to start. */
 export interface AgentConfig {
   hubUrl: string;
+  /** A plain-http hub URL off loopback was accepted on purpose (`--allow-insecure-hub`). */
+  allowInsecureHub: boolean;
   registrationToken: string | null;
   /** Kubeconfig file; null means in-cluster service account. */
   kubeconfigPath: string | null;
@@ -28,6 +31,7 @@ export interface AgentConfig {
 
 const OPTIONS = {
   'hub-url': { type: 'string', env: 'FLOTILLA_HUB_URL' },
+  'allow-insecure-hub': { type: 'boolean', env: 'FLOTILLA_ALLOW_INSECURE_HUB' },
   'registration-token': { type: 'string', env: 'FLOTILLA_REGISTRATION_TOKEN' },
   kubeconfig: { type: 'string', env: 'KUBECONFIG' },
   'in-cluster': { type: 'boolean', env: 'FLOTILLA_IN_CLUSTER' },
@@ -65,6 +69,13 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
   const hubUrl = get('hub-url');
   if (!hubUrl) throw new Error('--hub-url (or FLOTILLA_HUB_URL) is required');
   if (!/^https?:\/\//.test(hubUrl)) throw new Error('--hub-url must be an http(s) URL');
+  const allowInsecureHub = get('allow-insecure-hub') === 'true';
+  if (isInsecureHubUrl(hubUrl) && !allowInsecureHub)
+    throw new Error(
+      `--hub-url ${hubUrl} is plain http to a host other than loopback: the agent's credential and ` +
+        'the manifests it applies would cross the network unencrypted. Use an https:// URL, or pass ' +
+        '--allow-insecure-hub (FLOTILLA_ALLOW_INSECURE_HUB=true) to accept that deliberately.',
+    );
   const inCluster = get('in-cluster') === 'true';
   const kubeconfigPath = inCluster ? null : (get('kubeconfig') ?? null);
   if (!inCluster && !kubeconfigPath)
@@ -73,6 +84,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
   if (!inCluster && !stateDir) throw new Error('--state-dir is required outside a cluster');
   return {
     hubUrl: hubUrl.replace(/\/+$/, ''),
+    allowInsecureHub,
     registrationToken: get('registration-token') ?? null,
     kubeconfigPath,
     inCluster,
@@ -87,3 +99,28 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
     reportBufferSize: int('report-buffer', get('report-buffer'), 1000, 1, 1_000_000),
   };
 }
+
+/** `flotilla-agent --help`. */
+export const AGENT_USAGE = `Usage: flotilla-agent --hub-url URL [options]
+
+Runs inside a cluster (or next to it, with a kubeconfig), applies what the hub hands it and
+reports back. Every option also reads the environment variable shown.
+
+  --hub-url URL               FLOTILLA_HUB_URL             the hub (required); https://, or
+                                                           http:// to a loopback address
+  --allow-insecure-hub        FLOTILLA_ALLOW_INSECURE_HUB  accept a plain http:// hub URL off
+                                                           loopback (credential sent unencrypted)
+  --registration-token TOKEN  FLOTILLA_REGISTRATION_TOKEN  one-time token, used on first start
+  --kubeconfig FILE           KUBECONFIG                   cluster access outside a cluster
+  --in-cluster                FLOTILLA_IN_CLUSTER=true     use the pod's service account
+  --namespace NS              FLOTILLA_AGENT_NAMESPACE     the agent's own objects (flotilla-system)
+  --state-dir DIR             FLOTILLA_STATE_DIR           credential and state outside a cluster
+  --credential-secret NAME    FLOTILLA_CREDENTIAL_SECRET   Secret of the credential in-cluster
+  --metrics-port N            FLOTILLA_METRICS_PORT        /metrics and /healthz (9464)
+  --log-level LEVEL           LOG_LEVEL                    trace … error (info)
+  --poll-wait N               FLOTILLA_POLL_WAIT_SECONDS   long-poll seconds, 0-60 (30)
+  --heartbeat-interval N      FLOTILLA_HEARTBEAT_SECONDS   seconds between heartbeats (15)
+  --concurrency N             FLOTILLA_APPLY_CONCURRENCY   parallel API requests per apply (8)
+  --report-buffer N           FLOTILLA_REPORT_BUFFER       reports kept while the hub is away (1000)
+  --help                                                   this text
+`;

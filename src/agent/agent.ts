@@ -4,10 +4,16 @@
  * for drift, and reports — through a bounded buffer, so reports made while the hub is away
  * arrive once it is back.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { bundleDigest } from '../domain/render/render.js';
-import type { JobV1, ResourceResultV1, StatusReportV1 } from '../protocol/v1/agent-protocol.js';
+import { redactedValuesOf, redactionKeyOf, scrubValues } from '../domain/apply/redaction.js';
+import { bundleDigest, parseCanonicalBundle } from '../domain/render/render.js';
+import {
+  MAX_DIFF_CHARS_V1,
+  type JobV1,
+  type ResourceResultV1,
+  type StatusReportV1,
+} from '../protocol/v1/agent-protocol.js';
 import { Applier } from './apply/applier.js';
 import type { ReconcileOutcome } from './apply/apply.types.js';
 import { ConfigMapInventoryStore } from './apply/inventory-store.js';
@@ -65,22 +71,31 @@ export class Agent {
   /** Failed retryable enforcements of the stored state, per application (for the backoff). */
   private readonly enforceAttempts = new Map<string, number>();
   private kubernetesVersion = 'unknown';
+  /**
+   * Key of the hashes that stand in for redacted values in drift reports; derived from the
+   * credential once known, so markers stay comparable across restarts (random until then).
+   */
+  private redactionKey: Uint8Array = randomBytes(32);
   ready = false;
 
   constructor(private readonly d: AgentDeps) {
     this.applier = new Applier(d.client, new ConfigMapInventoryStore(d.client, d.namespace), {
       concurrency: d.concurrency,
     });
-    this.watcher = new DriftWatcher(d.client, {
-      detected: (n) => this.onDrift('drift.detected', n),
-      corrected: (n) =>
-        this.onDrift('drift.corrected', { ...n, health: { status: 'Current', message: 'corrected' } }),
-      failed: (n, e) => {
-        d.metrics.drift.inc({ event: 'failed' });
-        d.logger.warn({ resource: n.resource, err: (e as Error).message }, 'self-heal failed');
+    this.watcher = new DriftWatcher(
+      d.client,
+      {
+        detected: (n) => this.onDrift('drift.detected', n),
+        corrected: (n) =>
+          this.onDrift('drift.corrected', { ...n, health: { status: 'Current', message: 'corrected' } }),
+        failed: (n, e) => {
+          d.metrics.drift.inc({ event: 'failed' });
+          d.logger.warn({ resource: n.resource, err: (e as Error).message }, 'self-heal failed');
+        },
+        watchError: (kind, e) => d.logger.warn({ kind, err: (e as Error).message }, 'watch restarting'),
       },
-      watchError: (kind, e) => d.logger.warn({ kind, err: (e as Error).message }, 'watch restarting'),
-    });
+      () => this.redactionKey,
+    );
     this.buffer = new ReportBuffer(d.hub, d.reportBufferSize, {
       dropped: (_r, total) => {
         d.metrics.reportsDropped.inc();
@@ -98,6 +113,8 @@ export class Agent {
     await client
       .apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.d.namespace } })
       .catch((e: Error) => logger.warn({ err: e.message }, 'cannot ensure the agent namespace'));
+    const stored = await this.untilOk('stored credential', () => this.d.store.loadCredential());
+    if (stored) this.redactionKey = redactionKeyOf(stored);
     for (const state of await this.untilOk('stored state', () => this.d.store.listDesired())) {
       // `desired` holds what is in force; a pending job is not, until it succeeds.
       if (!state.pending || state.pending.id !== state.job.id)
@@ -162,6 +179,7 @@ export class Agent {
       this.d.logger.info({ clusterId: res.clusterId, clusterName: res.clusterName }, 'registered');
     }
     this.d.hub.setCredential(credential);
+    this.redactionKey = redactionKeyOf(credential);
   }
 
   private connected(ok: boolean): void {
@@ -302,7 +320,7 @@ export class Agent {
     const busy = this.watcher.busy(appId);
     let outcome: ReconcileOutcome;
     try {
-      outcome = await this.reconcile(job);
+      outcome = this.scrubbed(job, await this.reconcile(job));
     } finally {
       busy.done();
     }
@@ -344,6 +362,34 @@ export class Agent {
     if (job.kind === 'sync') this.reportStatus(appId, outcome.resources, []);
     void this.buffer.flush();
     return outcome;
+  }
+
+  /**
+   * The outcome with the bundle's secret values cut out of every message: an API server's
+   * error can quote the value it refused (a malformed Secret), and messages go to the hub,
+   * its audit trail and the log.
+   */
+  private scrubbed(job: JobV1, outcome: ReconcileOutcome): ReconcileOutcome {
+    const bytes = job.bundleDigest ? this.bundles.get(job.bundleDigest) : undefined;
+    const hasMessages = outcome.message || outcome.resources.some((r) => r.message || r.healthMessage);
+    if (!bytes || !hasMessages) return outcome;
+    let values: string[];
+    try {
+      values = redactedValuesOf(parseCanonicalBundle(bytes));
+    } catch {
+      return outcome; // the applier already reported the malformed bundle
+    }
+    if (values.length === 0) return outcome;
+    const scrub = (text: string | undefined) => (text === undefined ? text : scrubValues(text, values));
+    return {
+      ...outcome,
+      message: scrub(outcome.message),
+      resources: outcome.resources.map((r) => ({
+        ...r,
+        message: scrub(r.message),
+        healthMessage: scrub(r.healthMessage),
+      })),
+    };
   }
 
   private watch(job: JobV1, outcome: ReconcileOutcome): void {
@@ -397,7 +443,7 @@ export class Agent {
             health: n.health.status,
             healthMessage: n.health.message.slice(0, 4000),
             drifted,
-            ...(drifted ? { diff: n.diff.slice(0, 60_000) } : {}),
+            ...(drifted ? { diff: clip(n.diff, MAX_DIFF_CHARS_V1) } : {}),
           },
         ],
         events: [
@@ -406,7 +452,7 @@ export class Agent {
             applicationId: n.applicationId,
             resource: n.resource,
             revision: n.revision,
-            diff: n.diff.slice(0, 60_000),
+            diff: clip(n.diff, MAX_DIFF_CHARS_V1),
             ...(n.deleted ? { message: 'object deleted' } : {}),
             time: new Date().toISOString(),
           },
@@ -415,6 +461,12 @@ export class Agent {
     });
     void this.buffer.flush();
   }
+}
+
+/** A diff cut to the hub's limit, saying so. */
+function clip(diff: string, max: number): string {
+  const note = '\n… (diff cut)';
+  return diff.length <= max ? diff : diff.slice(0, max - note.length) + note;
 }
 
 function count(resources: readonly ResourceResultV1[]): Record<string, number> {

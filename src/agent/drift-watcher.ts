@@ -5,10 +5,13 @@
  * object, minus the application's ignoreDifferences, minus differences the server itself made
  * when we applied (normalised quantities, defaults) — or when the object was deleted. Events our
  * own writes cause leave no such difference and are ignored, as are events while the
- * application is being reconciled (the reconcile decides then).
+ * application is being reconciled (the reconcile decides then). Values of a Secret's data and
+ * of fields the object lists in `flotilla.io/redact` are replaced by keyed hashes before a
+ * diff leaves the watcher (domain/apply/redaction.ts).
  */
 import { FLOTILLA_LABELS } from '../domain/apply/flotilla-marks.js';
 import { diffObjects, formatDiff, parsePointer, type FieldDiff } from '../domain/apply/ignore-differences.js';
+import { redactFieldDiffs } from '../domain/apply/redaction.js';
 import { canonicalJson } from '../domain/canonical-json.js';
 import { assessHealth } from '../domain/health/health.js';
 import type { HealthResult, LiveObject } from '../domain/health/health.types.js';
@@ -93,9 +96,14 @@ export class DriftWatcher {
   private readonly watches = new Map<string, WatchHandle>();
   private readonly healing = new Map<string, number[]>();
 
+  /**
+   * @param redactionKey the HMAC key of redacted values (per agent; see domain/apply/redaction.ts),
+   *   read at each drift so it may change once the agent has its credential.
+   */
   constructor(
     private readonly client: ClusterClient,
     private readonly sink: DriftSink,
+    private readonly redactionKey: () => string | Uint8Array,
   ) {}
 
   /** Managed objects across applications. */
@@ -165,7 +173,9 @@ export class DriftWatcher {
       applicationId: state.app.applicationId,
       revision: state.app.revision,
       resource: id,
-      diff: deleted ? '- (object deleted)\n+ (object as in the bundle)' : formatDiff(diff),
+      diff: deleted
+        ? '- (object deleted)\n+ (object as in the bundle)'
+        : formatDiff(redactFieldDiffs(diff, entry.desired, this.redactionKey())),
       deleted,
       health: assessHealth(deleted ? null : live),
     };

@@ -19,6 +19,26 @@ export class HubUnavailableError extends Error {
   override name = 'HubUnavailableError';
 }
 
+/** The hub asked us to slow down (429): the same request may succeed after `retryAfterMs`. */
+export class HubThrottledError extends HubUnavailableError {
+  override name = 'HubThrottledError';
+  constructor(
+    readonly retryAfterMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `Retry-After` in seconds (or an HTTP date), as milliseconds; 10 s when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  const seconds = Number(header);
+  if (header && Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 3600) * 1000;
+  const date = header ? Date.parse(header) : NaN;
+  if (Number.isFinite(date)) return Math.min(Math.max(0, date - now), 3_600_000);
+  return 10_000;
+}
+
 /** The hub refused the request (4xx): retrying the same request will not help. */
 export class HubRejectedError extends Error {
   override name = 'HubRejectedError';
@@ -79,6 +99,11 @@ export class HttpHubClient implements HubClient {
     }
     const bytes = Buffer.from(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
     if (res.status >= 500) throw new HubUnavailableError(`${method} ${path}: HTTP ${res.status}`);
+    if (res.status === 429)
+      throw new HubThrottledError(
+        retryAfterMs(res.headers.get('retry-after')),
+        `${method} ${path}: HTTP 429 (retry after ${res.headers.get('retry-after') ?? '?'} s)`,
+      );
     if (res.status >= 400) {
       let message = bytes.toString('utf8').slice(0, 500);
       try {

@@ -9,8 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { isInsecureHubUrl } from '../domain/hub-url.js';
 import { Agent } from './agent.js';
-import { loadAgentConfig } from './agent-config.js';
+import { AGENT_USAGE, loadAgentConfig } from './agent-config.js';
 import { KubeClusterClient } from './cluster/cluster-client.js';
 import { HttpHubClient } from './hub-client.js';
 import { createAgentMetrics, startMetricsServer } from './metrics-server.js';
@@ -28,6 +29,10 @@ function agentVersion(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(AGENT_USAGE);
+    return;
+  }
   const config = loadAgentConfig(process.argv.slice(2), process.env);
   const logger = pino({
     level: config.logLevel,
@@ -36,6 +41,11 @@ async function main(): Promise<void> {
     formatters: { level: (label) => ({ level: label }) },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
+  if (config.allowInsecureHub && isInsecureHubUrl(config.hubUrl))
+    logger.warn(
+      { hubUrl: config.hubUrl },
+      'plain http hub URL accepted (--allow-insecure-hub): the credential crosses the network unencrypted',
+    );
   const client = KubeClusterClient.fromConfig(
     config.inCluster ? { inCluster: true } : { kubeconfigPath: config.kubeconfigPath! },
     Math.max(16, config.concurrency * 2),

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import type { JobResultV1, JobV1, ReportAckV1, StatusReportV1 } from '../protocol/v1/agent-protocol.js';
 import { Agent, resultReportId } from './agent.js';
 import type { ClusterClient } from './cluster/cluster-client.js';
-import { HubRejectedError, HubUnavailableError, type HubClient } from './hub-client.js';
+import {
+  HubRejectedError,
+  HubThrottledError,
+  HubUnavailableError,
+  retryAfterMs,
+  type HubClient,
+} from './hub-client.js';
 import { createAgentMetrics } from './metrics-server.js';
 import { ReportBuffer, type PendingReport } from './report-buffer.js';
 import type { StateStore } from './state-store.js';
@@ -24,6 +30,8 @@ class RecordingHub implements HubClient {
   readonly loseAck = new Set<string>();
   /** reportIds refused with 404 (job deleted on the hub). */
   readonly refuse = new Set<string>();
+  /** When set, the next send is answered 429 with this Retry-After (ms). */
+  throttleNext = 0;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
 
@@ -40,6 +48,11 @@ class RecordingHub implements HubClient {
     this.attempts.push(reportId);
     if (this.gate) await this.gate;
     if (this.down) throw new HubUnavailableError('connect ECONNREFUSED');
+    if (this.throttleNext) {
+      const ms = this.throttleNext;
+      this.throttleNext = 0;
+      throw new HubThrottledError(ms, 'HTTP 429');
+    }
     if (this.refuse.has(reportId)) throw new HubRejectedError(404, 'job not found');
     const fresh = !this.recorded.includes(reportId);
     if (fresh) this.recorded.push(reportId);
@@ -75,6 +88,35 @@ const status = (): PendingReport => ({
 const idOf = (r: PendingReport) => r.body.reportId;
 
 describe('ReportBuffer', () => {
+  it('a 429 keeps every report, sends nothing until Retry-After has passed, then resumes by itself', async () => {
+    const hub = new RecordingHub();
+    const waits: number[] = [];
+    const buffer = new ReportBuffer(hub, 10, { throttled: (ms) => waits.push(ms) });
+    const reports = [status(), status(), status()];
+    hub.throttleNext = 300;
+    for (const r of reports) buffer.push(r);
+    expect(await buffer.flush()).toBe(false);
+    expect(waits).toEqual([300]);
+    expect(buffer.size).toBe(3);
+    const attempts = hub.attempts.length;
+    expect(await buffer.flush()).toBe(false); // paused: not even tried
+    expect(hub.attempts.length).toBe(attempts);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(buffer.size).toBe(0);
+    expect(hub.recorded).toEqual(reports.map(idOf));
+  });
+
+  it.each<[string | null, number]>([
+    ['7', 7000],
+    ['0', 0],
+    [null, 10_000],
+    ['soon', 10_000],
+    ['99999', 3_600_000],
+    [new Date(Date.UTC(2030, 0, 1, 0, 0, 5)).toUTCString(), 5000],
+  ])('Retry-After %j is %d ms', (header, ms) => {
+    expect(retryAfterMs(header, Date.UTC(2030, 0, 1))).toBe(ms);
+  });
+
   it('is bounded: the oldest reports are dropped and counted, the rest flushed in order once the hub is back', async () => {
     const hub = new RecordingHub();
     const dropped: string[] = [];

@@ -216,6 +216,7 @@ describe('flotilla-agent', () => {
     await kubectl.ensureNamespaces('agent-default');
     const { code, stderr, objects } = await template('flotilla-agent', 'flotilla-agent', 'agent-default', {
       registrationToken: { value: 'fltreg_test' },
+      allowInsecureHub: true, // the default hubUrl is the in-cluster Service, over http
     });
     expect(code, stderr).toBe(0);
     expect(objects.map((o) => o.kind).sort()).toEqual([
@@ -228,6 +229,7 @@ describe('flotilla-agent', () => {
     const e = env(find(objects, 'Deployment'));
     expect(e).toMatchObject({
       FLOTILLA_HUB_URL: 'http://flotilla-hub.flotilla.svc',
+      FLOTILLA_ALLOW_INSECURE_HUB: 'true',
       FLOTILLA_IN_CLUSTER: 'true',
       MALLOC_ARENA_MAX: '2',
       NODE_OPTIONS: '--max-semi-space-size=2',
@@ -284,8 +286,21 @@ describe('flotilla-agent', () => {
     ).toHaveLength(3);
   });
 
+  it('refuses a plain-http hubUrl off loopback unless allowInsecureHub (the agent would refuse it)', async () => {
+    const res = await template('flotilla-agent', 'a', 'x', { hubUrl: 'http://hub.example.com' });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('hubUrl is plain http');
+    expect(res.stderr).toContain('allowInsecureHub=true');
+    const https = await template('flotilla-agent', 'a', 'x', { hubUrl: 'https://hub.example.com' });
+    expect(https.code, https.stderr).toBe(0);
+    expect(env(find(https.objects, 'Deployment'))).not.toHaveProperty('FLOTILLA_ALLOW_INSECURE_HUB');
+  });
+
   it('refuses namespaced mode without namespaces', async () => {
-    const res = await template('flotilla-agent', 'a', 'x', { rbac: { namespaced: true } });
+    const res = await template('flotilla-agent', 'a', 'x', {
+      hubUrl: 'https://hub.example.com',
+      rbac: { namespaced: true },
+    });
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('rbac.namespaced needs rbac.namespaces');
   });

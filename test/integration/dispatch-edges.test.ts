@@ -184,7 +184,7 @@ describe('status, drift and connectivity', () => {
         },
       ],
     });
-    expect(res.body).toEqual({ recorded: true });
+    expect(res.body).toEqual({ recorded: true, ignored: 0 });
     expect((await status()).sync).toBe('OutOfSync');
     const resources = await a.api('GET', '/api/v1/applications/edge/resources');
     expect(resources.body.items).toEqual([

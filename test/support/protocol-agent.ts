@@ -40,7 +40,7 @@ export class ProtocolAgent {
     method: string,
     path: string,
     body?: unknown,
-  ): Promise<{ status: number; body: any; bytes: Buffer }> {
+  ): Promise<{ status: number; body: any; bytes: Buffer; headers: Headers }> {
     const res = await fetch(`${this.hubUrl}/api/v1/agent${path}`, {
       method,
       headers: {
@@ -56,7 +56,7 @@ export class ProtocolAgent {
     } catch {
       parsed = null;
     }
-    return { status: res.status, body: parsed, bytes };
+    return { status: res.status, body: parsed, bytes, headers: res.headers };
   }
 
   async poll(waitSeconds = 0, limit = 10): Promise<JobV1[]> {

@@ -10,6 +10,7 @@
  */
 import { canonicalJson } from '../canonical-json.js';
 import { InvalidInputError } from '../errors.js';
+import { RedactedValue } from './redaction.js';
 
 /** One differing field: a JSON Pointer and both values (`undefined` when absent). */
 export interface FieldDiff {
@@ -149,6 +150,7 @@ export function diffObjects(desired: unknown, live: unknown, ignore: readonly st
 }
 
 function show(value: unknown): string {
+  if (value instanceof RedactedValue) return value.text;
   return value === undefined ? '(absent)' : canonicalJson(value);
 }
 

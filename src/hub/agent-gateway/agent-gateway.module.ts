@@ -4,12 +4,13 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { AgentController, AgentRegistrationController } from './agent.controller.js';
+import { AgentTraffic } from './agent-traffic.service.js';
 import { AgentGuard } from './agent.guard.js';
 import { AgentService } from './agent.service.js';
 
 @Module({
   imports: [AuditModule, ClusterModule, DispatchModule, ApplicationModule],
   controllers: [AgentRegistrationController, AgentController],
-  providers: [AgentService, AgentGuard],
+  providers: [AgentService, AgentGuard, AgentTraffic],
 })
 export class AgentGatewayModule {}

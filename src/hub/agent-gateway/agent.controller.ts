@@ -14,7 +14,7 @@ import {
   UseGuards,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/roles.js';
 import {
   HeartbeatDto,
@@ -88,6 +88,10 @@ export class AgentController {
   @Post('status')
   @HttpCode(200)
   @ApiOkResponse({ type: ReportAckDto })
+  @ApiResponse({
+    status: 429,
+    description: "the credential's status budget is spent: nothing recorded, retry after Retry-After seconds",
+  })
   status(@CurrentCluster() cluster: AgentCluster, @Body() dto: StatusReportDto): Promise<ReportAckDto> {
     return this.agents.reportStatus(cluster, dto);
   }

@@ -28,6 +28,7 @@ import type {
   ResourceStatusV1,
   StatusReportV1,
 } from '../../protocol/v1/agent-protocol.js';
+import { MAX_DIFF_CHARS, MAX_EVENTS_PER_REPORT } from './agent-traffic.service.js';
 
 const HEALTH: HealthStatusV1[] = ['Current', 'InProgress', 'Failed', 'Terminating', 'NotFound', 'Unknown'];
 const ACTIONS: ResourceActionV1[] = ['created', 'configured', 'unchanged', 'deleted', 'skipped', 'failed'];
@@ -101,7 +102,11 @@ export class AgentEventDto implements AgentEventV1 {
   @ApiProperty() @IsUUID() applicationId!: string;
   @ApiProperty() @IsString() @MaxLength(1024) resource!: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) revision?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(65_536) diff?: string;
+  @ApiPropertyOptional({ maxLength: MAX_DIFF_CHARS })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_DIFF_CHARS)
+  diff?: string;
   @ApiPropertyOptional({ enum: HEALTH }) @IsOptional() @IsIn(HEALTH) health?: HealthStatusV1;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) message?: string;
   @ApiProperty() @IsISO8601() time!: string;
@@ -113,7 +118,11 @@ export class ResourceStatusReportDto implements ResourceStatusV1 {
   @ApiProperty({ enum: HEALTH }) @IsIn(HEALTH) health!: HealthStatusV1;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) healthMessage?: string;
   @ApiProperty() @IsBoolean() drifted!: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(65_536) diff?: string;
+  @ApiPropertyOptional({ maxLength: MAX_DIFF_CHARS })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_DIFF_CHARS)
+  diff?: string;
 }
 
 export class StatusReportDto implements StatusReportV1 {
@@ -124,9 +133,9 @@ export class StatusReportDto implements StatusReportV1 {
   @ValidateNested({ each: true })
   @Type(() => ResourceStatusReportDto)
   resources!: ResourceStatusReportDto[];
-  @ApiProperty({ type: [AgentEventDto] })
+  @ApiProperty({ type: [AgentEventDto], maxItems: MAX_EVENTS_PER_REPORT })
   @IsArray()
-  @ArrayMaxSize(10_000)
+  @ArrayMaxSize(MAX_EVENTS_PER_REPORT)
   @ValidateNested({ each: true })
   @Type(() => AgentEventDto)
   events!: AgentEventDto[];
@@ -139,4 +148,9 @@ export class HeartbeatDto implements HeartbeatV1 {
 
 export class ReportAckDto {
   @ApiProperty({ description: 'false when this reportId had already been recorded' }) recorded!: boolean;
+  @ApiPropertyOptional({
+    description:
+      'status reports: entries ignored because their application has no desired state on this cluster',
+  })
+  ignored?: number;
 }

@@ -8,6 +8,8 @@ import { SECRETS, type Secrets } from '../platform/secrets.js';
 export interface AgentCluster {
   id: string;
   name: string;
+  /** Hash of the credential the agent called with (a long-poll re-checks it on wake-up). */
+  credentialHash: string;
 }
 
 interface AgentRequest {
@@ -28,9 +30,13 @@ export class AgentGuard implements CanActivate {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!match)
       throw new UnauthenticatedError('missing agent credential: send "Authorization: Bearer <credential>"');
-    const cluster = await this.clusters.findByCredentialHash(this.secrets.hashToken(match[1]));
-    if (!cluster) throw new UnauthenticatedError('unknown or revoked agent credential');
-    req.agentCluster = { id: cluster.id, name: cluster.name };
+    const credentialHash = this.secrets.hashToken(match[1]);
+    const cluster = await this.clusters.findByCredentialHash(credentialHash);
+    if (!cluster)
+      throw new UnauthenticatedError(
+        'unknown or revoked agent credential: register the agent again with a new registration token',
+      );
+    req.agentCluster = { id: cluster.id, name: cluster.name, credentialHash };
     return true;
   }
 }

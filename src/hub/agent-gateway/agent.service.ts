@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { redactDiffText, redactedValuesOf, scrubValues } from '../../domain/apply/redaction.js';
 import { type Actor } from '../../domain/audit-chain.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
 import type { JobsResponseV1, JobV1, RegisterResponseV1 } from '../../protocol/v1/agent-protocol.js';
@@ -16,6 +17,8 @@ import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js'
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { parseCanonicalBundle } from '../../domain/render/render.js';
+import { AgentTraffic } from './agent-traffic.service.js';
 import { type AgentCluster } from './agent.guard.js';
 import {
   type HeartbeatDto,
@@ -27,7 +30,11 @@ import {
 /** How long an agent holds a job before the hub may hand it out again. */
 export const JOB_LEASE_MS = 120_000;
 
-const agentActor = (c: AgentCluster): Actor => ({ type: 'agent', id: c.id, name: `agent:${c.name}` });
+const agentActor = (c: Pick<AgentCluster, 'id' | 'name'>): Actor => ({
+  type: 'agent',
+  id: c.id,
+  name: `agent:${c.name}`,
+});
 
 /** Retry delay after a failed attempt: 5 s, 10 s, 20 s … capped at 5 minutes. */
 export function retryDelayMs(attempts: number): number {
@@ -51,6 +58,7 @@ export class AgentService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(AgentTraffic) private readonly traffic: AgentTraffic,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -91,7 +99,11 @@ export class AgentService {
     });
   }
 
-  /** Long-poll: leases due jobs, or waits up to `waitSeconds` for one to be queued on any replica. */
+  /**
+   * Long-poll: leases due jobs, or waits up to `waitSeconds` for one to be queued on any
+   * replica. One poll per cluster waits (newest wins); a wake-up re-checks the credential, so
+   * a poll parked before a revocation ends with no work.
+   */
   async nextJobs(
     cluster: AgentCluster,
     waitSeconds: number,
@@ -100,14 +112,25 @@ export class AgentService {
   ): Promise<JobsResponseV1> {
     await this.seen(cluster);
     const deadline = Date.now() + waitSeconds * 1000;
-    for (;;) {
-      const now = this.clock.now();
-      const claimed = await this.jobs.claim(cluster.id, now, new Date(now.getTime() + JOB_LEASE_MS), limit);
-      if (claimed.length) return { jobs: await this.toWire(claimed) };
-      const left = deadline - Date.now();
-      if (left <= 0 || abort?.aborted) return { jobs: [] };
-      await this.notifier.wait(cluster.id, left, abort);
+    const parked = this.traffic.park(cluster.id);
+    const signal = abort ? AbortSignal.any([abort, parked.signal]) : parked.signal;
+    try {
+      for (let woken = false; ; woken = true) {
+        if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
+        const now = this.clock.now();
+        const claimed = await this.jobs.claim(cluster.id, now, new Date(now.getTime() + JOB_LEASE_MS), limit);
+        if (claimed.length) return { jobs: await this.toWire(claimed) };
+        const left = deadline - Date.now();
+        if (left <= 0 || signal.aborted) return { jobs: [] };
+        await this.notifier.wait(cluster.id, left, signal);
+      }
+    } finally {
+      parked.release();
     }
+  }
+
+  private async stillValid(cluster: AgentCluster): Promise<boolean> {
+    return (await this.clusters.findByCredentialHash(cluster.credentialHash))?.id === cluster.id;
   }
 
   /** A bundle by digest, if this cluster was ever given it. */
@@ -125,6 +148,7 @@ export class AgentService {
   ): Promise<{ recorded: boolean; applicationDeleted?: boolean }> {
     await this.seen(cluster);
     const actor = agentActor(cluster);
+    dto = await this.scrubbedResult(cluster, jobId, dto);
     let removalFinished: string | null = null;
     const recorded = await this.uow.run(async (tx) => {
       const job = await this.jobs.findForCluster(tx, jobId, cluster.id);
@@ -186,14 +210,30 @@ export class AgentService {
     return { recorded };
   }
 
-  /** Health, drift and events from the agent's watches; idempotent by reportId. */
-  async reportStatus(cluster: AgentCluster, dto: StatusReportDto): Promise<{ recorded: boolean }> {
+  /**
+   * Health, drift and events from the agent's watches; idempotent by reportId. Charged to the
+   * agent's budget (429 when spent). Entries for applications without desired state on the
+   * caller's cluster are ignored and counted: a credential reaches its own cluster only.
+   * Secret diffs are redacted again here, whatever the agent did.
+   */
+  async reportStatus(
+    cluster: AgentCluster,
+    dto: StatusReportDto,
+  ): Promise<{ recorded: boolean; ignored: number }> {
+    this.traffic.charge(cluster.id, 1 + dto.events.length);
     await this.seen(cluster);
     const actor = agentActor(cluster);
+    let ignored = 0;
     const recorded = await this.uow.run(async (tx) => {
       if (!(await this.reports.claim(tx, dto.reportId, cluster.id))) return false;
+      const mine = await this.desired.applicationsOnCluster(tx, cluster.id, [
+        ...new Set([...dto.resources, ...dto.events].map((x) => x.applicationId)),
+      ]);
+      const resources = dto.resources.filter((r) => mine.has(r.applicationId));
+      const events = dto.events.filter((e) => mine.has(e.applicationId));
+      ignored = dto.resources.length - resources.length + dto.events.length - events.length;
       const byApp = new Map<string, StatusReportDto['resources']>();
-      for (const r of dto.resources) byApp.set(r.applicationId, [...(byApp.get(r.applicationId) ?? []), r]);
+      for (const r of resources) byApp.set(r.applicationId, [...(byApp.get(r.applicationId) ?? []), r]);
       for (const [applicationId, rows] of byApp)
         await this.resources.upsert(
           tx,
@@ -204,11 +244,12 @@ export class AgentService {
             health: r.health,
             healthMessage: r.healthMessage ?? null,
             drifted: r.drifted,
-            diff: r.diff ?? null,
+            diff: r.diff === undefined ? null : redactDiffText(r.resource, r.diff),
           })),
         );
-      for (const e of dto.events)
-        await this.audit.record(tx, {
+      await this.audit.recordMany(
+        tx,
+        events.map((e) => ({
           actor,
           action: e.type,
           clusterId: cluster.id,
@@ -216,15 +257,50 @@ export class AgentService {
           resource: e.resource,
           revision: e.revision ?? null,
           details: {
-            diff: e.diff ?? null,
+            diff: e.diff === undefined ? null : redactDiffText(e.resource, e.diff),
             health: e.health ?? null,
             message: e.message ?? null,
             observedAt: e.time,
           },
-        });
+        })),
+      );
       return true;
     });
-    return { recorded };
+    return { recorded, ignored };
+  }
+
+  /**
+   * A job result with the secret values of the job's bundle cut out of its messages: an API
+   * server's error can quote the value it refused, and an old agent does not scrub them.
+   */
+  private async scrubbedResult(
+    cluster: AgentCluster,
+    jobId: string,
+    dto: JobResultDto,
+  ): Promise<JobResultDto> {
+    const hasMessages = dto.message || dto.resources.some((r) => r.message || r.healthMessage);
+    if (!hasMessages) return dto;
+    const job = await this.jobs.findById(jobId);
+    if (!job?.bundleDigest || job.clusterId !== cluster.id) return dto;
+    const bundle = await this.bundles.getForCluster(job.bundleDigest, cluster.id);
+    if (!bundle) return dto;
+    let values: string[];
+    try {
+      values = redactedValuesOf(parseCanonicalBundle(bundle.content));
+    } catch {
+      return dto;
+    }
+    if (values.length === 0) return dto;
+    const scrub = (t: string | undefined) => (t === undefined ? t : scrubValues(t, values));
+    return {
+      ...dto,
+      message: scrub(dto.message),
+      resources: dto.resources.map((r) => ({
+        ...r,
+        message: scrub(r.message),
+        healthMessage: scrub(r.healthMessage),
+      })),
+    };
   }
 
   async heartbeat(cluster: AgentCluster, dto: HeartbeatDto): Promise<void> {

@@ -36,6 +36,28 @@ describe('agent manifest', () => {
   });
 });
 
+describe('a plain-http hub URL', () => {
+  const env = (hubUrl: string) =>
+    parseAllDocuments(
+      renderAgentManifest({ clusterName: 'c', hubUrl, registrationToken: 't', namespace: 'n', image: 'i' }),
+    )
+      .map((d) => d.toJS() as Record<string, any>)
+      .find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env as { name: string }[];
+
+  it('off loopback, the manifest and the helm command say so explicitly (the agent refuses it otherwise)', () => {
+    expect(env('http://10.0.0.1:8080')).toContainEqual({
+      name: 'FLOTILLA_ALLOW_INSECURE_HUB',
+      value: 'true',
+    });
+    for (const url of ['https://hub.example.com', 'http://127.0.0.1:8080']) {
+      expect(env(url).map((e) => e.name)).not.toContain('FLOTILLA_ALLOW_INSECURE_HUB');
+      expect(joinCommands({ clusterName: 'c', hubUrl: url, registrationToken: 't' }).helm).not.toContain(
+        'allowInsecureHub',
+      );
+    }
+  });
+});
+
 describe('join commands', () => {
   it('quotes only what a shell would misread', () => {
     expect(shellQuote('https://hub:8443/x')).toBe('https://hub:8443/x');
@@ -49,7 +71,9 @@ describe('join commands', () => {
       hubUrl: 'http://10.0.0.1:8080',
       registrationToken: 'fltreg_x',
     });
-    expect(join.helm).toContain('--set hubUrl=http://10.0.0.1:8080 --set registrationToken.value=fltreg_x');
+    expect(join.helm).toContain(
+      '--set hubUrl=http://10.0.0.1:8080 --set registrationToken.value=fltreg_x --set allowInsecureHub=true',
+    );
     expect(join.kubectl).toContain(
       'http://10.0.0.1:8080/api/v1/clusters/edge-1/agent-manifest | kubectl apply -f -',
     );

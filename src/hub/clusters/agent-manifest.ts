@@ -9,6 +9,7 @@
  * agent.
  */
 import { stringify } from 'yaml';
+import { isInsecureHubUrl } from '../../domain/hub-url.js';
 
 /** Default namespace of the agent, the same as the agent's own default. */
 export const DEFAULT_AGENT_NAMESPACE = 'flotilla-system';
@@ -102,6 +103,11 @@ export function agentManifestObjects(input: AgentManifestInput): KubeObject[] {
                 imagePullPolicy: 'IfNotPresent',
                 env: [
                   { name: 'FLOTILLA_HUB_URL', value: input.hubUrl },
+                  // The hub publishes a plain-http URL (FLOTILLA_PUBLIC_URL): its admin chose
+                  // that, and an agent refuses such a URL unless told so (docs/agent-protocol.md).
+                  ...(isInsecureHubUrl(input.hubUrl)
+                    ? [{ name: 'FLOTILLA_ALLOW_INSECURE_HUB', value: 'true' }]
+                    : []),
                   { name: 'FLOTILLA_IN_CLUSTER', value: 'true' },
                   {
                     name: 'FLOTILLA_AGENT_NAMESPACE',
@@ -189,6 +195,7 @@ export function joinCommands(input: {
     `hubUrl=${input.hubUrl}`,
     '--set',
     `registrationToken.value=${input.registrationToken}`,
+    ...(isInsecureHubUrl(input.hubUrl) ? ['--set', 'allowInsecureHub=true'] : []),
   ]
     .map(shellQuote)
     .join(' ');

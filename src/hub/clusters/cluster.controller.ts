@@ -11,7 +11,14 @@ import {
   Query,
   Inject,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
 import { CurrentActor } from '../auth/principal.js';
 import { RequireRole } from '../auth/roles.js';
@@ -75,6 +82,19 @@ export class ClusterController {
   @ApiCreatedResponse({ type: RegistrationDto })
   registrationToken(@Param('idOrName') key: string, @CurrentActor() actor: Actor): Promise<RegistrationDto> {
     return this.clusters.issueRegistrationToken(key, actor);
+  }
+
+  @Post(':idOrName/credentials/revoke')
+  @HttpCode(200)
+  @RequireRole('operator')
+  @ApiOkResponse({
+    type: ClusterDto,
+    description:
+      "Revokes the agent's credential: it gets 401 from then on and the cluster needs a new registration.",
+  })
+  @ApiNotFoundResponse({ description: 'no such cluster' })
+  revokeCredential(@Param('idOrName') key: string, @CurrentActor() actor: Actor): Promise<ClusterDto> {
+    return this.clusters.revokeCredential(key, actor);
   }
 
   @Get(':idOrName/agent-manifest')

@@ -27,6 +27,7 @@ export class ClusterEntity {
   @Column({ name: 'kubernetes_version', type: 'text', nullable: true })
   kubernetesVersion!: string | null;
 
+  @Index('clusters_credential_hash_key', { unique: true })
   @Column({ name: 'credential_hash', type: 'text', nullable: true })
   credentialHash!: string | null;
 

@@ -118,12 +118,20 @@ export class ClusterRepository {
       `UPDATE clusters c SET last_seen_at = $2, connection_state = 'Connected',
          agent_version = COALESCE($3, c.agent_version), kubernetes_version = COALESCE($4, c.kubernetes_version)
        FROM (SELECT id, connection_state AS was FROM clusters WHERE id = $1 FOR UPDATE) old
-       WHERE c.id = old.id AND (c.last_seen_at IS NULL OR c.last_seen_at < $2::timestamptz - interval '5 seconds'
+       WHERE c.id = old.id AND c.credential_hash IS NOT NULL AND (c.last_seen_at IS NULL OR c.last_seen_at < $2::timestamptz - interval '5 seconds'
                                 OR c.connection_state <> 'Connected' OR $3::text IS NOT NULL)
        RETURNING old.was`,
       [id, now, versions.agentVersion ?? null, versions.kubernetesVersion ?? null],
     );
     return rows.length === 1 && rows[0].was !== 'Connected';
+  }
+
+  /**
+   * Wakes the agent's parked long-polls on every replica (on the jobs channel, when `tx`
+   * commits): after a revocation they look at the credential again and end.
+   */
+  async wakeAgent(tx: Tx, id: string): Promise<void> {
+    await managerOf(this.ds, tx).query(`SELECT pg_notify('flotilla_jobs', $1)`, [id]);
   }
 
   /** Connected clusters silent since `before` become Disconnected; returns them. */

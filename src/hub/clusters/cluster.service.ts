@@ -144,6 +144,33 @@ export class ClusterService {
   }
 
   /**
+   * Revokes the agent's credential (a leaked or stolen one): its next call answers 401, its
+   * parked long-poll ends, and the cluster shows `registered: false` until an agent registers
+   * again with a fresh registration token — any outstanding token is voided too, so re-joining
+   * takes a deliberate new one. Audited.
+   */
+  async revokeCredential(key: string, actor: Actor): Promise<ClusterDto> {
+    const saved = await this.uow.run(async (tx) => {
+      const row = await this.require(key, tx, true);
+      const had = row.credentialHash !== null;
+      row.credentialHash = null;
+      row.registrationTokenHash = null;
+      row.registrationTokenExpiresAt = null;
+      row.connectionState = 'Pending';
+      const after = await this.clusters.save(tx, row);
+      await this.audit.record(tx, {
+        actor,
+        action: 'cluster.credential-revoked',
+        clusterId: row.id,
+        details: { name: row.name, hadCredential: had },
+      });
+      await this.clusters.wakeAgent(tx, row.id);
+      return after;
+    });
+    return toDto(saved);
+  }
+
+  /**
    * The agent manifest of a cluster (plain YAML for `kubectl apply -f -`). A registration token
    * is only ever shown once, so this issues a fresh one — the previous one dies — and audits it
    * like {@link issueRegistrationToken}.
@@ -179,8 +206,8 @@ export class ClusterService {
     return `http://${shown}:${port}`;
   }
 
-  private async require(key: string, tx?: Tx): Promise<ClusterEntity> {
-    const row = await this.clusters.findByIdOrName(key, tx, true);
+  private async require(key: string, tx?: Tx, lock = true): Promise<ClusterEntity> {
+    const row = await this.clusters.findByIdOrName(key, tx, lock);
     if (!row) throw new NotFoundError('cluster', key);
     return row;
   }

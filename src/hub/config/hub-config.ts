@@ -21,6 +21,8 @@ export interface HubConfig {
   sweepIntervalMs: number;
   /** A cluster whose agent is silent this long is shown Disconnected. */
   disconnectAfterSeconds: number;
+  /** Status-report budget of one agent credential: events (+1 per report) a minute, also the burst. */
+  agentStatusBudgetPerMinute: number;
   /**
    * Base URL agents use to reach this hub (`FLOTILLA_PUBLIC_URL`), put into the join commands
    * and agent manifests. Null: `http://<host>:<port>` of this process, known only once it listens.
@@ -85,6 +87,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     pollTickMs: int(env, 'FLOTILLA_POLL_TICK_MS', 1000, 0, 3_600_000),
     sweepIntervalMs: int(env, 'FLOTILLA_SWEEP_INTERVAL_MS', 5000, 0, 3_600_000),
     disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),
+    agentStatusBudgetPerMinute: int(env, 'FLOTILLA_AGENT_STATUS_BUDGET', 1200, 10, 1_000_000),
     publicUrl: publicUrl(env, 'FLOTILLA_PUBLIC_URL'),
   };
 }

@@ -36,6 +36,16 @@ export class DesiredStateRepository {
       await m.upsert(DesiredStateEntity, rows.slice(i, i + 1000) as never, ['applicationId', 'clusterId']);
   }
 
+  /** Which of `applicationIds` have desired state on the cluster (an agent may report on those only). */
+  async applicationsOnCluster(tx: Tx, clusterId: string, applicationIds: string[]): Promise<Set<string>> {
+    if (applicationIds.length === 0) return new Set();
+    const rows: { id: string }[] = await managerOf(this.ds, tx).query(
+      'SELECT application_id AS id FROM desired_states WHERE cluster_id = $1 AND application_id = ANY($2::uuid[])',
+      [clusterId, applicationIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async delete(tx: Tx, applicationId: string, clusterId: string): Promise<void> {
     await managerOf(this.ds, tx).delete(DesiredStateEntity, { applicationId, clusterId });
   }

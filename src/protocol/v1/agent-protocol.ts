@@ -102,6 +102,12 @@ export interface ResourceStatusV1 {
   diff?: string;
 }
 
+/** Most events one status report may carry (more: 400). */
+export const MAX_EVENTS_PER_REPORT_V1 = 500;
+
+/** Most characters of a diff in a status report, event or resource (more: 400). */
+export const MAX_DIFF_CHARS_V1 = 16_384;
+
 /** POST /status — periodic or on change; idempotent by reportId. */
 export interface StatusReportV1 {
   reportId: string;
@@ -119,4 +125,6 @@ export interface HeartbeatV1 {
 export interface ReportAckV1 {
   /** false when this reportId was already recorded (a retry). */
   recorded: boolean;
+  /** POST /status: entries ignored because their application has no desired state on this cluster. */
+  ignored?: number;
 }

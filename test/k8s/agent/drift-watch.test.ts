@@ -119,12 +119,16 @@ describe('drift watch restarts', () => {
     const detected: DriftNotice[] = [];
     const corrected: DriftNotice[] = [];
     const watchErrors: string[] = [];
-    const watcher = new DriftWatcher(client, {
-      detected: (n) => detected.push(n),
-      corrected: (n) => corrected.push(n),
-      failed: (_n, e) => watchErrors.push(`heal: ${(e as Error).message}`),
-      watchError: (_kind, e) => watchErrors.push((e as Error).message),
-    });
+    const watcher = new DriftWatcher(
+      client,
+      {
+        detected: (n) => detected.push(n),
+        corrected: (n) => corrected.push(n),
+        failed: (_n, e) => watchErrors.push(`heal: ${(e as Error).message}`),
+        watchError: (_kind, e) => watchErrors.push((e as Error).message),
+      },
+      () => 'test-redaction-key',
+    );
     const edit = async (color: string) => {
       const res = await admin.transport.request(
         'PATCH',

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { loadAgentConfig } from './agent-config.js';
+
+const base = ['--kubeconfig', 'kc.yaml', '--state-dir', 'state'];
+
+describe('loadAgentConfig: the hub URL', () => {
+  it.each([
+    'https://flotilla.example.com',
+    'http://127.0.0.1:8080',
+    'http://localhost:8080',
+    'http://[::1]:8080',
+  ])('accepts %s', (url) => {
+    const c = loadAgentConfig(['--hub-url', url, ...base], {});
+    expect(c.hubUrl).toBe(url);
+    expect(c.allowInsecureHub).toBe(false);
+  });
+
+  it.each(['http://flotilla.example.com', 'http://10.0.0.5:8080', 'http://flotilla-hub.flotilla.svc'])(
+    'refuses plain http to %s, saying what to do',
+    (url) => {
+      expect(() => loadAgentConfig(['--hub-url', url, ...base], {})).toThrow(
+        /plain http to a host other than loopback.*https:\/\/.*--allow-insecure-hub \(FLOTILLA_ALLOW_INSECURE_HUB=true\)/,
+      );
+      expect(() => loadAgentConfig(['--hub-url', url, ...base], { FLOTILLA_HUB_URL: url })).toThrow();
+    },
+  );
+
+  it('accepts it when told to, by flag or environment', () => {
+    const url = 'http://flotilla.example.com';
+    expect(loadAgentConfig(['--hub-url', url, '--allow-insecure-hub', ...base], {}).allowInsecureHub).toBe(
+      true,
+    );
+    expect(
+      loadAgentConfig(base, { FLOTILLA_HUB_URL: url, FLOTILLA_ALLOW_INSECURE_HUB: 'true' }).allowInsecureHub,
+    ).toBe(true);
+    expect(() =>
+      loadAgentConfig(base, { FLOTILLA_HUB_URL: url, FLOTILLA_ALLOW_INSECURE_HUB: 'false' }),
+    ).toThrow(/--allow-insecure-hub/);
+  });
+});
