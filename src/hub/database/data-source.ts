@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { InitialSchema1764170000000 } from '../../../migrations/1764170000000-initial-schema.js';
 import { RepositoryPolling1764180000000 } from '../../../migrations/1764180000000-repository-polling.js';
 import { ApplicationsAndDispatch1764190000000 } from '../../../migrations/1764190000000-applications-and-dispatch.js';
+import { TokenExpiry1764220000000 } from '../../../migrations/1764220000000-token-expiry.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   InitialSchema1764170000000,
   RepositoryPolling1764180000000,
   ApplicationsAndDispatch1764190000000,
+  TokenExpiry1764220000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
