@@ -3,7 +3,14 @@
  * and a message that is safe to show to a caller (never a secret, never a stack).
  */
 export type DomainErrorKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'unavailable';
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'too-large'
+  | 'rate-limited'
+  | 'unavailable';
 
 /** Base class of every error a caller is meant to see. */
 export class DomainError extends Error {
@@ -64,5 +71,15 @@ export class ForbiddenError extends DomainError {
 export class TooLargeError extends DomainError {
   constructor(message: string) {
     super('too-large', message);
+  }
+}
+
+/** Too many attempts from one caller; it may try again after {@link retryAfterSeconds}. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate-limited', message);
   }
 }

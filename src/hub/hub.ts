@@ -22,6 +22,7 @@ import { createLogger, PinoNestLogger } from './platform/logger.js';
 import { NodeSecrets, parseSecretKey } from './platform/secrets.js';
 import { HUB_VERSION } from './version.js';
 import { dashboardDir, dashboardMiddleware } from './web/dashboard-static.js';
+import { securityHeaders } from './web/security-headers.js';
 
 /** A running hub. */
 export interface Hub {
@@ -88,6 +89,9 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       await app.close();
       clearTimeout(force);
     });
+    // Nothing tells a scanner which framework answers; every response carries the same headers.
+    app.disable('x-powered-by');
+    app.use(securityHeaders());
     app.useBodyParser('json', { limit: '8mb' });
     app.use(
       pinoHttp({

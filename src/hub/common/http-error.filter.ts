@@ -7,7 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { DomainError, type DomainErrorKind } from '../../domain/errors.js';
+import { DomainError, RateLimitedError, type DomainErrorKind } from '../../domain/errors.js';
 import { scrubUrls } from '../../domain/repository-url.js';
 import { VcsAuthenticationError } from '../../vcs/index.js';
 
@@ -18,6 +18,7 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
   'not-found': 404,
   conflict: 409,
   'too-large': 413,
+  'rate-limited': 429,
   unavailable: 503,
 };
 
@@ -94,9 +95,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const res = host
-      .switchToHttp()
-      .getResponse<{ status(n: number): { json(b: unknown): void }; headersSent?: boolean }>();
+    const res = host.switchToHttp().getResponse<{
+      status(n: number): { json(b: unknown): void };
+      setHeader(name: string, value: string): void;
+      headersSent?: boolean;
+    }>();
     const b = toErrorBody(err);
     if (b.statusCode >= (HttpStatus.INTERNAL_SERVER_ERROR as number)) {
       const e = err as Error;
@@ -106,6 +109,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       );
     }
     if (res.headersSent) return;
+    if (err instanceof RateLimitedError) res.setHeader('retry-after', String(err.retryAfterSeconds));
     res.status(b.statusCode).json(b);
   }
 }

@@ -15,6 +15,8 @@ export interface HubConfig {
   /** Bearer token `/metrics` then requires (`FLOTILLA_METRICS_TOKEN`); null: /metrics is open. */
   metricsToken: string | null;
   allowFileUrls: boolean;
+  /** Failed authentications per client address and minute before 429s; 0 turns it off. */
+  authFailuresPerMinute: number;
   registrationTokenTtlSeconds: number;
   logLevel: string;
   /** Serve Swagger UI at /api/docs (off by default; /api/openapi.json is always served). */
@@ -93,6 +95,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     adminToken: strongSecret(env, 'FLOTILLA_ADMIN_TOKEN'),
     metricsToken: strongSecret(env, 'FLOTILLA_METRICS_TOKEN'),
     allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
+    authFailuresPerMinute: int(env, 'FLOTILLA_AUTH_FAILURES_PER_MINUTE', 20, 0, 100_000),
     registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
     logLevel: env.LOG_LEVEL || 'info',
     swaggerUi: bool(env, 'FLOTILLA_SWAGGER_UI', false),
