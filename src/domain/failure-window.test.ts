@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureWindow } from './failure-window.js';
+import { clientKey, FailureWindow } from './failure-window.js';
 
 describe('FailureWindow', () => {
   it('blocks a key after its budget of failures until the window ends', () => {
@@ -34,5 +34,19 @@ describe('FailureWindow', () => {
     expect(w.size).toBe(3);
     expect(w.blockedFor('b', 62_000)).toBe(0);
     expect(w.blockedFor('e', 62_000)).toBeGreaterThan(0);
+  });
+});
+
+describe('clientKey', () => {
+  it.each([
+    ['192.0.2.7', '192.0.2.7'],
+    ['::ffff:192.0.2.7', '192.0.2.7'],
+    ['2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:0db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+  ])('%s → %s', (address, key) => {
+    expect(clientKey(address)).toBe(key);
   });
 });
