@@ -173,6 +173,8 @@ async function main(): Promise<void> {
       FLOTILLA_DATA_DIR: hubDir,
       FLOTILLA_ADMIN_TOKEN: adminToken,
       FLOTILLA_PUBLIC_URL: hubUrl,
+      // The demo points at Swagger UI, which is off by default.
+      FLOTILLA_SWAGGER_UI: 'true',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     },
     join(root, 'hub.log'),

@@ -16,11 +16,12 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const hub = await startHub(config, { logger });
-  if (hub.generatedAdminToken) {
-    // Printed once, outside the structured log, so it is not shipped to log storage.
+  if (hub.adminTokenFile) {
+    // Where, never what: stdout ends up in log collectors.
     process.stdout.write(
-      `\n  First start: an admin API token was created. It is shown only now:\n\n    ${hub.generatedAdminToken}\n\n` +
-        `  Try: curl -H "Authorization: Bearer <token>" ${hub.url}/api/v1/clusters\n\n`,
+      `\n  First start: an admin API token was created and written to ${hub.adminTokenFile}\n` +
+        `  (mode 0600, readable by this user only; it never expires: create personal tokens and revoke it).\n\n` +
+        `  Try: curl -H "Authorization: Bearer $(cat ${hub.adminTokenFile})" ${hub.url}/api/v1/clusters\n\n`,
     );
   }
   let closing = false;

@@ -6,6 +6,7 @@ import { registerAuthCommands } from './commands/auth.command.js';
 import { registerClusterCommands } from './commands/cluster.command.js';
 import { registerCompletionCommand } from './commands/completion.command.js';
 import { registerRepoCommands } from './commands/repo.command.js';
+import { registerTokenCommands } from './commands/token.command.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 import { clientVersion } from './version.js';
 
@@ -48,6 +49,7 @@ Examples:
   registerRepoCommands(program);
   registerAppCommands(program);
   registerAuditCommands(program);
+  registerTokenCommands(program);
   registerCompletionCommand(program);
   return program;
 }

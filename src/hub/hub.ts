@@ -5,7 +5,7 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pinoHttp } from 'pino-http';
 import { type Logger } from 'pino';
@@ -22,13 +22,17 @@ import { createLogger, PinoNestLogger } from './platform/logger.js';
 import { NodeSecrets, parseSecretKey } from './platform/secrets.js';
 import { HUB_VERSION } from './version.js';
 import { dashboardDir, dashboardMiddleware } from './web/dashboard-static.js';
+import { securityHeaders } from './web/security-headers.js';
 
 /** A running hub. */
 export interface Hub {
   app: NestExpressApplication;
   url: string;
-  /** The admin token generated on first start (print it once), else null. */
-  generatedAdminToken: string | null;
+  /**
+   * The 0600 file the admin token generated on this start was written to (say where, never what),
+   * else null.
+   */
+  adminTokenFile: string | null;
   close(): Promise<void>;
 }
 
@@ -85,6 +89,9 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       await app.close();
       clearTimeout(force);
     });
+    // Nothing tells a scanner which framework answers; every response carries the same headers.
+    app.disable('x-powered-by');
+    app.use(securityHeaders());
     app.useBodyParser('json', { limit: '8mb' });
     app.use(
       pinoHttp({
@@ -142,8 +149,15 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     if (config.swaggerUi) SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
     await app.init();
 
-    const boot = await app.get(TokenService).bootstrap(config.adminToken);
-    if (boot.created) logger.info({ seeded: boot.generated === null }, 'first admin token created');
+    const tokenFile = join(config.dataDir, ADMIN_TOKEN_FILE);
+    const boot = await app
+      .get(TokenService)
+      .bootstrap(config.adminToken, (secret) => writeSecretFile(tokenFile, secret));
+    if (boot.created)
+      logger.info(
+        { seeded: !boot.generated, ...(boot.generated ? { file: tokenFile } : {}) },
+        'first admin token created',
+      );
 
     let url_ = '';
     if (opts.listen !== false) {
@@ -157,11 +171,24 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       url_ = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${addr.port}`;
       logger.info({ url: url_, version: HUB_VERSION }, 'hub listening');
     }
-    return { app, url: url_, generatedAdminToken: boot.generated, close };
+    return { app, url: url_, adminTokenFile: boot.generated ? tokenFile : null, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** Name of the file, in the data directory, holding the generated first admin token. */
+export const ADMIN_TOKEN_FILE = 'admin-token';
+
+/**
+ * Writes a secret to a file readable by this user only. The file is created with mode 0600
+ * ('wx' refuses to follow or reuse anything already there, so there is no window in which it
+ * is readable by others); a stale one from an earlier database is removed first.
+ */
+async function writeSecretFile(file: string, secret: string): Promise<void> {
+  await rm(file, { force: true });
+  await writeFile(file, secret + '\n', { mode: 0o600, flag: 'wx' });
 }
 
 async function loadSecretKey(config: HubConfig, logger: Logger): Promise<Buffer> {

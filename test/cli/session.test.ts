@@ -192,6 +192,9 @@ describe('help, output, colour, completion', () => {
     'app rollback',
     'app unpin',
     'app delete',
+    'token list',
+    'token create',
+    'token revoke',
   ];
   it.each(leaves)('flotilla %s --help shows usage and examples', async (path) => {
     const r = await cli.run([...path.split(' '), '--help']);

@@ -90,7 +90,13 @@ describe('flotilla-hub', () => {
     await kubectl.ensureNamespaces('hub-default');
     const { code, stderr, objects } = await template('flotilla-hub', 'flotilla-hub', 'hub-default');
     expect(code, stderr).toBe(0);
-    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Secret', 'Service', 'ServiceAccount']);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'Deployment',
+      'Secret',
+      'Secret',
+      'Service',
+      'ServiceAccount',
+    ]);
     const deployment = find(objects, 'Deployment');
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
@@ -113,6 +119,15 @@ describe('flotilla-hub', () => {
     const key = find(objects, 'Secret', 'flotilla-hub-secret-key');
     expect(Buffer.from(Buffer.from(key.data['secret-key'], 'base64').toString(), 'base64')).toHaveLength(32);
     expect(key.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    // The first admin token is generated into a kept Secret, never printed to a log.
+    expect(e.FLOTILLA_ADMIN_TOKEN).toEqual({
+      secretKeyRef: { name: 'flotilla-hub-admin-token', key: 'admin-token' },
+    });
+    const admin = find(objects, 'Secret', 'flotilla-hub-admin-token');
+    expect(Buffer.from(admin.data['admin-token'], 'base64').toString()).toMatch(/^flt_[A-Za-z0-9]{48}$/);
+    expect(admin.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    expect(e.FLOTILLA_SWAGGER_UI).toBe('false');
+    expect(e.FLOTILLA_METRICS_TOKEN).toBeUndefined();
     expect(await dryRunApply(objects, 'hub-default')).toContain(
       'deployment.apps/flotilla-hub serverside-applied (server dry run)',
     );
@@ -135,6 +150,7 @@ describe('flotilla-hub', () => {
       database: { existingSecret: 'flotilla-db', existingSecretKey: 'url' },
       secretKey: { existingSecret: 'flotilla-keys', existingSecretKey: 'secret-key' },
       adminToken: { existingSecret: 'flotilla-keys', existingSecretKey: 'admin-token' },
+      metricsToken: { existingSecret: 'flotilla-keys', existingSecretKey: 'metrics-token' },
       ingress: {
         enabled: true,
         className: 'nginx',
@@ -160,6 +176,9 @@ describe('flotilla-hub', () => {
     expect(e.DATABASE_URL).toEqual({ secretKeyRef: { name: 'flotilla-db', key: 'url' } });
     expect(e.FLOTILLA_SECRET_KEY).toEqual({ secretKeyRef: { name: 'flotilla-keys', key: 'secret-key' } });
     expect(e.FLOTILLA_ADMIN_TOKEN).toEqual({ secretKeyRef: { name: 'flotilla-keys', key: 'admin-token' } });
+    expect(e.FLOTILLA_METRICS_TOKEN).toEqual({
+      secretKeyRef: { name: 'flotilla-keys', key: 'metrics-token' },
+    });
     expect(e.FLOTILLA_PUBLIC_URL).toBe('https://flotilla.example.com');
     expect(e.FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS).toBe('3600');
     expect(find(objects, 'Ingress').spec.rules[0].http.paths[0].backend.service).toEqual({
@@ -169,6 +188,7 @@ describe('flotilla-hub', () => {
     expect(find(objects, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({
       port: 'http',
       path: '/metrics',
+      authorization: { type: 'Bearer', credentials: { name: 'flotilla-keys', key: 'metrics-token' } },
     });
     const applied = await dryRunApply(objects, 'hub-ha');
     expect(applied).toContain(
@@ -202,6 +222,9 @@ describe('flotilla-hub', () => {
       'database.url=postgres://x',
     ]);
     expect(notes.stdout).toContain('WARNING: database.url is stored in this release');
+    // Where to read the generated admin token: its Secret, not a pod's log.
+    expect(notes.stdout).toContain('get secret flotilla-hub-admin-token');
+    expect(notes.stdout).not.toContain('kubectl logs');
   });
 
   it('refuses several replicas on the embedded database', async () => {

@@ -65,6 +65,9 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
       LOG_LEVEL: 'debug',
       FLOTILLA_POLL_TICK_MS: '0',
       FLOTILLA_SWEEP_INTERVAL_MS: '0',
+      // Auth matrices send dozens of unauthenticated requests from one address; the limiter
+      // itself is tested (at its default) in test/integration/hardening.test.ts.
+      FLOTILLA_AUTH_FAILURES_PER_MINUTE: '0',
       ...env,
     }),
     databaseUrl,

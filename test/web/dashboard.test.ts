@@ -48,9 +48,18 @@ const appIds: Record<string, string> = {};
 
 const settle = () => h.hub.app.get<FleetEvents>(FLEET_EVENTS).settled();
 
+/** Everything Chromium refused under the hub's Content-Security-Policy, on any page. */
+const cspViolations: string[] = [];
+function watchCsp(page: Page): Page {
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
+  return page;
+}
+
 async function signedIn(token: string): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await ctx.newPage();
+  const page = watchCsp(await ctx.newPage());
   page.setDefaultTimeout(20_000);
   await page.goto(h.url + '/');
   await page.getByLabel('API token').fill(token);
@@ -167,11 +176,16 @@ describe('dashboard', () => {
     expect((await fetch(h.url + '/api/v1/clusters')).status).toBe(401);
     expect((await fetch(h.url + '/api/v1/nope')).status).toBe(404);
     expect((await fetch(h.url + '/healthz')).status).toBe(200);
+    const csp = root.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(root.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(root.headers.get('x-powered-by')).toBeNull();
   });
 
   it('signs in with a token and out again, refusing a wrong one', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await ctx.newPage();
+    const page = watchCsp(await ctx.newPage());
     await page.goto(h.url + '/');
     await page.getByLabel('API token').waitFor();
     await page.screenshot({ path: `${SHOTS}/sign-in.png` });
@@ -488,5 +502,12 @@ describe('dashboard at fleet scale', () => {
       `1,001 clusters × 50 applications: counts shown after ${loadMs} ms, ${rendered} rows in the DOM`,
     );
     await page.screenshot({ path: `${SHOTS}/overview-1000.png` });
+  });
+});
+
+// Last: every page above was watched.
+describe('dashboard under the Content-Security-Policy', () => {
+  it('no page had an inline script or style refused', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

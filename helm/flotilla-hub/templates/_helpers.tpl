@@ -56,3 +56,8 @@ app.kubernetes.io/part-of: flotilla
 {{- printf "http://%s.%s.svc:%v" (include "flotilla-hub.fullname" .) .Release.Namespace .Values.service.port }}
 {{- end }}
 {{- end }}
+
+{{/* The Secret holding the first admin token: existing, or one the chart generates and keeps. */}}
+{{- define "flotilla-hub.adminTokenSecretName" -}}
+{{- if .Values.adminToken.existingSecret }}{{ .Values.adminToken.existingSecret }}{{ else }}{{ include "flotilla-hub.fullname" . }}-admin-token{{ end }}
+{{- end }}

@@ -22,6 +22,10 @@ export class ApiTokenEntity {
   @Column({ name: 'secret_prefix', type: 'text' })
   secretPrefix!: string;
 
+  /** When the token stops working; null: never (the bootstrap token, or an explicit choice). */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
 

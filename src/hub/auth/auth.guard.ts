@@ -1,28 +1,39 @@
 import { Injectable, type CanActivate, type ExecutionContext, Inject } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { type AuthenticatedRequest } from './principal.js';
 import { PUBLIC_KEY, ROLE_KEY, roleAllows, type Role } from './roles.js';
 import { TokenService } from './token.service.js';
 
-/** Every route needs a bearer token with a sufficient role, unless marked {@link Public}. */
+/** What the guard reads of an Express request. */
+type GuardedRequest = AuthenticatedRequest & {
+  headers: Record<string, string | undefined>;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+};
+
+/**
+ * Every route needs a bearer token with a sufficient role, unless marked {@link Public}. Failed
+ * authentications count against the caller's address ({@link FailedAuthLimiter}).
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(FailedAuthLimiter) private readonly limiter: FailedAuthLimiter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const req = ctx
-      .switchToHttp()
-      .getRequest<AuthenticatedRequest & { headers: Record<string, string | undefined> }>();
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new UnauthenticatedError('missing bearer token: send "Authorization: Bearer <token>"');
-    const principal = await this.tokens.authenticate(match[1]);
+    const req = ctx.switchToHttp().getRequest<GuardedRequest>();
+    const principal = await this.authenticate(req).catch((e: unknown) => {
+      if (e instanceof UnauthenticatedError)
+        this.limiter.failed(req.ip ?? req.socket?.remoteAddress ?? 'unknown');
+      throw e;
+    });
     const need = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'viewer';
     if (!roleAllows(principal.role, need))
       throw new ForbiddenError(
@@ -30,5 +41,15 @@ export class AuthGuard implements CanActivate {
       );
     req.principal = principal;
     return true;
+  }
+
+  private authenticate(req: GuardedRequest) {
+    const header = req.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match)
+      return Promise.reject(
+        new UnauthenticatedError('missing bearer token: send "Authorization: Bearer <token>"'),
+      );
+    return this.tokens.authenticate(match[1]);
   }
 }

@@ -3,13 +3,19 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
 import { ApiTokenRepository } from './api-token.repository.js';
 import { AuthGuard } from './auth.guard.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { TokenController } from './token.controller.js';
 import { TokenService } from './token.service.js';
 
 @Module({
   imports: [AuditModule],
   controllers: [TokenController],
-  providers: [ApiTokenRepository, TokenService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    ApiTokenRepository,
+    TokenService,
+    FailedAuthLimiter,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [TokenService],
 })
 export class AuthModule {}

@@ -1,5 +1,18 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS } from '../../domain/token-expiry.js';
 import { ROLES, type Role } from './roles.js';
 
 export class CreateTokenDto {
@@ -16,6 +29,28 @@ export class CreateTokenDto {
   @ApiProperty({ enum: ROLES })
   @IsIn([...ROLES], { message: `role must be one of: ${ROLES.join(', ')}` })
   role!: Role;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_TOKEN_DAYS,
+    description: `days until the token expires (default ${DEFAULT_TOKEN_DAYS} when no expiry is given)`,
+  })
+  @IsOptional()
+  @IsInt({ message: 'expiresInDays must be a whole number of days' })
+  @Min(1)
+  @Max(MAX_TOKEN_DAYS)
+  expiresInDays?: number;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the token expires; in the future' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  expiresAt?: string;
+
+  @ApiPropertyOptional({ description: 'true: the token never expires (a deliberate choice)' })
+  @IsOptional()
+  @IsBoolean()
+  neverExpires?: boolean;
 }
 
 export class TokenDto {
@@ -23,7 +58,15 @@ export class TokenDto {
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty({ description: 'first characters of the secret' }) prefix!: string;
-  @ApiProperty({ nullable: true, type: String }) lastUsedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null: never expires' })
+  expiresAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'last use, recorded at most once a minute',
+  })
+  lastUsedAt!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeSecrets, FakeUnitOfWork, FixedClock, RecordingAudit } from '../../../test/support/hub-fakes.js';
-import { ConflictError, UnauthenticatedError } from '../../domain/errors.js';
+import { ConflictError, InvalidInputError, UnauthenticatedError } from '../../domain/errors.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UnitOfWork } from '../database/unit-of-work.js';
 import type { ApiTokenEntity } from './api-token.entity.js';
@@ -53,17 +53,19 @@ describe('TokenService', () => {
   let tokens: FakeTokens;
   let audit: RecordingAudit;
   let service: TokenService;
+  let clock: FixedClock;
   const actor = { type: 'token' as const, id: 'x', name: 'root' };
 
   beforeEach(() => {
     tokens = new FakeTokens();
     audit = new RecordingAudit();
+    clock = new FixedClock();
     service = new TokenService(
       tokens as unknown as ApiTokenRepository,
       audit as unknown as AuditService,
       new FakeUnitOfWork([tokens, audit]) as unknown as UnitOfWork,
       new FakeSecrets(),
-      new FixedClock(),
+      clock,
     );
   });
 
@@ -87,14 +89,44 @@ describe('TokenService', () => {
     await expect(service.create({ name: 'ci', role: 'admin' }, actor)).rejects.toThrow(ConflictError);
   });
 
-  it('bootstraps one admin token: generated when no seed, seeded otherwise, never twice', async () => {
-    const first = await service.bootstrap(null);
-    expect(first.created).toBe(true);
-    expect(first.generated).toMatch(/^flt_/);
-    expect(await service.bootstrap(null)).toEqual({ created: false, generated: null });
+  it('expires new tokens after 90 days by default, with a 401 that says so', async () => {
+    const t = await service.create({ name: 'ci', role: 'viewer' }, actor);
+    expect(t.expiresAt).toBe('2026-04-01T00:00:00.000Z');
+    clock.current = new Date('2026-03-31T23:59:59Z');
+    expect((await service.authenticate(t.token)).name).toBe('ci');
+    clock.current = new Date('2026-04-01T00:00:00Z');
+    await expect(service.authenticate(t.token)).rejects.toThrow(
+      "token 'ci' expired at 2026-04-01T00:00:00.000Z: ask an admin for a new one",
+    );
+  });
+
+  it('takes an explicit expiry or none, and refuses a past one before storing anything', async () => {
+    const never = await service.create({ name: 'robot', role: 'viewer', neverExpires: true }, actor);
+    expect(never.expiresAt).toBeNull();
+    const days = await service.create({ name: 'week', role: 'viewer', expiresInDays: 7 }, actor);
+    expect(days.expiresAt).toBe('2026-01-08T00:00:00.000Z');
+    await expect(
+      service.create({ name: 'past', role: 'viewer', expiresAt: '2025-01-01T00:00:00Z' }, actor),
+    ).rejects.toThrow(InvalidInputError);
+    expect(tokens.rows.map((r) => r.name)).toEqual(['robot', 'week']);
+  });
+
+  it('bootstraps one admin token: generated and delivered when no seed, seeded otherwise, never twice', async () => {
+    const delivered: string[] = [];
+    const deliver = (s: string) => {
+      delivered.push(s);
+      return Promise.resolve();
+    };
+    const first = await service.bootstrap(null, deliver);
+    expect(first).toEqual({ created: true, generated: true });
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]).toMatch(/^flt_/);
+    expect((await service.authenticate(delivered[0])).role).toBe('admin');
+    expect(tokens.rows[0].expiresAt).toBeNull();
+    expect(await service.bootstrap(null, deliver)).toEqual({ created: false, generated: false });
+    expect(delivered).toHaveLength(1);
     expect(tokens.rows).toHaveLength(1);
     expect(audit.records[0]).toMatchObject({ action: 'token.created', actor: { type: 'system' } });
-
     const other = new TokenService(
       new FakeTokens() as unknown as ApiTokenRepository,
       audit as unknown as AuditService,
@@ -102,7 +134,15 @@ describe('TokenService', () => {
       new FakeSecrets(),
       new FixedClock(),
     );
-    expect(await other.bootstrap('flt_seeded')).toEqual({ created: true, generated: null });
+    expect(await other.bootstrap('flt_seeded', deliver)).toEqual({ created: true, generated: false });
+    expect(delivered).toHaveLength(1);
     expect((await other.authenticate('flt_seeded')).role).toBe('admin');
+  });
+
+  it('stores no admin token when it could not be delivered', async () => {
+    await expect(service.bootstrap(null, () => Promise.reject(new Error('disk full')))).rejects.toThrow(
+      'disk full',
+    );
+    expect(tokens.rows).toEqual([]);
   });
 });

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
-import { ConflictError, NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  UnauthenticatedError,
+} from '../../domain/errors.js';
+import { decideExpiry, isExpired, type ExpiryRequest } from '../../domain/token-expiry.js';
 import { AuditService } from '../audit/audit.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
@@ -16,6 +22,8 @@ export interface TokenView {
   name: string;
   role: Role;
   prefix: string;
+  /** Null: never expires. */
+  expiresAt: string | null;
   lastUsedAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -32,8 +40,16 @@ export class TokenService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Creates a token; the secret is in the result and nowhere else, ever. */
-  async create(input: { name: string; role: Role }, actor: Actor): Promise<TokenView & { token: string }> {
+  /**
+   * Creates a token, expiring after 90 days unless the request says otherwise; the secret is in
+   * the result and nowhere else, ever.
+   */
+  async create(
+    input: { name: string; role: Role } & ExpiryRequest,
+    actor: Actor,
+  ): Promise<TokenView & { token: string }> {
+    const expiry = decideExpiry(input, this.clock.now());
+    if (!expiry.ok) throw new InvalidInputError(expiry.message);
     const secret = this.secrets.newToken('flt');
     const row = await this.uow.run(async (tx) => {
       if (await this.tokens.findByName(input.name, tx))
@@ -44,11 +60,17 @@ export class TokenService {
         role: input.role,
         secretHash: this.secrets.hashToken(secret),
         secretPrefix: secret.slice(0, 8),
+        expiresAt: expiry.expiresAt,
       });
       await this.audit.record(tx, {
         actor,
         action: 'token.created',
-        details: { tokenId: saved.id, name: saved.name, role: saved.role },
+        details: {
+          tokenId: saved.id,
+          name: saved.name,
+          role: saved.role,
+          expiresAt: saved.expiresAt?.toISOString() ?? null,
+        },
       });
       return saved;
     });
@@ -72,23 +94,34 @@ export class TokenService {
     });
   }
 
-  /** Resolves a bearer secret to its principal, or throws 401. */
+  /** Resolves a bearer secret to its principal, or throws 401 (saying so when it expired). */
   async authenticate(secret: string): Promise<Principal> {
     const row = await this.tokens.findBySecretHash(this.secrets.hashToken(secret));
     if (!row) throw new UnauthenticatedError();
-    await this.tokens.touch(row.id, this.clock.now());
+    const now = this.clock.now();
+    // Only the holder of the secret gets here, so naming the token tells them nothing new.
+    if (isExpired(row.expiresAt, now))
+      throw new UnauthenticatedError(
+        `token '${row.name}' expired at ${row.expiresAt!.toISOString()}: ask an admin for a new one`,
+      );
+    await this.tokens.touch(row.id, now);
     return { tokenId: row.id, name: row.name, role: row.role as Role };
   }
 
   /**
    * On a database without tokens, creates the first admin token: the seeded one when given,
-   * else a new one. Returns the new secret when one was generated (to print once), else null.
+   * else a new one, which is handed to `deliver` (it writes the 0600 file) before the
+   * transaction commits, so a token that could not be delivered is never stored either.
    * Replicas starting together serialise on a lock, so only one admin token is ever made.
+   * It never expires: it is the way back in when every other admin token has lapsed.
    */
-  async bootstrap(seed: string | null): Promise<{ created: boolean; generated: string | null }> {
+  async bootstrap(
+    seed: string | null,
+    deliver: (secret: string) => Promise<void> = () => Promise.resolve(),
+  ): Promise<{ created: boolean; generated: boolean }> {
     return this.uow.run(async (tx) => {
       await this.tokens.lockBootstrap(tx);
-      if ((await this.tokens.count(tx)) > 0) return { created: false, generated: null };
+      if ((await this.tokens.count(tx)) > 0) return { created: false, generated: false };
       const secret = seed ?? this.secrets.newToken('flt');
       const saved = await this.tokens.insert(tx, {
         id: this.secrets.uuid(),
@@ -96,6 +129,7 @@ export class TokenService {
         role: 'admin',
         secretHash: this.secrets.hashToken(secret),
         secretPrefix: secret.slice(0, 8),
+        expiresAt: null,
       });
       await this.audit.record(tx, {
         actor: SYSTEM_ACTOR,
@@ -108,7 +142,8 @@ export class TokenService {
           seeded: seed !== null,
         },
       });
-      return { created: true, generated: seed ? null : secret };
+      if (!seed) await deliver(secret);
+      return { created: true, generated: !seed };
     });
   }
 }
@@ -119,6 +154,7 @@ function toView(t: ApiTokenEntity): TokenView {
     name: t.name,
     role: t.role as Role,
     prefix: t.secretPrefix,
+    expiresAt: t.expiresAt?.toISOString() ?? null,
     lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { tokenWeakness } from '../../domain/token-strength.js';
 
 /** Everything the hub reads from its environment, parsed once at start. */
 export interface HubConfig {
@@ -9,11 +10,16 @@ export interface HubConfig {
   dataDir: string;
   /** Base64 or hex 32-byte key for repository credentials; generated into dataDir when absent. */
   secretKey: string | null;
+  /** Seed of the first admin token; refused at start when too weak to be a bearer secret. */
   adminToken: string | null;
+  /** Bearer token `/metrics` then requires (`FLOTILLA_METRICS_TOKEN`); null: /metrics is open. */
+  metricsToken: string | null;
   allowFileUrls: boolean;
+  /** Failed authentications per client address and minute before 429s; 0 turns it off. */
+  authFailuresPerMinute: number;
   registrationTokenTtlSeconds: number;
   logLevel: string;
-  /** Serve Swagger UI at /api/docs. */
+  /** Serve Swagger UI at /api/docs (off by default; /api/openapi.json is always served). */
   swaggerUi: boolean;
   /** How often this replica looks for repositories due for polling; 0 turns polling off. */
   pollTickMs: number;
@@ -71,6 +77,15 @@ function publicUrl(env: NodeJS.ProcessEnv, name: string): string | null {
   return url.toString().replace(/\/+$/, '');
 }
 
+/** A bearer secret someone chose: refused, without echoing it, when it is guessable. */
+function strongSecret(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  const weak = tokenWeakness(raw);
+  if (weak) throw new ConfigError(`${name} is too weak: ${weak} (generate one: openssl rand -base64 32)`);
+  return raw;
+}
+
 /** Reads the hub configuration from an environment (process.env by default). */
 export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   return {
@@ -79,11 +94,13 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     databaseUrl: env.DATABASE_URL || null,
     dataDir: resolve(env.FLOTILLA_DATA_DIR || '.flotilla'),
     secretKey: env.FLOTILLA_SECRET_KEY || null,
-    adminToken: env.FLOTILLA_ADMIN_TOKEN || null,
+    adminToken: strongSecret(env, 'FLOTILLA_ADMIN_TOKEN'),
+    metricsToken: strongSecret(env, 'FLOTILLA_METRICS_TOKEN'),
     allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
+    authFailuresPerMinute: int(env, 'FLOTILLA_AUTH_FAILURES_PER_MINUTE', 20, 0, 100_000),
     registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
     logLevel: env.LOG_LEVEL || 'info',
-    swaggerUi: bool(env, 'FLOTILLA_SWAGGER_UI', true),
+    swaggerUi: bool(env, 'FLOTILLA_SWAGGER_UI', false),
     pollTickMs: int(env, 'FLOTILLA_POLL_TICK_MS', 1000, 0, 3_600_000),
     sweepIntervalMs: int(env, 'FLOTILLA_SWEEP_INTERVAL_MS', 5000, 0, 3_600_000),
     disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),

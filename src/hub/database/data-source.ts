@@ -4,6 +4,7 @@ import { InitialSchema1764170000000 } from '../../../migrations/1764170000000-in
 import { RepositoryPolling1764180000000 } from '../../../migrations/1764180000000-repository-polling.js';
 import { ApplicationsAndDispatch1764190000000 } from '../../../migrations/1764190000000-applications-and-dispatch.js';
 import { ClusterCredentialIndex1764210000000 } from '../../../migrations/1764210000000-cluster-credential-index.js';
+import { TokenExpiry1764220000000 } from '../../../migrations/1764220000000-token-expiry.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   RepositoryPolling1764180000000,
   ApplicationsAndDispatch1764190000000,
   ClusterCredentialIndex1764210000000,
+  TokenExpiry1764220000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
+import { attachmentDisposition } from '../../domain/content-disposition.js';
 import { CurrentActor } from '../auth/principal.js';
 import { RequireRole } from '../auth/roles.js';
 import {
@@ -55,6 +56,10 @@ export class RepositoryContentController {
     return this.content.tree(key, q);
   }
 
+  /**
+   * Raw bytes of a file, always as an octet-stream attachment (with nosniff from the global
+   * headers): repository content is untrusted and must never render in the hub's origin.
+   */
   @Get('files/*path')
   @ApiParam({ name: 'path', description: 'file path inside the repository' })
   @Header('Content-Type', 'application/octet-stream')
@@ -64,7 +69,10 @@ export class RepositoryContentController {
     @Query() q: FileQueryDto,
   ): Promise<StreamableFile> {
     const file = await this.content.read(key, joinPath(path), q.revision);
-    return new StreamableFile(file.content, { type: 'application/octet-stream' });
+    return new StreamableFile(file.content, {
+      type: 'application/octet-stream',
+      disposition: attachmentDisposition(joinPath(path)),
+    });
   }
 
   @Put('files/*path')

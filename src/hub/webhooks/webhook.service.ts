@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InvalidInputError, NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
+import { InvalidInputError, UnauthenticatedError } from '../../domain/errors.js';
 import { urlVariants, webhookVerified, type WebhookAuth } from '../../domain/webhook-signature.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { type RepositoryEntity } from '../repositories/repository.entity.js';
@@ -13,6 +13,14 @@ export interface WebhookResult {
 }
 
 type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * The one answer for "no such repository", "no webhook secret" and "wrong signature": anyone can
+ * call the webhook, so telling them apart would list which repository URLs the hub polls.
+ */
+const NOT_VERIFIED = 'webhook signature does not match the secret of any repository with this URL';
+/** Verified against when no repository matched, so that case takes as long as a wrong signature. */
+const DECOY_SECRET = 'flotilla-webhook-decoy-secret';
 
 /**
  * Push webhooks: find the repositories the payload names, verify the per-repository secret,
@@ -78,15 +86,12 @@ export class WebhookService {
         'webhook carries no signature (X-Hub-Signature-256, X-Gitea-Signature, X-Gitlab-Token or X-Flotilla-Signature)',
       );
     const candidates = await this.repos.findByUrls(type, [...new Set(urls.flatMap(urlVariants))]);
-    if (candidates.length === 0) throw new NotFoundError(`${type} repository with URL`, urls[0]);
+    if (candidates.length === 0) webhookVerified(auth, DECOY_SECRET, body);
     const verified = candidates.filter((r) => {
       const secret = this.repositories.webhookSecretOf(r);
       return secret !== null && webhookVerified(auth, secret, body);
     });
-    if (verified.length === 0)
-      throw new UnauthenticatedError(
-        'webhook signature does not match the secret of any repository with this URL',
-      );
+    if (verified.length === 0) throw new UnauthenticatedError(NOT_VERIFIED);
     const due = verified.filter(wanted);
     await this.repos.markDue(
       due.map((r) => r.id),
