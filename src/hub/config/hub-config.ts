@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type AllowEntry, parseAllowList } from '../../domain/egress-policy.js';
 
 /** Everything the hub reads from its environment, parsed once at start. */
 export interface HubConfig {
@@ -9,6 +10,16 @@ export interface HubConfig {
   dataDir: string;
   /** Base64 or hex 32-byte key for repository credentials; generated into dataDir when absent. */
   secretKey: string | null;
+  /**
+   * Keys values may still be sealed under (`FLOTILLA_SECRET_KEY_PREVIOUS`, comma list): they
+   * are only read, and the hub re-seals such values under {@link secretKey} when it starts.
+   */
+  secretKeyPrevious: string[];
+  /**
+   * Host names, addresses and networks outbound repository calls may reach although they are
+   * loopback, link-local, private or otherwise non-public (`FLOTILLA_REPOSITORY_ALLOWED_HOSTS`).
+   */
+  repositoryAllowedHosts: AllowEntry[];
   adminToken: string | null;
   allowFileUrls: boolean;
   registrationTokenTtlSeconds: number;
@@ -69,6 +80,14 @@ function publicUrl(env: NodeJS.ProcessEnv, name: string): string | null {
   return url.toString().replace(/\/+$/, '');
 }
 
+function allowList(env: NodeJS.ProcessEnv, name: string): AllowEntry[] {
+  try {
+    return parseAllowList(env[name] ?? '');
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
 /** Reads the hub configuration from an environment (process.env by default). */
 export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   return {
@@ -77,6 +96,11 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     databaseUrl: env.DATABASE_URL || null,
     dataDir: resolve(env.FLOTILLA_DATA_DIR || '.flotilla'),
     secretKey: env.FLOTILLA_SECRET_KEY || null,
+    secretKeyPrevious: (env.FLOTILLA_SECRET_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+    repositoryAllowedHosts: allowList(env, 'FLOTILLA_REPOSITORY_ALLOWED_HOSTS'),
     adminToken: env.FLOTILLA_ADMIN_TOKEN || null,
     allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
     registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
