@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type LookupFunction } from 'node:net';
 import { type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git';
 import { type CheckedTarget, type EgressGuard } from '../egress-guard.js';
@@ -15,6 +15,8 @@ const MAX_REDIRECTS = 5;
  * that the Authorization header never follows a redirect to another origin.
  */
 export function guardedHttpClient(guard: EgressGuard): HttpClient {
+  // Kept-alive sockets were connected to a checked address; each request is still checked.
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   return {
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       const body = req.body ? await collect(req.body) : undefined;
@@ -23,7 +25,7 @@ export function guardedHttpClient(guard: EgressGuard): HttpClient {
       let headers: Record<string, string> = { ...(req.headers ?? {}) };
       for (let hop = 0; ; hop++) {
         const target = await guard.check(url);
-        const res = await send(url, method, headers, method === 'GET' ? undefined : body, target);
+        const res = await send(url, method, headers, method === 'GET' ? undefined : body, target, agents);
         const location = res.headers.location;
         if (!isRedirect(res.statusCode) || !location || hop >= MAX_REDIRECTS) {
           return {
@@ -78,6 +80,7 @@ function send(
   headers: Record<string, string>,
   body: Buffer | undefined,
   target: CheckedTarget,
+  agents: { http: HttpAgent; https: HttpsAgent },
 ): Promise<IncomingMessage> {
   // Connect to the checked addresses only; Host and TLS server name stay the URL's host.
   const pinned: LookupFunction = (_host, options, callback) => {
@@ -85,13 +88,14 @@ function send(
     if ((options as { all?: boolean }).all) (callback as (e: null, a: typeof list) => void)(null, list);
     else callback(null, list[0].address, list[0].family);
   };
-  const doRequest = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const tls = url.protocol === 'https:';
+  const doRequest = tls ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const r = doRequest(url, {
       method,
       headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
       lookup: pinned,
-      agent: false,
+      agent: tls ? agents.https : agents.http,
     });
     r.once('response', resolve);
     r.once('error', reject);
