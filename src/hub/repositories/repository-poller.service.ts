@@ -18,7 +18,7 @@ import { VCS } from '../vcs/vcs.module.js';
 import { type RepositoryDto } from './repository.dto.js';
 import { type RepositoryEntity } from './repository.entity.js';
 import { RepositoriesRepository } from './repository.repository.js';
-import { RepositoryService } from './repository.service.js';
+import { RepositoryService, StoredCredentialsError } from './repository.service.js';
 
 /** How long a replica may hold a repository while polling it before others may take over. */
 const LEASE_MS = 120_000;
@@ -164,6 +164,6 @@ export function viewerError(e: unknown): string {
   if (e instanceof EgressRefusedError) return 'refused by egress policy';
   if (e instanceof UnauthenticatedError) return 'authentication failed';
   if (e instanceof NotFoundError) return 'repository, branch or path not found';
-  if (e instanceof DomainError && e.message.startsWith('the stored credentials')) return e.message;
+  if (e instanceof StoredCredentialsError) return e.message;
   return 'repository unreachable';
 }

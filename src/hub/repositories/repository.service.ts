@@ -27,6 +27,16 @@ export interface RepositoryCredentials {
   token?: string;
 }
 
+/**
+ * The stored credentials of a repository do not open (moved from another row, altered, or
+ * sealed under a key the hub no longer has). Says so plainly: it reveals nothing about the network.
+ */
+export class StoredCredentialsError extends UnavailableError {
+  constructor(name: string, reason: string) {
+    super(`the stored credentials of repository '${name}' cannot be used (${reason}); set them again`);
+  }
+}
+
 /** The sealed columns of a repository; each value is bound to its row and column. */
 export type SealedField = 'credentials' | 'webhookSecret';
 
@@ -177,9 +187,7 @@ export class RepositoryService {
       } catch (e) {
         if (!(e instanceof UnreadableSecretError)) throw e;
         this.log.error(`repository ${row.name}: stored credentials refused: ${e.message}`);
-        throw new UnavailableError(
-          `the stored credentials of repository '${row.name}' cannot be used (${e.message}); set them again`,
-        );
+        throw new StoredCredentialsError(row.name, e.message);
       }
     }
     return {

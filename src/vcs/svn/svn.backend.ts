@@ -1,8 +1,8 @@
-import { type EgressGuard } from '../egress-guard.js';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { type EgressGuard } from '../egress-guard.js';
 import { NodeProcessRunner, type ProcessRunner } from '../process-runner.js';
 import {
   type Commit,
