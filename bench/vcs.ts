@@ -5,6 +5,8 @@
  * same run. Prints each figure and the ratio backend / CLI (lower is better; 1.0 = parity).
  *
  *   npm run bench:vcs            (FILES, COMMITS, SNAPSHOT_FILES env vars to resize)
+ *
+ * Ends with the cost of the egress policy on an unchanged poll (bench/egress.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GitBackend } from '../src/vcs/git/git.backend.js';
+import { benchEgress } from './egress.js';
 import { SvnBackend } from '../src/vcs/svn/svn.backend.js';
 import { type VcsRepository } from '../src/vcs/vcs-backend.js';
 import { startGitHttpServer } from '../test/support/git-http-server.js';
@@ -328,6 +331,7 @@ async function main(): Promise<void> {
     const svn = await benchSvn(scratch);
     print('Git: GitBackend (isomorphic-git over smart HTTP) vs git CLI', git);
     print('SVN: SvnBackend (svn/svnmucc via execFile) vs raw svn CLI', svn);
+    await benchEgress();
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -175,6 +175,8 @@ async function main(): Promise<void> {
       FLOTILLA_PUBLIC_URL: hubUrl,
       // The demo points at Swagger UI, which is off by default.
       FLOTILLA_SWAGGER_UI: 'true',
+      // The demo's Git server listens on loopback, which the egress policy refuses by default.
+      FLOTILLA_REPOSITORY_ALLOWED_HOSTS: '127.0.0.1',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     },
     join(root, 'hub.log'),

@@ -34,6 +34,8 @@ export async function startHubProcess(
       FLOTILLA_ADMIN_TOKEN: BENCH_ADMIN,
       FLOTILLA_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
       FLOTILLA_POLL_TICK_MS: '0',
+      // The bench Git servers listen on loopback, which the egress policy refuses by default.
+      FLOTILLA_REPOSITORY_ALLOWED_HOSTS: '127.0.0.0/8,::1',
       LOG_LEVEL: process.env.HUB_LOG_LEVEL ?? 'warn',
       ...env,
     },

@@ -1,5 +1,10 @@
+import { type AllowEntry, egressRefusal, parseIp } from './egress-policy.js';
+
 /** URL schemes a repository may use; `file` only when the operator allows it. */
-export const REPOSITORY_SCHEMES = ['https', 'http', 'svn', 'svn+ssh'] as const;
+export const REPOSITORY_SCHEMES = ['https', 'http', 'svn'] as const;
+
+/** Ports a URL without one goes to. */
+export const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, svn: 3690 };
 
 /**
  * Why a repository URL is unacceptable, or null. Credentials inside the URL are refused so
@@ -7,7 +12,7 @@ export const REPOSITORY_SCHEMES = ['https', 'http', 'svn', 'svn+ssh'] as const;
  */
 export function repositoryUrlProblem(
   url: string,
-  opts: { allowFile: boolean; type: 'git' | 'svn' },
+  opts: { allowFile: boolean; type: 'git' | 'svn'; allowedHosts?: readonly AllowEntry[] },
 ): string | null {
   let parsed: URL;
   try {
@@ -16,18 +21,48 @@ export function repositoryUrlProblem(
     return 'url is not a valid absolute URL';
   }
   const scheme = parsed.protocol.replace(/:$/, '');
+  if (scheme === 'svn+ssh')
+    return 'url scheme "svn+ssh" is not supported: the hub does not run ssh; use svn:// or https:// (see README, Repositories)';
   const allowed: string[] = [...REPOSITORY_SCHEMES];
   if (opts.allowFile) allowed.push('file');
   if (!allowed.includes(scheme))
     return `url scheme "${scheme}" is not allowed (allowed: ${allowed.join(', ')}${opts.allowFile ? '' : '; file needs FLOTILLA_ALLOW_FILE_URLS=true'})`;
-  if (opts.type === 'git' && (scheme === 'svn' || scheme === 'svn+ssh'))
+  if (opts.type === 'git' && scheme === 'svn')
     return `url scheme "${scheme}" is for SVN repositories, not Git`;
   if (parsed.username || parsed.password)
     return 'url must not contain credentials: pass them in the credentials field';
   if (scheme !== 'file' && !parsed.hostname) return 'url has no host';
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\s\u0000-\u001f]/.test(url)) return 'url must not contain whitespace or control characters';
+  // A literal address is refused here already; names are checked once resolved, at every call.
+  if (scheme !== 'file' && opts.allowedHosts) {
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    if (parseIp(host)) {
+      const refusal = egressRefusal({ host, port: portOf(parsed) }, [host], opts.allowedHosts);
+      if (refusal) return `url: ${refusal}`;
+    }
+  }
   return null;
+}
+
+/** The port a URL goes to, explicit or the scheme's default. */
+export function portOf(url: URL): number {
+  return url.port ? Number(url.port) : (DEFAULT_PORTS[url.protocol.replace(/:$/, '')] ?? 0);
+}
+
+/**
+ * The origin credentials are bound to: scheme, host (lowercase) and port, default ports made
+ * explicit (`URL.origin` is "null" for svn://). A URL that does not parse is its own origin.
+ */
+export function urlOrigin(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (parsed.protocol === 'file:') return 'file://';
+  return `${parsed.protocol}//${parsed.hostname.toLowerCase()}:${portOf(parsed)}`;
 }
 
 /** Removes any `user:password@` part from URLs inside a text (for logs and error messages). */

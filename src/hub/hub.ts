@@ -20,6 +20,7 @@ import { buildOpenApi } from './openapi/openapi.js';
 import { systemClock } from './platform/clock.js';
 import { createLogger, PinoNestLogger } from './platform/logger.js';
 import { NodeSecrets, parseSecretKey } from './platform/secrets.js';
+import { RepositoryResealService } from './repositories/repository-reseal.service.js';
 import { HUB_VERSION } from './version.js';
 import { dashboardDir, dashboardMiddleware } from './web/dashboard-static.js';
 import { securityHeaders } from './web/security-headers.js';
@@ -74,7 +75,10 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     const applied = await runMigrations(dataSource);
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 
-    const secrets = new NodeSecrets(await loadSecretKey(config, logger));
+    const secrets = new NodeSecrets(
+      await loadSecretKey(config, logger),
+      config.secretKeyPrevious.map((k) => parseSecretKey(k, 'FLOTILLA_SECRET_KEY_PREVIOUS')),
+    );
     const metrics = new HubMetrics();
     const app = await NestFactory.create<NestExpressApplication>(
       HubModule.forRoot({ config, dataSource, secrets, clock: systemClock, metrics }),
@@ -149,6 +153,8 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     if (config.swaggerUi) SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
     await app.init();
 
+    // Before serving: no value sealed the old way or under a previous key stays in use.
+    await app.get(RepositoryResealService).resealAll();
     const tokenFile = join(config.dataDir, ADMIN_TOKEN_FILE);
     const boot = await app
       .get(TokenService)

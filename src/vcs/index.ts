@@ -12,3 +12,10 @@ export {
   NodeProcessRunner,
 } from './process-runner.js';
 export { type Clock, systemClock } from './clock.js';
+export {
+  EgressGuard,
+  EgressRefusedError,
+  type HostResolver,
+  type CheckedTarget,
+  systemResolver,
+} from './egress-guard.js';

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { InvalidInputError } from '../domain/errors.js';
 import { type Clock } from './clock.js';
+import { type EgressGuard } from './egress-guard.js';
 import { GitBackend } from './git/git.backend.js';
+import { guardedHttpClient } from './git/guarded-http.js';
 import { type ProcessRunner } from './process-runner.js';
 import { SvnBackend } from './svn/svn.backend.js';
 import { type VcsBackend, type VcsLimits, type VcsRepository, type VcsType } from './vcs-backend.js';
@@ -16,6 +18,8 @@ export interface VcsRegistryOptions {
   allowFileUrls?: boolean;
   clock?: Clock;
   runner?: ProcessRunner;
+  /** Egress policy for every outbound call to a repository, redirects included (the hub sets it). */
+  egress?: EgressGuard;
 }
 
 /**
@@ -31,12 +35,14 @@ export class VcsRegistry {
         cacheDir: join(options.dataDir, 'vcs', 'git'),
         limits: options.limits,
         clock: options.clock,
+        http: options.egress ? guardedHttpClient(options.egress) : undefined,
       }),
       svn: new SvnBackend({
         workDir: join(options.dataDir, 'vcs', 'svn'),
         limits: options.limits,
         allowFileUrls: options.allowFileUrls,
         runner: options.runner,
+        egress: options.egress,
       }),
     };
   }

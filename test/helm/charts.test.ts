@@ -112,6 +112,7 @@ describe('flotilla-hub', () => {
     expect(e.DATABASE_URL).toBeUndefined();
     expect(e.FLOTILLA_DATA_DIR).toBe('/data');
     expect(e.FLOTILLA_PUBLIC_URL).toBe('http://flotilla-hub.hub-default.svc:80');
+    expect(e.FLOTILLA_REPOSITORY_ALLOWED_HOSTS).toBeUndefined(); // the egress policy's defaults
     expect(e.FLOTILLA_SECRET_KEY).toEqual({
       secretKeyRef: { name: 'flotilla-hub-secret-key', key: 'secret-key' },
     });
@@ -159,6 +160,7 @@ describe('flotilla-hub', () => {
       },
       serviceMonitor: { enabled: true, labels: { release: 'prometheus' } },
       extraEnv: [{ name: 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', value: '3600' }],
+      repositoryAllowedHosts: 'gitea-http.gitea.svc.cluster.local,10.96.0.0/12',
     });
     expect(code, stderr).toBe(0);
     expect(stdout).not.toContain('kind: Secret'); // every secret comes from an existing one
@@ -181,6 +183,7 @@ describe('flotilla-hub', () => {
     });
     expect(e.FLOTILLA_PUBLIC_URL).toBe('https://flotilla.example.com');
     expect(e.FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS).toBe('3600');
+    expect(e.FLOTILLA_REPOSITORY_ALLOWED_HOSTS).toBe('gitea-http.gitea.svc.cluster.local,10.96.0.0/12');
     expect(find(objects, 'Ingress').spec.rules[0].http.paths[0].backend.service).toEqual({
       name: 'fleet-flotilla-hub',
       port: { name: 'http' },

@@ -54,9 +54,10 @@ describe('repositories', () => {
     const rows = await h.sql<{ credentials_sealed: string }>(
       "SELECT credentials_sealed FROM repositories WHERE name = 'manifests'",
     );
-    expect(rows[0].credentials_sealed).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    // v2.<key id>.<iv>.<tag>.<ciphertext>
+    expect(rows[0].credentials_sealed).toMatch(/^v2\.[0-9a-f]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(rows[0].credentials_sealed).not.toContain(SECRET_PASSWORD);
-    expect(Buffer.from(rows[0].credentials_sealed.split('.')[3], 'base64url').toString()).not.toContain(
+    expect(Buffer.from(rows[0].credentials_sealed.split('.')[4], 'base64url').toString()).not.toContain(
       SECRET_PASSWORD,
     );
   });

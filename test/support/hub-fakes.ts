@@ -27,11 +27,19 @@ export class FakeSecrets implements Secrets {
   sameHash(a: string, b: string): boolean {
     return a === b;
   }
-  seal(p: string): string {
-    return `sealed:${Buffer.from(p).toString('base64')}`;
+  seal(p: string, context: string): string {
+    return `sealed:${Buffer.from(context).toString('base64')}:${Buffer.from(p).toString('base64')}`;
   }
-  open(s: string): string {
-    return Buffer.from(s.slice(7), 'base64').toString();
+  open(s: string, context: string): string {
+    const [, ctx, body] = s.split(':');
+    if (Buffer.from(ctx, 'base64').toString() !== context) throw new Error('sealed for another context');
+    return Buffer.from(body, 'base64').toString();
+  }
+  needsReseal(): boolean {
+    return false;
+  }
+  openLegacy(s: string, context: string): string {
+    return this.open(s, context);
   }
 }
 

@@ -8,6 +8,9 @@ import { loadHubConfig, type HubConfig } from '../../src/hub/config/hub-config.j
 import { startHub, type Hub } from '../../src/hub/hub.js';
 import { createLogger } from '../../src/hub/platform/logger.js';
 
+/** The egress allow-list test hubs get unless a test passes its own: every loopback address. */
+export const TEST_ALLOWED_HOSTS = '127.0.0.0/8,::1';
+
 /** Creates a fresh database on the test server and returns its URL. */
 export async function createTestDatabase(serverUrl: string): Promise<string> {
   const name = `flotilla_test_${randomBytes(6).toString('hex')}`;
@@ -54,7 +57,8 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase(serverUrl));
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-test-hub-'));
   await chmod(dataDir, 0o711);
-  const adminToken = `flt_test_${randomBytes(16).toString('hex')}`;
+  // A restart on an existing database passes the token its first start seeded.
+  const adminToken = env.FLOTILLA_ADMIN_TOKEN ?? `flt_test_${randomBytes(16).toString('hex')}`;
   const config: HubConfig = {
     ...loadHubConfig({
       PORT: '0',
@@ -68,6 +72,8 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
       // Auth matrices send dozens of unauthenticated requests from one address; the limiter
       // itself is tested (at its default) in test/integration/hardening.test.ts.
       FLOTILLA_AUTH_FAILURES_PER_MINUTE: '0',
+      // The test Git and SVN servers listen on loopback, which the egress policy refuses by default.
+      FLOTILLA_REPOSITORY_ALLOWED_HOSTS: TEST_ALLOWED_HOSTS,
       ...env,
     }),
     databaseUrl,

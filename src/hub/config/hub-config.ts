@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { tokenWeakness } from '../../domain/token-strength.js';
+import { type AllowEntry, parseAllowList } from '../../domain/egress-policy.js';
 
 /** Everything the hub reads from its environment, parsed once at start. */
 export interface HubConfig {
@@ -10,6 +11,16 @@ export interface HubConfig {
   dataDir: string;
   /** Base64 or hex 32-byte key for repository credentials; generated into dataDir when absent. */
   secretKey: string | null;
+  /**
+   * Keys values may still be sealed under (`FLOTILLA_SECRET_KEY_PREVIOUS`, comma list): they
+   * are only read, and the hub re-seals such values under {@link secretKey} when it starts.
+   */
+  secretKeyPrevious: string[];
+  /**
+   * Host names, addresses and networks outbound repository calls may reach although they are
+   * loopback, link-local, private or otherwise non-public (`FLOTILLA_REPOSITORY_ALLOWED_HOSTS`).
+   */
+  repositoryAllowedHosts: AllowEntry[];
   /** Seed of the first admin token; refused at start when too weak to be a bearer secret. */
   adminToken: string | null;
   /** Bearer token `/metrics` then requires (`FLOTILLA_METRICS_TOKEN`); null: /metrics is open. */
@@ -86,6 +97,14 @@ function strongSecret(env: NodeJS.ProcessEnv, name: string): string | null {
   return raw;
 }
 
+function allowList(env: NodeJS.ProcessEnv, name: string): AllowEntry[] {
+  try {
+    return parseAllowList(env[name] ?? '');
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
 /** Reads the hub configuration from an environment (process.env by default). */
 export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   return {
@@ -96,6 +115,11 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     secretKey: env.FLOTILLA_SECRET_KEY || null,
     adminToken: strongSecret(env, 'FLOTILLA_ADMIN_TOKEN'),
     metricsToken: strongSecret(env, 'FLOTILLA_METRICS_TOKEN'),
+    secretKeyPrevious: (env.FLOTILLA_SECRET_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+    repositoryAllowedHosts: allowList(env, 'FLOTILLA_REPOSITORY_ALLOWED_HOSTS'),
     allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
     authFailuresPerMinute: int(env, 'FLOTILLA_AUTH_FAILURES_PER_MINUTE', 20, 0, 100_000),
     registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),

@@ -303,9 +303,10 @@ export class DesiredStateService {
     app: ApplicationEntity,
     repoRow: RepositoryEntity,
   ): Promise<{ ok: true; files: FileSet } | { ok: false; error: string }> {
-    const repo = this.repositories.toVcs(repoRow);
-    const backend = this.vcs.for(repo);
     try {
+      // Inside the try: stored credentials that no longer open fail this job, not the dispatch.
+      const repo = this.repositories.toVcs(repoRow);
+      const backend = this.vcs.for(repo);
       const revision = app.revision ?? repoRow.lastRevision ?? (await backend.resolve(repo)).id;
       return { ok: true, files: await backend.snapshot(repo, revision, app.path) };
     } catch (e) {

@@ -6,9 +6,9 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SYSTEM_ACTOR } from '../../domain/audit-chain.js';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
 import { scrubUrls } from '../../domain/repository-url.js';
-import { type VcsRegistry } from '../../vcs/index.js';
+import { EgressRefusedError, type VcsRegistry } from '../../vcs/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -18,7 +18,7 @@ import { VCS } from '../vcs/vcs.module.js';
 import { type RepositoryDto } from './repository.dto.js';
 import { type RepositoryEntity } from './repository.entity.js';
 import { RepositoriesRepository } from './repository.repository.js';
-import { RepositoryService } from './repository.service.js';
+import { RepositoryService, StoredCredentialsError } from './repository.service.js';
 
 /** How long a replica may hold a repository while polling it before others may take over. */
 const LEASE_MS = 120_000;
@@ -97,14 +97,14 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
 
   /** Resolves, records the outcome, and audits a new revision with the paths it changed. */
   private async poll(row: RepositoryEntity, refresh = false): Promise<void> {
-    const repo = this.repositories.toVcs(row);
-    const backend = this.vcs.for(repo);
     const startedAt = this.clock.now();
     let revision: string | null = row.lastRevision;
     let display: string | null = null;
     let error: string | null = null;
     let changedPaths: string[] | null = null;
     try {
+      const repo = this.repositories.toVcs(row);
+      const backend = this.vcs.for(repo);
       const r = refresh ? await backend.refresh(repo) : await backend.resolve(repo);
       revision = r.id;
       display = r.display;
@@ -112,8 +112,15 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
         changedPaths = await backend.changedPaths(repo, row.lastRevision, r.id).catch(() => null);
       }
     } catch (e) {
-      error = e instanceof DomainError ? e.message : `poll failed: ${scrubUrls((e as Error).message)}`;
-      this.log.warn(`repository ${row.name}: ${error}`);
+      // Full detail to the log; viewers see a coarse reason only (see viewerError).
+      const detail =
+        e instanceof EgressRefusedError
+          ? e.detail
+          : e instanceof DomainError
+            ? e.message
+            : `poll failed: ${scrubUrls((e as Error).message)}`;
+      this.log.warn(`repository ${row.name}: ${detail}`);
+      error = viewerError(e);
     }
     const detected = error === null && revision !== row.lastRevision;
     await this.uow.run(async (tx) => {
@@ -146,4 +153,17 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
         paths: changedPaths,
       });
   }
+}
+
+/**
+ * What a viewer may read about a failed poll. Fine-grained messages (connection refused vs
+ * timed out vs HTTP 401 vs not Git) would let anyone who may register a URL map which
+ * addresses and ports answer inside the hub's network, so only these few reasons are shown.
+ */
+export function viewerError(e: unknown): string {
+  if (e instanceof EgressRefusedError) return 'refused by egress policy';
+  if (e instanceof UnauthenticatedError) return 'authentication failed';
+  if (e instanceof NotFoundError) return 'repository, branch or path not found';
+  if (e instanceof StoredCredentialsError) return e.message;
+  return 'repository unreachable';
 }

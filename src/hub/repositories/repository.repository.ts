@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, IsNull, Not } from 'typeorm';
 import { isUuid } from '../../domain/ids.js';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
@@ -93,6 +93,25 @@ export class RepositoriesRepository {
   /** Makes repositories due at once (webhooks). */
   async markDue(ids: string[], now: Date): Promise<void> {
     if (ids.length) await this.ds.manager.update(RepositoryEntity, { id: In(ids) }, { nextPollAt: now });
+  }
+
+  /** Every repository holding a sealed value (for re-sealing at start). */
+  findSealed(): Promise<
+    Pick<RepositoryEntity, 'id' | 'name' | 'credentialsSealed' | 'webhookSecretSealed'>[]
+  > {
+    return this.ds.manager.find(RepositoryEntity, {
+      select: { id: true, name: true, credentialsSealed: true, webhookSecretSealed: true },
+      where: [{ credentialsSealed: Not(IsNull()) }, { webhookSecretSealed: Not(IsNull()) }],
+    });
+  }
+
+  /** Replaces the sealed values of one repository. */
+  async updateSealed(
+    tx: Tx,
+    id: string,
+    values: Pick<RepositoryEntity, 'credentialsSealed' | 'webhookSecretSealed'>,
+  ): Promise<void> {
+    await managerOf(this.ds, tx).update(RepositoryEntity, { id }, values);
   }
 
   /** Repositories of a type whose URL is one of `urls`. */

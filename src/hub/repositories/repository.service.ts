@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
-import { repositoryUrlProblem } from '../../domain/repository-url.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors.js';
+import { repositoryUrlProblem, urlOrigin } from '../../domain/repository-url.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
 import { afterName, namePage } from '../common/name-page.js';
@@ -10,7 +10,7 @@ import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { type VcsRepository } from '../../vcs/index.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
-import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { SECRETS, type Secrets, UnreadableSecretError } from '../platform/secrets.js';
 import {
   type CreateRepositoryDto,
   type CredentialsDto,
@@ -27,38 +27,65 @@ export interface RepositoryCredentials {
   token?: string;
 }
 
-/** Registers and edits source repositories; credentials are sealed before they are stored. */
+/**
+ * The stored credentials of a repository do not open (moved from another row, altered, or
+ * sealed under a key the hub no longer has). Says so plainly: it reveals nothing about the network.
+ */
+export class StoredCredentialsError extends UnavailableError {
+  constructor(name: string, reason: string) {
+    super(`the stored credentials of repository '${name}' cannot be used (${reason}); set them again`);
+  }
+}
+
+/** The sealed columns of a repository; each value is bound to its row and column. */
+export type SealedField = 'credentials' | 'webhookSecret';
+
+/** Additional authenticated data of a sealed value: it opens only in the row and column it was sealed for. */
+export function sealContext(repositoryId: string, field: SealedField): string {
+  return `repository:${repositoryId}:${field}`;
+}
+
+/**
+ * Registers and edits source repositories; credentials are sealed before they are stored,
+ * bound to their row and to the origin (scheme, host, port) of the URL they were given for.
+ */
 @Injectable()
 export class RepositoryService {
+  private readonly log = new Logger('repositories');
+
   constructor(
     @Inject(RepositoriesRepository) private readonly repos: RepositoriesRepository,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
-    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'allowFileUrls'>,
+    @Inject(HUB_CONFIG)
+    private readonly config: Pick<HubConfig, 'allowFileUrls' | 'repositoryAllowedHosts'>,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async create(input: CreateRepositoryDto, actor: Actor): Promise<RepositoryDto> {
     const shape = this.checkShape(input.type, input.url, input.branch, input.path);
+    const id = this.secrets.uuid();
     const saved = await this.uow.run(async (tx) => {
       if (await this.repos.findByName(input.name, tx))
         throw new ConflictError(`a repository named '${input.name}' already exists`);
       const row = await this.repos.insert(tx, {
-        id: this.secrets.uuid(),
+        id,
         name: input.name,
         type: input.type,
         url: input.url,
         branch: shape.branch,
         path: shape.path,
-        credentialsSealed: this.sealCredentials(input.credentials),
+        credentialsSealed: this.sealCredentials(id, input.credentials),
         pollIntervalSeconds: input.pollIntervalSeconds ?? 60,
         lastRevision: null,
         lastPolledAt: null,
         lastError: null,
         nextPollAt: this.clock.now(),
         pollLeaseUntil: null,
-        webhookSecretSealed: input.webhookSecret ? this.secrets.seal(input.webhookSecret) : null,
+        webhookSecretSealed: input.webhookSecret
+          ? this.secrets.seal(input.webhookSecret, sealContext(id, 'webhookSecret'))
+          : null,
       });
       await this.audit.record(tx, {
         actor,
@@ -93,14 +120,24 @@ export class RepositoryService {
           input.branch ?? (type === 'git' ? (row.branch ?? undefined) : undefined),
           input.path ?? (type === 'svn' ? (row.path ?? undefined) : undefined),
         );
+        const originBefore = urlOrigin(row.url);
         row.url = input.url ?? row.url;
+        const originAfter = urlOrigin(row.url);
         row.branch = shape.branch;
         row.path = shape.path;
         if (input.pollIntervalSeconds !== undefined) row.pollIntervalSeconds = input.pollIntervalSeconds;
         const credentialsChanged = input.credentials !== undefined;
-        if (credentialsChanged) row.credentialsSealed = this.sealCredentials(input.credentials ?? undefined);
+        if (credentialsChanged)
+          row.credentialsSealed = this.sealCredentials(row.id, input.credentials ?? undefined);
+        // Credentials were given for one origin: they never follow the URL to another one
+        // (the next poll would hand them to whoever runs the new host).
+        const originChanged = originBefore !== originAfter;
+        const credentialsDropped = originChanged && !credentialsChanged && row.credentialsSealed !== null;
+        if (credentialsDropped) row.credentialsSealed = null;
         if (input.webhookSecret !== undefined)
-          row.webhookSecretSealed = input.webhookSecret ? this.secrets.seal(input.webhookSecret) : null;
+          row.webhookSecretSealed = input.webhookSecret
+            ? this.secrets.seal(input.webhookSecret, sealContext(row.id, 'webhookSecret'))
+            : null;
         // A new URL, branch or path is polled at once.
         if (input.url !== undefined || input.branch !== undefined || input.path !== undefined) {
           row.nextPollAt = this.clock.now();
@@ -118,6 +155,7 @@ export class RepositoryService {
             after: describe(saved),
             credentialsChanged,
             webhookSecretChanged: input.webhookSecret !== undefined,
+            ...(originChanged ? { originBefore, originAfter, credentialsDropped } : {}),
           },
         });
         return saved;
@@ -140,21 +178,38 @@ export class RepositoryService {
 
   /** The repository as the VCS layer needs it, credentials decrypted; never for a response. */
   toVcs(row: RepositoryEntity): VcsRepository {
+    let credentials: RepositoryCredentials | null = null;
+    if (row.credentialsSealed) {
+      try {
+        credentials = JSON.parse(
+          this.secrets.open(row.credentialsSealed, sealContext(row.id, 'credentials')),
+        ) as RepositoryCredentials;
+      } catch (e) {
+        if (!(e instanceof UnreadableSecretError)) throw e;
+        this.log.error(`repository ${row.name}: stored credentials refused: ${e.message}`);
+        throw new StoredCredentialsError(row.name, e.message);
+      }
+    }
     return {
       id: row.id,
       type: row.type as VcsRepository['type'],
       url: row.url,
       branch: row.branch,
       path: row.path,
-      credentials: row.credentialsSealed
-        ? (JSON.parse(this.secrets.open(row.credentialsSealed)) as RepositoryCredentials)
-        : null,
+      credentials,
     };
   }
 
-  /** The decrypted webhook secret, or null when none is set. */
+  /** The decrypted webhook secret, or null when none is set or it cannot be opened (logged). */
   webhookSecretOf(row: RepositoryEntity): string | null {
-    return row.webhookSecretSealed ? this.secrets.open(row.webhookSecretSealed) : null;
+    if (!row.webhookSecretSealed) return null;
+    try {
+      return this.secrets.open(row.webhookSecretSealed, sealContext(row.id, 'webhookSecret'));
+    } catch (e) {
+      if (!(e instanceof UnreadableSecretError)) throw e;
+      this.log.error(`repository ${row.name}: stored webhook secret refused: ${e.message}`);
+      return null;
+    }
   }
 
   /** Loads a repository by id or name (locking it inside a transaction), or throws 404. */
@@ -170,7 +225,11 @@ export class RepositoryService {
     branch: string | undefined,
     path: string | undefined,
   ): { branch: string | null; path: string | null } {
-    const problem = repositoryUrlProblem(url, { allowFile: this.config.allowFileUrls, type });
+    const problem = repositoryUrlProblem(url, {
+      allowFile: this.config.allowFileUrls,
+      type,
+      allowedHosts: this.config.repositoryAllowedHosts,
+    });
     if (problem) throw new InvalidInputError(problem, { field: 'url' });
     if (type === 'svn' && branch !== undefined)
       throw new InvalidInputError('branch applies to Git repositories; for SVN give path (e.g. "trunk")', {
@@ -202,9 +261,12 @@ export class RepositoryService {
     };
   }
 
-  private sealCredentials(c: CredentialsDto | undefined): string | null {
+  private sealCredentials(id: string, c: CredentialsDto | undefined): string | null {
     if (!c || (!c.username && !c.password && !c.token)) return null;
-    return this.secrets.seal(JSON.stringify({ username: c.username, password: c.password, token: c.token }));
+    return this.secrets.seal(
+      JSON.stringify({ username: c.username, password: c.password, token: c.token }),
+      sealContext(id, 'credentials'),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { VcsRegistry } from '../../vcs/index.js';
+import { EgressGuard, VcsRegistry } from '../../vcs/index.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 
 /** Injection token of the process-wide {@link VcsRegistry}. */
@@ -13,7 +13,11 @@ export const VCS = Symbol('VCS');
       provide: VCS,
       inject: [HUB_CONFIG],
       useFactory: (config: HubConfig) =>
-        new VcsRegistry({ dataDir: config.dataDir, allowFileUrls: config.allowFileUrls }),
+        new VcsRegistry({
+          dataDir: config.dataDir,
+          allowFileUrls: config.allowFileUrls,
+          egress: new EgressGuard(config.repositoryAllowedHosts),
+        }),
     },
   ],
   exports: [VCS],

@@ -6,9 +6,11 @@ import {
   TooLargeError,
   UnavailableError,
 } from '../../domain/errors.js';
+import { type EgressGuard } from '../egress-guard.js';
 import { type ProcessResult, type ProcessRunner } from '../process-runner.js';
 import { type VcsRepository } from '../vcs-backend.js';
 import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
+import { startSvnEgressProxy, type SvnEgressProxy } from './svn-egress-proxy.js';
 
 /** How {@link SvnCli} runs the client. */
 export interface SvnCliOptions {
@@ -18,6 +20,8 @@ export interface SvnCliOptions {
   svnBinary: string;
   svnmuccBinary: string;
   timeoutMs: number;
+  /** The egress policy every call to a repository passes; absent: no policy (tests of this layer). */
+  egress?: EgressGuard;
 }
 
 /** What an svn invocation is about, for turning its errors into useful typed ones. */
@@ -80,6 +84,7 @@ export class SvnCli {
     const common = ['--non-interactive', '--no-auth-cache', '--config-dir', this.options.configDir];
     if (username) common.push('--username', username);
     if (secret) common.push('--password-from-stdin');
+    const proxy = await this.egressFor(repo, common);
     let result: ProcessResult;
     try {
       result = await this.options.runner.run(binary, [...common, ...args], {
@@ -93,12 +98,39 @@ export class SvnCli {
       throw new UnavailableError(
         `cannot run ${binary}: ${(e as { code?: string }).code ?? 'error'} (is subversion installed?)`,
       );
+    } finally {
+      await proxy?.close();
     }
+    if (proxy?.refusal) throw proxy.refusal;
     if (result.truncated) throw new TooLargeError(`${context.path ?? 'output'}: over the size limit`);
     if (result.timedOut)
       throw new UnavailableError(`repository ${scrubUrl(repo.url)} did not answer in time`);
     if (result.code !== 0 && !lenient) throw mapSvnError(result.stderr, repo, context);
     return result;
+  }
+
+  /**
+   * Applies the egress policy before svn runs. svn:// is checked here (svnserve has no
+   * redirects; svn resolves the name again itself, a window documented in the README);
+   * http(s) goes through a checking proxy, which also sees every redirect svn follows.
+   */
+  private async egressFor(repo: VcsRepository, args: string[]): Promise<SvnEgressProxy | null> {
+    const guard = this.options.egress;
+    if (!guard) return null;
+    const url = new URL(repo.url);
+    if (url.protocol === 'file:') return null;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      await guard.check(url);
+      return null;
+    }
+    const proxy = await startSvnEgressProxy(guard);
+    args.push(
+      '--config-option',
+      'servers:global:http-proxy-host=127.0.0.1',
+      '--config-option',
+      `servers:global:http-proxy-port=${proxy.port}`,
+    );
+    return proxy;
   }
 }
 

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { type EgressGuard } from '../egress-guard.js';
 import { NodeProcessRunner, type ProcessRunner } from '../process-runner.js';
 import {
   type Commit,
@@ -41,6 +42,8 @@ export interface SvnBackendOptions {
   svnmuccBinary?: string;
   /** Per-command timeout. Default 120 s. */
   timeoutMs?: number;
+  /** Egress policy for every call to a repository (the hub always sets one). */
+  egress?: EgressGuard;
 }
 
 /**
@@ -64,6 +67,7 @@ export class SvnBackend implements VcsBackend {
       svnBinary: options.svnBinary ?? 'svn',
       svnmuccBinary: options.svnmuccBinary ?? 'svnmucc',
       timeoutMs: options.timeoutMs ?? 120_000,
+      egress: options.egress,
     });
     this.tools = { cli: this.cli, limits: this.limits, tempDir: () => this.tempDir() };
   }
