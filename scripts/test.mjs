@@ -6,6 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureMachine } from './machine-needs.mjs';
+import { enginesRange, unsupportedNodeMessage } from './node-baseline.mjs';
+
+process.stdout.write(`npm test on Node ${process.version} (${process.execPath})\n`);
+// Warned, not refused: the suite still runs, but its result says nothing about a supported Node.
+const tooOld = unsupportedNodeMessage(process.version, enginesRange());
+if (tooOld) process.stderr.write(`\n${tooOld}\n`);
 
 // git, Subversion, Chromium, openssl...: installed here when missing and the machine allows it
 // (scripts/machine-needs.mjs). Go, for the Kubernetes test binaries, is checked by the k8s
