@@ -134,6 +134,9 @@ describe('restarting the hub on the data directory of a crashed one (npm start)'
     expect(alive(orphan)).toBe(true);
 
     const hub = await startHub();
+    expect(hub.output()).toContain(
+      `stopping the embedded Postgres (process ${orphan}) left running by a previous hub`,
+    );
     expect(alive(orphan)).toBe(false);
     expect(await postmasterPid()).not.toBe(orphan);
     expect((await api(hub, 'GET', '/api/v1/clusters/group-killed')).status).toBe(200);

@@ -27,6 +27,8 @@ export interface EmbeddedPostgresOptions {
   /** Port to listen on; a free one when absent. */
   port?: number;
   log?: (line: string) => void;
+  /** What the operator should see: a server left by a crashed hub being stopped. */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const retryUntil = Date.now() + 30_000;
   let child: ChildProcess;
   for (;;) {
-    await claimDataDirectory(dir, pgdata, postgres, log);
+    await claimDataDirectory(dir, pgdata, postgres, opts.warn ?? log);
     child = await spawnPostgres(postgres, pgdata, port, ids);
     try {
       await waitReady(child, log);
