@@ -1,36 +1,22 @@
 #!/usr/bin/env node
-// `npm test`: checks the machine has what the suite drives for real (git, svn), then runs every vitest project and ends with one summary line
+// `npm test`: sets up what the suite drives for real (git, svn, chromium...), then runs every vitest project and ends with one summary line
 // "N passed, N failed". Extra arguments go to vitest (e.g. `npm test -- --project unit`).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureMachine } from './machine-needs.mjs';
+import { enginesRange, unsupportedNodeMessage } from './node-baseline.mjs';
 
-const need = [
-  ['git', ['--version'], 'git (apt-get install -y git)'],
-  ['svn', ['--version', '--quiet'], 'the Subversion client (apt-get install -y subversion)'],
-  ['svnserve', ['--version', '--quiet'], 'svnserve (apt-get install -y subversion)'],
-  ['svnadmin', ['--version', '--quiet'], 'svnadmin (apt-get install -y subversion)'],
-  ['chromium', ['--version'], 'Chromium for the dashboard tests (apt-get install -y chromium)'],
-  ['openssl', ['version'], 'openssl (apt-get install -y openssl)'],
-];
-// Go (for the Kubernetes test binaries) is checked by the k8s global setup, which needs it
-// only when the binaries are not cached yet and KUBEBUILDER_ASSETS is not set.
+process.stdout.write(`npm test on Node ${process.version} (${process.execPath})\n`);
+// Warned, not refused: the suite still runs, but its result says nothing about a supported Node.
+const tooOld = unsupportedNodeMessage(process.version, enginesRange());
+if (tooOld) process.stderr.write(`\n${tooOld}\n`);
 
-const missing = need.filter(([cmd, args]) => {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-});
-if (missing.length) {
-  process.stderr.write('npm test needs, and this machine lacks:\n');
-  for (const [, , what] of missing) process.stderr.write(`  - ${what}\n`);
-  process.stderr.write('(.ci/run installs them on a Debian machine.)\n');
-  process.exit(1);
-}
+// git, Subversion, Chromium, openssl...: installed here when missing and the machine allows it
+// (scripts/machine-needs.mjs). Go, for the Kubernetes test binaries, is checked by the k8s
+// global setup, which needs it only when the binaries are not cached yet.
+if (!ensureMachine()) process.exit(1);
 
 const dir = mkdtempSync(join(tmpdir(), 'flotilla-test-report-'));
 const report = join(dir, 'report.json');

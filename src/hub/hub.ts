@@ -64,6 +64,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       const pg: EmbeddedPostgres = await startEmbeddedPostgres({
         dir: join(config.dataDir, 'postgres'),
         log: (line) => logger.debug({ component: 'postgres' }, line),
+        warn: (line) => logger.warn({ component: 'postgres' }, line),
       });
       cleanups.push(() => pg.stop());
       url = pg.url;

@@ -42,7 +42,7 @@ async function startProcess(env: Record<string, string> = {}): Promise<Started> 
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`hub exited: ${out}`);
     if (out.includes('hub listening')) return { child, url, output: () => out };
     await new Promise((r) => setTimeout(r, 100));

@@ -1,13 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync } from 'node:fs';
-import { access, chmod, chown, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { claimDataDirectory, recordOwner } from './embedded-postgres.lock.js';
 
 const run = promisify(execFile);
 
@@ -26,6 +27,8 @@ export interface EmbeddedPostgresOptions {
   /** Port to listen on; a free one when absent. */
   port?: number;
   log?: (line: string) => void;
+  /** What the operator should see: a server left by a crashed hub being stopped. */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -92,26 +95,24 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   } else {
     password = (await readFile(passwordFile, 'utf8')).trim();
   }
-  await clearStalePid(pgdata);
-
   const port = opts.port ?? (await freePort());
-  const child = spawn(
-    join(binDir, 'postgres'),
-    [
-      '-D',
-      pgdata,
-      '-p',
-      String(port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'max_connections=200',
-    ],
-    { ...ids, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
-  );
-  await waitReady(child, log);
+  const postgres = join(binDir, 'postgres');
+  const retryUntil = Date.now() + 30_000;
+  let child: ChildProcess;
+  for (;;) {
+    await claimDataDirectory(dir, pgdata, postgres, opts.warn ?? log);
+    child = await spawnPostgres(postgres, pgdata, port, ids);
+    try {
+      await waitReady(child, log);
+      break;
+    } catch (e) {
+      // A server killed with its hub may still hold the lock file or its shared memory for a
+      // moment after we looked: wait for it (bounded) rather than fail a restart.
+      if (!LINGERING.test((e as Error).message) || Date.now() > retryUntil) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  await recordOwner(dir);
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   let stopped: Promise<void> | null = null;
   return {
@@ -120,6 +121,64 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     pid: child.pid ?? -1,
     stop: () => (stopped ??= stopChild(child)),
   };
+}
+
+/** The `postgres` binary the launcher starts (run as root: its world-readable copy). */
+export async function embeddedPostgresBinary(): Promise<string> {
+  const { binDir } = await locateBinaries();
+  return join(process.getuid?.() === 0 ? await reachableCopy(binDir) : binDir, 'postgres');
+}
+
+/** What PostgreSQL says when the server it replaces has not quite gone yet. */
+const LINGERING =
+  /lock file "postmaster\.pid" already exists|pre-existing shared memory block .* is still in use/;
+
+/**
+ * Starts the postmaster. On Linux it is started through util-linux `setpriv --pdeathsig`, so the
+ * kernel sends it SIGINT (fast shutdown) when the process that started it dies, even by SIGKILL:
+ * a crashed hub leaves no server behind to block the next start.
+ */
+async function spawnPostgres(
+  postgres: string,
+  pgdata: string,
+  port: number,
+  ids: { uid: number; gid: number } | undefined,
+): Promise<ChildProcess> {
+  const args = [
+    '-D',
+    pgdata,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=200',
+  ];
+  const setpriv = await parentDeathSignaller();
+  const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'INT', '--', postgres, ...args]] : [postgres, args];
+  return spawn(cmd, argv, {
+    ...ids,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+}
+
+let signaller: Promise<string | null> | undefined;
+
+/** The `setpriv` binary when it exists and supports `--pdeathsig` (util-linux 2.33+). */
+function parentDeathSignaller(): Promise<string | null> {
+  const find = async () => {
+    if (process.platform !== 'linux') return null;
+    const path = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+    if (!path) return null;
+    return run(path, ['--pdeathsig', 'INT', '--', 'true']).then(
+      () => path,
+      () => null,
+    );
+  };
+  return (signaller ??= find());
 }
 
 async function locateBinaries(): Promise<{ binDir: string }> {
@@ -188,25 +247,6 @@ async function firstUnreachableAncestor(path: string): Promise<string | null> {
     p = dirname(p);
   }
   return null;
-}
-
-async function clearStalePid(pgdata: string): Promise<void> {
-  const pidFile = join(pgdata, 'postmaster.pid');
-  try {
-    await access(pidFile, constants.F_OK);
-  } catch {
-    return;
-  }
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  let alive = false;
-  try {
-    process.kill(pid, 0);
-    alive = true;
-  } catch {
-    alive = false;
-  }
-  if (alive) throw new Error(`the embedded Postgres data directory ${pgdata} is in use by process ${pid}`);
-  await rm(pidFile, { force: true });
 }
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */

@@ -1,0 +1,161 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedPostgresBinary, freePort } from '../../src/hub/database/embedded-postgres.launcher.js';
+
+const run = promisify(execFile);
+const ADMIN = 'flt_crash-restart-admin-0123456789';
+let dataDir: string;
+const pgdata = () => join(dataDir, 'postgres', 'pgdata');
+
+beforeAll(async () => {
+  // What `npm start` runs: the compiled hub.
+  await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-crash-'));
+  await chmod(dataDir, 0o711);
+}, 120_000);
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Hub {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+  output: () => string;
+}
+
+/** `node dist/src/main.js` on the test's data directory; `detached` gives it its own process group. */
+function spawnHub(port: number, detached = false): Hub {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      FLOTILLA_DATA_DIR: dataDir,
+      FLOTILLA_ADMIN_TOKEN: ADMIN,
+      DATABASE_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, url: `http://127.0.0.1:${port}`, exited, output: () => out };
+}
+
+async function startHub(detached = false): Promise<Hub> {
+  const hub = spawnHub(await freePort(), detached);
+  for (let i = 0; i < 600; i++) {
+    if (hub.child.exitCode !== null) throw new Error(`hub exited: ${hub.output()}`);
+    if (hub.output().includes('hub listening')) return hub;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  hub.child.kill('SIGKILL');
+  throw new Error(`hub did not start: ${hub.output()}`);
+}
+
+async function stopHub(hub: Hub): Promise<void> {
+  hub.child.kill('SIGTERM');
+  expect(await hub.exited).toBe(0);
+}
+
+const api = (hub: Hub, method: string, path: string, body?: unknown) =>
+  fetch(hub.url + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+async function postmasterPid(): Promise<number> {
+  return Number((await readFile(join(pgdata(), 'postmaster.pid'), 'utf8')).split('\n')[0]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('restarting the hub on the data directory of a crashed one (npm start)', () => {
+  it('comes back with its state after only the hub process was SIGKILLed', async () => {
+    const first = await startHub();
+    expect((await api(first, 'POST', '/api/v1/clusters', { name: 'before-crash' })).status).toBe(201);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = await startHub();
+    expect((await api(second, 'GET', '/api/v1/clusters/before-crash')).status).toBe(200);
+    await stopHub(second);
+  }, 180_000);
+
+  it('comes back at once after its whole process group was SIGKILLed', async () => {
+    const first = await startHub(true);
+    expect((await api(first, 'POST', '/api/v1/clusters', { name: 'group-killed' })).status).toBe(201);
+    process.kill(-first.child.pid!, 'SIGKILL');
+    await first.exited;
+
+    const second = await startHub();
+    expect((await api(second, 'GET', '/api/v1/clusters/group-killed')).status).toBe(200);
+    await stopHub(second);
+  }, 180_000);
+
+  it('stops an orphaned server of its own data directory, left with no parent, and starts afresh', async () => {
+    // A postmaster of this data directory whose starter is gone, as a hub killed where the
+    // kernel cannot signal its children leaves it: started through a process that exits at once.
+    const postgres = await embeddedPostgresBinary();
+    const asRoot = process.getuid?.() === 0;
+    const ids = asRoot
+      ? {
+          uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+          gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+        }
+      : {};
+    const port = await freePort();
+    const starter = `const [bin, dir, port, ids] = process.argv.slice(1);
+      const c = require('node:child_process').spawn(bin, ['-D', dir, '-p', port, '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'unix_socket_directories='], { ...JSON.parse(ids), detached: true, stdio: 'ignore' });
+      c.unref();`;
+    await run(process.execPath, ['-e', starter, postgres, pgdata(), String(port), JSON.stringify(ids)]);
+    let orphan = 0;
+    for (let i = 0; i < 300 && !orphan; i++) {
+      const lock = await readFile(join(pgdata(), 'postmaster.pid'), 'utf8').catch(() => '');
+      if (lock.includes('ready')) orphan = Number(lock.split('\n')[0]);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(alive(orphan)).toBe(true);
+
+    const hub = await startHub();
+    expect(hub.output()).toContain(
+      `stopping the embedded Postgres (process ${orphan}) left running by a previous hub`,
+    );
+    expect(alive(orphan)).toBe(false);
+    expect(await postmasterPid()).not.toBe(orphan);
+    expect((await api(hub, 'GET', '/api/v1/clusters/group-killed')).status).toBe(200);
+    await stopHub(hub);
+  }, 180_000);
+
+  it('refuses a data directory whose postmaster.pid names a live process that is not its server', async () => {
+    const foreign = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await writeFile(join(pgdata(), 'postmaster.pid'), `${foreign.pid}\n${pgdata()}\n`);
+      const hub = spawnHub(await freePort());
+      expect(await hub.exited).toBe(1);
+      expect(hub.output()).toContain(
+        `flotilla: hub failed to start: the embedded Postgres data directory ${pgdata()} is in use by process ${foreign.pid}`,
+      );
+      expect(alive(foreign.pid!)).toBe(true);
+    } finally {
+      foreign.kill('SIGKILL');
+      await rm(join(pgdata(), 'postmaster.pid'), { force: true });
+    }
+  }, 60_000);
+});
