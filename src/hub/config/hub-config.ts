@@ -6,10 +6,23 @@ export interface HubConfig {
   host: string;
   /** External Postgres; when absent the hub starts an embedded one under {@link dataDir}. */
   databaseUrl: string | null;
+  /**
+   * Postgres URL migrations run under (`DATABASE_MIGRATION_URL`), e.g. the schema owner, while
+   * {@link databaseUrl} is a runtime role without UPDATE/DELETE on the audit trail. Null: databaseUrl.
+   */
+  databaseMigrationUrl: string | null;
+  /** Apply pending migrations at start (`FLOTILLA_MIGRATE`); when false, refuse to start if any are pending. */
+  migrate: boolean;
   dataDir: string;
   /** Base64 or hex 32-byte key for repository credentials; generated into dataDir when absent. */
   secretKey: string | null;
   adminToken: string | null;
+  /** Base64 or hex 32-byte key of the audit chain's HMAC and checkpoint signatures; generated into dataDir when absent. */
+  auditKey: string | null;
+  /** Take a signed audit checkpoint after this many new events... */
+  auditCheckpointEvery: number;
+  /** ...or after this many seconds with new events, whichever first; 0 turns checkpoints off. */
+  auditCheckpointIntervalSeconds: number;
   allowFileUrls: boolean;
   registrationTokenTtlSeconds: number;
   logLevel: string;
@@ -75,9 +88,14 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || null,
+    databaseMigrationUrl: env.DATABASE_MIGRATION_URL || null,
+    migrate: bool(env, 'FLOTILLA_MIGRATE', true),
     dataDir: resolve(env.FLOTILLA_DATA_DIR || '.flotilla'),
     secretKey: env.FLOTILLA_SECRET_KEY || null,
     adminToken: env.FLOTILLA_ADMIN_TOKEN || null,
+    auditKey: env.FLOTILLA_AUDIT_KEY || null,
+    auditCheckpointEvery: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
+    auditCheckpointIntervalSeconds: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
     allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
     registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
     logLevel: env.LOG_LEVEL || 'info',

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { InitialSchema1764170000000 } from '../../../migrations/1764170000000-initial-schema.js';
 import { RepositoryPolling1764180000000 } from '../../../migrations/1764180000000-repository-polling.js';
 import { ApplicationsAndDispatch1764190000000 } from '../../../migrations/1764190000000-applications-and-dispatch.js';
+import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000-audit-checkpoints.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -11,6 +12,7 @@ import { DesiredStateEntity } from '../dispatch/desired-state.entity.js';
 import { ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
 import { ResourceStatusEntity } from '../dispatch/resource-status.entity.js';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
@@ -21,6 +23,7 @@ export const ENTITIES = [
   ClusterEntity,
   RepositoryEntity,
   AuditEventEntity,
+  AuditCheckpointEntity,
   ApplicationEntity,
   BundleEntity,
   DeploymentEntity,
@@ -35,6 +38,7 @@ export const MIGRATIONS = [
   InitialSchema1764170000000,
   RepositoryPolling1764180000000,
   ApplicationsAndDispatch1764190000000,
+  AuditCheckpoints1764230000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
