@@ -14,7 +14,7 @@ import { AuditService } from './audit/audit.service.js';
 import { TokenService } from './auth/token.service.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { type HubConfig } from './config/hub-config.js';
-import { createDataSource, runMigrations } from './database/data-source.js';
+import { createDataSource, hasPendingMigrations, runMigrations } from './database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.launcher.js';
 import { UnitOfWork } from './database/unit-of-work.js';
 import { HubMetrics } from './health/metrics.js';
@@ -192,7 +192,7 @@ async function migrateOrCheck(
   logger: Logger,
 ): Promise<void> {
   if (!config.migrate) {
-    if (await dataSource.showMigrations())
+    if (await hasPendingMigrations(dataSource))
       throw new Error(
         "FLOTILLA_MIGRATE=false but the database has pending migrations: run `npm run migration:run` with the schema owner's URL first",
       );

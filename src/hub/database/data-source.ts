@@ -80,6 +80,15 @@ export async function runMigrations(ds: DataSource): Promise<string[]> {
   }
 }
 
+/**
+ * True when migrations are pending, without writing anything: a runtime role without DDL rights
+ * can ask (TypeORM's own check would try to create the ledger table on an empty database).
+ */
+export async function hasPendingMigrations(ds: DataSource): Promise<boolean> {
+  const [ledger] = (await ds.query(`SELECT to_regclass('schema_migrations') AS t`)) as { t: string | null }[];
+  return ledger?.t ? ds.showMigrations() : true;
+}
+
 /** An open transaction, opaque outside repositories. */
 export interface Tx {
   readonly __brand: 'Tx';
