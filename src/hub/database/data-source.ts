@@ -85,7 +85,7 @@ export async function runMigrations(ds: DataSource): Promise<string[]> {
  * can ask (TypeORM's own check would try to create the ledger table on an empty database).
  */
 export async function hasPendingMigrations(ds: DataSource): Promise<boolean> {
-  const [ledger] = (await ds.query(`SELECT to_regclass('schema_migrations') AS t`)) as { t: string | null }[];
+  const [ledger] = await ds.query<{ t: string | null }[]>(`SELECT to_regclass('schema_migrations') AS t`);
   return ledger?.t ? ds.showMigrations() : true;
 }
 
