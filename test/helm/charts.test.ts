@@ -90,7 +90,13 @@ describe('flotilla-hub', () => {
     await kubectl.ensureNamespaces('hub-default');
     const { code, stderr, objects } = await template('flotilla-hub', 'flotilla-hub', 'hub-default');
     expect(code, stderr).toBe(0);
-    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Secret', 'Service', 'ServiceAccount']);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'Deployment',
+      'Secret', // the audit key
+      'Secret', // the credentials key
+      'Service',
+      'ServiceAccount',
+    ]);
     const deployment = find(objects, 'Deployment');
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
@@ -113,6 +119,15 @@ describe('flotilla-hub', () => {
     const key = find(objects, 'Secret', 'flotilla-hub-secret-key');
     expect(Buffer.from(Buffer.from(key.data['secret-key'], 'base64').toString(), 'base64')).toHaveLength(32);
     expect(key.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    // So is the audit key, which every replica must share and the database never holds.
+    expect(e.FLOTILLA_AUDIT_KEY).toEqual({
+      secretKeyRef: { name: 'flotilla-hub-audit-key', key: 'audit-key' },
+    });
+    const auditKey = find(objects, 'Secret', 'flotilla-hub-audit-key');
+    expect(Buffer.from(Buffer.from(auditKey.data['audit-key'], 'base64').toString(), 'base64')).toHaveLength(
+      32,
+    );
+    expect(auditKey.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
     expect(await dryRunApply(objects, 'hub-default')).toContain(
       'deployment.apps/flotilla-hub serverside-applied (server dry run)',
     );
@@ -134,6 +149,7 @@ describe('flotilla-hub', () => {
       replicaCount: 3,
       database: { existingSecret: 'flotilla-db', existingSecretKey: 'url' },
       secretKey: { existingSecret: 'flotilla-keys', existingSecretKey: 'secret-key' },
+      auditKey: { existingSecret: 'flotilla-keys', existingSecretKey: 'audit-key' },
       adminToken: { existingSecret: 'flotilla-keys', existingSecretKey: 'admin-token' },
       ingress: {
         enabled: true,
@@ -160,6 +176,7 @@ describe('flotilla-hub', () => {
     expect(e.DATABASE_URL).toEqual({ secretKeyRef: { name: 'flotilla-db', key: 'url' } });
     expect(e.FLOTILLA_SECRET_KEY).toEqual({ secretKeyRef: { name: 'flotilla-keys', key: 'secret-key' } });
     expect(e.FLOTILLA_ADMIN_TOKEN).toEqual({ secretKeyRef: { name: 'flotilla-keys', key: 'admin-token' } });
+    expect(e.FLOTILLA_AUDIT_KEY).toEqual({ secretKeyRef: { name: 'flotilla-keys', key: 'audit-key' } });
     expect(e.FLOTILLA_PUBLIC_URL).toBe('https://flotilla.example.com');
     expect(e.FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS).toBe('3600');
     expect(find(objects, 'Ingress').spec.rules[0].http.paths[0].backend.service).toEqual({
