@@ -92,7 +92,10 @@ export class AuditVerifyService {
     }
     if (external) {
       const r: { ok: boolean; reason?: string } =
-        extResult ?? compareCheckpoint(external, null, walk.cursor.lastSeq);
+        extResult ??
+        (walk.broken
+          ? { ok: false, reason: `not reached: the chain breaks earlier, at seq ${walk.broken.brokenAt}` }
+          : compareCheckpoint(external, null, walk.cursor.lastSeq));
       out.checkpoint = { ...external, ...r };
       if (!r.ok && out.ok) fail({ brokenAt: external.seq, reason: `checkpoint mismatch: ${r.reason}` });
     }
