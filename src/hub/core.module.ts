@@ -3,6 +3,7 @@ import { type DataSource } from 'typeorm';
 import { HUB_CONFIG, type HubConfig } from './config/hub-config.js';
 import { DATA_SOURCE, UnitOfWork } from './database/unit-of-work.js';
 import { METRICS, type HubMetrics } from './health/metrics.js';
+import { AUDIT_KEYS, type AuditKeys } from './platform/audit-keys.js';
 import { CLOCK, type Clock } from './platform/clock.js';
 import { FLEET_EVENTS, FleetEvents } from './platform/fleet-events.js';
 import { SECRETS, type Secrets } from './platform/secrets.js';
@@ -14,6 +15,7 @@ export interface HubDependencies {
   secrets: Secrets;
   clock: Clock;
   metrics: HubMetrics;
+  auditKeys: AuditKeys;
 }
 
 /** Shared, process-wide providers, visible to every feature module. */
@@ -27,6 +29,7 @@ export class CoreModule {
       { provide: SECRETS, useValue: deps.secrets },
       { provide: CLOCK, useValue: deps.clock },
       { provide: METRICS, useValue: deps.metrics },
+      { provide: AUDIT_KEYS, useValue: deps.auditKeys },
       { provide: FLEET_EVENTS, useValue: new FleetEvents() },
       UnitOfWork,
     ];

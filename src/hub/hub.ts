@@ -9,14 +9,18 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pinoHttp } from 'pino-http';
 import { type Logger } from 'pino';
+import { type DataSource } from 'typeorm';
+import { AuditService } from './audit/audit.service.js';
 import { TokenService } from './auth/token.service.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { type HubConfig } from './config/hub-config.js';
-import { createDataSource, runMigrations } from './database/data-source.js';
+import { createDataSource, hasPendingMigrations, runMigrations } from './database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.launcher.js';
+import { UnitOfWork } from './database/unit-of-work.js';
 import { HubMetrics } from './health/metrics.js';
 import { HubModule } from './hub.module.js';
 import { buildOpenApi } from './openapi/openapi.js';
+import { deriveAuditKeys, loadAuditKey } from './platform/audit-keys.js';
 import { systemClock } from './platform/clock.js';
 import { createLogger, PinoNestLogger } from './platform/logger.js';
 import { NodeSecrets, parseSecretKey } from './platform/secrets.js';
@@ -73,16 +77,23 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     const dataSource = createDataSource(url);
     await dataSource.initialize();
     cleanups.push(() => dataSource.destroy());
-    const applied = await runMigrations(dataSource);
-    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+    await migrateOrCheck(config, url, dataSource, logger);
 
     const secrets = new NodeSecrets(
       await loadSecretKey(config, logger),
       config.secretKeyPrevious.map((k) => parseSecretKey(k, 'FLOTILLA_SECRET_KEY_PREVIOUS')),
     );
+    const auditKeys = deriveAuditKeys(
+      await loadAuditKey(config.auditKey, config.dataDir, (file) =>
+        logger.warn(
+          { file },
+          'FLOTILLA_AUDIT_KEY not set: generated a key in the data directory (set it explicitly when running several replicas, and keep it outside the database)',
+        ),
+      ),
+    );
     const metrics = new HubMetrics();
     const app = await NestFactory.create<NestExpressApplication>(
-      HubModule.forRoot({ config, dataSource, secrets, clock: systemClock, metrics }),
+      HubModule.forRoot({ config, dataSource, secrets, clock: systemClock, metrics, auditKeys }),
       { logger: new PinoNestLogger(logger), bodyParser: false, rawBody: true, abortOnError: false },
     );
     cleanups.push(async () => {
@@ -154,6 +165,10 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     if (config.swaggerUi) SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
     await app.init();
 
+    // Key the audit chain (or check this replica holds the key it was keyed with) before anything writes.
+    const audit = app.get(AuditService);
+    await app.get(UnitOfWork).run((tx) => audit.ensureKeyed(tx));
+    audit.confirmKeyed();
     // Before serving: no value sealed the old way or under a previous key stays in use.
     await app.get(RepositoryResealService).resealAll();
     const tokenFile = join(config.dataDir, ADMIN_TOKEN_FILE);
@@ -196,6 +211,38 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
 async function writeSecretFile(file: string, secret: string): Promise<void> {
   await rm(file, { force: true });
   await writeFile(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+}
+
+/**
+ * Applies pending migrations, under DATABASE_MIGRATION_URL when set (the schema owner, while the
+ * hub runs as a role that cannot rewrite the audit trail); with FLOTILLA_MIGRATE=false only checks
+ * that none are pending, so a runtime role never needs DDL rights.
+ */
+async function migrateOrCheck(
+  config: HubConfig,
+  url: string,
+  dataSource: DataSource,
+  logger: Logger,
+): Promise<void> {
+  if (!config.migrate) {
+    if (await hasPendingMigrations(dataSource))
+      throw new Error(
+        "FLOTILLA_MIGRATE=false but the database has pending migrations: run `npm run migration:run` with the schema owner's URL first",
+      );
+    return;
+  }
+  const ownerUrl = config.databaseUrl && config.databaseMigrationUrl;
+  let ds = dataSource;
+  if (ownerUrl && ownerUrl !== url) {
+    ds = createDataSource(ownerUrl, { poolSize: 2 });
+    await ds.initialize();
+  }
+  try {
+    const applied = await runMigrations(ds);
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  } finally {
+    if (ds !== dataSource) await ds.destroy();
+  }
 }
 
 async function loadSecretKey(config: HubConfig, logger: Logger): Promise<Buffer> {

@@ -160,14 +160,48 @@ describe('flotilla audit', () => {
   });
 
   it('verify reports an intact chain, and a tampered one with exit 1', async () => {
-    expect(await cli.ok(['audit', 'verify'])).toMatch(/^ok: the chain of \d+ event\(s\) is intact\n$/);
+    expect(await cli.ok(['audit', 'verify'])).toMatch(
+      /^ok: the chain of \d+ event\(s\) is intact\nkeyed with the audit key from event 1\n\d+ signed checkpoint\(s\) of the hub match\n$/,
+    );
+    const v = await cli.json(['audit', 'verify']);
+    expect(v).toMatchObject({ ok: true, keyedFrom: 1 });
+
+    // A checkpoint kept elsewhere: the head now, then a wrong hash for it.
+    const cp = `${v.headSeq}:${v.headHash}`;
+    expect(await cli.ok(['audit', 'verify', '--checkpoint', cp])).toMatch(
+      new RegExp(`\ncheckpoint at event ${v.headSeq}: matches\n$`),
+    );
+    const wrong = await cli.run(['audit', 'verify', '--checkpoint', `${v.headSeq}:${'f'.repeat(64)}`]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toBe(
+      `broken at event ${v.headSeq}: checkpoint mismatch: the event at seq ${v.headSeq} does not have the checkpoint's hash: history was rewritten\n` +
+        `checkpoint at event ${v.headSeq}: does not match (the event at seq ${v.headSeq} does not have the checkpoint's hash: history was rewritten)\n`,
+    );
+    const bad = await cli.run(['audit', 'verify', '--checkpoint', '12:abc']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/checkpoint must be <seq>:<hash>/);
+
+    // A gap: one event removed by the database owner, then put back.
+    const [row] = await h.sql('SELECT * FROM audit_events WHERE seq = 4');
+    await h.sql('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
+    await h.sql('DELETE FROM audit_events WHERE seq = 4');
+    await h.sql('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
+    const gap = await cli.run(['audit', 'verify']);
+    expect(gap.code).toBe(1);
+    expect(gap.stdout).toBe('broken at event 5: events are missing: seq 5 follows seq 3\n');
+    const cols = Object.keys(row);
+    await h.sql(
+      `INSERT INTO audit_events (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
+      cols.map((c) => row[c]),
+    );
     expect(await cli.json(['audit', 'verify'])).toMatchObject({ ok: true });
+
     await h.sql('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
     await h.sql(`UPDATE audit_events SET details = '{"name":"forged"}'::jsonb WHERE seq = 2`);
     await h.sql('ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only');
     const r = await cli.run(['audit', 'verify']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^broken at event 2: event content does not match its hash\n$/);
+    expect(r.stdout).toMatch(/^broken at event 2: event content does not match its keyed hash \(HMAC\)\n$/);
     expect(r.stderr).toBe('flotilla: the audit chain is broken at event 2\n');
   });
 });

@@ -92,8 +92,9 @@ describe('flotilla-hub', () => {
     expect(code, stderr).toBe(0);
     expect(objects.map((o) => o.kind).sort()).toEqual([
       'Deployment',
-      'Secret',
-      'Secret',
+      'Secret', // the admin token
+      'Secret', // the audit key
+      'Secret', // the credentials key
       'Service',
       'ServiceAccount',
     ]);
@@ -129,6 +130,15 @@ describe('flotilla-hub', () => {
     expect(admin.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
     expect(e.FLOTILLA_SWAGGER_UI).toBe('false');
     expect(e.FLOTILLA_METRICS_TOKEN).toBeUndefined();
+    // So is the audit key, which every replica must share and the database never holds.
+    expect(e.FLOTILLA_AUDIT_KEY).toEqual({
+      secretKeyRef: { name: 'flotilla-hub-audit-key', key: 'audit-key' },
+    });
+    const auditKey = find(objects, 'Secret', 'flotilla-hub-audit-key');
+    expect(Buffer.from(Buffer.from(auditKey.data['audit-key'], 'base64').toString(), 'base64')).toHaveLength(
+      32,
+    );
+    expect(auditKey.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
     expect(await dryRunApply(objects, 'hub-default')).toContain(
       'deployment.apps/flotilla-hub serverside-applied (server dry run)',
     );
@@ -150,6 +160,7 @@ describe('flotilla-hub', () => {
       replicaCount: 3,
       database: { existingSecret: 'flotilla-db', existingSecretKey: 'url' },
       secretKey: { existingSecret: 'flotilla-keys', existingSecretKey: 'secret-key' },
+      auditKey: { existingSecret: 'flotilla-keys', existingSecretKey: 'audit-key' },
       adminToken: { existingSecret: 'flotilla-keys', existingSecretKey: 'admin-token' },
       metricsToken: { existingSecret: 'flotilla-keys', existingSecretKey: 'metrics-token' },
       ingress: {
@@ -181,6 +192,7 @@ describe('flotilla-hub', () => {
     expect(e.FLOTILLA_METRICS_TOKEN).toEqual({
       secretKeyRef: { name: 'flotilla-keys', key: 'metrics-token' },
     });
+    expect(e.FLOTILLA_AUDIT_KEY).toEqual({ secretKeyRef: { name: 'flotilla-keys', key: 'audit-key' } });
     expect(e.FLOTILLA_PUBLIC_URL).toBe('https://flotilla.example.com');
     expect(e.FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS).toBe('3600');
     expect(e.FLOTILLA_REPOSITORY_ALLOWED_HOSTS).toBe('gitea-http.gitea.svc.cluster.local,10.96.0.0/12');

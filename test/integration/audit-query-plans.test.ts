@@ -13,7 +13,7 @@ beforeAll(async () => {
   await h.sql(`
     INSERT INTO audit_events (seq, occurred_at, actor_type, actor_id, actor_name, action, cluster_id, repository_id,
                               application_id, revision, resource, details, prev_hash, hash)
-    SELECT nextval('audit_events_seq'), now() - (g * interval '8 seconds'), 'agent', 'a', 'agent:c' || (g % 2000),
+    SELECT (SELECT max(seq) FROM audit_events) + g, now() - (g * interval '8 seconds'), 'agent', 'a', 'agent:c' || (g % 2000),
            (ARRAY['resource.applied','resource.pruned','drift.detected','job.dispatched','cluster.updated'])[1 + g % 5],
            ('00000000-0000-4000-8000-' || lpad(to_hex(g % 2000), 12, '0'))::uuid,
            ('00000000-0000-4000-9000-' || lpad(to_hex(g % 50), 12, '0'))::uuid,

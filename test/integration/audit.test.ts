@@ -37,6 +37,7 @@ describe('audit trail', () => {
     await h.api('DELETE', `/api/v1/tokens/${op.body.id}`);
 
     expect(await actions()).toEqual([
+      'audit.chain.keyed', // the hub keys the chain before anything else is written
       'token.created', // bootstrap admin
       'token.created',
       'cluster.registered',
@@ -161,7 +162,8 @@ describe('audit trail', () => {
 
   it('verify walks the chain and reports the first tampered event', async () => {
     const ok = await h.api('GET', '/api/v1/audit/verify');
-    expect(ok.body).toEqual({ ok: true, checked: (await actions()).length });
+    const n = (await actions()).length;
+    expect(ok.body).toMatchObject({ ok: true, checked: n, headSeq: n, keyedFrom: 1 });
     // Tamper as a superuser would: switch the guard off, rewrite a row, switch it back on.
     await h.sql('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
     await h.sql(`UPDATE audit_events SET details = '{"name":"forged"}'::jsonb WHERE seq = 3`);
@@ -171,7 +173,21 @@ describe('audit trail', () => {
       ok: false,
       brokenAt: 3,
       checked: 2,
-      reason: 'event content does not match its hash',
+      reason: 'event content does not match its keyed hash (HMAC)',
     });
+  });
+
+  it('verify is a full scan: admins only', async () => {
+    for (const role of ['viewer', 'operator'] as const) {
+      const res = await h.api('GET', '/api/v1/audit/verify', { token: await h.token(role) });
+      expect(res.status).toBe(403);
+    }
+    expect((await h.api('GET', '/api/v1/audit/verify', { token: null })).status).toBe(401);
+    const half = await h.api('GET', '/api/v1/audit/verify?checkpointSeq=3');
+    expect(half.status).toBe(400);
+    expect(half.body.message).toMatch(/checkpointSeq and checkpointHash/);
+    const bad = await h.api('GET', '/api/v1/audit/verify?checkpointSeq=3&checkpointHash=xyz');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/checkpointHash must be 64 lowercase hex/);
   });
 });

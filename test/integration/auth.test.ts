@@ -117,7 +117,9 @@ const routes: { name: string; need: Need; call: (token: string | null) => Promis
     },
   },
   { name: 'GET /audit', need: 'viewer', call: (t) => st('GET', '/api/v1/audit', t) },
-  { name: 'GET /audit/verify', need: 'viewer', call: (t) => st('GET', '/api/v1/audit/verify', t) },
+  // A full scan of the trail: admins only.
+  { name: 'GET /audit/verify', need: 'admin', call: (t) => st('GET', '/api/v1/audit/verify', t) },
+  { name: 'GET /audit/checkpoints', need: 'viewer', call: (t) => st('GET', '/api/v1/audit/checkpoints', t) },
   { name: 'GET /tokens', need: 'admin', call: (t) => st('GET', '/api/v1/tokens', t) },
   {
     name: 'POST /tokens',
@@ -193,8 +195,14 @@ describe('auth matrix', () => {
     expect(JSON.stringify(await h.sql('SELECT * FROM api_tokens'))).not.toContain(created.body.token);
   });
 
-  it('health, readiness, metrics and the OpenAPI document need no token', async () => {
-    for (const path of ['/healthz', '/readyz', '/metrics', '/api/openapi.json']) {
+  it('health, readiness, metrics, the OpenAPI document and the checkpoint public key need no token', async () => {
+    for (const path of [
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/api/openapi.json',
+      '/api/v1/audit/checkpoints/public-key',
+    ]) {
       expect((await h.api('GET', path, { token: null })).status, path).toBe(200);
     }
   });

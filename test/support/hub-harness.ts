@@ -52,6 +52,9 @@ export interface ApiResponse {
   headers: Headers;
 }
 
+/** One audit key for every hub a test file starts: replicas of one database must share it. */
+const AUDIT_KEY = randomBytes(32).toString('base64');
+
 /** Starts a hub on a new database of the test Postgres server, listening on a free port. */
 export async function startTestHub(serverUrl: string, env: Record<string, string> = {}): Promise<TestHub> {
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase(serverUrl));
@@ -66,6 +69,7 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
       FLOTILLA_DATA_DIR: dataDir,
       FLOTILLA_ADMIN_TOKEN: adminToken,
       FLOTILLA_SECRET_KEY: randomBytes(32).toString('base64'),
+      FLOTILLA_AUDIT_KEY: AUDIT_KEY,
       LOG_LEVEL: 'debug',
       FLOTILLA_POLL_TICK_MS: '0',
       FLOTILLA_SWEEP_INTERVAL_MS: '0',

@@ -126,6 +126,8 @@ export interface ChainVerdict {
   checked: number;
   brokenAt?: number;
   reason?: string;
+  keyedFrom: number | null;
+  checkpointsChecked: number;
 }
 
 /** An answer other than 2xx, with the API's message. */

@@ -45,6 +45,11 @@ app.kubernetes.io/part-of: flotilla
 {{- if .Values.secretKey.existingSecret }}{{ .Values.secretKey.existingSecret }}{{ else }}{{ include "flotilla-hub.fullname" . }}-secret-key{{ end }}
 {{- end }}
 
+{{/* The Secret holding the audit key: existing, or a separate one the chart keeps. */}}
+{{- define "flotilla-hub.auditKeySecretName" -}}
+{{- if .Values.auditKey.existingSecret }}{{ .Values.auditKey.existingSecret }}{{ else }}{{ include "flotilla-hub.fullname" . }}-audit-key{{ end }}
+{{- end }}
+
 {{/* FLOTILLA_PUBLIC_URL: explicit, else the first ingress host, else the Service's DNS name. */}}
 {{- define "flotilla-hub.publicUrl" -}}
 {{- if .Values.publicUrl }}

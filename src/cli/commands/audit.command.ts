@@ -1,4 +1,4 @@
-import { type Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiClient, ApiError, itemPath, type Query } from '../api-client.js';
 import { type CliContext, contextOf, examples, positiveInt } from '../cli-context.js';
 import { parseDuration, parseTimeArg } from '../duration.js';
@@ -189,19 +189,62 @@ export function registerAuditCommands(program: Command): void {
   examples(
     audit
       .command('verify')
-      .description("check the audit trail's hash chain end to end")
-      .action(async (_o: unknown, cmd: Command) => {
+      .description(
+        "check the audit trail end to end: hash links, the audit key's HMAC, gaps in seq, the hub's signed checkpoints",
+      )
+      .option(
+        '--checkpoint <seq:hash>',
+        'also compare with a checkpoint kept outside the hub (seq and hash from GET /api/v1/audit/checkpoints or the log)',
+        parseCheckpoint,
+      )
+      .action(async (o: { checkpoint?: { seq: number; hash: string } }, cmd: Command) => {
         const ctx = contextOf(cmd);
-        const v = await (
-          await ctx.api()
-        ).get<{ ok: boolean; checked: number; brokenAt?: number; reason?: string }>('/api/v1/audit/verify');
-        ctx.emit(v, () =>
-          v.ok
-            ? `${paint('ok', 'green', ctx.color)}: the chain of ${v.checked} event(s) is intact\n`
-            : `${paint('broken', 'red', ctx.color)} at event ${v.brokenAt}: ${v.reason ?? ''}\n`,
-        );
+        const query = o.checkpoint
+          ? { checkpointSeq: String(o.checkpoint.seq), checkpointHash: o.checkpoint.hash }
+          : undefined;
+        const v = await (await ctx.api()).get<Verification>('/api/v1/audit/verify', query);
+        ctx.emit(v, () => verificationText(v, ctx.color));
         if (!v.ok) throw new CliError(`the audit chain is broken at event ${v.brokenAt}`);
       }),
-    ['flotilla audit verify'],
+    ['flotilla audit verify', 'flotilla audit verify --checkpoint 1200:3f1c…'],
   );
+}
+
+interface Verification {
+  ok: boolean;
+  checked: number;
+  brokenAt?: number;
+  reason?: string;
+  headSeq: number | null;
+  keyedFrom: number | null;
+  checkpointsChecked: number;
+  checkpoint?: { seq: number; hash: string; ok: boolean; reason?: string };
+}
+
+function parseCheckpoint(value: string): { seq: number; hash: string } {
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(value.trim());
+  if (!m || Number(m[1]) < 1)
+    throw new InvalidArgumentError(
+      'checkpoint must be <seq>:<hash>, the hash as 64 lowercase hex characters.',
+    );
+  return { seq: Number(m[1]), hash: m[2] };
+}
+
+function verificationText(v: Verification, color: boolean): string {
+  const lines = [
+    v.ok
+      ? `${paint('ok', 'green', color)}: the chain of ${v.checked} event(s) is intact`
+      : `${paint('broken', 'red', color)} at event ${v.brokenAt}: ${v.reason ?? ''}`,
+  ];
+  if (v.ok) {
+    if (v.keyedFrom !== null) lines.push(`keyed with the audit key from event ${v.keyedFrom}`);
+    lines.push(`${v.checkpointsChecked} signed checkpoint(s) of the hub match`);
+  }
+  if (v.checkpoint)
+    lines.push(
+      v.checkpoint.ok
+        ? `checkpoint at event ${v.checkpoint.seq}: ${paint('matches', 'green', color)}`
+        : `checkpoint at event ${v.checkpoint.seq}: ${paint('does not match', 'red', color)} (${v.checkpoint.reason ?? ''})`,
+    );
+  return lines.join('\n') + '\n';
 }

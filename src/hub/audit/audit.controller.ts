@@ -1,13 +1,29 @@
 import { Controller, Get, Query, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AuditPageDto, AuditQueryDto, ChainVerdictDto } from './audit.dto.js';
+import { InvalidInputError } from '../../domain/errors.js';
+import { Public, RequireRole } from '../auth/roles.js';
+import { PageQueryDto } from '../common/list-query.dto.js';
+import {
+  AuditCheckpointPageDto,
+  AuditPageDto,
+  AuditQueryDto,
+  ChainVerdictDto,
+  CheckpointPublicKeyDto,
+  VerifyQueryDto,
+} from './audit.dto.js';
+import { AuditCheckpointService } from './audit-checkpoint.service.js';
 import { AuditService } from './audit.service.js';
+import { AuditVerifyService } from './audit-verify.service.js';
 
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('api/v1/audit')
 export class AuditController {
-  constructor(@Inject(AuditService) private readonly audit: AuditService) {}
+  constructor(
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(AuditVerifyService) private readonly verifier: AuditVerifyService,
+    @Inject(AuditCheckpointService) private readonly checkpoints: AuditCheckpointService,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: AuditPageDto })
@@ -27,9 +43,32 @@ export class AuditController {
     });
   }
 
+  /** A full scan of the trail: admin-only, so no viewer can load the database with it. */
   @Get('verify')
+  @RequireRole('admin')
   @ApiOkResponse({ type: ChainVerdictDto })
-  verify(): Promise<ChainVerdictDto> {
-    return this.audit.verify();
+  verify(@Query() q: VerifyQueryDto): Promise<ChainVerdictDto> {
+    if ((q.checkpointSeq === undefined) !== (q.checkpointHash === undefined))
+      throw new InvalidInputError('checkpointSeq and checkpointHash must be given together');
+    return this.verifier.verify(
+      q.checkpointSeq === undefined ? undefined : { seq: q.checkpointSeq, hash: q.checkpointHash! },
+    );
+  }
+
+  @Get('checkpoints')
+  @ApiOkResponse({ type: AuditCheckpointPageDto })
+  async checkpointList(@Query() q: PageQueryDto): Promise<AuditCheckpointPageDto> {
+    return {
+      ...(await this.checkpoints.list(q.limit ?? 50, q.cursor)),
+      publicKey: this.checkpoints.publicKey(),
+    };
+  }
+
+  /** Public: an external verifier checks checkpoint signatures with no secret at all. */
+  @Get('checkpoints/public-key')
+  @Public()
+  @ApiOkResponse({ type: CheckpointPublicKeyDto })
+  publicKey(): CheckpointPublicKeyDto {
+    return this.checkpoints.publicKey();
   }
 }

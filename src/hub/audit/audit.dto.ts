@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsDate, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
 
 export class AuditQueryDto extends PageQueryDto {
@@ -69,9 +69,73 @@ export class AuditPageDto {
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
+/** An optional checkpoint kept outside the hub, to compare the chain with. */
+export class VerifyQueryDto {
+  @ApiPropertyOptional({
+    description: 'seq of an externally kept checkpoint (with checkpointHash)',
+    minimum: 1,
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'checkpointSeq must be an integer' })
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  checkpointSeq?: number;
+
+  @ApiPropertyOptional({
+    description: 'hash of the event at checkpointSeq (64 hex characters)',
+    pattern: '^[0-9a-f]{64}$',
+  })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'checkpointHash must be 64 lowercase hex characters' })
+  checkpointHash?: string;
+}
+
+export class CheckpointResultDto {
+  @ApiProperty() seq!: number;
+  @ApiProperty() hash!: string;
+  @ApiProperty() ok!: boolean;
+  @ApiPropertyOptional() reason?: string;
+}
+
 export class ChainVerdictDto {
   @ApiProperty() ok!: boolean;
   @ApiProperty({ description: 'events checked' }) checked!: number;
-  @ApiPropertyOptional({ description: 'seq of the first event that breaks the chain' }) brokenAt?: number;
+  @ApiPropertyOptional({ description: 'seq of the first event (or checkpoint) that does not hold' })
+  brokenAt?: number;
   @ApiPropertyOptional() reason?: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'seq of the newest event' }) headSeq!:
+    number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'hash of the newest event' })
+  headHash!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'seq from which events are HMAC-keyed' })
+  keyedFrom!: number | null;
+  @ApiProperty({ description: 'signed checkpoints stored by the hub that matched the chain' })
+  checkpointsChecked!: number;
+  @ApiPropertyOptional({ type: CheckpointResultDto, description: 'outcome for the given checkpoint' })
+  checkpoint?: CheckpointResultDto;
+}
+
+export class AuditCheckpointDto {
+  @ApiProperty() seq!: string;
+  @ApiProperty({ description: 'hash of the event at seq' }) hash!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({
+    description:
+      'Ed25519 signature (base64) of "flotilla-audit-checkpoint/v1\\n<seq>\\n<hash>\\n<createdAt>"',
+  })
+  signature!: string;
+  @ApiProperty({ description: 'fingerprint of the public key that verifies it' }) keyId!: string;
+}
+
+export class CheckpointPublicKeyDto {
+  @ApiProperty({ enum: ['Ed25519'] }) algorithm!: string;
+  @ApiProperty() keyId!: string;
+  @ApiProperty({ description: 'SPKI public key, PEM' }) publicKey!: string;
+}
+
+export class AuditCheckpointPageDto {
+  @ApiProperty({ type: [AuditCheckpointDto] }) items!: AuditCheckpointDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ type: CheckpointPublicKeyDto }) publicKey!: CheckpointPublicKeyDto;
 }

@@ -31,22 +31,40 @@ export class AuditRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
   /**
-   * Takes the chain lock for the rest of the transaction and returns `n` sequence numbers and
-   * the hash of the newest event. Holding the lock until commit keeps seq, time and chain order
-   * identical across concurrent writers and hub replicas.
+   * Takes the chain lock for the rest of the transaction and returns the next `n` sequence
+   * numbers (head + 1 …) and the hash of the newest event. Holding the lock until commit keeps
+   * seq, time and chain order identical across concurrent writers and hub replicas; taking seq
+   * from the head rather than a sequence means a rolled-back transaction leaves no gap.
    */
   async lockHeadMany(tx: Tx, n: number): Promise<{ seqs: string[]; prevHash: string | null }> {
     const m = managerOf(this.ds, tx);
     await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-    const seqs: { seq: string }[] = await m.query(
-      `SELECT nextval('audit_events_seq')::text AS seq FROM generate_series(1, $1)`,
-      [n],
+    const head: { seq: string; hash: string }[] = await m.query(
+      'SELECT e.seq::text AS seq, e.hash FROM audit_events e ORDER BY e.seq DESC LIMIT 1',
     );
-    const head: { hash: string }[] = await m.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+    const last = BigInt(head[0]?.seq ?? '0');
     return {
-      seqs: seqs.map((r) => r.seq).sort((a, b) => Number(a) - Number(b)),
+      seqs: Array.from({ length: n }, (_, i) => (last + BigInt(i + 1)).toString()),
       prevHash: head[0]?.hash ?? null,
     };
+  }
+
+  /** The event that switched the chain to the keyed rule, if any (the oldest such event). */
+  keyedMarker(action: string, tx?: Tx): Promise<AuditEventEntity | null> {
+    return managerOf(this.ds, tx)
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .where('e.action = :action', { action })
+      .orderBy('e.seq', 'ASC')
+      .limit(1)
+      .getOne();
+  }
+
+  /** The newest event's seq and hash, or null for an empty trail. */
+  async head(tx?: Tx): Promise<{ seq: string; hash: string } | null> {
+    const rows: { seq: string; hash: string }[] = await managerOf(this.ds, tx).query(
+      'SELECT e.seq::text AS seq, e.hash FROM audit_events e ORDER BY e.seq DESC LIMIT 1',
+    );
+    return rows[0] ?? null;
   }
 
   async insertMany(tx: Tx, events: AuditEventEntity[]): Promise<void> {

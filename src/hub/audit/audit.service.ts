@@ -1,15 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  chainHash,
+  CHAIN_KEYED_ACTION,
   GENESIS_HASH,
-  verifyChainBatch,
+  keyedChainHash,
+  SYSTEM_ACTOR,
   type Actor,
   type AuditEventContent,
-  type ChainVerdict,
+  type StoredAuditEvent,
 } from '../../domain/audit-chain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { type Tx } from '../database/data-source.js';
+import { AUDIT_KEYS, type AuditKeys } from '../platform/audit-keys.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { type AuditEventEntity } from './audit-event.entity.js';
 import { AuditRepository, type AuditFilter } from './audit.repository.js';
@@ -45,13 +47,40 @@ export interface AuditEventView {
 /** A query of the audit trail as the API receives it. */
 export type AuditQuery = Omit<AuditFilter, 'before' | 'actionPrefix'> & { cursor?: string };
 
+/** The audit key of this hub is not the one the chain was keyed with. */
+export class AuditKeyMismatchError extends Error {}
+
 /** Writes and reads the fleet-wide, hash-chained audit trail. */
 @Injectable()
 export class AuditService {
+  /** Set once the keyed marker is known to be committed: later writes skip looking for it. */
+  private keyedConfirmed = false;
+
   constructor(
     @Inject(AuditRepository) private readonly events: AuditRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(AUDIT_KEYS) private readonly keys: AuditKeys,
   ) {}
+
+  /**
+   * Makes sure the chain is keyed (writes the {@link CHAIN_KEYED_ACTION} marker after any events
+   * of the plain rule) and that this hub holds the key it was keyed with. Run at start, before
+   * anything else writes, so a replica with a different key fails loudly instead of writing
+   * events no one can verify.
+   */
+  async ensureKeyed(tx: Tx): Promise<void> {
+    await this.recordMany(tx, []);
+  }
+
+  /** Confirms {@link ensureKeyed}'s transaction committed. */
+  confirmKeyed(): void {
+    this.keyedConfirmed = true;
+  }
+
+  /** The key id of this hub's audit key (public). */
+  keyId(): string {
+    return this.keys.keyId;
+  }
 
   /** Appends an event inside the caller's transaction: it commits or rolls back with the change. */
   async record(tx: Tx, r: AuditRecord): Promise<void> {
@@ -59,9 +88,25 @@ export class AuditService {
   }
 
   /** Appends events in order, taking the chain lock once (fleet-wide dispatch writes thousands). */
-  async recordMany(tx: Tx, records: readonly AuditRecord[]): Promise<void> {
+  async recordMany(tx: Tx, given: readonly AuditRecord[]): Promise<void> {
+    if (given.length === 0 && this.keyedConfirmed) return;
+    let records = given;
+    const { seqs, prevHash: head } = await this.events.lockHeadMany(tx, records.length + 1);
+    if (!this.keyedConfirmed) {
+      const marker = await this.events.keyedMarker(CHAIN_KEYED_ACTION, tx);
+      if (marker) this.checkMarker(marker);
+      else
+        records = [
+          {
+            actor: SYSTEM_ACTOR,
+            action: CHAIN_KEYED_ACTION,
+            // Events up to this seq were written under the plain rule (0: none).
+            details: { keyId: this.keys.keyId, plainUpToSeq: Number(seqs[0]) - 1 },
+          },
+          ...records,
+        ];
+    }
     if (records.length === 0) return;
-    const { seqs, prevHash: head } = await this.events.lockHeadMany(tx, records.length);
     const now = this.clock.now();
     let prevHash = head ?? GENESIS_HASH;
     const rows = records.map((r, i) => {
@@ -77,7 +122,7 @@ export class AuditService {
         resource: r.resource ?? null,
         details: r.details ?? {},
       };
-      const hash = chainHash(prevHash, content);
+      const hash = keyedChainHash(this.keys.chainKey, prevHash, content);
       const row = {
         seq: seqs[i],
         occurredAt: content.occurredAt,
@@ -125,29 +170,24 @@ export class AuditService {
     };
   }
 
-  /** Walks the whole chain in order and reports the first broken link. */
-  async verify(batchSize = 5_000): Promise<ChainVerdict> {
-    let prev = GENESIS_HASH;
-    let after = '0';
-    let checked = 0;
-    for (;;) {
-      const batch = await this.events.chainAfter(after, batchSize);
-      if (batch.length === 0) return { ok: true, checked };
-      const { verdict, lastHash } = verifyChainBatch(prev, batch.map(toContent));
-      if (!verdict.ok) return { ...verdict, checked: checked + verdict.checked };
-      checked += verdict.checked;
-      prev = lastHash;
-      after = batch[batch.length - 1].seq;
-    }
-  }
-
   /** The plan of a query, for the documentation test. */
   explain(q: AuditFilter): Promise<string> {
     return this.events.explain(q);
   }
+
+  private checkMarker(marker: AuditEventEntity): void {
+    const stored = toContent(marker);
+    if (keyedChainHash(this.keys.chainKey, stored.prevHash, stored) !== stored.hash)
+      throw new AuditKeyMismatchError(
+        `the audit chain was keyed (event ${marker.seq}) with another audit key ` +
+          `(key id ${String(marker.details.keyId)}, this hub has ${this.keys.keyId}): ` +
+          'give every replica the same FLOTILLA_AUDIT_KEY, or the marker was tampered with',
+      );
+  }
 }
 
-function toContent(e: AuditEventEntity): AuditEventContent & { prevHash: string; hash: string } {
+/** A stored row as the chain rules see it. */
+export function toContent(e: AuditEventEntity): StoredAuditEvent {
   return {
     seq: Number(e.seq),
     occurredAt: e.occurredAt,

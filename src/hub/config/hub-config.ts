@@ -8,6 +8,13 @@ export interface HubConfig {
   host: string;
   /** External Postgres; when absent the hub starts an embedded one under {@link dataDir}. */
   databaseUrl: string | null;
+  /**
+   * Postgres URL migrations run under (`DATABASE_MIGRATION_URL`), e.g. the schema owner, while
+   * {@link databaseUrl} is a runtime role without UPDATE/DELETE on the audit trail. Null: databaseUrl.
+   */
+  databaseMigrationUrl: string | null;
+  /** Apply pending migrations at start (`FLOTILLA_MIGRATE`); when false, refuse to start if any are pending. */
+  migrate: boolean;
   dataDir: string;
   /** Base64 or hex 32-byte key for repository credentials; generated into dataDir when absent. */
   secretKey: string | null;
@@ -25,6 +32,12 @@ export interface HubConfig {
   adminToken: string | null;
   /** Bearer token `/metrics` then requires (`FLOTILLA_METRICS_TOKEN`); null: /metrics is open. */
   metricsToken: string | null;
+  /** Base64 or hex 32-byte key of the audit chain's HMAC and checkpoint signatures; generated into dataDir when absent. */
+  auditKey: string | null;
+  /** Take a signed audit checkpoint after this many new events... */
+  auditCheckpointEvery: number;
+  /** ...or after this many seconds with new events, whichever first; 0 turns checkpoints off. */
+  auditCheckpointIntervalSeconds: number;
   allowFileUrls: boolean;
   /** Failed authentications per client address and minute before 429s; 0 turns it off. */
   authFailuresPerMinute: number;
@@ -111,6 +124,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || null,
+    databaseMigrationUrl: env.DATABASE_MIGRATION_URL || null,
+    migrate: bool(env, 'FLOTILLA_MIGRATE', true),
     dataDir: resolve(env.FLOTILLA_DATA_DIR || '.flotilla'),
     secretKey: env.FLOTILLA_SECRET_KEY || null,
     adminToken: strongSecret(env, 'FLOTILLA_ADMIN_TOKEN'),
@@ -120,6 +135,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       .map((k) => k.trim())
       .filter(Boolean),
     repositoryAllowedHosts: allowList(env, 'FLOTILLA_REPOSITORY_ALLOWED_HOSTS'),
+    auditKey: env.FLOTILLA_AUDIT_KEY || null,
+    auditCheckpointEvery: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
+    auditCheckpointIntervalSeconds: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
     allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
     authFailuresPerMinute: int(env, 'FLOTILLA_AUTH_FAILURES_PER_MINUTE', 20, 0, 100_000),
     registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),

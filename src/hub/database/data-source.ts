@@ -5,6 +5,7 @@ import { RepositoryPolling1764180000000 } from '../../../migrations/176418000000
 import { ApplicationsAndDispatch1764190000000 } from '../../../migrations/1764190000000-applications-and-dispatch.js';
 import { ClusterCredentialIndex1764210000000 } from '../../../migrations/1764210000000-cluster-credential-index.js';
 import { TokenExpiry1764220000000 } from '../../../migrations/1764220000000-token-expiry.js';
+import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000-audit-checkpoints.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -13,6 +14,7 @@ import { DesiredStateEntity } from '../dispatch/desired-state.entity.js';
 import { ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
 import { ResourceStatusEntity } from '../dispatch/resource-status.entity.js';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
@@ -23,6 +25,7 @@ export const ENTITIES = [
   ClusterEntity,
   RepositoryEntity,
   AuditEventEntity,
+  AuditCheckpointEntity,
   ApplicationEntity,
   BundleEntity,
   DeploymentEntity,
@@ -39,6 +42,7 @@ export const MIGRATIONS = [
   ApplicationsAndDispatch1764190000000,
   ClusterCredentialIndex1764210000000,
   TokenExpiry1764220000000,
+  AuditCheckpoints1764230000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
@@ -78,6 +82,15 @@ export async function runMigrations(ds: DataSource): Promise<string[]> {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     await runner.release();
   }
+}
+
+/**
+ * True when migrations are pending, without writing anything: a runtime role without DDL rights
+ * can ask (TypeORM's own check would try to create the ledger table on an empty database).
+ */
+export async function hasPendingMigrations(ds: DataSource): Promise<boolean> {
+  const [ledger] = await ds.query<{ t: string | null }[]>(`SELECT to_regclass('schema_migrations') AS t`);
+  return ledger?.t ? ds.showMigrations() : true;
 }
 
 /** An open transaction, opaque outside repositories. */

@@ -4,15 +4,15 @@ import { createDataSource, runMigrations } from './data-source.js';
 import { startEmbeddedPostgres } from './embedded-postgres.launcher.js';
 
 /**
- * `npm run migration:run`: applies pending migrations to DATABASE_URL (or to the embedded
+ * `npm run migration:run`: applies pending migrations to DATABASE_MIGRATION_URL, else
+ * DATABASE_URL (or to the embedded
  * Postgres under FLOTILLA_DATA_DIR) and exits. Safe to run from several places at once.
  */
 async function main(): Promise<void> {
   const config = loadHubConfig();
-  const pg = config.databaseUrl
-    ? null
-    : await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres') });
-  const ds = createDataSource(config.databaseUrl ?? pg!.url, { poolSize: 2 });
+  const url = config.databaseMigrationUrl ?? config.databaseUrl;
+  const pg = url ? null : await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres') });
+  const ds = createDataSource(url ?? pg!.url, { poolSize: 2 });
   try {
     await ds.initialize();
     const applied = await runMigrations(ds);

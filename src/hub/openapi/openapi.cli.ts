@@ -5,6 +5,7 @@ import { loadHubConfig } from '../config/hub-config.js';
 import { createDataSource } from '../database/data-source.js';
 import { HubMetrics } from '../health/metrics.js';
 import { HubModule } from '../hub.module.js';
+import { deriveAuditKeys } from '../platform/audit-keys.js';
 import { systemClock } from '../platform/clock.js';
 import { NodeSecrets } from '../platform/secrets.js';
 import { HUB_VERSION } from '../version.js';
@@ -22,6 +23,7 @@ export async function generateOpenApiText(): Promise<string> {
       secrets: new NodeSecrets(Buffer.alloc(32)),
       clock: systemClock,
       metrics: new HubMetrics(),
+      auditKeys: deriveAuditKeys(Buffer.alloc(32)),
     }),
     { logger: false },
   );

@@ -36,7 +36,11 @@ export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, text(message));
+    // A `{ msg, ...fields }` object is a structured line: its fields become JSON fields.
+    if (isStructured(message)) {
+      const { msg, ...fields } = message;
+      this.logger.info({ context, ...fields }, msg);
+    } else this.logger.info({ context }, text(message));
   }
   error(message: unknown, trace?: string, context?: string): void {
     this.logger.error({ context, trace }, text(message));
@@ -50,6 +54,10 @@ export class PinoNestLogger implements LoggerService {
   verbose(message: unknown, context?: string): void {
     this.logger.trace({ context }, text(message));
   }
+}
+
+function isStructured(m: unknown): m is { msg: string } & Record<string, unknown> {
+  return typeof m === 'object' && m !== null && typeof (m as { msg?: unknown }).msg === 'string';
 }
 
 function text(m: unknown): string {

@@ -10,6 +10,7 @@ import {
   type Page,
   type Repository,
 } from '../api';
+import { useRole } from '../App';
 import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, errorText, time, useData } from '../util';
 
@@ -51,7 +52,12 @@ export function AuditPage() {
     ]);
     return { clusters, apps, repos };
   }, []);
-  const verdict = useData(() => api<ChainVerdict>('GET', '/api/v1/audit/verify'), []);
+  // Verification scans the whole trail, so the API keeps it for admins.
+  const isAdmin = useRole() === 'admin';
+  const verdict = useData(
+    () => (isAdmin ? api<ChainVerdict>('GET', '/api/v1/audit/verify') : Promise.resolve(null)),
+    [isAdmin],
+  );
   const nameOf = useMemo(() => {
     const m = new Map<string, string>();
     names.data?.clusters.forEach((c) => m.set(c.id, c.name));
@@ -80,13 +86,15 @@ export function AuditPage() {
         className={verdict.data ? (verdict.data.ok ? 'notice' : 'error') : 'muted'}
         role="status"
       >
-        {verdict.error
-          ? `Chain verification failed to run: ${verdict.error}`
-          : verdict.data
-            ? verdict.data.ok
-              ? `Hash chain verified: ${verdict.data.checked} events intact.`
-              : `Hash chain BROKEN at event ${verdict.data.brokenAt}: ${verdict.data.reason ?? ''} (${verdict.data.checked} checked)`
-            : 'Verifying the hash chain…'}
+        {!isAdmin
+          ? 'Verifying the chain takes an admin token (or `flotilla audit verify`).'
+          : verdict.error
+            ? `Chain verification failed to run: ${verdict.error}`
+            : verdict.data
+              ? verdict.data.ok
+                ? `Hash chain verified: ${verdict.data.checked} events intact, keyed from event ${verdict.data.keyedFrom ?? '–'}, ${verdict.data.checkpointsChecked} signed checkpoint(s) match.`
+                : `Hash chain BROKEN at event ${verdict.data.brokenAt}: ${verdict.data.reason ?? ''} (${verdict.data.checked} checked)`
+              : 'Verifying the hash chain…'}
       </p>
       <form
         key={key}
