@@ -1,4 +1,5 @@
-import { parseAllDocuments } from 'yaml';
+import { expandedSizeLimit, parseManifestYaml } from './bounded-yaml.js';
+import { DEFAULT_RENDER_LIMITS } from './render/render.types.js';
 
 /** File extensions that hold Kubernetes manifests. */
 export function isManifestPath(path: string): boolean {
@@ -25,19 +26,19 @@ export function manifestProblems(path: string, content: Buffer): string[] {
     return p ? [`${path}: ${p}`] : [];
   }
   const problems: string[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [docs];
-  list.forEach((doc, i) => {
-    const where = `${path}: document ${i + 1}`;
-    if (doc.errors.length) {
-      problems.push(`${where}: invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
-      return;
+  // The renderer's parser and bounds, so what is accepted here renders alike and a bomb is a 400.
+  const { maxExpansionFactor, maxBundleBytes } = DEFAULT_RENDER_LIMITS;
+  const limit = expandedSizeLimit(content.length, maxExpansionFactor, maxBundleBytes);
+  for (const doc of parseManifestYaml(text, limit).documents) {
+    const where = doc.document ? `${path}: document ${doc.document}` : path;
+    if (doc.error !== undefined) {
+      problems.push(`${where}: ${doc.error}`);
+      continue;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
-    const p = objectProblem(value);
+    if (doc.value === null || doc.value === undefined) continue; // an empty document, e.g. after a trailing ---
+    const p = objectProblem(doc.value);
     if (p) problems.push(`${where}: ${p}`);
-  });
+  }
   return problems;
 }
 
