@@ -168,7 +168,8 @@ function inspect(doc: Document.Parsed): { size: number; problem: string | null }
     let n: number;
     if (isScalar(node)) {
       const v = node.value;
-      n = typeof v === 'string' ? v.length + 2 : v === null || v === undefined ? 4 : String(v).length;
+      // Scalars resolve to strings, numbers, booleans and null (the binary tag is dropped).
+      n = typeof v === 'string' ? v.length + 2 : typeof v === 'number' ? String(v).length : 5;
     } else if (isMap(node)) {
       n = 2;
       // Scalar keys compare by value, as the yaml package's uniqueKeys does; other keys never match.
@@ -183,7 +184,7 @@ function inspect(doc: Document.Parsed): { size: number; problem: string | null }
       }
     } else if (isSeq(node)) {
       n = 2;
-      for (const item of node.items as unknown[]) {
+      for (const item of node.items) {
         n += 1 + (isPair(item) ? size(item.key) + 1 + size(item.value) : size(item));
       }
     } else {
