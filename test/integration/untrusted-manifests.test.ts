@@ -1,8 +1,8 @@
 /**
- * YAML bombs against a real hub process with the chart's heap limit (1 GiB) and a real Git
- * server (issue 12 item 2): a bomb sent through the API is a 400 naming the file, and one
- * committed straight into a watched repository fails that application's render, naming the
- * file, while the hub process stays up and keeps serving.
+ * Untrusted manifests against a real hub process with the chart's heap limit (1 GiB) and a real
+ * Git server (issue 12): YAML bombs and objects the Kubernetes API server would refuse. Sent
+ * through the API they are a 400 naming the file; committed straight into a watched repository
+ * they fail that application's render, naming the file, while the hub process keeps serving.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -168,4 +168,37 @@ describe('YAML bombs against a hub process with a 1 GiB heap', () => {
     });
     expect(hub.exitCode).toBeNull();
   }, 180_000);
+});
+
+describe('objects the Kubernetes API server would refuse', () => {
+  const BAD = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: BAD_NAME\n';
+
+  it('PUT of a ConfigMap named BAD_NAME is a 400 naming file, object and field', async () => {
+    const res = await api('PUT', '/api/v1/repositories/bombs/files/app/bad.yaml', {
+      content: BAD,
+      message: 'bad',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(
+      /^app\/bad\.yaml: document 1: ConfigMap "BAD_NAME": metadata\.name "BAD_NAME": must be a DNS-1123 subdomain/,
+    );
+    const label = await api('PUT', '/api/v1/repositories/bombs/files/app/bad.yaml', {
+      content: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n  labels: { tier: "front end" }\n',
+      message: 'bad label',
+    });
+    expect(label.status).toBe(400);
+    expect(label.body.message).toMatch(
+      /app\/bad\.yaml: document 1: ConfigMap "ok": metadata\.labels: "tier"/,
+    );
+  });
+
+  it('committed straight to Git, it fails the render naming the file', async () => {
+    await fx.externalCommit(repo, { 'app/bad.yaml': BAD }, 'bad name');
+    expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(201);
+    const status = await until('the render to fail', async () => {
+      const s = (await api('GET', '/api/v1/applications/bombed')).body.clusters[0];
+      return s?.sync === 'Failed' ? s : undefined;
+    });
+    expect(status.message).toMatch(/app\/bad\.yaml document 1: ConfigMap "BAD_NAME": metadata\.name/);
+  }, 120_000);
 });
