@@ -98,7 +98,9 @@ beforeAll(async () => {
   });
   hub.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   hub.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await until('the hub to listen', async () => (output.includes('hub listening') ? true : undefined));
+  await until('the hub to listen', () =>
+    Promise.resolve(output.includes('hub listening') ? true : undefined),
+  );
 
   expect(
     (await api('POST', '/api/v1/repositories', { name: 'bombs', type: 'git', url: repo.url })).status,
