@@ -66,7 +66,7 @@ export function expandedSizeLimit(sourceBytes: number, factor: number, maxBytes:
   return Math.min(maxBytes, Math.max(factor * sourceBytes, MIN_EXPANDED_BYTES));
 }
 
-/** The documents of a file, and their expanded size (0 when not measured, i.e. no bound). */
+/** The documents of a file, and the expanded size of those with aliases (0 when unbounded). */
 export interface ParsedYaml {
   documents: ParsedYamlDocument[];
   expandedBytes: number;
@@ -173,12 +173,25 @@ function inspect(doc: Document.Parsed): { size: number; problem: string | null }
     } else if (isMap(node)) {
       n = 2;
       // Scalar keys compare by value, as the yaml package's uniqueKeys does; other keys never match.
-      const keys = new Set<unknown>();
-      for (const pair of node.items) {
+      // Most mappings are small: a Set only pays off for large ones.
+      const items = node.items;
+      const keys = items.length > 16 ? new Set<unknown>() : null;
+      for (let k = 0; k < items.length; k++) {
+        const pair = items[k];
         if (isScalar(pair.key)) {
           const key = pair.key.value;
-          if (keys.has(key)) problem ??= `Map keys must be unique: ${JSON.stringify(key) ?? String(key)}`;
-          keys.add(key);
+          let seen: boolean;
+          if (keys) {
+            seen = keys.has(key);
+            keys.add(key);
+          } else {
+            seen = false;
+            for (let e = 0; e < k && !seen; e++) {
+              const other = items[e].key;
+              seen = isScalar(other) && other.value === key;
+            }
+          }
+          if (seen) problem ??= `Map keys must be unique: ${JSON.stringify(key) ?? String(key)}`;
         }
         n += 1 + size(pair.key) + 1 + size(pair.value);
       }
