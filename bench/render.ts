@@ -5,6 +5,9 @@
  * cluster (`renderManifests`), as the hub should; `renderBundle` per cluster, which re-parses
  * every time, is timed on a sample for comparison.
  * Prints how many distinct digests came out (10 expected: one bundle stored per label set).
+ * Last, the cost of the expanded-size bound against YAML bombs (issue 12): the big bundle
+ * rendered with the bound and without it (`maxExpansionFactor: Infinity`), alternating, as a
+ * ratio of medians; once as written and once with every Deployment's pod labels an alias.
  *
  *   npm run bench:render         (OBJECTS, RUNS, CLUSTERS env vars to resize)
  */
@@ -132,3 +135,37 @@ console.log(
     `renderBundle per cluster (re-parsing) on the first ${NAIVE_SAMPLE}: ${naiveDigests} digests, ` +
     `${naive.toFixed(0)} ms (~${((naive / NAIVE_SAMPLE) * CLUSTERS).toFixed(0)} ms for ${CLUSTERS})`,
 );
+
+// 3. the cost of the expanded-size bound (the syntax tree walk before toJS), same process, alternating
+const BOUND_RUNS = Number(process.env.BOUND_RUNS ?? 3);
+function boundCost(label: string, files: Map<string, Buffer>): void {
+  const timed = (limits: Partial<typeof DEFAULT_RENDER_LIMITS>) => {
+    const t = performance.now();
+    mustSucceed(renderBundle(files, targetFor(0), limits));
+    return performance.now() - t;
+  };
+  const bounded: number[] = [];
+  const unbounded: number[] = [];
+  for (let run = 0; run < BOUND_RUNS; run++) {
+    bounded.push(timed({}));
+    unbounded.push(timed({ maxExpansionFactor: Infinity }));
+  }
+  const b = median(bounded);
+  const u = median(unbounded);
+  console.log(
+    `expanded-size bound, ${label}: with ${b.toFixed(0)} ms, without ${u.toFixed(0)} ms ` +
+      `(medians of ${BOUND_RUNS}, alternating) -> ratio ${(b / u).toFixed(3)}`,
+  );
+}
+boundCost(`${OBJECTS} objects as generated`, big);
+/** The same bundle with each Deployment's pod labels an alias of its selector (anchors are per document). */
+const aliased = new Map(
+  [...big].map(([path, content]) => {
+    const text = content
+      .toString('utf8')
+      .replace(/matchLabels: (\{ app: app-\d+ \})/g, 'matchLabels: &sel $1')
+      .replace(/metadata: \{ labels: \{ app: app-\d+ \} \}/g, 'metadata: { labels: *sel }');
+    return [path, Buffer.from(text)];
+  }),
+);
+boundCost(`${OBJECTS} objects, pod labels aliased`, aliased);

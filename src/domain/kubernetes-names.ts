@@ -17,19 +17,53 @@ export function dns1123LabelProblem(name: string): string | null {
   return null;
 }
 
-/** Checks a label key: an optional DNS-1123 subdomain prefix and "/", then a qualified name. */
-export function labelKeyProblem(key: string): string | null {
+/**
+ * Checks a DNS-1123 subdomain (the default rule for Kubernetes object names): at most 253
+ * characters of lower-case letters, digits, "-" and ".", each dot-separated part starting and
+ * ending with a letter or digit.
+ */
+export function dns1123SubdomainProblem(name: string): string | null {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > 253) return 'must be at most 253 characters';
+  if (!DNS1123_SUBDOMAIN.test(name))
+    return 'must be a DNS-1123 subdomain: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit';
+  return null;
+}
+
+/** Checks a DNS-1035 label (Service names): a DNS-1123 label that starts with a letter. */
+export function dns1035LabelProblem(name: string): string | null {
+  const p = dns1123LabelProblem(name);
+  if (p) return p;
+  if (!/^[a-z]/.test(name)) return 'must start with a lower-case letter (a DNS-1035 label)';
+  return null;
+}
+
+/**
+ * Checks a name that only has to fit in one URL path segment (RBAC kinds, whose names such as
+ * `system:controller:foo` are no DNS names): not "." or "..", and no "/" or "%".
+ */
+export function pathSegmentNameProblem(name: string): string | null {
+  if (name.length === 0) return 'must not be empty';
+  if (name === '.' || name === '..') return `may not be "${name}"`;
+  if (/[/%]/.test(name)) return 'may not contain "/" or "%"';
+  return null;
+}
+
+/**
+ * Checks a label key: an optional DNS-1123 subdomain prefix and "/", then a qualified name.
+ * Annotation keys follow the same rule; `what` names which one the message is about.
+ */
+export function labelKeyProblem(key: string, what = 'label key'): string | null {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : null;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== null) {
     if (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))
-      return `label key "${key}": prefix must be a DNS-1123 subdomain of at most 253 characters`;
+      return `${what} "${key}": prefix must be a DNS-1123 subdomain of at most 253 characters`;
   }
-  if (name.length === 0 || name.length > 63)
-    return `label key "${key}": name part must be 1 to 63 characters`;
+  if (name.length === 0 || name.length > 63) return `${what} "${key}": name part must be 1 to 63 characters`;
   if (!QUALIFIED_NAME.test(name))
-    return `label key "${key}": name part must consist of letters, digits, "-", "_" or ".", and start and end with a letter or digit`;
+    return `${what} "${key}": name part must consist of letters, digits, "-", "_" or ".", and start and end with a letter or digit`;
   return null;
 }
 

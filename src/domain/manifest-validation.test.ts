@@ -34,6 +34,32 @@ describe('manifestProblems', () => {
       'x.yaml: document 1: is not a Kubernetes object (a mapping)',
     ]);
   });
+  it('refuses what the API server would refuse, naming file, object and field', () => {
+    expect(
+      manifestProblems(
+        'apps/cm.yaml',
+        Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: BAD_NAME\n'),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^apps\/cm\.yaml: document 1: ConfigMap "BAD_NAME": metadata\.name "BAD_NAME": must be a DNS-1123 subdomain/,
+      ),
+    ]);
+    const json = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a', labels: { x: 3 } },
+    });
+    expect(manifestProblems('a.json', Buffer.from(json))).toEqual([
+      'a.json: ConfigMap "a": metadata.labels: "x": value must be a string',
+    ]);
+  });
+  it('leaves values with placeholders to the render, and accepts RBAC names with colons', () => {
+    const text =
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: "system:x" }\n---\n' +
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: "cfg-${cluster.name}", namespace: "${values.ns}" }\n';
+    expect(manifestProblems('a.yaml', Buffer.from(text))).toEqual([]);
+  });
   it('passes other files as they are', () => {
     expect(manifestProblems('README.md', Buffer.from('# anything: [ {'))).toEqual([]);
   });

@@ -1,4 +1,6 @@
-import { parseAllDocuments } from 'yaml';
+import { expandedSizeLimit, parseManifestYaml } from './bounded-yaml.js';
+import { objectMetadataProblems } from './object-metadata.js';
+import { DEFAULT_RENDER_LIMITS } from './render/render.types.js';
 
 /** File extensions that hold Kubernetes manifests. */
 export function isManifestPath(path: string): boolean {
@@ -6,8 +8,9 @@ export function isManifestPath(path: string): boolean {
 }
 
 /**
- * Checks that a manifest file parses and that each of its documents is a Kubernetes object
- * (apiVersion, kind and metadata.name are non-empty strings). Returns the problems found,
+ * Checks that a manifest file parses (with the renderer's parser and bounds) and that each of its
+ * documents is a Kubernetes object (apiVersion, kind and metadata.name are non-empty strings)
+ * whose name, namespace, labels and annotations the API server would accept. Returns the problems found,
  * each naming the file and the document (1-based); empty when the file is fine.
  * Files that are not YAML or JSON are not checked.
  */
@@ -22,23 +25,35 @@ export function manifestProblems(path: string, content: Buffer): string[] {
       return [`${path}: invalid JSON: ${(e as Error).message}`];
     }
     const p = objectProblem(value);
-    return p ? [`${path}: ${p}`] : [];
+    return p ? [`${path}: ${p}`] : metadataProblems(path, value);
   }
   const problems: string[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [docs];
-  list.forEach((doc, i) => {
-    const where = `${path}: document ${i + 1}`;
-    if (doc.errors.length) {
-      problems.push(`${where}: invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
-      return;
+  // The renderer's parser and bounds, so what is accepted here renders alike and a bomb is a 400.
+  const { maxExpansionFactor, maxBundleBytes } = DEFAULT_RENDER_LIMITS;
+  const limit = expandedSizeLimit(content.length, maxExpansionFactor, maxBundleBytes);
+  for (const doc of parseManifestYaml(text, limit).documents) {
+    const where = doc.document ? `${path}: document ${doc.document}` : path;
+    if (doc.error !== undefined) {
+      problems.push(`${where}: ${doc.error}`);
+      continue;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
-    const p = objectProblem(value);
+    if (doc.value === null || doc.value === undefined) continue; // an empty document, e.g. after a trailing ---
+    const p = objectProblem(doc.value);
     if (p) problems.push(`${where}: ${p}`);
-  });
+    else problems.push(...metadataProblems(where, doc.value));
+  }
   return problems;
+}
+
+/**
+ * What the API server would refuse in the object's metadata (see `objectMetadataProblems`), each
+ * naming where, the object and the field. Values with `${…}` placeholders are left to the render.
+ */
+function metadataProblems(where: string, value: unknown): string[] {
+  const o = value as { kind: string; metadata: { name: string } };
+  return objectMetadataProblems(value, { placeholders: true }).map(
+    (p) => `${where}: ${o.kind} "${o.metadata.name}": ${p}`,
+  );
 }
 
 function objectProblem(value: unknown): string | null {

@@ -1,10 +1,4 @@
-import {
-  parseAllDocuments,
-  type ParseOptions,
-  type DocumentOptions,
-  type SchemaOptions,
-  type Tags,
-} from 'yaml';
+import { expandedSizeLimit, parseManifestYaml } from '../bounded-yaml.js';
 import { isMapping } from './object-identity.js';
 import {
   type PreparedManifests,
@@ -12,37 +6,6 @@ import {
   type RenderLimits,
   type SourceDocument,
 } from './render.types.js';
-
-/**
- * YAML 1.1, as kubectl and Argo CD read manifests (sigs.k8s.io/yaml on go-yaml v2): `0644` is the
- * octal file mode 420 and `yes`/`on` are booleans, where YAML 1.2 would give 644 and strings —
- * a `defaultMode: 0644` that the API server then rejects. Tags JSON cannot carry, which go-yaml
- * leaves as strings in untyped documents (timestamps, `1:20` sexagesimals, binary, set, omap,
- * pairs), are dropped from the schema so they stay strings here too. Merge keys (`<<`) work, as
- * in go-yaml.
- */
-const DROPPED_TAGS = new Set([
-  'tag:yaml.org,2002:binary',
-  'tag:yaml.org,2002:omap',
-  'tag:yaml.org,2002:pairs',
-  'tag:yaml.org,2002:set',
-  'tag:yaml.org,2002:timestamp',
-]);
-const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
-  version: '1.1',
-  merge: true,
-  uniqueKeys: true,
-  prettyErrors: false,
-  customTags: (tags: Tags) => tags.filter(keepTag),
-};
-/** Base tags arrive as objects; names (`'timestamp'`) are accepted too, should a version pass them. */
-function keepTag(t: Tags[number]): boolean {
-  if (typeof t === 'string')
-    return !['binary', 'omap', 'pairs', 'set', 'timestamp', 'intTime', 'floatTime'].includes(t);
-  return !DROPPED_TAGS.has(t.tag) && t.format !== 'TIME';
-}
-/** Aliases allowed per document: far more than real manifests use, far fewer than a billion-laughs bomb needs. */
-const MAX_ALIAS_COUNT = 1_000;
 
 /**
  * A manifest is a `.yaml`, `.yml` or `.json` file (any case). Anything under a dot-named file or
@@ -65,6 +28,7 @@ export function prepareManifests(
 ): PreparedManifests {
   const documents: SourceDocument[] = [];
   const errors: RenderError[] = [];
+  let budget = limits.maxBundleBytes;
   const paths = [...files.keys()].filter(isManifestFile).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const file of paths) {
     const content = files.get(file)!;
@@ -78,7 +42,12 @@ export function prepareManifests(
     }
     try {
       if (/\.json$/i.test(file)) parseJsonFile(file, content.toString('utf8'), documents, errors);
-      else parseYamlFile(file, content.toString('utf8'), documents, errors);
+      else {
+        // Bounded per file and, through the shared budget, across the files of the bundle.
+        const own = expandedSizeLimit(content.length, limits.maxExpansionFactor, limits.maxBundleBytes);
+        const max = own === Infinity ? own : Math.max(0, Math.min(own, budget));
+        budget -= parseYamlFile(file, content.toString('utf8'), max, documents, errors);
+      }
     } catch (e) {
       // The parser or a pathological nesting depth (stack overflow) must fail this file, not the hub.
       errors.push({ file, document: 0, message: `cannot parse: ${firstLine((e as Error).message)}` });
@@ -88,25 +57,24 @@ export function prepareManifests(
   return { documents, errors };
 }
 
-function parseYamlFile(file: string, text: string, out: SourceDocument[], errors: RenderError[]): void {
-  const docs = parseAllDocuments(text, YAML_OPTIONS);
-  // parseAllDocuments returns an EmptyStream (an array with no documents) for empty input.
-  docs.forEach((doc, i) => {
-    const document = i + 1;
-    if (doc.errors.length) {
-      errors.push({ file, document, message: `invalid YAML: ${firstLine(doc.errors[0].message)}` });
-      return;
+/** Adds the file's documents; returns their expanded size, for the budget of the bundle. */
+function parseYamlFile(
+  file: string,
+  text: string,
+  maxExpandedBytes: number,
+  out: SourceDocument[],
+  errors: RenderError[],
+): number {
+  const parsed = parseManifestYaml(text, maxExpandedBytes);
+  for (const doc of parsed.documents) {
+    if (doc.error !== undefined) {
+      errors.push({ file, document: doc.document, message: doc.error });
+      continue;
     }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      errors.push({ file, document, message: `invalid YAML: ${firstLine((e as Error).message)}` });
-      return;
-    }
-    if (value === null || value === undefined) return; // `---` with nothing after it, or only comments
-    addDocument(file, document, value, out, errors);
-  });
+    if (doc.value === null || doc.value === undefined) continue; // `---` with nothing after it, or only comments
+    addDocument(file, doc.document, doc.value, out, errors);
+  }
+  return parsed.expandedBytes;
 }
 
 /**
@@ -124,9 +92,13 @@ function parseJsonFile(file: string, text: string, out: SourceDocument[], errors
     return;
   }
   if (countMembers(value) !== countSeparators(text)) {
-    const doc = parseAllDocuments(text, YAML_OPTIONS)[0];
-    const problem = doc?.errors[0]?.message ?? 'duplicate key';
-    errors.push({ file, document: 0, message: `invalid JSON: ${firstLine(problem)}` });
+    const problem =
+      parseManifestYaml(text, Number.MAX_VALUE).documents.find((d) => d.error)?.error ?? 'duplicate key';
+    errors.push({
+      file,
+      document: 0,
+      message: `invalid JSON: ${firstLine(problem.replace(/^invalid YAML: /, ''))}`,
+    });
     return;
   }
   addDocument(file, 1, value, out, errors);

@@ -21,6 +21,7 @@ import {
   type SourceDocument,
   type TargetPatch,
 } from './render.types.js';
+import { objectMetadataProblems } from '../object-metadata.js';
 import { substituteVariables, targetVariables } from './substitution.js';
 
 export { bundleDigest, parseCanonicalBundle } from './canonical-bundle.js';
@@ -41,7 +42,7 @@ interface Entry {
  *
  * Steps, in order: parse (sorted paths; multi-document YAML, JSON, Lists flattened) → substitute
  * variables → check each object's shape → default the namespace → apply the target's merge
- * patches → check identities are unique → sort and serialise canonically → check the size.
+ * patches → check names, namespaces, labels and annotations → check identities are unique → sort and serialise canonically → check the size.
  * Every error found is returned, sorted by file then document; a bundle only when there are none.
  *
  * To render one revision for many clusters, call `prepareManifests` once and `renderManifests`
@@ -105,6 +106,14 @@ export function renderManifests(
   }
 
   entries = applyPatches(entries, target.patches ?? [], errors);
+
+  // names, namespaces, labels and annotations as the API server checks them, after every step
+  // that can change them, so an object it would refuse fails here rather than in every cluster
+  entries = entries.filter(({ source, object }) => {
+    const problems = objectMetadataProblems(object);
+    for (const p of problems) errors.push(errorAt(source, `${object.kind} "${object.metadata.name}": ${p}`));
+    return problems.length === 0;
+  });
 
   // unique identities: two objects with one identity would fight over the same live object
   const ids = new Map<Entry, ObjectId>();

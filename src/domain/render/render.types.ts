@@ -83,13 +83,20 @@ export interface RenderLimits {
   maxObjects: number;
   /** Largest canonical bundle, in bytes. */
   maxBundleBytes: number;
+  /**
+   * How many times its source a YAML file may grow when its aliases and merge keys are expanded
+   * (at least 1 MiB, at most `maxBundleBytes`; all files together at most `maxBundleBytes`): the
+   * bound against YAML bombs. Infinity turns it off, for the benchmark only.
+   */
+  maxExpansionFactor: number;
 }
 
-/** 5 MiB per file, 20,000 objects, 64 MiB of canonical bytes. */
+/** 5 MiB per file, 20,000 objects, 64 MiB of canonical bytes, YAML expanding at most 10×. */
 export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
   maxFileBytes: 5 * 1024 * 1024,
   maxObjects: 20_000,
   maxBundleBytes: 64 * 1024 * 1024,
+  maxExpansionFactor: 10,
 });
 
 /** One parsed document (or one item of a List document), before any per-target step. */
