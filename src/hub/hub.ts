@@ -16,6 +16,7 @@ import { createDataSource, runMigrations } from './database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.launcher.js';
 import { HubMetrics } from './health/metrics.js';
 import { HubModule } from './hub.module.js';
+import { methodNotAllowed } from './openapi/method-not-allowed.js';
 import { buildOpenApi } from './openapi/openapi.js';
 import { systemClock } from './platform/clock.js';
 import { createLogger, PinoNestLogger } from './platform/logger.js';
@@ -136,6 +137,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       }),
     );
     const doc = buildOpenApi(app, HUB_VERSION);
+    app.use(methodNotAllowed(doc));
     app
       .getHttpAdapter()
       .get('/api/openapi.json', (_req: unknown, res: { json(b: unknown): void }) => res.json(doc));

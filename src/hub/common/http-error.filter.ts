@@ -94,9 +94,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const res = host
-      .switchToHttp()
-      .getResponse<{ status(n: number): { json(b: unknown): void }; headersSent?: boolean }>();
+    const res = host.switchToHttp().getResponse<{
+      status(n: number): { json(b: unknown): void };
+      setHeader(name: string, value: string): void;
+      headersSent?: boolean;
+    }>();
     const b = toErrorBody(err);
     if (b.statusCode >= (HttpStatus.INTERNAL_SERVER_ERROR as number)) {
       const e = err as Error;
@@ -106,6 +108,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       );
     }
     if (res.headersSent) return;
+    // A route's @Header (text/yaml, octet-stream) is set before the handler runs: an error
+    // body is JSON whatever the route would have answered.
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.status(b.statusCode).json(b);
   }
 }

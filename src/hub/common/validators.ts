@@ -2,10 +2,18 @@ import { registerDecorator, type ValidationArguments, type ValidationOptions } f
 import { isUuid } from '../../domain/ids.js';
 import { dns1123LabelProblem, labelsProblems } from '../../domain/kubernetes-names.js';
 
+/**
+ * The JSON Schema each rule of this file enforces, by validator name: the OpenAPI document
+ * takes its constraints from here, so the document and the check cannot drift apart.
+ */
+export const RULE_SCHEMAS = new Map<string, Record<string, unknown>>();
+
 function rule(
   name: string,
   check: (value: unknown) => string | null,
+  schema: Record<string, unknown>,
 ): (opts?: ValidationOptions) => PropertyDecorator {
+  RULE_SCHEMAS.set(name, schema);
   return (opts) => (target, property) => {
     let lastProblem = '';
     registerDecorator({
@@ -28,15 +36,38 @@ function rule(
 }
 
 /** A DNS-1123 label: the naming rule of clusters, repositories and applications. */
-export const IsDns1123Label = rule('isDns1123Label', (v) =>
-  typeof v !== 'string'
-    ? 'must be a string'
-    : (dns1123LabelProblem(v) ??
-      (isUuid(v) ? 'must not have the form of a UUID (routes take an id or a name)' : null)),
+export const IsDns1123Label = rule(
+  'isDns1123Label',
+  (v) =>
+    typeof v !== 'string'
+      ? 'must be a string'
+      : (dns1123LabelProblem(v) ??
+        (isUuid(v) ? 'must not have the form of a UUID (routes take an id or a name)' : null)),
+  {
+    type: 'string',
+    minLength: 1,
+    maxLength: 63,
+    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+    description: 'DNS-1123 label, not of the form of a UUID',
+  },
 );
 
+/** A label name part, or value: 63 characters at most, alphanumeric at both ends. */
+const LABEL_NAME = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+
 /** A Kubernetes label map. */
-export const IsLabelMap = rule('isLabelMap', (v) => {
-  const problems = labelsProblems(v);
-  return problems.length ? `is invalid: ${problems.join('; ')}` : null;
-});
+export const IsLabelMap = rule(
+  'isLabelMap',
+  (v) => {
+    const problems = labelsProblems(v);
+    return problems.length ? `is invalid: ${problems.join('; ')}` : null;
+  },
+  {
+    type: 'object',
+    maxProperties: 64,
+    // The prefix's 253-character bound has no pattern spelling; each of its labels' has.
+    propertyNames: { pattern: `^(${DNS_LABEL}(\\.${DNS_LABEL})*/)?${LABEL_NAME}$` },
+    additionalProperties: { type: 'string', maxLength: 63, pattern: `^(${LABEL_NAME})?$` },
+  },
+);
