@@ -648,7 +648,20 @@ export type components = {
       pollIntervalSeconds: number;
       /** @description secret that push webhooks are verified with (16+ characters) */
       webhookSecret?: string;
-    };
+    } & (
+      | {
+          /** @constant */
+          type?: 'git';
+          url?: unknown;
+          branch?: unknown;
+        }
+      | {
+          /** @constant */
+          type?: 'svn';
+          url?: unknown;
+          path?: unknown;
+        }
+    );
     RepositoryDto: {
       id: string;
       name: string;
@@ -672,13 +685,15 @@ export type components = {
     };
     UpdateRepositoryDto: {
       url?: string;
+      /** @description Git repositories only */
       branch?: string;
+      /** @description SVN repositories only */
       path?: string;
       /** @description null removes the credentials */
       credentials?: components['schemas']['CredentialsDto'] | null;
       pollIntervalSeconds?: number;
       /** @description null removes it */
-      webhookSecret?: string | null;
+      webhookSecret?: string;
     };
     RevisionRefDto: {
       /** @description opaque id: a Git commit id or an SVN revision number */

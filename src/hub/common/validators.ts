@@ -1,6 +1,11 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { isUuid } from '../../domain/ids.js';
-import { dns1123LabelProblem, labelsProblems } from '../../domain/kubernetes-names.js';
+import {
+  dns1123LabelProblem,
+  LABEL_KEY_SOURCE,
+  LABEL_VALUE_SOURCE,
+  labelsProblems,
+} from '../../domain/kubernetes-names.js';
 
 /**
  * The JSON Schema each rule of this file enforces, by validator name: the OpenAPI document
@@ -52,10 +57,6 @@ export const IsDns1123Label = rule(
   },
 );
 
-/** A label name part, or value: 63 characters at most, alphanumeric at both ends. */
-const LABEL_NAME = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
-const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
-
 /** A Kubernetes label map. */
 export const IsLabelMap = rule(
   'isLabelMap',
@@ -66,8 +67,23 @@ export const IsLabelMap = rule(
   {
     type: 'object',
     maxProperties: 64,
-    // The prefix's 253-character bound has no pattern spelling; each of its labels' has.
-    propertyNames: { pattern: `^(${DNS_LABEL}(\\.${DNS_LABEL})*/)?${LABEL_NAME}$` },
-    additionalProperties: { type: 'string', maxLength: 63, pattern: `^(${LABEL_NAME})?$` },
+    propertyNames: { pattern: `^${LABEL_KEY_SOURCE}$` },
+    additionalProperties: { type: 'string', maxLength: 63, pattern: `^${LABEL_VALUE_SOURCE}$` },
   },
 );
+
+const SCHEMA_RULES = 'flotilla:schema-rules';
+
+/**
+ * Rules across a DTO's properties that its service enforces (e.g. `path` only for SVN), as a
+ * JSON Schema fragment the OpenAPI document merges into the DTO's schema.
+ */
+export const SchemaRules =
+  (fragment: Record<string, unknown>): ClassDecorator =>
+  (target) =>
+    Reflect.defineMetadata(SCHEMA_RULES, fragment, target);
+
+/** The {@link SchemaRules} of a class, if any. */
+export function schemaRulesOf(target: object): Record<string, unknown> | undefined {
+  return Reflect.getMetadata(SCHEMA_RULES, target) as Record<string, unknown> | undefined;
+}

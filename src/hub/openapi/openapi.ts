@@ -1,6 +1,7 @@
 import { type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
+import { schemaRulesOf } from '../common/validators.js';
 import { collectRouteFacts, operationId, type RouteFacts } from './route-facts.js';
 import { mergeConstraints, validatedClasses, validatorSchemas, type Schema } from './validator-schema.js';
 
@@ -10,6 +11,8 @@ export function buildOpenApi(app: INestApplication, version: string): OpenAPIObj
     .setTitle('Flotilla hub API')
     .setDescription('Multi-cluster GitOps fleet manager: clusters, repositories, applications, audit.')
     .setVersion(version)
+    // 3.1: full JSON Schema, so a label map can say what its keys must look like (propertyNames).
+    .setOpenAPIVersion('3.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token (flt_…)' })
     .build();
   const doc = SwaggerModule.createDocument(app, config, {
@@ -18,7 +21,29 @@ export function buildOpenApi(app: INestApplication, version: string): OpenAPIObj
   const routes = collectRouteFacts(app);
   applyValidatorConstraints(doc, routes);
   applyErrorResponses(doc, routes);
+  nullableToTypeUnions(doc);
   return doc;
+}
+
+/**
+ * The swagger decorators still write OpenAPI 3.0's `nullable: true`, which 3.1 dropped: spell
+ * it as 3.1 does, a type union with `null` (or `anyOf` with `null` around a reference).
+ */
+function nullableToTypeUnions(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(nullableToTypeUnions);
+  if (!node || typeof node !== 'object') return;
+  const s = node as Schema;
+  Object.values(s).forEach(nullableToTypeUnions);
+  if (s.nullable !== true) return;
+  delete s.nullable;
+  const composed = s.$ref ?? s.allOf;
+  if (composed) {
+    const inner: Schema = s.$ref ? { $ref: s.$ref } : { allOf: s.allOf };
+    delete s.$ref;
+    delete s.allOf;
+    delete s.type;
+    s.anyOf = [inner, { type: 'null' }];
+  } else if (typeof s.type === 'string') s.type = [s.type, 'null'];
 }
 
 /** Stable text of the document, as committed in docs/openapi.json. */
@@ -71,6 +96,7 @@ function applyValidatorConstraints(doc: OpenAPIObject, routes: Map<string, Route
     for (const [prop, constraints] of properties) if (props[prop]) mergeConstraints(props[prop], constraints);
     // forbidNonWhitelisted: a property no validator names is refused with 400.
     schema.additionalProperties = false;
+    Object.assign(schema, schemaRulesOf(cls));
   }
   for (const op of operations(doc)) {
     // A body whose every property is optional may be left out: the pipe validates it as {}.

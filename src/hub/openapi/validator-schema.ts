@@ -93,7 +93,7 @@ export function validatorSchemas(dto: Type): { properties: Map<string, Schema>; 
     const prop = properties.get(m.propertyName) ?? {};
     if (m.each && !ARRAY_RULES.has(m.name ?? '')) {
       prop.type = 'array';
-      prop.items = { ...((prop.items) ?? {}), ...s };
+      prop.items = { ...(prop.items ?? {}), ...s };
     } else Object.assign(prop, s);
     properties.set(m.propertyName, prop);
   }
