@@ -740,6 +740,7 @@ export type components = {
     };
     DeleteFileDto: {
       message: string;
+      /** @description refuse with 409 when the file changed after this revision */
       baseRevision?: string;
     };
     PatchTargetDto: {
