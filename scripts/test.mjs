@@ -14,7 +14,11 @@ const need = [
   ['chromium', ['--version'], 'Chromium for the dashboard tests (apt-get install -y chromium)'],
   ['openssl', ['version'], 'openssl (apt-get install -y openssl)'],
   // The contract test installs schemathesis into a venv (scripts/schemathesis-venv.sh).
-  ['python3', ['-c', 'import ensurepip, venv'], 'python3 with venv (apt-get install -y python3 python3-venv)'],
+  [
+    'python3',
+    ['-c', 'import ensurepip, venv'],
+    'python3 with venv (apt-get install -y python3 python3-venv)',
+  ],
 ];
 // Go (for the Kubernetes test binaries) is checked by the k8s global setup, which needs it
 // only when the binaries are not cached yet and KUBEBUILDER_ASSETS is not set.
