@@ -77,6 +77,16 @@ export default tseslint.config(
     ]),
   },
   {
+    // Generated from docs/openapi.json: the published types cli/ and web/ share with the hub.
+    files: ['src/api-types/**/*.ts'],
+    rules: restrict(
+      outside(
+        ['hub', 'vcs', 'agent', 'cli', 'protocol', 'domain'],
+        'api-types/ is generated from the OpenAPI document alone.',
+      ),
+    ),
+  },
+  {
     files: ['src/agent/**/*.ts'],
     rules: restrict(outside(['hub', 'vcs', 'cli'], 'agent/ may use domain/ and protocol/ only.')),
   },

@@ -32,6 +32,16 @@ export default defineConfig({
           globalSetup: ['test/support/k8s/global-setup.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          // schemathesis (a Python venv in the cache, installed on first use) against a real hub.
+          name: 'contract',
+          include: ['test/contract/**/*.test.ts'],
+          globalSetup: ['test/support/postgres.global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
       { extends: true, test: { name: 'vcs', include: ['test/vcs/**/*.test.ts'] } },
       {
         extends: true,

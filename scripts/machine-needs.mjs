@@ -41,6 +41,13 @@ export const NEEDS = [
     why: 'the test certificates of the Kubernetes API servers',
   },
   { command: 'curl', probe: ['--version'], debian: 'curl', why: 'the join-command and demo tests' },
+  // The contract test installs schemathesis (PyPI) into a venv: scripts/schemathesis-venv.sh.
+  {
+    command: 'python3',
+    probe: ['-c', 'import ensurepip, venv'],
+    debian: 'python3-venv',
+    why: 'the API contract test (schemathesis in a venv)',
+  },
 ];
 
 /** Package managers we can name the install command for; apt-get is the one we run ourselves. */

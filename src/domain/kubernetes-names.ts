@@ -3,6 +3,14 @@
  * every edge reports the same message for the same mistake.
  */
 
+/** Regex sources of the rules below with every length bound spelled out (for JSON Schema patterns). */
+const DNS_LABEL_SOURCE = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+const NAME_SOURCE = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+/** A label key (the prefix's 253-character bound has no pattern spelling; each label's has). */
+export const LABEL_KEY_SOURCE = `(${DNS_LABEL_SOURCE}(\\.${DNS_LABEL_SOURCE})*/)?${NAME_SOURCE}`;
+/** A label value (may be empty). */
+export const LABEL_VALUE_SOURCE = `(${NAME_SOURCE})?`;
+
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;

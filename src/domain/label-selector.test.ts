@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from './errors.js';
-import { formatLabelSelector, matchesSelector, parseLabelSelector } from './label-selector.js';
+import {
+  formatLabelSelector,
+  LABEL_SELECTOR_SOURCE,
+  matchesSelector,
+  parseLabelSelector,
+} from './label-selector.js';
 
 describe('parseLabelSelector', () => {
   it.each([
@@ -50,4 +55,27 @@ describe('matchesSelector', () => {
   ])('%s → %s', (sel, expected) => {
     expect(matchesSelector(parseLabelSelector(sel), labels)).toBe(expected);
   });
+});
+
+describe('LABEL_SELECTOR_SOURCE (the OpenAPI pattern of selectors)', () => {
+  const pattern = new RegExp(LABEL_SELECTOR_SOURCE);
+  it.each([
+    '',
+    'env=prod',
+    'env==prod, tier!=edge',
+    'region in (eu,us),!legacy,gpu',
+    'example.com/team notin ( a , b )',
+    'x=',
+  ])('admits %j, which the parser accepts', (text) => {
+    expect(pattern.test(text)).toBe(true);
+    expect(() => parseLabelSelector(text)).not.toThrow();
+  });
+
+  it.each(['env in (eu', 'env=prod,,x=y', '-bad=1', 'env=bad value', 'env in ()', 'a=b=c', '0'.repeat(64)])(
+    'refuses %j, as the parser does',
+    (text) => {
+      expect(pattern.test(text)).toBe(false);
+      expect(() => parseLabelSelector(text)).toThrow(InvalidInputError);
+    },
+  );
 });

@@ -1,5 +1,10 @@
 import { InvalidInputError } from './errors.js';
-import { labelKeyProblem, labelValueProblem } from './kubernetes-names.js';
+import {
+  LABEL_KEY_SOURCE,
+  LABEL_VALUE_SOURCE,
+  labelKeyProblem,
+  labelValueProblem,
+} from './kubernetes-names.js';
 
 /** One requirement of a Kubernetes label selector. */
 export type Requirement =
@@ -12,6 +17,17 @@ export type Requirement =
 
 /** A parsed selector: every requirement must hold (logical AND). Empty matches everything. */
 export type LabelSelector = Requirement[];
+
+const K = LABEL_KEY_SOURCE;
+const V = LABEL_VALUE_SOURCE;
+const TERM = `( *(${K} *(==|=|!=) *${V}|${K} +(in|notin) *\\( *${V.slice(1, -2)} *( *, *${V} *)*\\)|! *${K}|${K}) *)`;
+
+/**
+ * The selectors {@link parseLabelSelector} accepts, as a regex source for JSON Schema: the same
+ * grammar with single spaces for whitespace (a few spellings with tabs, or an empty first value
+ * of a set, parse but are not described).
+ */
+export const LABEL_SELECTOR_SOURCE = `^( *|${TERM}(,${TERM})*)$`;
 
 /**
  * Parses the Kubernetes set-based selector syntax:

@@ -19,6 +19,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedde
 import { UnitOfWork } from './database/unit-of-work.js';
 import { HubMetrics } from './health/metrics.js';
 import { HubModule } from './hub.module.js';
+import { methodNotAllowed } from './openapi/method-not-allowed.js';
 import { buildOpenApi } from './openapi/openapi.js';
 import { deriveAuditKeys, loadAuditKey } from './platform/audit-keys.js';
 import { systemClock } from './platform/clock.js';
@@ -159,6 +160,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       }),
     );
     const doc = buildOpenApi(app, HUB_VERSION);
+    app.use(methodNotAllowed(doc));
     app
       .getHttpAdapter()
       .get('/api/openapi.json', (_req: unknown, res: { json(b: unknown): void }) => res.json(doc));

@@ -179,6 +179,23 @@ describe('auth matrix', () => {
     expect(await st('GET', '/api/v1/clusters', created.body.token)).toBe(401);
   });
 
+  it('a token cannot revoke itself (the seeded admin would lock everyone out): 409, and it still works', async () => {
+    const admin = await h.api('POST', '/api/v1/tokens', { body: { name: 'self-revoker', role: 'admin' } });
+    const res = await h.api('DELETE', `/api/v1/tokens/${admin.body.id}`, { token: admin.body.token });
+    expect(res.status).toBe(409);
+    expect(res.body.message).toMatch(/cannot revoke itself/);
+    expect(await st('GET', '/api/v1/tokens', admin.body.token)).toBe(200);
+    expect(await st('DELETE', `/api/v1/tokens/${admin.body.id}`, h.adminToken)).toBe(204);
+  });
+
+  it('a path of the API answers 405 with Allow for a method it does not have', async () => {
+    const res = await h.api('DELETE', '/api/v1/audit/verify');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await h.api('DELETE', '/api/v1/no-such-thing')).status).toBe(404);
+  });
+
   it('lists tokens without secrets and stores only hashes', async () => {
     const created = await h.api('POST', '/api/v1/tokens', { body: { name: 'listed', role: 'viewer' } });
     expect(created.status).toBe(201);

@@ -353,6 +353,21 @@ const cases: Case[] = [
     says: 'targets',
   },
   {
+    // Postgres cannot store U+0000 in text or jsonb: schemathesis found it answered 500.
+    name: 'application with a NUL character in a free-form value',
+    method: 'POST',
+    path: '/api/v1/applications',
+    body: {
+      name: 'nul',
+      repositoryId: 'git-repo',
+      path: 'x',
+      targets: [{ clusterSelector: 'env=prod', values: { k: 'a\u0000b' } }],
+      syncPolicy: { automated: true, prune: true, selfHeal: true },
+    },
+    status: 400,
+    says: 'NUL',
+  },
+  {
     name: 'application with a bad selector',
     method: 'POST',
     path: '/api/v1/applications',

@@ -2,12 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { createDataSource, MIGRATIONS, runMigrations } from '../../src/hub/database/data-source.js';
 import { generateOpenApiText } from '../../src/hub/openapi/openapi.cli.js';
+import { API_TYPES_FILE, apiTypesText } from '../../scripts/api-types.js';
 import { createTestDatabase, startTestHub } from '../support/hub-harness.js';
 
 describe('generated artefacts are current', () => {
   it('docs/openapi.json matches the code (run `npm run openapi` after changing the API)', async () => {
     const committed = await readFile('docs/openapi.json', 'utf8');
     expect(await generateOpenApiText()).toBe(committed);
+  });
+
+  it('the CLI and dashboard API types match docs/openapi.json (run `npm run openapi`)', async () => {
+    const committed = await readFile(API_TYPES_FILE, 'utf8');
+    expect(await apiTypesText(await readFile('docs/openapi.json', 'utf8'))).toBe(committed);
   });
 
   it('the running hub serves the same OpenAPI document (and Swagger UI when turned on)', async () => {

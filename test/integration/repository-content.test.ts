@@ -74,7 +74,7 @@ describe.each([
 
   it('refresh detects the newest revision and audits it', async () => {
     const res = await h.api('POST', `/api/v1/repositories/${repoId}/refresh`);
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(200);
     expect(res.body.lastRevision).toBeTruthy();
     expect(res.body.lastError).toBeNull();
     expect(res.body.lastPolledAt).toBeTruthy();

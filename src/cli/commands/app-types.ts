@@ -1,64 +1,21 @@
+import type * as Hub from '../../api-types/hub-api.js';
+
+// Types of the applications API, from the OpenAPI document (src/api-types, `npm run openapi`).
+
 /** One target of an application: which clusters, and how to render for them. */
-export interface Target {
-  clusterSelector: string;
-  namespace?: string;
-  values?: Record<string, string | number | boolean>;
-  patches?: unknown[];
-}
+export type Target = Hub.TargetDto;
 
 /** The spec of an application, as `POST /api/v1/applications` takes it (and `app apply` reads it). */
-export interface ApplicationSpec {
-  name: string;
-  repositoryId: string;
-  path: string;
-  revision?: string;
-  targets: Target[];
-  syncPolicy: { automated: boolean; prune: boolean; selfHeal: boolean };
-  ignoreDifferences?: string[];
-}
+export type ApplicationSpec = Hub.CreateApplicationDto;
 
 /** An application as the hub returns it. */
-export interface Application extends Omit<ApplicationSpec, 'revision'> {
-  id: string;
-  revision: string | null;
-  ignoreDifferences: string[];
-  suspended: boolean;
-  deleting: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Application = Hub.ApplicationDto;
 
 /** Where an application stands on one cluster. */
-export interface ClusterStatus {
-  clusterId: string;
-  clusterName: string;
-  connectionState: string;
-  revisionWanted: string | null;
-  revisionApplied: string | null;
-  sync: 'Synced' | 'OutOfSync' | 'Progressing' | 'Failed' | 'Unknown';
-  health: string;
-  message: string | null;
-  lastJob: {
-    id: string;
-    kind: string;
-    state: string;
-    revision: string;
-    attempts: number;
-    error: string | null;
-  } | null;
-}
+export type ClusterStatus = Hub.ClusterStatusDto;
 
 /** `GET /api/v1/applications/:id`: the application and its per-cluster status. */
-export interface ApplicationDetail extends Application {
-  clusters: ClusterStatus[];
-  counts: Record<string, Record<string, number>>;
-}
+export type ApplicationDetail = Hub.ApplicationDetailDto;
 
 /** What a sync, rollback or unpin queued. */
-export interface SyncResult {
-  revision: string | null;
-  jobs: number;
-  removals: number;
-  unchanged: number;
-  renderFailures: number;
-}
+export type SyncResult = Hub.SyncResultDto;

@@ -1,4 +1,5 @@
 import { type Command } from 'commander';
+import type * as Hub from '../../api-types/hub-api.js';
 import { type ApiClient, ApiError, itemPath } from '../api-client.js';
 import { type CliContext, collect, contextOf, examples, positiveInt } from '../cli-context.js';
 import { CliError, UsageError } from '../errors.js';
@@ -16,15 +17,7 @@ import {
 import { policy, renderDetail, selectors, syncLine } from './app-view.js';
 import { readFile } from 'node:fs/promises';
 
-interface Deployment {
-  revisionDisplay: string;
-  trigger: string;
-  actor: string;
-  clusters: number;
-  outcome: string;
-  jobs: Record<string, number>;
-  createdAt: string;
-}
+type Deployment = Hub.DeploymentDto;
 
 const APPS = '/api/v1/applications';
 

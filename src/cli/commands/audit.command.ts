@@ -1,22 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import type * as Hub from '../../api-types/hub-api.js';
 import { type ApiClient, ApiError, itemPath, type Query } from '../api-client.js';
 import { type CliContext, contextOf, examples, positiveInt } from '../cli-context.js';
 import { parseDuration, parseTimeArg } from '../duration.js';
 import { CliError } from '../errors.js';
 import { formatTime, paint, renderTable, serialize, shortRevision } from '../output.js';
 
-interface AuditEvent {
-  seq: string;
-  occurredAt: string;
-  actor: { type: string; id: string; name: string };
-  action: string;
-  clusterId: string | null;
-  repositoryId: string | null;
-  applicationId: string | null;
-  revision: string | null;
-  resource: string | null;
-  details: Record<string, unknown>;
-}
+type AuditEvent = Hub.AuditEventDto;
 
 interface AuditOptions {
   cluster?: string;

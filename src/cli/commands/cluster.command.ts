@@ -1,26 +1,14 @@
 import { type Command } from 'commander';
+import type * as Hub from '../../api-types/hub-api.js';
 import { itemPath } from '../api-client.js';
 import { type CliContext, collect, contextOf, examples } from '../cli-context.js';
 import { editLabels, parseLabels } from '../labels.js';
 import { formatLabels, formatTime, renderFields, renderTable, stateStyle } from '../output.js';
 
 /** A cluster as the hub returns it. */
-export interface Cluster {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  connectionState: string;
-  lastSeenAt: string | null;
-  agentVersion: string | null;
-  kubernetesVersion: string | null;
-  registered: boolean;
-  createdAt: string;
-}
+export type Cluster = Hub.ClusterDto;
 
-interface Registration {
-  token: string;
-  expiresAt: string;
-}
+type Registration = Hub.RegistrationDto;
 
 const PATH = '/api/v1/clusters';
 

@@ -1,30 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { type Command } from 'commander';
+import type * as Hub from '../../api-types/hub-api.js';
 import { encodePath, itemPath } from '../api-client.js';
 import { contextOf, examples, positiveInt } from '../cli-context.js';
 import { CliError } from '../errors.js';
 import { formatTime, renderTable } from '../output.js';
 import { readStdin } from '../prompt.js';
 
-interface Commit {
-  revision: { id: string; display: string };
-  author: string;
-  email: string | null;
-  message: string;
-  time: string;
-  changedPaths: string[];
-}
+type Commit = Hub.CommitDto;
 
-interface Tree {
-  revision: string;
-  path: string;
-  entries: { name: string; path: string; type: string; size: number | null }[];
-}
+type Tree = Hub.TreeDto;
 
-interface CommitResult {
-  revision: { id: string; display: string };
-  path: string;
-}
+type CommitResult = Hub.CommitResultDto;
 
 const base = (name: string) => itemPath('repositories', name);
 

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import type * as Hub from '../../api-types/hub-api.js';
 import { itemPath } from '../api-client.js';
 import { contextOf, examples, positiveInt } from '../cli-context.js';
 import { UsageError } from '../errors.js';
@@ -7,21 +8,7 @@ import { promptSecret, readSecret } from '../prompt.js';
 import { registerRepoContentCommands } from './repo-content.command.js';
 
 /** A repository as the hub returns it (never with its credentials). */
-export interface Repository {
-  id: string;
-  name: string;
-  type: 'git' | 'svn';
-  url: string;
-  branch: string | null;
-  path: string | null;
-  hasCredentials: boolean;
-  hasWebhookSecret: boolean;
-  pollIntervalSeconds: number;
-  lastRevision: string | null;
-  lastPolledAt: string | null;
-  lastError: string | null;
-  createdAt: string;
-}
+export type Repository = Hub.RepositoryDto;
 
 interface AddOptions {
   git?: string;

@@ -14,7 +14,14 @@ import {
   UseGuards,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { Public } from '../auth/roles.js';
 import {
   HeartbeatDto,
@@ -44,7 +51,9 @@ export class AgentRegistrationController {
   constructor(@Inject(AgentService) private readonly agents: AgentService) {}
 
   @Post('register')
-  @ApiOkResponse({ type: RegisterResponseDto })
+  // It creates the agent's credential: 201, as agents and the join tests have always seen.
+  @ApiCreatedResponse({ type: RegisterResponseDto })
+  @ApiUnauthorizedResponse({ description: 'the registration token is invalid or was already used' })
   register(@Body() dto: RegisterRequestDto): Promise<RegisterResponseDto> {
     return this.agents.register(dto);
   }

@@ -15,6 +15,8 @@ import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -47,6 +49,7 @@ export class ApplicationController {
   @Post()
   @RequireRole('operator')
   @ApiCreatedResponse({ type: ApplicationDto })
+  @ApiNotFoundResponse({ description: 'the repository named by repositoryId does not exist' })
   create(@Body() dto: CreateApplicationDto, @CurrentActor() actor: Actor): Promise<ApplicationDto> {
     return this.apps.create(dto, actor);
   }
@@ -77,8 +80,15 @@ export class ApplicationController {
   @Delete(':idOrName')
   @RequireRole('operator')
   @ApiAcceptedResponse({
-    description: 'removal jobs queued; the record goes when they finish (204 when nothing was deployed)',
+    description: 'removal jobs queued; the record goes when they finish',
+    schema: {
+      type: 'object',
+      properties: { pending: { type: 'integer', minimum: 1 } },
+      required: ['pending'],
+      additionalProperties: false,
+    },
   })
+  @ApiNoContentResponse({ description: 'removed at once: nothing was deployed' })
   async delete(
     @Param('idOrName') key: string,
     @CurrentActor() actor: Actor,

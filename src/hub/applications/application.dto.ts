@@ -15,6 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsDns1123Label } from '../common/validators.js';
 
@@ -40,7 +41,8 @@ export class TargetPatchDto {
 }
 
 export class TargetDto {
-  @ApiProperty({ example: 'env=prod,region in (eu,us)' })
+  // The service parses it (naming the target in its message); the pattern is the same grammar.
+  @ApiProperty({ example: 'env=prod,region in (eu,us)', pattern: LABEL_SELECTOR_SOURCE })
   @IsString()
   @MaxLength(4096)
   clusterSelector!: string;

@@ -82,6 +82,10 @@ export class TokenService {
   }
 
   async revoke(id: string, actor: Actor): Promise<void> {
+    // A token revoking itself would lock its holder out mid-session (the seeded admin token
+    // could leave the hub with no admin at all): revoke it with another token.
+    if (actor.type === 'token' && actor.id === id)
+      throw new ConflictError('a token cannot revoke itself: revoke it with another admin token');
     await this.uow.run(async (tx) => {
       const row = await this.tokens.findById(id, tx);
       if (!row) throw new NotFoundError('token', id);

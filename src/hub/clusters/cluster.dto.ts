@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsDns1123Label, IsLabelMap } from '../common/validators.js';
 
@@ -31,7 +32,10 @@ export class UpdateClusterDto {
 }
 
 export class ListClustersQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: 'env=prod,tier!=edge,region in (eu,us)' })
+  @ApiPropertyOptional({
+    example: 'env=prod,tier!=edge,region in (eu,us)',
+    pattern: LABEL_SELECTOR_SOURCE,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(4096)

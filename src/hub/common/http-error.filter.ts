@@ -84,6 +84,9 @@ export function toErrorBody(err: unknown): ErrorBody {
     return body(e.status, e.message ?? 'bad request');
   const code = e?.driverError?.code ?? e?.code;
   if (code === '23505') return body(409, 'the object conflicts with one that already exists');
+  // untranslatable_character / character_not_in_repertoire: text or jsonb cannot hold U+0000.
+  if (code === '22P05' || code === '22021')
+    return body(400, 'the request holds a NUL character (\\u0000), which cannot be stored');
   if ((code && DB_DOWN_CODES.has(code)) || DB_DOWN.test(e?.message ?? ''))
     return body(503, 'the database is unavailable; try again shortly');
   return body(500, 'internal error');
@@ -110,6 +113,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (res.headersSent) return;
     if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    // A route's @Header (text/yaml, octet-stream) is set before the handler runs: an error
+    // body is JSON whatever the route would have answered.
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.status(b.statusCode).json(b);
   }
 }

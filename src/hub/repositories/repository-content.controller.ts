@@ -4,6 +4,7 @@ import {
   Delete,
   Get,
   Header,
+  HttpCode,
   Inject,
   Param,
   Post,
@@ -11,7 +12,7 @@ import {
   Query,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
 import { attachmentDisposition } from '../../domain/content-disposition.js';
 import { CurrentActor } from '../auth/principal.js';
@@ -37,6 +38,10 @@ function joinPath(segments: string[] | string): string {
 
 @ApiTags('repositories')
 @ApiBearerAuth()
+@ApiResponse({
+  status: 424,
+  description: "the repository server refused the repository's stored credentials",
+})
 @Controller('api/v1/repositories/:idOrName')
 export class RepositoryContentController {
   constructor(
@@ -102,6 +107,8 @@ export class RepositoryContentController {
   }
 
   @Post('refresh')
+  // Refresh changes no resource into being: it answers the repository as it is now.
+  @HttpCode(200)
   @RequireRole('operator')
   @ApiOkResponse({ type: RepositoryDto })
   refresh(@Param('idOrName') key: string): Promise<RepositoryDto> {

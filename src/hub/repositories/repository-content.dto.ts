@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+/**
+ * A revision id as the API hands them out (RevisionRefDto.id): a Git commit id or an SVN
+ * revision number. Which of the two a repository takes still depends on its type.
+ */
+const BASE_REVISION = /^([0-9a-f]{40}|[0-9]{1,10})$/;
+const BASE_REVISION_MESSAGE =
+  'baseRevision must be a revision id: a Git commit id (40 hex digits) or an SVN revision number';
 
 export class RevisionsQueryDto {
   @ApiPropertyOptional({ description: 'only commits touching this path' })
@@ -52,13 +60,17 @@ export class PutFileDto {
   @ApiPropertyOptional({ description: 'refuse with 409 when the file changed after this revision' })
   @IsOptional()
   @IsString()
-  @MaxLength(128)
+  @Matches(BASE_REVISION, { message: BASE_REVISION_MESSAGE })
   baseRevision?: string;
 }
 
 export class DeleteFileDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(10_000) message!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) baseRevision?: string;
+  @ApiPropertyOptional({ description: 'refuse with 409 when the file changed after this revision' })
+  @IsOptional()
+  @IsString()
+  @Matches(BASE_REVISION, { message: BASE_REVISION_MESSAGE })
+  baseRevision?: string;
 }
 
 export class RevisionRefDto {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
-import { InvalidInputError } from '../../domain/errors.js';
+import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { manifestProblems } from '../../domain/manifest-validation.js';
 import { type FileChange, type Revision, type VcsRegistry } from '../../vcs/index.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -91,6 +91,11 @@ export class RepositoryContentService {
     operation: 'write' | 'delete',
   ): Promise<CommitResultDto> {
     const { row, repo, backend } = await this.open(key);
+    // A revision id of the other VCS's form (a commit id for SVN, a number for Git) is a
+    // revision this repository never had: 404, as for any unknown revision.
+    const base = input.baseRevision;
+    if (base !== undefined && !(repo.type === 'git' ? /^[0-9a-f]{40}$/ : /^[0-9]{1,10}$/).test(base))
+      throw new NotFoundError(`revision of ${repo.type} repository '${row.name}'`, base);
     const revision = await backend.commit(repo, [change], {
       message: input.message,
       author: { name: actor.name },

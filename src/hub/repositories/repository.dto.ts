@@ -12,7 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
-import { IsDns1123Label } from '../common/validators.js';
+import { IsDns1123Label, SchemaRules } from '../common/validators.js';
 
 export class CredentialsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(256) username?: string;
@@ -30,6 +30,30 @@ export class CredentialsDto {
   token?: string;
 }
 
+/** A host name WHATWG URL parsing takes as one (its last label not all digits, no port above 9999). */
+const HOST =
+  '([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?\\.)*[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?(:[1-9][0-9]{0,3})?';
+const URL_PATH = '(/[-A-Za-z0-9._~%/]*)?';
+/** The repository URLs the service accepts (file: URLs, which need a setting, are left out). */
+const URL_OF = (schemes: string) => ({ pattern: `^(${schemes})://${HOST}${URL_PATH}$` });
+/** A plain Git branch name: no "..", no leading or trailing "/". */
+const BRANCH = { pattern: '^[A-Za-z0-9._/-]+$', not: { pattern: '\\.\\.|^/|/$' } };
+/** A relative path inside the repository: no ".." or empty segments, no control character or "\\". */
+const REPO_PATH = { not: { pattern: '(^|/)\\.\\.(/|$)|//|^/|/$|[\\u0000-\\u001f\\\\]' } };
+
+@SchemaRules({
+  // Branch is for Git, path for SVN; SVN takes its own URL schemes too.
+  oneOf: [
+    {
+      properties: { type: { const: 'git' }, url: URL_OF('https?'), branch: BRANCH },
+      not: { required: ['path'] },
+    },
+    {
+      properties: { type: { const: 'svn' }, url: URL_OF('https?|svn|svn\\+ssh'), path: REPO_PATH },
+      not: { required: ['branch'] },
+    },
+  ],
+})
 export class CreateRepositoryDto {
   @ApiProperty({ example: 'platform-manifests' })
   @IsDns1123Label()
@@ -83,9 +107,23 @@ export class CreateRepositoryDto {
 }
 
 export class UpdateRepositoryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(2048) url?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(255) branch?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) path?: string;
+  @ApiPropertyOptional(URL_OF('https?|svn|svn\\+ssh'))
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2048)
+  url?: string;
+  @ApiPropertyOptional({ description: 'Git repositories only', ...BRANCH })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  branch?: string;
+  @ApiPropertyOptional({ description: 'SVN repositories only', ...REPO_PATH })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  path?: string;
 
   @ApiPropertyOptional({ type: CredentialsDto, nullable: true, description: 'null removes the credentials' })
   @IsOptional()

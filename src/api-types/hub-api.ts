@@ -1,0 +1,2702 @@
+// Generated from docs/openapi.json by `npm run openapi` (openapi-typescript): do not edit.
+export type paths = {
+  '/api/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Audit_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Audit_verify'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit/checkpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Audit_checkpointList'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit/checkpoints/public-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Audit_publicKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Token_list'];
+    put?: never;
+    post: operations['Token_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['Token_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/clusters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Cluster_list'];
+    put?: never;
+    post: operations['Cluster_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/clusters/{idOrName}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Cluster_get'];
+    put?: never;
+    post?: never;
+    delete: operations['Cluster_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['Cluster_update'];
+    trace?: never;
+  };
+  '/api/v1/clusters/{idOrName}/registration-token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Cluster_registrationToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/clusters/{idOrName}/credentials/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Cluster_revokeCredential'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/clusters/{idOrName}/agent-manifest': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Cluster_agentManifest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/repositories': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Repository_list'];
+    put?: never;
+    post: operations['Repository_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/repositories/{idOrName}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Repository_get'];
+    put?: never;
+    post?: never;
+    delete: operations['Repository_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['Repository_update'];
+    trace?: never;
+  };
+  '/api/v1/repositories/{idOrName}/revisions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['RepositoryContent_revisions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/repositories/{idOrName}/tree': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['RepositoryContent_tree'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/repositories/{idOrName}/files/{path}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['RepositoryContent_read'];
+    put: operations['RepositoryContent_put'];
+    post?: never;
+    delete: operations['RepositoryContent_remove'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/repositories/{idOrName}/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['RepositoryContent_refresh'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/git': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Webhook_git'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/svn': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Webhook_svn'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Application_list'];
+    put?: never;
+    post: operations['Application_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Application_get'];
+    put?: never;
+    post?: never;
+    delete: operations['Application_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['Application_update'];
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}/sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Application_sync'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}/rollback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Application_rollback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}/unpin': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Application_unpin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Application_history'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}/resources': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Application_resources'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['AgentRegistration_register'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent/jobs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Agent_jobs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent/bundles/{digest}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Agent_bundle'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent/jobs/{id}/result': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Agent_result'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Agent_status'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent/heartbeat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Agent_heartbeat'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+};
+export type webhooks = Record<string, never>;
+export type components = {
+  schemas: {
+    ActorDto: {
+      /** @enum {string} */
+      type: 'token' | 'agent' | 'system';
+      id: string;
+      name: string;
+    };
+    AuditEventDto: {
+      seq: string;
+      occurredAt: string;
+      actor: components['schemas']['ActorDto'];
+      action: string;
+      clusterId: string | null;
+      repositoryId: string | null;
+      applicationId: string | null;
+      revision: string | null;
+      resource: string | null;
+      details: {
+        [key: string]: unknown;
+      };
+      hash: string;
+      prevHash: string;
+    };
+    AuditPageDto: {
+      items: components['schemas']['AuditEventDto'][];
+      nextCursor: string | null;
+    };
+    CheckpointResultDto: {
+      seq: number;
+      hash: string;
+      ok: boolean;
+      reason?: string;
+    };
+    ChainVerdictDto: {
+      ok: boolean;
+      /** @description events checked */
+      checked: number;
+      /** @description seq of the first event (or checkpoint) that does not hold */
+      brokenAt?: number;
+      reason?: string;
+      /** @description seq of the newest event */
+      headSeq: number | null;
+      /** @description hash of the newest event */
+      headHash: string | null;
+      /** @description seq from which events are HMAC-keyed */
+      keyedFrom: number | null;
+      /** @description signed checkpoints stored by the hub that matched the chain */
+      checkpointsChecked: number;
+      /** @description outcome for the given checkpoint */
+      checkpoint?: components['schemas']['CheckpointResultDto'];
+    };
+    AuditCheckpointDto: {
+      seq: string;
+      /** @description hash of the event at seq */
+      hash: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description Ed25519 signature (base64) of "flotilla-audit-checkpoint/v1\n<seq>\n<hash>\n<createdAt>" */
+      signature: string;
+      /** @description fingerprint of the public key that verifies it */
+      keyId: string;
+    };
+    CheckpointPublicKeyDto: {
+      /** @enum {string} */
+      algorithm: 'Ed25519';
+      keyId: string;
+      /** @description SPKI public key, PEM */
+      publicKey: string;
+    };
+    AuditCheckpointPageDto: {
+      items: components['schemas']['AuditCheckpointDto'][];
+      nextCursor: string | null;
+      publicKey: components['schemas']['CheckpointPublicKeyDto'];
+    };
+    CreateTokenDto: {
+      /** @example ci-pipeline */
+      name: string;
+      /** @enum {string} */
+      role: 'viewer' | 'operator' | 'admin';
+      /** @description days until the token expires (default 90 when no expiry is given) */
+      expiresInDays?: number;
+      /**
+       * Format: date-time
+       * @description when the token expires; in the future
+       */
+      expiresAt?: string;
+      /** @description true: the token never expires (a deliberate choice) */
+      neverExpires?: boolean;
+    };
+    CreatedTokenDto: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      role: 'viewer' | 'operator' | 'admin';
+      /** @description first characters of the secret */
+      prefix: string;
+      /**
+       * Format: date-time
+       * @description null: never expires
+       */
+      expiresAt: string | null;
+      /**
+       * Format: date-time
+       * @description last use, recorded at most once a minute
+       */
+      lastUsedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+      /** @description the bearer secret; shown once, stored only as a hash */
+      token: string;
+    };
+    TokenDto: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      role: 'viewer' | 'operator' | 'admin';
+      /** @description first characters of the secret */
+      prefix: string;
+      /**
+       * Format: date-time
+       * @description null: never expires
+       */
+      expiresAt: string | null;
+      /**
+       * Format: date-time
+       * @description last use, recorded at most once a minute
+       */
+      lastUsedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    TokenListDto: {
+      items: components['schemas']['TokenDto'][];
+      nextCursor: string | null;
+    };
+    CreateClusterDto: {
+      /**
+       * @description DNS-1123 label, unique
+       * @example prod-eu-1
+       */
+      name: string;
+      /**
+       * @example {
+       *       "env": "prod",
+       *       "region": "eu"
+       *     }
+       */
+      labels?: {
+        [key: string]: string;
+      };
+    };
+    RegistrationDto: {
+      /** @description one-time token the agent exchanges for its credential */
+      token: string;
+      expiresAt: string;
+    };
+    JoinCommandsDto: {
+      /**
+       * @description installs the agent with the Helm chart (helm/flotilla-agent) and the registration token
+       * @example helm upgrade --install flotilla-agent helm/flotilla-agent --namespace flotilla-system --create-namespace --set hubUrl=https://flotilla.example.com --set registrationToken.value=fltreg_…
+       */
+      helm: string;
+      /**
+       * @description applies the agent manifest; fetching it issues a fresh registration token, revoking the one in `helm`
+       * @example curl -fsSL -H "Authorization: Bearer $FLOTILLA_TOKEN" https://flotilla.example.com/api/v1/clusters/prod-eu-1/agent-manifest | kubectl apply -f -
+       */
+      kubectl: string;
+    };
+    ClusterWithRegistrationDto: {
+      id: string;
+      name: string;
+      labels: {
+        [key: string]: string;
+      };
+      /** @enum {string} */
+      connectionState: 'Pending' | 'Connected' | 'Disconnected';
+      lastSeenAt: string | null;
+      agentVersion: string | null;
+      kubernetesVersion: string | null;
+      registered: boolean;
+      createdAt: string;
+      updatedAt: string;
+      registration: components['schemas']['RegistrationDto'];
+      /** @description commands that install the agent in the cluster */
+      join: components['schemas']['JoinCommandsDto'];
+    };
+    ClusterDto: {
+      id: string;
+      name: string;
+      labels: {
+        [key: string]: string;
+      };
+      /** @enum {string} */
+      connectionState: 'Pending' | 'Connected' | 'Disconnected';
+      lastSeenAt: string | null;
+      agentVersion: string | null;
+      kubernetesVersion: string | null;
+      registered: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
+    ClusterPageDto: {
+      items: components['schemas']['ClusterDto'][];
+      nextCursor: string | null;
+    };
+    UpdateClusterDto: {
+      /**
+       * @description replaces the whole label set
+       * @example {
+       *       "env": "prod",
+       *       "region": "eu"
+       *     }
+       */
+      labels?: {
+        [key: string]: string;
+      };
+    };
+    CredentialsDto: {
+      username?: string;
+      password?: string;
+      token?: string;
+    };
+    CreateRepositoryDto: {
+      /**
+       * @description DNS-1123 label, not of the form of a UUID
+       * @example platform-manifests
+       */
+      name: string;
+      /** @enum {string} */
+      type: 'git' | 'svn';
+      /** @example https://git.example.com/platform/manifests.git */
+      url: string;
+      /**
+       * @description Git branch (default main)
+       * @example main
+       */
+      branch?: string;
+      /**
+       * @description SVN path under the URL, e.g. trunk
+       * @example trunk
+       */
+      path?: string;
+      credentials?: components['schemas']['CredentialsDto'];
+      /** @default 60 */
+      pollIntervalSeconds: number;
+      /** @description secret that push webhooks are verified with (16+ characters) */
+      webhookSecret?: string;
+    } & (
+      | {
+          /** @constant */
+          type?: 'git';
+          url?: unknown;
+          branch?: unknown;
+        }
+      | {
+          /** @constant */
+          type?: 'svn';
+          url?: unknown;
+          path?: unknown;
+        }
+    );
+    RepositoryDto: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      type: 'git' | 'svn';
+      url: string;
+      branch: string | null;
+      path: string | null;
+      hasCredentials: boolean;
+      hasWebhookSecret: boolean;
+      pollIntervalSeconds: number;
+      lastRevision: string | null;
+      lastPolledAt: string | null;
+      lastError: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    RepositoryPageDto: {
+      items: components['schemas']['RepositoryDto'][];
+      nextCursor: string | null;
+    };
+    UpdateRepositoryDto: {
+      url?: string;
+      /** @description Git repositories only */
+      branch?: string;
+      /** @description SVN repositories only */
+      path?: string;
+      /** @description null removes the credentials */
+      credentials?: components['schemas']['CredentialsDto'] | null;
+      pollIntervalSeconds?: number;
+      /** @description null removes it */
+      webhookSecret?: string;
+    };
+    RevisionRefDto: {
+      /** @description opaque id: a Git commit id or an SVN revision number */
+      id: string;
+      /** @example main@sha1:1a2b3c4 */
+      display: string;
+    };
+    CommitDto: {
+      revision: components['schemas']['RevisionRefDto'];
+      author: string;
+      email: string | null;
+      message: string;
+      time: string;
+      changedPaths: string[];
+    };
+    CommitPageDto: {
+      items: components['schemas']['CommitDto'][];
+      nextCursor: string | null;
+    };
+    TreeEntryDto: {
+      name: string;
+      path: string;
+      /** @enum {string} */
+      type: 'file' | 'dir' | 'symlink' | 'submodule';
+      size: number | null;
+    };
+    TreeDto: {
+      /** @description revision id the listing is at */
+      revision: string;
+      path: string;
+      entries: components['schemas']['TreeEntryDto'][];
+    };
+    PutFileDto: {
+      /** @description new content of the file (UTF-8 text) */
+      content: string;
+      /** @example Scale api to 3 replicas */
+      message: string;
+      /** @description refuse with 409 when the file changed after this revision */
+      baseRevision?: string;
+    };
+    CommitResultDto: {
+      revision: components['schemas']['RevisionRefDto'];
+      path: string;
+    };
+    DeleteFileDto: {
+      message: string;
+      /** @description refuse with 409 when the file changed after this revision */
+      baseRevision?: string;
+    };
+    PatchTargetDto: {
+      /** @example Deployment */
+      kind: string;
+      /** @example api */
+      name: string;
+      namespace?: string;
+      /** @description API group, "" for core */
+      group?: string;
+    };
+    TargetPatchDto: {
+      target: components['schemas']['PatchTargetDto'];
+      /** @description JSON merge patch (RFC 7386) */
+      patch: {
+        [key: string]: unknown;
+      };
+    };
+    TargetDto: {
+      /** @example env=prod,region in (eu,us) */
+      clusterSelector: string;
+      /** @example web */
+      namespace?: string;
+      values?: {
+        [key: string]: string | number | boolean;
+      };
+      patches?: components['schemas']['TargetPatchDto'][];
+    };
+    SyncPolicyDto: {
+      /** @description sync on every new revision */
+      automated: boolean;
+      /** @description delete objects removed from the repository */
+      prune: boolean;
+      /** @description undo changes made in the cluster */
+      selfHeal: boolean;
+    };
+    CreateApplicationDto: {
+      /**
+       * @description DNS-1123 label, not of the form of a UUID
+       * @example web
+       */
+      name: string;
+      /** @description repository id or name */
+      repositoryId: string;
+      /** @example apps/web */
+      path: string;
+      /** @description pin a revision; newest when omitted */
+      revision?: string;
+      targets: components['schemas']['TargetDto'][];
+      syncPolicy: components['schemas']['SyncPolicyDto'];
+      /**
+       * @description JSON pointers ignored in drift detection
+       * @example [
+       *       "/spec/replicas"
+       *     ]
+       */
+      ignoreDifferences?: string[];
+    };
+    ApplicationDto: {
+      id: string;
+      name: string;
+      repositoryId: string;
+      path: string;
+      revision: string | null;
+      targets: components['schemas']['TargetDto'][];
+      syncPolicy: components['schemas']['SyncPolicyDto'];
+      ignoreDifferences: string[];
+      suspended: boolean;
+      deleting: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
+    ApplicationPageDto: {
+      items: components['schemas']['ApplicationDto'][];
+      nextCursor: string | null;
+    };
+    LastJobDto: {
+      id: string;
+      /** @enum {string} */
+      kind: 'sync' | 'remove';
+      /** @enum {string} */
+      state: 'queued' | 'leased' | 'succeeded' | 'failed' | 'superseded';
+      revision: string;
+      attempts: number;
+      error: string | null;
+      updatedAt: string;
+    };
+    ClusterStatusDto: {
+      clusterId: string;
+      clusterName: string;
+      connectionState: string;
+      revisionWanted: string | null;
+      revisionApplied: string | null;
+      /** @enum {string} */
+      sync: 'Synced' | 'OutOfSync' | 'Progressing' | 'Failed' | 'Unknown';
+      /** @enum {string} */
+      health: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+      message: string | null;
+      lastJob: components['schemas']['LastJobDto'] | null;
+    };
+    ApplicationDetailDto: {
+      id: string;
+      name: string;
+      repositoryId: string;
+      path: string;
+      revision: string | null;
+      targets: components['schemas']['TargetDto'][];
+      syncPolicy: components['schemas']['SyncPolicyDto'];
+      ignoreDifferences: string[];
+      suspended: boolean;
+      deleting: boolean;
+      createdAt: string;
+      updatedAt: string;
+      clusters: components['schemas']['ClusterStatusDto'][];
+      counts: {
+        [key: string]: {
+          [key: string]: number;
+        };
+      };
+    };
+    UpdateApplicationDto: {
+      path?: string;
+      targets?: components['schemas']['TargetDto'][];
+      syncPolicy?: components['schemas']['SyncPolicyDto'];
+      ignoreDifferences?: string[];
+    };
+    SyncRequestDto: {
+      /** @description sync this revision once (pins it, like a rollback) */
+      revision?: string;
+    };
+    SyncResultDto: {
+      revision: string | null;
+      jobs: number;
+      removals: number;
+      unchanged: number;
+      renderFailures: number;
+    };
+    RollbackDto: {
+      /** @description revision id to pin */
+      revision: string;
+    };
+    DeploymentDto: {
+      id: string;
+      revision: string;
+      revisionDisplay: string;
+      trigger: string;
+      actor: string;
+      clusters: number;
+      /** @enum {string} */
+      outcome: 'pending' | 'succeeded' | 'failed' | 'partial' | 'superseded';
+      jobs: {
+        [key: string]: number;
+      };
+      createdAt: string;
+    };
+    DeploymentPageDto: {
+      items: components['schemas']['DeploymentDto'][];
+      nextCursor: string | null;
+    };
+    ResourceStatusDto: {
+      clusterId: string;
+      resource: string;
+      action: string | null;
+      health: string;
+      healthMessage: string | null;
+      drifted: boolean;
+      diff: string | null;
+      message: string | null;
+      updatedAt: string;
+    };
+    ResourceListDto: {
+      items: components['schemas']['ResourceStatusDto'][];
+    };
+    RegisterRequestDto: {
+      registrationToken: string;
+      agentVersion: string;
+      kubernetesVersion?: string;
+    };
+    RegisterResponseDto: {
+      clusterId: string;
+      clusterName: string;
+      /** @description bearer credential of this agent; shown once */
+      credential: string;
+    };
+    ResourceResultDto: {
+      id: string;
+      /** @enum {string} */
+      action: 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed';
+      message?: string;
+      /** @enum {string} */
+      health?: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+      healthMessage?: string;
+    };
+    JobResultDto: {
+      /** Format: uuid */
+      reportId: string;
+      /** @enum {string} */
+      outcome: 'succeeded' | 'failed';
+      retryable?: boolean;
+      message?: string;
+      resources: components['schemas']['ResourceResultDto'][];
+      inventory: string[];
+    };
+    ReportAckDto: {
+      /** @description false when this reportId had already been recorded */
+      recorded: boolean;
+      /** @description status reports: entries ignored because their application has no desired state on this cluster */
+      ignored?: number;
+    };
+    ResourceStatusReportDto: {
+      /** Format: uuid */
+      applicationId: string;
+      resource: string;
+      /** @enum {string} */
+      health: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+      healthMessage?: string;
+      drifted: boolean;
+      diff?: string;
+    };
+    AgentEventDto: {
+      /** @enum {string} */
+      type: 'drift.detected' | 'drift.corrected' | 'resource.health-changed';
+      /** Format: uuid */
+      applicationId: string;
+      resource: string;
+      revision?: string;
+      diff?: string;
+      /** @enum {string} */
+      health?: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+      message?: string;
+      /** Format: date-time */
+      time: string;
+    };
+    StatusReportDto: {
+      /** Format: uuid */
+      reportId: string;
+      resources: components['schemas']['ResourceStatusReportDto'][];
+      events: components['schemas']['AgentEventDto'][];
+    };
+    HeartbeatDto: {
+      agentVersion: string;
+      kubernetesVersion?: string;
+    };
+    ErrorBody: {
+      statusCode: number;
+      /** @description HTTP reason phrase */
+      error: string;
+      /** @description what went wrong, naming the field or object */
+      message: string;
+    };
+  };
+  responses: {
+    /** @description Bad Request: a parameter or the body breaks a rule; the message names it */
+    400: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorBody'];
+      };
+    };
+    /** @description Unauthorized: missing, unknown, expired or revoked credential */
+    401: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorBody'];
+      };
+    };
+    /** @description Forbidden: the credential's role does not allow this */
+    403: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorBody'];
+      };
+    };
+    /** @description Not Found: no such object (by id or name) */
+    404: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorBody'];
+      };
+    };
+    /** @description Conflict: conflicts with the current state (a duplicate name, a stale base revision) */
+    409: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorBody'];
+      };
+    };
+    /** @description Payload Too Large: the request body is too large */
+    413: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorBody'];
+      };
+    };
+    /** @description Too Many Requests: too many failed authentications from this address; retry later */
+    429: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorBody'];
+      };
+    };
+    /** @description Service Unavailable: the database is unavailable; retry shortly */
+    503: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['ErrorBody'];
+      };
+    };
+  };
+  parameters: never;
+  requestBodies: never;
+  headers: never;
+  pathItems: never;
+};
+export type ActorDto = components['schemas']['ActorDto'];
+export type AuditEventDto = components['schemas']['AuditEventDto'];
+export type AuditPageDto = components['schemas']['AuditPageDto'];
+export type CheckpointResultDto = components['schemas']['CheckpointResultDto'];
+export type ChainVerdictDto = components['schemas']['ChainVerdictDto'];
+export type AuditCheckpointDto = components['schemas']['AuditCheckpointDto'];
+export type CheckpointPublicKeyDto = components['schemas']['CheckpointPublicKeyDto'];
+export type AuditCheckpointPageDto = components['schemas']['AuditCheckpointPageDto'];
+export type CreateTokenDto = components['schemas']['CreateTokenDto'];
+export type CreatedTokenDto = components['schemas']['CreatedTokenDto'];
+export type TokenDto = components['schemas']['TokenDto'];
+export type TokenListDto = components['schemas']['TokenListDto'];
+export type CreateClusterDto = components['schemas']['CreateClusterDto'];
+export type RegistrationDto = components['schemas']['RegistrationDto'];
+export type JoinCommandsDto = components['schemas']['JoinCommandsDto'];
+export type ClusterWithRegistrationDto = components['schemas']['ClusterWithRegistrationDto'];
+export type ClusterDto = components['schemas']['ClusterDto'];
+export type ClusterPageDto = components['schemas']['ClusterPageDto'];
+export type UpdateClusterDto = components['schemas']['UpdateClusterDto'];
+export type CredentialsDto = components['schemas']['CredentialsDto'];
+export type CreateRepositoryDto = components['schemas']['CreateRepositoryDto'];
+export type RepositoryDto = components['schemas']['RepositoryDto'];
+export type RepositoryPageDto = components['schemas']['RepositoryPageDto'];
+export type UpdateRepositoryDto = components['schemas']['UpdateRepositoryDto'];
+export type RevisionRefDto = components['schemas']['RevisionRefDto'];
+export type CommitDto = components['schemas']['CommitDto'];
+export type CommitPageDto = components['schemas']['CommitPageDto'];
+export type TreeEntryDto = components['schemas']['TreeEntryDto'];
+export type TreeDto = components['schemas']['TreeDto'];
+export type PutFileDto = components['schemas']['PutFileDto'];
+export type CommitResultDto = components['schemas']['CommitResultDto'];
+export type DeleteFileDto = components['schemas']['DeleteFileDto'];
+export type PatchTargetDto = components['schemas']['PatchTargetDto'];
+export type TargetPatchDto = components['schemas']['TargetPatchDto'];
+export type TargetDto = components['schemas']['TargetDto'];
+export type SyncPolicyDto = components['schemas']['SyncPolicyDto'];
+export type CreateApplicationDto = components['schemas']['CreateApplicationDto'];
+export type ApplicationDto = components['schemas']['ApplicationDto'];
+export type ApplicationPageDto = components['schemas']['ApplicationPageDto'];
+export type LastJobDto = components['schemas']['LastJobDto'];
+export type ClusterStatusDto = components['schemas']['ClusterStatusDto'];
+export type ApplicationDetailDto = components['schemas']['ApplicationDetailDto'];
+export type UpdateApplicationDto = components['schemas']['UpdateApplicationDto'];
+export type SyncRequestDto = components['schemas']['SyncRequestDto'];
+export type SyncResultDto = components['schemas']['SyncResultDto'];
+export type RollbackDto = components['schemas']['RollbackDto'];
+export type DeploymentDto = components['schemas']['DeploymentDto'];
+export type DeploymentPageDto = components['schemas']['DeploymentPageDto'];
+export type ResourceStatusDto = components['schemas']['ResourceStatusDto'];
+export type ResourceListDto = components['schemas']['ResourceListDto'];
+export type RegisterRequestDto = components['schemas']['RegisterRequestDto'];
+export type RegisterResponseDto = components['schemas']['RegisterResponseDto'];
+export type ResourceResultDto = components['schemas']['ResourceResultDto'];
+export type JobResultDto = components['schemas']['JobResultDto'];
+export type ReportAckDto = components['schemas']['ReportAckDto'];
+export type ResourceStatusReportDto = components['schemas']['ResourceStatusReportDto'];
+export type AgentEventDto = components['schemas']['AgentEventDto'];
+export type StatusReportDto = components['schemas']['StatusReportDto'];
+export type HeartbeatDto = components['schemas']['HeartbeatDto'];
+export type ErrorBody = components['schemas']['ErrorBody'];
+export type Response400 = components['responses']['400'];
+export type Response401 = components['responses']['401'];
+export type Response403 = components['responses']['403'];
+export type Response404 = components['responses']['404'];
+export type Response409 = components['responses']['409'];
+export type Response413 = components['responses']['413'];
+export type Response429 = components['responses']['429'];
+export type Response503 = components['responses']['503'];
+export type $defs = Record<string, never>;
+export interface operations {
+  Audit_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+        /** @description cluster id */
+        cluster?: string;
+        /** @description repository id */
+        repository?: string;
+        /** @description application id */
+        application?: string;
+        /** @description exact action, or a prefix such as cluster.* */
+        action?: string;
+        /** @description actor name (token name, agent:<cluster>, system) */
+        actor?: string;
+        /** @description group/Kind/namespace/name */
+        resource?: string;
+        revision?: string;
+        since?: string;
+        until?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Audit_verify: {
+    parameters: {
+      query?: {
+        /** @description seq of an externally kept checkpoint (with checkpointHash) */
+        checkpointSeq?: number;
+        /** @description hash of the event at checkpointSeq (64 hex characters) */
+        checkpointHash?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChainVerdictDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Audit_checkpointList: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditCheckpointPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Audit_publicKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckpointPublicKeyDto'];
+        };
+      };
+      503: components['responses']['503'];
+    };
+  };
+  Token_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TokenListDto'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Token_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTokenDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreatedTokenDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Token_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Cluster_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+        selector?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClusterPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Cluster_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateClusterDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClusterWithRegistrationDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Cluster_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClusterDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Cluster_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Cluster_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UpdateClusterDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClusterDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Cluster_registrationToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RegistrationDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Cluster_revokeCredential: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revokes the agent's credential: it gets 401 from then on and the cluster needs a new registration. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClusterDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such cluster */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Cluster_agentManifest: {
+    parameters: {
+      query?: {
+        /** @description namespace of the agent (DNS-1123 label) */
+        namespace?: string;
+        /** @description agent image; default ghcr.io/flotilla/flotilla-agent:<hub version> */
+        image?: string;
+      };
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Namespace, ServiceAccount, RBAC, Secret and Deployment of the agent, for `kubectl apply -f -`. Issues a fresh registration token (the previous one stops working) and audits it. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/yaml': string;
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Repository_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RepositoryPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Repository_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateRepositoryDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RepositoryDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Repository_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RepositoryDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Repository_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Repository_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UpdateRepositoryDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RepositoryDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  RepositoryContent_revisions: {
+    parameters: {
+      query?: {
+        /** @description only commits touching this path */
+        path?: string;
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CommitPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      /** @description the repository server refused the repository's stored credentials */
+      424: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  RepositoryContent_tree: {
+    parameters: {
+      query?: {
+        path?: string;
+        /** @description revision id; newest when omitted */
+        revision?: string;
+      };
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TreeDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      /** @description the repository server refused the repository's stored credentials */
+      424: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  RepositoryContent_read: {
+    parameters: {
+      query?: {
+        /** @description revision id; newest when omitted */
+        revision?: string;
+      };
+      header?: never;
+      path: {
+        idOrName: string;
+        /** @description file path inside the repository */
+        path: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      /** @description the repository server refused the repository's stored credentials */
+      424: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  RepositoryContent_put: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+        /** @description file path inside the repository */
+        path: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PutFileDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CommitResultDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      /** @description the repository server refused the repository's stored credentials */
+      424: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  RepositoryContent_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+        /** @description file path inside the repository */
+        path: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DeleteFileDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CommitResultDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      /** @description the repository server refused the repository's stored credentials */
+      424: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  RepositoryContent_refresh: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RepositoryDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      /** @description the repository server refused the repository's stored credentials */
+      424: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Webhook_git: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description push event as GitHub or Gitea send it (GitLab: project.git_http_url), signed with the repository webhook secret (X-Hub-Signature-256, X-Gitea-Signature or X-Gitlab-Token) */
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @example refs/heads/main */
+          ref?: string;
+          repository: {
+            clone_url: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description GitHub, GitLab or Gitea push event; the matching repositories are polled at once */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            refreshed: string[];
+          };
+        };
+      };
+      400: components['responses']['400'];
+      /** @description no signature, or none matches a repository with this URL */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description no repository has this URL */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      503: components['responses']['503'];
+    };
+  };
+  Webhook_svn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description {url, revision} signed with the repository webhook secret (X-Flotilla-Signature) */
+    requestBody: {
+      content: {
+        'application/json': {
+          url: string;
+          revision?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description post-commit hook of an SVN repository (scripts/svn-post-commit) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            refreshed: string[];
+          };
+        };
+      };
+      400: components['responses']['400'];
+      /** @description no signature, or none matches a repository with this URL */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description no repository has this URL */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApplicationPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateApplicationDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApplicationDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description the repository named by repositoryId does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApplicationDetailDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description removal jobs queued; the record goes when they finish */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            pending: number;
+          };
+        };
+      };
+      /** @description removed at once: nothing was deployed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UpdateApplicationDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ApplicationDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_sync: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['SyncRequestDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SyncResultDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_rollback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RollbackDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SyncResultDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_unpin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SyncResultDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_history: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeploymentPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Application_resources: {
+    parameters: {
+      query?: {
+        /** @description only this cluster (id) */
+        cluster?: string;
+      };
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceListDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  AgentRegistration_register: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterRequestDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RegisterResponseDto'];
+        };
+      };
+      400: components['responses']['400'];
+      /** @description the registration token is invalid or was already used */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      503: components['responses']['503'];
+    };
+  };
+  Agent_jobs: {
+    parameters: {
+      query?: {
+        /** @description long-poll: seconds to wait for a job */
+        waitSeconds?: number;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Agent_bundle: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        digest: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Agent_result: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['JobResultDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReportAckDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Agent_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StatusReportDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReportAckDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      /** @description the credential's status budget is spent: nothing recorded, retry after Retry-After seconds */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      503: components['responses']['503'];
+    };
+  };
+  Agent_heartbeat: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HeartbeatDto'];
+      };
+    };
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+}
