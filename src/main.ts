@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\n  First start: an admin API token was created and written to ${hub.adminTokenFile}\n` +
         `  (mode 0600, readable by this user only; it never expires: create personal tokens and revoke it).\n\n` +
-        `  Try: curl -H "Authorization: Bearer $(cat ${hub.adminTokenFile})" ${hub.url}/api/v1/clusters\n\n`,
+        `  Dashboard: ${hub.url}/ (sign in with the token in that file)\n` +
+        `  API:       curl -H "Authorization: Bearer $(cat ${hub.adminTokenFile})" ${hub.url}/api/v1/clusters\n\n`,
     );
   }
   let closing = false;

@@ -72,6 +72,8 @@ describe('the hub process (npm start)', () => {
     const first = await startProcess();
     const file = join(dataDir, 'admin-token');
     expect(first.output()).toContain(`written to ${file}`);
+    // A newcomer signs in to the dashboard in one step: its URL is named next to the API example.
+    expect(first.output()).toContain(`Dashboard: ${first.url}/`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const token = (await readFile(file, 'utf8')).trim();
     expect(token).toMatch(/^flt_[\w-]{40,}$/);
