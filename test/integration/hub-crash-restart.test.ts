@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedPostgresBinary, freePort } from '../../src/hub/database/embedded-postgres.launcher.js';
+import { type HubProcess, spawnHubProcess, startHubProcess } from '../support/hub-process.js';
 
 const run = promisify(execFile);
 const ADMIN = 'flt_crash-restart-admin-0123456789';
@@ -22,44 +23,18 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Hub {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  output: () => string;
-}
+type Hub = HubProcess;
 
 /** `node dist/src/main.js` on the test's data directory; `detached` gives it its own process group. */
-function spawnHub(port: number, detached = false): Hub {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      FLOTILLA_DATA_DIR: dataDir,
-      FLOTILLA_ADMIN_TOKEN: ADMIN,
-      DATABASE_URL: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached,
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, url: `http://127.0.0.1:${port}`, exited, output: () => out };
+function spawnHub(port: number, detached = false): Promise<Hub> {
+  return spawnHubProcess({ port, detached, env: hubEnv() });
 }
 
-async function startHub(detached = false): Promise<Hub> {
-  const hub = spawnHub(await freePort(), detached);
-  for (let i = 0; i < 600; i++) {
-    if (hub.child.exitCode !== null) throw new Error(`hub exited: ${hub.output()}`);
-    if (hub.output().includes('hub listening')) return hub;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  hub.child.kill('SIGKILL');
-  throw new Error(`hub did not start: ${hub.output()}`);
+function startHub(detached = false): Promise<Hub> {
+  return startHubProcess({ detached, env: hubEnv() });
 }
+
+const hubEnv = () => ({ FLOTILLA_DATA_DIR: dataDir, FLOTILLA_ADMIN_TOKEN: ADMIN });
 
 async function stopHub(hub: Hub): Promise<void> {
   hub.child.kill('SIGTERM');
@@ -154,7 +129,7 @@ describe('restarting the hub on the data directory of a crashed one (npm start)'
     const foreign = spawn('sleep', ['60'], { stdio: 'ignore' });
     try {
       await writeFile(join(pgdata(), 'postmaster.pid'), `${foreign.pid}\n${pgdata()}\n`);
-      const hub = spawnHub(await freePort());
+      const hub = await spawnHub(await freePort());
       expect(await hub.exited).toBe(1);
       expect(hub.output()).toContain(
         `flotilla: hub failed to start: the embedded Postgres data directory ${pgdata()} is in use by process ${foreign.pid}`,

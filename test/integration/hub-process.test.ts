@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/hub/database/embedded-postgres.launcher.js';
+import { type HubProcess, startHubProcess, stopHubProcess } from '../support/hub-process.js';
 
 const run = promisify(execFile);
 let dataDir: string;
@@ -19,44 +19,13 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
+type Started = HubProcess;
+
+function startProcess(env: Record<string, string> = {}): Promise<Started> {
+  return startHubProcess({ env: { FLOTILLA_DATA_DIR: dataDir, ...env } });
 }
 
-async function startProcess(env: Record<string, string> = {}): Promise<Started> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      FLOTILLA_DATA_DIR: dataDir,
-      DATABASE_URL: '',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`hub exited: ${out}`);
-    if (out.includes('hub listening')) return { child, url, output: () => out };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`hub did not start: ${out}`);
-}
-
-function stop(s: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    s.child.once('exit', (code) => resolve(code));
-    s.child.kill('SIGTERM');
-  });
-}
+const stop = stopHubProcess;
 
 function alive(pid: number): boolean {
   try {

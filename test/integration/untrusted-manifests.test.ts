@@ -4,16 +4,16 @@
  * through the API they are a 400 naming the file; committed straight into a watched repository
  * they fail that application's render, naming the file, while the hub process keeps serving.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../src/hub/database/embedded-postgres.launcher.js';
 import type { VcsRepository } from '../../src/vcs/index.js';
-import { createTestDatabase } from '../support/hub-harness.js';
+import { createTestDatabase, TEST_ALLOWED_HOSTS } from '../support/hub-harness.js';
+import { startHubProcess } from '../support/hub-process.js';
 import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: "1"\n';
@@ -72,8 +72,6 @@ beforeAll(async () => {
   await fx.externalCommit(repo, { 'app/cm.yaml': CM }, 'initial');
   dataDir = await mkdtemp(join(tmpdir(), 'flotilla-bombs-'));
   await chmod(dataDir, 0o711);
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
   // What `npm start` runs, the compiled hub, with the heap capped at the chart's memory limit,
   // where the unbounded render died of OOM.
   await promisify(execFile)(process.execPath, [
@@ -81,31 +79,33 @@ beforeAll(async () => {
     '-p',
     'tsconfig.build.json',
   ]);
-  hub = spawn(process.execPath, ['--max-old-space-size=1024', 'dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      FLOTILLA_DATA_DIR: dataDir,
-      DATABASE_URL: await createTestDatabase(inject('postgresUrl')),
-      FLOTILLA_ADMIN_TOKEN: token,
-      FLOTILLA_SECRET_KEY: randomBytes(32).toString('base64'),
-      FLOTILLA_POLL_TICK_MS: '0',
-      FLOTILLA_SWEEP_INTERVAL_MS: '0',
-      LOG_LEVEL: 'info',
+  const proc = await startHubProcess(
+    {
+      nodeArgs: ['--max-old-space-size=1024'],
+      env: {
+        FLOTILLA_DATA_DIR: dataDir,
+        DATABASE_URL: await createTestDatabase(inject('postgresUrl')),
+        FLOTILLA_ADMIN_TOKEN: token,
+        FLOTILLA_SECRET_KEY: randomBytes(32).toString('base64'),
+        FLOTILLA_POLL_TICK_MS: '0',
+        FLOTILLA_SWEEP_INTERVAL_MS: '0',
+        // The test Git server listens on loopback, which the egress policy refuses by default.
+        FLOTILLA_REPOSITORY_ALLOWED_HOSTS: TEST_ALLOWED_HOSTS,
+        LOG_LEVEL: 'info',
+      },
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  hub.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  hub.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await until('the hub to listen', () =>
-    Promise.resolve(output.includes('hub listening') ? true : undefined),
+    120_000,
   );
+  hub = proc.child;
+  url = proc.url;
+  output = '';
+  proc.child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  proc.child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
 
   expect(
     (await api('POST', '/api/v1/repositories', { name: 'bombs', type: 'git', url: repo.url })).status,
   ).toBe(201);
-  expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(201);
+  expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(200);
   expect((await api('POST', '/api/v1/clusters', { name: 'bombed', labels: { bombs: 'yes' } })).status).toBe(
     201,
   );
@@ -150,7 +150,7 @@ describe('YAML bombs against a hub process with a 1 GiB heap', () => {
     const bomb = flatBomb();
     expect(bomb.length).toBeGreaterThan(1_800_000);
     await fx.externalCommit(repo, { 'app/bomb.yaml': bomb }, 'bomb');
-    expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(201);
+    expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(200);
     const status = await until('the render to fail', async () => {
       const s = (await api('GET', '/api/v1/applications/bombed')).body.clusters[0];
       return s?.sync === 'Failed' ? s : undefined;
@@ -163,7 +163,7 @@ describe('YAML bombs against a hub process with a 1 GiB heap', () => {
 
     // Repaired, the application renders again: the failure was that file's alone.
     await fx.externalCommit(repo, { 'app/bomb.yaml': null }, 'defuse');
-    expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(201);
+    expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(200);
     await until('the render to recover', async () => {
       const s = (await api('GET', '/api/v1/applications/bombed')).body.clusters[0];
       return s?.sync !== 'Failed' ? s : undefined;
@@ -196,7 +196,7 @@ describe('objects the Kubernetes API server would refuse', () => {
 
   it('committed straight to Git, it fails the render naming the file', async () => {
     await fx.externalCommit(repo, { 'app/bad.yaml': BAD }, 'bad name');
-    expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(201);
+    expect((await api('POST', '/api/v1/repositories/bombs/refresh')).status).toBe(200);
     const status = await until('the render to fail', async () => {
       const s = (await api('GET', '/api/v1/applications/bombed')).body.clusters[0];
       return s?.sync === 'Failed' ? s : undefined;
