@@ -190,7 +190,7 @@ export function registerAuditCommands(program: Command): void {
       .action(async (o: { checkpoint?: { seq: number; hash: string } }, cmd: Command) => {
         const ctx = contextOf(cmd);
         const query = o.checkpoint
-          ? { checkpointSeq: String(o.checkpoint.seq), checkpointHash: o.checkpoint.hash }
+          ? { checkpoint: `${o.checkpoint.seq}:${o.checkpoint.hash}` }
           : undefined;
         const v = await (await ctx.api()).get<Verification>('/api/v1/audit/verify', query);
         ctx.emit(v, () => verificationText(v, ctx.color));
