@@ -92,7 +92,7 @@ export class VerifyQueryDto {
 /** The seq and hash of a `checkpoint` query value the DTO has validated. */
 export function parseCheckpoint(value: string): { seq: number; hash: string } {
   const [seq, hash] = value.split(':');
-  return { seq: Number(seq), hash: hash! };
+  return { seq: Number(seq), hash };
 }
 
 export class CheckpointResultDto {

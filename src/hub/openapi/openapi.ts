@@ -104,8 +104,10 @@ function excludeNulFromInput(doc: OpenAPIObject): void {
     }
     // `not` is left alone: a pattern added under it would say the opposite.
     for (const key of ['properties', 'items', 'additionalProperties', 'allOf', 'anyOf', 'oneOf'])
-      if (s[key] && typeof s[key] === 'object')
-        key === 'properties' ? Object.values(s[key] as object).forEach(visit) : visit(s[key]);
+      if (s[key] && typeof s[key] === 'object') {
+        if (key === 'properties') Object.values(s[key]).forEach(visit);
+        else visit(s[key]);
+      }
   };
   for (const op of operations(doc)) {
     const body = op.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined;

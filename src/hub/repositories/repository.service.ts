@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
-import { ConflictError, InvalidInputError, NotFoundError, DependencyFailedError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  DependencyFailedError,
+} from '../../domain/errors.js';
 import { repositoryUrlProblem, urlOrigin } from '../../domain/repository-url.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';

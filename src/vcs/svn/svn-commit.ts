@@ -1,6 +1,11 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, InvalidInputError, NotFoundError, DependencyFailedError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  DependencyFailedError,
+} from '../../domain/errors.js';
 import { type Revision, type VcsRepository } from '../vcs-backend.js';
 import { type NormalizedChange, type NormalizedCommitRequest } from '../vcs-input.js';
 import { repoDirname } from '../vcs-path.js';
