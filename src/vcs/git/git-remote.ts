@@ -120,7 +120,7 @@ export function mapGitError(error: unknown, repo: VcsRepository): DomainError {
       'ENETUNREACH',
     ].includes(e?.code ?? '')
   )
-    return new DependencyFailedError(`repository ${scrubUrl(url)} is unreachable`);
+    return new DependencyFailedError(`repository ${scrubUrl(url)} is unreachable (${e.code})`);
   if (e?.code === 'SmartHttpError' || e?.code === 'EmptyServerResponseError')
     return new DependencyFailedError(`repository ${scrubUrl(url)} is not a Git smart-HTTP endpoint`);
   return new DependencyFailedError(`git operation on ${scrubUrl(url)} failed: ${text}`);
