@@ -870,7 +870,7 @@ export type components = {
       target: components['schemas']['PatchTargetDto'];
       /** @description JSON merge patch (RFC 7386) */
       patch: {
-        [key: string]: unknown;
+        [key: string]: components['schemas']['JsonValue'];
       };
     };
     TargetDto: {
@@ -1105,6 +1105,8 @@ export type components = {
       /** @description what went wrong, naming the field or object */
       message: string;
     };
+    /** @description any JSON value whose strings (and keys) hold no NUL character (U+0000) */
+    JsonValue: unknown;
   };
   responses: {
     /** @description Bad Request: a parameter or the body breaks a rule; the message names it */
@@ -1245,6 +1247,7 @@ export type AgentEventDto = components['schemas']['AgentEventDto'];
 export type StatusReportDto = components['schemas']['StatusReportDto'];
 export type HeartbeatDto = components['schemas']['HeartbeatDto'];
 export type ErrorBody = components['schemas']['ErrorBody'];
+export type JsonValue = components['schemas']['JsonValue'];
 export type Response400 = components['responses']['400'];
 export type Response401 = components['responses']['401'];
 export type Response403 = components['responses']['403'];
@@ -1301,10 +1304,8 @@ export interface operations {
   Audit_verify: {
     parameters: {
       query?: {
-        /** @description seq of an externally kept checkpoint (with checkpointHash) */
-        checkpointSeq?: number;
-        /** @description hash of the event at checkpointSeq (64 hex characters) */
-        checkpointHash?: string;
+        /** @description a checkpoint kept outside the hub, as <seq>:<hash> (hash: 64 lowercase hex characters) */
+        checkpoint?: string;
       };
       header?: never;
       path?: never;
@@ -1869,7 +1870,7 @@ export interface operations {
       401: components['responses']['401'];
       403: components['responses']['403'];
       404: components['responses']['404'];
-      /** @description the repository server refused the repository's stored credentials */
+      /** @description the repository's server failed: it refused the stored credentials, could not be reached, or is refused by the egress policy */
       424: {
         headers: {
           [name: string]: unknown;
@@ -1909,7 +1910,7 @@ export interface operations {
       401: components['responses']['401'];
       403: components['responses']['403'];
       404: components['responses']['404'];
-      /** @description the repository server refused the repository's stored credentials */
+      /** @description the repository's server failed: it refused the stored credentials, could not be reached, or is refused by the egress policy */
       424: {
         headers: {
           [name: string]: unknown;
@@ -1948,7 +1949,7 @@ export interface operations {
       401: components['responses']['401'];
       403: components['responses']['403'];
       404: components['responses']['404'];
-      /** @description the repository server refused the repository's stored credentials */
+      /** @description the repository's server failed: it refused the stored credentials, could not be reached, or is refused by the egress policy */
       424: {
         headers: {
           [name: string]: unknown;
@@ -1992,7 +1993,7 @@ export interface operations {
       404: components['responses']['404'];
       409: components['responses']['409'];
       413: components['responses']['413'];
-      /** @description the repository server refused the repository's stored credentials */
+      /** @description the repository's server failed: it refused the stored credentials, could not be reached, or is refused by the egress policy */
       424: {
         headers: {
           [name: string]: unknown;
@@ -2036,7 +2037,7 @@ export interface operations {
       404: components['responses']['404'];
       409: components['responses']['409'];
       413: components['responses']['413'];
-      /** @description the repository server refused the repository's stored credentials */
+      /** @description the repository's server failed: it refused the stored credentials, could not be reached, or is refused by the egress policy */
       424: {
         headers: {
           [name: string]: unknown;
@@ -2073,7 +2074,7 @@ export interface operations {
       403: components['responses']['403'];
       404: components['responses']['404'];
       409: components['responses']['409'];
-      /** @description the repository server refused the repository's stored credentials */
+      /** @description the repository's server failed: it refused the stored credentials, could not be reached, or is refused by the egress policy */
       424: {
         headers: {
           [name: string]: unknown;

@@ -10,6 +10,7 @@ export type DomainErrorKind =
   | 'conflict'
   | 'too-large'
   | 'rate-limited'
+  | 'dependency-failed'
   | 'unavailable';
 
 /** Base class of every error a caller is meant to see. */
@@ -46,10 +47,20 @@ export class ConflictError extends DomainError {
   }
 }
 
-/** A dependency (database, VCS server) is down; the request may succeed later. */
+/** The hub's own database is down; the request may succeed later. */
 export class UnavailableError extends DomainError {
   constructor(message: string) {
     super('unavailable', message);
+  }
+}
+
+/**
+ * A server the hub depends on for this request (a repository's VCS server) failed or cannot be
+ * reached: the hub itself is up, so this is a failed dependency (424), not a 503.
+ */
+export class DependencyFailedError extends DomainError {
+  constructor(message: string) {
+    super('dependency-failed', message);
   }
 }
 

@@ -22,6 +22,14 @@ describe('repository URLs', () => {
       /credentials/,
     );
   });
+  it('refuses a host name no DNS name can be', () => {
+    for (const url of ['https://git.example.com*/repo', 'https://git_server.example.com/repo'])
+      expect(repositoryUrlProblem(url, { allowFile: false, type: 'git' })).toMatch(/host must be a DNS name/);
+    expect(
+      repositoryUrlProblem('https://git.example.com/repo', { allowFile: false, type: 'git' }),
+    ).toBeNull();
+  });
+
   it('refuses svn+ssh at the API, with a clear reason', () => {
     expect(repositoryUrlProblem('svn+ssh://svn.example.com/repo', { allowFile: false, type: 'svn' })).toMatch(
       /svn\+ssh.*not supported/,

@@ -6,6 +6,9 @@ export const REPOSITORY_SCHEMES = ['https', 'http', 'svn'] as const;
 /** Ports a URL without one goes to. */
 export const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, svn: 3690 };
 
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens. */
+const DNS_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?\.?$/i;
+
 /**
  * Why a repository URL is unacceptable, or null. Credentials inside the URL are refused so
  * that they can never be echoed back in a response, a log line or an audit event.
@@ -32,6 +35,10 @@ export function repositoryUrlProblem(
   if (parsed.username || parsed.password)
     return 'url must not contain credentials: pass them in the credentials field';
   if (scheme !== 'file' && !parsed.hostname) return 'url has no host';
+  // URL parsing keeps characters such as "*" or "_" in a host name, which no DNS name holds.
+  const hostName = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (scheme !== 'file' && !parseIp(hostName) && !DNS_NAME.test(hostName))
+    return 'url host must be a DNS name (letters, digits, "-" and ".") or an IP address';
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\s\u0000-\u001f]/.test(url)) return 'url must not contain whitespace or control characters';
   // A literal address is refused here already; names are checked once resolved, at every call.

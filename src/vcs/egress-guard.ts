@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { type AllowEntry, egressRefusal, parseIp } from '../domain/egress-policy.js';
-import { UnavailableError } from '../domain/errors.js';
+import { DependencyFailedError } from '../domain/errors.js';
 import { DEFAULT_PORTS } from '../domain/repository-url.js';
 
 /** Resolves a host name to every address it has (the system resolver by default). */
@@ -20,7 +20,7 @@ export const systemResolver: HostResolver = {
  * detail (which address, which class) is in `detail`, for the log only, so that the
  * repository status cannot be used to map the internal network.
  */
-export class EgressRefusedError extends UnavailableError {
+export class EgressRefusedError extends DependencyFailedError {
   constructor(readonly detail: string) {
     super('refused by egress policy');
   }
@@ -56,7 +56,7 @@ export class EgressGuard {
       try {
         addresses = await this.resolver.resolve(host);
       } catch (e) {
-        throw new UnavailableError(
+        throw new DependencyFailedError(
           `repository unreachable (${(e as { code?: string }).code ?? 'DNS error'})`,
         );
       }

@@ -123,7 +123,7 @@ export interface CommitRequest {
 /**
  * Reads from and writes to one kind of repository. Every path argument is relative to the
  * repository root and validated (see vcs-path.ts); every failure is a DomainError subclass
- * (InvalidInputError, NotFoundError, ConflictError, UnavailableError, TooLargeError,
+ * (InvalidInputError, NotFoundError, ConflictError, DependencyFailedError, TooLargeError,
  * VcsAuthenticationError) whose message never contains a credential.
  */
 export interface VcsBackend {

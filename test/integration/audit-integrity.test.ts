@@ -157,9 +157,9 @@ describe('audit integrity against the database owner', () => {
 
   it('accepts a matching external checkpoint and reports one the chain does not match', async () => {
     const [, second] = await rows();
-    const good = await verify(`?checkpointSeq=${second.seq}&checkpointHash=${second.hash}`);
+    const good = await verify(`?checkpoint=${second.seq}:${second.hash}`);
     expect(good).toMatchObject({ ok: true, checkpoint: { seq: Number(second.seq), ok: true } });
-    const wrong = await verify(`?checkpointSeq=${second.seq}&checkpointHash=${'f'.repeat(64)}`);
+    const wrong = await verify(`?checkpoint=${second.seq}:${'f'.repeat(64)}`);
     expect(wrong).toMatchObject({
       ok: false,
       brokenAt: Number(second.seq),
@@ -171,7 +171,7 @@ describe('audit integrity against the database owner', () => {
     const before = await rows();
     const kept = before.at(-2)!; // an outside copy of a checkpoint at a seq the attacker keeps
     await rewriteAndRehash(Number(before[3].seq));
-    const v = await verify(`?checkpointSeq=${kept.seq}&checkpointHash=${kept.hash}`);
+    const v = await verify(`?checkpoint=${kept.seq}:${kept.hash}`);
     expect(v).toMatchObject({
       ok: false,
       brokenAt: Number(before[3].seq),
@@ -261,7 +261,7 @@ describe('more attacks, each on a fresh hub', () => {
     await h.sql('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
     await h.sql('DELETE FROM audit_checkpoints');
     expect(await verify()).toMatchObject({ ok: true });
-    expect(await verify(`?checkpointSeq=${cp.seq}&checkpointHash=${cp.hash}`)).toMatchObject({
+    expect(await verify(`?checkpoint=${cp.seq}:${cp.hash}`)).toMatchObject({
       ok: false,
       brokenAt: Number(cp.seq),
       reason: expect.stringMatching(/^checkpoint mismatch: the chain ends at seq/),

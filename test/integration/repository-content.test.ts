@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RepositoryPollerService } from '../../src/hub/repositories/repository-poller.service.js';
@@ -292,6 +293,25 @@ describe.each([
       });
       expect(otherBranch.body.refreshed).toEqual([]);
     }
+  });
+
+  it('an unreachable repository server is a failed dependency (424), not the hub being down (503)', async () => {
+    // A port that was just free: nothing answers there.
+    const srv = createServer();
+    await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+    const port = (srv.address() as AddressInfo).port;
+    await new Promise<void>((ok) => srv.close(() => ok()));
+    const url = type === 'git' ? `http://127.0.0.1:${port}/gone.git` : `svn://127.0.0.1:${port}/gone`;
+    const created = await h.api('POST', '/api/v1/repositories', {
+      body: { name: `gone-${type}`, type, url, ...(type === 'git' ? {} : { path: 'trunk' }) },
+    });
+    expect(created.status).toBe(201);
+    const put = await h.api('PUT', `/api/v1/repositories/${created.body.id}/files/apps/web/config.yaml`, {
+      body: { content: CONFIG('x'), message: 'to nowhere' },
+    });
+    expect(put.status).toBe(424);
+    expect(put.body.message).toMatch(/unreachable/);
+    expect((await h.api('GET', `/api/v1/repositories/${created.body.id}/tree`)).status).toBe(424);
   });
 
   it('wrong credentials become a repository error that never shows the password', async () => {

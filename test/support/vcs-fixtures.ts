@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { NotFoundError, UnavailableError } from '../../src/domain/errors.js';
+import { NotFoundError, DependencyFailedError } from '../../src/domain/errors.js';
 import { GitBackend } from '../../src/vcs/git/git.backend.js';
 import { SvnBackend } from '../../src/vcs/svn/svn.backend.js';
 import { type VcsBackend, type VcsLimits, type VcsRepository } from '../../src/vcs/vcs-backend.js';
@@ -29,7 +29,7 @@ export interface VcsFixture {
   /** The repository with a wrong password, for fixtures that have authentication. */
   wrongCredentials?(repo: VcsRepository): VcsRepository;
   /** A repository whose server is not there, and the error class expected. */
-  unreachable(): Promise<{ repo: VcsRepository; error: typeof UnavailableError | typeof NotFoundError }>;
+  unreachable(): Promise<{ repo: VcsRepository; error: typeof DependencyFailedError | typeof NotFoundError }>;
   /** The repository with a branch (Git) or path (SVN) that does not exist. */
   missingRoot(repo: VcsRepository): VcsRepository;
   close(): Promise<void>;
@@ -122,7 +122,7 @@ export async function gitFixture(auth: boolean): Promise<VcsFixture> {
           path: null,
           credentials: null,
         },
-        error: UnavailableError,
+        error: DependencyFailedError,
       };
     },
     missingRoot: (repo) => ({ ...repo, branch: 'no-such-branch' }),
@@ -204,7 +204,7 @@ export async function svnFixture(kind: 'svnserve' | 'file'): Promise<VcsFixture>
           path: 'trunk',
           credentials: null,
         },
-        error: UnavailableError,
+        error: DependencyFailedError,
       };
     },
     missingRoot: (repo) => ({ ...repo, path: 'no-such-dir' }),

@@ -189,9 +189,7 @@ export function registerAuditCommands(program: Command): void {
       )
       .action(async (o: { checkpoint?: { seq: number; hash: string } }, cmd: Command) => {
         const ctx = contextOf(cmd);
-        const query = o.checkpoint
-          ? { checkpointSeq: String(o.checkpoint.seq), checkpointHash: o.checkpoint.hash }
-          : undefined;
+        const query = o.checkpoint ? { checkpoint: `${o.checkpoint.seq}:${o.checkpoint.hash}` } : undefined;
         const v = await (await ctx.api()).get<Verification>('/api/v1/audit/verify', query);
         ctx.emit(v, () => verificationText(v, ctx.color));
         if (!v.ok) throw new CliError(`the audit chain is broken at event ${v.brokenAt}`);

@@ -7,7 +7,6 @@ import {
   IsBoolean,
   IsDefined,
   IsObject,
-  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -17,14 +16,14 @@ import {
 } from 'class-validator';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
-import { IsDns1123Label } from '../common/validators.js';
+import { IsDns1123Label, IsOmittable } from '../common/validators.js';
 
 export class PatchTargetDto {
   @ApiProperty({ example: 'Deployment' }) @IsString() @MinLength(1) @MaxLength(253) kind!: string;
   @ApiProperty({ example: 'api' }) @IsString() @MinLength(1) @MaxLength(253) name!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(253) namespace?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(253) namespace?: string;
   @ApiPropertyOptional({ description: 'API group, "" for core' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(253)
   group?: string;
@@ -47,7 +46,7 @@ export class TargetDto {
   @MaxLength(4096)
   clusterSelector!: string;
   @ApiPropertyOptional({ example: 'web' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'namespace must be a DNS-1123 label' })
   @MaxLength(63)
   namespace?: string;
@@ -55,11 +54,11 @@ export class TargetDto {
     type: 'object',
     additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
   })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   values?: Record<string, string | number | boolean>;
   @ApiPropertyOptional({ type: [TargetPatchDto] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
@@ -82,7 +81,7 @@ export class CreateApplicationDto {
   repositoryId!: string;
   @ApiProperty({ example: 'apps/web' }) @IsString() @MaxLength(1024) path!: string;
   @ApiPropertyOptional({ description: 'pin a revision; newest when omitted' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(128)
   revision?: string;
@@ -103,7 +102,7 @@ export class CreateApplicationDto {
     example: ['/spec/replicas'],
     description: 'JSON pointers ignored in drift detection',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @Matches(/^(\/([^~/]|~[01])*)+$/, {
@@ -114,9 +113,9 @@ export class CreateApplicationDto {
 }
 
 export class UpdateApplicationDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) path?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(1024) path?: string;
   @ApiPropertyOptional({ type: [TargetDto] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
@@ -124,12 +123,12 @@ export class UpdateApplicationDto {
   @Type(() => TargetDto)
   targets?: TargetDto[];
   @ApiPropertyOptional({ type: SyncPolicyDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => SyncPolicyDto)
   syncPolicy?: SyncPolicyDto;
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @Matches(/^(\/([^~/]|~[01])*)+$/, {
@@ -149,7 +148,7 @@ export class RollbackDto {
 
 export class SyncRequestDto {
   @ApiPropertyOptional({ description: 'sync this revision once (pins it, like a rollback)' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(128)
   revision?: string;
@@ -160,7 +159,7 @@ export class ListApplicationsQueryDto extends PageQueryDto {}
 export class HistoryQueryDto extends PageQueryDto {}
 
 export class ResourcesQueryDto {
-  @ApiPropertyOptional({ description: 'only this cluster (id)' }) @IsOptional() @IsUUID() cluster?: string;
+  @ApiPropertyOptional({ description: 'only this cluster (id)' }) @IsOmittable() @IsUUID() cluster?: string;
 }
 
 export class LastJobDto {

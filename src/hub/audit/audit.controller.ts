@@ -1,6 +1,5 @@
 import { Controller, Get, Query, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { InvalidInputError } from '../../domain/errors.js';
 import { Public, RequireRole } from '../auth/roles.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import {
@@ -9,6 +8,7 @@ import {
   AuditQueryDto,
   ChainVerdictDto,
   CheckpointPublicKeyDto,
+  parseCheckpoint,
   VerifyQueryDto,
 } from './audit.dto.js';
 import { AuditCheckpointService } from './audit-checkpoint.service.js';
@@ -48,11 +48,7 @@ export class AuditController {
   @RequireRole('admin')
   @ApiOkResponse({ type: ChainVerdictDto })
   verify(@Query() q: VerifyQueryDto): Promise<ChainVerdictDto> {
-    if ((q.checkpointSeq === undefined) !== (q.checkpointHash === undefined))
-      throw new InvalidInputError('checkpointSeq and checkpointHash must be given together');
-    return this.verifier.verify(
-      q.checkpointSeq === undefined ? undefined : { seq: q.checkpointSeq, hash: q.checkpointHash! },
-    );
+    return this.verifier.verify(q.checkpoint === undefined ? undefined : parseCheckpoint(q.checkpoint));
   }
 
   @Get('checkpoints')

@@ -1,15 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDate, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
+import { IsOmittable } from '../common/validators.js';
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'cluster id' }) @IsOptional() @IsUUID() cluster?: string;
-  @ApiPropertyOptional({ description: 'repository id' }) @IsOptional() @IsUUID() repository?: string;
-  @ApiPropertyOptional({ description: 'application id' }) @IsOptional() @IsUUID() application?: string;
+  @ApiPropertyOptional({ description: 'cluster id' }) @IsOmittable() @IsUUID() cluster?: string;
+  @ApiPropertyOptional({ description: 'repository id' }) @IsOmittable() @IsUUID() repository?: string;
+  @ApiPropertyOptional({ description: 'application id' }) @IsOmittable() @IsUUID() application?: string;
 
   @ApiPropertyOptional({ description: 'exact action, or a prefix such as cluster.*', example: 'cluster.*' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*(\.\*)?$/, {
     message: 'action must be an action name such as cluster.registered, or a prefix such as cluster.*',
   })
@@ -17,27 +18,27 @@ export class AuditQueryDto extends PageQueryDto {
   action?: string;
 
   @ApiPropertyOptional({ description: 'actor name (token name, agent:<cluster>, system)' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(256)
   actor?: string;
 
   @ApiPropertyOptional({ description: 'group/Kind/namespace/name', example: 'apps/Deployment/web/api' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1024)
   resource?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) revision?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(256) revision?: string;
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Date)
   @IsDate({ message: 'since must be an ISO 8601 date-time' })
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Date)
   @IsDate({ message: 'until must be an ISO 8601 date-time' })
   until?: Date;
@@ -69,26 +70,29 @@ export class AuditPageDto {
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
+/**
+ * A checkpoint's seq and hash are one value: two query parameters that must come together
+ * cannot be said in the OpenAPI document, one `seq:hash` parameter with a pattern can.
+ */
+const CHECKPOINT = /^[1-9][0-9]{0,14}:[0-9a-f]{64}$/;
+
 /** An optional checkpoint kept outside the hub, to compare the chain with. */
 export class VerifyQueryDto {
   @ApiPropertyOptional({
-    description: 'seq of an externally kept checkpoint (with checkpointHash)',
-    minimum: 1,
+    description: 'a checkpoint kept outside the hub, as <seq>:<hash> (hash: 64 lowercase hex characters)',
+    example: `1200:${'0'.repeat(64)}`,
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'checkpointSeq must be an integer' })
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  checkpointSeq?: number;
+  @IsOmittable()
+  @Matches(CHECKPOINT, {
+    message: 'checkpoint must be <seq>:<hash>, seq a positive integer, hash 64 lowercase hex characters',
+  })
+  checkpoint?: string;
+}
 
-  @ApiPropertyOptional({
-    description: 'hash of the event at checkpointSeq (64 hex characters)',
-    pattern: '^[0-9a-f]{64}$',
-  })
-  @IsOptional()
-  @Matches(/^[0-9a-f]{64}$/, { message: 'checkpointHash must be 64 lowercase hex characters' })
-  checkpointHash?: string;
+/** The seq and hash of a `checkpoint` query value the DTO has validated. */
+export function parseCheckpoint(value: string): { seq: number; hash: string } {
+  const [seq, hash] = value.split(':');
+  return { seq: Number(seq), hash };
 }
 
 export class CheckpointResultDto {

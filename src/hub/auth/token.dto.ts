@@ -4,7 +4,6 @@ import {
   IsIn,
   IsInt,
   IsISO8601,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -13,8 +12,22 @@ import {
   MinLength,
 } from 'class-validator';
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS } from '../../domain/token-expiry.js';
+import { SchemaRules, IsOmittable } from '../common/validators.js';
 import { ROLES, type Role } from './roles.js';
 
+/** `neverExpires: false` is the same as leaving it out, so it counts only when true. */
+const NEVER = { required: ['neverExpires'], properties: { neverExpires: { const: true } } };
+
+@SchemaRules({
+  // At most one of the three ways to say when the token expires (decideExpiry refuses two).
+  not: {
+    anyOf: [
+      { required: ['expiresInDays', 'expiresAt'] },
+      { ...NEVER, required: ['expiresInDays', 'neverExpires'] },
+      { ...NEVER, required: ['expiresAt', 'neverExpires'] },
+    ],
+  },
+})
 export class CreateTokenDto {
   @ApiProperty({ example: 'ci-pipeline' })
   @IsString()
@@ -36,19 +49,19 @@ export class CreateTokenDto {
     maximum: MAX_TOKEN_DAYS,
     description: `days until the token expires (default ${DEFAULT_TOKEN_DAYS} when no expiry is given)`,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt({ message: 'expiresInDays must be a whole number of days' })
   @Min(1)
   @Max(MAX_TOKEN_DAYS)
   expiresInDays?: number;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'when the token expires; in the future' })
-  @IsOptional()
+  @IsOmittable()
   @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: string;
 
   @ApiPropertyOptional({ description: 'true: the token never expires (a deliberate choice)' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   neverExpires?: boolean;
 }

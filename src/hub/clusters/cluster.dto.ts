@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsObject, IsString, Matches, MaxLength } from 'class-validator';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
-import { IsDns1123Label, IsLabelMap } from '../common/validators.js';
+import { IsDns1123Label, IsLabelMap, IsOmittable } from '../common/validators.js';
 
 const LABELS_EXAMPLE = { env: 'prod', region: 'eu' };
 
@@ -12,7 +12,7 @@ export class CreateClusterDto {
   name!: string;
 
   @ApiPropertyOptional({ example: LABELS_EXAMPLE, type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @IsLabelMap()
   labels?: Record<string, string>;
@@ -25,7 +25,7 @@ export class UpdateClusterDto {
     additionalProperties: { type: 'string' },
     description: 'replaces the whole label set',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @IsLabelMap()
   labels?: Record<string, string>;
@@ -36,7 +36,7 @@ export class ListClustersQueryDto extends PageQueryDto {
     example: 'env=prod,tier!=edge,region in (eu,us)',
     pattern: LABEL_SELECTOR_SOURCE,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(4096)
   selector?: string;
@@ -85,7 +85,7 @@ export class ClusterWithRegistrationDto extends ClusterDto {
 
 export class AgentManifestQueryDto {
   @ApiPropertyOptional({ example: 'flotilla-system', description: 'namespace of the agent (DNS-1123 label)' })
-  @IsOptional()
+  @IsOmittable()
   @IsDns1123Label()
   namespace?: string;
 
@@ -93,7 +93,7 @@ export class AgentManifestQueryDto {
     example: 'registry.example.com/flotilla-agent:0.1.0',
     description: 'agent image; default ghcr.io/flotilla/flotilla-agent:<hub version>',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(512)
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, { message: 'image must be an image reference' })

@@ -19,6 +19,7 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
   conflict: 409,
   'too-large': 413,
   'rate-limited': 429,
+  'dependency-failed': 424,
   unavailable: 503,
 };
 

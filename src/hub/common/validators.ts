@@ -1,4 +1,9 @@
-import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import {
+  registerDecorator,
+  ValidateIf,
+  type ValidationArguments,
+  type ValidationOptions,
+} from 'class-validator';
 import { isUuid } from '../../domain/ids.js';
 import {
   dns1123LabelProblem,
@@ -87,3 +92,12 @@ export const SchemaRules =
 export function schemaRulesOf(target: object): Record<string, unknown> | undefined {
   return Reflect.getMetadata(SCHEMA_RULES, target) as Record<string, unknown> | undefined;
 }
+
+/**
+ * The property may be left out, but `null` is not leaving it out: class-validator's IsOptional
+ * skips every rule for null too, so `"neverExpires": null` passed as if absent while the OpenAPI
+ * document says boolean. Properties where null means something (null removes the credentials)
+ * keep IsOptional and say `nullable` in the document.
+ */
+export const IsOmittable = (opts?: ValidationOptions): PropertyDecorator =>
+  ValidateIf((_object: object, value: unknown) => value !== undefined, opts);

@@ -22,6 +22,7 @@ export function buildOpenApi(app: INestApplication, version: string): OpenAPIObj
   applyValidatorConstraints(doc, routes);
   applyErrorResponses(doc, routes);
   nullableToTypeUnions(doc);
+  excludeNulFromInput(doc);
   return doc;
 }
 
@@ -44,6 +45,75 @@ function nullableToTypeUnions(node: unknown): void {
     delete s.type;
     s.anyOf = [inner, { type: 'null' }];
   } else if (typeof s.type === 'string') s.type = [s.type, 'null'];
+}
+
+/** A string without U+0000: Postgres text and jsonb cannot hold it, so input with one is a 400. */
+const NO_NUL = '^[^\\u0000]*$';
+/** Name of the component any free-form JSON input (a merge patch, values) is spelled as. */
+const JSON_VALUE = 'JsonValue';
+
+/**
+ * Says in the document what the database refuses: no input string holds U+0000. A string
+ * without a pattern gets one that excludes it, a pattern's negated classes (`[^~/]`) exclude it
+ * too, object keys likewise, and a free-form object's values become {@link JSON_VALUE}, JSON whose
+ * strings hold no NUL. Covers request bodies (and the components they name) and query strings.
+ */
+function excludeNulFromInput(doc: OpenAPIObject): void {
+  const schemas = (doc.components!.schemas ??= {}) as Record<string, Schema>;
+  const noNulKey = { pattern: NO_NUL };
+  schemas[JSON_VALUE] = {
+    description: 'any JSON value whose strings (and keys) hold no NUL character (U+0000)',
+    anyOf: [
+      { type: 'string', pattern: NO_NUL },
+      { type: ['number', 'boolean', 'null'] },
+      { type: 'array', items: { $ref: `#/components/schemas/${JSON_VALUE}` } },
+      {
+        type: 'object',
+        propertyNames: noNulKey,
+        additionalProperties: { $ref: `#/components/schemas/${JSON_VALUE}` },
+      },
+    ],
+  };
+  const seen = new Set<string>([JSON_VALUE]);
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const s = node as Schema;
+    if (typeof s.$ref === 'string') {
+      const name = s.$ref.split('/').pop()!;
+      if (!seen.has(name) && schemas[name]) {
+        seen.add(name);
+        visit(schemas[name]);
+      }
+      return;
+    }
+    const types = Array.isArray(s.type) ? (s.type as unknown[]) : [s.type];
+    if (types.includes('string') && s.enum === undefined && s.const === undefined) {
+      // A format (uuid, date-time) already has no room for U+0000.
+      if (typeof s.pattern !== 'string') {
+        if (s.format === undefined) s.pattern = NO_NUL;
+      }
+      // Only a negated class can match U+0000 in the patterns the DTOs use.
+      else s.pattern = s.pattern.replace(/(?<!\\)\[\^(?!\\u0000)/g, '[^\\u0000');
+    }
+    if (types.includes('object')) {
+      // Keys matter only where unknown ones are taken (a DTO forbids them).
+      if (s.additionalProperties !== false) s.propertyNames ??= noNulKey;
+      if (!s.properties && (s.additionalProperties === true || s.additionalProperties === undefined))
+        s.additionalProperties = { $ref: `#/components/schemas/${JSON_VALUE}` };
+    }
+    // `not` is left alone: a pattern added under it would say the opposite.
+    for (const key of ['properties', 'items', 'additionalProperties', 'allOf', 'anyOf', 'oneOf'])
+      if (s[key] && typeof s[key] === 'object') {
+        if (key === 'properties') Object.values(s[key]).forEach(visit);
+        else visit(s[key]);
+      }
+  };
+  for (const op of operations(doc)) {
+    const body = op.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined;
+    for (const media of Object.values(body?.content ?? {})) visit(media.schema);
+    for (const p of op.parameters ?? []) if (p.in === 'query') visit(p.schema);
+  }
 }
 
 /** Stable text of the document, as committed in docs/openapi.json. */
@@ -70,6 +140,7 @@ type Operation = {
   operationId?: string;
   parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
   requestBody?: unknown;
+  security?: Record<string, string[]>[];
   responses: Record<string, { description?: string; content?: unknown; $ref?: string }>;
 };
 
@@ -150,6 +221,9 @@ function applyErrorResponses(doc: OpenAPIObject, routes: Map<string, RouteFacts>
   doc.components.responses = { ...doc.components.responses, ...shared };
   for (const op of operations(doc)) {
     const facts = op.operationId ? routes.get(op.operationId) : undefined;
+    // A public route (health, the checkpoint key) needs no credential, whatever a controller-wide
+    // @ApiBearerAuth says: an empty list overrides it.
+    if (facts && !facts.authenticated) op.security = [];
     const statuses = new Set<number>([503]);
     if (facts?.authenticated) [401, 403, 429].forEach((s) => statuses.add(s));
     if (facts?.params.length) statuses.add(404);

@@ -40,7 +40,8 @@ function joinPath(segments: string[] | string): string {
 @ApiBearerAuth()
 @ApiResponse({
   status: 424,
-  description: "the repository server refused the repository's stored credentials",
+  description:
+    "the repository's server failed: it refused the stored credentials, could not be reached, or is refused by the egress policy",
 })
 @Controller('api/v1/repositories/:idOrName')
 export class RepositoryContentController {

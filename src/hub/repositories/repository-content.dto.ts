@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsOmittable } from '../common/validators.js';
 
 /**
  * A revision id as the API hands them out (RevisionRefDto.id): a Git commit id or an SVN
@@ -12,26 +13,26 @@ const BASE_REVISION_MESSAGE =
 
 export class RevisionsQueryDto {
   @ApiPropertyOptional({ description: 'only commits touching this path' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1024)
   path?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) cursor?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(1024) cursor?: string;
 }
 
 export class TreeQueryDto {
-  @ApiPropertyOptional({ default: '' }) @IsOptional() @IsString() @MaxLength(1024) path?: string;
+  @ApiPropertyOptional({ default: '' }) @IsOmittable() @IsString() @MaxLength(1024) path?: string;
   @ApiPropertyOptional({ description: 'revision id; newest when omitted' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(128)
   revision?: string;
@@ -39,7 +40,7 @@ export class TreeQueryDto {
 
 export class FileQueryDto {
   @ApiPropertyOptional({ description: 'revision id; newest when omitted' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(128)
   revision?: string;
@@ -58,7 +59,7 @@ export class PutFileDto {
   message!: string;
 
   @ApiPropertyOptional({ description: 'refuse with 409 when the file changed after this revision' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(BASE_REVISION, { message: BASE_REVISION_MESSAGE })
   baseRevision?: string;
@@ -67,7 +68,7 @@ export class PutFileDto {
 export class DeleteFileDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(10_000) message!: string;
   @ApiPropertyOptional({ description: 'refuse with 409 when the file changed after this revision' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(BASE_REVISION, { message: BASE_REVISION_MESSAGE })
   baseRevision?: string;

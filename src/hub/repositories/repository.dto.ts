@@ -12,18 +12,18 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
-import { IsDns1123Label, SchemaRules } from '../common/validators.js';
+import { IsDns1123Label, SchemaRules, IsOmittable } from '../common/validators.js';
 
 export class CredentialsDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(256) username?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MinLength(1) @MaxLength(256) username?: string;
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(4096)
   password?: string;
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(4096)
@@ -49,7 +49,7 @@ const REPO_PATH = { not: { pattern: '(^|/)\\.\\.(/|$)|//|^/|/$|[\\u0000-\\u001f\
       not: { required: ['path'] },
     },
     {
-      properties: { type: { const: 'svn' }, url: URL_OF('https?|svn|svn\\+ssh'), path: REPO_PATH },
+      properties: { type: { const: 'svn' }, url: URL_OF('https?|svn'), path: REPO_PATH },
       not: { required: ['branch'] },
     },
   ],
@@ -70,26 +70,26 @@ export class CreateRepositoryDto {
   url!: string;
 
   @ApiPropertyOptional({ description: 'Git branch (default main)', example: 'main' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(255)
   branch?: string;
 
   @ApiPropertyOptional({ description: 'SVN path under the URL, e.g. trunk', example: 'trunk' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1024)
   path?: string;
 
   @ApiPropertyOptional({ type: CredentialsDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => CredentialsDto)
   credentials?: CredentialsDto;
 
   @ApiPropertyOptional({ minimum: 5, maximum: 86400, default: 60 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(5)
   @Max(86_400)
@@ -99,7 +99,7 @@ export class CreateRepositoryDto {
     writeOnly: true,
     description: 'secret that push webhooks are verified with (16+ characters)',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(16)
   @MaxLength(256)
@@ -107,20 +107,20 @@ export class CreateRepositoryDto {
 }
 
 export class UpdateRepositoryDto {
-  @ApiPropertyOptional(URL_OF('https?|svn|svn\\+ssh'))
-  @IsOptional()
+  @ApiPropertyOptional(URL_OF('https?|svn'))
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
   url?: string;
   @ApiPropertyOptional({ description: 'Git repositories only', ...BRANCH })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(255)
   branch?: string;
   @ApiPropertyOptional({ description: 'SVN repositories only', ...REPO_PATH })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1024)
   path?: string;
@@ -132,7 +132,7 @@ export class UpdateRepositoryDto {
   credentials?: CredentialsDto | null;
 
   @ApiPropertyOptional({ minimum: 5, maximum: 86400 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(5)
   @Max(86_400)

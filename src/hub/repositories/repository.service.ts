@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
-import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  DependencyFailedError,
+} from '../../domain/errors.js';
 import { repositoryUrlProblem, urlOrigin } from '../../domain/repository-url.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
@@ -31,7 +36,7 @@ export interface RepositoryCredentials {
  * The stored credentials of a repository do not open (moved from another row, altered, or
  * sealed under a key the hub no longer has). Says so plainly: it reveals nothing about the network.
  */
-export class StoredCredentialsError extends UnavailableError {
+export class StoredCredentialsError extends DependencyFailedError {
   constructor(name: string, reason: string) {
     super(`the stored credentials of repository '${name}' cannot be used (${reason}); set them again`);
   }

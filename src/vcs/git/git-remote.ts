@@ -1,5 +1,5 @@
 import git, { type HttpClient } from 'isomorphic-git';
-import { DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors.js';
+import { DomainError, InvalidInputError, NotFoundError, DependencyFailedError } from '../../domain/errors.js';
 import { type VcsCredentials, type VcsRepository } from '../vcs-backend.js';
 import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
 
@@ -95,7 +95,7 @@ export async function lsRemoteHead(http: HttpClient, repo: VcsRepository): Promi
 
 /**
  * Turns whatever isomorphic-git or the network threw into a typed, credential-free error.
- * DomainErrors pass through; unknown errors become UnavailableError with a scrubbed message.
+ * DomainErrors pass through; unknown errors become DependencyFailedError with a scrubbed message.
  */
 export function mapGitError(error: unknown, repo: VcsRepository): DomainError {
   if (error instanceof DomainError) return error;
@@ -106,7 +106,7 @@ export function mapGitError(error: unknown, repo: VcsRepository): DomainError {
     const status = e.data?.statusCode;
     if (status === 401 || status === 403) return new VcsAuthenticationError(url);
     if (status === 404) return new NotFoundError('repository', scrubUrl(url));
-    return new UnavailableError(`repository ${scrubUrl(url)} answered HTTP ${status ?? '?'}`);
+    return new DependencyFailedError(`repository ${scrubUrl(url)} answered HTTP ${status ?? '?'}`);
   }
   if (e?.code === 'UserCanceledError') return new VcsAuthenticationError(url);
   if (
@@ -120,8 +120,8 @@ export function mapGitError(error: unknown, repo: VcsRepository): DomainError {
       'ENETUNREACH',
     ].includes(e?.code ?? '')
   )
-    return new UnavailableError(`repository ${scrubUrl(url)} is unreachable (${e.code})`);
+    return new DependencyFailedError(`repository ${scrubUrl(url)} is unreachable (${e.code})`);
   if (e?.code === 'SmartHttpError' || e?.code === 'EmptyServerResponseError')
-    return new UnavailableError(`repository ${scrubUrl(url)} is not a Git smart-HTTP endpoint`);
-  return new UnavailableError(`git operation on ${scrubUrl(url)} failed: ${text}`);
+    return new DependencyFailedError(`repository ${scrubUrl(url)} is not a Git smart-HTTP endpoint`);
+  return new DependencyFailedError(`git operation on ${scrubUrl(url)} failed: ${text}`);
 }

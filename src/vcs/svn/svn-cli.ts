@@ -4,7 +4,7 @@ import {
   InvalidInputError,
   NotFoundError,
   TooLargeError,
-  UnavailableError,
+  DependencyFailedError,
 } from '../../domain/errors.js';
 import { type EgressGuard } from '../egress-guard.js';
 import { type ProcessResult, type ProcessRunner } from '../process-runner.js';
@@ -95,7 +95,7 @@ export class SvnCli {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', HOME: this.options.configDir },
       });
     } catch (e) {
-      throw new UnavailableError(
+      throw new DependencyFailedError(
         `cannot run ${binary}: ${(e as { code?: string }).code ?? 'error'} (is subversion installed?)`,
       );
     } finally {
@@ -104,7 +104,7 @@ export class SvnCli {
     if (proxy?.refusal) throw proxy.refusal;
     if (result.truncated) throw new TooLargeError(`${context.path ?? 'output'}: over the size limit`);
     if (result.timedOut)
-      throw new UnavailableError(`repository ${scrubUrl(repo.url)} did not answer in time`);
+      throw new DependencyFailedError(`repository ${scrubUrl(repo.url)} did not answer in time`);
     if (result.code !== 0 && !lenient) throw mapSvnError(result.stderr, repo, context);
     return result;
   }
@@ -163,9 +163,9 @@ export function mapSvnError(stderr: string, repo: VcsRepository, context: SvnCon
   if (has('160013', '200009', '170000', '155010', '160040', '195012'))
     return new NotFoundError('path', context.path || '/');
   if (has('170013', '210002', '000111', '670002', '670008', '175002', '210003', '000113', '000110', '000101'))
-    return new UnavailableError(`repository ${url} is unreachable`);
+    return new DependencyFailedError(`repository ${url} is unreachable`);
   const firstLine = stderr.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
-  return new UnavailableError(
+  return new DependencyFailedError(
     `svn failed on ${url}: ${scrubSecrets(firstLine, [repo.credentials?.password, repo.credentials?.token])}`,
   );
 }

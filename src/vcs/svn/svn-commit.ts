@@ -1,6 +1,11 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  DependencyFailedError,
+} from '../../domain/errors.js';
 import { type Revision, type VcsRepository } from '../vcs-backend.js';
 import { type NormalizedChange, type NormalizedCommitRequest } from '../vcs-input.js';
 import { repoDirname } from '../vcs-path.js';
@@ -142,7 +147,7 @@ async function svnmuccCommit(
       meta.author.name,
     );
     const match = /^r(\d+) committed/m.exec(result.stdout.toString('utf8'));
-    if (!match) throw new UnavailableError('svnmucc did not report the new revision');
+    if (!match) throw new DependencyFailedError('svnmucc did not report the new revision');
     return svnRevision(repo, Number(match[1]));
   } finally {
     await rm(tmp, { recursive: true, force: true });

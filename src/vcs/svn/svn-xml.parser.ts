@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { UnavailableError } from '../../domain/errors.js';
+import { DependencyFailedError } from '../../domain/errors.js';
 
 /**
  * Parsers for the `--xml` output of the svn client. Values stay strings (file names like
@@ -25,10 +25,10 @@ function parse(xml: string, root: string): Node {
   try {
     doc = parser.parse(xml) as Node;
   } catch {
-    throw new UnavailableError('svn printed XML that could not be parsed');
+    throw new DependencyFailedError('svn printed XML that could not be parsed');
   }
   const node = doc[root];
-  if (node === undefined) throw new UnavailableError(`svn printed XML without <${root}>`);
+  if (node === undefined) throw new DependencyFailedError(`svn printed XML without <${root}>`);
   return (node === '' ? {} : node) as Node;
 }
 
