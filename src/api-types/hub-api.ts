@@ -596,11 +596,6 @@ export type components = {
       role: 'viewer' | 'operator' | 'admin';
       /** @description days until the token expires (default 90 when no expiry is given) */
       expiresInDays?: number;
-      /**
-       * Format: date-time
-       * @description when the token expires; in the future
-       */
-      expiresAt?: string;
       /** @description true: the token never expires (a deliberate choice) */
       neverExpires?: boolean;
     };

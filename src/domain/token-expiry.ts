@@ -7,11 +7,12 @@ export const MAX_TOKEN_DAYS = 3650;
 
 const DAY_MS = 86_400_000;
 
-/** How a token's expiry was asked for: at most one of the three. */
+/**
+ * How a token's expiry was asked for: at most one of the two. A lifetime in days, not an instant:
+ * whether an instant is in the future depends on the clock, which no API schema can state.
+ */
 export interface ExpiryRequest {
   expiresInDays?: number;
-  /** ISO 8601 instant. */
-  expiresAt?: string;
   /** True: the token never expires (an explicit choice; admins only create tokens). */
   neverExpires?: boolean;
 }
@@ -21,18 +22,9 @@ export type ExpiryDecision = { ok: true; expiresAt: Date | null } | { ok: false;
 
 /** Decides when a new token expires. */
 export function decideExpiry(req: ExpiryRequest, now: Date): ExpiryDecision {
-  const given = [req.expiresInDays !== undefined, req.expiresAt !== undefined, req.neverExpires === true];
-  if (given.filter(Boolean).length > 1)
-    return { ok: false, message: 'give at most one of expiresInDays, expiresAt and neverExpires' };
+  if (req.expiresInDays !== undefined && req.neverExpires === true)
+    return { ok: false, message: 'give at most one of expiresInDays and neverExpires' };
   if (req.neverExpires === true) return { ok: true, expiresAt: null };
-  if (req.expiresAt !== undefined) {
-    const at = new Date(req.expiresAt);
-    if (Number.isNaN(at.getTime())) return { ok: false, message: 'expiresAt must be an ISO 8601 date-time' };
-    if (at.getTime() <= now.getTime()) return { ok: false, message: 'expiresAt must be in the future' };
-    if (at.getTime() > now.getTime() + MAX_TOKEN_DAYS * DAY_MS)
-      return { ok: false, message: `expiresAt must be at most ${MAX_TOKEN_DAYS} days ahead` };
-    return { ok: true, expiresAt: at };
-  }
   const days = req.expiresInDays ?? DEFAULT_TOKEN_DAYS;
   return { ok: true, expiresAt: new Date(now.getTime() + days * DAY_MS) };
 }

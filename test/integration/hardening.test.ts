@@ -151,17 +151,12 @@ describe('token expiry', () => {
     expect(expired.body.message).toMatch(/^token 'ninety' expired at .+: ask an admin for a new one$/);
   });
 
-  it('takes expiresInDays, expiresAt or neverExpires, and refuses bad combinations with a 400', async () => {
+  it('takes expiresInDays or neverExpires, and refuses bad combinations with a 400', async () => {
     const week = await h.api('POST', '/api/v1/tokens', {
       body: { name: 'week', role: 'viewer', expiresInDays: 7 },
     });
     expect(week.status).toBe(201);
     expect(Math.round((Date.parse(week.body.expiresAt) - Date.now()) / 86_400_000)).toBe(7);
-    const at = new Date(Date.now() + 3_600_000).toISOString();
-    const hour = await h.api('POST', '/api/v1/tokens', {
-      body: { name: 'hour', role: 'viewer', expiresAt: at },
-    });
-    expect(hour.body.expiresAt).toBe(at);
     const never = await h.api('POST', '/api/v1/tokens', {
       body: { name: 'robot', role: 'viewer', neverExpires: true },
     });
@@ -169,11 +164,9 @@ describe('token expiry', () => {
     for (const [body, message] of [
       [{ expiresInDays: 0 }, 'expiresInDays must not be less than 1'],
       [{ expiresInDays: 2.5 }, 'expiresInDays must be a whole number of days'],
-      [{ expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt must be in the future'],
-      [
-        { expiresInDays: 3, neverExpires: true },
-        'give at most one of expiresInDays, expiresAt and neverExpires',
-      ],
+      [{ expiresInDays: 3, neverExpires: true }, 'give at most one of expiresInDays and neverExpires'],
+      // An instant is not taken: whether it is in the future depends on the clock.
+      [{ expiresAt: '2030-01-01T00:00:00Z' }, 'property expiresAt should not exist'],
     ] as const) {
       const res = await h.api('POST', '/api/v1/tokens', { body: { name: 'bad', role: 'viewer', ...body } });
       expect(res.status, JSON.stringify(body)).toBe(400);

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { contextOf, examples, positiveInt } from '../cli-context.js';
 import { CliError } from '../errors.js';
 import { formatTime, renderFields, renderTable } from '../output.js';
@@ -28,7 +28,6 @@ export function formatExpiry(expiresAt: string | null, now = new Date()): string
 interface CreateOptions {
   role: string;
   expiresIn?: number;
-  expiresAt?: string;
   neverExpires?: boolean;
 }
 
@@ -70,10 +69,6 @@ export function registerTokenCommands(program: Command): void {
       .argument('<name>', 'token name')
       .addOption(new Option('--role <role>', 'role of the token').choices(ROLES).makeOptionMandatory())
       .option('--expires-in <days>', 'days until it expires', (v) => positiveInt(v, 'days'))
-      .option('--expires-at <date-time>', 'when it expires (ISO 8601)', (v) => {
-        if (Number.isNaN(Date.parse(v))) throw new InvalidArgumentError('not an ISO 8601 date-time.');
-        return v;
-      })
       .option('--never-expires', 'the token never expires')
       .action(async (name: string, opts: CreateOptions, cmd: Command) => {
         const ctx = contextOf(cmd);
@@ -83,7 +78,6 @@ export function registerTokenCommands(program: Command): void {
           name,
           role: opts.role,
           ...(opts.expiresIn !== undefined ? { expiresInDays: opts.expiresIn } : {}),
-          ...(opts.expiresAt !== undefined ? { expiresAt: opts.expiresAt } : {}),
           ...(opts.neverExpires ? { neverExpires: true } : {}),
         });
         ctx.emit(

@@ -1,16 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS } from '../../domain/token-expiry.js';
 import { SchemaRules, IsOmittable } from '../common/validators.js';
 import { ROLES, type Role } from './roles.js';
@@ -19,14 +8,8 @@ import { ROLES, type Role } from './roles.js';
 const NEVER = { required: ['neverExpires'], properties: { neverExpires: { const: true } } };
 
 @SchemaRules({
-  // At most one of the three ways to say when the token expires (decideExpiry refuses two).
-  not: {
-    anyOf: [
-      { required: ['expiresInDays', 'expiresAt'] },
-      { ...NEVER, required: ['expiresInDays', 'neverExpires'] },
-      { ...NEVER, required: ['expiresAt', 'neverExpires'] },
-    ],
-  },
+  // At most one of the two ways to say when the token expires (decideExpiry refuses both).
+  not: { ...NEVER, required: ['expiresInDays', 'neverExpires'] },
 })
 export class CreateTokenDto {
   @ApiProperty({ example: 'ci-pipeline' })
@@ -54,11 +37,6 @@ export class CreateTokenDto {
   @Min(1)
   @Max(MAX_TOKEN_DAYS)
   expiresInDays?: number;
-
-  @ApiPropertyOptional({ format: 'date-time', description: 'when the token expires; in the future' })
-  @IsOmittable()
-  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
-  expiresAt?: string;
 
   @ApiPropertyOptional({ description: 'true: the token never expires (a deliberate choice)' })
   @IsOmittable()

@@ -100,13 +100,13 @@ describe('TokenService', () => {
     );
   });
 
-  it('takes an explicit expiry or none, and refuses a past one before storing anything', async () => {
+  it('takes an explicit expiry or none, and refuses two before storing anything', async () => {
     const never = await service.create({ name: 'robot', role: 'viewer', neverExpires: true }, actor);
     expect(never.expiresAt).toBeNull();
     const days = await service.create({ name: 'week', role: 'viewer', expiresInDays: 7 }, actor);
     expect(days.expiresAt).toBe('2026-01-08T00:00:00.000Z');
     await expect(
-      service.create({ name: 'past', role: 'viewer', expiresAt: '2025-01-01T00:00:00Z' }, actor),
+      service.create({ name: 'both', role: 'viewer', expiresInDays: 3, neverExpires: true }, actor),
     ).rejects.toThrow(InvalidInputError);
     expect(tokens.rows.map((r) => r.name)).toEqual(['robot', 'week']);
   });
