@@ -119,7 +119,14 @@ export class DriftWatcher {
     state.app = app;
     state.objects = new Map(applied.map((a) => [a.id, { desired: a.desired, applied: a.live }]));
     this.apps.set(app.applicationId, state);
+    const kinds = new Set(applied.map((a) => `${a.desired.apiVersion}/${a.desired.kind}`));
     for (const a of applied) this.ensureWatch(a.desired.apiVersion, a.desired.kind);
+    // A change made while the application was being reconciled (its events were ignored) is
+    // checked now against what the open watches last saw; a new watch reports all it lists.
+    for (const key of kinds)
+      for (const live of this.watches.get(key)?.objects() ?? [])
+        if (live.metadata.labels?.[FLOTILLA_LABELS.application] === app.applicationId)
+          this.onEvent('MODIFIED', live);
   }
 
   removeApplication(applicationId: string): void {

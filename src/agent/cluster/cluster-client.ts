@@ -39,6 +39,8 @@ export interface ApplyResult {
 /** A running watch; `stop()` ends it for good. */
 export interface WatchHandle {
   stop(): void;
+  /** The objects as last listed or watched (empty until the first list). */
+  objects(): LiveObject[];
 }
 
 /** What the agent does to a cluster. Every failure is a {@link ClusterError}. */
@@ -68,7 +70,8 @@ export interface ClusterClient {
   ): Promise<{ items: LiveObject[]; resourceVersion: string }>;
   /**
    * Watches a kind across namespaces by label, re-listing and restarting with backoff on any
-   * failure; a re-list reports what changed meanwhile (deletions included) as events.
+   * failure; the first list reports every object as ADDED, a re-list what changed meanwhile
+   * (deletions included).
    */
   watch(
     apiVersion: string,

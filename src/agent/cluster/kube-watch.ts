@@ -2,7 +2,9 @@
  * A list-then-watch loop for one kind and label selector that never gives up: a watch that
  * ends is resumed from the last resourceVersion, a `410 Gone` or any error re-lists (with
  * exponential backoff on errors), and a re-list turns whatever changed while the watch was
- * down — deletions included — into events, so nothing is silently missed.
+ * down — deletions included — into events, so nothing is silently missed. The first list
+ * reports every object as ADDED: a watch is started after its owner wrote the objects, and a
+ * change made between that write and the first list is otherwise never seen.
  */
 import type { LiveObject } from '../../domain/health/health.types.js';
 
@@ -54,6 +56,10 @@ export class LabelWatch {
     this.abort.abort();
   }
 
+  objects(): LiveObject[] {
+    return [...this.known.values()];
+  }
+
   private emit(type: WatchEvent['type'], object: LiveObject): void {
     try {
       this.onEvent({ type, object });
@@ -62,7 +68,7 @@ export class LabelWatch {
     }
   }
 
-  /** Replaces the known set with a fresh list, emitting the differences. */
+  /** Replaces the known set with a fresh list, emitting the differences (all of it, the first time). */
   private relist(items: LiveObject[], first: boolean): void {
     const seen = new Set<string>();
     for (const item of items) {
@@ -70,7 +76,6 @@ export class LabelWatch {
       seen.add(key);
       const before = this.known.get(key);
       this.known.set(key, item);
-      if (first) continue;
       if (!before) this.emit('ADDED', item);
       else if (before.metadata.resourceVersion !== item.metadata.resourceVersion) this.emit('MODIFIED', item);
     }
