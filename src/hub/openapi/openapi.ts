@@ -90,7 +90,8 @@ function excludeNulFromInput(doc: OpenAPIObject): void {
     const types = Array.isArray(s.type) ? (s.type as unknown[]) : [s.type];
     if (types.includes('string') && s.enum === undefined && s.const === undefined) {
       // A format (uuid, date-time) already has no room for U+0000.
-      if (typeof s.pattern !== 'string') {
+      if (s['x-nul-allowed'] === true) delete s['x-nul-allowed'];
+      else if (typeof s.pattern !== 'string') {
         if (s.format === undefined) s.pattern = NO_NUL;
       }
       // Only a negated class can match U+0000 in the patterns the DTOs use.

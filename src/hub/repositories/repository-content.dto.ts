@@ -47,7 +47,11 @@ export class FileQueryDto {
 }
 
 export class PutFileDto {
-  @ApiProperty({ description: 'new content of the file (UTF-8 text)' })
+  // The file goes to the repository, not to a database column: U+0000 is the file's business.
+  @ApiProperty({
+    description: 'new content of the file (UTF-8 text)',
+    ...({ 'x-nul-allowed': true } as object),
+  })
   @IsString()
   @MaxLength(5 * 1024 * 1024)
   content!: string;
