@@ -60,7 +60,7 @@ describe('flotilla token', () => {
       '--never-expires',
     ]);
     expect(both.code).toBe(1);
-    expect(both.stderr).toContain('give at most one of expiresInDays, expiresAt and neverExpires');
+    expect(both.stderr).toContain('give at most one of expiresInDays and neverExpires');
     const bad = await cli.run(['token', 'create', 'x', '--role', 'viewer', '--expires-in', 'soon']);
     expect(bad.code).toBe(2);
   });
