@@ -12,6 +12,7 @@ import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { AUDIT_KEYS, type AuditKeys } from '../platform/audit-keys.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { runPeriodically } from '../platform/periodic.js';
 import { AuditCheckpointRepository } from './audit-checkpoint.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditVerifyService } from './audit-verify.service.js';
@@ -42,7 +43,7 @@ export interface CheckpointPublicKey {
 @Injectable()
 export class AuditCheckpointService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('audit');
-  private timer: NodeJS.Timeout | null = null;
+  private stop: (() => void) | null = null;
 
   constructor(
     @Inject(AuditCheckpointRepository) private readonly checkpoints: AuditCheckpointRepository,
@@ -59,17 +60,15 @@ export class AuditCheckpointService implements OnApplicationBootstrap, OnApplica
     const intervalMs = this.config.auditCheckpointIntervalSeconds * 1000;
     if (intervalMs <= 0) return;
     // Ticks are cheap (a try-lock and two indexed reads): tick often enough to honour `every`.
-    this.timer = setInterval(
-      () => {
-        this.tick().catch((e: Error) => this.log.warn(`audit checkpoint failed: ${e.message}`));
-      },
+    this.stop = runPeriodically(
       Math.min(intervalMs, 30_000),
+      () => this.tick(),
+      (e) => this.log.warn(`audit checkpoint failed: ${e.message}`),
     );
-    this.timer.unref();
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stop?.();
   }
 
   /** Takes a checkpoint when one is due (or `force`d and the head moved); returns it, else null. */

@@ -11,6 +11,7 @@ import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { runPeriodically } from '../platform/periodic.js';
 import { JobNotifier } from './job-notifier.repository.js';
 import { ReconcileJobRepository } from './reconcile-job.repository.js';
 
@@ -22,7 +23,7 @@ import { ReconcileJobRepository } from './reconcile-job.repository.js';
 @Injectable()
 export class DispatchSweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('sweeper');
-  private timer: NodeJS.Timeout | null = null;
+  private stop: (() => void) | null = null;
 
   constructor(
     @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
@@ -37,14 +38,15 @@ export class DispatchSweeperService implements OnApplicationBootstrap, OnApplica
 
   onApplicationBootstrap(): void {
     if (this.config.sweepIntervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      this.sweep().catch((e: Error) => this.log.warn(`sweep failed: ${e.message}`));
-    }, this.config.sweepIntervalMs);
-    this.timer.unref();
+    this.stop = runPeriodically(
+      this.config.sweepIntervalMs,
+      () => this.sweep(),
+      (e) => this.log.warn(`sweep failed: ${e.message}`),
+    );
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stop?.();
   }
 
   async sweep(): Promise<{ requeued: number; failed: number; disconnected: number }> {
