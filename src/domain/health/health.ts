@@ -67,7 +67,7 @@ export type ResourceHealth = HealthResult & { resource?: string };
  * `InProgress`: a resource of the bundle that is not there yet is still being converged
  * (or about to be recreated by self-heal), not broken.
  */
-const SEVERITY: Record<HealthStatus, number> = {
+export const HEALTH_SEVERITY: Readonly<Record<HealthStatus, number>> = {
   Current: 0,
   Unknown: 1,
   InProgress: 2,
@@ -75,6 +75,11 @@ const SEVERITY: Record<HealthStatus, number> = {
   Terminating: 3,
   Failed: 4,
 };
+
+/** The status a rollup reports for a severity's statuses: `NotFound` reads as `InProgress`. */
+export function rolledUpStatus(status: HealthStatus): HealthStatus {
+  return status === 'NotFound' ? 'InProgress' : status;
+}
 
 /** How many of the worst messages the rolled-up message quotes before "and N more". */
 const QUOTED = 3;
@@ -87,10 +92,10 @@ const QUOTED = 3;
  */
 export function rollupHealth(results: readonly ResourceHealth[]): HealthResult {
   if (results.length === 0) return { status: 'Current', message: 'no resources' };
-  const worst = Math.max(...results.map((r) => SEVERITY[r.status]));
-  const offenders = results.filter((r) => SEVERITY[r.status] === worst);
+  const worst = Math.max(...results.map((r) => HEALTH_SEVERITY[r.status]));
+  const offenders = results.filter((r) => HEALTH_SEVERITY[r.status] === worst);
   const first = offenders[0];
-  const status: HealthStatus = first.status === 'NotFound' ? 'InProgress' : first.status;
+  const status = rolledUpStatus(first.status);
   if (worst === 0) return { status, message: `all ${results.length} resources current` };
 
   const label = status === 'InProgress' ? 'in progress' : status.toLowerCase();

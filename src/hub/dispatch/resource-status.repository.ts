@@ -2,7 +2,25 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
+import { HEALTH_SEVERITY, rolledUpStatus } from '../../domain/health/health.js';
+import { type HealthStatus } from '../../domain/health/health.types.js';
 import { ResourceStatusEntity } from './resource-status.entity.js';
+
+/**
+ * SQL for "the worst health among `column`", ranked by the domain's severity table (the same
+ * one `rollupHealth` uses), so the hub's grouped query and the pure rollup always agree.
+ * Built from constants only: no input reaches it.
+ */
+export function worstHealthSql(column: string): string {
+  const statuses = Object.keys(HEALTH_SEVERITY) as HealthStatus[];
+  const rank = statuses.map((s) => `WHEN '${s}' THEN ${-HEALTH_SEVERITY[s]}`).join(' ');
+  const label = statuses
+    .filter((s) => rolledUpStatus(s) !== s)
+    .map((s) => `WHEN '${s}' THEN '${rolledUpStatus(s)}'`)
+    .join(' ');
+  const worst = `(array_agg(${column} ORDER BY CASE ${column} ${rank} ELSE 0 END))[1]`;
+  return label ? `(CASE ${worst} ${label} ELSE ${worst} END)` : worst;
+}
 
 /** Per-object status reported by agents. */
 @Injectable()
@@ -61,8 +79,7 @@ export class ResourceStatusRepository {
   ): Promise<Map<string, { health: string; drifted: boolean; count: number }>> {
     const rows: { cluster_id: string; worst: string; drifted: boolean; n: string }[] = await this.ds.query(
       `SELECT cluster_id, bool_or(drifted) AS drifted, count(*) AS n,
-              (array_agg(health ORDER BY CASE health WHEN 'Failed' THEN 0 WHEN 'Terminating' THEN 1
-                 WHEN 'InProgress' THEN 2 WHEN 'NotFound' THEN 3 WHEN 'Unknown' THEN 4 ELSE 5 END))[1] AS worst
+              ${worstHealthSql('health')} AS worst
        FROM resource_status WHERE application_id = $1 GROUP BY cluster_id`,
       [applicationId],
     );
