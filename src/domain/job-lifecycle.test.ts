@@ -215,7 +215,7 @@ describe('queuedJob and states', () => {
   it.each(JOB_STATES.map((s) => [s, s === 'succeeded' || s === 'failed' || s === 'superseded']))(
     '%s is finished: %s',
     (state, finished) => {
-      expect(isFinished(state as JobState)).toBe(finished);
+      expect(isFinished(state)).toBe(finished);
     },
   );
 });

@@ -27,6 +27,11 @@ export type JobKind = 'sync' | 'remove';
 /** How long an agent holds a job before the hub may hand it out again. */
 export const JOB_LEASE_MS = 120_000;
 
+/** When a lease granted at `now` ends. */
+export function leaseUntil(now: Date): Date {
+  return new Date(now.getTime() + JOB_LEASE_MS);
+}
+
 /** Attempts (leases) a job gets before a retryable failure or a silent agent fails it. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
@@ -62,7 +67,7 @@ export type JobEvent =
 
 /** What a transition meant, for the audit trail and logs (finer than the stored state). */
 export type JobOutcome =
-  'leased' | 'succeeded' | 'failed' | 'retry-scheduled' | 'requeued' | 'expired' | 'superseded';
+  'queued' | 'leased' | 'succeeded' | 'failed' | 'retry-scheduled' | 'requeued' | 'expired' | 'superseded';
 
 /** The job's fields after a transition. */
 export interface JobChange {
@@ -170,7 +175,7 @@ export function transition(job: JobSnapshot, event: JobEvent, now: Date): JobTra
           state: 'leased',
           outcome: 'leased',
           attempts: job.attempts + 1,
-          leaseExpiresAt: new Date(now.getTime() + JOB_LEASE_MS),
+          leaseExpiresAt: leaseUntil(now),
           error: null,
           finishesRemoval: false,
         },

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redactDiffText, redactedValuesOf, scrubValues } from '../../domain/apply/redaction.js';
 import { type Actor } from '../../domain/audit-chain.js';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
+import { NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
 import type { JobsResponseV1, JobV1, RegisterResponseV1 } from '../../protocol/v1/agent-protocol.js';
 import { ApplicationRepository } from '../applications/application.repository.js';
-import { ApplicationService } from '../applications/application.service.js';
-import { AuditService, type AuditRecord } from '../audit/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { AgentReportRepository } from '../dispatch/agent-report.repository.js';
 import { BundleRepository } from '../dispatch/bundle.repository.js';
 import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
+import { JobDispatchService } from '../dispatch/job-dispatch.service.js';
 import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { type ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
 import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
@@ -27,19 +27,11 @@ import {
   type StatusReportDto,
 } from './agent.dto.js';
 
-/** How long an agent holds a job before the hub may hand it out again. */
-export const JOB_LEASE_MS = 120_000;
-
 const agentActor = (c: Pick<AgentCluster, 'id' | 'name'>): Actor => ({
   type: 'agent',
   id: c.id,
   name: `agent:${c.name}`,
 });
-
-/** Retry delay after a failed attempt: 5 s, 10 s, 20 s … capped at 5 minutes. */
-export function retryDelayMs(attempts: number): number {
-  return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 300_000);
-}
 
 /** The hub side of the agent protocol (docs/agent-protocol.md). */
 @Injectable()
@@ -47,12 +39,12 @@ export class AgentService {
   constructor(
     @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
     @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
+    @Inject(JobDispatchService) private readonly dispatch: JobDispatchService,
     @Inject(BundleRepository) private readonly bundles: BundleRepository,
     @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
     @Inject(ResourceStatusRepository) private readonly resources: ResourceStatusRepository,
     @Inject(AgentReportRepository) private readonly reports: AgentReportRepository,
     @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
-    @Inject(ApplicationService) private readonly applications: ApplicationService,
     @Inject(JobNotifier) private readonly notifier: JobNotifier,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
@@ -117,8 +109,7 @@ export class AgentService {
     try {
       for (let woken = false; ; woken = true) {
         if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
-        const now = this.clock.now();
-        const claimed = await this.jobs.claim(cluster.id, now, new Date(now.getTime() + JOB_LEASE_MS), limit);
+        const claimed = await this.dispatch.lease(cluster.id, limit);
         if (claimed.length) return { jobs: await this.toWire(claimed) };
         const left = deadline - Date.now();
         if (left <= 0 || signal.aborted) return { jobs: [] };
@@ -140,74 +131,19 @@ export class AgentService {
     return b.content;
   }
 
-  /** Records a job's result once (by reportId), updating status, history and the audit trail. */
+  /** Records a job's result once (by reportId); the job owner decides what it changes. */
   async reportResult(
     cluster: AgentCluster,
     jobId: string,
     dto: JobResultDto,
-  ): Promise<{ recorded: boolean; applicationDeleted?: boolean }> {
+  ): Promise<{ recorded: boolean }> {
     await this.seen(cluster);
-    const actor = agentActor(cluster);
-    dto = await this.scrubbedResult(cluster, jobId, dto);
-    let removalFinished: string | null = null;
-    const recorded = await this.uow.run(async (tx) => {
-      const job = await this.jobs.findForCluster(tx, jobId, cluster.id);
-      if (!job) {
-        if (await this.jobs.findById(jobId)) throw new ForbiddenError('this job belongs to another cluster');
-        throw new NotFoundError('job', jobId);
-      }
-      if (!(await this.reports.claim(tx, dto.reportId, cluster.id))) return false;
-      // A finished or superseded job is history: a late result (an attempt whose lease expired
-      // and was retried) must not change it or be audited twice. A result for a job the sweeper
-      // put back in the queue is still the truth about that job and is taken.
-      if (job.state !== 'leased' && job.state !== 'queued') return false;
-      const now = this.clock.now();
-      const retry = dto.outcome === 'failed' && dto.retryable === true && job.attempts < job.maxAttempts;
-      job.state = dto.outcome === 'succeeded' ? 'succeeded' : retry ? 'queued' : 'failed';
-      job.result = { outcome: dto.outcome, message: dto.message ?? null, resources: dto.resources.length };
-      job.error = dto.outcome === 'failed' ? (dto.message ?? 'failed') : null;
-      job.leaseExpiresAt = null;
-      if (retry) job.notBefore = new Date(now.getTime() + retryDelayMs(job.attempts));
-      await this.jobs.save(tx, job);
-
-      await this.recordResources(tx, job, dto);
-      if (dto.outcome === 'succeeded' && job.kind === 'sync') {
-        const d = await this.desired.get(tx, job.applicationId, cluster.id);
-        if (d) {
-          d.appliedRevision = job.revision;
-          d.appliedDigest = job.bundleDigest;
-          d.inventory = dto.inventory;
-          await this.desired.save(tx, d);
-        }
-      }
-      if (job.kind === 'remove' && job.state !== 'queued') removalFinished = job.applicationId;
-      // Audit last, in one step: the chain lock is then held only for the insert and the commit.
-      await this.audit.recordMany(tx, [
-        ...resourceEvents(job, dto, actor),
-        {
-          actor,
-          action: dto.outcome === 'succeeded' ? 'job.succeeded' : 'job.failed',
-          clusterId: cluster.id,
-          applicationId: job.applicationId,
-          revision: job.revision || null,
-          details: {
-            jobId: job.id,
-            kind: job.kind,
-            attempt: job.attempts,
-            willRetry: retry,
-            message: dto.message ?? null,
-            counts: countActions(dto),
-            failed: dto.resources
-              .filter((r) => r.action === 'failed')
-              .map((r) => ({ resource: r.id, message: r.message })),
-          },
-        },
-      ]);
-      if (retry) await this.notifier.notify(tx, cluster.id);
-      return true;
-    });
-    if (removalFinished) await this.applications.finishDeletionIfDone(removalFinished, actor);
-    return { recorded };
+    return this.dispatch.reportResult(
+      cluster,
+      jobId,
+      await this.scrubbedResult(cluster, jobId, dto),
+      agentActor(cluster),
+    );
   }
 
   /**
@@ -321,29 +257,6 @@ export class AgentService {
       );
   }
 
-  private async recordResources(
-    tx: Parameters<ResourceStatusRepository['upsert']>[0],
-    job: ReconcileJobEntity,
-    dto: JobResultDto,
-  ): Promise<void> {
-    await this.resources.upsert(
-      tx,
-      dto.resources
-        .filter((r) => r.action !== 'deleted')
-        .map((r) => ({
-          applicationId: job.applicationId,
-          clusterId: job.clusterId,
-          resource: r.id,
-          action: r.action,
-          message: r.message ?? null,
-          revision: job.revision,
-          ...(r.health ? { health: r.health, healthMessage: r.healthMessage ?? null } : {}),
-        })),
-    );
-    if (dto.outcome === 'succeeded')
-      await this.resources.deleteExcept(tx, job.applicationId, job.clusterId, dto.inventory);
-  }
-
   private async toWire(jobs: ReconcileJobEntity[]): Promise<JobV1[]> {
     const apps = new Map<string, Awaited<ReturnType<ApplicationRepository['findByIdOrName']>>>();
     for (const id of new Set(jobs.map((j) => j.applicationId)))
@@ -358,34 +271,14 @@ export class AgentService {
         revision: j.revision,
         revisionDisplay: j.revisionDisplay,
         bundleDigest: j.bundleDigest,
+        // The policy fixed when the job was queued, not the application's of now.
         prune: j.prune,
-        selfHeal: app?.syncPolicy.selfHeal ?? false,
-        ignoreDifferences: app?.ignoreDifferences ?? [],
+        selfHeal: j.selfHeal,
+        ignoreDifferences: j.ignoreDifferences,
         force: false,
         attempt: j.attempts,
         leaseExpiresAt: (j.leaseExpiresAt ?? new Date()).toISOString(),
       };
     });
   }
-}
-
-function countActions(dto: JobResultDto): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of dto.resources) out[r.action] = (out[r.action] ?? 0) + 1;
-  return out;
-}
-
-/** `resource.applied` / `resource.pruned` for the objects a job changed (unchanged ones are not news). */
-function resourceEvents(job: ReconcileJobEntity, dto: JobResultDto, actor: Actor): AuditRecord[] {
-  return dto.resources
-    .filter((r) => r.action === 'created' || r.action === 'configured' || r.action === 'deleted')
-    .map((r) => ({
-      actor,
-      action: r.action === 'deleted' ? 'resource.pruned' : 'resource.applied',
-      clusterId: job.clusterId,
-      applicationId: job.applicationId,
-      revision: job.revision || null,
-      resource: r.id,
-      details: { jobId: job.id, action: r.action, message: r.message ?? null },
-    }));
 }

@@ -3,14 +3,14 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
+import { ApplicationStoreModule } from './application-store.module.js';
 import { ApplicationController } from './application.controller.js';
-import { ApplicationRepository } from './application.repository.js';
 import { ApplicationService } from './application.service.js';
 
 @Module({
-  imports: [AuditModule, ClusterModule, RepositoryModule, DispatchModule],
+  imports: [AuditModule, ClusterModule, RepositoryModule, DispatchModule, ApplicationStoreModule],
   controllers: [ApplicationController],
-  providers: [ApplicationRepository, ApplicationService],
-  exports: [ApplicationRepository, ApplicationService],
+  providers: [ApplicationService],
+  exports: [ApplicationStoreModule, ApplicationService],
 })
 export class ApplicationModule {}

@@ -15,6 +15,7 @@ import {
   type ReconcileOutcome,
   type Trigger,
 } from '../dispatch/desired-state.service.js';
+import { JobDispatchService } from '../dispatch/job-dispatch.service.js';
 import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
 import { FLEET_EVENTS, type FleetEvent, type FleetEvents } from '../platform/fleet-events.js';
@@ -29,6 +30,7 @@ import {
   type UpdateApplicationDto,
 } from './application.dto.js';
 import { type ApplicationEntity } from './application.entity.js';
+import { describeApplication } from './application-audit.js';
 import { ApplicationRepository } from './application.repository.js';
 import { clusterStatus } from './application-status.js';
 
@@ -42,6 +44,7 @@ export class ApplicationService implements OnModuleInit {
     @Inject(DesiredStateService) private readonly desiredState: DesiredStateService,
     @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
     @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
+    @Inject(JobDispatchService) private readonly dispatch: JobDispatchService,
     @Inject(DeploymentRepository) private readonly deployments: DeploymentRepository,
     @Inject(ResourceStatusRepository) private readonly resources: ResourceStatusRepository,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -79,7 +82,7 @@ export class ApplicationService implements OnModuleInit {
         action: 'application.created',
         applicationId: row.id,
         repositoryId: repo.id,
-        details: describe(row),
+        details: describeApplication(row),
       });
       return row;
     });
@@ -129,7 +132,7 @@ export class ApplicationService implements OnModuleInit {
     input.targets?.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
     const app = await this.uow.run(async (tx) => {
       const row = await this.require(key, tx);
-      const before = describe(row);
+      const before = describeApplication(row);
       if (input.path !== undefined) row.path = normalisePath(input.path);
       if (input.targets !== undefined) row.targets = input.targets;
       if (input.syncPolicy !== undefined) row.syncPolicy = input.syncPolicy;
@@ -140,7 +143,7 @@ export class ApplicationService implements OnModuleInit {
         actor,
         action: 'application.updated',
         applicationId: row.id,
-        details: { before, after: describe(saved) },
+        details: { before, after: describeApplication(saved) },
       });
       return saved;
     });
@@ -186,7 +189,7 @@ export class ApplicationService implements OnModuleInit {
         actor,
         action: 'application.deletion-requested',
         applicationId: row.id,
-        details: describe(row),
+        details: describeApplication(row),
       });
       return saved;
     });
@@ -196,20 +199,8 @@ export class ApplicationService implements OnModuleInit {
   }
 
   /** Deletes a deleting application's record once no job of it is unfinished. */
-  async finishDeletionIfDone(applicationId: string, actor: Actor = SYSTEM_ACTOR): Promise<boolean> {
-    return this.uow.run(async (tx) => {
-      const row = await this.apps.findByIdOrName(applicationId, tx, true);
-      if (!row?.deleting) return false;
-      if ((await this.jobs.unfinished(row.id, tx)).length > 0) return false;
-      await this.apps.delete(tx, row.id);
-      await this.audit.record(tx, {
-        actor,
-        action: 'application.deleted',
-        applicationId: row.id,
-        details: describe(row),
-      });
-      return true;
-    });
+  finishDeletionIfDone(applicationId: string, actor: Actor = SYSTEM_ACTOR): Promise<boolean> {
+    return this.dispatch.finishDeletionIfDone(applicationId, actor);
   }
 
   /** Every deployment ever made, newest first. */
@@ -362,18 +353,6 @@ function outcomeOf(jobs: Record<string, number>): string {
   if (failed) return 'failed';
   if (ok) return 'succeeded';
   return 'superseded';
-}
-
-function describe(a: ApplicationEntity): Record<string, unknown> {
-  return {
-    name: a.name,
-    repositoryId: a.repositoryId,
-    path: a.path,
-    revision: a.revision,
-    targets: a.targets,
-    syncPolicy: a.syncPolicy,
-    ignoreDifferences: a.ignoreDifferences,
-  };
 }
 
 function toDto(a: ApplicationEntity): ApplicationDto {

@@ -20,8 +20,7 @@ import { BundleRepository } from './bundle.repository.js';
 import { type DesiredStateEntity } from './desired-state.entity.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
-import { JobNotifier } from './job-notifier.repository.js';
-import { ReconcileJobRepository } from './reconcile-job.repository.js';
+import { JobDispatchService, type JobSpec } from './job-dispatch.service.js';
 
 /** Why desired state is being recomputed (shown in the deployment history). */
 export type Trigger =
@@ -62,9 +61,8 @@ export class DesiredStateService {
     @Inject(VCS) private readonly vcs: VcsRegistry,
     @Inject(BundleRepository) private readonly bundles: BundleRepository,
     @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
-    @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
+    @Inject(JobDispatchService) private readonly dispatch: JobDispatchService,
     @Inject(DeploymentRepository) private readonly deployments: DeploymentRepository,
-    @Inject(JobNotifier) private readonly notifier: JobNotifier,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
@@ -229,25 +227,15 @@ export class DesiredStateService {
     });
   }
 
-  /**
-   * Queues jobs in one batch: supersedes older queued jobs of the same (application, cluster),
-   * records the deployment and a `job.dispatched` event per job, and wakes the agents on commit.
-   */
+  /** Records the deployment, then queues its jobs through the job owner (one batch). */
   private async queueMany(
     tx: Tx,
     app: ApplicationEntity,
     trigger: Trigger,
     actor: Actor,
     revision: { id: string; display: string } | null,
-    jobs: {
-      clusterId: string;
-      kind: 'sync' | 'remove';
-      revision: string;
-      revisionDisplay: string;
-      bundleDigest: string | null;
-    }[],
+    jobs: JobSpec[],
   ): Promise<void> {
-    const clusterIds = jobs.map((j) => j.clusterId);
     const deploymentId = this.secrets.uuid();
     await this.deployments.insert(tx, {
       id: deploymentId,
@@ -258,45 +246,7 @@ export class DesiredStateService {
       actorName: actor.name,
       clusterCount: jobs.length,
     });
-    await this.jobs.supersedeQueuedFor(tx, app.id, clusterIds);
-    const now = this.clock.now();
-    const rows = jobs.map((j) => ({
-      id: this.secrets.uuid(),
-      clusterId: j.clusterId,
-      applicationId: app.id,
-      deploymentId,
-      kind: j.kind,
-      revision: j.revision,
-      revisionDisplay: j.revisionDisplay,
-      bundleDigest: j.bundleDigest,
-      prune: app.syncPolicy.prune,
-      state: 'queued' as const,
-      attempts: 0,
-      maxAttempts: 5,
-      notBefore: now,
-      leaseExpiresAt: null,
-      result: null,
-      error: null,
-    }));
-    await this.jobs.insertMany(tx, rows);
-    await this.audit.recordMany(
-      tx,
-      rows.map((j) => ({
-        actor,
-        action: 'job.dispatched',
-        clusterId: j.clusterId,
-        applicationId: app.id,
-        revision: j.revision || null,
-        details: {
-          jobId: j.id,
-          kind: j.kind,
-          application: app.name,
-          bundleDigest: j.bundleDigest,
-          display: j.revisionDisplay,
-        },
-      })),
-    );
-    await this.notifier.notifyMany(tx, clusterIds);
+    await this.dispatch.queue(tx, app, actor, deploymentId, jobs);
   }
 
   private async fetch(

@@ -12,13 +12,12 @@ import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { runPeriodically } from '../platform/periodic.js';
-import { JobNotifier } from './job-notifier.repository.js';
-import { ReconcileJobRepository } from './reconcile-job.repository.js';
+import { JobDispatchService } from './job-dispatch.service.js';
 
 /**
- * Housekeeping any replica may run at any time (every transition is a conditional UPDATE, so
- * running it on several replicas changes nothing): hands out again the jobs whose agent went
- * silent past its lease, fails those out of attempts, and shows silent clusters Disconnected.
+ * Housekeeping any replica may run at any time (expired leases are taken SKIP LOCKED and
+ * written only from the state they were read in, so replicas never both act on one): expires
+ * the leases of silent agents through the job owner, and shows silent clusters Disconnected.
  */
 @Injectable()
 export class DispatchSweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -26,9 +25,8 @@ export class DispatchSweeperService implements OnApplicationBootstrap, OnApplica
   private stop: (() => void) | null = null;
 
   constructor(
-    @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
+    @Inject(JobDispatchService) private readonly dispatch: JobDispatchService,
     @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
-    @Inject(JobNotifier) private readonly notifier: JobNotifier,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -51,22 +49,12 @@ export class DispatchSweeperService implements OnApplicationBootstrap, OnApplica
 
   async sweep(): Promise<{ requeued: number; failed: number; disconnected: number }> {
     const now = this.clock.now();
-    const { requeued, failed } = await this.jobs.expireLeases(now, now);
-    if (requeued.length) await this.notifier.notifyNow(requeued.map((r) => r.clusterId));
+    const { requeued, failed } = await this.dispatch.expireLeases();
     const silent = await this.clusters.markSilentDisconnected(
       new Date(now.getTime() - this.config.disconnectAfterSeconds * 1000),
     );
-    if (failed.length || silent.length)
+    if (silent.length)
       await this.uow.run(async (tx) => {
-        for (const j of failed)
-          await this.audit.record(tx, {
-            actor: SYSTEM_ACTOR,
-            action: 'job.failed',
-            clusterId: j.clusterId,
-            applicationId: j.applicationId,
-            revision: j.revision || null,
-            details: { jobId: j.id, kind: j.kind, attempt: j.attempts, message: j.error },
-          });
         for (const c of silent)
           await this.audit.record(tx, {
             actor: SYSTEM_ACTOR,
@@ -75,6 +63,6 @@ export class DispatchSweeperService implements OnApplicationBootstrap, OnApplica
             details: { name: c.name, silentForSeconds: this.config.disconnectAfterSeconds },
           });
       });
-    return { requeued: requeued.length, failed: failed.length, disconnected: silent.length };
+    return { requeued, failed, disconnected: silent.length };
   }
 }

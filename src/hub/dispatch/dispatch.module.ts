@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApplicationStoreModule } from '../applications/application-store.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
@@ -8,6 +9,7 @@ import { DeploymentRepository } from './deployment.repository.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
 import { DesiredStateService } from './desired-state.service.js';
 import { DispatchSweeperService } from './dispatch-sweeper.service.js';
+import { JobDispatchService } from './job-dispatch.service.js';
 import { JobNotifier } from './job-notifier.repository.js';
 import { ReconcileJobRepository } from './reconcile-job.repository.js';
 import { ResourceStatusRepository } from './resource-status.repository.js';
@@ -18,12 +20,17 @@ const exported = [
   DeploymentRepository,
   DesiredStateRepository,
   DesiredStateService,
+  JobDispatchService,
   JobNotifier,
   ReconcileJobRepository,
   ResourceStatusRepository,
   DispatchSweeperService,
 ];
 
-/** Desired state, bundles, jobs and the wake-up channel between replicas. */
-@Module({ imports: [AuditModule, ClusterModule, RepositoryModule], providers: exported, exports: exported })
+/** Desired state, bundles, jobs (owned by JobDispatchService) and the wake-up channel between replicas. */
+@Module({
+  imports: [AuditModule, ApplicationStoreModule, ClusterModule, RepositoryModule],
+  providers: exported,
+  exports: exported,
+})
 export class DispatchModule {}

@@ -10,9 +10,10 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
+import { type JobState } from '../../domain/job-lifecycle.js';
 import { BundleEntity } from './bundle.entity.js';
 
-export type JobState = 'queued' | 'leased' | 'succeeded' | 'failed' | 'superseded';
+export type { JobState };
 
 /** A unit of work for one cluster's agent: apply a bundle, or remove an application. */
 @Entity({ name: 'reconcile_jobs' })
@@ -57,8 +58,16 @@ export class ReconcileJobEntity {
   @JoinColumn({ name: 'bundle_digest', foreignKeyConstraintName: 'reconcile_jobs_bundle_digest_fkey' })
   bundle?: BundleEntity;
 
+  /** The sync policy is fixed when the job is queued: a later policy change makes a new job. */
   @Column({ type: 'boolean' })
   prune!: boolean;
+
+  @Column({ name: 'self_heal', type: 'boolean' })
+  selfHeal!: boolean;
+
+  /** Resources (`group/Kind/namespace/name` patterns) whose drift the agent ignores. */
+  @Column({ name: 'ignore_differences', type: 'jsonb' })
+  ignoreDifferences!: string[];
 
   @Column({ type: 'text' })
   state!: JobState;

@@ -2,31 +2,43 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
-import { ReconcileJobEntity } from './reconcile-job.entity.js';
+import { type JobState, ReconcileJobEntity } from './reconcile-job.entity.js';
 
-/** Reconcile jobs: queue, lease, finish, supersede. */
+/** The fields a transition writes (see `JobChange` in domain/job-lifecycle.ts). */
+export interface JobStateWrite {
+  id: string;
+  /** The state the transition was decided from: the row is written only if it still has it. */
+  from: JobState;
+  state: JobState;
+  attempts: number;
+  notBefore: Date;
+  leaseExpiresAt: Date | null;
+  error: string | null;
+  /** Set only by results; other transitions keep the stored one. */
+  result?: Record<string, unknown>;
+}
+
+/**
+ * Reconcile jobs. Only the dispatch service writes their state (JobDispatchService): it asks
+ * the domain for each transition and writes it here. Rows are locked before a decision
+ * (FOR UPDATE, SKIP LOCKED where replicas compete) and written only if still in the state the
+ * decision was made from, so two replicas never both apply a transition.
+ */
 @Injectable()
 export class ReconcileJobRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
-  /** Marks queued jobs of (application, cluster) superseded; a newer job replaces them. */
-  async supersedeQueued(tx: Tx, applicationId: string, clusterId: string): Promise<number> {
-    const res: [unknown[], number] = await managerOf(this.ds, tx).query(
-      `UPDATE reconcile_jobs SET state = 'superseded', updated_at = now()
-       WHERE application_id = $1 AND cluster_id = $2 AND state = 'queued'`,
-      [applicationId, clusterId],
-    );
-    return res[1];
-  }
-
-  /** Supersedes the queued jobs of an application on many clusters in one statement. */
-  async supersedeQueuedFor(tx: Tx, applicationId: string, clusterIds: string[]): Promise<void> {
-    if (clusterIds.length === 0) return;
-    await managerOf(this.ds, tx).query(
-      `UPDATE reconcile_jobs SET state = 'superseded', updated_at = now()
-       WHERE application_id = $1 AND cluster_id = ANY($2::uuid[]) AND state = 'queued'`,
-      [applicationId, clusterIds],
-    );
+  /** Queued jobs of an application on some clusters, locked: about to be superseded. */
+  lockQueuedFor(tx: Tx, applicationId: string, clusterIds: string[]): Promise<ReconcileJobEntity[]> {
+    if (clusterIds.length === 0) return Promise.resolve([]);
+    return managerOf(this.ds, tx)
+      .createQueryBuilder(ReconcileJobEntity, 'j')
+      .where(`j.application_id = :applicationId AND j.cluster_id = ANY(:clusterIds) AND j.state = 'queued'`, {
+        applicationId,
+        clusterIds,
+      })
+      .setLock('pessimistic_write')
+      .getMany();
   }
 
   async insertMany(tx: Tx, jobs: Omit<ReconcileJobEntity, 'createdAt' | 'updatedAt'>[]): Promise<void> {
@@ -35,9 +47,21 @@ export class ReconcileJobRepository {
       await m.insert(ReconcileJobEntity, jobs.slice(i, i + 1000) as never);
   }
 
-  /** Leases up to `limit` due queued jobs of a cluster, oldest first; SKIP LOCKED lets replicas share. */
-  async claim(clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<ReconcileJobEntity[]> {
-    const [rows]: [{ id: string }[], number] = await this.ds.query(
+  /**
+   * Leases up to `limit` due queued jobs of a cluster, oldest first, in one statement (the
+   * agents' hot path). It is the domain's `lease` transition done set-based: the WHERE is its
+   * precondition (queued, `not_before <= now`), the SET its change (leased, one more attempt,
+   * the lease end the caller got from the domain). SKIP LOCKED lets replicas share.
+   */
+  async claim(
+    tx: Tx,
+    clusterId: string,
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<ReconcileJobEntity[]> {
+    const m = managerOf(this.ds, tx);
+    const [rows]: [{ id: string }[], number] = await m.query(
       `UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
        WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
                     ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
@@ -45,7 +69,7 @@ export class ReconcileJobRepository {
       [clusterId, now, leaseUntil, limit],
     );
     if (rows.length === 0) return [];
-    return this.ds.manager
+    return m
       .createQueryBuilder(ReconcileJobEntity, 'j')
       .where('j.id IN (:...ids)', { ids: rows.map((r) => r.id) })
       .orderBy('j.created_at', 'ASC')
@@ -65,41 +89,44 @@ export class ReconcileJobRepository {
     return this.ds.manager.findOne(ReconcileJobEntity, { where: { id } });
   }
 
-  async save(tx: Tx, job: ReconcileJobEntity): Promise<void> {
-    await managerOf(this.ds, tx).save(ReconcileJobEntity, job);
+  /** Leased jobs whose lease ended before `now`, locked; another replica's are skipped. */
+  lockExpiredLeases(tx: Tx, now: Date, limit: number): Promise<ReconcileJobEntity[]> {
+    return managerOf(this.ds, tx)
+      .createQueryBuilder(ReconcileJobEntity, 'j')
+      .where(`j.state = 'leased' AND j.lease_expires_at < :now`, { now })
+      .orderBy('j.lease_expires_at', 'ASC')
+      .limit(limit)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
   }
 
   /**
-   * Leases whose agent went silent: back to the queue (with a delay) while attempts remain,
-   * else failed. Returns the clusters that have jobs again, to wake their agents.
+   * Writes decided transitions in one statement; a row no longer in the state the decision was
+   * made from is left alone. Returns the ids written.
    */
-  async expireLeases(
-    now: Date,
-    retryAt: Date,
-  ): Promise<{ requeued: { id: string; clusterId: string }[]; failed: ReconcileJobEntity[] }> {
-    return this.ds.transaction(async (m) => {
-      const [requeued]: [{ id: string; cluster_id: string }[], number] = await m.query(
-        `UPDATE reconcile_jobs SET state = 'queued', lease_expires_at = NULL, not_before = $2, updated_at = now()
-         WHERE id IN (SELECT id FROM reconcile_jobs WHERE state = 'leased' AND lease_expires_at < $1 AND attempts < max_attempts
-                      FOR UPDATE SKIP LOCKED)
-         RETURNING id, cluster_id`,
-        [now, retryAt],
-      );
-      const [failedIds]: [{ id: string }[], number] = await m.query(
-        `UPDATE reconcile_jobs SET state = 'failed', error = 'agent did not report within its lease, ' || attempts || ' times', updated_at = now()
-         WHERE id IN (SELECT id FROM reconcile_jobs WHERE state = 'leased' AND lease_expires_at < $1 AND attempts >= max_attempts
-                      FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
-        [now],
-      );
-      const failed = failedIds.length
-        ? await m
-            .createQueryBuilder(ReconcileJobEntity, 'j')
-            .where('j.id IN (:...ids)', { ids: failedIds.map((r) => r.id) })
-            .getMany()
-        : [];
-      return { requeued: requeued.map((r) => ({ id: r.id, clusterId: r.cluster_id })), failed };
-    });
+  async writeStates(tx: Tx, writes: JobStateWrite[]): Promise<Set<string>> {
+    if (writes.length === 0) return new Set();
+    const [rows]: [{ id: string }[], number] = await managerOf(this.ds, tx).query(
+      `UPDATE reconcile_jobs j SET state = v.state, attempts = v.attempts, not_before = v.not_before,
+              lease_expires_at = v.lease_expires_at, error = v.error,
+              result = COALESCE(v.result::jsonb, j.result), updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[])
+            AS v(id, from_state, state, attempts, not_before, lease_expires_at, error, result)
+       WHERE j.id = v.id AND j.state = v.from_state
+       RETURNING j.id`,
+      [
+        writes.map((w) => w.id),
+        writes.map((w) => w.from),
+        writes.map((w) => w.state),
+        writes.map((w) => w.attempts),
+        writes.map((w) => w.notBefore.toISOString()),
+        writes.map((w) => w.leaseExpiresAt?.toISOString() ?? null),
+        writes.map((w) => w.error),
+        writes.map((w) => (w.result ? JSON.stringify(w.result) : null)),
+      ],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   /** The newest job of each cluster for an application. */

@@ -1,0 +1,357 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
+import { ForbiddenError, NotFoundError } from '../../domain/errors.js';
+import {
+  type JobChange,
+  type JobEvent,
+  type JobKind,
+  leaseUntil,
+  queuedJob,
+  transition,
+} from '../../domain/job-lifecycle.js';
+import type { JobResultV1 } from '../../protocol/v1/agent-protocol.js';
+import { describeApplication } from '../applications/application-audit.js';
+import { type ApplicationEntity } from '../applications/application.entity.js';
+import { ApplicationRepository } from '../applications/application.repository.js';
+import { AuditService, type AuditRecord } from '../audit/audit.service.js';
+import { type Tx } from '../database/data-source.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { CLOCK, type Clock } from '../platform/clock.js';
+import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { AgentReportRepository } from './agent-report.repository.js';
+import { DesiredStateRepository } from './desired-state.repository.js';
+import { JobNotifier } from './job-notifier.repository.js';
+import { type ReconcileJobEntity } from './reconcile-job.entity.js';
+import { ReconcileJobRepository } from './reconcile-job.repository.js';
+import { ResourceStatusRepository } from './resource-status.repository.js';
+
+/** One job to queue for a cluster. */
+export interface JobSpec {
+  clusterId: string;
+  kind: JobKind;
+  revision: string;
+  revisionDisplay: string;
+  bundleDigest: string | null;
+}
+
+/** The application a job is queued for: its sync policy is copied onto the job. */
+export type QueuedFor = Pick<ApplicationEntity, 'id' | 'name' | 'syncPolicy' | 'ignoreDifferences'>;
+
+/** A job after a transition, with what the transition meant. */
+export interface AppliedTransition {
+  job: ReconcileJobEntity;
+  change: Pick<JobChange, 'outcome' | 'willRetry' | 'finishesRemoval'>;
+}
+
+/** Which jobs a transition applies to. */
+type TransitionBatch =
+  /** New jobs, queued. */
+  | { create: Omit<ReconcileJobEntity, 'createdAt' | 'updatedAt'>[] }
+  /** Lease due jobs of a cluster (set-based: see `ReconcileJobRepository.claim`). */
+  | { lease: { clusterId: string; limit: number } }
+  /** Rows already locked by the caller; `result` is stored with a result event. */
+  | {
+      event: Exclude<JobEvent, { type: 'lease' }>;
+      jobs: ReconcileJobEntity[];
+      result?: Record<string, unknown>;
+    };
+
+/** How many expired leases one sweep handles; the next sweep takes the rest. */
+const EXPIRE_BATCH = 1000;
+
+/**
+ * The one owner of reconcile jobs: queues (superseding older queued jobs), leases, records
+ * results and expires leases, each by asking `transition` in domain/job-lifecycle.ts for the
+ * next state and writing it through `applyTransition`, the only place a job's state is
+ * written. A removal job that ends — by result or by expiry — finishes its application's
+ * deletion once no job of it is left.
+ */
+@Injectable()
+export class JobDispatchService {
+  constructor(
+    @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
+    @Inject(AgentReportRepository) private readonly reports: AgentReportRepository,
+    @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
+    @Inject(ResourceStatusRepository) private readonly resources: ResourceStatusRepository,
+    @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
+    @Inject(JobNotifier) private readonly notifier: JobNotifier,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Queues jobs of one deployment in the caller's transaction: supersedes older queued jobs of
+   * the same (application, cluster), fixes the application's sync policy on each job, audits
+   * `job.dispatched` and wakes the agents on commit.
+   */
+  async queue(tx: Tx, app: QueuedFor, actor: Actor, deploymentId: string, specs: JobSpec[]): Promise<void> {
+    const clusterIds = specs.map((j) => j.clusterId);
+    const now = this.clock.now();
+    const older = await this.jobs.lockQueuedFor(tx, app.id, clusterIds);
+    if (older.length) await this.applyTransition(tx, { event: { type: 'superseded' }, jobs: older }, now);
+    const rows = specs.map((j) => ({
+      ...queuedJob(now),
+      id: this.secrets.uuid(),
+      clusterId: j.clusterId,
+      applicationId: app.id,
+      deploymentId,
+      kind: j.kind,
+      revision: j.revision,
+      revisionDisplay: j.revisionDisplay,
+      bundleDigest: j.bundleDigest,
+      prune: app.syncPolicy.prune,
+      selfHeal: app.syncPolicy.selfHeal,
+      ignoreDifferences: app.ignoreDifferences,
+      result: null,
+    }));
+    await this.applyTransition(tx, { create: rows }, now);
+    await this.audit.recordMany(
+      tx,
+      rows.map((j) => ({
+        actor,
+        action: 'job.dispatched',
+        clusterId: j.clusterId,
+        applicationId: app.id,
+        revision: j.revision || null,
+        details: {
+          jobId: j.id,
+          kind: j.kind,
+          application: app.name,
+          bundleDigest: j.bundleDigest,
+          display: j.revisionDisplay,
+        },
+      })),
+    );
+    await this.notifier.notifyMany(tx, clusterIds);
+  }
+
+  /** Leases up to `limit` due jobs of a cluster, oldest first. */
+  async lease(clusterId: string, limit: number): Promise<ReconcileJobEntity[]> {
+    const now = this.clock.now();
+    const applied = await this.uow.run((tx) =>
+      this.applyTransition(tx, { lease: { clusterId, limit } }, now),
+    );
+    return applied.map((a) => a.job);
+  }
+
+  /**
+   * Records an attempt's result once (by reportId): the job's next state, the objects' status
+   * (a succeeded sync clears their drift and takes their health from the result), the applied
+   * revision, and the audit trail. A result for a finished job is history and changes nothing.
+   */
+  async reportResult(
+    cluster: { id: string },
+    jobId: string,
+    dto: JobResultV1,
+    actor: Actor,
+  ): Promise<{ recorded: boolean }> {
+    let finishes: string | null = null;
+    const recorded = await this.uow.run(async (tx) => {
+      const job = await this.jobs.findForCluster(tx, jobId, cluster.id);
+      if (!job) {
+        if (await this.jobs.findById(jobId)) throw new ForbiddenError('this job belongs to another cluster');
+        throw new NotFoundError('job', jobId);
+      }
+      if (!(await this.reports.claim(tx, dto.reportId, cluster.id))) return false;
+      const event: JobEvent =
+        dto.outcome === 'succeeded'
+          ? { type: 'result', outcome: 'succeeded' }
+          : { type: 'result', outcome: 'failed', retryable: dto.retryable === true, message: dto.message };
+      const result = { outcome: dto.outcome, message: dto.message ?? null, resources: dto.resources.length };
+      const [applied] = await this.applyTransition(tx, { event, jobs: [job], result }, this.clock.now());
+      if (!applied) return false;
+
+      await this.recordResources(tx, job, dto);
+      if (dto.outcome === 'succeeded' && job.kind === 'sync') {
+        const d = await this.desired.get(tx, job.applicationId, cluster.id);
+        if (d) {
+          d.appliedRevision = job.revision;
+          d.appliedDigest = job.bundleDigest;
+          d.inventory = dto.inventory;
+          await this.desired.save(tx, d);
+        }
+      }
+      if (applied.change.finishesRemoval) finishes = job.applicationId;
+      // Audit last, in one step: the chain lock is then held only for the insert and the commit.
+      await this.audit.recordMany(tx, [
+        ...resourceEvents(job, dto, actor),
+        {
+          actor,
+          action: dto.outcome === 'succeeded' ? 'job.succeeded' : 'job.failed',
+          clusterId: cluster.id,
+          applicationId: job.applicationId,
+          revision: job.revision || null,
+          details: {
+            jobId: job.id,
+            kind: job.kind,
+            attempt: job.attempts,
+            willRetry: applied.change.willRetry,
+            message: dto.message ?? null,
+            counts: countActions(dto),
+            failed: dto.resources
+              .filter((r) => r.action === 'failed')
+              .map((r) => ({ resource: r.id, message: r.message })),
+          },
+        },
+      ]);
+      if (applied.change.willRetry) await this.notifier.notify(tx, cluster.id);
+      return true;
+    });
+    if (finishes) await this.finishDeletionIfDone(finishes, actor);
+    return { recorded };
+  }
+
+  /**
+   * Leases whose agent went silent: back to the queue while attempts remain (waking their
+   * agents), else failed and audited. A removal job failed this way finishes its deletion.
+   */
+  async expireLeases(): Promise<{ requeued: number; failed: number }> {
+    const now = this.clock.now();
+    const applied = await this.uow.run(async (tx) => {
+      const expired = await this.jobs.lockExpiredLeases(tx, now, EXPIRE_BATCH);
+      if (expired.length === 0) return [];
+      const done = await this.applyTransition(tx, { event: { type: 'lease-expired' }, jobs: expired }, now);
+      const requeued = done.filter((a) => a.change.willRetry).map((a) => a.job.clusterId);
+      if (requeued.length) await this.notifier.notifyMany(tx, [...new Set(requeued)]);
+      await this.audit.recordMany(
+        tx,
+        done
+          .filter((a) => a.job.state === 'failed')
+          .map(({ job }) => ({
+            actor: SYSTEM_ACTOR,
+            action: 'job.failed',
+            clusterId: job.clusterId,
+            applicationId: job.applicationId,
+            revision: job.revision || null,
+            details: { jobId: job.id, kind: job.kind, attempt: job.attempts, message: job.error },
+          })),
+      );
+      return done;
+    });
+    for (const id of new Set(applied.filter((a) => a.change.finishesRemoval).map((a) => a.job.applicationId)))
+      await this.finishDeletionIfDone(id, SYSTEM_ACTOR);
+    const requeued = applied.filter((a) => a.change.willRetry).length;
+    return { requeued, failed: applied.length - requeued };
+  }
+
+  /** Deletes a deleting application's record once no job of it is unfinished. */
+  async finishDeletionIfDone(applicationId: string, actor: Actor = SYSTEM_ACTOR): Promise<boolean> {
+    return this.uow.run(async (tx) => {
+      const row = await this.apps.findByIdOrName(applicationId, tx, true);
+      if (!row?.deleting) return false;
+      if ((await this.jobs.unfinished(row.id, tx)).length > 0) return false;
+      await this.apps.delete(tx, row.id);
+      await this.audit.record(tx, {
+        actor,
+        action: 'application.deleted',
+        applicationId: row.id,
+        details: describeApplication(row),
+      });
+      return true;
+    });
+  }
+
+  /**
+   * THE place a job's state is written. Each job's next state comes from the domain's
+   * `transition` (refused events leave the job alone and are not returned), except leases,
+   * which the repository grants set-based with the lease end the domain sets. Returns the jobs
+   * as written, updated in place.
+   */
+  private async applyTransition(tx: Tx, batch: TransitionBatch, now: Date): Promise<AppliedTransition[]> {
+    let applied: AppliedTransition[];
+    if ('create' in batch) {
+      await this.jobs.insertMany(tx, batch.create);
+      applied = batch.create.map((job) => ({
+        job: job as ReconcileJobEntity,
+        change: { outcome: 'queued', willRetry: false, finishesRemoval: false },
+      }));
+    } else if ('lease' in batch) {
+      const { clusterId, limit } = batch.lease;
+      const leased = await this.jobs.claim(tx, clusterId, now, leaseUntil(now), limit);
+      applied = leased.map((job) => ({
+        job,
+        change: { outcome: 'leased', willRetry: false, finishesRemoval: false },
+      }));
+    } else {
+      const decided = batch.jobs.flatMap((job) => {
+        const t = transition(job, batch.event, now);
+        return t.ok ? [{ job, change: t.change }] : [];
+      });
+      const written = await this.jobs.writeStates(
+        tx,
+        decided.map(({ job, change }) => ({
+          id: job.id,
+          from: job.state,
+          state: change.state,
+          attempts: change.attempts,
+          notBefore: change.notBefore,
+          leaseExpiresAt: change.leaseExpiresAt,
+          error: change.error,
+          result: batch.result,
+        })),
+      );
+      applied = decided
+        .filter(({ job }) => written.has(job.id))
+        .map(({ job, change }) => {
+          Object.assign(job, {
+            state: change.state,
+            attempts: change.attempts,
+            notBefore: change.notBefore,
+            leaseExpiresAt: change.leaseExpiresAt,
+            error: change.error,
+            ...(batch.result ? { result: batch.result } : {}),
+          });
+          return { job, change };
+        });
+    }
+    // Everything that must change with a job's state (read models of it) is updated here, in
+    // the same transaction, from `applied` (application and cluster of each job).
+    return applied;
+  }
+
+  private async recordResources(tx: Tx, job: ReconcileJobEntity, dto: JobResultV1): Promise<void> {
+    // A succeeded sync put every object back to the bundle: none is drifted any more, and the
+    // health it reports is the latest (the agent sends no separate status report for it).
+    const converged = dto.outcome === 'succeeded' && job.kind === 'sync';
+    await this.resources.upsert(
+      tx,
+      dto.resources
+        .filter((r) => r.action !== 'deleted')
+        .map((r) => ({
+          applicationId: job.applicationId,
+          clusterId: job.clusterId,
+          resource: r.id,
+          action: r.action,
+          message: r.message ?? null,
+          revision: job.revision,
+          ...(r.health ? { health: r.health, healthMessage: r.healthMessage ?? null } : {}),
+          ...(converged ? { drifted: false, diff: null } : {}),
+        })),
+    );
+    if (dto.outcome === 'succeeded')
+      await this.resources.deleteExcept(tx, job.applicationId, job.clusterId, dto.inventory);
+  }
+}
+
+function countActions(dto: JobResultV1): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of dto.resources) out[r.action] = (out[r.action] ?? 0) + 1;
+  return out;
+}
+
+/** `resource.applied` / `resource.pruned` for the objects a job changed (unchanged ones are not news). */
+function resourceEvents(job: ReconcileJobEntity, dto: JobResultV1, actor: Actor): AuditRecord[] {
+  return dto.resources
+    .filter((r) => r.action === 'created' || r.action === 'configured' || r.action === 'deleted')
+    .map((r) => ({
+      actor,
+      action: r.action === 'deleted' ? 'resource.pruned' : 'resource.applied',
+      clusterId: job.clusterId,
+      applicationId: job.applicationId,
+      revision: job.revision || null,
+      resource: r.id,
+      details: { jobId: job.id, action: r.action, message: r.message ?? null },
+    }));
+}
