@@ -359,7 +359,8 @@ export class Agent {
         inventory: outcome.inventory,
       },
     });
-    if (job.kind === 'sync') this.reportStatus(appId, outcome.resources, []);
+    // No status report follows: the hub takes the objects' health from the result and clears
+    // their drift when it succeeded, so one would only repeat it.
     void this.buffer.flush();
     return outcome;
   }
