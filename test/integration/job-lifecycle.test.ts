@@ -215,7 +215,13 @@ describe('a leased job after lease expiry', () => {
   it('is handed out again at once with one more attempt, and its late first result is still taken', async () => {
     await createApp('late', { automated: false, prune: true, selfHeal: false });
     await hub.api('POST', '/api/v1/applications/late/sync');
+    const before = Date.now();
     const [first] = await agent.poll(0);
+    // The set-based lease in SQL grants the lease the domain sets (leaseUntil: now + JOB_LEASE_MS).
+    const leaseEnd = new Date(first.leaseExpiresAt).getTime();
+    expect(leaseEnd).toBeGreaterThanOrEqual(before + JOB_LEASE_MS - 1000);
+    expect(leaseEnd).toBeLessThanOrEqual(Date.now() + JOB_LEASE_MS + 1000);
+    expect(first.attempt).toBe(1);
     await hub.sql(`UPDATE reconcile_jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [
       first.id,
     ]);
