@@ -257,7 +257,11 @@ describe('agents end to end', () => {
       async () => (await audit(`cluster=${clusterIds['dev-c']}&action=drift.detected`)).length > 0,
     );
     expect((await cm('dev-c', 'settings'))!.data!.greeting).toBe('hacked');
-    const detected = await audit(`cluster=${clusterIds['prod-a']}&action=drift.*`);
+    // The agent reports after correcting: the report may still be on its way when dev-c's is in.
+    const detected = await waitFor('drift reported and corrected for prod-a', async () => {
+      const rows = await audit(`cluster=${clusterIds['prod-a']}&action=drift.*`);
+      return rows.some((e) => e.action === 'drift.corrected') ? rows : undefined;
+    });
     expect(detected.map((e) => e.action)).toEqual(
       expect.arrayContaining(['drift.detected', 'drift.corrected']),
     );
