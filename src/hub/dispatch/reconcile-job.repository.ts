@@ -60,20 +60,17 @@ export class ReconcileJobRepository {
     leaseUntil: Date,
     limit: number,
   ): Promise<ReconcileJobEntity[]> {
-    const m = managerOf(this.ds, tx);
-    const [rows]: [{ id: string }[], number] = await m.query(
-      `UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
-       WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
-                    ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
+    // One statement (the rows come back from the UPDATE): this runs on every long-poll.
+    const rows: JobRow[] = await managerOf(this.ds, tx).query(
+      `WITH leased AS (
+         UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
+         WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
+                      ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING *)
+       SELECT * FROM leased ORDER BY created_at`,
       [clusterId, now, leaseUntil, limit],
     );
-    if (rows.length === 0) return [];
-    return m
-      .createQueryBuilder(ReconcileJobEntity, 'j')
-      .where('j.id IN (:...ids)', { ids: rows.map((r) => r.id) })
-      .orderBy('j.created_at', 'ASC')
-      .getMany();
+    return rows.map(toEntity);
   }
 
   /** A job of this cluster, locked for the rest of the transaction. */
@@ -166,4 +163,53 @@ export class ReconcileJobRepository {
     }
     return out;
   }
+}
+
+/** A reconcile_jobs row as the driver returns it. */
+interface JobRow {
+  id: string;
+  cluster_id: string;
+  application_id: string;
+  deployment_id: string | null;
+  kind: 'sync' | 'remove';
+  revision: string;
+  revision_display: string;
+  bundle_digest: string | null;
+  prune: boolean;
+  self_heal: boolean;
+  ignore_differences: string[];
+  state: JobState;
+  attempts: number;
+  max_attempts: number;
+  not_before: Date;
+  lease_expires_at: Date | null;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toEntity(r: JobRow): ReconcileJobEntity {
+  return Object.assign(new ReconcileJobEntity(), {
+    id: r.id,
+    clusterId: r.cluster_id,
+    applicationId: r.application_id,
+    deploymentId: r.deployment_id,
+    kind: r.kind,
+    revision: r.revision,
+    revisionDisplay: r.revision_display,
+    bundleDigest: r.bundle_digest,
+    prune: r.prune,
+    selfHeal: r.self_heal,
+    ignoreDifferences: r.ignore_differences,
+    state: r.state,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    notBefore: r.not_before,
+    leaseExpiresAt: r.lease_expires_at,
+    result: r.result,
+    error: r.error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
 }
