@@ -116,7 +116,8 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void }) {
           ))}
         </nav>
         <span className="who" title={me.expiresAt ? `token expires ${me.expiresAt}` : 'token never expires'}>
-          <span data-testid="token-name">{me.name}</span> · role: <strong data-testid="role">{me.role}</strong>
+          <span data-testid="token-name">{me.name}</span> · role:{' '}
+          <strong data-testid="role">{me.role}</strong>
         </span>
         <button type="button" className="secondary" onClick={onSignOut}>
           Sign out
