@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadAgentConfig } from './agent-config.js';
+import { AGENT_OPTIONS, AGENT_USAGE, loadAgentConfig } from './agent-config.js';
 
 const base = ['--kubeconfig', 'kc.yaml', '--state-dir', 'state'];
 
@@ -36,5 +36,22 @@ describe('loadAgentConfig: the hub URL', () => {
     expect(() =>
       loadAgentConfig(base, { FLOTILLA_HUB_URL: url, FLOTILLA_ALLOW_INSECURE_HUB: 'false' }),
     ).toThrow(/--allow-insecure-hub/);
+  });
+});
+
+describe('flotilla-agent --help', () => {
+  it('lists every flag with the environment variable it also reads', () => {
+    for (const [flag, { env }] of Object.entries(AGENT_OPTIONS)) {
+      const line = AGENT_USAGE.split('\n').find((l) => l.trimStart().startsWith(`--${flag}`));
+      expect(line, flag).toBeDefined();
+      expect(line, flag).toContain(env);
+    }
+    expect(AGENT_USAGE).toMatch(/--version/);
+  });
+
+  it('an unknown flag is one sentence pointing at --help', () => {
+    expect(() =>
+      loadAgentConfig(['--hub-url', 'https://h.example.com', '--metric-port', '1', ...base], {}),
+    ).toThrow(/^Unknown option '--metric-port' \(flotilla-agent --help lists the options\)$/);
   });
 });

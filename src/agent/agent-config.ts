@@ -29,7 +29,8 @@ export interface AgentConfig {
   reportBufferSize: number;
 }
 
-const OPTIONS = {
+/** Every flag and the environment variable it also reads. */
+export const AGENT_OPTIONS = {
   'hub-url': { type: 'string', env: 'FLOTILLA_HUB_URL' },
   'allow-insecure-hub': { type: 'boolean', env: 'FLOTILLA_ALLOW_INSECURE_HUB' },
   'registration-token': { type: 'string', env: 'FLOTILLA_REGISTRATION_TOKEN' },
@@ -56,15 +57,21 @@ function int(name: string, text: string | undefined, fallback: number, min: numb
 
 /** Parses argv and env. @throws Error naming the bad option. */
 export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: Object.fromEntries(Object.entries(OPTIONS).map(([k, v]) => [k, { type: v.type }])),
-    strict: true,
-  });
-  const get = (key: keyof typeof OPTIONS): string | undefined => {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(AGENT_OPTIONS).map(([k, v]) => [k, { type: v.type }])),
+      strict: true,
+    }));
+  } catch (e) {
+    // node's own wording, cut to its first sentence, and where to look instead.
+    throw new Error(`${(e as Error).message.split('. ')[0]} (flotilla-agent --help lists the options)`);
+  }
+  const get = (key: keyof typeof AGENT_OPTIONS): string | undefined => {
     const flag = values[key];
     if (flag !== undefined) return String(flag);
-    return env[OPTIONS[key].env];
+    return env[AGENT_OPTIONS[key].env];
   };
   const hubUrl = get('hub-url');
   if (!hubUrl) throw new Error('--hub-url (or FLOTILLA_HUB_URL) is required');
@@ -122,5 +129,8 @@ reports back. Every option also reads the environment variable shown.
   --heartbeat-interval N      FLOTILLA_HEARTBEAT_SECONDS   seconds between heartbeats (15)
   --concurrency N             FLOTILLA_APPLY_CONCURRENCY   parallel API requests per apply (8)
   --report-buffer N           FLOTILLA_REPORT_BUFFER       reports kept while the hub is away (1000)
-  --help                                                   this text
+  --help, -h                                               this text
+  --version, -V                                            the agent's version
+
+A second agent on the same host needs its own --metrics-port (0 picks a free one).
 `;

@@ -29,11 +29,17 @@ function agentVersion(): string {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+  const argv = process.argv.slice(2);
+  // Answered before anything is validated: help must work without a hub URL or a kubeconfig.
+  if (argv.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(AGENT_USAGE);
     return;
   }
-  const config = loadAgentConfig(process.argv.slice(2), process.env);
+  if (argv.some((a) => a === '--version' || a === '-V')) {
+    process.stdout.write(`${agentVersion()}\n`);
+    return;
+  }
+  const config = loadAgentConfig(argv, process.env);
   const logger = pino({
     level: config.logLevel,
     base: { service: 'flotilla-agent' },

@@ -58,6 +58,23 @@ export function createAgentMetrics(): AgentMetrics {
   };
 }
 
+/**
+ * The metrics port cannot be had: taken (a second agent on the same host, or another
+ * exporter) or not ours to bind. The message names the port and how to choose another.
+ */
+export class MetricsPortError extends Error {
+  override name = 'MetricsPortError';
+  constructor(
+    readonly port: number,
+    readonly code: 'EADDRINUSE' | 'EACCES',
+  ) {
+    super(
+      `metrics port ${port} ${code === 'EADDRINUSE' ? 'is already in use (another agent on this host?)' : 'may not be bound by this user'}: ` +
+        'choose another with --metrics-port N (or FLOTILLA_METRICS_PORT), or 0 for any free port',
+    );
+  }
+}
+
 /** A running metrics server. */
 export interface MetricsServer {
   port: number;
@@ -82,7 +99,12 @@ export async function startMetricsServer(
       );
     } else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new MetricsPortError(port, e.code) : e),
+    );
+    server.listen(port, host, resolve);
+  });
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -96,6 +96,22 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/whoami': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Whoami_whoami'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/clusters': {
     parameters: {
       query?: never;
@@ -644,6 +660,33 @@ export type components = {
     TokenListDto: {
       items: components['schemas']['TokenDto'][];
       nextCursor: string | null;
+    };
+    WhoamiDto: {
+      /** Format: uuid */
+      tokenId: string;
+      name: string;
+      /** @enum {string} */
+      role: 'viewer' | 'operator' | 'admin';
+      /**
+       * Format: date-time
+       * @description null: never expires
+       */
+      expiresAt: string | null;
+      /**
+       * Format: date-time
+       * @description the last recorded use before this request (recorded at most once a minute); null: none
+       */
+      lastUsedAt: string | null;
+      /**
+       * @description how the request authenticated: an API bearer token
+       * @enum {string}
+       */
+      authenticatedBy: 'token';
+      /**
+       * @description the hub's version
+       * @example 0.1.0
+       */
+      hubVersion: string;
     };
     CreateClusterDto: {
       /**
@@ -1194,6 +1237,7 @@ export type CreateTokenDto = components['schemas']['CreateTokenDto'];
 export type CreatedTokenDto = components['schemas']['CreatedTokenDto'];
 export type TokenDto = components['schemas']['TokenDto'];
 export type TokenListDto = components['schemas']['TokenListDto'];
+export type WhoamiDto = components['schemas']['WhoamiDto'];
 export type CreateClusterDto = components['schemas']['CreateClusterDto'];
 export type RegistrationDto = components['schemas']['RegistrationDto'];
 export type JoinCommandsDto = components['schemas']['JoinCommandsDto'];
@@ -1446,6 +1490,29 @@ export interface operations {
       403: components['responses']['403'];
       404: components['responses']['404'];
       409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Whoami_whoami: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WhoamiDto'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

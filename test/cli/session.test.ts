@@ -24,7 +24,9 @@ describe('login, logout, config', () => {
   it('login with --token checks the token, warns about shell history and saves a 0600 file', async () => {
     const r = await cli.run(['login', h.url, '--token', h.adminToken]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`logged in to ${h.url}`);
+    expect(r.stdout).toBe(
+      `logged in to ${h.url} as token 'admin' (admin, never expires) (saved in ${cli.configFile})\n`,
+    );
     expect(r.stderr).toMatch(/^flotilla: warning: .*shell history.*--token-stdin\n$/);
     expect((await stat(cli.configFile)).mode & 0o777).toBe(0o600);
     expect((await stat(join(cli.configFile, '..'))).mode & 0o777).toBe(0o700);
@@ -88,12 +90,42 @@ describe('login, logout, config', () => {
     await s.close();
   });
 
-  it('version shows the client (package.json) and the hub (OpenAPI info.version)', async () => {
+  it('version shows the client (package.json), the hub and whose token is in use (whoami)', async () => {
     const hubVersion = (await h.api('GET', '/api/openapi.json')).body.info.version;
-    expect(await cli.json(['version'])).toEqual({ client: pkg.version, hub: hubVersion, hubUrl: h.url });
+    expect(await cli.json(['version'])).toEqual({
+      client: pkg.version,
+      hub: hubVersion,
+      hubUrl: h.url,
+      token: { name: 'admin', role: 'admin', expiresAt: null },
+    });
     const table = await cli.ok(['version']);
     expect(table).toMatch(new RegExp(`client:\\s+${pkg.version}\\nhub:\\s+${hubVersion}\\n`));
+    expect(table).toMatch(/token:\s+token 'admin' \(admin, never expires\)\n$/);
     expect((await cli.run(['--version'])).stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('login and version name a viewer token and its expiry', async () => {
+    const created = await h.api('POST', '/api/v1/tokens', {
+      body: { name: 'cli-viewer', role: 'viewer', expiresInDays: 3 },
+    });
+    const s = await CliSession.create();
+    const login = await s.json(['login', h.url, '--token-stdin'], { input: created.body.token });
+    expect(login).toMatchObject({
+      hubUrl: h.url,
+      token: { name: 'cli-viewer', role: 'viewer', expiresAt: created.body.expiresAt },
+    });
+    expect(await s.ok(['version'])).toContain(
+      `token:    token 'cli-viewer' (viewer, expires ${created.body.expiresAt})`,
+    );
+    await s.close();
+  });
+
+  it('version with a refused token still shows the hub version, warns, and names no token', async () => {
+    const hubVersion = (await h.api('GET', '/api/openapi.json')).body.info.version;
+    const r = await cli.run(['version', '-o', 'json'], { env: { FLOTILLA_TOKEN: 'flt_nope' } });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ hub: hubVersion, token: null });
+    expect(r.stderr).toMatch(/^flotilla: warning: .*run flotilla login with a valid token\)\n$/);
   });
 });
 

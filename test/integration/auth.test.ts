@@ -28,6 +28,7 @@ type Need = 'viewer' | 'operator' | 'admin';
 let seq = 0;
 /** Every route, the least role it needs, and how to call it (fresh objects per call so writes succeed). */
 const routes: { name: string; need: Need; call: (token: string | null) => Promise<number> }[] = [
+  { name: 'GET /whoami', need: 'viewer', call: (t) => st('GET', '/api/v1/whoami', t) },
   { name: 'GET /clusters', need: 'viewer', call: (t) => st('GET', '/api/v1/clusters', t) },
   { name: 'GET /clusters/:id', need: 'viewer', call: (t) => st('GET', `/api/v1/clusters/${clusterId}`, t) },
   {
@@ -222,5 +223,49 @@ describe('auth matrix', () => {
     ]) {
       expect((await h.api('GET', path, { token: null })).status, path).toBe(200);
     }
+  });
+});
+
+describe('whoami', () => {
+  it('tells any valid token its name, role, expiry and last use, and which hub answered', async () => {
+    const created = await h.api('POST', '/api/v1/tokens', {
+      body: { name: 'who-viewer', role: 'viewer', expiresInDays: 7 },
+    });
+    const first = await h.api('GET', '/api/v1/whoami', { token: created.body.token });
+    expect(first.status).toBe(200);
+    const hubVersion = (await h.api('GET', '/api/openapi.json')).body.info.version;
+    expect(first.body).toEqual({
+      tokenId: created.body.id,
+      name: 'who-viewer',
+      role: 'viewer',
+      expiresAt: created.body.expiresAt,
+      lastUsedAt: null,
+      authenticatedBy: 'token',
+      hubVersion,
+    });
+    // The use the first call recorded is the "last use" the next call sees.
+    const second = await h.api('GET', '/api/v1/whoami', { token: created.body.token });
+    expect(Date.parse(second.body.lastUsedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(second.text).not.toContain(created.body.token);
+    expect(second.text).not.toContain('secret');
+  });
+
+  it('shows a token that never expires with expiresAt null, and each role as it is', async () => {
+    const admin = await h.api('GET', '/api/v1/whoami');
+    expect(admin.body).toMatchObject({ name: 'admin', role: 'admin', expiresAt: null });
+    const operator = await h.api('GET', '/api/v1/whoami', { token: tokens.operator });
+    expect(operator.body.role).toBe('operator');
+  });
+
+  it('answers 401 to no token, an unknown one and an expired one (saying it expired)', async () => {
+    expect(await st('GET', '/api/v1/whoami', null)).toBe(401);
+    expect(await st('GET', '/api/v1/whoami', 'flt_not-a-real-token')).toBe(401);
+    const created = await h.api('POST', '/api/v1/tokens', { body: { name: 'who-expired', role: 'viewer' } });
+    await h.sql("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE id = $1", [
+      created.body.id,
+    ]);
+    const res = await h.api('GET', '/api/v1/whoami', { token: created.body.token });
+    expect(res.status).toBe(401);
+    expect(res.body.message).toMatch(/token 'who-expired' expired at/);
   });
 });

@@ -446,8 +446,21 @@ describe('dashboard', () => {
   });
 
   it('a viewer sees no write buttons anywhere, and the grid still works', async () => {
-    const viewer = await signedIn(await h.token('viewer', 'ops-viewer'));
+    // The role comes from GET /api/v1/whoami: the dashboard no longer probes an admin-only route.
+    const asked: string[] = [];
+    const viewerToken = await h.token('viewer', 'ops-viewer');
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const viewer = watchCsp(await ctx.newPage());
+    viewer.setDefaultTimeout(20_000);
+    viewer.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    await viewer.goto(h.url + '/');
+    await viewer.getByLabel('API token').fill(viewerToken);
+    await viewer.getByRole('button', { name: 'Sign in' }).click();
+    await viewer.getByRole('heading', { name: 'Fleet' }).waitFor();
     expect(await viewer.getByTestId('role').textContent()).toBe('viewer');
+    expect(await viewer.getByTestId('token-name').textContent()).toBe('ops-viewer');
+    expect(asked).toContain('/api/v1/whoami');
+    expect(asked).not.toContain('/api/v1/tokens');
     await viewer.getByTestId('fleet-grid').locator('[data-cluster="prod-eu"]').waitFor();
     await viewer.goto(h.url + '/applications/web');
     await viewer.getByTestId('app-clusters').locator('[data-cluster="prod-eu"]').waitFor();

@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useState, type FormEvent } from 'react';
-import { session, whoAmI, type Role } from './api';
+import { session, whoAmI, type Role, type Whoami } from './api';
 import { ApplicationPage } from './pages/ApplicationPage';
 import { AuditPage } from './pages/AuditPage';
 import { Overview } from './pages/Overview';
@@ -14,31 +14,31 @@ export const useRole = () => useContext(RoleContext);
 export const useCanWrite = () => useRole() !== 'viewer';
 
 export function App() {
-  const [role, setRole] = useState<Role | null>(null);
+  const [me, setMe] = useState<Whoami | null>(null);
   const [checking, setChecking] = useState(Boolean(session.get()));
   useEffect(() => {
     const t = session.get();
     if (!t) return;
     whoAmI(t)
-      .then(setRole)
+      .then(setMe)
       .catch(() => session.clear())
       .finally(() => setChecking(false));
   }, []);
   if (checking) return <p className="loading">Loading…</p>;
-  if (!role) return <SignIn onSignedIn={setRole} />;
+  if (!me) return <SignIn onSignedIn={setMe} />;
   const signOut = () => {
     session.clear();
-    setRole(null);
+    setMe(null);
     navigate('/');
   };
   return (
-    <RoleContext.Provider value={role}>
-      <Shell role={role} onSignOut={signOut} />
+    <RoleContext.Provider value={me.role}>
+      <Shell me={me} onSignOut={signOut} />
     </RoleContext.Provider>
   );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (r: Role) => void }) {
+function SignIn({ onSignedIn }: { onSignedIn: (me: Whoami) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -47,9 +47,9 @@ function SignIn({ onSignedIn }: { onSignedIn: (r: Role) => void }) {
     setBusy(true);
     setError(null);
     try {
-      const role = await whoAmI(token.trim());
+      const me = await whoAmI(token.trim());
       session.set(token.trim());
-      onSignedIn(role);
+      onSignedIn(me);
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -84,7 +84,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (r: Role) => void }) {
   );
 }
 
-function Shell({ role, onSignOut }: { role: Role; onSignOut: () => void }) {
+function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void }) {
   const { path } = useLocation();
   const nav = [
     ['/', 'Fleet'],
@@ -115,8 +115,9 @@ function Shell({ role, onSignOut }: { role: Role; onSignOut: () => void }) {
             </Link>
           ))}
         </nav>
-        <span className="who">
-          role: <strong data-testid="role">{role}</strong>
+        <span className="who" title={me.expiresAt ? `token expires ${me.expiresAt}` : 'token never expires'}>
+          <span data-testid="token-name">{me.name}</span> · role:{' '}
+          <strong data-testid="role">{me.role}</strong>
         </span>
         <button type="button" className="secondary" onClick={onSignOut}>
           Sign out

@@ -25,6 +25,7 @@ export type TreeEntry = Hub.TreeEntryDto;
 export type Tree = Hub.TreeDto;
 export type AuditEvent = Hub.AuditEventDto;
 export type ChainVerdict = Hub.ChainVerdictDto;
+export type Whoami = Hub.WhoamiDto;
 
 /** An answer other than 2xx, with the API's message. */
 export class ApiError extends Error {
@@ -97,20 +98,9 @@ export async function all<T>(path: string, limit = 500): Promise<T[]> {
   return out;
 }
 
-/**
- * The role of a token. The API has no "who am I" route; `GET /api/v1/tokens` is read-only and
- * admin-only: 200 means admin, and its 403 answer names the token's role ("… has operator").
- * Anything else is treated as the least role, viewer: the API enforces roles regardless.
- */
-export async function whoAmI(token: string): Promise<Role> {
-  try {
-    await api('GET', '/api/v1/tokens', { token });
-    return 'admin';
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 403)
-      return /\bhas operator\b/.test(e.message) ? 'operator' : 'viewer';
-    throw e;
-  }
+/** Who a token is: its name, role and expiry (`GET /api/v1/whoami`, open to every role). */
+export async function whoAmI(token: string): Promise<Whoami> {
+  return api<Whoami>('GET', '/api/v1/whoami', { token });
 }
 
 export const enc = encodeURIComponent;

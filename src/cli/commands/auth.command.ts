@@ -1,5 +1,6 @@
 import { type Command } from 'commander';
-import { ApiClient } from '../api-client.js';
+import type * as Hub from '../../api-types/hub-api.js';
+import { ApiClient, ApiError } from '../api-client.js';
 import { contextOf, examples } from '../cli-context.js';
 import {
   configPath,
@@ -39,12 +40,12 @@ export function registerAuthCommands(program: Command): void {
           (opts.tokenStdin
             ? await readSecret({ stdin: true }, 'token')
             : process.env.FLOTILLA_TOKEN || (await promptSecret('Token: ', 'token (or use --token-stdin)')));
-        // Any authenticated read proves the token; viewers may list clusters.
-        await new ApiClient(hubUrl, token).get('/api/v1/clusters', { limit: 1 });
+        // whoami proves the token (any role may ask) and says whose it is.
+        const me = await new ApiClient(hubUrl, token).get<Hub.WhoamiDto>('/api/v1/whoami');
         await writeConfig({ hubUrl, token });
         ctx.emit(
-          { hubUrl, config: configPath() },
-          () => `logged in to ${hubUrl} (saved in ${configPath()})\n`,
+          { hubUrl, config: configPath(), token: tokenInfo(me), hubVersion: me.hubVersion },
+          () => `logged in to ${hubUrl} as ${describeToken(me)} (saved in ${configPath()})\n`,
         );
       }),
     [
@@ -69,29 +70,39 @@ export function registerAuthCommands(program: Command): void {
   examples(
     program
       .command('version')
-      .description("print the client's version and the hub's")
+      .description("print the client's version, the hub's and whose token you use")
       .action(async (_opts: unknown, cmd: Command) => {
         const ctx = contextOf(cmd);
         const client = clientVersion();
         let hub: string | null = null;
         let hubUrl: string | null = null;
+        let me: Hub.WhoamiDto | null = null;
         let error: string | null = null;
         try {
           const conn = await resolveConnection();
           hubUrl = conn.hubUrl;
           const api = new ApiClient(conn.hubUrl, conn.token);
-          // No version route yet: the OpenAPI document carries the hub's version.
-          const doc = await api.anonymous<{ info?: { version?: string } }>('/api/openapi.json');
-          hub = doc.info?.version ?? null;
+          try {
+            me = await api.get<Hub.WhoamiDto>('/api/v1/whoami');
+            hub = me.hubVersion;
+          } catch (e) {
+            // A refused token (or a hub older than whoami) still has a version to show: the
+            // OpenAPI document, which needs no token, carries it.
+            if (!(e instanceof ApiError) || (e.status !== 401 && e.status !== 404)) throw e;
+            if (e.status === 401) ctx.warn(e.message);
+            const doc = await api.anonymous<{ info?: { version?: string } }>('/api/openapi.json');
+            hub = doc.info?.version ?? null;
+          }
         } catch (e) {
           error = (e as Error).message;
         }
-        ctx.emit({ client, hub, hubUrl }, () =>
+        ctx.emit({ client, hub, hubUrl, token: me && tokenInfo(me) }, () =>
           renderFields(
             [
               ['client', client],
               ['hub', hub ?? 'unknown'],
               ['hub URL', hubUrl],
+              ['token', me && describeToken(me)],
             ],
             ctx.color,
           ),
@@ -100,4 +111,14 @@ export function registerAuthCommands(program: Command): void {
       }),
     ['flotilla version', 'flotilla version -o json'],
   );
+}
+
+/** The token as `-o json` shows it. */
+function tokenInfo(me: Hub.WhoamiDto): { name: string; role: string; expiresAt: string | null } {
+  return { name: me.name, role: me.role, expiresAt: me.expiresAt };
+}
+
+/** "token 'ci' (operator, expires 2027-01-01T00:00:00.000Z)". */
+function describeToken(me: Hub.WhoamiDto): string {
+  return `token '${me.name}' (${me.role}, ${me.expiresAt ? `expires ${me.expiresAt}` : 'never expires'})`;
 }

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { AgentController, AgentRegistrationController } from './agent.controller.js';
+import { AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
 import { AgentGuard } from './agent.guard.js';
 import { AgentService } from './agent.service.js';
@@ -11,6 +12,6 @@ import { AgentService } from './agent.service.js';
 @Module({
   imports: [AuditModule, ClusterModule, DispatchModule, ApplicationModule],
   controllers: [AgentRegistrationController, AgentController],
-  providers: [AgentService, AgentGuard, AgentTraffic],
+  providers: [AgentService, AgentGuard, AgentTraffic, AgentPresence],
 })
 export class AgentGatewayModule {}

@@ -3,6 +3,7 @@ import { createParamDecorator } from '@nestjs/common';
 import { UnauthenticatedError } from '../../domain/errors.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { AgentPresence } from './agent-presence.service.js';
 
 /** The cluster whose agent is calling. */
 export interface AgentCluster {
@@ -17,12 +18,16 @@ interface AgentRequest {
   agentCluster?: AgentCluster;
 }
 
-/** Authenticates an agent by its cluster credential; a cluster sees only its own work. */
+/**
+ * Authenticates an agent by its cluster credential; a cluster sees only its own work. Every
+ * authenticated call counts as the agent being seen, whatever the route.
+ */
 @Injectable()
 export class AgentGuard implements CanActivate {
   constructor(
     @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
     @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(AgentPresence) private readonly presence: AgentPresence,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -37,6 +42,7 @@ export class AgentGuard implements CanActivate {
         'unknown or revoked agent credential: register the agent again with a new registration token',
       );
     req.agentCluster = { id: cluster.id, name: cluster.name, credentialHash };
+    await this.presence.seen(cluster);
     return true;
   }
 }

@@ -18,6 +18,7 @@ import { ResourceStatusRepository } from '../dispatch/resource-status.repository
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { parseCanonicalBundle } from '../../domain/render/render.js';
+import { agentActor, AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
 import { type AgentCluster } from './agent.guard.js';
 import {
@@ -27,11 +28,6 @@ import {
   type StatusReportDto,
 } from './agent.dto.js';
 
-const agentActor = (c: Pick<AgentCluster, 'id' | 'name'>): Actor => ({
-  type: 'agent',
-  id: c.id,
-  name: `agent:${c.name}`,
-});
 
 /** The hub side of the agent protocol (docs/agent-protocol.md). */
 @Injectable()
@@ -51,6 +47,7 @@ export class AgentService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AgentTraffic) private readonly traffic: AgentTraffic,
+    @Inject(AgentPresence) private readonly presence: AgentPresence,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -102,7 +99,8 @@ export class AgentService {
     limit: number,
     abort?: AbortSignal,
   ): Promise<JobsResponseV1> {
-    await this.seen(cluster);
+    // The guard counted the start of the poll as seen; its end counts too (the agent was there
+    // all along), so a parked poll does not age the cluster towards Disconnected.
     const deadline = Date.now() + waitSeconds * 1000;
     const parked = this.traffic.park(cluster.id);
     const signal = abort ? AbortSignal.any([abort, parked.signal]) : parked.signal;
@@ -112,7 +110,11 @@ export class AgentService {
         const claimed = await this.dispatch.lease(cluster.id, limit);
         if (claimed.length) return { jobs: await this.toWire(claimed) };
         const left = deadline - Date.now();
-        if (left <= 0 || signal.aborted) return { jobs: [] };
+        if (signal.aborted) return { jobs: [] };
+        if (left <= 0) {
+          await this.presence.seen(cluster);
+          return { jobs: [] };
+        }
         await this.notifier.wait(cluster.id, left, signal);
       }
     } finally {
@@ -137,7 +139,6 @@ export class AgentService {
     jobId: string,
     dto: JobResultDto,
   ): Promise<{ recorded: boolean }> {
-    await this.seen(cluster);
     return this.dispatch.reportResult(
       cluster,
       jobId,
@@ -157,7 +158,6 @@ export class AgentService {
     dto: StatusReportDto,
   ): Promise<{ recorded: boolean; ignored: number }> {
     this.traffic.charge(cluster.id, 1 + dto.events.length);
-    await this.seen(cluster);
     const actor = agentActor(cluster);
     let ignored = 0;
     const recorded = await this.uow.run(async (tx) => {
@@ -239,22 +239,9 @@ export class AgentService {
     };
   }
 
+  /** The guard already counted the call as seen; a heartbeat adds the versions it carries. */
   async heartbeat(cluster: AgentCluster, dto: HeartbeatDto): Promise<void> {
-    await this.seen(cluster, dto);
-  }
-
-  /** Marks the cluster Connected (auditing the transition) and remembers when it was last heard. */
-  private async seen(cluster: AgentCluster, versions: Partial<HeartbeatDto> = {}): Promise<void> {
-    const flipped = await this.clusters.touch(cluster.id, this.clock.now(), versions);
-    if (flipped)
-      await this.uow.run((tx) =>
-        this.audit.record(tx, {
-          actor: agentActor(cluster),
-          action: 'cluster.connected',
-          clusterId: cluster.id,
-          details: { name: cluster.name },
-        }),
-      );
+    await this.presence.seen(cluster, dto);
   }
 
   private async toWire(jobs: ReconcileJobEntity[]): Promise<JobV1[]> {

@@ -6,10 +6,11 @@ import { AuthGuard } from './auth.guard.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { TokenController } from './token.controller.js';
 import { TokenService } from './token.service.js';
+import { WhoamiController } from './whoami.controller.js';
 
 @Module({
   imports: [AuditModule],
-  controllers: [TokenController],
+  controllers: [TokenController, WhoamiController],
   providers: [
     ApiTokenRepository,
     TokenService,

@@ -7,6 +7,10 @@ export interface Principal {
   tokenId: string;
   name: string;
   role: Role;
+  /** When the token stops working; null: never. */
+  expiresAt: Date | null;
+  /** The token's last recorded use before this request (recorded at most once a minute). */
+  lastUsedAt: Date | null;
 }
 
 /** The request property the auth guard fills. */
@@ -18,6 +22,13 @@ export interface AuthenticatedRequest {
 export function actorOf(p: Principal): Actor {
   return { type: 'token', id: p.tokenId, name: p.name };
 }
+
+/** Injects the authenticated caller. */
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (!req.principal) throw new Error('CurrentPrincipal used on a route without authentication');
+  return req.principal;
+});
 
 /** Injects the calling token as an audit {@link Actor}. */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {

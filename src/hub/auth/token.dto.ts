@@ -70,3 +70,22 @@ export class TokenListDto {
   @ApiProperty({ type: [TokenDto] }) items!: TokenDto[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
+
+/** `GET /api/v1/whoami`: the calling token and the hub that answered. */
+export class WhoamiDto {
+  @ApiProperty({ format: 'uuid' }) tokenId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null: never expires' })
+  expiresAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'the last recorded use before this request (recorded at most once a minute); null: none',
+  })
+  lastUsedAt!: string | null;
+  @ApiProperty({ enum: ['token'], description: 'how the request authenticated: an API bearer token' })
+  authenticatedBy!: 'token';
+  @ApiProperty({ example: '0.1.0', description: "the hub's version" }) hubVersion!: string;
+}

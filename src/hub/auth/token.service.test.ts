@@ -79,7 +79,13 @@ describe('TokenService', () => {
 
   it('authenticates by secret and rejects unknown ones', async () => {
     const t = await service.create({ name: 'ci', role: 'viewer' }, actor);
-    expect(await service.authenticate(t.token)).toEqual({ tokenId: t.id, name: 'ci', role: 'viewer' });
+    expect(await service.authenticate(t.token)).toEqual({
+      tokenId: t.id,
+      name: 'ci',
+      role: 'viewer',
+      expiresAt: new Date(t.expiresAt!),
+      lastUsedAt: null,
+    });
     expect(tokens.touched).toEqual([t.id]);
     await expect(service.authenticate('flt_wrong')).rejects.toThrow(UnauthenticatedError);
   });

@@ -11,6 +11,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { HUB_VERSION } from '../version.js';
 import { type ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokenRepository } from './api-token.repository.js';
 import { type Principal } from './principal.js';
@@ -27,6 +28,20 @@ export interface TokenView {
   lastUsedAt: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Who the caller is, and which hub answered. */
+export interface WhoamiView {
+  tokenId: string;
+  name: string;
+  role: Role;
+  /** Null: never expires. */
+  expiresAt: string | null;
+  /** The last recorded use before this request; null: none. */
+  lastUsedAt: string | null;
+  /** How the request authenticated; API bearer tokens are the only way today. */
+  authenticatedBy: 'token';
+  hubVersion: string;
 }
 
 /** Issues, lists, revokes and checks API bearer tokens. */
@@ -109,7 +124,26 @@ export class TokenService {
         `token '${row.name}' expired at ${row.expiresAt!.toISOString()}: ask an admin for a new one`,
       );
     await this.tokens.touch(row.id, now);
-    return { tokenId: row.id, name: row.name, role: row.role as Role };
+    return {
+      tokenId: row.id,
+      name: row.name,
+      role: row.role as Role,
+      expiresAt: row.expiresAt,
+      lastUsedAt: row.lastUsedAt,
+    };
+  }
+
+  /** The caller as `GET /api/v1/whoami` shows it: the token, never its secret. */
+  whoami(p: Principal): WhoamiView {
+    return {
+      tokenId: p.tokenId,
+      name: p.name,
+      role: p.role,
+      expiresAt: p.expiresAt?.toISOString() ?? null,
+      lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
+      authenticatedBy: 'token',
+      hubVersion: HUB_VERSION,
+    };
   }
 
   /**

@@ -107,7 +107,10 @@ export class ClusterRepository {
 
   /**
    * Records that the agent was heard from; returns true when this flips the cluster to
-   * Connected (so the caller audits the transition once).
+   * Connected (so the caller audits the transition once). Every agent request calls it, so it
+   * is cheap: when the cluster was seen less than 5 s ago, is Connected and the versions sent
+   * are the ones stored, it neither writes nor locks the row (the lock is taken only on rows
+   * that need the update; a concurrent touch that got there first makes the row no longer match).
    */
   async touch(
     id: string,
@@ -115,11 +118,17 @@ export class ClusterRepository {
     versions: { agentVersion?: string; kubernetesVersion?: string } = {},
   ): Promise<boolean> {
     const [rows]: [{ was: string }[], number] = await this.ds.query(
-      `UPDATE clusters c SET last_seen_at = $2, connection_state = 'Connected',
+      `WITH old AS (
+         SELECT id, connection_state AS was FROM clusters
+          WHERE id = $1 AND credential_hash IS NOT NULL
+            AND (last_seen_at IS NULL OR last_seen_at < $2::timestamptz - interval '5 seconds'
+                 OR connection_state <> 'Connected'
+                 OR ($3::text IS NOT NULL AND $3::text IS DISTINCT FROM agent_version)
+                 OR ($4::text IS NOT NULL AND $4::text IS DISTINCT FROM kubernetes_version))
+          FOR UPDATE)
+       UPDATE clusters c SET last_seen_at = $2, connection_state = 'Connected',
          agent_version = COALESCE($3, c.agent_version), kubernetes_version = COALESCE($4, c.kubernetes_version)
-       FROM (SELECT id, connection_state AS was FROM clusters WHERE id = $1 FOR UPDATE) old
-       WHERE c.id = old.id AND c.credential_hash IS NOT NULL AND (c.last_seen_at IS NULL OR c.last_seen_at < $2::timestamptz - interval '5 seconds'
-                                OR c.connection_state <> 'Connected' OR $3::text IS NOT NULL)
+       FROM old WHERE c.id = old.id
        RETURNING old.was`,
       [id, now, versions.agentVersion ?? null, versions.kubernetesVersion ?? null],
     );

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Actor } from '../../domain/audit-chain.js';
+import { AuditService } from '../audit/audit.service.js';
+import { ClusterRepository } from '../clusters/cluster.repository.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { CLOCK, type Clock } from '../platform/clock.js';
+import { type AgentCluster } from './agent.guard.js';
+
+/** The audit actor of a cluster's agent. */
+export const agentActor = (c: Pick<AgentCluster, 'id' | 'name'>): Actor => ({
+  type: 'agent',
+  id: c.id,
+  name: `agent:${c.name}`,
+});
+
+/**
+ * Whether a cluster's agent is there: every authenticated agent request counts (the guard calls
+ * {@link seen}), not only heartbeats, so a hub that restarts sees its agents again with their
+ * first long-poll or download.
+ */
+@Injectable()
+export class AgentPresence {
+  constructor(
+    @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Marks the cluster Connected (auditing the transition) and remembers when it was last heard,
+   * with its versions when the agent sends them. Costs no write when nothing changed in the
+   * last few seconds (see {@link ClusterRepository.touch}).
+   */
+  async seen(
+    cluster: Pick<AgentCluster, 'id' | 'name'>,
+    versions: { agentVersion?: string; kubernetesVersion?: string } = {},
+  ): Promise<void> {
+    const flipped = await this.clusters.touch(cluster.id, this.clock.now(), versions);
+    if (flipped)
+      await this.uow.run((tx) =>
+        this.audit.record(tx, {
+          actor: agentActor(cluster),
+          action: 'cluster.connected',
+          clusterId: cluster.id,
+          details: { name: cluster.name },
+        }),
+      );
+  }
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DispatchSweeperService } from '../../src/hub/dispatch/dispatch-sweeper.service.js';
+import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import { ProtocolAgent } from '../support/protocol-agent.js';
+
+/** Every authenticated agent call counts as the agent being seen, not only its heartbeat. */
+let h: TestHub;
+let agent: ProtocolAgent;
+let clusterId = '';
+
+beforeAll(async () => {
+  h = await startTestHub(inject('postgresUrl'));
+  const c = await h.api('POST', '/api/v1/clusters', { body: { name: 'seen-1' } });
+  clusterId = c.body.id;
+  agent = new ProtocolAgent(h.url);
+  expect((await agent.register(c.body.registration.token)).status).toBe(201);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+interface Row {
+  connection_state: string;
+  last_seen_at: Date;
+  /** Row version: changes with every write; xmax also with a row lock. */
+  xmin: string;
+  xmax: string;
+}
+const row = async (hub = h) =>
+  (
+    await hub.sql<Row>(
+      'SELECT connection_state, last_seen_at, xmin::text, xmax::text FROM clusters WHERE id = $1',
+      [clusterId],
+    )
+  )[0];
+
+/** The cluster as if its agent had been silent for 10 minutes, and the sweeper had noticed. */
+async function silence(hub = h): Promise<Date> {
+  await hub.sql("UPDATE clusters SET last_seen_at = now() - interval '10 minutes' WHERE id = $1", [
+    clusterId,
+  ]);
+  await hub.hub.app.get(DispatchSweeperService).sweep();
+  const r = await row(hub);
+  expect(r.connection_state).toBe('Disconnected');
+  return r.last_seen_at;
+}
+
+const connectedEvents = async (hub = h) =>
+  (await hub.api('GET', `/api/v1/audit?cluster=${clusterId}&action=cluster.connected&limit=100`)).body.items
+    .length as number;
+
+describe('an agent is seen on every call', () => {
+  it('after a hub restart, the first long-poll flips the cluster Connected and moves lastSeenAt, no heartbeat', async () => {
+    const { databaseUrl, adminToken } = h;
+    await h.close();
+    h = await startTestHub(inject('postgresUrl'), {
+      DATABASE_URL: databaseUrl,
+      FLOTILLA_ADMIN_TOKEN: adminToken,
+    });
+    agent = Object.assign(new ProtocolAgent(h.url), { credential: agent.credential, clusterId });
+    const before = await silence();
+    const events = await connectedEvents();
+    // Seen when the poll arrives, not when it ends: look while it is still parked.
+    const poll = agent.poll(3);
+    await new Promise((r) => setTimeout(r, 1000));
+    const during = await row();
+    expect(during.connection_state).toBe('Connected');
+    expect(during.last_seen_at.getTime()).toBeGreaterThan(before.getTime() + 9 * 60_000);
+    expect(await poll).toEqual([]);
+    expect(await connectedEvents()).toBe(events + 1);
+    const cluster = (await h.api('GET', `/api/v1/clusters/${clusterId}`)).body;
+    expect(cluster).toMatchObject({ connectionState: 'Connected' });
+  });
+
+  it('a bundle download counts too, even one the hub answers 404', async () => {
+    await silence();
+    const res = await agent.call('GET', `/bundles/${'0'.repeat(64)}`);
+    expect(res.status).toBe(404);
+    expect((await row()).connection_state).toBe('Connected');
+  });
+
+  it('the end of a long-poll counts as well: a parked poll does not age the cluster', async () => {
+    const start = Date.now();
+    expect(await agent.poll(7)).toEqual([]);
+    // The start of the poll was within 5 s of the previous call, its end was not.
+    expect((await row()).last_seen_at.getTime()).toBeGreaterThanOrEqual(start + 6_000);
+  });
+
+  it('a call within 5 s of the last one writes nothing, not even a row lock', async () => {
+    await agent.poll(0);
+    const before = await row();
+    await agent.poll(0);
+    await agent.call('POST', '/heartbeat', { agentVersion: 'test-0.1', kubernetesVersion: 'v1.37.2' });
+    const after = await row();
+    expect({ xmin: after.xmin, xmax: after.xmax }).toEqual({ xmin: before.xmin, xmax: before.xmax });
+    expect(after.last_seen_at).toEqual(before.last_seen_at);
+    // A heartbeat with a new version is news, whenever it comes.
+    await agent.call('POST', '/heartbeat', { agentVersion: 'test-0.2' });
+    expect((await h.api('GET', `/api/v1/clusters/${clusterId}`)).body.agentVersion).toBe('test-0.2');
+  });
+
+  it('a refused credential is not seen', async () => {
+    await silence();
+    const stranger = Object.assign(new ProtocolAgent(h.url), { credential: 'fltagent_not-a-credential' });
+    expect((await stranger.call('GET', '/jobs?waitSeconds=0')).status).toBe(401);
+    expect((await row()).connection_state).toBe('Disconnected');
+  });
+});
