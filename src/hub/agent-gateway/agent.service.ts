@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redactDiffText, redactedValuesOf, scrubValues } from '../../domain/apply/redaction.js';
-import { type Actor } from '../../domain/audit-chain.js';
 import { NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
 import type { JobsResponseV1, JobV1, RegisterResponseV1 } from '../../protocol/v1/agent-protocol.js';
 import { ApplicationRepository } from '../applications/application.repository.js';
@@ -27,7 +26,6 @@ import {
   type RegisterRequestDto,
   type StatusReportDto,
 } from './agent.dto.js';
-
 
 /** The hub side of the agent protocol (docs/agent-protocol.md). */
 @Injectable()
