@@ -44,12 +44,26 @@ export interface DriftSink {
   corrected(notice: DriftNotice, live: LiveObject): void;
   failed(notice: DriftNotice, error: unknown): void;
   watchError?(kind: string, error: unknown): void;
+  /**
+   * An object's health changed without drift (a controller progressed a rollout): the hub
+   * learns it from this, since a job result only knows the health at apply time.
+   */
+  healthChanged?(change: HealthChange): void;
+}
+
+/** A managed object whose assessed health moved, with nothing of ours changed. */
+export interface HealthChange {
+  applicationId: string;
+  resource: string;
+  health: HealthResult;
 }
 
 interface Entry {
   desired: LiveObject;
   /** The object as the server returned it after our last write or check. */
   applied: LiveObject;
+  /** The health status last told to the hub (by the job result or a change since). */
+  health: HealthResult['status'];
 }
 
 interface AppState {
@@ -117,7 +131,12 @@ export class DriftWatcher {
   setDesired(app: WatchedApplication, applied: readonly AppliedObject[]): void {
     const state = this.apps.get(app.applicationId) ?? { app, objects: new Map(), busy: 0 };
     state.app = app;
-    state.objects = new Map(applied.map((a) => [a.id, { desired: a.desired, applied: a.live }]));
+    state.objects = new Map(
+      applied.map((a) => [
+        a.id,
+        { desired: a.desired, applied: a.live, health: assessHealth(a.live).status },
+      ]),
+    );
     this.apps.set(app.applicationId, state);
     const kinds = new Set(applied.map((a) => `${a.desired.apiVersion}/${a.desired.kind}`));
     for (const a of applied) this.ensureWatch(a.desired.apiVersion, a.desired.kind);
@@ -174,6 +193,11 @@ export class DriftWatcher {
     const diff = deleted ? [] : driftOf(entry, live, state.app.ignoreDifferences);
     if (!deleted && diff.length === 0) {
       entry.applied = live;
+      const health = assessHealth(live);
+      if (health.status !== entry.health) {
+        entry.health = health.status;
+        this.sink.healthChanged?.({ applicationId: state.app.applicationId, resource: id, health });
+      }
       return;
     }
     const notice: DriftNotice = {
@@ -186,6 +210,7 @@ export class DriftWatcher {
       deleted,
       health: assessHealth(deleted ? null : live),
     };
+    entry.health = notice.health.status;
     this.sink.detected(notice);
     if (state.app.selfHeal) void this.heal(state, id, entry, notice);
   }
@@ -203,6 +228,7 @@ export class DriftWatcher {
     try {
       const res = await this.client.apply(entry.desired);
       entry.applied = res.object;
+      entry.health = 'Current';
       this.sink.corrected(notice, res.object);
     } catch (e) {
       this.sink.failed(notice, e);

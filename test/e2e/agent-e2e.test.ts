@@ -277,6 +277,57 @@ describe('agents end to end', () => {
     );
   });
 
+  it('a rollout the controller finishes after the job shows on the hub without a new job', async () => {
+    await put(
+      'fleet-git',
+      'shop/web.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: c\n          image: x\n',
+    );
+    await poll();
+    const id = `apps/Deployment/${NS}/web`;
+    const health = async () =>
+      (
+        await h.api('GET', `/api/v1/applications/shop/resources?cluster=${clusterIds['prod-a']}`)
+      ).body.items.find((r: { resource: string }) => r.resource === id)?.health as string | undefined;
+    // No controller runs here: the job result reports the rollout as waiting.
+    expect(await waitFor('web applied with its health', health)).toBe('InProgress');
+    const jobs = async () => (await h.sql<{ n: number }>('SELECT count(*)::int n FROM reconcile_jobs'))[0].n;
+    const before = await jobs();
+    // Play the deployment controller: status through the status subresource, under its manager.
+    const status = await kube['prod-a'].transport.request(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${NS}/deployments/web/status?fieldManager=kube-controller-manager`,
+      {
+        contentType: 'application/merge-patch+json',
+        body: {
+          status: {
+            observedGeneration: 1,
+            replicas: 2,
+            updatedReplicas: 2,
+            readyReplicas: 2,
+            availableReplicas: 2,
+            conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }],
+          },
+        },
+      },
+    );
+    expect(status.status).toBe(200);
+    await waitFor('Current on the hub', async () => (await health()) === 'Current');
+    expect(await jobs()).toBe(before);
+    // Health moving is not drift: nothing is audited as drift for it.
+    const drift = await audit(`resource=${encodeURIComponent(id)}&action=drift.*`);
+    expect(drift).toEqual([]);
+    await del('fleet-git', 'shop/web.yaml');
+    await poll();
+    await waitFor(
+      'web pruned',
+      async () =>
+        (
+          await h.sql<{ n: number }>(`SELECT count(*)::int n FROM resource_status WHERE resource = $1`, [id])
+        )[0].n === 0,
+    );
+  });
+
   it('one invalid object: nothing applied, the job fails naming it', async () => {
     await put('fleet-git', 'shop/ok.yaml', configMapYaml('ok', { a: '1' }));
     await put(
