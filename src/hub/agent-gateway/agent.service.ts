@@ -7,6 +7,7 @@ import { ApplicationRepository } from '../applications/application.repository.js
 import { ApplicationService } from '../applications/application.service.js';
 import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { AgentReportRepository } from '../dispatch/agent-report.repository.js';
 import { BundleRepository } from '../dispatch/bundle.repository.js';
@@ -26,9 +27,6 @@ import {
   type RegisterRequestDto,
   type StatusReportDto,
 } from './agent.dto.js';
-
-/** How long an agent holds a job before the hub may hand it out again. */
-export const JOB_LEASE_MS = 120_000;
 
 const agentActor = (c: Pick<AgentCluster, 'id' | 'name'>): Actor => ({
   type: 'agent',
@@ -59,6 +57,7 @@ export class AgentService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AgentTraffic) private readonly traffic: AgentTraffic,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -118,7 +117,8 @@ export class AgentService {
       for (let woken = false; ; woken = true) {
         if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
         const now = this.clock.now();
-        const claimed = await this.jobs.claim(cluster.id, now, new Date(now.getTime() + JOB_LEASE_MS), limit);
+        const leaseUntil = new Date(now.getTime() + this.config.jobLeaseSeconds * 1000);
+        const claimed = await this.jobs.claim(cluster.id, now, leaseUntil, limit);
         if (claimed.length) return { jobs: await this.toWire(claimed) };
         const left = deadline - Date.now();
         if (left <= 0 || signal.aborted) return { jobs: [] };
