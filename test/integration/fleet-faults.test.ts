@@ -26,9 +26,12 @@ import { run } from '../support/vcs-process.js';
 
 const N = Number(process.env.FLOTILLA_FAULT_AGENTS ?? 1000);
 const ADMIN = 'flt_fleet-faults-admin-0123456789';
-// Long enough that a hub slowed down by 1,000 agents on a loaded machine does not see live
-// agents' leases run out; short enough to hand out a dead agent's job again within the test.
-const LEASE_SECONDS = 30;
+// The fleet's hubs: long enough that a hub slowed down by 1,000 agents on a loaded machine does
+// not see live agents' leases run out (each lapse is one more delivery, up to a failed job);
+// short enough to hand out within the test a job whose delivery a killed hub never completed.
+const LEASE_SECONDS = 60;
+// The hub of the agent-kill test, on the same database: the dead agent's job comes back soon.
+const SHORT_LEASE_SECONDS = 5;
 const SWEEP_MS = 1000;
 
 let dir: string;
@@ -40,7 +43,7 @@ let appId: string;
 const hubs = new Set<HubProcess>();
 const figures: Record<string, string | number>[] = [];
 
-const hubEnv = () => ({
+const hubEnv = (leaseSeconds = LEASE_SECONDS) => ({
   DATABASE_URL: pgServer.url,
   FLOTILLA_DATA_DIR: join(dir, 'hub'),
   FLOTILLA_ADMIN_TOKEN: ADMIN,
@@ -51,7 +54,7 @@ const hubEnv = () => ({
   // Commits are announced with an explicit refresh, so no poller races the test.
   FLOTILLA_POLL_TICK_MS: '0',
   FLOTILLA_SWEEP_INTERVAL_MS: String(SWEEP_MS),
-  FLOTILLA_JOB_LEASE_SECONDS: String(LEASE_SECONDS),
+  FLOTILLA_JOB_LEASE_SECONDS: String(leaseSeconds),
   // A fault stalls every agent at once; a cluster shown Disconnected meanwhile is beside the point.
   FLOTILLA_DISCONNECT_AFTER_SECONDS: '600',
   // Every request is logged at info: with 1,000 agents that is only noise.
@@ -59,8 +62,8 @@ const hubEnv = () => ({
 });
 
 /** A compiled hub on `port` (a free one by default), returned once it answers /readyz. */
-async function startHub(port?: number): Promise<HubProcess> {
-  const hub = await spawnHubProcess({ env: hubEnv(), port });
+async function startHub(port?: number, leaseSeconds?: number): Promise<HubProcess> {
+  const hub = await spawnHubProcess({ env: hubEnv(leaseSeconds), port });
   hubs.add(hub);
   for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     if (hub.child.exitCode !== null) throw new Error(`hub exited: ${hub.output()}`);
@@ -267,7 +270,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (figures.length) {
-    console.log(`\nfleet faults: ${N} agents, job lease ${LEASE_SECONDS} s, sweep every ${SWEEP_MS} ms`);
+    console.log(
+      `\nfleet faults: ${N} agents, job lease ${LEASE_SECONDS} s (agent-kill test ${SHORT_LEASE_SECONDS} s), sweep every ${SWEEP_MS} ms`,
+    );
     console.table(figures);
   }
   await fleet?.stop();
@@ -330,10 +335,12 @@ describe(`faults during a fan-out to ${N} agents`, () => {
 
 describe('an agent SIGKILLed between applying and reporting', () => {
   it('gets the job again once its lease ends and the result is recorded once', async () => {
-    const cluster = await api(live, 'POST', '/api/v1/clusters', { name: 'solo', labels: { fleet: 'solo' } });
-    const agent = new ProtocolAgent(live.url);
+    // Its own replica, leasing for 5 s; the agent talks to it alone.
+    const hub = await startHub(undefined, SHORT_LEASE_SECONDS);
+    const cluster = await api(hub, 'POST', '/api/v1/clusters', { name: 'solo', labels: { fleet: 'solo' } });
+    const agent = new ProtocolAgent(hub.url);
     await agent.register(cluster.registration.token);
-    const app = await api(live, 'POST', '/api/v1/applications', {
+    const app = await api(hub, 'POST', '/api/v1/applications', {
       name: 'solo',
       repositoryId: 'faults',
       path: 'apps/solo',
@@ -341,7 +348,7 @@ describe('an agent SIGKILLed between applying and reporting', () => {
       syncPolicy: { automated: true, prune: true, selfHeal: false },
     });
 
-    const first = agentChild('hang-after-apply', agent.credential!);
+    const first = agentChild(hub, 'hang-after-apply', agent.credential!);
     const applied = (await first.next()) as { applied: string; attempt: number };
     expect(applied.attempt).toBe(1);
     const faultAt = performance.now();
@@ -349,7 +356,7 @@ describe('an agent SIGKILLed between applying and reporting', () => {
     await first.exited;
 
     // The agent restarts (as its Deployment would) and polls: the job comes back after its lease.
-    const second = agentChild('report', agent.credential!);
+    const second = agentChild(hub, 'report', agent.credential!);
     const again = (await second.next()) as { applied: string; attempt: number };
     const reported = (await second.next()) as { reported: string; status: number };
     const recoveredAt = performance.now();
@@ -370,7 +377,7 @@ describe('an agent SIGKILLed between applying and reporting', () => {
     );
     expect(succeeded.rowCount).toBe(1);
     expect(await duplicateSuccesses()).toEqual([]);
-    expect(await api(live, 'GET', '/api/v1/audit/verify')).toMatchObject({ ok: true });
+    expect(await api(hub, 'GET', '/api/v1/audit/verify')).toMatchObject({ ok: true });
     figures.push({
       fault: 'agent SIGKILL after apply',
       'acked at fault': '0/1',
@@ -386,9 +393,9 @@ describe('an agent SIGKILLed between applying and reporting', () => {
 });
 
 /** A protocol agent in a child process; `next()` resolves with each JSON line it prints. */
-function agentChild(mode: 'hang-after-apply' | 'report', credential: string) {
+function agentChild(hub: HubProcess, mode: 'hang-after-apply' | 'report', credential: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/protocol-agent-child.ts', mode], {
-    env: { ...process.env, FLOTILLA_HUB_URL: live.url, FLOTILLA_AGENT_CREDENTIAL: credential },
+    env: { ...process.env, FLOTILLA_HUB_URL: hub.url, FLOTILLA_AGENT_CREDENTIAL: credential },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
