@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmbeddedPostgres } from '../src/hub/database/embedded-postgres.launcher.js';
 import { BENCH_ADMIN, startHubProcess, type HubProcess } from './support/hub-process.js';
+import { AgentFleet, registerAgents } from '../test/support/agent-fleet.js';
 import { startGitHttpServer } from '../test/support/git-http-server.js';
-import { ProtocolAgent } from '../test/support/protocol-agent.js';
+import type { ProtocolAgent } from '../test/support/protocol-agent.js';
 import { run } from '../test/support/vcs-process.js';
 
 const SIZES = (process.env.AGENTS ?? '100,1000,5000').split(',').map(Number);
@@ -30,15 +31,6 @@ const api = (hub: string, method: string, path: string, body?: unknown): Promise
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : null;
   });
-
-async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (i < items.length) await fn(items[i++]);
-    }),
-  );
-}
 
 const rssOf = async (pid: number, field: 'VmRSS' | 'VmHWM') =>
   Number(new RegExp(`${field}:\\s+(\\d+)`).exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -80,47 +72,19 @@ async function benchOne(n: number): Promise<void> {
 
     // N clusters, each joined by a protocol agent.
     const t0 = performance.now();
-    const agents: ProtocolAgent[] = [];
-    await pool(
-      Array.from({ length: n }, (_, i) => i),
-      16,
-      async (i) => {
-        const c = await api(hub, 'POST', '/api/v1/clusters', { name: `c-${i}`, labels: { fleet: 'bench' } });
-        const a = new ProtocolAgent(hub);
-        await a.register(c.registration.token);
-        agents.push(a);
-      },
-    );
+    const agents = await registerAgents(hub, BENCH_ADMIN, n, { fleet: 'bench' });
     const setupMs = performance.now() - t0;
 
     // Every agent long-polls; on a job it fetches the bundle and reports success.
     const acked = new Map<ProtocolAgent, number>();
     let wanted: string | null = null;
-    let stop = false;
-    const loops = agents.map(async (a) => {
-      while (!stop) {
-        let jobs;
-        try {
-          jobs = await a.poll(20);
-        } catch {
-          continue;
-        }
-        for (const job of jobs) {
-          // A real agent retries a report with the same id until the hub has it.
-          const reportId = crypto.randomUUID();
-          for (let attempt = 0; ; attempt++) {
-            try {
-              await a.succeed(job, reportId);
-              break;
-            } catch (e) {
-              if (attempt > 10 || stop) throw e;
-              await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
-            }
-          }
-          if (wanted && job.revision === wanted) acked.set(a, performance.now());
-        }
-      }
+    const fleet = new AgentFleet(agents, {
+      waitSeconds: 20,
+      onAck: (a, job, at) => {
+        if (wanted && job.revision === wanted) acked.set(a, at);
+      },
     });
+    fleet.start();
     const waitAll = async (label: string) => {
       const start = performance.now();
       while (acked.size < n) {
@@ -155,14 +119,13 @@ async function benchOne(n: number): Promise<void> {
     await waitAll('commit');
     const times = [...acked.values()].map((t) => t - detected).sort((x, y) => x - y);
     const peak = await rssOf(hubProc.child.pid!, 'VmHWM');
-    stop = true;
     console.log(
       `N=${String(n).padStart(5)}  setup ${(setupMs / 1000).toFixed(1)} s  refresh+render+queue ${(refreshed - detected).toFixed(0)} ms  ` +
         `ack p50 ${pct(times, 50).toFixed(0)} ms  p99 ${pct(times, 99).toFixed(0)} ms  max ${times[times.length - 1].toFixed(0)} ms  ` +
         `hub peak RSS ${peak.toFixed(0)} MiB`,
     );
     await hubProc.stop();
-    await Promise.race([Promise.allSettled(loops), new Promise((r) => setTimeout(r, 25_000))]);
+    await fleet.stop();
   } finally {
     await hubProc?.stop();
     await git.close();

@@ -24,12 +24,12 @@ export const JOB_STATES: readonly JobState[] = ['queued', 'leased', 'succeeded',
 /** What a job does: apply a bundle, or remove what an application put on a cluster. */
 export type JobKind = 'sync' | 'remove';
 
-/** How long an agent holds a job before the hub may hand it out again. */
+/** How long an agent holds a job before the hub may hand it out again, unless configured. */
 export const JOB_LEASE_MS = 120_000;
 
-/** When a lease granted at `now` ends. */
-export function leaseUntil(now: Date): Date {
-  return new Date(now.getTime() + JOB_LEASE_MS);
+/** When a lease of `leaseMs` granted at `now` ends. */
+export function leaseUntil(now: Date, leaseMs: number = JOB_LEASE_MS): Date {
+  return new Date(now.getTime() + leaseMs);
 }
 
 /** Attempts (leases) a job gets before a retryable failure or a silent agent fails it. */
@@ -56,7 +56,7 @@ export interface JobSnapshot {
 /** Something that happens to a job. */
 export type JobEvent =
   /** An agent asks for work. */
-  | { type: 'lease' }
+  | { type: 'lease'; leaseMs?: number }
   /** The agent reports the attempt's outcome. */
   | { type: 'result'; outcome: 'succeeded' }
   | { type: 'result'; outcome: 'failed'; retryable: boolean; message?: string }
@@ -175,7 +175,7 @@ export function transition(job: JobSnapshot, event: JobEvent, now: Date): JobTra
           state: 'leased',
           outcome: 'leased',
           attempts: job.attempts + 1,
-          leaseExpiresAt: leaseUntil(now),
+          leaseExpiresAt: leaseUntil(now, event.leaseMs),
           error: null,
           finishesRemoval: false,
         },

@@ -17,7 +17,8 @@ export class ProtocolAgent {
   credential: string | null = null;
   clusterId: string | null = null;
 
-  constructor(readonly hubUrl: string) {}
+  /** The hub it calls; a fleet re-points it when that hub goes away. */
+  constructor(public hubUrl: string) {}
 
   async register(
     registrationToken: string,

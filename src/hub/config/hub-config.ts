@@ -49,6 +49,11 @@ export interface HubConfig {
   pollTickMs: number;
   /** How often this replica requeues expired job leases and marks silent clusters; 0 turns it off. */
   sweepIntervalMs: number;
+  /**
+   * How long an agent holds a leased job before the hub may hand it out again
+   * (`FLOTILLA_JOB_LEASE_SECONDS`): the longest a job waits after its agent died mid-apply.
+   */
+  jobLeaseSeconds: number;
   /** A cluster whose agent is silent this long is shown Disconnected. */
   disconnectAfterSeconds: number;
   /** Status-report budget of one agent credential: events (+1 per report) a minute, also the burst. */
@@ -145,6 +150,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     swaggerUi: bool(env, 'FLOTILLA_SWAGGER_UI', false),
     pollTickMs: int(env, 'FLOTILLA_POLL_TICK_MS', 1000, 0, 3_600_000),
     sweepIntervalMs: int(env, 'FLOTILLA_SWEEP_INTERVAL_MS', 5000, 0, 3_600_000),
+    jobLeaseSeconds: int(env, 'FLOTILLA_JOB_LEASE_SECONDS', 120, 1, 86_400),
     disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),
     agentStatusBudgetPerMinute: int(env, 'FLOTILLA_AGENT_STATUS_BUDGET', 1200, 10, 1_000_000),
     publicUrl: publicUrl(env, 'FLOTILLA_PUBLIC_URL'),

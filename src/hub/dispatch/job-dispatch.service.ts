@@ -15,6 +15,7 @@ import { type ApplicationEntity } from '../applications/application.entity.js';
 import { ApplicationRepository } from '../applications/application.repository.js';
 import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { type Tx } from '../database/data-source.js';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
@@ -79,6 +80,7 @@ export class JobDispatchService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
   ) {}
 
   /**
@@ -269,7 +271,13 @@ export class JobDispatchService {
       }));
     } else if ('lease' in batch) {
       const { clusterId, limit } = batch.lease;
-      const leased = await this.jobs.claim(tx, clusterId, now, leaseUntil(now), limit);
+      const leased = await this.jobs.claim(
+        tx,
+        clusterId,
+        now,
+        leaseUntil(now, this.config.jobLeaseSeconds * 1000),
+        limit,
+      );
       applied = leased.map((job) => ({
         job,
         change: { outcome: 'leased', willRetry: false, finishesRemoval: false },
