@@ -6,6 +6,7 @@ import { ApplicationsAndDispatch1764190000000 } from '../../../migrations/176419
 import { ClusterCredentialIndex1764210000000 } from '../../../migrations/1764210000000-cluster-credential-index.js';
 import { TokenExpiry1764220000000 } from '../../../migrations/1764220000000-token-expiry.js';
 import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000-audit-checkpoints.js';
+import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   ClusterCredentialIndex1764210000000,
   TokenExpiry1764220000000,
   AuditCheckpoints1764230000000,
+  LevelTriggeredReconcile1764320000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
