@@ -128,15 +128,9 @@ export class ApplicationService implements OnModuleInit {
       counts.sync[r.sync] = (counts.sync[r.sync] ?? 0) + 1;
       counts.health[r.health] = (counts.health[r.health] ?? 0) + 1;
     }
-    const repository = await this.repositories.require(app.repositoryId);
-    return {
-      ...toDto(app),
-      // A rewound branch holds automated sync back: shown where the operator looks.
-      rewound: rewoundOf(repository),
-      reconciledRevision: app.reconciledRevision,
-      clusters: rows,
-      counts,
-    };
+    // A rewound branch holds automated sync back: shown where the operator looks.
+    const rewound = rewoundOf(await this.repositories.require(app.repositoryId));
+    return { ...toDto(app), rewound, reconciledRevision: app.reconciledRevision, clusters: rows, counts };
   }
 
   async update(key: string, input: UpdateApplicationDto, actor: Actor): Promise<ApplicationDto> {
