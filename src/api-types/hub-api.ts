@@ -814,6 +814,14 @@ export type components = {
           path?: unknown;
         }
     );
+    RewoundDto: {
+      /** @description The revision the branch had reached, which automated sync keeps. */
+      from: string;
+      /** @description The older (or unrelated) revision the branch head is at now. */
+      to: string;
+      /** @description When the hub saw the branch move back. */
+      at: string;
+    };
     RepositoryDto: {
       id: string;
       name: string;
@@ -828,6 +836,8 @@ export type components = {
       lastRevision: string | null;
       lastPolledAt: string | null;
       lastError: string | null;
+      /** @description Set while the branch head is behind (or off) the revision it had reached: automated sync stays at `from` until the head moves forward past it; an explicit sync of a revision or a rollback may still deploy `to`. */
+      rewound: components['schemas']['RewoundDto'] | null;
       createdAt: string;
       updatedAt: string;
     };
@@ -1006,6 +1016,10 @@ export type components = {
       deleting: boolean;
       createdAt: string;
       updatedAt: string;
+      /** @description Set while the repository's branch is rewound: automated sync stays at `from`; an explicit sync of a revision or a rollback may still deploy `to`. */
+      rewound: components['schemas']['RewoundDto'] | null;
+      /** @description The repository revision this application was last reconciled against. */
+      reconciledRevision: string | null;
       clusters: components['schemas']['ClusterStatusDto'][];
       counts: {
         [key: string]: {
@@ -1247,6 +1261,7 @@ export type ClusterPageDto = components['schemas']['ClusterPageDto'];
 export type UpdateClusterDto = components['schemas']['UpdateClusterDto'];
 export type CredentialsDto = components['schemas']['CredentialsDto'];
 export type CreateRepositoryDto = components['schemas']['CreateRepositoryDto'];
+export type RewoundDto = components['schemas']['RewoundDto'];
 export type RepositoryDto = components['schemas']['RepositoryDto'];
 export type RepositoryPageDto = components['schemas']['RepositoryPageDto'];
 export type UpdateRepositoryDto = components['schemas']['UpdateRepositoryDto'];

@@ -30,7 +30,7 @@ export class CoreModule {
       { provide: CLOCK, useValue: deps.clock },
       { provide: METRICS, useValue: deps.metrics },
       { provide: AUDIT_KEYS, useValue: deps.auditKeys },
-      { provide: FLEET_EVENTS, useValue: new FleetEvents() },
+      { provide: FLEET_EVENTS, useValue: new FleetEvents(deps.config.testFleetEventFault) },
       UnitOfWork,
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };

@@ -142,6 +142,13 @@ export interface VcsBackend {
   history(repo: VcsRepository, query: HistoryQuery): Promise<HistoryPage>;
   /** Paths changed between two revisions (`from` exclusive, `to` inclusive), sorted. */
   changedPaths(repo: VcsRepository, from: string, to: string): Promise<string[]>;
+  /**
+   * Whether `descendant` has `ancestor` in its history (or is it): false when the branch was
+   * moved back to an older revision, or to one unrelated to `ancestor`. SVN revisions are
+   * ordered numbers, so a lower number than one seen before means the repository was rewound
+   * (e.g. reloaded with `svnadmin load`).
+   */
+  isAncestor(repo: VcsRepository, ancestor: string, descendant: string): Promise<boolean>;
   /** Commits the changes atomically as `request.author`; returns the new revision. */
   commit(repo: VcsRepository, changes: readonly FileChange[], request: CommitRequest): Promise<Revision>;
 }

@@ -73,6 +73,8 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
       LOG_LEVEL: 'debug',
       FLOTILLA_POLL_TICK_MS: '0',
       FLOTILLA_SWEEP_INTERVAL_MS: '0',
+      // Tests that exercise the reconcile sweep turn it on or call it; others stay deterministic.
+      FLOTILLA_RECONCILE_INTERVAL_SECONDS: '0',
       // Auth matrices send dozens of unauthenticated requests from one address; the limiter
       // itself is tested (at its default) in test/integration/hardening.test.ts.
       FLOTILLA_AUTH_FAILURES_PER_MINUTE: '0',

@@ -26,6 +26,12 @@ export interface VcsFixture {
   createRepo(): Promise<VcsRepository>;
   /** Commits as someone else, with the plain CLI (not through the backend). */
   externalCommit(repo: VcsRepository, files: Record<string, ExternalFile>, message: string): Promise<void>;
+  /**
+   * Moves the repository back to an older revision behind the backend's back: a force-push of
+   * the branch (Git), or a dump of revisions 0..`revision` loaded into a fresh repository at the
+   * same place (SVN, `svnadmin`), after which new commits reuse the numbers that were dropped.
+   */
+  rewind(repo: VcsRepository, revision: string): Promise<void>;
   /** The repository with a wrong password, for fixtures that have authentication. */
   wrongCredentials?(repo: VcsRepository): VcsRepository;
   /** A repository whose server is not there, and the error class expected. */
@@ -108,6 +114,13 @@ export async function gitFixture(auth: boolean): Promise<VcsFixture> {
       await run('git', ['-C', wt, 'commit', '--quiet', '-m', message], { env });
       await run('git', ['-C', wt, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main'], { env });
     },
+    async rewind(repo, revision) {
+      const wt = worktrees.get(repo.id)!;
+      await run('git', ['-C', wt, 'fetch', '--quiet', 'origin', 'main']);
+      await run('git', ['-C', wt, 'push', '--quiet', '--force', 'origin', `${revision}:refs/heads/main`], {
+        env,
+      });
+    },
     wrongCredentials: auth
       ? (repo) => ({ ...repo, credentials: { username: 'alice', password: WRONG_PASSWORD } })
       : undefined,
@@ -176,6 +189,29 @@ export async function svnFixture(kind: 'svnserve' | 'file'): Promise<VcsFixture>
       });
       await svn(['add', '--quiet', '--force', '--parents', '.'], wc);
       await svn(['commit', '--quiet', '--username', 'olga', '-m', message], wc);
+    },
+    async rewind(repo, revision) {
+      const name = repo.id;
+      const path = join(server.root, name);
+      const dump = join(scratch, `${name}.dump`);
+      const conf = join(scratch, `${name}.conf`);
+      await run('svnadmin', ['dump', '--quiet', '-r', `0:${revision}`, '--file', dump, path]);
+      await rm(conf, { recursive: true, force: true });
+      await run('cp', ['-a', join(path, 'conf'), conf]);
+      await rm(path, { recursive: true, force: true });
+      await run('svnadmin', ['create', path]);
+      await run('svnadmin', ['load', '--quiet', '--file', dump, path]);
+      await rm(join(path, 'conf'), { recursive: true, force: true });
+      await run('cp', ['-a', conf, join(path, 'conf')]);
+      // The working copy knows revisions the repository no longer has: check out afresh.
+      const wc = wcs.get(name)!;
+      await rm(wc, { recursive: true, force: true });
+      await svn([
+        'checkout',
+        '--quiet',
+        kind === 'svnserve' ? `${server.fileUrl(name)}/trunk` : server.fileUrl(name),
+        wc,
+      ]);
     },
     wrongCredentials:
       kind === 'svnserve'

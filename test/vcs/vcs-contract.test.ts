@@ -228,6 +228,13 @@ describe.each(fixtures)('VCS contract: %s', (_name, makeFixture) => {
     expect(await backend.changedPaths(repo, seeded[2].id, seeded[2].id)).toEqual([]);
   });
 
+  it('isAncestor: an older revision is an ancestor of a newer one, not the other way round', async () => {
+    expect(await backend.isAncestor(repo, seeded[0].id, seeded[3].id)).toBe(true);
+    expect(await backend.isAncestor(repo, seeded[2].id, seeded[2].id)).toBe(true);
+    expect(await backend.isAncestor(repo, seeded[3].id, seeded[0].id)).toBe(false);
+    await rejection(backend.isAncestor(repo, 'not-a-revision', seeded[0].id), InvalidInputError);
+  });
+
   it('commit adds, modifies and deletes files as the API caller', async () => {
     const base = await backend.resolve(repo);
     const rev = await backend.commit(

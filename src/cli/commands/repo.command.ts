@@ -36,6 +36,15 @@ function repoFields(r: Repository, color: boolean): string {
       ['last revision', r.lastRevision],
       ['last polled', formatTime(r.lastPolledAt)],
       ['last error', r.lastError],
+      // Only while a branch is rewound: automated sync is held at the revision it had reached.
+      ...(r.rewound
+        ? [
+            [
+              'rewound',
+              `from ${r.rewound.from} to ${r.rewound.to} at ${formatTime(r.rewound.at)} (not deployed automatically)`,
+            ] as [string, unknown],
+          ]
+        : []),
     ],
     color,
   );

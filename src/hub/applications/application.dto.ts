@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
+import { RewoundDto } from '../repositories/repository.dto.js';
 import { IsDns1123Label, IsOmittable } from '../common/validators.js';
 
 export class PatchTargetDto {
@@ -201,6 +202,19 @@ export class ApplicationDto {
 }
 
 export class ApplicationDetailDto extends ApplicationDto {
+  @ApiProperty({
+    nullable: true,
+    type: () => RewoundDto,
+    description:
+      "Set while the repository's branch is rewound: automated sync stays at `from`; an explicit sync of a revision or a rollback may still deploy `to`.",
+  })
+  rewound!: RewoundDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The repository revision this application was last reconciled against.',
+  })
+  reconciledRevision!: string | null;
   @ApiProperty({ type: [ClusterStatusDto] }) clusters!: ClusterStatusDto[];
   @ApiProperty({
     type: 'object',

@@ -73,6 +73,25 @@ export class ApplicationEntity {
   @Column({ type: 'integer', default: 1 })
   generation!: number;
 
+  /**
+   * The repository revision this application was last reconciled against (rendered, or found
+   * untouched by the change); the reconcile sweep picks up applications where it is behind.
+   */
+  @Column({ name: 'reconciled_revision', type: 'text', nullable: true })
+  reconciledRevision!: string | null;
+
+  /** Failed reconciles in a row (render or fetch errors); drives the retry backoff. */
+  @Column({ name: 'reconcile_failures', type: 'integer', default: 0 })
+  reconcileFailures!: number;
+
+  /** When a failed reconcile is retried; null when the last one succeeded. */
+  @Column({ name: 'reconcile_retry_at', type: 'timestamptz', nullable: true })
+  reconcileRetryAt!: Date | null;
+
+  /** Set while one replica reconciles the application, so no other does meanwhile. */
+  @Column({ name: 'reconcile_lease_until', type: 'timestamptz', nullable: true })
+  reconcileLeaseUntil!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
+import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationStoreModule } from './application-store.module.js';
 import { ApplicationController } from './application.controller.js';
 import { ApplicationService } from './application.service.js';
@@ -10,7 +11,7 @@ import { ApplicationService } from './application.service.js';
 @Module({
   imports: [AuditModule, ClusterModule, RepositoryModule, DispatchModule, ApplicationStoreModule],
   controllers: [ApplicationController],
-  providers: [ApplicationService],
-  exports: [ApplicationStoreModule, ApplicationService],
+  providers: [ApplicationService, ApplicationReconcilerService],
+  exports: [ApplicationStoreModule, ApplicationService, ApplicationReconcilerService],
 })
 export class ApplicationModule {}

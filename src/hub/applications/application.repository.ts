@@ -49,4 +49,63 @@ export class ApplicationRepository {
   async delete(tx: Tx, id: string): Promise<void> {
     await managerOf(this.ds, tx).delete(ApplicationEntity, { id });
   }
+
+  /**
+   * Claims up to `limit` applications the reconcile sweep must look at (the SQL form of
+   * `reconcileDue` in domain/reconcile-schedule.ts: automated, unpinned, not deleting, and behind
+   * the revision their repository follows or due for a retry), leasing them until `leaseUntil`.
+   * SKIP LOCKED lets replicas sweep side by side without taking the same application.
+   */
+  claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ApplicationEntity[]> {
+    return this.claim(
+      `a.revision IS NULL AND NOT a.suspended AND NOT a.deleting
+       AND (a.sync_policy->>'automated')::boolean
+       AND COALESCE(r.rewound_from, r.last_revision) IS NOT NULL
+       AND (a.reconciled_revision IS DISTINCT FROM COALESCE(r.rewound_from, r.last_revision)
+            OR a.reconcile_retry_at <= $1)`,
+      [now, leaseUntil, limit],
+    );
+  }
+
+  /** Claims one application now, unless another replica holds its reconcile lease. */
+  async claimOne(id: string, now: Date, leaseUntil: Date): Promise<ApplicationEntity | null> {
+    return (await this.claim(`a.id = $4`, [now, leaseUntil, 1, id]))[0] ?? null;
+  }
+
+  private async claim(where: string, params: unknown[]): Promise<ApplicationEntity[]> {
+    const rows: unknown = await this.ds.query(
+      `UPDATE applications SET reconcile_lease_until = $2
+       WHERE id IN (
+         SELECT a.id FROM applications a JOIN repositories r ON r.id = a.repository_id
+         WHERE ${where} AND (a.reconcile_lease_until IS NULL OR a.reconcile_lease_until < $1)
+         ORDER BY a.name LIMIT $3 FOR UPDATE OF a SKIP LOCKED)
+       RETURNING id`,
+      params,
+    );
+    const list = (Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : rows) as { id: string }[];
+    if (list.length === 0) return [];
+    return this.ds.manager
+      .createQueryBuilder(ApplicationEntity, 'a')
+      .where('a.id IN (:...ids)', { ids: list.map((r) => r.id) })
+      .orderBy('a.name', 'ASC')
+      .getMany();
+  }
+
+  /** Records what a reconcile did; `release` also gives up the reconcile lease. */
+  async finishReconcile(
+    id: string,
+    outcome: Pick<ApplicationEntity, 'reconciledRevision' | 'reconcileFailures' | 'reconcileRetryAt'>,
+    release: boolean,
+  ): Promise<void> {
+    await this.ds.manager.update(
+      ApplicationEntity,
+      { id },
+      release ? { ...outcome, reconcileLeaseUntil: null } : outcome,
+    );
+  }
+
+  /** Gives up the reconcile lease without recording anything. */
+  async release(id: string): Promise<void> {
+    await this.ds.manager.update(ApplicationEntity, { id }, { reconcileLeaseUntil: null });
+  }
 }

@@ -20,7 +20,7 @@ import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js'
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
 import { FLEET_EVENTS, type FleetEvent, type FleetEvents } from '../platform/fleet-events.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
-import { RepositoryService } from '../repositories/repository.service.js';
+import { RepositoryService, rewoundOf } from '../repositories/repository.service.js';
 import {
   type ApplicationDetailDto,
   type ApplicationDto,
@@ -31,6 +31,7 @@ import {
 } from './application.dto.js';
 import { type ApplicationEntity } from './application.entity.js';
 import { describeApplication } from './application-audit.js';
+import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationRepository } from './application.repository.js';
 import { clusterStatus } from './application-status.js';
 
@@ -51,6 +52,7 @@ export class ApplicationService implements OnModuleInit {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
+    @Inject(ApplicationReconcilerService) private readonly reconciler: ApplicationReconcilerService,
   ) {}
 
   onModuleInit(): void {
@@ -76,6 +78,10 @@ export class ApplicationService implements OnModuleInit {
         suspended: false,
         deleting: false,
         generation: 1,
+        reconciledRevision: null,
+        reconcileFailures: 0,
+        reconcileRetryAt: null,
+        reconcileLeaseUntil: null,
       });
       await this.audit.record(tx, {
         actor,
@@ -125,7 +131,9 @@ export class ApplicationService implements OnModuleInit {
       counts.sync[r.sync] = (counts.sync[r.sync] ?? 0) + 1;
       counts.health[r.health] = (counts.health[r.health] ?? 0) + 1;
     }
-    return { ...toDto(app), clusters: rows, counts };
+    // A rewound branch holds automated sync back: shown where the operator looks.
+    const rewound = rewoundOf(await this.repositories.require(app.repositoryId));
+    return { ...toDto(app), rewound, reconciledRevision: app.reconciledRevision, clusters: rows, counts };
   }
 
   async update(key: string, input: UpdateApplicationDto, actor: Actor): Promise<ApplicationDto> {
@@ -285,22 +293,26 @@ export class ApplicationService implements OnModuleInit {
       });
       return saved;
     });
-    return this.desiredState.reconcile(app, trigger, actor, { dispatch: true, force: revision !== null });
+    const outcome = await this.desiredState.reconcile(app, trigger, actor, {
+      dispatch: true,
+      force: revision !== null,
+    });
+    await this.reconciler.recorded(app, outcome);
+    return outcome;
   }
 
-  private recompute(app: ApplicationEntity, trigger: Trigger, actor: Actor): Promise<ReconcileOutcome> {
-    return this.desiredState.reconcile(app, trigger, actor, {
+  private async recompute(app: ApplicationEntity, trigger: Trigger, actor: Actor): Promise<ReconcileOutcome> {
+    const outcome = await this.desiredState.reconcile(app, trigger, actor, {
       dispatch: app.syncPolicy.automated && !app.suspended,
     });
+    await this.reconciler.recorded(app, outcome);
+    return outcome;
   }
 
   private async onFleetEvent(e: FleetEvent): Promise<void> {
     if (e.type === 'revision-detected') {
-      for (const app of await this.apps.forRepository(e.repositoryId)) {
-        // A pinned application stays where it is; a commit elsewhere in a monorepo renders nothing.
-        if (app.revision !== null || app.deleting || !touches(e.paths, app.path)) continue;
-        await this.recompute(app, 'revision', SYSTEM_ACTOR);
-      }
+      // Sooner than the reconcile sweep, which redoes this if it is lost.
+      await this.reconciler.revisionDetected(e.repositoryId, e);
       return;
     }
     // Cluster labels changed or a cluster joined: selectors may now match differently.
@@ -336,12 +348,6 @@ function normalisePath(p: string): string {
       );
   }
   return s;
-}
-
-/** Whether a change to `paths` can affect an application rooted at `appPath`. */
-function touches(paths: string[] | null, appPath: string): boolean {
-  if (paths === null || appPath === '') return true;
-  return paths.some((p) => p === appPath || p.startsWith(`${appPath}/`) || appPath.startsWith(`${p}/`));
 }
 
 function outcomeOf(jobs: Record<string, number>): string {

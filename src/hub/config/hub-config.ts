@@ -54,6 +54,17 @@ export interface HubConfig {
    * (`FLOTILLA_JOB_LEASE_SECONDS`): the longest a job waits after its agent died mid-apply.
    */
   jobLeaseSeconds: number;
+  /**
+   * How often this replica sweeps for applications not yet reconciled against their
+   * repository's revision, or due for a retry (`FLOTILLA_RECONCILE_INTERVAL_SECONDS`); 0 turns it off.
+   */
+  reconcileIntervalSeconds: number;
+  /**
+   * Test-only fault in the in-process fleet events (`FLOTILLA_TEST_FLEET_EVENT_FAULT`): `drop`
+   * loses every event as a crash right after its commit would, `fail` makes every handler throw.
+   * Lets the crash tests prove the reconcile sweep alone converges.
+   */
+  testFleetEventFault: 'drop' | 'fail' | null;
   /** A cluster whose agent is silent this long is shown Disconnected. */
   disconnectAfterSeconds: number;
   /** Status-report budget of one agent credential: events (+1 per report) a minute, also the burst. */
@@ -106,6 +117,13 @@ function publicUrl(env: NodeJS.ProcessEnv, name: string): string | null {
   return url.toString().replace(/\/+$/, '');
 }
 
+function fleetEventFault(env: NodeJS.ProcessEnv, name: string): 'drop' | 'fail' | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  if (raw === 'drop' || raw === 'fail') return raw;
+  throw new ConfigError(`${name} must be drop or fail, got "${raw}"`);
+}
+
 /** A bearer secret someone chose: refused, without echoing it, when it is guessable. */
 function strongSecret(env: NodeJS.ProcessEnv, name: string): string | null {
   const raw = env[name];
@@ -151,6 +169,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     pollTickMs: int(env, 'FLOTILLA_POLL_TICK_MS', 1000, 0, 3_600_000),
     sweepIntervalMs: int(env, 'FLOTILLA_SWEEP_INTERVAL_MS', 5000, 0, 3_600_000),
     jobLeaseSeconds: int(env, 'FLOTILLA_JOB_LEASE_SECONDS', 120, 1, 86_400),
+    reconcileIntervalSeconds: int(env, 'FLOTILLA_RECONCILE_INTERVAL_SECONDS', 30, 0, 86_400),
+    testFleetEventFault: fleetEventFault(env, 'FLOTILLA_TEST_FLEET_EVENT_FAULT'),
     disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),
     agentStatusBudgetPerMinute: int(env, 'FLOTILLA_AGENT_STATUS_BUDGET', 1200, 10, 1_000_000),
     publicUrl: publicUrl(env, 'FLOTILLA_PUBLIC_URL'),

@@ -7,6 +7,7 @@ import { ClusterCredentialIndex1764210000000 } from '../../../migrations/1764210
 import { TokenExpiry1764220000000 } from '../../../migrations/1764220000000-token-expiry.js';
 import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000-audit-checkpoints.js';
 import { JobPolicy1764300000000 } from '../../../migrations/1764300000000-job-policy.js';
+import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   TokenExpiry1764220000000,
   AuditCheckpoints1764230000000,
   JobPolicy1764300000000,
+  LevelTriggeredReconcile1764320000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

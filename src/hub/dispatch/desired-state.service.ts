@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { type Actor } from '../../domain/audit-chain.js';
 import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
+import { followedRevision } from '../../domain/reconcile-schedule.js';
 import { DEFAULT_RENDER_LIMITS, prepareManifests, renderManifests } from '../../domain/render/render.js';
 import { type RenderTarget } from '../../domain/render/render.types.js';
 import { type FileSet, type VcsRegistry } from '../../vcs/index.js';
@@ -257,7 +258,8 @@ export class DesiredStateService {
       // Inside the try: stored credentials that no longer open fail this job, not the dispatch.
       const repo = this.repositories.toVcs(repoRow);
       const backend = this.vcs.for(repo);
-      const revision = app.revision ?? repoRow.lastRevision ?? (await backend.resolve(repo)).id;
+      // Unpinned: the revision the repository follows, which a rewound branch does not move back.
+      const revision = app.revision ?? followedRevision(repoRow) ?? (await backend.resolve(repo)).id;
       return { ok: true, files: await backend.snapshot(repo, revision, app.path) };
     } catch (e) {
       if (e instanceof DomainError) return { ok: false, error: `fetch: ${e.message}` };

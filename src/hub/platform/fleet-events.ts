@@ -22,14 +22,22 @@ export class FleetEvents {
   private readonly handlers: ((e: FleetEvent) => Promise<void>)[] = [];
   private pending = new Set<Promise<void>>();
 
+  /** `fault` is a test hook only (see HubConfig.testFleetEventFault). */
+  constructor(private readonly fault: 'drop' | 'fail' | null = null) {}
+
   subscribe(handler: (e: FleetEvent) => Promise<void>): void {
     this.handlers.push(handler);
   }
 
   /** Runs every handler in the background; {@link settled} waits for them (tests, shutdown). */
   emit(event: FleetEvent): void {
+    if (this.fault === 'drop') {
+      this.log.warn(`test fault: ${event.type} dropped`);
+      return;
+    }
     for (const h of this.handlers) {
-      const p = h(event)
+      const run = this.fault === 'fail' ? Promise.reject(new Error('test fault: handler failed')) : h(event);
+      const p = run
         .catch((e: Error) => this.log.error(`handler for ${event.type} failed: ${e.message}`, e.stack))
         .finally(() => this.pending.delete(p));
       this.pending.add(p);

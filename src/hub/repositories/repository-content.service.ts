@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { manifestProblems } from '../../domain/manifest-validation.js';
@@ -12,16 +12,20 @@ import {
   type RevisionRefDto,
   type TreeDto,
 } from './repository-content.dto.js';
+import { RepositoryPollerService } from './repository-poller.service.js';
 import { RepositoryService } from './repository.service.js';
 
 /** Reads a repository's content and versions resources through it, as the API caller. */
 @Injectable()
 export class RepositoryContentService {
+  private readonly log = new Logger('repository-content');
+
   constructor(
     @Inject(RepositoryService) private readonly repositories: RepositoryService,
     @Inject(VCS) private readonly vcs: VcsRegistry,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
+    @Inject(RepositoryPollerService) private readonly poller: RepositoryPollerService,
   ) {}
 
   async revisions(
@@ -117,6 +121,14 @@ export class RepositoryContentService {
         },
       }),
     );
+    // Detected now rather than at the next poll, through the poller itself: same lease (no
+    // second detection by a replica's tick), same `revision.detected`, same event → deploy.
+    // The commit stands whatever happens here; a failure leaves it to the next poll.
+    await this.poller
+      .refreshNow(row.id)
+      .catch((e: Error) =>
+        this.log.warn(`repository ${row.name}: detecting commit ${revision.id} failed: ${e.message}`),
+      );
     return { revision: ref(revision), path };
   }
 

@@ -8,7 +8,8 @@ import {
 import { SYSTEM_ACTOR } from '../../domain/audit-chain.js';
 import { DomainError, NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
 import { scrubUrls } from '../../domain/repository-url.js';
-import { EgressRefusedError, type VcsRegistry } from '../../vcs/index.js';
+import { classifyHeadMove, followedRevision, type HeadMove } from '../../domain/reconcile-schedule.js';
+import { EgressRefusedError, type Revision, type VcsRegistry } from '../../vcs/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -95,22 +96,27 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
     this.timer.unref();
   }
 
-  /** Resolves, records the outcome, and audits a new revision with the paths it changed. */
+  /**
+   * Resolves, records the outcome, and audits a new revision with the paths it changed. A head
+   * that moved backwards (or off the history it had reached) is recorded as rewound and not
+   * announced, so nothing deploys it on its own.
+   */
   private async poll(row: RepositoryEntity, refresh = false): Promise<void> {
     const startedAt = this.clock.now();
-    let revision: string | null = row.lastRevision;
-    let display: string | null = null;
+    const followed = followedRevision(row);
+    let head: Revision | null = null;
+    let move: HeadMove = 'unchanged';
     let error: string | null = null;
     let changedPaths: string[] | null = null;
     try {
       const repo = this.repositories.toVcs(row);
       const backend = this.vcs.for(repo);
-      const r = refresh ? await backend.refresh(repo) : await backend.resolve(repo);
-      revision = r.id;
-      display = r.display;
-      if (row.lastRevision && row.lastRevision !== r.id) {
-        changedPaths = await backend.changedPaths(repo, row.lastRevision, r.id).catch(() => null);
-      }
+      head = refresh ? await backend.refresh(repo) : await backend.resolve(repo);
+      move = await classifyHeadMove({ lastRevision: row.lastRevision, followed }, head.id, (a, d) =>
+        backend.isAncestor(repo, a, d),
+      );
+      if (move === 'forward' && followed)
+        changedPaths = await backend.changedPaths(repo, followed, head.id).catch(() => null);
     } catch (e) {
       // Full detail to the log; viewers see a coarse reason only (see viewerError).
       const detail =
@@ -121,14 +127,23 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
             : `poll failed: ${scrubUrls((e as Error).message)}`;
       this.log.warn(`repository ${row.name}: ${detail}`);
       error = viewerError(e);
+      move = 'unchanged';
     }
-    const detected = error === null && revision !== row.lastRevision;
+    const revision = error === null && head ? head.id : row.lastRevision;
+    const detected = move === 'forward' || move === 'restored';
+    const rewound =
+      move === 'rewound' && head
+        ? { rewoundFrom: followed, rewoundTo: head.id, rewoundAt: startedAt }
+        : detected
+          ? { rewoundFrom: null, rewoundTo: null, rewoundAt: null }
+          : {};
     await this.uow.run(async (tx) => {
       await this.repos.finishPoll(tx, row.id, {
         lastRevision: revision,
         lastPolledAt: startedAt,
         lastError: error,
         nextPollAt: new Date(startedAt.getTime() + row.pollIntervalSeconds * 1000),
+        ...rewound,
       });
       if (detected)
         await this.audit.record(tx, {
@@ -138,17 +153,35 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
           revision,
           details: {
             repository: row.name,
-            display,
+            display: head?.display ?? null,
             previous: row.lastRevision,
             paths: changedPaths,
           },
         });
+      if (move === 'rewound')
+        await this.audit.record(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'revision.rewound',
+          repositoryId: row.id,
+          revision,
+          details: {
+            repository: row.name,
+            branch: head?.display.split('@')[0] ?? row.branch,
+            previous: followed,
+            new: revision,
+            display: head?.display ?? null,
+          },
+        });
     });
+    if (move === 'rewound')
+      this.log.warn(
+        `repository ${row.name}: branch moved back from ${followed} to ${revision}; not deployed automatically`,
+      );
     if (detected && revision)
       this.events.emit({
         type: 'revision-detected',
         repositoryId: row.id,
-        previous: row.lastRevision,
+        previous: followed,
         revision,
         paths: changedPaths,
       });

@@ -161,8 +161,24 @@ export class RepositoryDto {
   @ApiProperty({ nullable: true, type: String }) lastRevision!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastPolledAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: () => RewoundDto,
+    description:
+      'Set while the branch head is behind (or off) the revision it had reached: automated sync stays at `from` until the head moves forward past it; an explicit sync of a revision or a rollback may still deploy `to`.',
+  })
+  rewound!: RewoundDto | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
+}
+
+/** A branch moved backwards: recorded, shown, and not deployed automatically. */
+export class RewoundDto {
+  @ApiProperty({ description: 'The revision the branch had reached, which automated sync keeps.' })
+  from!: string;
+  @ApiProperty({ description: 'The older (or unrelated) revision the branch head is at now.' })
+  to!: string;
+  @ApiProperty({ description: 'When the hub saw the branch move back.' }) at!: string;
 }
 
 export class RepositoryPageDto {

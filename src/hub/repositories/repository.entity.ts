@@ -48,6 +48,20 @@ export class RepositoryEntity {
   @Column({ name: 'poll_lease_until', type: 'timestamptz', nullable: true })
   pollLeaseUntil!: Date | null;
 
+  /**
+   * Set while the branch head is behind (or off) the revision it had reached: that revision,
+   * which automated sync keeps deploying until the head moves forward past it again.
+   */
+  @Column({ name: 'rewound_from', type: 'text', nullable: true })
+  rewoundFrom!: string | null;
+
+  /** The head the branch was moved back to. */
+  @Column({ name: 'rewound_to', type: 'text', nullable: true })
+  rewoundTo!: string | null;
+
+  @Column({ name: 'rewound_at', type: 'timestamptz', nullable: true })
+  rewoundAt!: Date | null;
+
   /** AES-256-GCM sealed secret that push webhooks are verified with. */
   @Column({ name: 'webhook_secret_sealed', type: 'text', nullable: true })
   webhookSecretSealed!: string | null;

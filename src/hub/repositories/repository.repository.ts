@@ -85,7 +85,12 @@ export class RepositoriesRepository {
   async finishPoll(
     tx: Tx,
     id: string,
-    outcome: { lastRevision: string | null; lastPolledAt: Date; lastError: string | null; nextPollAt: Date },
+    outcome: {
+      lastRevision: string | null;
+      lastPolledAt: Date;
+      lastError: string | null;
+      nextPollAt: Date;
+    } & Partial<Pick<RepositoryEntity, 'rewoundFrom' | 'rewoundTo' | 'rewoundAt'>>,
   ): Promise<void> {
     await managerOf(this.ds, tx).update(RepositoryEntity, { id }, { ...outcome, pollLeaseUntil: null });
   }

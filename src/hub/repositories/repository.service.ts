@@ -20,6 +20,7 @@ import {
   type CreateRepositoryDto,
   type CredentialsDto,
   type RepositoryDto,
+  type RewoundDto,
   type UpdateRepositoryDto,
 } from './repository.dto.js';
 import { type RepositoryEntity } from './repository.entity.js';
@@ -84,6 +85,9 @@ export class RepositoryService {
         credentialsSealed: this.sealCredentials(id, input.credentials),
         pollIntervalSeconds: input.pollIntervalSeconds ?? 60,
         lastRevision: null,
+        rewoundFrom: null,
+        rewoundTo: null,
+        rewoundAt: null,
         lastPolledAt: null,
         lastError: null,
         nextPollAt: this.clock.now(),
@@ -147,6 +151,8 @@ export class RepositoryService {
         if (input.url !== undefined || input.branch !== undefined || input.path !== undefined) {
           row.nextPollAt = this.clock.now();
           row.lastRevision = null;
+          // Another source has another history: nothing to compare its first head with.
+          row.rewoundFrom = row.rewoundTo = row.rewoundAt = null;
         }
         const saved = await this.repos.save(tx, row);
         await this.audit.record(tx, {
@@ -302,9 +308,16 @@ function toDto(r: RepositoryEntity): RepositoryDto {
     lastRevision: r.lastRevision,
     lastPolledAt: r.lastPolledAt?.toISOString() ?? null,
     lastError: r.lastError,
+    rewound: rewoundOf(r),
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
+}
+
+/** The rewind in force on a repository, for its DTO and its applications'. */
+export function rewoundOf(r: RepositoryEntity): RewoundDto | null {
+  if (r.rewoundFrom === null || r.rewoundTo === null || r.rewoundAt === null) return null;
+  return { from: r.rewoundFrom, to: r.rewoundTo, at: r.rewoundAt.toISOString() };
 }
 
 /** Control characters and backslashes have no place in a repository path. */

@@ -170,6 +170,31 @@ export class GitBackend implements VcsBackend {
     });
   }
 
+  async isAncestor(repo: VcsRepository, ancestor: string, descendant: string): Promise<boolean> {
+    this.checkOid(ancestor, 'ancestor');
+    return this.guard(repo, async () => {
+      const { store } = await this.open(repo, descendant, 'descendant');
+      if (ancestor === descendant) return true;
+      // A commit the branch no longer reaches may be gone from the cache: then it is not an ancestor.
+      const known = await readCommitObject(store, ancestor).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof NotFoundError) return false;
+          throw e;
+        },
+      );
+      if (!known) return false;
+      return git.isDescendent({
+        fs,
+        gitdir: store.gitdir,
+        oid: descendant,
+        ancestor,
+        depth: -1,
+        cache: store.cache,
+      });
+    });
+  }
+
   async commit(
     repo: VcsRepository,
     changes: readonly FileChange[],

@@ -207,6 +207,17 @@ export class SvnBackend implements VcsBackend {
     return [...out].sort();
   }
 
+  isAncestor(_repo: VcsRepository, ancestor: string, descendant: string): Promise<boolean> {
+    // SVN history is linear and numbered: every lower revision is an ancestor of a higher one.
+    // (An invalid number throws inside the executor, which rejects.)
+    return new Promise((resolve) =>
+      resolve(
+        Number(this.checkRevision(ancestor, 'ancestor')) <=
+          Number(this.checkRevision(descendant, 'descendant')),
+      ),
+    );
+  }
+
   async commit(
     repo: VcsRepository,
     changes: readonly FileChange[],
