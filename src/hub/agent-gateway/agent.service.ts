@@ -15,6 +15,7 @@ import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { type ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
 import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { parseCanonicalBundle } from '../../domain/render/render.js';
@@ -59,6 +60,7 @@ export class AgentService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AgentTraffic) private readonly traffic: AgentTraffic,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -84,6 +86,7 @@ export class AgentService {
       cluster.connectionState = 'Connected';
       cluster.lastSeenAt = now;
       await this.clusters.save(tx, cluster);
+      await this.fleetStatus.refreshClusters(tx, [cluster.id]);
       await this.audit.record(tx, {
         actor: agentActor(cluster),
         action: 'cluster.connected',
@@ -181,6 +184,7 @@ export class AgentService {
         }
       }
       if (job.kind === 'remove' && job.state !== 'queued') removalFinished = job.applicationId;
+      await this.fleetStatus.refresh(tx, job.applicationId, [cluster.id]);
       // Audit last, in one step: the chain lock is then held only for the insert and the commit.
       await this.audit.recordMany(tx, [
         ...resourceEvents(job, dto, actor),
@@ -247,6 +251,7 @@ export class AgentService {
             diff: r.diff === undefined ? null : redactDiffText(r.resource, r.diff),
           })),
         );
+      await this.fleetStatus.refreshOnCluster(tx, cluster.id, [...byApp.keys()]);
       await this.audit.recordMany(
         tx,
         events.map((e) => ({
@@ -309,16 +314,17 @@ export class AgentService {
 
   /** Marks the cluster Connected (auditing the transition) and remembers when it was last heard. */
   private async seen(cluster: AgentCluster, versions: Partial<HeartbeatDto> = {}): Promise<void> {
-    const flipped = await this.clusters.touch(cluster.id, this.clock.now(), versions);
-    if (flipped)
-      await this.uow.run((tx) =>
-        this.audit.record(tx, {
-          actor: agentActor(cluster),
-          action: 'cluster.connected',
-          clusterId: cluster.id,
-          details: { name: cluster.name },
-        }),
-      );
+    // One transaction: the flip, the status rows it changes and its audit event commit together.
+    await this.uow.run(async (tx) => {
+      if (!(await this.clusters.touch(cluster.id, this.clock.now(), versions, tx))) return;
+      await this.fleetStatus.refreshClusters(tx, [cluster.id]);
+      await this.audit.record(tx, {
+        actor: agentActor(cluster),
+        action: 'cluster.connected',
+        clusterId: cluster.id,
+        details: { name: cluster.name },
+      });
+    });
   }
 
   private async recordResources(

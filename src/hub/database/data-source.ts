@@ -6,6 +6,7 @@ import { ApplicationsAndDispatch1764190000000 } from '../../../migrations/176419
 import { ClusterCredentialIndex1764210000000 } from '../../../migrations/1764210000000-cluster-credential-index.js';
 import { TokenExpiry1764220000000 } from '../../../migrations/1764220000000-token-expiry.js';
 import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000-audit-checkpoints.js';
+import { FleetStatus1764310000000 } from '../../../migrations/1764310000000-fleet-status.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -17,6 +18,7 @@ import { ApiTokenEntity } from '../auth/api-token.entity.js';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
+import { FleetStatusEntity } from '../fleet-status/fleet-status.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 
 /** Every entity of the hub, in one list so the data source and the schema check agree. */
@@ -33,6 +35,7 @@ export const ENTITIES = [
   ReconcileJobEntity,
   ResourceStatusEntity,
   AgentReportEntity,
+  FleetStatusEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -43,6 +46,7 @@ export const MIGRATIONS = [
   ClusterCredentialIndex1764210000000,
   TokenExpiry1764220000000,
   AuditCheckpoints1764230000000,
+  FleetStatus1764310000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -16,6 +16,7 @@ import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { type RepositoryEntity } from '../repositories/repository.entity.js';
 import { RepositoryService } from '../repositories/repository.service.js';
 import { VCS } from '../vcs/vcs.module.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { BundleRepository } from './bundle.repository.js';
 import { type DesiredStateEntity } from './desired-state.entity.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
@@ -69,6 +70,7 @@ export class DesiredStateService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
   ) {}
 
   /** Recomputes and (when `dispatch`) queues jobs; `force` re-sends unchanged bundles too. */
@@ -195,6 +197,9 @@ export class DesiredStateService {
       outcome.jobs = syncs.length;
       outcome.removals = removals.length;
       if (jobs.length) await this.queueMany(tx, app, trigger, actor, revision, jobs);
+      // status: the read model of every pair this wrote, in the same transaction
+      const touched = [...desiredRows, ...removals].map((d) => d.clusterId);
+      await this.fleetStatus.refresh(tx, app.id, [...touched, ...failures.map((f) => f.cluster.id)]);
     });
     const t3 = performance.now();
     this.log.log(
@@ -225,6 +230,7 @@ export class DesiredStateService {
             bundleDigest: null,
           })),
         );
+      await this.fleetStatus.refresh(tx, app.id, null);
       return states.length;
     });
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
+import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
 import { AgentReportRepository } from './agent-report.repository.js';
 import { BundleRepository } from './bundle.repository.js';
@@ -25,5 +26,9 @@ const exported = [
 ];
 
 /** Desired state, bundles, jobs and the wake-up channel between replicas. */
-@Module({ imports: [AuditModule, ClusterModule, RepositoryModule], providers: exported, exports: exported })
+@Module({
+  imports: [AuditModule, ClusterModule, RepositoryModule, FleetStatusModule],
+  providers: exported,
+  exports: exported,
+})
 export class DispatchModule {}

@@ -71,49 +71,42 @@ export class ReconcileJobRepository {
 
   /**
    * Leases whose agent went silent: back to the queue (with a delay) while attempts remain,
-   * else failed. Returns the clusters that have jobs again, to wake their agents.
+   * else failed, in the caller's transaction (so the status rows and audit events of the
+   * change commit with it). Returns the requeued jobs (to wake their agents) and the failed ones.
    */
   async expireLeases(
+    tx: Tx,
     now: Date,
     retryAt: Date,
-  ): Promise<{ requeued: { id: string; clusterId: string }[]; failed: ReconcileJobEntity[] }> {
-    return this.ds.transaction(async (m) => {
-      const [requeued]: [{ id: string; cluster_id: string }[], number] = await m.query(
-        `UPDATE reconcile_jobs SET state = 'queued', lease_expires_at = NULL, not_before = $2, updated_at = now()
-         WHERE id IN (SELECT id FROM reconcile_jobs WHERE state = 'leased' AND lease_expires_at < $1 AND attempts < max_attempts
-                      FOR UPDATE SKIP LOCKED)
-         RETURNING id, cluster_id`,
-        [now, retryAt],
-      );
-      const [failedIds]: [{ id: string }[], number] = await m.query(
-        `UPDATE reconcile_jobs SET state = 'failed', error = 'agent did not report within its lease, ' || attempts || ' times', updated_at = now()
-         WHERE id IN (SELECT id FROM reconcile_jobs WHERE state = 'leased' AND lease_expires_at < $1 AND attempts >= max_attempts
-                      FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
-        [now],
-      );
-      const failed = failedIds.length
-        ? await m
-            .createQueryBuilder(ReconcileJobEntity, 'j')
-            .where('j.id IN (:...ids)', { ids: failedIds.map((r) => r.id) })
-            .getMany()
-        : [];
-      return { requeued: requeued.map((r) => ({ id: r.id, clusterId: r.cluster_id })), failed };
-    });
-  }
-
-  /** The newest job of each cluster for an application. */
-  latestPerCluster(applicationId: string): Promise<ReconcileJobEntity[]> {
-    return this.ds.manager
-      .createQueryBuilder(ReconcileJobEntity, 'j')
-      .distinctOn(['j.cluster_id'])
-      .where('j.application_id = :applicationId AND j.state <> :superseded', {
-        applicationId,
-        superseded: 'superseded',
-      })
-      .orderBy('j.cluster_id')
-      .addOrderBy('j.created_at', 'DESC')
-      .getMany();
+  ): Promise<{
+    requeued: { id: string; clusterId: string; applicationId: string }[];
+    failed: ReconcileJobEntity[];
+  }> {
+    const m = managerOf(this.ds, tx);
+    const [requeued]: [{ id: string; cluster_id: string; application_id: string }[], number] = await m.query(
+      `UPDATE reconcile_jobs SET state = 'queued', lease_expires_at = NULL, not_before = $2, updated_at = now()
+       WHERE id IN (SELECT id FROM reconcile_jobs WHERE state = 'leased' AND lease_expires_at < $1 AND attempts < max_attempts
+                    FOR UPDATE SKIP LOCKED)
+       RETURNING id, cluster_id, application_id`,
+      [now, retryAt],
+    );
+    const [failedIds]: [{ id: string }[], number] = await m.query(
+      `UPDATE reconcile_jobs SET state = 'failed', error = 'agent did not report within its lease, ' || attempts || ' times', updated_at = now()
+       WHERE id IN (SELECT id FROM reconcile_jobs WHERE state = 'leased' AND lease_expires_at < $1 AND attempts >= max_attempts
+                    FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [now],
+    );
+    const failed = failedIds.length
+      ? await m
+          .createQueryBuilder(ReconcileJobEntity, 'j')
+          .where('j.id IN (:...ids)', { ids: failedIds.map((r) => r.id) })
+          .getMany()
+      : [];
+    return {
+      requeued: requeued.map((r) => ({ id: r.id, clusterId: r.cluster_id, applicationId: r.application_id })),
+      failed,
+    };
   }
 
   /** Jobs of an application that have not finished. */
