@@ -121,7 +121,17 @@ export class AgentService {
       for (let woken = false; ; woken = true) {
         if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
         const now = this.clock.now();
-        const claimed = await this.jobs.claim(cluster.id, now, new Date(now.getTime() + JOB_LEASE_MS), limit);
+        const claimed = await this.uow.run(async (tx) => {
+          const jobs = await this.jobs.claim(
+            tx,
+            cluster.id,
+            now,
+            new Date(now.getTime() + JOB_LEASE_MS),
+            limit,
+          );
+          await this.fleetStatus.refreshPairs(tx, jobs);
+          return jobs;
+        });
         if (claimed.length) return { jobs: await this.toWire(claimed) };
         const left = deadline - Date.now();
         if (left <= 0 || signal.aborted) return { jobs: [] };

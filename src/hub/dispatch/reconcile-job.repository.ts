@@ -36,8 +36,15 @@ export class ReconcileJobRepository {
   }
 
   /** Leases up to `limit` due queued jobs of a cluster, oldest first; SKIP LOCKED lets replicas share. */
-  async claim(clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<ReconcileJobEntity[]> {
-    const [rows]: [{ id: string }[], number] = await this.ds.query(
+  async claim(
+    tx: Tx,
+    clusterId: string,
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<ReconcileJobEntity[]> {
+    const m = managerOf(this.ds, tx);
+    const [rows]: [{ id: string }[], number] = await m.query(
       `UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
        WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
                     ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
@@ -45,7 +52,7 @@ export class ReconcileJobRepository {
       [clusterId, now, leaseUntil, limit],
     );
     if (rows.length === 0) return [];
-    return this.ds.manager
+    return m
       .createQueryBuilder(ReconcileJobEntity, 'j')
       .where('j.id IN (:...ids)', { ids: rows.map((r) => r.id) })
       .orderBy('j.created_at', 'ASC')
