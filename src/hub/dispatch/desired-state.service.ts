@@ -196,10 +196,11 @@ export class DesiredStateService {
       for (const d of removals) await this.desired.delete(tx, app.id, d.clusterId);
       outcome.jobs = syncs.length;
       outcome.removals = removals.length;
-      if (jobs.length) await this.queueMany(tx, app, trigger, actor, revision, jobs);
       // status: the read model of every pair this wrote, in the same transaction
       const touched = [...desiredRows, ...removals].map((d) => d.clusterId);
-      await this.fleetStatus.refresh(tx, app.id, [...touched, ...failures.map((f) => f.cluster.id)]);
+      touched.push(...failures.map((f) => f.cluster.id));
+      if (jobs.length) await this.queueMany(tx, app, trigger, actor, revision, jobs, touched);
+      else await this.fleetStatus.refresh(tx, app.id, touched);
     });
     const t3 = performance.now();
     this.log.log(
@@ -229,8 +230,8 @@ export class DesiredStateService {
             revisionDisplay: d.revisionDisplay ?? '',
             bundleDigest: null,
           })),
+          null,
         );
-      await this.fleetStatus.refresh(tx, app.id, null);
       return states.length;
     });
   }
@@ -238,6 +239,8 @@ export class DesiredStateService {
   /**
    * Queues jobs in one batch: supersedes older queued jobs of the same (application, cluster),
    * records the deployment and a `job.dispatched` event per job, and wakes the agents on commit.
+   * The status rows of `touched` clusters (null: all of the application's) are refreshed before
+   * the audit, which holds the chain lock until commit.
    */
   private async queueMany(
     tx: Tx,
@@ -252,6 +255,7 @@ export class DesiredStateService {
       revisionDisplay: string;
       bundleDigest: string | null;
     }[],
+    touched: string[] | null,
   ): Promise<void> {
     const clusterIds = jobs.map((j) => j.clusterId);
     const deploymentId = this.secrets.uuid();
@@ -285,6 +289,7 @@ export class DesiredStateService {
       error: null,
     }));
     await this.jobs.insertMany(tx, rows);
+    await this.fleetStatus.refresh(tx, app.id, touched);
     await this.audit.recordMany(
       tx,
       rows.map((j) => ({
