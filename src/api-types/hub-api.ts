@@ -528,6 +528,22 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/fleet/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['FleetStatus_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -1150,6 +1166,58 @@ export type components = {
       agentVersion: string;
       kubernetesVersion?: string;
     };
+    FleetStatusDto: {
+      applicationId: string;
+      applicationName: string;
+      clusterId: string;
+      clusterName: string;
+      /** @enum {string} */
+      connectionState: 'Pending' | 'Connected' | 'Disconnected';
+      /** @description revision id the cluster should run */
+      wantedRevision: string | null;
+      /** @description e.g. main@sha1:1a2b3c4 */
+      wantedRevisionDisplay: string | null;
+      /** @description revision id the agent last applied */
+      appliedRevision: string | null;
+      appliedRevisionDisplay: string | null;
+      /** @enum {string} */
+      sync: 'Synced' | 'OutOfSync' | 'Progressing' | 'Failed' | 'Unknown';
+      /** @enum {string} */
+      health: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+      /** @description live objects differ from the desired state */
+      drifted: boolean;
+      message: string | null;
+      lastJob: components['schemas']['LastJobDto'] | null;
+      /** @description when any of the above last changed */
+      updatedAt: string;
+    };
+    FleetStatusCountsDto: {
+      /** @description rows the filter selects, over every page */
+      total: number;
+      /**
+       * @example {
+       *       "Synced": 40,
+       *       "Failed": 2
+       *     }
+       */
+      sync: {
+        [key: string]: number;
+      };
+      /**
+       * @example {
+       *       "Current": 40,
+       *       "Unknown": 2
+       *     }
+       */
+      health: {
+        [key: string]: number;
+      };
+    };
+    FleetStatusPageDto: {
+      items: components['schemas']['FleetStatusDto'][];
+      nextCursor: string | null;
+      counts: components['schemas']['FleetStatusCountsDto'];
+    };
     ErrorBody: {
       statusCode: number;
       /** @description HTTP reason phrase */
@@ -1300,6 +1368,9 @@ export type ResourceStatusReportDto = components['schemas']['ResourceStatusRepor
 export type AgentEventDto = components['schemas']['AgentEventDto'];
 export type StatusReportDto = components['schemas']['StatusReportDto'];
 export type HeartbeatDto = components['schemas']['HeartbeatDto'];
+export type FleetStatusDto = components['schemas']['FleetStatusDto'];
+export type FleetStatusCountsDto = components['schemas']['FleetStatusCountsDto'];
+export type FleetStatusPageDto = components['schemas']['FleetStatusPageDto'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type JsonValue = components['schemas']['JsonValue'];
 export type Response400 = components['responses']['400'];
@@ -2773,6 +2844,44 @@ export interface operations {
       403: components['responses']['403'];
       409: components['responses']['409'];
       413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  FleetStatus_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+        /** @description cluster label selector, the syntax of application targets */
+        selector?: string;
+        /** @description application id or name */
+        application?: string;
+        /** @description cluster id or name */
+        cluster?: string;
+        /** @description sync states, comma-separated: Synced, OutOfSync, Progressing, Failed, Unknown */
+        sync?: string;
+        /** @description health states, comma-separated: Current, InProgress, Failed, Terminating, NotFound, Unknown */
+        health?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FleetStatusPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.command.js';
 import { registerAuthCommands } from './commands/auth.command.js';
 import { registerClusterCommands } from './commands/cluster.command.js';
 import { registerCompletionCommand } from './commands/completion.command.js';
+import { registerFleetCommands } from './commands/fleet.command.js';
 import { registerRepoCommands } from './commands/repo.command.js';
 import { registerTokenCommands } from './commands/token.command.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
@@ -48,6 +49,7 @@ Examples:
   registerClusterCommands(program);
   registerRepoCommands(program);
   registerAppCommands(program);
+  registerFleetCommands(program);
   registerAuditCommands(program);
   registerTokenCommands(program);
   registerCompletionCommand(program);

@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClusterModule } from './clusters/cluster.module.js';
 import { CoreModule, type HubDependencies } from './core.module.js';
+import { FleetStatusModule } from './fleet-status/fleet-status.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RepositoryModule } from './repositories/repository.module.js';
 import { VcsModule } from './vcs/vcs.module.js';
@@ -26,6 +27,7 @@ export class HubModule {
         WebhookModule,
         ApplicationModule,
         AgentGatewayModule,
+        FleetStatusModule,
         HealthModule,
       ],
     };

@@ -142,6 +142,31 @@ describe('flotilla app', () => {
     expect(r.stderr).toBe('flotilla: sync failed on 1 of 2 cluster(s): prod-b\n');
   });
 
+  it('app status and fleet status show the read model, filtered, with counts', async () => {
+    const status = await cli.ok(['app', 'status', 'web']);
+    expect(status).toMatch(
+      /^APPLICATION\s+CLUSTER\s+CONNECTION\s+WANTED\s+APPLIED\s+SYNC\s+HEALTH\s+LAST JOB\s+MESSAGE\n/,
+    );
+    expect(status).toMatch(
+      /web\s+prod-b\s+Connected\s+\S+\s+\S+\s+Failed\s+\S+\s+sync failed\s+apply refused on prod-b\n/,
+    );
+    expect(status).toMatch(/\n2 rows · sync: \S+ 1, \S+ 1 · health: /);
+    const failed = await cli.ok(['fleet', 'status', '--sync', 'failed', '-l', 'env=prod']);
+    expect(failed.split('\n').filter((l) => l.startsWith('web '))).toHaveLength(1);
+    expect(failed).toContain('1 rows · sync: Failed 1 · health:');
+    const json = await cli.json(['fleet', 'status', '--cluster', 'prod-a', '--app', 'web']);
+    expect(json.items.map((r: any) => [r.applicationName, r.clusterName, r.sync])).toEqual([
+      ['web', 'prod-a', 'Synced'],
+    ]);
+    expect(json.counts.total).toBe(1);
+    expect(await cli.ok(['fleet', 'status', '--health', 'Terminating'])).toMatch(
+      /^Nothing matches\.\n0 rows/,
+    );
+    const bad = await cli.run(['fleet', 'status', '--sync', 'Healthy']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--sync: unknown state 'Healthy'");
+  });
+
   it('sync --wait exits 1 on timeout when agents do not answer', async () => {
     await commit('three');
     // No agent polls: the jobs stay queued (a polled job would stay leased until its lease ends).

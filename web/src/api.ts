@@ -17,6 +17,7 @@ export type Application = Hub.ApplicationDto;
 export type LastJob = Hub.LastJobDto;
 export type ClusterStatus = Hub.ClusterStatusDto;
 export type ApplicationDetail = Hub.ApplicationDetailDto;
+export type FleetStatus = Hub.FleetStatusDto;
 export type Deployment = Hub.DeploymentDto;
 export type ResourceStatus = Hub.ResourceStatusDto;
 export type Repository = Hub.RepositoryDto;

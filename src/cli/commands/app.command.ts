@@ -8,6 +8,7 @@ import { formatTime, renderTable, stateStyle } from '../output.js';
 import { readStdin } from '../prompt.js';
 import { parseSpecs, patchOf, unchanged } from './app-spec.js';
 import { registerAppSyncCommand } from './app-sync.js';
+import { printFleetStatus, queryOf, statusOptions } from './fleet.command.js';
 import {
   type Application,
   type ApplicationDetail,
@@ -184,6 +185,18 @@ export function registerAppCommands(program: Command): void {
         ctx.emit(d, () => renderDetail(d, repo, ctx.color));
       }),
     ['flotilla app get web', 'flotilla app get web -o yaml'],
+  );
+
+  examples(
+    statusOptions(
+      app
+        .command('status')
+        .description('where the application stands on each cluster, filtered, with counts')
+        .argument('<name>', 'application name or id'),
+    ).action(async (name: string, o: Parameters<typeof queryOf>[0] & { limit: number }, cmd: Command) => {
+      await printFleetStatus(contextOf(cmd), { ...queryOf(o), application: name }, o.limit);
+    }),
+    ['flotilla app status web', 'flotilla app status web --sync Failed -l env=prod'],
   );
 
   registerAppSyncCommand(app);

@@ -3,6 +3,7 @@ import { ApplicationModule } from '../applications/application.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
+import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
 import { AgentController, AgentRegistrationController } from './agent.controller.js';
 import { AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
@@ -10,7 +11,7 @@ import { AgentGuard } from './agent.guard.js';
 import { AgentService } from './agent.service.js';
 
 @Module({
-  imports: [AuditModule, ClusterModule, DispatchModule, ApplicationModule],
+  imports: [AuditModule, ClusterModule, DispatchModule, ApplicationModule, FleetStatusModule],
   controllers: [AgentRegistrationController, AgentController],
   providers: [AgentService, AgentGuard, AgentTraffic, AgentPresence],
 })

@@ -3,6 +3,7 @@ import { type Actor } from '../../domain/audit-chain.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { type AgentCluster } from './agent.guard.js';
 
@@ -25,6 +26,7 @@ export class AgentPresence {
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
   ) {}
 
   /**
@@ -36,15 +38,16 @@ export class AgentPresence {
     cluster: Pick<AgentCluster, 'id' | 'name'>,
     versions: { agentVersion?: string; kubernetesVersion?: string } = {},
   ): Promise<void> {
-    const flipped = await this.clusters.touch(cluster.id, this.clock.now(), versions);
-    if (flipped)
-      await this.uow.run((tx) =>
-        this.audit.record(tx, {
-          actor: agentActor(cluster),
-          action: 'cluster.connected',
-          clusterId: cluster.id,
-          details: { name: cluster.name },
-        }),
-      );
+    // One transaction: the flip, the status rows it changes and its audit event commit together.
+    await this.uow.run(async (tx) => {
+      if (!(await this.clusters.touch(cluster.id, this.clock.now(), versions, tx))) return;
+      await this.fleetStatus.refreshClusters(tx, [cluster.id]);
+      await this.audit.record(tx, {
+        actor: agentActor(cluster),
+        action: 'cluster.connected',
+        clusterId: cluster.id,
+        details: { name: cluster.name },
+      });
+    });
   }
 }

@@ -14,6 +14,7 @@ import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { type ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
 import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { parseCanonicalBundle } from '../../domain/render/render.js';
@@ -46,6 +47,7 @@ export class AgentService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AgentTraffic) private readonly traffic: AgentTraffic,
     @Inject(AgentPresence) private readonly presence: AgentPresence,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -71,6 +73,7 @@ export class AgentService {
       cluster.connectionState = 'Connected';
       cluster.lastSeenAt = now;
       await this.clusters.save(tx, cluster);
+      await this.fleetStatus.refreshClusters(tx, [cluster.id]);
       await this.audit.record(tx, {
         actor: agentActor(cluster),
         action: 'cluster.connected',
@@ -181,6 +184,7 @@ export class AgentService {
             diff: r.diff === undefined ? null : redactDiffText(r.resource, r.diff),
           })),
         );
+      await this.fleetStatus.refreshOnCluster(tx, cluster.id, [...byApp.keys()]);
       await this.audit.recordMany(
         tx,
         events.map((e) => ({

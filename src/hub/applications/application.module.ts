@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
+import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
 import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationStoreModule } from './application-store.module.js';
@@ -9,7 +10,14 @@ import { ApplicationController } from './application.controller.js';
 import { ApplicationService } from './application.service.js';
 
 @Module({
-  imports: [AuditModule, ClusterModule, RepositoryModule, DispatchModule, ApplicationStoreModule],
+  imports: [
+    AuditModule,
+    ClusterModule,
+    RepositoryModule,
+    DispatchModule,
+    ApplicationStoreModule,
+    FleetStatusModule,
+  ],
   controllers: [ApplicationController],
   providers: [ApplicationService, ApplicationReconcilerService],
   exports: [ApplicationStoreModule, ApplicationService, ApplicationReconcilerService],

@@ -4,12 +4,10 @@ import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import { AuditService } from '../audit/audit.service.js';
-import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { type Page } from '../common/list-query.dto.js';
 import { afterName, namePage } from '../common/name-page.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { DeploymentRepository } from '../dispatch/deployment.repository.js';
-import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
 import {
   DesiredStateService,
   type ReconcileOutcome,
@@ -18,12 +16,15 @@ import {
 import { JobDispatchService } from '../dispatch/job-dispatch.service.js';
 import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
+import { toFleetStatusDto } from '../fleet-status/fleet-status.service.js';
 import { FLEET_EVENTS, type FleetEvent, type FleetEvents } from '../platform/fleet-events.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { RepositoryService, rewoundOf } from '../repositories/repository.service.js';
 import {
   type ApplicationDetailDto,
   type ApplicationDto,
+  type ClusterStatusDto,
   type CreateApplicationDto,
   type DeploymentPageDto,
   type ResourceListDto,
@@ -33,7 +34,6 @@ import { type ApplicationEntity } from './application.entity.js';
 import { describeApplication } from './application-audit.js';
 import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationRepository } from './application.repository.js';
-import { clusterStatus } from './application-status.js';
 
 /** Applications: CRUD, manual sync, rollback and unpin, status across the fleet, history. */
 @Injectable()
@@ -41,9 +41,7 @@ export class ApplicationService implements OnModuleInit {
   constructor(
     @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
     @Inject(RepositoryService) private readonly repositories: RepositoryService,
-    @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
     @Inject(DesiredStateService) private readonly desiredState: DesiredStateService,
-    @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
     @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
     @Inject(JobDispatchService) private readonly dispatch: JobDispatchService,
     @Inject(DeploymentRepository) private readonly deployments: DeploymentRepository,
@@ -53,6 +51,7 @@ export class ApplicationService implements OnModuleInit {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
     @Inject(ApplicationReconcilerService) private readonly reconciler: ApplicationReconcilerService,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
   ) {}
 
   onModuleInit(): void {
@@ -105,23 +104,8 @@ export class ApplicationService implements OnModuleInit {
   /** The application with its state in every target cluster and fleet-wide counts. */
   async get(key: string): Promise<ApplicationDetailDto> {
     const app = await this.require(key);
-    const [states, jobs, resources] = await Promise.all([
-      this.desired.forApplication(app.id),
-      this.jobs.latestPerCluster(app.id),
-      this.resources.summaryByCluster(app.id),
-    ]);
-    const jobBy = new Map(jobs.map((j) => [j.clusterId, j]));
-    const stateBy = new Map(states.map((s) => [s.clusterId, s]));
-    const clusterIds = [
-      ...new Set([
-        ...stateBy.keys(),
-        ...jobs.filter((j) => j.state === 'queued' || j.state === 'leased').map((j) => j.clusterId),
-      ]),
-    ];
-    const clusters = await this.clusters.findByIds(clusterIds);
-    const rows = clusters
-      .map((c) => clusterStatus(c, stateBy.get(c.id), jobBy.get(c.id), resources.get(c.id)))
-      .sort((a, b) => (a.clusterName < b.clusterName ? -1 : 1));
+    // The read model holds one row per targeted cluster, kept current with every change.
+    const rows = (await this.fleetStatus.forApplication(app.id)).map(toClusterStatus);
     const counts = {
       sync: {} as Record<string, number>,
       health: {} as Record<string, number>,
@@ -359,6 +343,22 @@ function outcomeOf(jobs: Record<string, number>): string {
   if (failed) return 'failed';
   if (ok) return 'succeeded';
   return 'superseded';
+}
+
+/** A read-model row in the form of the application view's per-cluster status. */
+function toClusterStatus(row: Parameters<typeof toFleetStatusDto>[0]): ClusterStatusDto {
+  const s = toFleetStatusDto(row);
+  return {
+    clusterId: s.clusterId,
+    clusterName: s.clusterName,
+    connectionState: s.connectionState,
+    revisionWanted: s.wantedRevisionDisplay,
+    revisionApplied: s.appliedRevisionDisplay,
+    sync: s.sync,
+    health: s.health,
+    message: s.message,
+    lastJob: s.lastJob,
+  };
 }
 
 function toDto(a: ApplicationEntity): ApplicationDto {

@@ -83,14 +83,6 @@ export class ClusterRepository {
     return this.ds.manager.findOne(ClusterEntity, { where: { id } });
   }
 
-  findByIds(ids: string[]): Promise<ClusterEntity[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.ds.manager
-      .createQueryBuilder(ClusterEntity, 'c')
-      .where('c.id IN (:...ids)', { ids })
-      .getMany();
-  }
-
   /** The cluster a registration token (hash) belongs to, locked for the exchange. */
   findByRegistrationHash(tx: Tx, hash: string): Promise<ClusterEntity | null> {
     return managerOf(this.ds, tx)
@@ -116,8 +108,9 @@ export class ClusterRepository {
     id: string,
     now: Date,
     versions: { agentVersion?: string; kubernetesVersion?: string } = {},
+    tx?: Tx,
   ): Promise<boolean> {
-    const [rows]: [{ was: string }[], number] = await this.ds.query(
+    const [rows]: [{ was: string }[], number] = await managerOf(this.ds, tx).query(
       `WITH old AS (
          SELECT id, connection_state AS was FROM clusters
           WHERE id = $1 AND credential_hash IS NOT NULL
@@ -144,8 +137,8 @@ export class ClusterRepository {
   }
 
   /** Connected clusters silent since `before` become Disconnected; returns them. */
-  async markSilentDisconnected(before: Date): Promise<Pick<ClusterEntity, 'id' | 'name'>[]> {
-    const [rows]: [{ id: string; name: string }[], number] = await this.ds.query(
+  async markSilentDisconnected(before: Date, tx?: Tx): Promise<Pick<ClusterEntity, 'id' | 'name'>[]> {
+    const [rows]: [{ id: string; name: string }[], number] = await managerOf(this.ds, tx).query(
       `UPDATE clusters SET connection_state = 'Disconnected'
        WHERE connection_state = 'Connected' AND last_seen_at < $1 RETURNING id, name`,
       [before],

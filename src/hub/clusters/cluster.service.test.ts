@@ -6,6 +6,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { FleetEvents } from '../platform/fleet-events.js';
 import type { UnitOfWork } from '../database/unit-of-work.js';
 import type { ClusterEntity } from './cluster.entity.js';
+import type { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import type { ClusterRepository } from './cluster.repository.js';
 import { ClusterService } from './cluster.service.js';
 
@@ -70,6 +71,8 @@ describe('ClusterService', () => {
       clock,
       { registrationTokenTtlSeconds: 3600 },
       new FleetEvents(),
+      // The read model is Postgres-only (tested in test/integration/fleet-status.test.ts).
+      { refreshClusters: () => Promise.resolve() } as unknown as FleetStatusRepository,
     );
   });
 

@@ -20,6 +20,7 @@ import {
   renderAgentManifest,
 } from './agent-manifest.js';
 import { type ClusterDto, type ClusterWithRegistrationDto, type RegistrationDto } from './cluster.dto.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { type ClusterEntity } from './cluster.entity.js';
 import { ClusterRepository } from './cluster.repository.js';
 
@@ -36,6 +37,7 @@ export class ClusterService {
     private readonly config: Pick<HubConfig, 'registrationTokenTtlSeconds'> &
       Partial<Pick<HubConfig, 'publicUrl' | 'host' | 'port'>>,
     @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     // Optional so unit tests can build the service without an HTTP server.
     @Optional() @Inject(HttpAdapterHost) private readonly http?: HttpAdapterHost,
   ) {}
@@ -158,6 +160,7 @@ export class ClusterService {
       row.registrationTokenExpiresAt = null;
       row.connectionState = 'Pending';
       const after = await this.clusters.save(tx, row);
+      await this.fleetStatus.refreshClusters(tx, [row.id]);
       await this.audit.record(tx, {
         actor,
         action: 'cluster.credential-revoked',

@@ -8,6 +8,7 @@ import { TokenExpiry1764220000000 } from '../../../migrations/1764220000000-toke
 import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000-audit-checkpoints.js';
 import { JobPolicy1764300000000 } from '../../../migrations/1764300000000-job-policy.js';
 import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
+import { FleetStatus1764310000000 } from '../../../migrations/1764310000000-fleet-status.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -19,6 +20,7 @@ import { ApiTokenEntity } from '../auth/api-token.entity.js';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
+import { FleetStatusEntity } from '../fleet-status/fleet-status.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 
 /** Every entity of the hub, in one list so the data source and the schema check agree. */
@@ -35,6 +37,7 @@ export const ENTITIES = [
   ReconcileJobEntity,
   ResourceStatusEntity,
   AgentReportEntity,
+  FleetStatusEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -47,6 +50,7 @@ export const MIGRATIONS = [
   AuditCheckpoints1764230000000,
   JobPolicy1764300000000,
   LevelTriggeredReconcile1764320000000,
+  FleetStatus1764310000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -17,6 +17,7 @@ import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { type RepositoryEntity } from '../repositories/repository.entity.js';
 import { RepositoryService } from '../repositories/repository.service.js';
 import { VCS } from '../vcs/vcs.module.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { BundleRepository } from './bundle.repository.js';
 import { type DesiredStateEntity } from './desired-state.entity.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
@@ -68,6 +69,7 @@ export class DesiredStateService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
   ) {}
 
   /** Recomputes and (when `dispatch`) queues jobs; `force` re-sends unchanged bundles too. */
@@ -193,6 +195,14 @@ export class DesiredStateService {
       for (const d of removals) await this.desired.delete(tx, app.id, d.clusterId);
       outcome.jobs = syncs.length;
       outcome.removals = removals.length;
+      // status: the read model of the pairs this wrote without a job (queueing refreshes the rest)
+      const queued = new Set(jobs.map((j) => j.clusterId));
+      const touched = [...desiredRows.map((d) => d.clusterId), ...failures.map((f) => f.cluster.id)];
+      await this.fleetStatus.refresh(
+        tx,
+        app.id,
+        touched.filter((c) => !queued.has(c)),
+      );
       if (jobs.length) await this.queueMany(tx, app, trigger, actor, revision, jobs);
     });
     const t3 = performance.now();

@@ -10,6 +10,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { runPeriodically } from '../platform/periodic.js';
 import { JobDispatchService } from './job-dispatch.service.js';
@@ -32,6 +33,7 @@ export class DispatchSweeperService implements OnApplicationBootstrap, OnApplica
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(HUB_CONFIG)
     private readonly config: Pick<HubConfig, 'sweepIntervalMs' | 'disconnectAfterSeconds'>,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -50,19 +52,25 @@ export class DispatchSweeperService implements OnApplicationBootstrap, OnApplica
   async sweep(): Promise<{ requeued: number; failed: number; disconnected: number }> {
     const now = this.clock.now();
     const { requeued, failed } = await this.dispatch.expireLeases();
-    const silent = await this.clusters.markSilentDisconnected(
-      new Date(now.getTime() - this.config.disconnectAfterSeconds * 1000),
-    );
-    if (silent.length)
-      await this.uow.run(async (tx) => {
-        for (const c of silent)
-          await this.audit.record(tx, {
-            actor: SYSTEM_ACTOR,
-            action: 'cluster.disconnected',
-            clusterId: c.id,
-            details: { name: c.name, silentForSeconds: this.config.disconnectAfterSeconds },
-          });
-      });
+    // One transaction: the clusters gone silent, their status rows and the audit of it.
+    const silent = await this.uow.run(async (tx) => {
+      const silent = await this.clusters.markSilentDisconnected(
+        new Date(now.getTime() - this.config.disconnectAfterSeconds * 1000),
+        tx,
+      );
+      await this.fleetStatus.refreshClusters(
+        tx,
+        silent.map((c) => c.id),
+      );
+      for (const c of silent)
+        await this.audit.record(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'cluster.disconnected',
+          clusterId: c.id,
+          details: { name: c.name, silentForSeconds: this.config.disconnectAfterSeconds },
+        });
+      return silent;
+    });
     return { requeued, failed, disconnected: silent.length };
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApplicationStoreModule } from '../applications/application-store.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
+import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
 import { AgentReportRepository } from './agent-report.repository.js';
 import { BundleRepository } from './bundle.repository.js';
@@ -29,7 +30,7 @@ const exported = [
 
 /** Desired state, bundles, jobs (owned by JobDispatchService) and the wake-up channel between replicas. */
 @Module({
-  imports: [AuditModule, ApplicationStoreModule, ClusterModule, RepositoryModule],
+  imports: [AuditModule, ApplicationStoreModule, ClusterModule, RepositoryModule, FleetStatusModule],
   providers: exported,
   exports: exported,
 })

@@ -15,6 +15,7 @@ import { type ApplicationEntity } from '../applications/application.entity.js';
 import { ApplicationRepository } from '../applications/application.repository.js';
 import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { type Tx } from '../database/data-source.js';
+import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
@@ -80,6 +81,7 @@ export class JobDispatchService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
   ) {}
 
@@ -175,6 +177,8 @@ export class JobDispatchService {
           await this.desired.save(tx, d);
         }
       }
+      // status: after the objects and applied revision, before the audit (which holds its lock to commit)
+      await this.fleetStatus.refresh(tx, job.applicationId, [cluster.id]);
       if (applied.change.finishesRemoval) finishes = job.applicationId;
       // Audit last, in one step: the chain lock is then held only for the insert and the commit.
       await this.audit.recordMany(tx, [
@@ -315,7 +319,13 @@ export class JobDispatchService {
         });
     }
     // Everything that must change with a job's state (read models of it) is updated here, in
-    // the same transaction, from `applied` (application and cluster of each job).
+    // the same transaction, from `applied` (application and cluster of each job). A result
+    // refreshes later, once the objects and applied revision it carries are written too.
+    if (!('result' in batch && batch.result))
+      await this.fleetStatus.refreshPairs(
+        tx,
+        applied.map(({ job }) => job),
+      );
     return applied;
   }
 

@@ -1,13 +1,5 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
-import {
-  all,
-  api,
-  enc,
-  type ApplicationDetail,
-  type Application,
-  type Cluster,
-  type ClusterStatus,
-} from '../api';
+import { all, enc, type Application, type Cluster, type FleetStatus } from '../api';
 import { Link } from '../router';
 import { Badge, ErrorBox, stateClass, useData } from '../util';
 
@@ -26,42 +18,32 @@ type StateFilter = (typeof STATES)[number][0];
 
 interface Fleet {
   clusters: Cluster[];
-  apps: ApplicationDetail[];
+  apps: Application[];
   /** clusterId → appId → status */
-  cells: Map<string, Map<string, ClusterStatus>>;
+  cells: Map<string, Map<string, FleetStatus>>;
 }
 
-/** Runs `f` over `items` with at most `n` at a time. */
-async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await f(items[i]);
-      }
-    }),
-  );
-  return out;
-}
+/** Cells per request: the read model's largest page, so the whole grid takes a few requests. */
+const STATUS_PAGE = 5000;
 
+/**
+ * One refresh: the clusters, the applications and every cell from the fleet status read model
+ * — a number of requests that no longer grows with the applications (it was one per application).
+ */
 async function loadFleet(selector: string): Promise<Fleet> {
-  const [clusters, apps] = await Promise.all([
-    all<Cluster>(`/api/v1/clusters${selector ? `?selector=${enc(selector)}` : ''}`),
+  const q = selector ? `?selector=${enc(selector)}` : '';
+  const [clusters, apps, status] = await Promise.all([
+    all<Cluster>(`/api/v1/clusters${q}`),
     all<Application>('/api/v1/applications'),
+    all<FleetStatus>(`/api/v1/fleet/status${q}`, STATUS_PAGE),
   ]);
-  const details = await pool(apps, 8, (a) =>
-    api<ApplicationDetail>('GET', `/api/v1/applications/${enc(a.id)}`),
-  );
-  const cells = new Map<string, Map<string, ClusterStatus>>();
-  for (const d of details)
-    for (const c of d.clusters) {
-      let row = cells.get(c.clusterId);
-      if (!row) cells.set(c.clusterId, (row = new Map()));
-      row.set(d.id, c);
-    }
-  return { clusters, apps: details, cells };
+  const cells = new Map<string, Map<string, FleetStatus>>();
+  for (const s of status) {
+    let row = cells.get(s.clusterId);
+    if (!row) cells.set(s.clusterId, (row = new Map()));
+    row.set(s.applicationId, s);
+  }
+  return { clusters, apps, cells };
 }
 
 export function Overview() {
