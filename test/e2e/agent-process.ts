@@ -11,6 +11,7 @@ export class AgentProcess {
 
   private constructor(
     readonly name: string,
+    private readonly env: Record<string, string>,
     private readonly args: string[],
   ) {}
 
@@ -22,12 +23,16 @@ export class AgentProcess {
     registrationToken: string;
     /** More flags, after the defaults (a later flag wins). */
     extraArgs?: string[];
+    /** Node's own flags, instead of the ones the bin and `npm run agent` use (benchmarks compare). */
+    nodeArgs?: string[];
+    /** More environment variables (benchmarks compare MALLOC_ARENA_MAX settings). */
+    env?: Record<string, string>;
   }): Promise<AgentProcess> {
     const dir = await mkdtemp(join(tmpdir(), `flotilla-agent-${opts.name}-`));
     await writeFile(join(dir, 'kubeconfig'), opts.kubeconfig, { mode: 0o600 });
-    const agent = new AgentProcess(opts.name, [
+    const agent = new AgentProcess(opts.name, opts.env ?? {}, [
       // The memory settings the bin and `npm run agent` use.
-      '--max-semi-space-size=2',
+      ...(opts.nodeArgs ?? ['--max-semi-space-size=2']),
       'dist/src/agent/main.js',
       '--hub-url',
       opts.hubUrl,
@@ -56,7 +61,7 @@ export class AgentProcess {
   spawn(): void {
     const child = spawn(process.execPath, this.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+      env: { ...process.env, MALLOC_ARENA_MAX: '2', ...this.env },
     });
     this.child = child;
     let rest = '';
