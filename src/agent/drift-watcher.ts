@@ -18,6 +18,7 @@ import type { HealthResult, LiveObject } from '../domain/health/health.types.js'
 import type { AppliedObject } from './apply/apply.types.js';
 import { idText } from './apply/apply-steps.js';
 import type { ClusterClient, WatchHandle } from './cluster/cluster-client.js';
+import { withoutManagedFields } from './cluster/kube-watch.js';
 
 /** What the watcher enforces for one application. */
 export interface WatchedApplication {
@@ -117,7 +118,9 @@ export class DriftWatcher {
   setDesired(app: WatchedApplication, applied: readonly AppliedObject[]): void {
     const state = this.apps.get(app.applicationId) ?? { app, objects: new Map(), busy: 0 };
     state.app = app;
-    state.objects = new Map(applied.map((a) => [a.id, { desired: a.desired, applied: a.live }]));
+    state.objects = new Map(
+      applied.map((a) => [a.id, { desired: a.desired, applied: withoutManagedFields(a.live) }]),
+    );
     this.apps.set(app.applicationId, state);
     const kinds = new Set(applied.map((a) => `${a.desired.apiVersion}/${a.desired.kind}`));
     for (const a of applied) this.ensureWatch(a.desired.apiVersion, a.desired.kind);
@@ -202,7 +205,7 @@ export class DriftWatcher {
     if (this.apps.get(state.app.applicationId) !== state || state.objects.get(id) !== entry) return;
     try {
       const res = await this.client.apply(entry.desired);
-      entry.applied = res.object;
+      entry.applied = withoutManagedFields(res.object);
       this.sink.corrected(notice, res.object);
     } catch (e) {
       this.sink.failed(notice, e);
