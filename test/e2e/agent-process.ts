@@ -3,6 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Node's flags for the agent, as the bin, the image and `npm run agent` give them (src/agent/main.ts). */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 /** A `dist/src/agent/main.js` process started by a test, with its JSON log lines. */
 export class AgentProcess {
   logs: Record<string, unknown>[] = [];
@@ -32,7 +35,7 @@ export class AgentProcess {
     await writeFile(join(dir, 'kubeconfig'), opts.kubeconfig, { mode: 0o600 });
     const agent = new AgentProcess(opts.name, opts.env ?? {}, [
       // The memory settings the bin and `npm run agent` use.
-      ...(opts.nodeArgs ?? ['--max-semi-space-size=2']),
+      ...(opts.nodeArgs ?? AGENT_NODE_FLAGS),
       'dist/src/agent/main.js',
       '--hub-url',
       opts.hubUrl,
