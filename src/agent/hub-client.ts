@@ -3,7 +3,7 @@
  * the agent, outbound HTTP(S) only. Failures are typed so the caller knows whether to buffer
  * and retry (hub unreachable or failing) or to drop (the hub refused the request for good).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   AGENT_API,
@@ -15,6 +15,7 @@ import {
   type ReportAckV1,
   type StatusReportV1,
 } from '../protocol/v1/agent-protocol.js';
+import { http } from './node-http.js';
 
 /** The hub did not answer, or answered 5xx: try again later. */
 export class HubUnavailableError extends Error {
@@ -95,7 +96,7 @@ export class HttpHubClient implements HubClient {
   constructor(private readonly hubUrl: string) {
     this.sockets = hubUrl.startsWith('https:')
       ? new HttpsAgent({ keepAlive: true })
-      : new HttpAgent({ keepAlive: true });
+      : new http.Agent({ keepAlive: true });
   }
 
   setCredential(credential: string): void {
@@ -160,7 +161,7 @@ export class HttpHubClient implements HubClient {
     payload: Buffer | undefined,
     signal: AbortSignal,
   ): Promise<HubAnswer> {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = url.protocol === 'https:' ? httpsRequest : http.request;
     return new Promise((resolve, reject) => {
       const req = send(url, { method, headers, agent: this.sockets, signal });
       let answered = false;
