@@ -1,9 +1,19 @@
 /**
  * Agent process memory (issue 6, "Measure"): the real `dist/src/agent/main.js` joined to a real
  * hub (embedded Postgres) and a real kube-apiserver, idle, then managing 2,000 ConfigMaps of one
- * application under drift watch. Prints VmRSS (resident now) and VmHWM (peak) from /proc.
+ * application under drift watch (5 s after the sync, and 30 s later, once V8 could return the
+ * sync's garbage). Prints VmRSS (resident now) and VmHWM (peak) from /proc, with
+ * the resident size split into anonymous memory (heaps, malloc) and file pages (mostly the node
+ * binary's code and embedded data, shared with other node processes but counted in RSS), and V8's
+ * heap from the agent's /metrics.
  *
  *   npm run bench:agent        (runs bench/agent.ts, then this)
+ *   OBJECTS=500                managed objects (2,000 by default)
+ *   AGENT_NODE_ARGS='--max-semi-space-size=1'   node flags instead of the shipped ones
+ *   AGENT_ENV='MALLOC_ARENA_MAX=4'              more environment for the agent
+ *   AGENT_SMAPS=1              also list the largest resident mappings (where the memory is)
+ *   AGENT_HEAPSNAPSHOT=1       and write a V8 heap snapshot of the loaded agent into the
+ *                              current directory (open it in Chrome DevTools' Memory tab)
  */
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startEmbeddedPostgres } from '../src/hub/database/embedded-postgres.launcher.js';
-import { AgentProcess } from '../test/e2e/agent-process.js';
+import { AGENT_NODE_FLAGS, AgentProcess } from '../test/e2e/agent-process.js';
 import { startHubProcess } from './support/hub-process.js';
 import { ensureK8sBinaries } from '../test/support/k8s/k8s-binaries.js';
 import { K8sTestEnvironment } from '../test/support/k8s/k8s-test-environment.js';
@@ -20,11 +30,65 @@ import { gitFixture } from '../test/support/vcs-fixtures.js';
 const OBJECTS = Number(process.env.OBJECTS ?? 2000);
 const run = promisify(execFile);
 
-async function memory(pid: number): Promise<{ rss: number; peak: number }> {
+const NODE_ARGS = (
+  process.env.AGENT_NODE_ARGS ?? (process.env.AGENT_HEAPSNAPSHOT ? AGENT_NODE_FLAGS.join(' ') : undefined)
+)
+  ?.split(' ')
+  .filter(Boolean)
+  .concat(process.env.AGENT_HEAPSNAPSHOT ? ['--heapsnapshot-signal=SIGUSR2'] : []);
+const AGENT_ENV = Object.fromEntries(
+  (process.env.AGENT_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+
+interface Memory {
+  rss: number;
+  peak: number;
+  anon: number;
+  file: number;
+}
+
+async function memory(pid: number): Promise<Memory> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  return {
+    rss: kb('VmRSS') / 1024,
+    peak: kb('VmHWM') / 1024,
+    anon: kb('RssAnon') / 1024,
+    file: kb('RssFile') / 1024 + kb('RssShmem') / 1024,
+  };
 }
+
+/** Resident KiB per mapping (anonymous mappings by size class), largest first. */
+async function mappings(pid: number): Promise<string> {
+  const smaps = await readFile(`/proc/${pid}/smaps`, 'utf8');
+  const rss = new Map<string, number>();
+  let name = '';
+  for (const line of smaps.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = head[1] || '[anon]';
+    const kb = /^Rss:\s+(\d+)/.exec(line);
+    if (kb) rss.set(name, (rss.get(name) ?? 0) + Number(kb[1]));
+  }
+  return [...rss]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([n, kb]) => `  ${(kb / 1024).toFixed(1).padStart(6)} MiB  ${n}`)
+    .join('\n');
+}
+
+/** CPU seconds the process has used (user + system), from /proc/<pid>/stat. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const mib = (n: number) => n.toFixed(0);
+const split = (m: Memory) => `(anon ${mib(m.anon)} + file ${mib(m.file)})`;
 
 async function until(what: string, check: () => Promise<boolean>, ms = 300_000): Promise<void> {
   const end = Date.now() + ms;
@@ -62,6 +126,8 @@ async function main(): Promise<void> {
       hubUrl: hub.url,
       kubeconfig: env.clusters[0].kubeconfig,
       registrationToken: cluster.registration.token,
+      nodeArgs: NODE_ARGS,
+      env: AGENT_ENV,
     });
     await until(
       'registration',
@@ -70,6 +136,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     const idle = await memory(agent.pid!);
 
+    const cpuBefore = await cpuSeconds(agent.pid!);
     const started = Date.now();
     await hub.api('POST', '/api/v1/applications', {
       name: 'bench',
@@ -83,15 +150,39 @@ async function main(): Promise<void> {
       async () => (await hub.api('GET', '/api/v1/applications/bench')).clusters?.[0]?.sync === 'Synced',
     );
     const syncMs = Date.now() - started;
+    const syncCpu = (await cpuSeconds(agent.pid!)) - cpuBefore;
     await new Promise((r) => setTimeout(r, 5000));
     const loaded = await memory(agent.pid!);
+    const where = process.env.AGENT_SMAPS ? await mappings(agent.pid!) : '';
+    if (process.env.AGENT_HEAPSNAPSHOT) {
+      process.kill(agent.pid!, 'SIGUSR2');
+      await new Promise((r) => setTimeout(r, 15_000));
+    }
     const metrics = await fetch(`http://127.0.0.1:${agent.metricsPort()}/metrics`).then((r) => r.text());
-    const heap = /_heap_size_used_bytes (\d+)/.exec(metrics)?.[1];
+    const gauge = (name: string) => {
+      const bytes = new RegExp(`^flotilla_agent_${name} (\\d+)`, 'm').exec(metrics)?.[1];
+      return bytes ? mib(Number(bytes) / 1048576) : '?';
+    };
     console.log(
-      `agent process: ${OBJECTS} ConfigMaps synced in ${(syncMs / 1000).toFixed(1)} s (hub dispatch + agent apply + report)`,
+      `node ${process.version}, agent flags ${JSON.stringify(NODE_ARGS ?? 'shipped')}${Object.keys(AGENT_ENV).length ? ` env ${JSON.stringify(AGENT_ENV)}` : ''}`,
     );
     console.log(
-      `agent RSS idle ${idle.rss.toFixed(0)} MiB; with ${OBJECTS} managed objects under watch ${loaded.rss.toFixed(0)} MiB, peak ${loaded.peak.toFixed(0)} MiB (target < 100 MiB); V8 heap in use ${heap ? (Number(heap) / 1048576).toFixed(0) : '?'} MiB`,
+      `agent process: ${OBJECTS} ConfigMaps synced in ${(syncMs / 1000).toFixed(1)} s (hub dispatch + agent apply + report); agent CPU ${syncCpu.toFixed(1)} s`,
+    );
+    console.log(
+      `agent RSS idle ${mib(idle.rss)} MiB ${split(idle)}; with ${OBJECTS} managed objects under watch ${mib(loaded.rss)} MiB ${split(loaded)}, peak ${mib(loaded.peak)} MiB (target < 100 MiB)`,
+    );
+    console.log(
+      `V8 heap in use ${gauge('nodejs_heap_size_used_bytes')} MiB of ${gauge('nodejs_heap_size_total_bytes')} MiB; external ${gauge('nodejs_external_memory_bytes')} MiB`,
+    );
+    if (where) console.log(`largest resident mappings:\n${where}`);
+    // V8 returns memory lazily (its memory reducer starts several seconds after the last
+    // allocation burst): the reading above still holds the sync's garbage. This one is the
+    // steady state of an agent that only watches.
+    await new Promise((r) => setTimeout(r, 30_000));
+    const settled = await memory(agent.pid!);
+    console.log(
+      `30 s later, only watching: ${mib(settled.rss)} MiB ${split(settled)}, peak ${mib(settled.peak)} MiB`,
     );
   } finally {
     await agent?.stop();

@@ -40,7 +40,8 @@ export function unsupportedNodeMessage(version, range) {
   if (satisfies(version, range)) return null;
   const major = baselineMajor(range);
   return (
-    `npm test: Node ${version} is not a supported Node.js (package.json engines: ${range}).\n` +
+    `npm test: Node ${version} is not a supported Node.js (package.json engines: ${range});\n` +
+    `  the suite needs Node ${major} or later and does not run on it.\n` +
     `  Get Node ${major} LTS: \`bash scripts/node-runtime.sh\` installs its newest patch from the npm\n` +
     `  registry into \${FLOTILLA_CACHE_DIR:-$HOME/.cache/flotilla}/node-<version>/ and prints the directory;\n` +
     `  then run: PATH="$(bash scripts/node-runtime.sh):$PATH" npm test\n` +

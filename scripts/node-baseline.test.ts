@@ -29,6 +29,7 @@ describe('the supported Node baseline', () => {
     expect(message).toContain(
       'Node v20.20.2 is not a supported Node.js (package.json engines: ^22.13.0 || >=24.11.0)',
     );
+    expect(message).toContain('the suite needs Node 22 or later and does not run on it');
     expect(message).toContain('PATH="$(bash scripts/node-runtime.sh):$PATH" npm test');
   });
 });

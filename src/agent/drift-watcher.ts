@@ -18,6 +18,7 @@ import type { HealthResult, LiveObject } from '../domain/health/health.types.js'
 import type { AppliedObject } from './apply/apply.types.js';
 import { idText } from './apply/apply-steps.js';
 import type { ClusterClient, WatchHandle } from './cluster/cluster-client.js';
+import { withoutManagedFields } from './cluster/kube-watch.js';
 
 /** What the watcher enforces for one application. */
 export interface WatchedApplication {
@@ -134,7 +135,7 @@ export class DriftWatcher {
     state.objects = new Map(
       applied.map((a) => [
         a.id,
-        { desired: a.desired, applied: a.live, health: assessHealth(a.live).status },
+        { desired: a.desired, applied: withoutManagedFields(a.live), health: assessHealth(a.live).status },
       ]),
     );
     this.apps.set(app.applicationId, state);
@@ -227,7 +228,7 @@ export class DriftWatcher {
     if (this.apps.get(state.app.applicationId) !== state || state.objects.get(id) !== entry) return;
     try {
       const res = await this.client.apply(entry.desired);
-      entry.applied = res.object;
+      entry.applied = withoutManagedFields(res.object);
       entry.health = 'Current';
       this.sink.corrected(notice, res.object);
     } catch (e) {

@@ -60,9 +60,10 @@ async function main(): Promise<void> {
     ? new FileStateStore(config.stateDir)
     : new ClusterStateStore(client, config.namespace, config.credentialSecret);
   const metrics = createAgentMetrics();
+  const hub = new HttpHubClient(config.hubUrl);
   const agent = new Agent({
     client,
-    hub: new HttpHubClient(config.hubUrl),
+    hub,
     store,
     logger,
     metrics,
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
       .then(() => server.close())
       .finally(() => {
         client.close();
+        hub.close();
         process.exit(0);
       });
   };

@@ -2,9 +2,10 @@
  * `/healthz` and `/metrics` (Prometheus text) on a small port of their own, so probes and
  * scrapes never queue behind apply work. Port 0 picks a free one; the bound port is returned.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { http } from './node-http.js';
 
 /** The agent's metrics. */
 export interface AgentMetrics {
@@ -88,7 +89,7 @@ export async function startMetricsServer(
   healthy: () => boolean,
   host = '0.0.0.0',
 ): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     if (req.url === '/healthz') {
       const ok = healthy();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');

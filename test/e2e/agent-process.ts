@@ -3,6 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Node's flags for the agent, as the bin, the image and `npm run agent` give them (src/agent/main.ts). */
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 /** A `dist/src/agent/main.js` process started by a test, with its JSON log lines. */
 export class AgentProcess {
   logs: Record<string, unknown>[] = [];
@@ -11,6 +14,7 @@ export class AgentProcess {
 
   private constructor(
     readonly name: string,
+    private readonly env: Record<string, string>,
     private readonly args: string[],
   ) {}
 
@@ -22,12 +26,16 @@ export class AgentProcess {
     registrationToken: string;
     /** More flags, after the defaults (a later flag wins). */
     extraArgs?: string[];
+    /** Node's own flags, instead of the ones the bin and `npm run agent` use (benchmarks compare). */
+    nodeArgs?: string[];
+    /** More environment variables (benchmarks compare MALLOC_ARENA_MAX settings). */
+    env?: Record<string, string>;
   }): Promise<AgentProcess> {
     const dir = await mkdtemp(join(tmpdir(), `flotilla-agent-${opts.name}-`));
     await writeFile(join(dir, 'kubeconfig'), opts.kubeconfig, { mode: 0o600 });
-    const agent = new AgentProcess(opts.name, [
+    const agent = new AgentProcess(opts.name, opts.env ?? {}, [
       // The memory settings the bin and `npm run agent` use.
-      '--max-semi-space-size=2',
+      ...(opts.nodeArgs ?? AGENT_NODE_FLAGS),
       'dist/src/agent/main.js',
       '--hub-url',
       opts.hubUrl,
@@ -56,7 +64,7 @@ export class AgentProcess {
   spawn(): void {
     const child = spawn(process.execPath, this.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+      env: { ...process.env, MALLOC_ARENA_MAX: '2', ...this.env },
     });
     this.child = child;
     let rest = '';

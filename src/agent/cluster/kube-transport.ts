@@ -3,8 +3,9 @@
  * our own: server-side apply needs exact control of the content type and query, and bulk
  * applies need connection reuse and bounded sockets. Credentials come from kubeconfig.ts.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { http } from '../node-http.js';
 import { unavailable } from './cluster-errors.js';
 import { type KubeConnection } from './kubeconfig.js';
 
@@ -73,7 +74,7 @@ export class HttpsKubeTransport implements KubeTransport {
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
     const url = new URL(path, this.server);
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const send = url.protocol === 'http:' ? http.request : httpsRequest;
     return new Promise((resolve, reject) => {
       const req = send(url, {
         ...base,

@@ -49,3 +49,40 @@ describe('LabelWatch backoff', () => {
     expect(elapsed).toBeGreaterThanOrEqual(20 + 40 + 80 + 160 + 320 - 20);
   });
 });
+
+describe('LabelWatch keeps objects without managedFields', () => {
+  it('from the list and from watch events, and reports them the same way', async () => {
+    const owned = (name: string, rv: string) => ({
+      ...cm(name, rv),
+      metadata: {
+        ...cm(name, rv).metadata,
+        managedFields: [{ manager: 'flotilla-agent', operation: 'Apply', fieldsV1: { 'f:data': {} } }],
+      },
+      data: { a: '1' },
+    });
+    const events: WatchEvent[] = [];
+    let streamed = false;
+    const watch = new LabelWatch(
+      {
+        list: () => Promise.resolve({ items: [owned('a', '1')], resourceVersion: '1' }),
+        stream: (_rv, onLine, signal) => {
+          if (!streamed) onLine(JSON.stringify({ type: 'ADDED', object: owned('b', '2') }));
+          streamed = true;
+          return new Promise((resolve) => signal.addEventListener('abort', () => resolve()));
+        },
+      },
+      'v1',
+      'ConfigMap',
+      (e) => events.push(e),
+      {},
+    );
+    watch.start();
+    while (events.length < 2) await new Promise((r) => setTimeout(r, 5));
+    watch.stop();
+    for (const o of [...watch.objects(), ...events.map((e) => e.object)]) {
+      expect(o.metadata).not.toHaveProperty('managedFields');
+      expect(o).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', data: { a: '1' } });
+    }
+    expect(watch.objects().map((o) => o.metadata.name)).toEqual(['a', 'b']);
+  });
+});

@@ -29,6 +29,19 @@ export interface WatchSource {
   stream(resourceVersion: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
 }
 
+/**
+ * The object without `metadata.managedFields`. Whatever the agent keeps of a live object (the
+ * watch's last-seen copy, the drift watcher's last applied copy: two per managed object) is
+ * stored without them: the server's field-ownership record is about as large as a small object
+ * itself, and nothing the agent compares or reports reads it (server-side apply resolves
+ * ownership on the server).
+ */
+export function withoutManagedFields(object: LiveObject): LiveObject {
+  if (!('managedFields' in object.metadata)) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
 const keyOf = (o: LiveObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 class Gone extends Error {}
@@ -71,7 +84,8 @@ export class LabelWatch {
   /** Replaces the known set with a fresh list, emitting the differences (all of it, the first time). */
   private relist(items: LiveObject[], first: boolean): void {
     const seen = new Set<string>();
-    for (const item of items) {
+    for (const listed of items) {
+      const item = withoutManagedFields(listed);
       const key = keyOf(item);
       seen.add(key);
       const before = this.known.get(key);
@@ -129,7 +143,7 @@ export class LabelWatch {
       if (event.object.code === 410) throw new Gone('resource version too old');
       throw new Error(`watch error: ${JSON.stringify(event.object)}`);
     }
-    const object = { ...event.object, apiVersion: this.apiVersion, kind: this.kind };
+    const object = withoutManagedFields({ ...event.object, apiVersion: this.apiVersion, kind: this.kind });
     const rv = object.metadata.resourceVersion as string | undefined;
     if (event.type === 'BOOKMARK') return rv;
     const key = keyOf(object);
