@@ -107,6 +107,25 @@ describe('removal jobs', () => {
     expect((await agent.fail(job, 'forbidden by the cluster', false)).body).toEqual({ recorded: true });
     expect((await hub.api('GET', '/api/v1/applications/refused')).status).toBe(404);
   });
+
+  it('a deletion request and its removal jobs commit together; the sweeper finishes one cut off before its record went', async () => {
+    const id = await createApp('cutoff', { automated: true, prune: true, selfHeal: false });
+    expect((await hub.api('DELETE', '/api/v1/applications/cutoff')).status).toBe(202);
+    const rows = await hub.sql<{ deleting: boolean; jobs: number }>(
+      `SELECT a.deleting, (SELECT count(*)::int FROM reconcile_jobs j
+                            WHERE j.application_id = a.id AND j.kind = 'remove' AND j.state = 'queued') AS jobs
+         FROM applications a WHERE a.id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([{ deleting: true, jobs: 1 }]);
+    // The removal job ends, but the hub dies before removing the record (played in SQL).
+    await hub.sql(`UPDATE reconcile_jobs SET state = 'succeeded' WHERE application_id = $1`, [id]);
+    expect((await hub.api('GET', '/api/v1/applications/cutoff')).status).toBe(200);
+    await sweep();
+    expect((await hub.api('GET', '/api/v1/applications/cutoff')).status).toBe(404);
+    const audit = await hub.api('GET', `/api/v1/audit?action=application.deleted&application=${id}`);
+    expect(audit.body.items).toHaveLength(1);
+  });
 });
 
 describe('policy fixed when queued', () => {

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { redactDiffText, redactedValuesOf, scrubValues } from '../../domain/apply/redaction.js';
 import { NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
 import type { JobsResponseV1, JobV1, RegisterResponseV1 } from '../../protocol/v1/agent-protocol.js';
-import { ApplicationRepository } from '../applications/application.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -11,8 +10,7 @@ import { BundleRepository } from '../dispatch/bundle.repository.js';
 import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
 import { JobDispatchService } from '../dispatch/job-dispatch.service.js';
 import { JobNotifier } from '../dispatch/job-notifier.repository.js';
-import { type ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
-import { ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
+import { type LeasedJob, ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
@@ -39,7 +37,6 @@ export class AgentService {
     @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
     @Inject(ResourceStatusRepository) private readonly resources: ResourceStatusRepository,
     @Inject(AgentReportRepository) private readonly reports: AgentReportRepository,
-    @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
     @Inject(JobNotifier) private readonly notifier: JobNotifier,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
@@ -109,7 +106,7 @@ export class AgentService {
       for (let woken = false; ; woken = true) {
         if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
         const claimed = await this.dispatch.lease(cluster.id, limit);
-        if (claimed.length) return { jobs: await this.toWire(claimed) };
+        if (claimed.length) return { jobs: this.toWire(claimed) };
         const left = deadline - Date.now();
         if (signal.aborted) return { jobs: [] };
         if (left <= 0) {
@@ -246,17 +243,14 @@ export class AgentService {
     await this.presence.seen(cluster, dto);
   }
 
-  private async toWire(jobs: ReconcileJobEntity[]): Promise<JobV1[]> {
-    const apps = new Map<string, Awaited<ReturnType<ApplicationRepository['findByIdOrName']>>>();
-    for (const id of new Set(jobs.map((j) => j.applicationId)))
-      apps.set(id, await this.apps.findByIdOrName(id));
+  /** The wire form of leased jobs: everything comes from the job row, fixed when it was queued. */
+  private toWire(jobs: LeasedJob[]): JobV1[] {
     return jobs.map((j) => {
-      const app = apps.get(j.applicationId);
       return {
         id: j.id,
         kind: j.kind,
         applicationId: j.applicationId,
-        applicationName: app?.name ?? '',
+        applicationName: j.applicationName,
         revision: j.revision,
         revisionDisplay: j.revisionDisplay,
         bundleDigest: j.bundleDigest,

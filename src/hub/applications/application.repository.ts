@@ -108,4 +108,16 @@ export class ApplicationRepository {
   async release(id: string): Promise<void> {
     await this.ds.manager.update(ApplicationEntity, { id }, { reconcileLeaseUntil: null });
   }
+
+  /** Applications being deleted that have no unfinished job left (their deletion can finish). */
+  async deletingWithoutWork(limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.ds.query(
+      `SELECT a.id FROM applications a
+        WHERE a.deleting AND NOT EXISTS (
+          SELECT 1 FROM reconcile_jobs j WHERE j.application_id = a.id AND j.state IN ('queued', 'leased'))
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  }
 }

@@ -173,7 +173,9 @@ export class ApplicationService implements OnModuleInit {
    * last of them finishes. Returns whether deletion is still in progress.
    */
   async delete(key: string, actor: Actor): Promise<{ pending: number }> {
-    const app = await this.uow.run(async (tx) => {
+    // One transaction: an application marked deleting always has its removal jobs (a crash in
+    // between would leave it deleting with nothing to finish it).
+    const { app, pending } = await this.uow.run(async (tx) => {
       const row = await this.require(key, tx);
       row.deleting = true;
       const saved = await this.apps.save(tx, row);
@@ -183,9 +185,10 @@ export class ApplicationService implements OnModuleInit {
         applicationId: row.id,
         details: describeApplication(row),
       });
-      return saved;
+      return { app: saved, pending: await this.desiredState.removeEverywhere(saved, actor, tx) };
     });
-    const pending = await this.desiredState.removeEverywhere(app, actor);
+    // Nothing deployed anywhere: done now (else when the last removal job ends; the sweeper
+    // finishes a deletion whose last step a crash cut off).
     await this.finishDeletionIfDone(app.id, actor);
     return { pending };
   }

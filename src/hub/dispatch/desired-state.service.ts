@@ -214,9 +214,12 @@ export class DesiredStateService {
     return outcome;
   }
 
-  /** Removal jobs for every cluster of an application being deleted. Returns how many. */
-  async removeEverywhere(app: ApplicationEntity, actor: Actor): Promise<number> {
-    return this.uow.run(async (tx) => {
+  /**
+   * Removal jobs for every cluster of an application being deleted, in the caller's transaction
+   * when given (the deletion request and its jobs commit together). Returns how many.
+   */
+  async removeEverywhere(app: ApplicationEntity, actor: Actor, inTx?: Tx): Promise<number> {
+    const work = async (tx: Tx) => {
       const states = await this.desired.forApplication(app.id, tx);
       for (const d of states) await this.desired.delete(tx, app.id, d.clusterId);
       if (states.length)
@@ -235,7 +238,8 @@ export class DesiredStateService {
           })),
         );
       return states.length;
-    });
+    };
+    return inTx ? work(inTx) : this.uow.run(work);
   }
 
   /** Records the deployment, then queues its jobs through the job owner (one batch). */

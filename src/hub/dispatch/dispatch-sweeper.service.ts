@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SYSTEM_ACTOR } from '../../domain/audit-chain.js';
+import { ApplicationRepository } from '../applications/application.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
@@ -28,6 +29,7 @@ export class DispatchSweeperService implements OnApplicationBootstrap, OnApplica
   constructor(
     @Inject(JobDispatchService) private readonly dispatch: JobDispatchService,
     @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
+    @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -52,6 +54,9 @@ export class DispatchSweeperService implements OnApplicationBootstrap, OnApplica
   async sweep(): Promise<{ requeued: number; failed: number; disconnected: number }> {
     const now = this.clock.now();
     const { requeued, failed } = await this.dispatch.expireLeases();
+    // A deletion whose last job ended while its hub died before removing the record.
+    for (const id of await this.apps.deletingWithoutWork(100))
+      await this.dispatch.finishDeletionIfDone(id, SYSTEM_ACTOR);
     // One transaction: the clusters gone silent, their status rows and the audit of it.
     const silent = await this.uow.run(async (tx) => {
       const silent = await this.clusters.markSilentDisconnected(

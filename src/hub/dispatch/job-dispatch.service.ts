@@ -24,7 +24,7 @@ import { AgentReportRepository } from './agent-report.repository.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
 import { JobNotifier } from './job-notifier.repository.js';
 import { type ReconcileJobEntity } from './reconcile-job.entity.js';
-import { ReconcileJobRepository } from './reconcile-job.repository.js';
+import { type LeasedJob, ReconcileJobRepository } from './reconcile-job.repository.js';
 import { ResourceStatusRepository } from './resource-status.repository.js';
 
 /** One job to queue for a cluster. */
@@ -132,12 +132,13 @@ export class JobDispatchService {
   }
 
   /** Leases up to `limit` due jobs of a cluster, oldest first. */
-  async lease(clusterId: string, limit: number): Promise<ReconcileJobEntity[]> {
+  async lease(clusterId: string, limit: number): Promise<LeasedJob[]> {
     const now = this.clock.now();
     const applied = await this.uow.run((tx) =>
       this.applyTransition(tx, { lease: { clusterId, limit } }, now),
     );
-    return applied.map((a) => a.job);
+    // The lease branch of applyTransition hands back the repository's leased rows as they are.
+    return applied.map((a) => a.job as LeasedJob);
   }
 
   /**

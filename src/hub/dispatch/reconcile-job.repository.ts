@@ -53,24 +53,21 @@ export class ReconcileJobRepository {
    * precondition (queued, `not_before <= now`), the SET its change (leased, one more attempt,
    * the lease end the caller got from the domain). SKIP LOCKED lets replicas share.
    */
-  async claim(
-    tx: Tx,
-    clusterId: string,
-    now: Date,
-    leaseUntil: Date,
-    limit: number,
-  ): Promise<ReconcileJobEntity[]> {
-    // One statement (the rows come back from the UPDATE): this runs on every long-poll.
+  async claim(tx: Tx, clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<LeasedJob[]> {
+    // One statement (the rows come back from the UPDATE, with their application's name): this
+    // runs on every long-poll, and nothing may fail between granting the lease and answering.
     const rows: JobRow[] = await managerOf(this.ds, tx).query(
       `WITH leased AS (
          UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
          WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
                       ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
          RETURNING *)
-       SELECT * FROM leased ORDER BY created_at`,
+       SELECT leased.*, a.name AS application_name
+         FROM leased LEFT JOIN applications a ON a.id = leased.application_id
+        ORDER BY leased.created_at`,
       [clusterId, now, leaseUntil, limit],
     );
-    return rows.map(toEntity);
+    return rows.map((r) => Object.assign(toEntity(r), { applicationName: r.application_name ?? '' }));
   }
 
   /** A job of this cluster, locked for the rest of the transaction. */
@@ -166,7 +163,12 @@ export class ReconcileJobRepository {
 }
 
 /** A reconcile_jobs row as the driver returns it. */
+/** A job just leased, with the name of its application (what the agent logs and labels by). */
+export type LeasedJob = ReconcileJobEntity & { applicationName: string };
+
 interface JobRow {
+  /** Only in the lease's answer. */
+  application_name?: string | null;
   id: string;
   cluster_id: string;
   application_id: string;
