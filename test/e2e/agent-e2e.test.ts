@@ -329,11 +329,15 @@ describe('agents end to end', () => {
   });
 
   it('one invalid object: nothing applied, the job fails naming it', async () => {
-    await put('fleet-git', 'shop/ok.yaml', configMapYaml('ok', { a: '1' }));
-    await put(
-      'fleet-git',
-      'shop/bad.yaml',
-      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n  selector:\n    matchLabels:\n      app: bad\n  template:\n    metadata:\n      labels:\n        app: other\n    spec:\n      containers:\n        - name: c\n          image: x\n',
+    // One commit with both files: a commit through the API deploys at once, file by file.
+    await git.externalCommit(
+      gitRepo,
+      {
+        'shop/ok.yaml': configMapYaml('ok', { a: '1' }),
+        'shop/bad.yaml':
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n  selector:\n    matchLabels:\n      app: bad\n  template:\n    metadata:\n      labels:\n        app: other\n    spec:\n      containers:\n        - name: c\n          image: x\n',
+      },
+      'ok and bad',
     );
     await poll();
     const failed = await waitFor('job failed', async () => {

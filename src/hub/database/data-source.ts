@@ -7,8 +7,8 @@ import { ClusterCredentialIndex1764210000000 } from '../../../migrations/1764210
 import { TokenExpiry1764220000000 } from '../../../migrations/1764220000000-token-expiry.js';
 import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000-audit-checkpoints.js';
 import { JobPolicy1764300000000 } from '../../../migrations/1764300000000-job-policy.js';
-import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
 import { FleetStatus1764310000000 } from '../../../migrations/1764310000000-fleet-status.js';
+import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -49,8 +49,8 @@ export const MIGRATIONS = [
   TokenExpiry1764220000000,
   AuditCheckpoints1764230000000,
   JobPolicy1764300000000,
-  LevelTriggeredReconcile1764320000000,
   FleetStatus1764310000000,
+  LevelTriggeredReconcile1764320000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
