@@ -177,9 +177,22 @@ export class DriftWatcher {
         (e) => this.onEvent(e.type, e.object),
         {
           onError: (error) => this.sink.watchError?.(key, error),
+          onListed: (objects) => this.onListed(apiVersion, kind, objects),
         },
       ),
     );
+  }
+
+  /**
+   * A managed object of this kind missing from a watch's first list was deleted before the
+   * watch was open (an agent restarted, then the object went): handled as its deletion.
+   */
+  private onListed(apiVersion: string, kind: string, objects: readonly LiveObject[]): void {
+    const present = new Set(objects.map(idText));
+    for (const state of this.apps.values())
+      for (const [id, entry] of state.objects)
+        if (entry.desired.apiVersion === apiVersion && entry.desired.kind === kind && !present.has(id))
+          this.onEvent('DELETED', entry.applied);
   }
 
   private onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', live: LiveObject): void {

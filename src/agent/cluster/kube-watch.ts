@@ -21,6 +21,12 @@ export interface WatchOptions {
   maxBackoffMs?: number;
   /** Called on every failure (for logs and metrics). */
   onError?: (error: unknown) => void;
+  /**
+   * Called after the first list with what exists then. An object gone before the first list
+   * produces no event at all (later relists report what went as DELETED); its owner compares
+   * this with what it expects to exist.
+   */
+  onListed?: (objects: readonly LiveObject[]) => void;
 }
 
 /** The two calls a watch needs. */
@@ -109,6 +115,7 @@ export class LabelWatch {
       try {
         const listed = await this.source.list();
         this.relist(listed.items, first);
+        if (first) this.options.onListed?.(this.objects());
         first = false;
         let rv = listed.resourceVersion;
         // Resume the watch from the last version seen until the server says it is too old.

@@ -196,4 +196,34 @@ describe('drift watch restarts', () => {
       watcher.stop();
     }
   }, 60_000);
+
+  it('an object deleted before the watch opened (an agent restarted, then it went) is recreated', async () => {
+    const ns = uniq('gone');
+    const appId = randomUUID();
+    await admin.apply(namespace(ns));
+    const { run } = applierFor(admin, 'default', appId);
+    const outcome = await run([configMap(ns, 'gone', { color: 'blue' })]);
+    expect(outcome.outcome, outcome.message).toBe('succeeded');
+    // Deleted while no watcher runs: no watch will ever see an event for it.
+    await admin.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' });
+    const detected: DriftNotice[] = [];
+    const watcher = new DriftWatcher(
+      admin,
+      { detected: (n) => detected.push(n), corrected: () => undefined, failed: () => undefined },
+      () => 'test-redaction-key',
+    );
+    try {
+      watcher.setDesired(
+        { applicationId: appId, revision: 'r1', selfHeal: true, ignoreDifferences: [] },
+        outcome.applied,
+      );
+      await waitFor('recreated', async () =>
+        Boolean(await admin.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'gone' })),
+      );
+      expect(detected).toHaveLength(1);
+      expect(detected[0]).toMatchObject({ deleted: true, resource: `/ConfigMap/${ns}/gone` });
+    } finally {
+      watcher.stop();
+    }
+  }, 60_000);
 });
