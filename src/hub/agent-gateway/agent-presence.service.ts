@@ -14,6 +14,9 @@ export const agentActor = (c: Pick<AgentCluster, 'id' | 'name'>): Actor => ({
   name: `agent:${c.name}`,
 });
 
+/** Within this long of the last write, a call from a Connected cluster writes nothing (the repository's touch uses the same window). */
+const SEEN_WINDOW_MS = 5_000;
+
 /**
  * Whether a cluster's agent is there: every authenticated agent request counts (the guard calls
  * {@link seen}), not only heartbeats, so a hub that restarts sees its agents again with their
@@ -35,12 +38,25 @@ export class AgentPresence {
    * last few seconds (see {@link ClusterRepository.touch}).
    */
   async seen(
-    cluster: Pick<AgentCluster, 'id' | 'name'>,
+    cluster: Pick<AgentCluster, 'id' | 'name'> & { connectionState?: string; lastSeenAt?: Date | null },
     versions: { agentVersion?: string; kubernetesVersion?: string } = {},
   ): Promise<void> {
-    // One transaction: the flip, the status rows it changes and its audit event commit together.
+    const now = this.clock.now();
+    const sendsVersions = versions.agentVersion !== undefined || versions.kubernetesVersion !== undefined;
+    // The row the guard just read says Connected and seen within the window: nothing to write,
+    // not even a statement (this runs on every agent request).
+    if (
+      !sendsVersions &&
+      cluster.connectionState === 'Connected' &&
+      cluster.lastSeenAt &&
+      now.getTime() - cluster.lastSeenAt.getTime() < SEEN_WINDOW_MS
+    )
+      return;
+    // One autocommit statement; only a flip to Connected also changes the cluster's status rows
+    // and is audited, in a transaction of its own. (A hub killed between the two leaves the rows
+    // Unknown until the next report or job of each; the audit trail then lacks that connect.)
+    if (!(await this.clusters.touch(cluster.id, now, versions))) return;
     await this.uow.run(async (tx) => {
-      if (!(await this.clusters.touch(cluster.id, this.clock.now(), versions, tx))) return;
       await this.fleetStatus.refreshClusters(tx, [cluster.id]);
       await this.audit.record(tx, {
         actor: agentActor(cluster),

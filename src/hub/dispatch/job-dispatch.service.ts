@@ -321,12 +321,11 @@ export class JobDispatchService {
     }
     // Everything that must change with a job's state (read models of it) is updated here, in
     // the same transaction, from `applied` (application and cluster of each job). A result
-    // refreshes later, once the objects and applied revision it carries are written too.
-    if (!('result' in batch && batch.result))
-      await this.fleetStatus.refreshPairs(
-        tx,
-        applied.map(({ job }) => job),
-      );
+    // refreshes later, once the objects and applied revision it carries are written too; a
+    // lease only moves the last job's columns (see FleetStatusRepository.markLeased).
+    const jobs = applied.map(({ job }) => job);
+    if ('lease' in batch) await this.fleetStatus.markLeased(tx, jobs);
+    else if (!('result' in batch && batch.result)) await this.fleetStatus.refreshPairs(tx, jobs);
     return applied;
   }
 
