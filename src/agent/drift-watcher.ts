@@ -18,6 +18,7 @@ import type { HealthResult, LiveObject } from '../domain/health/health.types.js'
 import type { AppliedObject } from './apply/apply.types.js';
 import { idText } from './apply/apply-steps.js';
 import type { ClusterClient, WatchHandle } from './cluster/cluster-client.js';
+import { isOlderVersion } from './resource-version.js';
 import { withoutManagedFields } from './cluster/kube-watch.js';
 
 /** What the watcher enforces for one application. */
@@ -204,6 +205,10 @@ export class DriftWatcher {
     if (!entry) return;
     const deleted = type === 'DELETED';
     if (!deleted && live.metadata.resourceVersion === entry.applied.metadata.resourceVersion) return;
+    // A watch cache may still hold the object from before our own apply (the re-check after a
+    // reconcile reads it): that is not drift, our apply's own event follows.
+    if (!deleted && isOlderVersion(live.metadata.resourceVersion, entry.applied.metadata.resourceVersion))
+      return;
     const diff = deleted ? [] : driftOf(entry, live, state.app.ignoreDifferences);
     if (!deleted && diff.length === 0) {
       entry.applied = live;
