@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
@@ -5,6 +6,23 @@ import { HEALTH_STATES, stateListSource, SYNC_STATES } from '../../domain/fleet-
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { LastJobDto } from '../applications/application.dto.js';
 import { IsOmittable } from '../common/validators.js';
+
+/** An optional query field holding a comma-separated list of `states`, documented and validated alike. */
+function StateList(field: string, states: readonly string[], example: string): PropertyDecorator {
+  const source = stateListSource(states);
+  return applyDecorators(
+    ApiPropertyOptional({
+      description: `${field} states, comma-separated: ${states.join(', ')}`,
+      example,
+      pattern: source,
+    }),
+    IsOmittable(),
+    Matches(new RegExp(source), {
+      message: `${field} must be a comma-separated list of ${states.join(', ')}`,
+    }),
+    MaxLength(256),
+  );
+}
 
 /** The largest page: the dashboard's grid reads the whole fleet in few requests. */
 export const FLEET_STATUS_MAX_LIMIT = 5000;
@@ -48,28 +66,10 @@ export class FleetStatusQueryDto {
   @MaxLength(253)
   cluster?: string;
 
-  @ApiPropertyOptional({
-    description: `sync states, comma-separated: ${SYNC_STATES.join(', ')}`,
-    example: 'Failed,OutOfSync',
-    pattern: stateListSource(SYNC_STATES),
-  })
-  @IsOmittable()
-  @Matches(new RegExp(stateListSource(SYNC_STATES)), {
-    message: `sync must be a comma-separated list of ${SYNC_STATES.join(', ')}`,
-  })
-  @MaxLength(256)
+  @StateList('sync', SYNC_STATES, 'Failed,OutOfSync')
   sync?: string;
 
-  @ApiPropertyOptional({
-    description: `health states, comma-separated: ${HEALTH_STATES.join(', ')}`,
-    example: 'Failed,Unknown',
-    pattern: stateListSource(HEALTH_STATES),
-  })
-  @IsOmittable()
-  @Matches(new RegExp(stateListSource(HEALTH_STATES)), {
-    message: `health must be a comma-separated list of ${HEALTH_STATES.join(', ')}`,
-  })
-  @MaxLength(256)
+  @StateList('health', HEALTH_STATES, 'Failed,Unknown')
   health?: string;
 }
 
