@@ -18,7 +18,8 @@ import { Applier } from './apply/applier.js';
 import type { ReconcileOutcome } from './apply/apply.types.js';
 import { ConfigMapInventoryStore } from './apply/inventory-store.js';
 import type { ClusterClient } from './cluster/cluster-client.js';
-import { DriftWatcher, type DriftNotice, type HealthChange } from './drift-watcher.js';
+import { DriftWatcher, type DriftNotice } from './drift-watcher.js';
+import { HealthBatcher } from './health-batcher.js';
 import { HubRejectedError, type HubClient } from './hub-client.js';
 import type { AgentMetrics } from './metrics-server.js';
 import { ReportBuffer } from './report-buffer.js';
@@ -48,10 +49,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /** First retry of a stored state that could not be enforced; doubles up to the maximum. */
 const ENFORCE_RETRY_MS = 5_000;
-/** How long health changes are gathered before one report carries them. */
-const HEALTH_REPORT_DELAY_MS = 1_000;
-/** Objects per health report (the hub's status report limit is larger). */
-const MAX_HEALTH_PER_REPORT = 500;
 const ENFORCE_RETRY_MAX_MS = 300_000;
 
 /** A UUID fixed by the job and attempt, so a result re-sent after a restart is recorded once. */
@@ -75,9 +72,11 @@ export class Agent {
   /** Failed retryable enforcements of the stored state, per application (for the backoff). */
   private readonly enforceAttempts = new Map<string, number>();
   private kubernetesVersion = 'unknown';
-  /** Health changes waiting to be sent, newest per object. */
-  private readonly healthChanges = new Map<string, HealthChange>();
-  private healthTimer: NodeJS.Timeout | null = null;
+  /** Health changes without drift, sent a second later in few reports. */
+  private readonly health = new HealthBatcher((reports) => {
+    for (const body of reports) this.buffer.push({ type: 'status', body });
+    void this.buffer.flush();
+  });
   /**
    * Key of the hashes that stand in for redacted values in drift reports; derived from the
    * credential once known, so markers stay comparable across restarts (random until then).
@@ -100,7 +99,7 @@ export class Agent {
           d.logger.warn({ resource: n.resource, err: (e as Error).message }, 'self-heal failed');
         },
         watchError: (kind, e) => d.logger.warn({ kind, err: (e as Error).message }, 'watch restarting'),
-        healthChanged: (c) => this.onHealthChanged(c),
+        healthChanged: (c) => this.health.add(c),
       },
       () => this.redactionKey,
     );
@@ -435,38 +434,6 @@ export class Agent {
     if (report.resources.length === 0 && events.length === 0) return;
     this.buffer.push({ type: 'status', body: report });
     void this.buffer.flush();
-  }
-
-  /**
-   * Health changes without drift (a rollout progressing) are gathered for a moment and sent as
-   * one status report: a Deployment's rollout moves its status many times a second.
-   */
-  private onHealthChanged(c: HealthChange): void {
-    this.healthChanges.set(`${c.applicationId}\n${c.resource}`, c);
-    if (this.healthTimer) return;
-    this.healthTimer = setTimeout(() => {
-      this.healthTimer = null;
-      const changes = [...this.healthChanges.values()];
-      this.healthChanges.clear();
-      for (let i = 0; i < changes.length; i += MAX_HEALTH_PER_REPORT) {
-        this.buffer.push({
-          type: 'status',
-          body: {
-            reportId: randomUUID(),
-            resources: changes.slice(i, i + MAX_HEALTH_PER_REPORT).map((h) => ({
-              applicationId: h.applicationId,
-              resource: h.resource,
-              health: h.health.status,
-              healthMessage: h.health.message.slice(0, 4000),
-              drifted: false,
-            })),
-            events: [],
-          },
-        });
-      }
-      void this.buffer.flush();
-    }, HEALTH_REPORT_DELAY_MS);
-    this.healthTimer.unref();
   }
 
   private onDrift(type: 'drift.detected' | 'drift.corrected', n: DriftNotice): void {
