@@ -45,6 +45,25 @@ export interface JobV1 {
   attempt: number;
   /** ISO time after which the hub may hand the job to someone else if no result came. */
   leaseExpiresAt: string;
+  /**
+   * The rules of the application's project (additive, optional): the agent refuses, per object,
+   * what they do not allow, on top of its own install-time guardrail. Absent: no project rules.
+   */
+  policy?: ObjectPolicyV1;
+}
+
+/** A group and kind; `*` matches anything. The core group is `''`. */
+export interface GroupKindV1 {
+  group: string;
+  kind: string;
+}
+
+/** Object rules a job carries (same meaning as the hub's project rules; see docs/agent-protocol.md). */
+export interface ObjectPolicyV1 {
+  namespaces: string[];
+  allowedKinds: GroupKindV1[];
+  deniedKinds: GroupKindV1[];
+  allowSecrets: boolean;
 }
 
 /** Answer of GET /jobs?waitSeconds=N: empty when nothing arrived in time. */

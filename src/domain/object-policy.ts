@@ -1,0 +1,151 @@
+/**
+ * Which Kubernetes objects a set of rules lets through: the object half of a project's rules
+ * (checked by the hub at render) and of an agent's install-time guardrail (checked by the agent
+ * before it applies). One pure function for both, so the two layers cannot disagree on what a
+ * rule means.
+ */
+
+/** A group and kind; `*` in either matches anything. The core group is `''`. */
+export interface GroupKind {
+  group: string;
+  kind: string;
+}
+
+/** The rules an object must satisfy. */
+export interface ObjectPolicy {
+  /**
+   * Namespaces namespaced objects may land in: exact names, or globs where `*` matches any run of
+   * characters (`team-a-*`, `*`). A Namespace object's own name must match too. Empty: none.
+   */
+  namespaces: string[];
+  /**
+   * Kinds allowed. Empty: every namespaced kind. A cluster-scoped kind is allowed only when an
+   * entry here matches it (`*`/`*` included): cluster-scoped kinds are denied unless listed.
+   */
+  allowedKinds: GroupKind[];
+  /** Kinds refused whatever else says; wins over `allowedKinds`. */
+  deniedKinds: GroupKind[];
+  /** Whether plain core `Secret` objects may be deployed. */
+  allowSecrets: boolean;
+}
+
+/** The policy that lets everything through: the `default` project's, today's behaviour. */
+export const OPEN_POLICY: ObjectPolicy = Object.freeze({
+  namespaces: ['*'],
+  allowedKinds: [{ group: '*', kind: '*' }],
+  deniedKinds: [],
+  allowSecrets: true,
+});
+
+/** What the policy is asked about: an object's identity and whether its kind is cluster-scoped. */
+export interface PolicySubject {
+  group: string;
+  kind: string;
+  /** `''` when the object has none. */
+  namespace: string;
+  name: string;
+  clusterScoped: boolean;
+}
+
+/** The rule an object broke. */
+export type PolicyRule = 'namespaces' | 'allowedKinds' | 'deniedKinds' | 'clusterScoped' | 'allowSecrets';
+
+/** The decision on one object; a refusal names the rule and says why in words. */
+export type PolicyDecision = { allowed: true } | { allowed: false; rule: PolicyRule; message: string };
+
+/** `group/Kind` as people write it (`Secret` for the core group). */
+export function formatGroupKind(gk: GroupKind): string {
+  return gk.group ? `${gk.group}/${gk.kind}` : gk.kind;
+}
+
+/** True when `pattern` (with `*` wildcards) matches the whole of `value`. */
+export function globMatches(pattern: string, value: string): boolean {
+  if (!pattern.includes('*')) return pattern === value;
+  const parts = pattern.split('*');
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  if (!value.startsWith(first) || value.length < first.length + last.length) return false;
+  if (!value.endsWith(last)) return false;
+  let at = first.length;
+  const end = value.length - last.length;
+  for (const middle of parts.slice(1, -1)) {
+    const found = value.indexOf(middle, at);
+    if (found < 0 || found + middle.length > end) return false;
+    at = found + middle.length;
+  }
+  return true;
+}
+
+function kindMatches(rule: GroupKind, subject: GroupKind): boolean {
+  return globMatches(rule.group, subject.group) && globMatches(rule.kind, subject.kind);
+}
+
+function describe(s: PolicySubject): string {
+  const where = s.namespace ? `${s.namespace}/` : '';
+  return `${formatGroupKind(s)} ${where}${s.name}`;
+}
+
+/** Decides whether one object may be deployed under `policy`. */
+export function checkObject(policy: ObjectPolicy, s: PolicySubject): PolicyDecision {
+  const what = describe(s);
+  const denied = policy.deniedKinds.find((d) => kindMatches(d, s));
+  if (denied)
+    return {
+      allowed: false,
+      rule: 'deniedKinds',
+      message: `${what}: kind ${formatGroupKind(s)} is denied (rule deniedKinds: ${formatGroupKind(denied)})`,
+    };
+  if (s.group === '' && s.kind === 'Secret' && !policy.allowSecrets)
+    return {
+      allowed: false,
+      rule: 'allowSecrets',
+      message: `${what}: plain Secrets are not allowed (rule allowSecrets: false)`,
+    };
+  const listed = policy.allowedKinds.some((a) => kindMatches(a, s));
+  if (s.clusterScoped && !listed)
+    return {
+      allowed: false,
+      rule: 'clusterScoped',
+      message: `${what}: cluster-scoped kind ${formatGroupKind(s)} is not listed in allowedKinds`,
+    };
+  if (!s.clusterScoped && policy.allowedKinds.length > 0 && !listed)
+    return {
+      allowed: false,
+      rule: 'allowedKinds',
+      message: `${what}: kind ${formatGroupKind(s)} is not in allowedKinds`,
+    };
+  // the namespace an object lands in; a Namespace object "is" the namespace it names
+  const namespace = s.group === '' && s.kind === 'Namespace' ? s.name : s.clusterScoped ? null : s.namespace;
+  if (namespace !== null && !policy.namespaces.some((p) => globMatches(p, namespace)))
+    return {
+      allowed: false,
+      rule: 'namespaces',
+      message: namespace
+        ? `${what}: namespace ${namespace} is not allowed (rule namespaces: ${policy.namespaces.join(', ') || 'none'})`
+        : `${what}: a namespaced object needs a namespace under this policy`,
+    };
+  return { allowed: true };
+}
+
+/** Every refusal among `subjects`, in their order. */
+export function checkObjects(
+  policy: ObjectPolicy,
+  subjects: Iterable<PolicySubject>,
+): Array<{ subject: PolicySubject; rule: PolicyRule; message: string }> {
+  const refused: Array<{ subject: PolicySubject; rule: PolicyRule; message: string }> = [];
+  for (const subject of subjects) {
+    const d = checkObject(policy, subject);
+    if (!d.allowed) refused.push({ subject, rule: d.rule, message: d.message });
+  }
+  return refused;
+}
+
+/**
+ * The stricter of two policies, for an agent holding both its install-time guardrail and the
+ * rules a job carries: an object must pass both, so check both rather than merging them.
+ */
+export function checkBoth(a: ObjectPolicy, b: ObjectPolicy | undefined, s: PolicySubject): PolicyDecision {
+  const first = checkObject(a, s);
+  if (!first.allowed || !b) return first;
+  return checkObject(b, s);
+}
