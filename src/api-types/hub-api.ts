@@ -681,8 +681,15 @@ export type components = {
       /** Format: uuid */
       tokenId: string;
       name: string;
-      /** @enum {string} */
-      role: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description global role; null: project roles only
+       * @enum {string|null}
+       */
+      role: 'viewer' | 'operator' | 'admin' | null;
+      /** @description role within each project, by project name */
+      projects: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
       /**
        * Format: date-time
        * @description null: never expires

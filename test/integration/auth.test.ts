@@ -238,6 +238,7 @@ describe('whoami', () => {
       tokenId: created.body.id,
       name: 'who-viewer',
       role: 'viewer',
+      projects: {},
       expiresAt: created.body.expiresAt,
       lastUsedAt: null,
       authenticatedBy: 'token',

@@ -1,3 +1,4 @@
+import { DEFAULT_PROJECT_ID } from '../../src/domain/project.js';
 /**
  * Seeds a large fleet straight into the hub's tables (fast: a few set-based statements): one
  * repository, `clusters` clusters labelled env/region, `apps` applications targeting all of
@@ -17,8 +18,9 @@ export function fleetSeedSql(clusters: number, apps: number): string[] {
                                'shard', (g % 50)::text),
             CASE WHEN g % 97 = 0 THEN 'Disconnected' ELSE 'Connected' END, now()
      FROM generate_series(1, ${clusters}) g`,
-    `INSERT INTO applications (id, name, repository_id, path, targets, sync_policy, ignore_differences)
+    `INSERT INTO applications (id, name, repository_id, project_id, path, targets, sync_policy, ignore_differences)
      SELECT md5('app' || a)::uuid, 'app-' || lpad(a::text, 4, '0'), '00000000-0000-4000-8000-00000000feed',
+            '${DEFAULT_PROJECT_ID}',
             'apps/' || a, '[{"clusterSelector": ""}]',
             '{"automated": true, "prune": true, "selfHeal": false}', '[]'
      FROM generate_series(1, ${apps}) a`,

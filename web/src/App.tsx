@@ -32,7 +32,7 @@ export function App() {
     navigate('/');
   };
   return (
-    <RoleContext.Provider value={me.role}>
+    <RoleContext.Provider value={me.role ?? 'viewer'}>
       <Shell me={me} onSignOut={signOut} />
     </RoleContext.Provider>
   );

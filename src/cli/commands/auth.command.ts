@@ -114,11 +114,22 @@ export function registerAuthCommands(program: Command): void {
 }
 
 /** The token as `-o json` shows it. */
-function tokenInfo(me: Hub.WhoamiDto): { name: string; role: string; expiresAt: string | null } {
-  return { name: me.name, role: me.role, expiresAt: me.expiresAt };
+function tokenInfo(me: Hub.WhoamiDto): {
+  name: string;
+  role: string | null;
+  projects: Record<string, string>;
+  expiresAt: string | null;
+} {
+  return { name: me.name, role: me.role, projects: me.projects, expiresAt: me.expiresAt };
+}
+
+/** "operator", "team-a: operator, team-b: viewer" or both. */
+function describeRoles(me: Hub.WhoamiDto): string {
+  const projects = Object.entries(me.projects).map(([p, r]) => `${p}: ${r}`);
+  return [...(me.role ? [me.role] : []), ...projects].join(', ') || 'no role';
 }
 
 /** "token 'ci' (operator, expires 2027-01-01T00:00:00.000Z)". */
 function describeToken(me: Hub.WhoamiDto): string {
-  return `token '${me.name}' (${me.role}, ${me.expiresAt ? `expires ${me.expiresAt}` : 'never expires'})`;
+  return `token '${me.name}' (${describeRoles(me)}, ${me.expiresAt ? `expires ${me.expiresAt}` : 'never expires'})`;
 }

@@ -8,6 +8,7 @@ import {
   PrimaryColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 
 /** One target of an application: which clusters, and how to render for them. */
@@ -45,6 +46,15 @@ export class ApplicationEntity {
   @ManyToOne(() => RepositoryEntity, { onDelete: 'RESTRICT', createForeignKeyConstraints: true })
   @JoinColumn({ name: 'repository_id', foreignKeyConstraintName: 'applications_repository_id_fkey' })
   repository?: RepositoryEntity;
+
+  /** The project whose rules the application is held to. */
+  @Index('applications_project_idx')
+  @Column({ name: 'project_id', type: 'uuid' })
+  projectId!: string;
+
+  @ManyToOne(() => ProjectEntity, { onDelete: 'RESTRICT', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'project_id', foreignKeyConstraintName: 'applications_project_id_fkey' })
+  project?: ProjectEntity;
 
   @Column({ type: 'text' })
   path!: string;

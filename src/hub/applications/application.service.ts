@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { DEFAULT_PROJECT_ID } from '../../domain/project.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
@@ -69,6 +70,7 @@ export class ApplicationService implements OnModuleInit {
         id: this.secrets.uuid(),
         name: input.name,
         repositoryId: repo.id,
+        projectId: DEFAULT_PROJECT_ID,
         path,
         revision: input.revision ?? null,
         targets: input.targets,

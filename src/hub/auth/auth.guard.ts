@@ -35,9 +35,9 @@ export class AuthGuard implements CanActivate {
       throw e;
     });
     const need = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'viewer';
-    if (!roleAllows(principal.role, need))
+    if (principal.role === null || !roleAllows(principal.role, need))
       throw new ForbiddenError(
-        `this needs the ${need} role; token '${principal.name}' has ${principal.role}`,
+        `this needs the ${need} role; token '${principal.name}' has ${principal.role ?? 'project roles only'}`,
       );
     req.principal = principal;
     return true;

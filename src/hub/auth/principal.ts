@@ -6,7 +6,10 @@ import { type Role } from './roles.js';
 export interface Principal {
   tokenId: string;
   name: string;
-  role: Role;
+  /** Global role: holds in every project and over fleet-wide resources; null: project roles only. */
+  role: Role | null;
+  /** Role within each project, by project name (in addition to a global role). */
+  projects: Readonly<Record<string, Role>>;
   /** When the token stops working; null: never. */
   expiresAt: Date | null;
   /** The token's last recorded use before this request (recorded at most once a minute). */

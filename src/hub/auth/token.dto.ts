@@ -75,7 +75,14 @@ export class TokenListDto {
 export class WhoamiDto {
   @ApiProperty({ format: 'uuid' }) tokenId!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ enum: ROLES, nullable: true, description: 'global role; null: project roles only' })
+  role!: Role | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: [...ROLES] },
+    description: 'role within each project, by project name',
+  })
+  projects!: Record<string, Role>;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null: never expires' })
   expiresAt!: string | null;
   @ApiProperty({

@@ -34,7 +34,10 @@ export interface TokenView {
 export interface WhoamiView {
   tokenId: string;
   name: string;
-  role: Role;
+  /** Global role; null: project roles only. */
+  role: Role | null;
+  /** Role within each project, by project name. */
+  projects: Record<string, Role>;
   /** Null: never expires. */
   expiresAt: string | null;
   /** The last recorded use before this request; null: none. */
@@ -128,6 +131,7 @@ export class TokenService {
       tokenId: row.id,
       name: row.name,
       role: row.role as Role,
+      projects: {},
       expiresAt: row.expiresAt,
       lastUsedAt: row.lastUsedAt,
     };
@@ -139,6 +143,7 @@ export class TokenService {
       tokenId: p.tokenId,
       name: p.name,
       role: p.role,
+      projects: { ...p.projects },
       expiresAt: p.expiresAt?.toISOString() ?? null,
       lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
       authenticatedBy: 'token',

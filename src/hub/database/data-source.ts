@@ -9,6 +9,7 @@ import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000
 import { JobPolicy1764300000000 } from '../../../migrations/1764300000000-job-policy.js';
 import { FleetStatus1764310000000 } from '../../../migrations/1764310000000-fleet-status.js';
 import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
+import { Projects1764400000000 } from '../../../migrations/1764400000000-projects.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -21,6 +22,7 @@ import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { FleetStatusEntity } from '../fleet-status/fleet-status.entity.js';
+import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 
 /** Every entity of the hub, in one list so the data source and the schema check agree. */
@@ -38,6 +40,7 @@ export const ENTITIES = [
   ResourceStatusEntity,
   AgentReportEntity,
   FleetStatusEntity,
+  ProjectEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -51,6 +54,7 @@ export const MIGRATIONS = [
   JobPolicy1764300000000,
   FleetStatus1764310000000,
   LevelTriggeredReconcile1764320000000,
+  Projects1764400000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
