@@ -96,7 +96,7 @@ describe('login, logout, config', () => {
       client: pkg.version,
       hub: hubVersion,
       hubUrl: h.url,
-      token: { name: 'admin', role: 'admin', expiresAt: null },
+      token: { name: 'admin', role: 'admin', projects: {}, expiresAt: null },
     });
     const table = await cli.ok(['version']);
     expect(table).toMatch(new RegExp(`client:\\s+${pkg.version}\\nhub:\\s+${hubVersion}\\n`));
