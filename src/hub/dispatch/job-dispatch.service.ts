@@ -178,8 +178,11 @@ export class JobDispatchService {
           await this.desired.save(tx, d);
         }
       }
-      // status: after the objects and applied revision, before the audit (which holds its lock to commit)
-      await this.fleetStatus.refresh(tx, job.applicationId, [cluster.id]);
+      // status: after the objects and applied revision, before the audit (which holds its lock to
+      // commit). A sync result moves one row in place; anything else (a removal that may end the
+      // pair, a row whose last job is newer) recomputes it.
+      const updated = job.kind === 'sync' && (await this.fleetStatus.updateAfterResult(tx, job));
+      if (!updated) await this.fleetStatus.refresh(tx, job.applicationId, [cluster.id]);
       if (applied.change.finishesRemoval) finishes = job.applicationId;
       // Audit last, in one step: the chain lock is then held only for the insert and the commit.
       await this.audit.recordMany(tx, [

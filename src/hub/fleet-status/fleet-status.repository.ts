@@ -137,6 +137,53 @@ export class FleetStatusRepository {
   }
 
   /**
+   * A sync job's result changes one row: the last job's state, the applied revision and the
+   * objects' rollup. This updates that row by primary key from the job, its desired state and
+   * its objects — the same rule as {@link refresh}, without finding pairs or the newest job —
+   * and answers false (nothing written) when the row's last job is another one or the row is
+   * missing, for the caller to fall back to {@link refresh}. On every agent's result path.
+   */
+  async updateAfterResult(
+    tx: Tx,
+    job: { id: string; applicationId: string; clusterId: string },
+  ): Promise<boolean> {
+    const res: unknown = await managerOf(this.ds, tx).query(
+      `UPDATE fleet_status f SET
+              wanted_revision = s.revision, wanted_revision_display = s.revision_display,
+              applied_revision = s.applied_revision,
+              applied_revision_display = CASE WHEN s.applied_revision IS NULL THEN NULL
+                   WHEN s.applied_revision = s.revision THEN s.revision_display ELSE s.applied_revision END,
+              sync = ${SYNC_SQL}, health = ${HEALTH_SQL}, drifted = coalesce(s.res_drifted, false),
+              message = ${MESSAGE_SQL},
+              last_job_state = s.job_state, last_job_attempts = s.job_attempts, last_job_error = s.job_error,
+              last_job_updated_at = s.job_updated_at, updated_at = now()
+         FROM (
+           SELECT f0.connection_state, d.application_id IS NOT NULL AS targeted,
+                  d.revision, d.revision_display, d.bundle_digest, d.render_error,
+                  d.applied_revision, d.applied_digest,
+                  j.state AS job_state, j.attempts AS job_attempts, j.error AS job_error,
+                  j.updated_at AS job_updated_at, r.res_health, r.res_drifted
+           FROM fleet_status f0
+           JOIN reconcile_jobs j ON j.id = $3
+           LEFT JOIN desired_states d ON d.application_id = f0.application_id AND d.cluster_id = f0.cluster_id
+           LEFT JOIN LATERAL (
+             SELECT ${worstHealthSql('rs.health')} AS res_health, bool_or(rs.drifted) AS res_drifted
+             FROM resource_status rs WHERE rs.application_id = $1 AND rs.cluster_id = $2
+             HAVING count(*) > 0
+           ) r ON true
+           WHERE f0.application_id = $1 AND f0.cluster_id = $2
+         ) s
+        WHERE f.application_id = $1 AND f.cluster_id = $2 AND f.last_job_id = $3 AND s.targeted
+        RETURNING f.application_id`,
+      [job.applicationId, job.clusterId, job.id],
+    );
+    // TypeORM answers an UPDATE … RETURNING with [rows, count]
+    return Array.isArray(res) && Array.isArray(res[0])
+      ? res[0].length > 0
+      : Array.isArray(res) && res.length > 0;
+  }
+
+  /**
    * Recomputes every row of some clusters (a connection transition changes all of them at once).
    * Call it in the transaction that changed their connection state.
    */
