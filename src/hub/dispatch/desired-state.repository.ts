@@ -29,6 +29,22 @@ export class DesiredStateRepository {
     await managerOf(this.ds, tx).save(DesiredStateEntity, d);
   }
 
+  /**
+   * Records what a succeeded sync applied, in one statement by primary key (a missing row —
+   * the cluster no longer targeted — is left missing).
+   */
+  async markApplied(
+    tx: Tx,
+    key: { applicationId: string; clusterId: string },
+    applied: { revision: string; digest: string | null; inventory: string[] },
+  ): Promise<void> {
+    await managerOf(this.ds, tx).query(
+      `UPDATE desired_states SET applied_revision = $3, applied_digest = $4, inventory = $5::jsonb, updated_at = now()
+        WHERE application_id = $1 AND cluster_id = $2`,
+      [key.applicationId, key.clusterId, applied.revision, applied.digest, JSON.stringify(applied.inventory)],
+    );
+  }
+
   /** Inserts or replaces many rows in one statement per chunk. */
   async saveMany(tx: Tx, rows: Omit<DesiredStateEntity, 'updatedAt'>[]): Promise<void> {
     const m = managerOf(this.ds, tx);

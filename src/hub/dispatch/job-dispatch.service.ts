@@ -169,15 +169,12 @@ export class JobDispatchService {
       if (!applied) return false;
 
       await this.recordResources(tx, job, dto);
-      if (dto.outcome === 'succeeded' && job.kind === 'sync') {
-        const d = await this.desired.get(tx, job.applicationId, cluster.id);
-        if (d) {
-          d.appliedRevision = job.revision;
-          d.appliedDigest = job.bundleDigest;
-          d.inventory = dto.inventory;
-          await this.desired.save(tx, d);
-        }
-      }
+      if (dto.outcome === 'succeeded' && job.kind === 'sync')
+        await this.desired.markApplied(tx, job, {
+          revision: job.revision,
+          digest: job.bundleDigest,
+          inventory: dto.inventory,
+        });
       // status: after the objects and applied revision, before the audit (which holds its lock to
       // commit). A sync result moves one row in place; anything else (a removal that may end the
       // pair, a row whose last job is newer) recomputes it.
