@@ -544,6 +544,22 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/fleet/grid': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['FleetStatus_gridWindow'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -1225,6 +1241,64 @@ export type components = {
       nextCursor: string | null;
       counts: components['schemas']['FleetStatusCountsDto'];
     };
+    GridApplicationDto: {
+      id: string;
+      name: string;
+      path: string;
+    };
+    GridClusterDto: {
+      id: string;
+      name: string;
+      labels: {
+        [key: string]: string;
+      };
+      /** @enum {string} */
+      connectionState: 'Pending' | 'Connected' | 'Disconnected';
+      agentVersion: string | null;
+      kubernetesVersion: string | null;
+    };
+    GridCellDto: {
+      applicationId: string;
+      sync: string;
+      health: string;
+      /**
+       * @description how the grid colours the cell
+       * @enum {string}
+       */
+      state: 'failed' | 'outofsync' | 'progressing' | 'ok' | 'unknown';
+    };
+    GridRowDto: {
+      cluster: components['schemas']['GridClusterDto'];
+      /** @description the applications that target the cluster */
+      cells: components['schemas']['GridCellDto'][];
+    };
+    GridCellCountsDto: {
+      failed: number;
+      outofsync: number;
+      progressing: number;
+      ok: number;
+      unknown: number;
+    };
+    GridCountsDto: {
+      /** @description clusters the selector picks (the state filter aside) */
+      clusters: number;
+      connected: number;
+      disconnected: number;
+      pending: number;
+      applications: number;
+      /** @description cells of those clusters, by grid state */
+      cells: components['schemas']['GridCellCountsDto'];
+    };
+    FleetGridDto: {
+      /** @description every application, by name: the columns */
+      applications: components['schemas']['GridApplicationDto'][];
+      /** @description the window of clusters asked for, by name */
+      rows: components['schemas']['GridRowDto'][];
+      /** @description clusters the selector and state filter keep, over every window */
+      total: number;
+      offset: number;
+      counts: components['schemas']['GridCountsDto'];
+    };
     ErrorBody: {
       statusCode: number;
       /** @description HTTP reason phrase */
@@ -1378,6 +1452,13 @@ export type HeartbeatDto = components['schemas']['HeartbeatDto'];
 export type FleetStatusDto = components['schemas']['FleetStatusDto'];
 export type FleetStatusCountsDto = components['schemas']['FleetStatusCountsDto'];
 export type FleetStatusPageDto = components['schemas']['FleetStatusPageDto'];
+export type GridApplicationDto = components['schemas']['GridApplicationDto'];
+export type GridClusterDto = components['schemas']['GridClusterDto'];
+export type GridCellDto = components['schemas']['GridCellDto'];
+export type GridRowDto = components['schemas']['GridRowDto'];
+export type GridCellCountsDto = components['schemas']['GridCellCountsDto'];
+export type GridCountsDto = components['schemas']['GridCountsDto'];
+export type FleetGridDto = components['schemas']['FleetGridDto'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type JsonValue = components['schemas']['JsonValue'];
 export type Response400 = components['responses']['400'];
@@ -2884,6 +2965,39 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['FleetStatusPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  FleetStatus_gridWindow: {
+    parameters: {
+      query?: {
+        /** @description cluster label selector, the syntax of application targets */
+        selector?: string;
+        /** @description clusters to keep: all; problem (a cell not Synced and healthy, or disconnected); those with a cell in a state; disconnected ones */
+        state?:
+          'all' | 'problem' | 'failed' | 'outofsync' | 'progressing' | 'ok' | 'unknown' | 'disconnected';
+        /** @description first cluster of the window, by name */
+        offset?: number;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FleetGridDto'];
         };
       };
       400: components['responses']['400'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fleetStatusOf, stateListSource, type FleetStatusFacts } from './fleet-status.js';
+import { cellStateOf, fleetStatusOf, stateListSource, type FleetStatusFacts } from './fleet-status.js';
 
 const applied = { renderError: null, bundleDigest: 'sha256:a', appliedDigest: 'sha256:a' };
 const behind = { renderError: null, bundleDigest: 'sha256:b', appliedDigest: 'sha256:a' };
@@ -56,5 +56,20 @@ describe('stateListSource', () => {
     expect(re.test('Synced,')).toBe(false);
     expect(re.test('synced')).toBe(false);
     expect(re.test('')).toBe(false);
+  });
+});
+
+describe('cellStateOf', () => {
+  it.each([
+    ['Failed', 'Current', 'failed'],
+    ['Synced', 'Failed', 'failed'],
+    ['OutOfSync', 'InProgress', 'outofsync'],
+    ['Progressing', 'Unknown', 'progressing'],
+    ['Synced', 'Terminating', 'progressing'],
+    ['Synced', 'Current', 'ok'],
+    ['Synced', 'Unknown', 'unknown'],
+    ['Unknown', 'Current', 'unknown'],
+  ])('%s and %s is %s', (sync, health, state) => {
+    expect(cellStateOf(sync, health)).toBe(state);
   });
 });

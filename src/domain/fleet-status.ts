@@ -132,3 +132,36 @@ export function stateListSource(states: readonly string[]): string {
   const one = `(${states.join('|')})`;
   return `^${one}(,${one})*$`;
 }
+
+/** How the fleet grid colours one cell, and what its state filter selects on. */
+export const CELL_STATES = ['failed', 'outofsync', 'progressing', 'ok', 'unknown'] as const;
+/** One cell state. */
+export type CellState = (typeof CELL_STATES)[number];
+
+/**
+ * The first row that matches decides a cell's state: a row matches when the sync is in `sync`
+ * or the health in `health` — or, with `both`, when both are. The last row matches anything.
+ * The grid's SQL is built from this table, so its filter and its counts agree with this.
+ */
+export const CELL_RULES: readonly { state: CellState; sync: string[]; health: string[]; both?: true }[] = [
+  { state: 'failed', sync: ['Failed'], health: ['Failed'] },
+  { state: 'outofsync', sync: ['OutOfSync'], health: [] },
+  { state: 'progressing', sync: ['Progressing'], health: ['InProgress', 'Terminating'] },
+  { state: 'ok', sync: ['Synced'], health: ['Current'], both: true },
+  { state: 'unknown', sync: [], health: [] },
+];
+
+/** The grid state of a cell with this sync and health. */
+export function cellStateOf(sync: string, health: string): CellState {
+  for (const r of CELL_RULES) {
+    const s = r.sync.includes(sync);
+    const h = r.health.includes(health);
+    if (r.both ? s && h : s || h) return r.state;
+  }
+  return 'unknown';
+}
+
+/** What the fleet grid's state filter keeps: clusters with a cell in a state, or by connection. */
+export const GRID_FILTERS = ['all', 'problem', ...CELL_STATES, 'disconnected'] as const;
+/** One grid filter. */
+export type GridFilter = (typeof GRID_FILTERS)[number];

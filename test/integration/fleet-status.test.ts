@@ -247,6 +247,74 @@ describe('GET /api/v1/fleet/status', () => {
   });
 });
 
+describe('GET /api/v1/fleet/grid', () => {
+  const grid = async (query = '') => {
+    const res = await h.api('GET', `/api/v1/fleet/grid${query}`);
+    expect(res.status, res.text).toBe(200);
+    return res.body;
+  };
+  const shape = (body: any) =>
+    body.rows.map((r: any) => [
+      r.cluster.name,
+      Object.fromEntries(
+        r.cells.map((c: any) => [body.applications.find((a: any) => a.id === c.applicationId).name, c.state]),
+      ),
+    ]);
+
+  it('answers one window of clusters with their cells, the columns and the counts of the whole selection', async () => {
+    const first = await grid('?limit=2');
+    expect(first.applications.map((a: any) => a.name)).toEqual(['api', 'web']);
+    expect(shape(first)).toEqual([
+      ['c-a', { api: 'ok', web: 'ok' }],
+      ['c-b', { api: 'progressing', web: 'failed' }],
+    ]);
+    expect(first.total).toBe(3);
+    expect(first.counts).toEqual({
+      clusters: 3,
+      connected: 2,
+      disconnected: 0,
+      pending: 1,
+      applications: 2,
+      cells: { failed: 1, outofsync: 0, progressing: 1, ok: 2, unknown: 1 },
+    });
+    const next = await grid('?limit=2&offset=2');
+    expect(shape(next)).toEqual([['c-c', { web: 'unknown' }]]);
+    expect(next.counts).toEqual(first.counts);
+    expect(await grid('?offset=10')).toMatchObject({ rows: [], total: 3, offset: 10 });
+  });
+
+  it('filters clusters by state and selector on the server', async () => {
+    expect(shape(await grid('?state=problem'))).toEqual([
+      ['c-b', { api: 'progressing', web: 'failed' }],
+      ['c-c', { web: 'unknown' }],
+    ]);
+    expect((await grid('?state=ok')).rows.map((r: any) => r.cluster.name)).toEqual(['c-a']);
+    expect((await grid('?state=failed')).rows.map((r: any) => r.cluster.name)).toEqual(['c-b']);
+    expect(await grid('?state=disconnected')).toMatchObject({ rows: [], total: 0 });
+    const prod = await grid(`?selector=${encodeURIComponent('env=prod')}&state=problem`);
+    expect(prod.rows.map((r: any) => r.cluster.name)).toEqual(['c-b']);
+    expect(prod.total).toBe(1);
+    expect(prod.counts).toMatchObject({
+      clusters: 2,
+      cells: { ok: 2, failed: 1, progressing: 1, unknown: 0 },
+    });
+  });
+
+  it('refuses bad input by name', async () => {
+    for (const [q, word] of [
+      ['?state=broken', 'state'],
+      ['?limit=0', 'limit'],
+      ['?limit=201', 'limit'],
+      ['?offset=-1', 'offset'],
+      [`?selector=${encodeURIComponent('env in (')}`, 'selector'],
+    ]) {
+      const res = await h.api('GET', `/api/v1/fleet/grid${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.text).toContain(word);
+    }
+  });
+});
+
 describe('connection state', () => {
   it('a silent cluster turns its rows Unknown at once, and back when its agent calls', async () => {
     await h.sql(`UPDATE clusters SET last_seen_at = now() - interval '1 hour' WHERE name = 'c-a'`);

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { FleetGridRepository } from './fleet-grid.repository.js';
+import { FleetGridService } from './fleet-grid.service.js';
 import { FleetStatusController } from './fleet-status.controller.js';
 import { FleetStatusRepository } from './fleet-status.repository.js';
 import { FleetStatusService } from './fleet-status.service.js';
@@ -9,7 +11,7 @@ import { FleetStatusService } from './fleet-status.service.js';
  */
 @Module({
   controllers: [FleetStatusController],
-  providers: [FleetStatusRepository, FleetStatusService],
+  providers: [FleetStatusRepository, FleetStatusService, FleetGridRepository, FleetGridService],
   exports: [FleetStatusRepository, FleetStatusService],
 })
 export class FleetStatusModule {}
