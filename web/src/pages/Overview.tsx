@@ -1,7 +1,7 @@
-import { useMemo, useRef, useState, type FormEvent } from 'react';
-import { all, enc, type Application, type Cluster, type FleetStatus } from '../api';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, enc, type FleetGrid } from '../api';
 import { Link } from '../router';
-import { Badge, ErrorBox, stateClass, useData } from '../util';
+import { Badge, ErrorBox, useData } from '../util';
 
 const POLL_MS = 5_000;
 const ROW = 34;
@@ -16,85 +16,45 @@ const STATES = [
 ] as const;
 type StateFilter = (typeof STATES)[number][0];
 
-interface Fleet {
-  clusters: Cluster[];
-  apps: Application[];
-  /** clusterId → appId → status */
-  cells: Map<string, Map<string, FleetStatus>>;
-}
-
-/** Cells per request: the read model's largest page, so the whole grid takes a few requests. */
-const STATUS_PAGE = 5000;
+/** Rows fetched around the ones in view, so scrolling a little needs no new request. */
+const WINDOW = 75;
+/** Windows start on multiples of this, so each scroll step does not ask for a new one. */
+const WINDOW_STEP = 25;
+const VIEWPORT = 560;
 
 /**
- * One refresh: the clusters, the applications and every cell from the fleet status read model
- * — a number of requests that no longer grows with the applications (it was one per application).
+ * One refresh is one request: the application columns, the window of clusters around the rows
+ * in view (the state filter applied by the hub) and the counts of the whole selection — the
+ * same whatever the number of clusters or applications.
  */
-async function loadFleet(selector: string): Promise<Fleet> {
-  const q = selector ? `?selector=${enc(selector)}` : '';
-  const [clusters, apps, status] = await Promise.all([
-    all<Cluster>(`/api/v1/clusters${q}`),
-    all<Application>('/api/v1/applications'),
-    all<FleetStatus>(`/api/v1/fleet/status${q}`, STATUS_PAGE),
-  ]);
-  const cells = new Map<string, Map<string, FleetStatus>>();
-  for (const s of status) {
-    let row = cells.get(s.clusterId);
-    if (!row) cells.set(s.clusterId, (row = new Map()));
-    row.set(s.applicationId, s);
-  }
-  return { clusters, apps, cells };
+function loadGrid(selector: string, state: StateFilter, offset: number): Promise<FleetGrid> {
+  const q = new URLSearchParams({ state, offset: String(offset), limit: String(WINDOW) });
+  if (selector) q.set('selector', selector);
+  return api<FleetGrid>('GET', `/api/v1/fleet/grid?${q.toString()}`);
 }
 
 export function Overview() {
   const [selectorInput, setSelectorInput] = useState('');
   const [selector, setSelector] = useState('');
   const [state, setState] = useState<StateFilter>('all');
-  const { data, error } = useData(() => loadFleet(selector), [selector], POLL_MS);
+  const [scrollTop, setScrollTop] = useState(0);
+  const firstInView = Math.floor(scrollTop / ROW);
+  const offset = Math.max(0, Math.floor((firstInView - 20) / WINDOW_STEP) * WINDOW_STEP);
+  const { data, error } = useData(
+    () => loadGrid(selector, state, offset),
+    [selector, state, offset],
+    POLL_MS,
+  );
+  const counts = data?.counts;
 
-  const counts = useMemo(() => {
-    const c = {
-      clusters: 0,
-      connected: 0,
-      disconnected: 0,
-      pending: 0,
-      apps: 0,
-      ok: 0,
-      outofsync: 0,
-      failed: 0,
-      progressing: 0,
-      unknown: 0,
-    };
-    if (!data) return c;
-    c.clusters = data.clusters.length;
-    c.apps = data.apps.length;
-    for (const cl of data.clusters) {
-      if (cl.connectionState === 'Connected') c.connected++;
-      else if (cl.connectionState === 'Disconnected') c.disconnected++;
-      else c.pending++;
-      for (const s of data.cells.get(cl.id)?.values() ?? []) {
-        const k = stateClass(s.sync, s.health) as keyof typeof c;
-        if (k in c) c[k]++;
-      }
-    }
-    return c;
-  }, [data]);
-
-  const rows = useMemo(() => {
-    if (!data) return [];
-    return data.clusters.filter((cl) => {
-      if (state === 'all') return true;
-      if (state === 'disconnected') return cl.connectionState === 'Disconnected';
-      const classes = [...(data.cells.get(cl.id)?.values() ?? [])].map((s) => stateClass(s.sync, s.health));
-      if (state === 'problem')
-        return classes.some((k) => k !== 'ok') || cl.connectionState === 'Disconnected';
-      return classes.includes(state);
-    });
-  }, [data, state]);
-
+  const changeState = (next: StateFilter) => {
+    setState(next);
+    setScrollTop(0);
+  };
   const apply = (e: FormEvent) => {
     e.preventDefault();
     setSelector(selectorInput.trim());
+    setScrollTop(0);
   };
 
   return (
@@ -103,35 +63,35 @@ export function Overview() {
       <dl className="counts" aria-label="Fleet counts">
         <div>
           <dt>Clusters</dt>
-          <dd data-testid="count-clusters">{counts.clusters}</dd>
+          <dd data-testid="count-clusters">{counts?.clusters ?? '…'}</dd>
         </div>
         <div>
           <dt>Connected</dt>
-          <dd data-testid="count-connected">{counts.connected}</dd>
+          <dd data-testid="count-connected">{counts?.connected ?? '…'}</dd>
         </div>
         <div>
           <dt>Disconnected</dt>
-          <dd>{counts.disconnected}</dd>
+          <dd>{counts?.disconnected ?? '…'}</dd>
         </div>
         <div>
           <dt>Applications</dt>
-          <dd data-testid="count-apps">{counts.apps}</dd>
+          <dd data-testid="count-apps">{counts?.applications ?? '…'}</dd>
         </div>
         <div className="s-ok">
           <dt>Synced &amp; healthy</dt>
-          <dd data-testid="count-ok">{counts.ok}</dd>
+          <dd data-testid="count-ok">{counts?.cells.ok ?? '…'}</dd>
         </div>
         <div className="s-outofsync">
           <dt>Out of sync</dt>
-          <dd data-testid="count-outofsync">{counts.outofsync}</dd>
+          <dd data-testid="count-outofsync">{counts?.cells.outofsync ?? '…'}</dd>
         </div>
         <div className="s-progressing">
           <dt>Progressing</dt>
-          <dd>{counts.progressing}</dd>
+          <dd>{counts?.cells.progressing ?? '…'}</dd>
         </div>
         <div className="s-failed">
           <dt>Failed</dt>
-          <dd data-testid="count-failed">{counts.failed}</dd>
+          <dd data-testid="count-failed">{counts?.cells.failed ?? '…'}</dd>
         </div>
       </dl>
       <form className="filters" onSubmit={apply} role="search" aria-label="Filter clusters">
@@ -147,7 +107,7 @@ export function Overview() {
         <button type="submit">Apply</button>
         <label>
           State
-          <select name="state" value={state} onChange={(e) => setState(e.target.value as StateFilter)}>
+          <select name="state" value={state} onChange={(e) => changeState(e.target.value as StateFilter)}>
             {STATES.map(([v, l]) => (
               <option key={v} value={v}>
                 {l}
@@ -156,14 +116,14 @@ export function Overview() {
           </select>
         </label>
         <span className="muted" aria-live="polite">
-          {data
-            ? `${rows.length} of ${data.clusters.length} clusters shown · refreshes every 5 s`
+          {data && counts
+            ? `${data.total} of ${counts.clusters} clusters shown · refreshes every 5 s`
             : 'Loading…'}
         </span>
       </form>
       <ErrorBox error={error} />
       <Legend />
-      {data && <Grid fleet={data} rows={rows} />}
+      {data && <Grid grid={data} scrollTop={scrollTop} onScroll={setScrollTop} />}
     </section>
   );
 }
@@ -188,32 +148,50 @@ function Legend() {
   );
 }
 
-/** Clusters × applications; only the rows in view are in the DOM. */
-function Grid({ fleet, rows }: { fleet: Fleet; rows: Cluster[] }) {
-  const [scrollTop, setScrollTop] = useState(0);
+/**
+ * Clusters × applications; only the rows in view are in the DOM, and only the window around
+ * them is fetched. Rows in view but outside the window fetched (a fast scroll) show as loading
+ * until the next answer.
+ */
+function Grid({
+  grid,
+  scrollTop,
+  onScroll,
+}: {
+  grid: FleetGrid;
+  scrollTop: number;
+  onScroll: (top: number) => void;
+}) {
   const ref = useRef<HTMLDivElement>(null);
-  const viewport = 560;
+  // a new filter starts from the top: follow the position the page reset to
+  useEffect(() => {
+    if (ref.current && scrollTop === 0 && ref.current.scrollTop !== 0) ref.current.scrollTop = 0;
+  }, [scrollTop]);
+  const total = grid.total;
   const first = Math.max(0, Math.floor(scrollTop / ROW) - 8);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + viewport) / ROW) + 8);
-  const cols = fleet.apps.length;
+  const last = Math.min(total, Math.ceil((scrollTop + VIEWPORT) / ROW) + 8);
+  const cols = grid.applications.length;
   const template = `minmax(300px, 360px) repeat(${cols}, 30px)`;
+  const shown = [];
+  for (let idx = first; idx < last; idx++) shown.push(idx);
   return (
     <div
       className="grid-scroll"
       ref={ref}
-      style={{ height: Math.min(viewport + 130, rows.length * ROW + 140) }}
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      style={{ height: Math.min(VIEWPORT + 130, total * ROW + 140) }}
+      onScroll={(e) => onScroll(e.currentTarget.scrollTop)}
       role="grid"
       aria-label="Clusters by applications"
-      aria-rowcount={rows.length + 1}
+      aria-rowcount={total + 1}
       aria-colcount={cols + 1}
+      aria-busy={first < grid.offset || last > grid.offset + grid.rows.length}
       data-testid="fleet-grid"
     >
       <div className="grid-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
         <div role="columnheader" className="corner">
           Cluster
         </div>
-        {fleet.apps.map((a) => (
+        {grid.applications.map((a) => (
           <div role="columnheader" key={a.id} className="app-head">
             <Link href={`/applications/${enc(a.name)}`} title={`${a.name} (${a.path})`}>
               {a.name}
@@ -221,10 +199,26 @@ function Grid({ fleet, rows }: { fleet: Fleet; rows: Cluster[] }) {
           </div>
         ))}
       </div>
-      <div style={{ height: rows.length * ROW, position: 'relative' }}>
-        {rows.slice(first, last).map((cl, i) => {
-          const idx = first + i;
-          const row = fleet.cells.get(cl.id);
+      <div style={{ height: total * ROW, position: 'relative' }}>
+        {shown.map((idx) => {
+          const style = { top: idx * ROW, height: ROW, gridTemplateColumns: template };
+          const row = grid.rows[idx - grid.offset];
+          if (!row)
+            return (
+              <div
+                key={`loading-${idx}`}
+                role="row"
+                aria-rowindex={idx + 2}
+                className="grid-row"
+                style={style}
+              >
+                <div role="rowheader" className="cluster-cell muted">
+                  Loading…
+                </div>
+              </div>
+            );
+          const cl = row.cluster;
+          const cells = new Map(row.cells.map((c) => [c.applicationId, c]));
           return (
             <div
               key={cl.id}
@@ -232,7 +226,7 @@ function Grid({ fleet, rows }: { fleet: Fleet; rows: Cluster[] }) {
               aria-rowindex={idx + 2}
               className="grid-row"
               data-cluster={cl.name}
-              style={{ top: idx * ROW, height: ROW, gridTemplateColumns: template }}
+              style={style}
             >
               <div role="rowheader" className="cluster-cell">
                 <Link href={`/audit?cluster=${enc(cl.id)}`} title={`History of ${cl.name}`} className="cname">
@@ -250,9 +244,8 @@ function Grid({ fleet, rows }: { fleet: Fleet; rows: Cluster[] }) {
                   ))}
                 </span>
               </div>
-              {fleet.apps.map((a) => {
-                const s = row?.get(a.id);
-                const k = stateClass(s?.sync, s?.health);
+              {grid.applications.map((a) => {
+                const s = cells.get(a.id);
                 const text = s
                   ? `${a.name} on ${cl.name}: ${s.sync}, ${s.health}`
                   : `${a.name} does not target ${cl.name}`;
@@ -261,9 +254,9 @@ function Grid({ fleet, rows }: { fleet: Fleet; rows: Cluster[] }) {
                     {s ? (
                       <Link
                         href={`/applications/${enc(a.name)}?cluster=${enc(cl.id)}`}
-                        className={`cell s-${k}`}
+                        className={`cell s-${s.state}`}
                         data-app={a.name}
-                        data-state={k}
+                        data-state={s.state}
                         aria-label={text}
                         title={text}
                       />
