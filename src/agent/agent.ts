@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { backoffDelay } from '../domain/retry-backoff.js';
 import { redactedValuesOf, redactionKeyOf, scrubValues } from '../domain/apply/redaction.js';
 import { bundleDigest, parseCanonicalBundle } from '../domain/render/render.js';
 import {
@@ -149,13 +150,14 @@ export class Agent {
   }
 
   private async untilOk<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    for (let backoff = 500; ; backoff = Math.min(backoff * 2, 10_000)) {
+    for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (e) {
         if (this.abort.signal.aborted) throw e;
-        this.d.logger.warn({ err: (e as Error).message, retryInMs: backoff }, `${what}: retrying`);
-        await sleep(backoff, this.abort.signal);
+        const wait = backoffDelay({ baseMs: 1000, maxMs: 10_000 }, attempt, Math.random());
+        this.d.logger.warn({ err: (e as Error).message, retryInMs: wait }, `${what}: retrying`);
+        await sleep(wait, this.abort.signal);
       }
     }
   }
@@ -195,12 +197,12 @@ export class Agent {
   }
 
   private async pollLoop(): Promise<void> {
-    let backoff = 1000;
+    let failures = 0;
     while (!this.abort.signal.aborted) {
       try {
         const jobs = await this.d.hub.jobs(this.d.pollWaitSeconds, 10, this.abort.signal);
         this.connected(true);
-        backoff = 1000;
+        failures = 0;
         for (const job of jobs) {
           this.d.logger.info(
             {
@@ -216,9 +218,10 @@ export class Agent {
       } catch (e) {
         if (this.abort.signal.aborted) return;
         this.connected(false);
-        this.d.logger.warn({ err: (e as Error).message, retryInMs: backoff }, 'polling the hub failed');
-        await sleep(backoff, this.abort.signal);
-        backoff = Math.min(backoff * 2, 10_000);
+        // jittered: every agent lost the hub at the same moment when it restarted
+        const wait = backoffDelay({ baseMs: 1000, maxMs: 10_000 }, failures++, Math.random());
+        this.d.logger.warn({ err: (e as Error).message, retryInMs: wait }, 'polling the hub failed');
+        await sleep(wait, this.abort.signal);
       }
     }
   }
