@@ -445,6 +445,32 @@ describe('dashboard', () => {
     await admin.getByText('No events match.').waitFor();
   });
 
+  it('a rewound branch is shown on the repository and its applications', async () => {
+    const [{ last_revision: head }] = await h.sql<{ last_revision: string }>(
+      `SELECT last_revision FROM repositories WHERE name = 'fleet'`,
+    );
+    // what the poller records when the branch head moves to an ancestor (tested in integration)
+    await h.sql(
+      `UPDATE repositories SET rewound_from = $1, rewound_to = 'main@sha1:0000000000000000000000000000000000000001', rewound_at = now() WHERE name = 'fleet'`,
+      [head],
+    );
+    try {
+      await admin.goto(h.url + '/applications/web');
+      const app = admin.getByTestId('rewound');
+      await app.waitFor();
+      expect(await app.textContent()).toMatch(/moved back from .*main@0000000/);
+      await admin.goto(h.url + '/repositories/fleet');
+      await admin.getByTestId('rewound').waitFor();
+    } finally {
+      await h.sql(
+        `UPDATE repositories SET rewound_from = NULL, rewound_to = NULL, rewound_at = NULL WHERE name = 'fleet'`,
+      );
+    }
+    await admin.goto(h.url + '/applications/web');
+    await admin.getByTestId('app-clusters').waitFor();
+    expect(await admin.getByTestId('rewound').count()).toBe(0);
+  });
+
   it('a viewer sees no write buttons anywhere, and the grid still works', async () => {
     // The role comes from GET /api/v1/whoami: the dashboard no longer probes an admin-only route.
     const asked: string[] = [];

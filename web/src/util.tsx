@@ -105,6 +105,24 @@ export function Rev({ rev }: { rev: string | null | undefined }) {
   );
 }
 
+/**
+ * A repository branch that moved back (a force-push to an older or unrelated commit): said
+ * wherever the operator looks, because automated sync holds back until someone decides.
+ */
+export function RewoundWarning({
+  rewound,
+}: {
+  rewound: { from: string; to: string; at: string } | null | undefined;
+}) {
+  if (!rewound) return null;
+  return (
+    <p className="conflict" role="alert" data-testid="rewound">
+      The branch moved back from <Rev rev={rewound.from} /> to <Rev rev={rewound.to} /> ({time(rewound.at)}).
+      Automated sync stays at the newer revision; sync that revision explicitly or roll back to deploy it.
+    </p>
+  );
+}
+
 /** The colour class of a cell from sync and health. */
 export function stateClass(sync: string | undefined, health: string | undefined): string {
   if (!sync) return 'none';

@@ -10,7 +10,18 @@ import {
   type ResourceStatus,
 } from '../api';
 import { Link, useLocation } from '../router';
-import { Badge, ErrorBox, LoadMore, Rev, errorText, stateClass, time, useData, usePages } from '../util';
+import {
+  Badge,
+  ErrorBox,
+  LoadMore,
+  Rev,
+  RewoundWarning,
+  errorText,
+  stateClass,
+  time,
+  useData,
+  usePages,
+} from '../util';
 
 /** `group/Kind/namespace/name` → its parts. */
 export function parseResource(id: string) {
@@ -78,6 +89,7 @@ export function ApplicationPage({ id }: { id: string }) {
         {' · '}
         <Link href={`/audit?application=${enc(app.id)}`}>audit history</Link>
       </p>
+      <RewoundWarning rewound={app.rewound} />
       <ErrorBox error={error} />
       {canWrite && (
         <Actions

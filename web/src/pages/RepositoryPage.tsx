@@ -3,7 +3,7 @@ import { useCanWrite } from '../App';
 import { all, api, ApiError, enc, encPath, type Commit, type Repository, type Tree } from '../api';
 import { Code } from '../highlight';
 import { Link, useLocation } from '../router';
-import { ErrorBox, errorText, LoadMore, time, useData, usePages } from '../util';
+import { ErrorBox, errorText, LoadMore, RewoundWarning, time, useData, usePages } from '../util';
 
 export function RepositoriesPage() {
   const { data, error } = useData(() => all<Repository>('/api/v1/repositories'), []);
@@ -77,6 +77,7 @@ export function RepositoryPage({ id }: { id: string }) {
           </>
         )}
       </p>
+      <RewoundWarning rewound={repo.data?.rewound} />
       <div className="repo-layout">
         <div className="pane">
           <h2>
