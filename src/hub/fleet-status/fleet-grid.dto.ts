@@ -1,22 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { CELL_STATES, GRID_FILTERS, type GridFilter } from '../../domain/fleet-status.js';
-import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { IsOmittable } from '../common/validators.js';
+import { ClusterSelectorQuery } from './fleet-status.dto.js';
 
 /** The most rows one grid window holds: a screenful with room to scroll. */
 export const FLEET_GRID_MAX_LIMIT = 200;
 
 export class FleetGridQueryDto {
-  @ApiPropertyOptional({
-    description: 'cluster label selector, the syntax of application targets',
-    example: 'env=prod,region in (eu,us)',
-    pattern: LABEL_SELECTOR_SOURCE,
-  })
-  @IsOmittable()
-  @IsString()
-  @MaxLength(4096)
+  @ClusterSelectorQuery()
   selector?: string;
 
   @ApiPropertyOptional({

@@ -24,6 +24,20 @@ function StateList(field: string, states: readonly string[], example: string): P
   );
 }
 
+/** An optional cluster label selector query field (parsed, with errors by name, by the service). */
+export function ClusterSelectorQuery(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      description: 'cluster label selector, the syntax of application targets',
+      example: 'env=prod,region in (eu,us)',
+      pattern: LABEL_SELECTOR_SOURCE,
+    }),
+    IsOmittable(),
+    IsString(),
+    MaxLength(4096),
+  );
+}
+
 /** The largest page: the dashboard's grid reads the whole fleet in few requests. */
 export const FLEET_STATUS_MAX_LIMIT = 5000;
 
@@ -42,14 +56,7 @@ export class FleetStatusQueryDto {
   @MaxLength(1024)
   cursor?: string;
 
-  @ApiPropertyOptional({
-    description: 'cluster label selector, the syntax of application targets',
-    example: 'env=prod,region in (eu,us)',
-    pattern: LABEL_SELECTOR_SOURCE,
-  })
-  @IsOmittable()
-  @IsString()
-  @MaxLength(4096)
+  @ClusterSelectorQuery()
   selector?: string;
 
   @ApiPropertyOptional({ description: 'application id or name' })
