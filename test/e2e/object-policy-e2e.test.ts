@@ -150,13 +150,13 @@ afterAll(async () => {
 describe('object policy at both layers (issue 14)', () => {
   it('a) a restricted project: the render fails for every cluster naming both objects, audited, no job', async () => {
     const appId = await createApp('attack-restricted', 'attack', 'guard=restricted');
-    const project = await insertProject(h.sql, `team-a-${suffix}`, {
+    const project = await insertProject((t, p) => h.sql(t, p), `team-a-${suffix}`, {
       namespaces: ['team-a*'],
       allowedKinds: [],
       deniedKinds: [],
       allowSecrets: true,
     });
-    await moveToProject(h.sql, 'attack-restricted', project);
+    await moveToProject((t, p) => h.sql(t, p), 'attack-restricted', project);
     // registering clusters makes the hub render for them
     await createCluster(`guard-r1-${suffix}`, { guard: 'restricted' });
     await createCluster(`guard-r2-${suffix}`, { guard: 'restricted' });
@@ -249,13 +249,13 @@ describe('object policy at both layers (issue 14)', () => {
 
   it("c) the job's own rules are enforced by the agent even when the hub let an object through", async () => {
     const appId = await createApp('team-app', 'team', 'guard=open');
-    const project = await insertProject(h.sql, `team-loose-${suffix}`, {
+    const project = await insertProject((t, p) => h.sql(t, p), `team-loose-${suffix}`, {
       namespaces: ['team-a*'],
       allowedKinds: [],
       deniedKinds: [],
       allowSecrets: true,
     });
-    await moveToProject(h.sql, 'team-app', project);
+    await moveToProject((t, p) => h.sql(t, p), 'team-app', project);
     const cluster = await createCluster(`guard-open-${suffix}`, { guard: 'open' });
     await settle();
     // the hub's check passed (team-a is allowed) and the job carries the project's rules

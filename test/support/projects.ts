@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectPolicy } from '../../src/domain/object-policy.js';
 
-type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+/** Runs a statement on the hub's database (the test hub's `sql`). */
+type Sql = (text: string, params?: unknown[]) => Promise<unknown[]>;
 
 /** Inserts a project allowing every repository and cluster, with these object rules; returns its id. */
 export async function insertProject(sql: Sql, name: string, objects: ObjectPolicy): Promise<string> {
