@@ -711,6 +711,28 @@ export type components = {
        */
       hubVersion: string;
     };
+    ClusterGuardrailDto: {
+      /**
+       * @description exact namespaces objects may land in; the agent gets Roles in these and its own namespace only (unless allowClusterScoped)
+       * @example [
+       *       "team-a",
+       *       "team-a-staging"
+       *     ]
+       */
+      allowedNamespaces: string[];
+      /**
+       * @description allow cluster-scoped kinds (Namespace, CRDs, ClusterRoles…); the agent then keeps cluster-wide RBAC
+       * @default false
+       */
+      allowClusterScoped: boolean;
+      /**
+       * @example [
+       *       "Secret",
+       *       "rbac.authorization.k8s.io/*"
+       *     ]
+       */
+      deniedKinds?: string[];
+    };
     CreateClusterDto: {
       /**
        * @description DNS-1123 label, unique
@@ -726,6 +748,8 @@ export type components = {
       labels?: {
         [key: string]: string;
       };
+      /** @description the guardrail its agent is installed with: the join commands and agent manifest carry it and narrow the agent RBAC to it. Absent: none, cluster-wide RBAC */
+      guardrail?: components['schemas']['ClusterGuardrailDto'];
     };
     RegistrationDto: {
       /** @description one-time token the agent exchanges for its credential */
@@ -756,6 +780,7 @@ export type components = {
       agentVersion: string | null;
       kubernetesVersion: string | null;
       registered: boolean;
+      guardrail: components['schemas']['ClusterGuardrailDto'] | null;
       createdAt: string;
       updatedAt: string;
       registration: components['schemas']['RegistrationDto'];
@@ -774,6 +799,7 @@ export type components = {
       agentVersion: string | null;
       kubernetesVersion: string | null;
       registered: boolean;
+      guardrail: components['schemas']['ClusterGuardrailDto'] | null;
       createdAt: string;
       updatedAt: string;
     };
@@ -1327,6 +1353,7 @@ export type CreatedTokenDto = components['schemas']['CreatedTokenDto'];
 export type TokenDto = components['schemas']['TokenDto'];
 export type TokenListDto = components['schemas']['TokenListDto'];
 export type WhoamiDto = components['schemas']['WhoamiDto'];
+export type ClusterGuardrailDto = components['schemas']['ClusterGuardrailDto'];
 export type CreateClusterDto = components['schemas']['CreateClusterDto'];
 export type RegistrationDto = components['schemas']['RegistrationDto'];
 export type JoinCommandsDto = components['schemas']['JoinCommandsDto'];

@@ -197,3 +197,14 @@ export function parseGroupKind(text: string): GroupKind {
 export function isNamespacePattern(text: string): boolean {
   return text.length <= 63 && NAMESPACE_GLOB.test(text);
 }
+
+/**
+ * The guardrail a cluster is registered with, as the hub stores it and puts in the agent's
+ * join manifest: exact namespaces (its RBAC becomes Roles in them), whether cluster-scoped
+ * kinds are allowed (then its RBAC stays cluster-wide) and the denied `group/Kind`s.
+ */
+export interface ClusterGuardrail {
+  allowedNamespaces: string[];
+  allowClusterScoped: boolean;
+  deniedKinds: string[];
+}
