@@ -8,6 +8,9 @@
  * Last, the cost of the expanded-size bound against YAML bombs (issue 12): the big bundle
  * rendered with the bound and without it (`maxExpansionFactor: Infinity`), alternating, as a
  * ratio of medians; once as written and once with every Deployment's pod labels an alias.
+ * Then the cost of project object rules at render (issue 14): the same fleet rendered without
+ * any check and with the hub's check (`bundleChecker`, memoised by digest) under a restricted
+ * policy, alternating, plus the check alone on every cluster's bundle without the memo.
  *
  *   npm run bench:render         (OBJECTS, RUNS, CLUSTERS env vars to resize)
  */
@@ -20,6 +23,8 @@ import {
   type RenderResult,
   type RenderTarget,
 } from '../src/domain/render/render.js';
+import { bundleChecker, checkBundle } from '../src/domain/render/bundle-policy.js';
+import { type ObjectPolicy } from '../src/domain/object-policy.js';
 
 const OBJECTS = Number(process.env.OBJECTS ?? 5000);
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -169,3 +174,38 @@ const aliased = new Map(
   }),
 );
 boundCost(`${OBJECTS} objects, pod labels aliased`, aliased);
+
+// 4. the cost of project object rules at render: the fleet of section 2, with and without the check
+const POLICY_RUNS = Number(process.env.POLICY_RUNS ?? 3);
+const TEAM_POLICY: ObjectPolicy = {
+  namespaces: ['apps', 'team-*'],
+  allowedKinds: [],
+  deniedKinds: [{ group: 'rbac.authorization.k8s.io', kind: '*' }],
+  allowSecrets: false,
+};
+function fleetRender(withCheck: boolean): number {
+  const check = bundleChecker(TEAM_POLICY);
+  const t = performance.now();
+  for (let c = 0; c < CLUSTERS; c++) {
+    const bundle = mustSucceed(renderManifests(prepared, targetFor(c)));
+    if (withCheck && check(bundle).length) throw new Error('the benchmark policy refused an object');
+  }
+  return performance.now() - t;
+}
+const without: number[] = [];
+const withCheck: number[] = [];
+for (let run = 0; run < POLICY_RUNS; run++) {
+  without.push(fleetRender(false));
+  withCheck.push(fleetRender(true));
+}
+const sample = mustSucceed(renderManifests(prepared, targetFor(0)));
+t0 = performance.now();
+for (let c = 0; c < CLUSTERS; c++) checkBundle(TEAM_POLICY, undefined, sample.objects);
+const unmemoised = performance.now() - t0;
+console.log(
+  `policy at render: 200 objects x ${CLUSTERS} clusters, restricted policy -> without check ` +
+    `${median(without).toFixed(0)} ms, with the hub's check ${median(withCheck).toFixed(0)} ms ` +
+    `(medians of ${POLICY_RUNS}, alternating; ratio ${(median(withCheck) / median(without)).toFixed(3)}); ` +
+    `checkBundle on every cluster's bundle without the memo: ${unmemoised.toFixed(1)} ms ` +
+    `(${((unmemoised / CLUSTERS / sample.objectCount) * 1e6).toFixed(0)} ns per object)`,
+);

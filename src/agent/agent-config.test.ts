@@ -55,3 +55,61 @@ describe('flotilla-agent --help', () => {
     ).toThrow(/^Unknown option '--metric-port' \(flotilla-agent --help lists the options\)$/);
   });
 });
+
+describe('loadAgentConfig: the guardrail', () => {
+  const args = ['--hub-url', 'https://h.example.com', ...base];
+
+  it('lets everything through when none of its options is given', () => {
+    expect(loadAgentConfig(args, {}).guardrail).toEqual({
+      namespaces: ['*'],
+      allowedKinds: [{ group: '*', kind: '*' }],
+      deniedKinds: [],
+      allowSecrets: true,
+    });
+  });
+
+  it('takes namespaces, cluster scope and denied kinds from flags or the environment', () => {
+    const byFlags = loadAgentConfig(
+      [
+        ...args,
+        '--allowed-namespaces',
+        'team-a, team-a-*',
+        '--denied-kinds',
+        'Secret,rbac.authorization.k8s.io/*',
+      ],
+      {},
+    ).guardrail;
+    expect(byFlags).toEqual({
+      namespaces: ['team-a', 'team-a-*'],
+      allowedKinds: [],
+      deniedKinds: [
+        { group: '', kind: 'Secret' },
+        { group: 'rbac.authorization.k8s.io', kind: '*' },
+      ],
+      allowSecrets: true,
+    });
+    const byEnv = loadAgentConfig(args, {
+      FLOTILLA_ALLOWED_NAMESPACES: 'team-a',
+      FLOTILLA_ALLOW_CLUSTER_SCOPED: 'true',
+    }).guardrail;
+    expect(byEnv.allowedKinds).toEqual([{ group: '*', kind: '*' }]);
+    expect(loadAgentConfig([...args, '--no-allow-cluster-scoped'], {}).guardrail.allowedKinds).toEqual([]);
+    expect(
+      loadAgentConfig([...args, '--allow-cluster-scoped', '--allowed-namespaces', 'x'], {}).guardrail
+        .allowedKinds,
+    ).toEqual([{ group: '*', kind: '*' }]);
+  });
+
+  it.each<[string[], Record<string, string>, RegExp]>([
+    [['--allowed-namespaces', ''], {}, /--allowed-namespaces is empty/],
+    [['--allowed-namespaces', 'Team A'], {}, /"Team A" is not a namespace name or glob/],
+    [
+      ['--denied-kinds', 'apps/v1/Deployment'],
+      {},
+      /--denied-kinds: "apps\/v1\/Deployment" is not a group\/Kind/,
+    ],
+    [[], { FLOTILLA_ALLOW_CLUSTER_SCOPED: 'yes' }, /--allow-cluster-scoped must be true or false/],
+  ])('refuses %j %j', (extra, env, message) => {
+    expect(() => loadAgentConfig([...args, ...extra], env)).toThrow(message);
+  });
+});

@@ -5,6 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { isInsecureHubUrl } from '../domain/hub-url.js';
+import {
+  guardrailPolicy,
+  isNamespacePattern,
+  parseGroupKind,
+  type ObjectPolicy,
+} from '../domain/object-policy.js';
 
 /** Everything the agent needs to start. */
 export interface AgentConfig {
@@ -27,6 +33,11 @@ export interface AgentConfig {
   heartbeatSeconds: number;
   concurrency: number;
   reportBufferSize: number;
+  /**
+   * The cluster owner's install-time guardrail: every object of every job must pass it (and
+   * the job's own rules); the hub cannot widen it.
+   */
+  guardrail: ObjectPolicy;
 }
 
 /** Every flag and the environment variable it also reads. */
@@ -45,7 +56,50 @@ export const AGENT_OPTIONS = {
   'heartbeat-interval': { type: 'string', env: 'FLOTILLA_HEARTBEAT_SECONDS' },
   concurrency: { type: 'string', env: 'FLOTILLA_APPLY_CONCURRENCY' },
   'report-buffer': { type: 'string', env: 'FLOTILLA_REPORT_BUFFER' },
+  'allowed-namespaces': { type: 'string', env: 'FLOTILLA_ALLOWED_NAMESPACES' },
+  'allow-cluster-scoped': { type: 'boolean', env: 'FLOTILLA_ALLOW_CLUSTER_SCOPED' },
+  'denied-kinds': { type: 'string', env: 'FLOTILLA_DENIED_KINDS' },
 } as const;
+
+/** A comma list, blanks dropped; undefined when not given. */
+function list(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function bool(name: string, text: string | undefined): boolean | null {
+  if (text === undefined || text === '') return null;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new Error(`--${name} must be true or false`);
+}
+
+/** The guardrail from its three options. @throws Error naming the bad entry. */
+function guardrailOf(get: (key: keyof typeof AGENT_OPTIONS) => string | undefined): ObjectPolicy {
+  const namespaces = list(get('allowed-namespaces'));
+  if (namespaces !== undefined) {
+    if (namespaces.length === 0)
+      throw new Error('--allowed-namespaces is empty: name at least one namespace (globs allowed)');
+    const bad = namespaces.find((n) => !isNamespacePattern(n));
+    if (bad)
+      throw new Error(
+        `--allowed-namespaces: "${bad}" is not a namespace name or glob (e.g. team-a, team-a-*)`,
+      );
+  }
+  let deniedKinds;
+  try {
+    deniedKinds = (list(get('denied-kinds')) ?? []).map(parseGroupKind);
+  } catch (e) {
+    throw new Error(`--denied-kinds: ${(e as Error).message}`);
+  }
+  return guardrailPolicy({
+    allowedNamespaces: namespaces ?? null,
+    allowClusterScoped: bool('allow-cluster-scoped', get('allow-cluster-scoped')),
+    deniedKinds,
+  });
+}
 
 function int(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined || text === '') return fallback;
@@ -63,6 +117,8 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
       args: argv,
       options: Object.fromEntries(Object.entries(AGENT_OPTIONS).map(([k, v]) => [k, { type: v.type }])),
       strict: true,
+      // `--no-allow-cluster-scoped` says false explicitly
+      allowNegative: true,
     }));
   } catch (e) {
     // node's own wording, cut to its first sentence, and where to look instead.
@@ -104,6 +160,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
     heartbeatSeconds: int('heartbeat-interval', get('heartbeat-interval'), 15, 1, 3600),
     concurrency: int('concurrency', get('concurrency'), 8, 1, 64),
     reportBufferSize: int('report-buffer', get('report-buffer'), 1000, 1, 1_000_000),
+    guardrail: guardrailOf(get),
   };
 }
 
@@ -129,6 +186,17 @@ reports back. Every option also reads the environment variable shown.
   --heartbeat-interval N      FLOTILLA_HEARTBEAT_SECONDS   seconds between heartbeats (15)
   --concurrency N             FLOTILLA_APPLY_CONCURRENCY   parallel API requests per apply (8)
   --report-buffer N           FLOTILLA_REPORT_BUFFER       reports kept while the hub is away (1000)
+
+Guardrail, the cluster owner's: objects outside it are refused whatever the hub sends.
+  --allowed-namespaces LIST   FLOTILLA_ALLOWED_NAMESPACES  namespaces objects may land in, comma
+                                                           list, globs allowed (any)
+  --allow-cluster-scoped      FLOTILLA_ALLOW_CLUSTER_SCOPED  cluster-scoped kinds (Namespace,
+                                                           ClusterRole…) allowed; --no-allow-…
+                                                           refuses them (default: allowed unless
+                                                           --allowed-namespaces is given)
+  --denied-kinds LIST         FLOTILLA_DENIED_KINDS        group/Kind never applied, comma list
+                                                           (Secret, rbac.authorization.k8s.io/*)
+
   --help, -h                                               this text
   --version, -V                                            the agent's version
 

@@ -8,6 +8,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../domain/retry-backoff.js';
 import { redactedValuesOf, redactionKeyOf, scrubValues } from '../domain/apply/redaction.js';
+import type { ObjectPolicy } from '../domain/object-policy.js';
 import { bundleDigest, parseCanonicalBundle } from '../domain/render/render.js';
 import {
   MAX_DIFF_CHARS_V1,
@@ -40,6 +41,8 @@ export interface AgentDeps {
   heartbeatSeconds: number;
   concurrency: number;
   reportBufferSize: number;
+  /** The cluster owner's install-time guardrail; absent: everything allowed. */
+  guardrail?: ObjectPolicy;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -88,6 +91,7 @@ export class Agent {
   constructor(private readonly d: AgentDeps) {
     this.applier = new Applier(d.client, new ConfigMapInventoryStore(d.client, d.namespace), {
       concurrency: d.concurrency,
+      guardrail: d.guardrail,
     });
     this.watcher = new DriftWatcher(
       d.client,
@@ -273,6 +277,7 @@ export class Agent {
       prune: job.prune,
       force: job.force,
       fetchBundle: () => this.bundle(job),
+      policy: job.policy,
     });
   }
 

@@ -74,9 +74,11 @@ async function main(): Promise<void> {
     heartbeatSeconds: config.heartbeatSeconds,
     concurrency: config.concurrency,
     reportBufferSize: config.reportBufferSize,
+    guardrail: config.guardrail,
   });
   const server = await startMetricsServer(metrics, config.metricsPort, () => agent.ready);
   logger.info({ metricsPort: server.port, hubUrl: config.hubUrl }, 'metrics listening');
+  logger.info({ guardrail: config.guardrail }, 'guardrail');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -727,6 +727,28 @@ export type components = {
        */
       hubVersion: string;
     };
+    ClusterGuardrailDto: {
+      /**
+       * @description exact namespaces objects may land in; the agent gets Roles in these and its own namespace only (unless allowClusterScoped)
+       * @example [
+       *       "team-a",
+       *       "team-a-staging"
+       *     ]
+       */
+      allowedNamespaces: string[];
+      /**
+       * @description allow cluster-scoped kinds (Namespace, CRDs, ClusterRoles…); the agent then keeps cluster-wide RBAC
+       * @default false
+       */
+      allowClusterScoped: boolean;
+      /**
+       * @example [
+       *       "Secret",
+       *       "rbac.authorization.k8s.io/*"
+       *     ]
+       */
+      deniedKinds?: string[];
+    };
     CreateClusterDto: {
       /**
        * @description DNS-1123 label, unique
@@ -742,6 +764,8 @@ export type components = {
       labels?: {
         [key: string]: string;
       };
+      /** @description the guardrail its agent is installed with: the join commands and agent manifest carry it and narrow the agent RBAC to it. Absent: none, cluster-wide RBAC */
+      guardrail?: components['schemas']['ClusterGuardrailDto'];
     };
     RegistrationDto: {
       /** @description one-time token the agent exchanges for its credential */
@@ -772,6 +796,7 @@ export type components = {
       agentVersion: string | null;
       kubernetesVersion: string | null;
       registered: boolean;
+      guardrail: components['schemas']['ClusterGuardrailDto'] | null;
       createdAt: string;
       updatedAt: string;
       registration: components['schemas']['RegistrationDto'];
@@ -790,6 +815,7 @@ export type components = {
       agentVersion: string | null;
       kubernetesVersion: string | null;
       registered: boolean;
+      guardrail: components['schemas']['ClusterGuardrailDto'] | null;
       createdAt: string;
       updatedAt: string;
     };
@@ -1401,6 +1427,7 @@ export type CreatedTokenDto = components['schemas']['CreatedTokenDto'];
 export type TokenDto = components['schemas']['TokenDto'];
 export type TokenListDto = components['schemas']['TokenListDto'];
 export type WhoamiDto = components['schemas']['WhoamiDto'];
+export type ClusterGuardrailDto = components['schemas']['ClusterGuardrailDto'];
 export type CreateClusterDto = components['schemas']['CreateClusterDto'];
 export type RegistrationDto = components['schemas']['RegistrationDto'];
 export type JoinCommandsDto = components['schemas']['JoinCommandsDto'];

@@ -4,6 +4,9 @@ import {
   checkObject,
   checkObjects,
   globMatches,
+  guardrailPolicy,
+  isNamespacePattern,
+  parseGroupKind,
   OPEN_POLICY,
   type ObjectPolicy,
   type PolicySubject,
@@ -160,5 +163,87 @@ describe('checkObjects and checkBoth', () => {
     expect(checkBoth(guard, OPEN_POLICY, subject({ namespace: 'team-a-dev' }))).toMatchObject({
       rule: 'namespaces',
     });
+  });
+});
+
+describe('guardrailPolicy', () => {
+  const crb = subject({
+    group: 'rbac.authorization.k8s.io',
+    kind: 'ClusterRoleBinding',
+    namespace: '',
+    clusterScoped: true,
+  });
+
+  it('lets everything through when no option is given (existing installs keep working)', () => {
+    const p = guardrailPolicy({ allowedNamespaces: null, allowClusterScoped: null, deniedKinds: [] });
+    expect(checkObject(p, crb)).toEqual({ allowed: true });
+    expect(checkObject(p, subject({ namespace: 'kube-system' }))).toEqual({ allowed: true });
+  });
+
+  it('shuts out cluster-scoped kinds once namespaces are given, unless allowed', () => {
+    const narrow = guardrailPolicy({
+      allowedNamespaces: ['team-a'],
+      allowClusterScoped: null,
+      deniedKinds: [],
+    });
+    expect(checkObject(narrow, crb)).toMatchObject({ allowed: false, rule: 'clusterScoped' });
+    expect(checkObject(narrow, subject({ namespace: 'kube-system' }))).toMatchObject({ rule: 'namespaces' });
+    expect(checkObject(narrow, subject({}))).toEqual({ allowed: true });
+    const wide = guardrailPolicy({
+      allowedNamespaces: ['team-a'],
+      allowClusterScoped: true,
+      deniedKinds: [],
+    });
+    expect(checkObject(wide, crb)).toEqual({ allowed: true });
+    const noCluster = guardrailPolicy({
+      allowedNamespaces: null,
+      allowClusterScoped: false,
+      deniedKinds: [],
+    });
+    expect(checkObject(noCluster, crb)).toMatchObject({ rule: 'clusterScoped' });
+    expect(checkObject(noCluster, subject({ namespace: 'kube-system' }))).toEqual({ allowed: true });
+  });
+
+  it('refuses denied kinds', () => {
+    const p = guardrailPolicy({
+      allowedNamespaces: null,
+      allowClusterScoped: null,
+      deniedKinds: [parseGroupKind('rbac.authorization.k8s.io/*')],
+    });
+    expect(checkObject(p, crb)).toMatchObject({ rule: 'deniedKinds' });
+  });
+});
+
+describe('parseGroupKind', () => {
+  it.each([
+    ['Secret', { group: '', kind: 'Secret' }],
+    [
+      'rbac.authorization.k8s.io/ClusterRoleBinding',
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    ],
+    ['rbac.authorization.k8s.io/*', { group: 'rbac.authorization.k8s.io', kind: '*' }],
+    ['*/*', { group: '*', kind: '*' }],
+  ])('%s', (text, gk) => {
+    expect(parseGroupKind(text)).toEqual(gk);
+  });
+
+  it.each(['', 'apps/', '/Deployment', 'Bad Kind', 'apps/v1/Deployment', 'APPS/Deployment'])(
+    'refuses %j',
+    (text) => {
+      expect(() => parseGroupKind(text)).toThrow(/is not a group\/Kind/);
+    },
+  );
+});
+
+describe('isNamespacePattern', () => {
+  it.each([
+    ['team-a', true],
+    ['team-a-*', true],
+    ['*', true],
+    ['Team', false],
+    ['a b', false],
+    ['', false],
+  ])('%s: %s', (text, ok) => {
+    expect(isNamespacePattern(text)).toBe(ok);
   });
 });

@@ -149,3 +149,62 @@ export function checkBoth(a: ObjectPolicy, b: ObjectPolicy | undefined, s: Polic
   if (!first.allowed || !b) return first;
   return checkObject(b, s);
 }
+
+/** An agent's install-time guardrail as its options give it. */
+export interface GuardrailSettings {
+  /** Namespaces (globs) objects may land in; null: any. */
+  allowedNamespaces: string[] | null;
+  /** Whether cluster-scoped kinds may be applied; null: only when no namespaces are given. */
+  allowClusterScoped: boolean | null;
+  deniedKinds: GroupKind[];
+}
+
+/**
+ * The guardrail as a policy. Without options it lets everything through (an agent installed
+ * before guardrails existed keeps working); naming namespaces also shuts out cluster-scoped
+ * kinds unless they are allowed explicitly, since a ClusterRoleBinding reaches every namespace.
+ */
+export function guardrailPolicy(s: GuardrailSettings): ObjectPolicy {
+  const clusterScoped = s.allowClusterScoped ?? s.allowedNamespaces === null;
+  return {
+    namespaces: s.allowedNamespaces ?? ['*'],
+    allowedKinds: clusterScoped ? [{ group: '*', kind: '*' }] : [],
+    deniedKinds: s.deniedKinds,
+    allowSecrets: true,
+  };
+}
+
+const GROUP_PATTERN = /^(\*|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
+const KIND_PATTERN = /^(\*|[A-Za-z][A-Za-z0-9]*)$/;
+const NAMESPACE_GLOB = /^[a-z0-9*]([-a-z0-9*]*)?$/;
+
+/**
+ * `group/Kind` as people write it: `Secret` (core group), `rbac.authorization.k8s.io/*`,
+ * `*` / `*` wildcards. @throws Error naming the entry when it is not one.
+ */
+export function parseGroupKind(text: string): GroupKind {
+  const slash = text.lastIndexOf('/');
+  const group = slash < 0 ? '' : text.slice(0, slash);
+  const kind = slash < 0 ? text : text.slice(slash + 1);
+  if ((slash >= 0 && !GROUP_PATTERN.test(group)) || !KIND_PATTERN.test(kind))
+    throw new Error(
+      `"${text}" is not a group/Kind (e.g. Secret, rbac.authorization.k8s.io/ClusterRoleBinding)`,
+    );
+  return { group, kind };
+}
+
+/** True when `text` is a namespace name or a glob of them (`team-a`, `team-a-*`, `*`). */
+export function isNamespacePattern(text: string): boolean {
+  return text.length <= 63 && NAMESPACE_GLOB.test(text);
+}
+
+/**
+ * The guardrail a cluster is registered with, as the hub stores it and puts in the agent's
+ * join manifest: exact namespaces (its RBAC becomes Roles in them), whether cluster-scoped
+ * kinds are allowed (then its RBAC stays cluster-wide) and the denied `group/Kind`s.
+ */
+export interface ClusterGuardrail {
+  allowedNamespaces: string[];
+  allowClusterScoped: boolean;
+  deniedKinds: string[];
+}

@@ -334,6 +334,69 @@ describe('flotilla-agent', () => {
     expect(env(find(https.objects, 'Deployment'))).not.toHaveProperty('FLOTILLA_ALLOW_INSECURE_HUB');
   });
 
+  it('a guardrail: its options reach the agent and its namespaces make the RBAC namespaced', async () => {
+    const { code, stderr, objects } = await template('flotilla-agent', 'edge', 'agent-ns', {
+      hubUrl: 'https://flotilla.example.com',
+      guardrail: {
+        allowedNamespaces: ['team-a', 'team-b'],
+        deniedKinds: ['Secret', 'rbac.authorization.k8s.io/*'],
+      },
+    });
+    expect(code, stderr).toBe(0);
+    expect(objects.some((o) => o.kind.startsWith('Cluster'))).toBe(false);
+    expect(
+      objects
+        .filter((o) => o.kind === 'Role')
+        .map((o) => o.metadata.namespace)
+        .sort(),
+    ).toEqual(['agent-ns', 'team-a', 'team-b']);
+    const e = env(find(objects, 'Deployment'));
+    expect(e.FLOTILLA_ALLOWED_NAMESPACES).toBe('team-a,team-b');
+    expect(e.FLOTILLA_DENIED_KINDS).toBe('Secret,rbac.authorization.k8s.io/*');
+    expect(e).not.toHaveProperty('FLOTILLA_ALLOW_CLUSTER_SCOPED');
+
+    // cluster-scoped kinds allowed explicitly: the ClusterRole stays (the guardrail still applies)
+    const wide = await template('flotilla-agent', 'edge', 'agent-ns', {
+      hubUrl: 'https://flotilla.example.com',
+      guardrail: { allowedNamespaces: ['team-*'], allowClusterScoped: true },
+    });
+    expect(wide.code, wide.stderr).toBe(0);
+    expect(find(wide.objects, 'ClusterRole')).toBeDefined();
+    expect(env(find(wide.objects, 'Deployment')).FLOTILLA_ALLOW_CLUSTER_SCOPED).toBe('true');
+
+    // no guardrail: nothing set, cluster-wide as before
+    const none = await template('flotilla-agent', 'edge', 'agent-ns', {
+      hubUrl: 'https://flotilla.example.com',
+    });
+    const plain = env(find(none.objects, 'Deployment'));
+    for (const key of [
+      'FLOTILLA_ALLOWED_NAMESPACES',
+      'FLOTILLA_ALLOW_CLUSTER_SCOPED',
+      'FLOTILLA_DENIED_KINDS',
+    ])
+      expect(plain).not.toHaveProperty(key);
+  });
+
+  it('refuses guardrail globs as Role namespaces, and an allowClusterScoped that is not a boolean', async () => {
+    const globs = await template('flotilla-agent', 'a', 'x', {
+      hubUrl: 'https://hub.example.com',
+      guardrail: { allowedNamespaces: ['team-*'] },
+    });
+    expect(globs.code).not.toBe(0);
+    expect(globs.stderr).toContain('"team-*" is a glob: list the namespaces in rbac.namespaces');
+    const listed = await template('flotilla-agent', 'a', 'x', {
+      hubUrl: 'https://hub.example.com',
+      guardrail: { allowedNamespaces: ['team-*'] },
+      rbac: { namespaces: ['team-a'] },
+    });
+    expect(listed.code, listed.stderr).toBe(0);
+    const bad = await template('flotilla-agent', 'a', 'x', {
+      hubUrl: 'https://hub.example.com',
+      guardrail: { allowClusterScoped: 'maybe' },
+    });
+    expect(bad.stderr).toContain('guardrail.allowClusterScoped must be true, false or unset');
+  });
+
   it('refuses namespaced mode without namespaces', async () => {
     const res = await template('flotilla-agent', 'a', 'x', {
       hubUrl: 'https://hub.example.com',

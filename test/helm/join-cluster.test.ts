@@ -136,6 +136,49 @@ describe('joining a cluster', () => {
     expect(await registerStatus(token)).toBe(201);
   });
 
+  it('a cluster registered with a guardrail: the applied manifest grants nothing beyond it', async () => {
+    await kubectl1.ensureNamespaces('guarded-team', 'guarded-agent');
+    const created = await h.api('POST', '/api/v1/clusters', {
+      body: { name: 'edge-guarded', guardrail: { allowedNamespaces: ['guarded-team'] } },
+    });
+    expect(created.status, created.text).toBe(201);
+    const res = await h.api('GET', '/api/v1/clusters/edge-guarded/agent-manifest?namespace=guarded-agent');
+    expect(res.status, res.text).toBe(200);
+    const objects = parseManifests(res.text);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}`)).toEqual([
+      'Namespace/',
+      'ServiceAccount/guarded-agent',
+      'Role/guarded-team',
+      'RoleBinding/guarded-team',
+      'Role/guarded-agent',
+      'RoleBinding/guarded-agent',
+      'Secret/guarded-agent',
+      'Deployment/guarded-agent',
+    ]);
+    expect(objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env).toEqual(
+      expect.arrayContaining([
+        { name: 'FLOTILLA_ALLOWED_NAMESPACES', value: 'guarded-team' },
+        { name: 'FLOTILLA_ALLOW_CLUSTER_SCOPED', value: 'false' },
+      ]),
+    );
+    await runOkApply(kubectl1, res.text);
+    // what the API server now lets the agent's ServiceAccount do
+    const can = async (...args: string[]) =>
+      (
+        await kubectl1.run([
+          'auth',
+          'can-i',
+          ...args,
+          '--as',
+          'system:serviceaccount:guarded-agent:flotilla-agent',
+        ])
+      ).stdout.trim();
+    expect(await can('create', 'configmaps', '-n', 'guarded-team')).toBe('yes');
+    expect(await can('create', 'configmaps', '-n', 'guarded-agent')).toBe('yes');
+    expect(await can('create', 'configmaps', '-n', 'kube-system')).toBe('no');
+    expect(await can('create', 'clusterrolebindings')).toBe('no');
+  });
+
   it('takes a namespace and an image; refuses viewers, bad input and unknown clusters', async () => {
     await h.api('POST', '/api/v1/clusters', { body: { name: 'edge-3' } });
     const res = await h.api(

@@ -32,6 +32,46 @@ describe('clusters', () => {
     expect(stored[0].registration_token_hash).not.toContain(res.body.registration.token);
   });
 
+  it('registers a cluster with a guardrail: the join commands and agent manifest carry it, RBAC as wide as it', async () => {
+    const res = await h.api('POST', '/api/v1/clusters', {
+      body: {
+        name: 'team-edge',
+        guardrail: { allowedNamespaces: ['team-a', 'team-b'], deniedKinds: ['rbac.authorization.k8s.io/*'] },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.guardrail).toEqual({
+      allowedNamespaces: ['team-a', 'team-b'],
+      allowClusterScoped: false,
+      deniedKinds: ['rbac.authorization.k8s.io/*'],
+    });
+    expect(res.body.join.helm).toContain("--set 'guardrail.allowedNamespaces={team-a,team-b}'");
+    expect((await h.api('GET', '/api/v1/clusters/team-edge')).body.guardrail).toEqual(res.body.guardrail);
+    const manifest = await h.api('GET', '/api/v1/clusters/team-edge/agent-manifest');
+    expect(manifest.status, manifest.text).toBe(200);
+    expect(manifest.text).not.toContain('kind: ClusterRole');
+    expect(manifest.text).toContain('kind: Role\n');
+    expect(manifest.text).toContain('value: team-a,team-b');
+    // without one: cluster-wide, as before
+    const plain = await h.api('POST', '/api/v1/clusters', { body: { name: 'plain-edge' } });
+    expect(plain.body.guardrail).toBeNull();
+    expect(plain.body.join.helm).not.toContain('guardrail');
+  });
+
+  it.each([
+    [{ allowedNamespaces: [] }, 'guardrail.allowedNamespaces needs at least one namespace'],
+    [{ allowedNamespaces: ['team-*'] }, 'guardrail.allowedNamespaces entries must be namespace names'],
+    [
+      { allowedNamespaces: ['a'], deniedKinds: ['apps/v1/Deployment'] },
+      'guardrail.deniedKinds entries must be group/Kind',
+    ],
+    [{ allowedNamespaces: ['a'], allowClusterScoped: 'yes' }, 'allowClusterScoped'],
+  ])('refuses the guardrail %j with 400', async (guardrail, message) => {
+    const res = await h.api('POST', '/api/v1/clusters', { body: { name: 'bad-guardrail', guardrail } });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(message);
+  });
+
   it('refuses a duplicate name with 409', async () => {
     await h.api('POST', '/api/v1/clusters', { body: { name: 'dup' } });
     const res = await h.api('POST', '/api/v1/clusters', { body: { name: 'dup' } });

@@ -35,8 +35,16 @@ app.kubernetes.io/part-of: flotilla
 
 {{/* Namespaces granted in namespaced mode: the listed ones plus the agent's own. */}}
 {{- define "flotilla-agent.rbacNamespaces" -}}
-{{- $all := append .Values.rbac.namespaces .Release.Namespace | uniq }}
+{{- $listed := .Values.rbac.namespaces | default .Values.guardrail.allowedNamespaces }}
+{{- $all := append $listed .Release.Namespace | uniq }}
 {{- toJson $all }}
+{{- end }}
+
+{{- /* "true" when the agent's RBAC is Roles per namespace: asked for, or implied by a namespaced guardrail. */ -}}
+{{- define "flotilla-agent.namespacedRbac" -}}
+{{- if or .Values.rbac.namespaced (and .Values.guardrail.allowedNamespaces (ne (toString .Values.guardrail.allowClusterScoped) "true")) -}}
+true
+{{- end }}
 {{- end }}
 
 {{- define "flotilla-agent.caName" -}}

@@ -8,6 +8,8 @@ import { InvalidSyncWaveError, planApplyWaves } from '../../domain/apply/apply-o
 import { isForceEnabled, withOwnership } from '../../domain/apply/flotilla-marks.js';
 import { assessHealth } from '../../domain/health/health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
+import { OPEN_POLICY, type ObjectPolicy } from '../../domain/object-policy.js';
+import { describeRefusals, type PolicyRefusal } from '../../domain/render/bundle-policy.js';
 import { parseCanonicalBundle } from '../../domain/render/render.js';
 import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
 import type { ClusterClient, ClusterError } from '../cluster/cluster-client.js';
@@ -26,6 +28,7 @@ import type { InventoryStore } from './inventory-store.js';
 import { sameObject } from './object-compare.js';
 import { pruneObjects, releaseObjects } from './prune.js';
 import { findDeferred } from './deferred-dry-run.js';
+import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 
 const isCrd = (o: LiveObject) =>
   o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/');
@@ -50,6 +53,7 @@ export class Applier {
   private readonly concurrency: number;
   private readonly establishTimeoutMs: number;
   private readonly recreateTimeoutMs: number;
+  private readonly guardrail: ObjectPolicy;
 
   constructor(
     private readonly client: ClusterClient,
@@ -59,6 +63,11 @@ export class Applier {
     this.concurrency = options.concurrency ?? 16;
     this.establishTimeoutMs = options.establishTimeoutMs ?? 30_000;
     this.recreateTimeoutMs = options.recreateTimeoutMs ?? 30_000;
+    this.guardrail = options.guardrail ?? OPEN_POLICY;
+  }
+
+  private guardOf(req: ReconcileRequest): ObjectGuard {
+    return { guardrail: this.guardrail, policy: req.policy };
   }
 
   /** Runs one reconcile to the end; never throws for cluster or bundle problems. */
@@ -96,6 +105,10 @@ export class Applier {
     } catch (e) {
       return failed(`bundle: ${(e as Error).message}`, false, [], []);
     }
+
+    // guard: the guardrail and the job's rules; one refused object and nothing of the bundle is applied
+    const refusals = await refusedObjects(this.client, this.guardOf(req), desired, this.concurrency);
+    if (refusals.length > 0) return refusedBundle(desired, refusals);
 
     // plan: waves (Namespaces and CRDs, then sync waves in kind order), previous inventory, owned live objects
     let waves: LiveObject[][];
@@ -238,9 +251,12 @@ export class Applier {
     let remaining = removed;
     const pruneErrors: ClusterError[] = [];
     if (req.prune && removed.length > 0) {
-      const pruned = await pruneObjects(this.client, removed, applicationId, this.concurrency);
+      // objects outside the guard stay where they are (and in the inventory)
+      const guarded = await guardDeletions(this.client, this.guardOf(req), removed);
+      for (const r of guarded.refused) results.set(r.resource, notDeleted(r));
+      const pruned = await pruneObjects(this.client, guarded.allowed, applicationId, this.concurrency);
       for (const r of pruned.resources) results.set(r.id, r);
-      remaining = pruned.remaining;
+      remaining = [...pruned.remaining, ...guarded.refused.map((r) => r.resource)];
       pruneErrors.push(...pruned.errors);
     }
 
@@ -282,10 +298,14 @@ export class Applier {
 
   /** A removal: delete everything owned (prune) or strip our marks and leave it (no prune). */
   private async remove(req: ReconcileRequest): Promise<ReconcileOutcome> {
-    const ids = (await this.inventory.load(req.applicationId)) ?? [];
+    const all = (await this.inventory.load(req.applicationId)) ?? [];
+    // objects outside the guard are neither deleted nor touched: they are no longer ours to change
+    const guarded = await guardDeletions(this.client, this.guardOf(req), all);
+    const ids = guarded.allowed;
     const done = req.prune
       ? await pruneObjects(this.client, ids, req.applicationId, this.concurrency)
       : await releaseObjects(this.client, ids, req.applicationId, this.concurrency);
+    done.resources.push(...guarded.refused.map(notDeleted));
     if (done.errors.length > 0) {
       await this.inventory.save(req.applicationId, req.applicationName, done.remaining);
       return failed(
@@ -298,4 +318,26 @@ export class Applier {
     await this.inventory.remove(req.applicationId);
     return { outcome: 'succeeded', retryable: false, resources: done.resources, inventory: [], applied: [] };
   }
+}
+
+/** A bundle with refused objects: each refused one failed with its rule, the rest skipped, nothing applied. */
+function refusedBundle(desired: readonly LiveObject[], refusals: readonly PolicyRefusal[]): ReconcileOutcome {
+  const byId = new Map(refusals.map((r) => [r.resource, r]));
+  const resources = desired.map((o): ResourceResultV1 => {
+    const id = idText(o);
+    const r = byId.get(id);
+    return r
+      ? { id, action: 'failed', message: `refused by policy (rule ${r.rule}): ${r.message}` }
+      : { id, action: 'skipped', message: 'not applied: other objects of the bundle were refused by policy' };
+  });
+  return failed(`nothing applied: ${describeRefusals(refusals)}`, false, resources, []);
+}
+
+/** The result of an object a prune or removal may not delete. */
+function notDeleted(r: PolicyRefusal): ResourceResultV1 {
+  return {
+    id: r.resource,
+    action: 'skipped',
+    message: `not deleted: outside policy (rule ${r.rule}): ${r.message}`,
+  };
 }

@@ -3,6 +3,7 @@
  * protocol's vocabulary so the agent can forward results unchanged.
  */
 import type { LiveObject } from '../../domain/health/health.types.js';
+import type { ObjectPolicy } from '../../domain/object-policy.js';
 import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
 
 /** One reconcile: a sync of a bundle, or the removal of an application. */
@@ -16,6 +17,8 @@ export interface ReconcileRequest {
   force: boolean;
   /** Loads the canonical bundle bytes; not called for removals. */
   fetchBundle: () => Promise<Buffer>;
+  /** The job's object rules (its project's), checked on top of the agent's guardrail. */
+  policy?: ObjectPolicy;
 }
 
 /** An object of the bundle as applied: what we asked for and what the server holds. */
@@ -49,4 +52,6 @@ export interface ApplierOptions {
   establishTimeoutMs?: number;
   /** How long to wait for a deleted object to be gone before recreating it. Default 30 s. */
   recreateTimeoutMs?: number;
+  /** The cluster owner's install-time guardrail. Default: everything allowed. */
+  guardrail?: ObjectPolicy;
 }

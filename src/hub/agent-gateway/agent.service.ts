@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redactDiffText, redactedValuesOf, scrubValues } from '../../domain/apply/redaction.js';
 import { NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
-import type { JobsResponseV1, JobV1, RegisterResponseV1 } from '../../protocol/v1/agent-protocol.js';
+import type { ObjectPolicy } from '../../domain/object-policy.js';
+import { isOpenPolicy } from '../../domain/render/bundle-policy.js';
+import type {
+  JobsResponseV1,
+  JobV1,
+  ObjectPolicyV1,
+  RegisterResponseV1,
+} from '../../protocol/v1/agent-protocol.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -261,7 +268,20 @@ export class AgentService {
         force: false,
         attempt: j.attempts,
         leaseExpiresAt: (j.leaseExpiresAt ?? new Date()).toISOString(),
+        // Omitted when it allows everything: the same answer as before projects had rules.
+        ...(j.objectPolicy && !isOpenPolicy(j.objectPolicy) ? { policy: toPolicyV1(j.objectPolicy) } : {}),
       };
     });
   }
+}
+
+/** The wire form of object rules: exactly the protocol's fields, nothing else a row may hold. */
+function toPolicyV1(p: ObjectPolicy): ObjectPolicyV1 {
+  const kinds = (ks: ObjectPolicy['allowedKinds']) => ks.map((k) => ({ group: k.group, kind: k.kind }));
+  return {
+    namespaces: [...p.namespaces],
+    allowedKinds: kinds(p.allowedKinds),
+    deniedKinds: kinds(p.deniedKinds),
+    allowSecrets: p.allowSecrets,
+  };
 }

@@ -92,3 +92,63 @@ describe('FLOTILLA_PUBLIC_URL', () => {
     expect(() => loadHubConfig({ FLOTILLA_PUBLIC_URL: url })).toThrow(/FLOTILLA_PUBLIC_URL/);
   });
 });
+
+describe('a cluster registered with a guardrail', () => {
+  const objectsOf = (guardrail: Parameters<typeof renderAgentManifest>[0]['guardrail']) =>
+    parseAllDocuments(
+      renderAgentManifest({
+        clusterName: 'edge-1',
+        hubUrl: 'https://hub.example.com',
+        registrationToken: 'fltreg_abc',
+        namespace: 'fleet',
+        image: 'registry.local/agent:1',
+        guardrail,
+      }),
+    ).map((d) => d.toJS() as Record<string, any>);
+  const envOf = (objects: Record<string, any>[]) =>
+    objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env as {
+      name: string;
+      value?: string;
+    }[];
+
+  it('gets Roles in its namespaces and its own only, and the agent its options', () => {
+    const objects = objectsOf({
+      allowedNamespaces: ['team-a', 'team-b'],
+      allowClusterScoped: false,
+      deniedKinds: ['Secret'],
+    });
+    expect(objects.some((o) => o.kind.startsWith('Cluster'))).toBe(false);
+    const where = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.namespace);
+    expect(where('Role')).toEqual(['team-a', 'team-b', 'fleet']);
+    expect(where('RoleBinding')).toEqual(['team-a', 'team-b', 'fleet']);
+    const env = envOf(objects);
+    expect(env).toContainEqual({ name: 'FLOTILLA_ALLOWED_NAMESPACES', value: 'team-a,team-b' });
+    expect(env).toContainEqual({ name: 'FLOTILLA_ALLOW_CLUSTER_SCOPED', value: 'false' });
+    expect(env).toContainEqual({ name: 'FLOTILLA_DENIED_KINDS', value: 'Secret' });
+  });
+
+  it('keeps cluster-wide RBAC when it allows cluster-scoped kinds; none: as before', () => {
+    const wide = objectsOf({ allowedNamespaces: ['team-a'], allowClusterScoped: true, deniedKinds: [] });
+    expect(wide.map((o) => o.kind)).toContain('ClusterRoleBinding');
+    expect(envOf(wide)).toContainEqual({ name: 'FLOTILLA_ALLOW_CLUSTER_SCOPED', value: 'true' });
+    const none = objectsOf(null);
+    expect(none.map((o) => o.kind)).toContain('ClusterRole');
+    expect(envOf(none).map((e) => e.name)).not.toContain('FLOTILLA_ALLOWED_NAMESPACES');
+  });
+
+  it('is in the helm command', () => {
+    const { helm } = joinCommands({
+      clusterName: 'edge-1',
+      hubUrl: 'https://hub.example.com',
+      registrationToken: 'fltreg_abc',
+      guardrail: {
+        allowedNamespaces: ['team-a', 'team-b'],
+        allowClusterScoped: false,
+        deniedKinds: ['Secret'],
+      },
+    });
+    expect(helm).toContain(
+      "--set 'guardrail.allowedNamespaces={team-a,team-b}' --set guardrail.allowClusterScoped=false --set 'guardrail.deniedKinds={Secret}'",
+    );
+  });
+});

@@ -4,12 +4,14 @@
  * returned by `POST /api/v1/clusters`. Pure functions: no IO, no Nest, so they are tested
  * directly and the controller stays thin.
  *
- * The manifest mirrors what `helm/flotilla-agent` renders with its default values (cluster-wide
- * RBAC, token in a Secret, the agent's memory settings), so both ways of joining give the same
- * agent.
+ * The manifest mirrors what `helm/flotilla-agent` renders with the same values (token in a
+ * Secret, the agent's memory settings, and RBAC only as wide as the cluster's guardrail:
+ * cluster-wide without one, Roles in its namespaces with one), so both ways of joining give the
+ * same agent.
  */
 import { stringify } from 'yaml';
 import { isInsecureHubUrl } from '../../domain/hub-url.js';
+import type { ClusterGuardrail } from '../../domain/object-policy.js';
 
 /** Default namespace of the agent, the same as the agent's own default. */
 export const DEFAULT_AGENT_NAMESPACE = 'flotilla-system';
@@ -32,6 +34,8 @@ export interface AgentManifestInput {
   registrationToken: string;
   namespace: string;
   image: string;
+  /** The guardrail the agent is installed with; null: none (cluster-wide, everything allowed). */
+  guardrail?: ClusterGuardrail | null;
 }
 
 type KubeObject = Record<string, unknown>;
@@ -45,27 +49,11 @@ export function agentManifestObjects(input: AgentManifestInput): KubeObject[] {
   };
   const selector = { 'app.kubernetes.io/name': AGENT_NAME };
   const ns = input.namespace;
+  const guardrail = input.guardrail ?? null;
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: AGENT_NAME, namespace: ns, labels } },
-    {
-      // The agent applies whatever the fleet's repositories hold (CRDs, RBAC, namespaces), so by
-      // default it needs every verb on every resource. The Helm chart has a namespaced mode.
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: AGENT_NAME, labels },
-      rules: [
-        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
-        { nonResourceURLs: ['*'], verbs: ['get'] },
-      ],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: AGENT_NAME, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
-      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: ns }],
-    },
+    ...rbacObjects(ns, guardrail, labels),
     {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -109,6 +97,7 @@ export function agentManifestObjects(input: AgentManifestInput): KubeObject[] {
                     ? [{ name: 'FLOTILLA_ALLOW_INSECURE_HUB', value: 'true' }]
                     : []),
                   { name: 'FLOTILLA_IN_CLUSTER', value: 'true' },
+                  ...guardrailEnv(guardrail),
                   {
                     name: 'FLOTILLA_AGENT_NAMESPACE',
                     valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
@@ -138,6 +127,64 @@ export function agentManifestObjects(input: AgentManifestInput): KubeObject[] {
         },
       },
     },
+  ];
+}
+
+/**
+ * RBAC only as wide as the guardrail: without one, or when it allows cluster-scoped kinds, the
+ * agent applies whatever the repositories hold (CRDs, RBAC, namespaces) and needs every verb on
+ * every resource cluster-wide; with namespaces only, a Role and RoleBinding in each of them and
+ * in its own namespace (where it keeps its state) — nothing cluster-wide.
+ */
+function rbacObjects(
+  ns: string,
+  guardrail: ClusterGuardrail | null,
+  labels: Record<string, string>,
+): KubeObject[] {
+  const subjects = [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: ns }];
+  const all = { apiGroups: ['*'], resources: ['*'], verbs: ['*'] };
+  if (!guardrail || guardrail.allowClusterScoped)
+    return [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: AGENT_NAME, labels },
+        rules: [all, { nonResourceURLs: ['*'], verbs: ['get'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: AGENT_NAME, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
+        subjects,
+      },
+    ];
+  return [...new Set([...guardrail.allowedNamespaces, ns])].flatMap((namespace) => [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: AGENT_NAME, namespace, labels },
+      rules: [all],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: AGENT_NAME, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: AGENT_NAME },
+      subjects,
+    },
+  ]);
+}
+
+/** The agent's guardrail options (src/agent/agent-config.ts); none without a guardrail. */
+function guardrailEnv(guardrail: ClusterGuardrail | null): { name: string; value: string }[] {
+  if (!guardrail) return [];
+  return [
+    { name: 'FLOTILLA_ALLOWED_NAMESPACES', value: guardrail.allowedNamespaces.join(',') },
+    { name: 'FLOTILLA_ALLOW_CLUSTER_SCOPED', value: String(guardrail.allowClusterScoped) },
+    ...(guardrail.deniedKinds.length
+      ? [{ name: 'FLOTILLA_DENIED_KINDS', value: guardrail.deniedKinds.join(',') }]
+      : []),
   ];
 }
 
@@ -179,7 +226,9 @@ export function joinCommands(input: {
   hubUrl: string;
   registrationToken: string;
   namespace?: string;
+  guardrail?: ClusterGuardrail | null;
 }): JoinCommands {
+  const g = input.guardrail;
   const ns = input.namespace ?? DEFAULT_AGENT_NAMESPACE;
   const helm = [
     'helm',
@@ -196,6 +245,16 @@ export function joinCommands(input: {
     '--set',
     `registrationToken.value=${input.registrationToken}`,
     ...(isInsecureHubUrl(input.hubUrl) ? ['--set', 'allowInsecureHub=true'] : []),
+    // the chart makes its RBAC namespaced from these unless cluster-scoped kinds are allowed
+    ...(g
+      ? [
+          '--set',
+          `guardrail.allowedNamespaces={${g.allowedNamespaces.join(',')}}`,
+          '--set',
+          `guardrail.allowClusterScoped=${g.allowClusterScoped}`,
+          ...(g.deniedKinds.length ? ['--set', `guardrail.deniedKinds={${g.deniedKinds.join(',')}}`] : []),
+        ]
+      : []),
   ]
     .map(shellQuote)
     .join(' ');

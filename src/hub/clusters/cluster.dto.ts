@@ -1,10 +1,62 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsString, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsObject,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsDns1123Label, IsLabelMap, IsOmittable } from '../common/validators.js';
 
 const LABELS_EXAMPLE = { env: 'prod', region: 'eu' };
+
+/** The guardrail a cluster's agent is installed with (see docs/agent-protocol.md). */
+export class ClusterGuardrailDto {
+  @ApiProperty({
+    type: [String],
+    example: ['team-a', 'team-a-staging'],
+    description:
+      'exact namespaces objects may land in; the agent gets Roles in these and its own namespace only (unless allowClusterScoped)',
+  })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'guardrail.allowedNamespaces needs at least one namespace' })
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(63, { each: true })
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    each: true,
+    message: 'guardrail.allowedNamespaces entries must be namespace names (DNS-1123 labels, no globs)',
+  })
+  allowedNamespaces!: string[];
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'allow cluster-scoped kinds (Namespace, CRDs, ClusterRoles…); the agent then keeps cluster-wide RBAC',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  allowClusterScoped?: boolean;
+
+  @ApiPropertyOptional({ type: [String], example: ['Secret', 'rbac.authorization.k8s.io/*'] })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(317, { each: true })
+  @Matches(/^((\*|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)\/)?(\*|[A-Za-z][A-Za-z0-9]*)$/, {
+    each: true,
+    message: 'guardrail.deniedKinds entries must be group/Kind (Secret, rbac.authorization.k8s.io/*)',
+  })
+  deniedKinds?: string[];
+}
 
 export class CreateClusterDto {
   @ApiProperty({ example: 'prod-eu-1', description: 'DNS-1123 label, unique' })
@@ -16,6 +68,16 @@ export class CreateClusterDto {
   @IsObject()
   @IsLabelMap()
   labels?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: ClusterGuardrailDto,
+    description:
+      'the guardrail its agent is installed with: the join commands and agent manifest carry it and narrow the agent RBAC to it. Absent: none, cluster-wide RBAC',
+  })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => ClusterGuardrailDto)
+  guardrail?: ClusterGuardrailDto;
 }
 
 export class UpdateClusterDto {
@@ -51,6 +113,7 @@ export class ClusterDto {
   @ApiProperty({ nullable: true, type: String }) agentVersion!: string | null;
   @ApiProperty({ nullable: true, type: String }) kubernetesVersion!: string | null;
   @ApiProperty() registered!: boolean;
+  @ApiProperty({ type: ClusterGuardrailDto, nullable: true }) guardrail!: ClusterGuardrailDto | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

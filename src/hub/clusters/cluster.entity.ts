@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { ClusterGuardrail } from '../../domain/object-policy.js';
 
 /** A target Kubernetes cluster, joined by the agent running inside it. */
 @Entity({ name: 'clusters' })
@@ -37,6 +38,10 @@ export class ClusterEntity {
 
   @Column({ name: 'registration_token_expires_at', type: 'timestamptz', nullable: true })
   registrationTokenExpiresAt!: Date | null;
+
+  /** The guardrail its agent is installed with (join manifest and Helm command); null: none. */
+  @Column({ type: 'jsonb', nullable: true })
+  guardrail!: ClusterGuardrail | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,3 +1,4 @@
+import type { ClusterGuardrail } from '../../domain/object-policy.js';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type Actor } from '../../domain/audit-chain.js';
@@ -43,9 +44,20 @@ export class ClusterService {
   ) {}
 
   async create(
-    input: { name: string; labels?: Record<string, string> },
+    input: {
+      name: string;
+      labels?: Record<string, string>;
+      guardrail?: { allowedNamespaces: string[]; allowClusterScoped?: boolean; deniedKinds?: string[] };
+    },
     actor: Actor,
   ): Promise<ClusterWithRegistrationDto> {
+    const guardrail: ClusterGuardrail | null = input.guardrail
+      ? {
+          allowedNamespaces: [...new Set(input.guardrail.allowedNamespaces)],
+          allowClusterScoped: input.guardrail.allowClusterScoped ?? false,
+          deniedKinds: input.guardrail.deniedKinds ?? [],
+        }
+      : null;
     const token = this.secrets.newToken('fltreg');
     const expiresAt = new Date(this.clock.now().getTime() + this.config.registrationTokenTtlSeconds * 1000);
     const saved = await this.uow.run(async (tx) => {
@@ -62,12 +74,18 @@ export class ClusterService {
         credentialHash: null,
         registrationTokenHash: this.secrets.hashToken(token),
         registrationTokenExpiresAt: expiresAt,
+        guardrail,
       });
       await this.audit.record(tx, {
         actor,
         action: 'cluster.registered',
         clusterId: row.id,
-        details: { name: row.name, labels: row.labels, registrationExpiresAt: expiresAt.toISOString() },
+        details: {
+          name: row.name,
+          labels: row.labels,
+          registrationExpiresAt: expiresAt.toISOString(),
+          ...(guardrail ? { guardrail } : {}),
+        },
       });
       return row;
     });
@@ -75,7 +93,12 @@ export class ClusterService {
     return {
       ...toDto(saved),
       registration: { token, expiresAt: expiresAt.toISOString() },
-      join: joinCommands({ clusterName: saved.name, hubUrl: this.publicUrl(), registrationToken: token }),
+      join: joinCommands({
+        clusterName: saved.name,
+        hubUrl: this.publicUrl(),
+        registrationToken: token,
+        guardrail: saved.guardrail,
+      }),
     };
   }
 
@@ -189,6 +212,7 @@ export class ClusterService {
       clusterName: cluster.name,
       hubUrl: this.publicUrl(),
       registrationToken: registration.token,
+      guardrail: cluster.guardrail,
       namespace: opts.namespace ?? DEFAULT_AGENT_NAMESPACE,
       image: opts.image ?? defaultAgentImage(HUB_VERSION),
     });
@@ -226,6 +250,7 @@ function toDto(c: ClusterEntity): ClusterDto {
     agentVersion: c.agentVersion,
     kubernetesVersion: c.kubernetesVersion,
     registered: c.credentialHash !== null,
+    guardrail: c.guardrail,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };

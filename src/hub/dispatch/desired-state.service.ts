@@ -4,9 +4,19 @@ import { type Actor } from '../../domain/audit-chain.js';
 import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
 import { followedRevision } from '../../domain/reconcile-schedule.js';
+import { type ObjectPolicy } from '../../domain/object-policy.js';
+import {
+  bundleChecker,
+  describeRefusals,
+  MAX_QUOTED_REFUSALS,
+  type PolicyRefusal,
+} from '../../domain/render/bundle-policy.js';
 import { DEFAULT_RENDER_LIMITS, prepareManifests, renderManifests } from '../../domain/render/render.js';
+import { type RenderedBundle } from '../../domain/render/render.types.js';
 import { type RenderTarget } from '../../domain/render/render.types.js';
 import { type FileSet, type VcsRegistry } from '../../vcs/index.js';
+import { ProjectRepository } from '../projects/project.repository.js';
+import { type ProjectEntity } from '../projects/project.entity.js';
 import { type ApplicationEntity, type ApplicationTarget } from '../applications/application.entity.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
@@ -51,7 +61,9 @@ type ClusterRef = { id: string; name: string; labels: Record<string, string> };
  * Decides what every cluster should run for an application: snapshot the repository at the
  * wanted revision, render per target cluster, store each distinct bundle once, and queue a
  * reconcile job wherever the desired state changed (superseding older queued ones). Clusters
- * that left the selector get a removal job. Render errors leave the previous state in force.
+ * that left the selector get a removal job. Render errors leave the previous state in force;
+ * so does a bundle with an object the application's project does not allow (a render error
+ * naming each object and rule, audited once as `policy.denied`).
  */
 @Injectable()
 export class DesiredStateService {
@@ -70,6 +82,7 @@ export class DesiredStateService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
+    @Inject(ProjectRepository) private readonly projects: ProjectRepository,
   ) {}
 
   /** Recomputes and (when `dispatch`) queues jobs; `force` re-sends unchanged bundles too. */
@@ -91,15 +104,22 @@ export class DesiredStateService {
     const repoRow = await this.repositories.require(app.repositoryId);
     const fetched = await this.fetch(app, repoRow);
     const targets = await this.targetsOf(app);
+    const project = await this.projectOf(app);
     const revision = fetched.ok ? fetched.files.revision : null;
     outcome.revision = revision?.id ?? null;
     const t1 = performance.now();
     // render: parsing dominates, so parse once per revision and render per cluster (outside the transaction)
     const prepared = fetched.ok ? prepareManifests(fetched.files.files, DEFAULT_RENDER_LIMITS) : null;
-    const rendered = targets.map(({ cluster, target }) => {
+    const check = bundleChecker(project.objects);
+    const rendered = targets.map(({ cluster, target }): Rendered => {
       if (!prepared || !revision) return { cluster, error: fetched.ok ? 'no revision' : fetched.error };
       const result = renderManifests(prepared, renderTargetOf(cluster, target));
-      if (result.ok) return { cluster, bundle: result.bundle };
+      if (result.ok) {
+        // policy: an object the project does not allow fails this cluster's render like any error
+        const refusals = check(result.bundle);
+        if (refusals.length) return { cluster, error: describeRefusals(refusals), refusals };
+        return { cluster, bundle: result.bundle };
+      }
       const error = result.errors
         .map((e) => `${e.file || '(patches)'}${e.document ? ` document ${e.document}` : ''}: ${e.message}`)
         .join('; ');
@@ -111,7 +131,12 @@ export class DesiredStateService {
       // plan: compare with the desired state in force
       const existing = new Map((await this.desired.forApplication(app.id, tx)).map((d) => [d.clusterId, d]));
       const desiredRows: Omit<DesiredStateEntity, 'updatedAt'>[] = [];
-      const failures: { cluster: ClusterRef; before?: DesiredStateEntity; message: string }[] = [];
+      const failures: {
+        cluster: ClusterRef;
+        before?: DesiredStateEntity;
+        message: string;
+        refusals?: PolicyRefusal[];
+      }[] = [];
       const syncs: { cluster: ClusterRef; digest: string }[] = [];
       const bundles = new Map<string, { digest: string; content: Buffer; objectCount: number }>();
       for (const r of rendered) {
@@ -119,7 +144,12 @@ export class DesiredStateService {
         existing.delete(r.cluster.id);
         if (!('bundle' in r) || !r.bundle || !revision) {
           if (before?.renderError !== r.error)
-            failures.push({ cluster: r.cluster, before, message: r.error ?? 'render failed' });
+            failures.push({
+              cluster: r.cluster,
+              before,
+              message: r.error ?? 'render failed',
+              refusals: r.refusals,
+            });
           continue;
         }
         const { digest, canonical, objectCount } = r.bundle;
@@ -163,9 +193,8 @@ export class DesiredStateService {
         })),
       ]);
       if (failures.length)
-        await this.audit.recordMany(
-          tx,
-          failures.map(({ cluster, message }) => ({
+        await this.audit.recordMany(tx, [
+          ...failures.map(({ cluster, message }) => ({
             actor,
             action: 'sync.failed',
             clusterId: cluster.id,
@@ -173,7 +202,8 @@ export class DesiredStateService {
             revision: revision?.id ?? null,
             details: { application: app.name, cluster: cluster.name, phase: 'render', error: message },
           })),
-        );
+          ...policyDenied(app, project, revision, actor, failures),
+        ]);
       const removals = [...existing.values()];
       const jobs = [
         ...syncs.map((s) => ({
@@ -203,7 +233,7 @@ export class DesiredStateService {
         app.id,
         touched.filter((c) => !queued.has(c)),
       );
-      if (jobs.length) await this.queueMany(tx, app, trigger, actor, revision, jobs);
+      if (jobs.length) await this.queueMany(tx, app, project.objects, trigger, actor, revision, jobs);
     });
     const t3 = performance.now();
     this.log.log(
@@ -220,12 +250,14 @@ export class DesiredStateService {
    */
   async removeEverywhere(app: ApplicationEntity, actor: Actor, inTx?: Tx): Promise<number> {
     const work = async (tx: Tx) => {
+      const project = await this.projectOf(app, tx);
       const states = await this.desired.forApplication(app.id, tx);
       for (const d of states) await this.desired.delete(tx, app.id, d.clusterId);
       if (states.length)
         await this.queueMany(
           tx,
           app,
+          project.objects,
           'delete',
           actor,
           null,
@@ -246,6 +278,7 @@ export class DesiredStateService {
   private async queueMany(
     tx: Tx,
     app: ApplicationEntity,
+    objectPolicy: ObjectPolicy,
     trigger: Trigger,
     actor: Actor,
     revision: { id: string; display: string } | null,
@@ -261,7 +294,14 @@ export class DesiredStateService {
       actorName: actor.name,
       clusterCount: jobs.length,
     });
-    await this.dispatch.queue(tx, app, actor, deploymentId, jobs);
+    await this.dispatch.queue(tx, { ...app, objectPolicy }, actor, deploymentId, jobs);
+  }
+
+  /** The application's project; the foreign key guarantees one. */
+  private async projectOf(app: ApplicationEntity, tx?: Tx): Promise<ProjectEntity> {
+    const project = await this.projects.findById(app.projectId, tx);
+    if (!project) throw new Error(`project ${app.projectId} of application ${app.name} not found`);
+    return project;
   }
 
   private async fetch(
@@ -303,4 +343,48 @@ function renderTargetOf(cluster: ClusterRef, t: ApplicationTarget): RenderTarget
     values: t.values,
     patches: t.patches,
   };
+}
+
+/** One cluster's render: a bundle, or the error (with the policy refusals when that is why). */
+type Rendered =
+  | { cluster: ClusterRef; bundle: RenderedBundle; error?: undefined; refusals?: undefined }
+  | { cluster: ClusterRef; error: string; refusals?: PolicyRefusal[]; bundle?: undefined };
+
+/** Most cluster names one `policy.denied` event lists; the rest are counted. */
+const MAX_DENIED_CLUSTERS = 50;
+
+/**
+ * One `policy.denied` event for the clusters whose render the project's rules newly refused:
+ * the project, those clusters and the distinct refusals, each list bounded.
+ */
+function policyDenied(
+  app: ApplicationEntity,
+  project: ProjectEntity,
+  revision: { id: string; display: string } | null,
+  actor: Actor,
+  failures: { cluster: ClusterRef; refusals?: PolicyRefusal[] }[],
+) {
+  const denied = failures.filter((f) => f.refusals?.length);
+  if (denied.length === 0) return [];
+  const distinct = new Map<string, PolicyRefusal>();
+  for (const f of denied) for (const r of f.refusals!) distinct.set(`${r.resource}\n${r.message}`, r);
+  const refusals = [...distinct.values()];
+  return [
+    {
+      actor,
+      action: 'policy.denied',
+      applicationId: app.id,
+      revision: revision?.id ?? null,
+      details: {
+        application: app.name,
+        project: project.name,
+        projectId: project.id,
+        display: revision?.display ?? null,
+        clusterCount: denied.length,
+        clusters: denied.slice(0, MAX_DENIED_CLUSTERS).map((f) => f.cluster.name),
+        refusalCount: refusals.length,
+        refusals: refusals.slice(0, MAX_QUOTED_REFUSALS),
+      },
+    },
+  ];
 }

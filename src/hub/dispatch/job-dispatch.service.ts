@@ -9,6 +9,7 @@ import {
   queuedJob,
   transition,
 } from '../../domain/job-lifecycle.js';
+import type { ObjectPolicy } from '../../domain/object-policy.js';
 import type { JobResultV1 } from '../../protocol/v1/agent-protocol.js';
 import { describeApplication } from '../applications/application-audit.js';
 import { type ApplicationEntity } from '../applications/application.entity.js';
@@ -36,8 +37,13 @@ export interface JobSpec {
   bundleDigest: string | null;
 }
 
-/** The application a job is queued for: its sync policy is copied onto the job. */
-export type QueuedFor = Pick<ApplicationEntity, 'id' | 'name' | 'syncPolicy' | 'ignoreDifferences'>;
+/**
+ * The application a job is queued for: its sync policy and its project's object rules (null:
+ * none to carry) are copied onto the job.
+ */
+export type QueuedFor = Pick<ApplicationEntity, 'id' | 'name' | 'syncPolicy' | 'ignoreDifferences'> & {
+  objectPolicy: ObjectPolicy | null;
+};
 
 /** A job after a transition, with what the transition meant. */
 export interface AppliedTransition {
@@ -87,7 +93,8 @@ export class JobDispatchService {
 
   /**
    * Queues jobs of one deployment in the caller's transaction: supersedes older queued jobs of
-   * the same (application, cluster), fixes the application's sync policy on each job, audits
+   * the same (application, cluster), fixes the application's sync policy and its project's
+   * object rules on each job, audits
    * `job.dispatched` and wakes the agents on commit.
    */
   async queue(tx: Tx, app: QueuedFor, actor: Actor, deploymentId: string, specs: JobSpec[]): Promise<void> {
@@ -108,6 +115,7 @@ export class JobDispatchService {
       prune: app.syncPolicy.prune,
       selfHeal: app.syncPolicy.selfHeal,
       ignoreDifferences: app.ignoreDifferences,
+      objectPolicy: app.objectPolicy,
       result: null,
     }));
     await this.applyTransition(tx, { create: rows }, now);

@@ -11,6 +11,7 @@ import {
 } from 'typeorm';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { type JobState } from '../../domain/job-lifecycle.js';
+import type { ObjectPolicy } from '../../domain/object-policy.js';
 import { BundleEntity } from './bundle.entity.js';
 
 export type { JobState };
@@ -68,6 +69,13 @@ export class ReconcileJobEntity {
   /** Resources (`group/Kind/namespace/name` patterns) whose drift the agent ignores. */
   @Column({ name: 'ignore_differences', type: 'jsonb' })
   ignoreDifferences!: string[];
+
+  /**
+   * The object rules of the application's project when the job was queued, which the agent
+   * checks too; null: none (jobs queued before projects had rules).
+   */
+  @Column({ name: 'object_policy', type: 'jsonb', nullable: true })
+  objectPolicy!: ObjectPolicy | null;
 
   @Column({ type: 'text' })
   state!: JobState;

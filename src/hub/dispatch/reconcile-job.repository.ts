@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
+import type { ObjectPolicy } from '../../domain/object-policy.js';
 import { type JobState, ReconcileJobEntity } from './reconcile-job.entity.js';
 
 /** The fields a transition writes (see `JobChange` in domain/job-lifecycle.ts). */
@@ -180,6 +181,7 @@ interface JobRow {
   prune: boolean;
   self_heal: boolean;
   ignore_differences: string[];
+  object_policy: ObjectPolicy | null;
   state: JobState;
   attempts: number;
   max_attempts: number;
@@ -204,6 +206,7 @@ function toEntity(r: JobRow): ReconcileJobEntity {
     prune: r.prune,
     selfHeal: r.self_heal,
     ignoreDifferences: r.ignore_differences,
+    objectPolicy: r.object_policy,
     state: r.state,
     attempts: r.attempts,
     maxAttempts: r.max_attempts,

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { OPEN_POLICY, type ObjectPolicy } from '../object-policy.js';
+import { checkBundle, describeRefusals, isOpenPolicy } from './bundle-policy.js';
+import { type KubeObject } from './render.types.js';
+
+const TEAM_A: ObjectPolicy = {
+  namespaces: ['team-a*'],
+  allowedKinds: [],
+  deniedKinds: [],
+  allowSecrets: true,
+};
+
+const attack: KubeObject[] = [
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok', namespace: 'team-a' } },
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'evil', namespace: 'kube-system' } },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'anon-admin' },
+  },
+];
+
+describe('checkBundle', () => {
+  it('names each refused object with its rule, in bundle order', () => {
+    expect(checkBundle(TEAM_A, undefined, attack)).toEqual([
+      {
+        resource: '/ConfigMap/kube-system/evil',
+        rule: 'namespaces',
+        message: expect.stringContaining('ConfigMap kube-system/evil: namespace kube-system is not allowed'),
+      },
+      {
+        resource: 'rbac.authorization.k8s.io/ClusterRoleBinding//anon-admin',
+        rule: 'clusterScoped',
+        message: expect.stringContaining('cluster-scoped kind'),
+      },
+    ]);
+  });
+
+  it('lets everything through the open policy', () => {
+    expect(checkBundle(OPEN_POLICY, undefined, attack)).toEqual([]);
+    expect(checkBundle(OPEN_POLICY, OPEN_POLICY, attack)).toEqual([]);
+  });
+
+  it('refuses what either of two policies refuses', () => {
+    expect(checkBundle(OPEN_POLICY, TEAM_A, attack).map((r) => r.rule)).toEqual([
+      'namespaces',
+      'clusterScoped',
+    ]);
+    expect(checkBundle(TEAM_A, OPEN_POLICY, attack).map((r) => r.rule)).toEqual([
+      'namespaces',
+      'clusterScoped',
+    ]);
+  });
+
+  it('takes a custom kind as cluster-scoped when a CRD of the bundle says so, or when told', () => {
+    const crd: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', scope: 'Cluster', names: { kind: 'Widget' } },
+    };
+    const widget: KubeObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+    const policy = TEAM_A;
+    expect(checkBundle(policy, undefined, [crd, widget]).map((r) => r.rule)).toEqual([
+      'clusterScoped',
+      'clusterScoped',
+    ]);
+    // without the CRD the hub takes it as namespaced, and it has no namespace
+    expect(checkBundle(policy, undefined, [widget]).map((r) => r.rule)).toEqual(['namespaces']);
+    // the agent knows from discovery
+    expect(checkBundle(policy, undefined, [widget], () => true).map((r) => r.rule)).toEqual([
+      'clusterScoped',
+    ]);
+  });
+});
+
+describe('isOpenPolicy', () => {
+  it.each<[string, ObjectPolicy, boolean]>([
+    ['the open policy', OPEN_POLICY, true],
+    ['restricted namespaces', TEAM_A, false],
+    ['no Secrets', { ...OPEN_POLICY, allowSecrets: false }, false],
+    ['a denied kind', { ...OPEN_POLICY, deniedKinds: [{ group: '', kind: 'Pod' }] }, false],
+    ['cluster-scoped kinds not listed', { ...OPEN_POLICY, allowedKinds: [] }, false],
+  ])('%s: %s', (_name, policy, open) => {
+    expect(isOpenPolicy(policy)).toBe(open);
+  });
+});
+
+describe('describeRefusals', () => {
+  it('quotes a bounded number and counts the rest', () => {
+    const many = Array.from({ length: 25 }, (_, i) => ({
+      resource: `/ConfigMap/x/c${i}`,
+      rule: 'namespaces' as const,
+      message: `m${i}`,
+    }));
+    const text = describeRefusals(many, 3);
+    expect(text).toBe('policy refused 25 object(s): m0; m1; m2; and 22 more');
+  });
+});
