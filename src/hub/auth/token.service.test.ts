@@ -83,6 +83,7 @@ describe('TokenService', () => {
       tokenId: t.id,
       name: 'ci',
       role: 'viewer',
+      projects: {},
       expiresAt: new Date(t.expiresAt!),
       lastUsedAt: null,
     });

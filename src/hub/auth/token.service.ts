@@ -14,7 +14,7 @@ import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { HUB_VERSION } from '../version.js';
 import { type ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokenRepository } from './api-token.repository.js';
-import { type Principal } from './principal.js';
+import { type Principal, type SsoIdentity } from './principal.js';
 import { type Role } from './roles.js';
 
 /** A token as listed: never its secret. */
@@ -32,15 +32,20 @@ export interface TokenView {
 
 /** Who the caller is, and which hub answered. */
 export interface WhoamiView {
+  /** The API token's id, or the SSO session's. */
   tokenId: string;
   name: string;
-  role: Role;
+  /** Global role; null: project roles only. */
+  role: Role | null;
+  projects: Record<string, Role>;
   /** Null: never expires. */
   expiresAt: string | null;
   /** The last recorded use before this request; null: none. */
   lastUsedAt: string | null;
-  /** How the request authenticated; API bearer tokens are the only way today. */
-  authenticatedBy: 'token';
+  /** How the request authenticated: an API bearer token, or a single sign-on session. */
+  authenticatedBy: 'token' | 'sso';
+  /** The person signed in through SSO; absent for API tokens. */
+  identity?: SsoIdentity;
   hubVersion: string;
 }
 
@@ -128,20 +133,23 @@ export class TokenService {
       tokenId: row.id,
       name: row.name,
       role: row.role as Role,
+      projects: {},
       expiresAt: row.expiresAt,
       lastUsedAt: row.lastUsedAt,
     };
   }
 
-  /** The caller as `GET /api/v1/whoami` shows it: the token, never its secret. */
+  /** The caller as `GET /api/v1/whoami` shows it: the token or SSO identity, never a secret. */
   whoami(p: Principal): WhoamiView {
     return {
       tokenId: p.tokenId,
       name: p.name,
       role: p.role,
+      projects: { ...p.projects },
       expiresAt: p.expiresAt?.toISOString() ?? null,
       lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
-      authenticatedBy: 'token',
+      authenticatedBy: p.identity ? 'sso' : 'token',
+      ...(p.identity ? { identity: { ...p.identity, groups: [...p.identity.groups] } } : {}),
       hubVersion: HUB_VERSION,
     };
   }

@@ -9,6 +9,7 @@ import { AuditCheckpoints1764230000000 } from '../../../migrations/1764230000000
 import { JobPolicy1764300000000 } from '../../../migrations/1764300000000-job-policy.js';
 import { FleetStatus1764310000000 } from '../../../migrations/1764310000000-fleet-status.js';
 import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
+import { SsoSessions1764410000000 } from '../../../migrations/1764410000000-sso-sessions.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -17,6 +18,7 @@ import { DesiredStateEntity } from '../dispatch/desired-state.entity.js';
 import { ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
 import { ResourceStatusEntity } from '../dispatch/resource-status.entity.js';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { SsoSessionEntity } from '../auth/sso-session.entity.js';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
@@ -38,6 +40,7 @@ export const ENTITIES = [
   ResourceStatusEntity,
   AgentReportEntity,
   FleetStatusEntity,
+  SsoSessionEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -51,6 +54,7 @@ export const MIGRATIONS = [
   JobPolicy1764300000000,
   FleetStatus1764310000000,
   LevelTriggeredReconcile1764320000000,
+  SsoSessions1764410000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
