@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import { type TestHub } from '../support/hub-harness.js';
 import { HttpBrowser, type BrowserResponse } from '../support/http-browser.js';
-import { freePort } from '../support/k8s/free-port.js';
-import { startOidcProvider, TEST_SCOPES, type TestOidcProvider } from '../support/oidc-provider.js';
+import { type TestOidcProvider } from '../support/oidc-provider.js';
+import { startSsoHub, type SsoHub } from '../support/sso-fixture.js';
 
 /**
  * Single sign-on against a real OpenID Provider (`oidc-provider`) on 127.0.0.1: the dashboard's
@@ -13,50 +12,15 @@ import { startOidcProvider, TEST_SCOPES, type TestOidcProvider } from '../suppor
 let op: TestOidcProvider;
 let h: TestHub;
 let hubUrl = '';
-const CLIENT_SECRET = randomBytes(24).toString('base64url');
-const ROLES = 'platform=admin,everyone=viewer,team-a-devs=team-a:operator';
+let CLIENT_SECRET = '';
+let fixture: SsoHub | undefined;
 
 beforeAll(async () => {
-  const port = await freePort();
-  hubUrl = `http://127.0.0.1:${port}`;
-  op = await startOidcProvider(
-    [
-      {
-        client_id: 'flotilla-dashboard',
-        client_secret: CLIENT_SECRET,
-        redirect_uris: [`${hubUrl}/api/v1/auth/sso/callback`],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-      ...['flotilla-cli', 'other-app'].map((id) => ({
-        client_id: id,
-        token_endpoint_auth_method: 'none',
-        grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
-        response_types: [],
-        redirect_uris: [],
-      })),
-    ],
-    {
-      alice: { email: 'alice@example.com', groups: ['platform', 'everyone'] },
-      bob: { email: 'bob@example.com', groups: ['team-a-devs'] },
-      mallory: { email: 'mallory@example.com', groups: ['strangers'] },
-      nobody: { email: 'nobody@example.com' },
-    },
-  );
-  h = await startTestHub(inject('postgresUrl'), {
-    PORT: String(port),
-    FLOTILLA_PUBLIC_URL: hubUrl,
-    FLOTILLA_OIDC_ISSUER: op.issuer,
-    FLOTILLA_OIDC_CLIENT_ID: 'flotilla-dashboard',
-    FLOTILLA_OIDC_CLIENT_SECRET: CLIENT_SECRET,
-    FLOTILLA_OIDC_CLI_CLIENT_ID: 'flotilla-cli',
-    FLOTILLA_OIDC_SCOPES: TEST_SCOPES,
-    FLOTILLA_OIDC_ROLES: ROLES,
-  });
+  fixture = await startSsoHub(inject('postgresUrl'));
+  ({ op, h, hubUrl, clientSecret: CLIENT_SECRET } = fixture);
 });
 afterAll(async () => {
-  await h?.close();
-  await op?.close();
+  await fixture?.close();
 });
 
 const isHubRoot = (l: string) => l === `${hubUrl}/`;
