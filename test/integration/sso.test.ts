@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type TestHub } from '../support/hub-harness.js';
 import { HttpBrowser, type BrowserResponse } from '../support/http-browser.js';
-import { type TestOidcProvider } from '../support/oidc-provider.js';
+import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { startSsoHub, type SsoHub } from '../support/sso-fixture.js';
 
 /**
@@ -330,6 +330,31 @@ describe('single sign-on, ID tokens from the CLI', () => {
       client: 'cli',
       reason: "the ID token's aud claim is not valid here (check_failed)",
     });
+  });
+
+  it('refuses an ID token of another issuer, even one signed with the same key', async () => {
+    const rogue = await startOidcProvider(
+      [
+        {
+          client_id: 'flotilla-cli',
+          token_endpoint_auth_method: 'none',
+          grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+          response_types: [],
+          redirect_uris: [],
+        },
+      ],
+      { alice: { email: 'alice@example.com', groups: ['platform'] } },
+      { signingKey: op.signingKey },
+    );
+    try {
+      const res = await exchange(await rogue.deviceIdToken('flotilla-cli', 'alice'));
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe(
+        "single sign-on refused: the ID token's iss claim is not valid here (check_failed)",
+      );
+    } finally {
+      await rogue.close();
+    }
   });
 
   it('refuses an expired ID token', async () => {

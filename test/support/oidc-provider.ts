@@ -15,6 +15,8 @@ export interface TestAccount {
 export interface TestOidcProvider {
   issuer: string;
   provider: Provider;
+  /** The private signing key (JWK), so a test can start a rogue provider that signs alike. */
+  signingKey: Record<string, unknown>;
   /** Lifetime of the ID tokens issued from now on (a test sets it low to get an expired one). */
   idTokenTtlSeconds: number;
   /**
@@ -37,9 +39,16 @@ export const TEST_SCOPES = 'openid email groups';
 export async function startOidcProvider(
   clients: ClientMetadata[],
   accounts: Record<string, TestAccount>,
+  opts: { signingKey?: Record<string, unknown> } = {},
 ): Promise<TestOidcProvider> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'test' };
+  const jwk: Record<string, unknown> =
+    opts.signingKey ??
+    (await generateKeyPair('RS256', { extractable: true }).then(async ({ privateKey }) => ({
+      ...(await exportJWK(privateKey)),
+      alg: 'RS256',
+      use: 'sig',
+      kid: 'test',
+    })));
   const server: Server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -88,6 +97,7 @@ export async function startOidcProvider(
   return {
     issuer,
     provider,
+    signingKey: jwk,
     get idTokenTtlSeconds() {
       return state.idTokenTtlSeconds;
     },
