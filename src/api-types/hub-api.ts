@@ -1774,6 +1774,24 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description single sign-on is not configured on this hub */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description the OpenID provider could not be reached */
+      424: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       503: components['responses']['503'];
     };
   };
@@ -1792,6 +1810,42 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description sign-in refused: bad or missing state or login cookie, or an invalid, expired or foreign ID token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description sign-in refused: none of the person's groups maps to a role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description single sign-on is not configured on this hub */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description too many failed sign-ins from this address */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
       };
       503: components['responses']['503'];
     };
@@ -1818,8 +1872,44 @@ export interface operations {
         };
       };
       400: components['responses']['400'];
+      /** @description sign-in refused: bad or missing state or login cookie, or an invalid, expired or foreign ID token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description sign-in refused: none of the person's groups maps to a role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description single sign-on is not configured on this hub */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       409: components['responses']['409'];
       413: components['responses']['413'];
+      /** @description too many failed sign-ins from this address */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       503: components['responses']['503'];
     };
   };
@@ -1838,6 +1928,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description the request is authenticated by an API token, not an SSO session */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
       };
       401: components['responses']['401'];
       403: components['responses']['403'];

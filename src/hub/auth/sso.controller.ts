@@ -1,11 +1,17 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiFailedDependencyResponse,
+  ApiForbiddenResponse,
   ApiFoundResponse,
   ApiNoContentResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from './principal.js';
 import { AnyPrincipal, Public } from './roles.js';
@@ -28,6 +34,12 @@ interface CookieResponse {
 }
 
 const LOGIN_COOKIE_SECONDS = 600;
+
+const SSO_OFF = 'single sign-on is not configured on this hub';
+const REFUSED =
+  'sign-in refused: bad or missing state or login cookie, or an invalid, expired or foreign ID token';
+const NO_ROLE = "sign-in refused: none of the person's groups maps to a role";
+const TOO_MANY = 'too many failed sign-ins from this address';
 
 function address(req: CookieRequest): string {
   return req.ip ?? req.socket?.remoteAddress ?? 'unknown';
@@ -53,6 +65,8 @@ export class SsoController {
   @Get('login')
   @Public()
   @ApiFoundResponse({ description: "redirect to the OpenID provider's login page" })
+  @ApiNotFoundResponse({ description: SSO_OFF })
+  @ApiFailedDependencyResponse({ description: 'the OpenID provider could not be reached' })
   async login(@Res() res: CookieResponse): Promise<void> {
     const { redirectTo, loginCookie } = await this.sso.beginLogin();
     const names = cookieNames(this.sso.secureCookies);
@@ -69,6 +83,10 @@ export class SsoController {
   @ApiFoundResponse({
     description: 'signed in: the session cookie is set and the browser sent to the dashboard',
   })
+  @ApiUnauthorizedResponse({ description: REFUSED })
+  @ApiForbiddenResponse({ description: NO_ROLE })
+  @ApiNotFoundResponse({ description: SSO_OFF })
+  @ApiTooManyRequestsResponse({ description: TOO_MANY })
   async callback(@Req() req: CookieRequest, @Res() res: CookieResponse): Promise<void> {
     const secure = this.sso.secureCookies;
     const names = cookieNames(secure);
@@ -88,6 +106,10 @@ export class SsoController {
   @Post('token')
   @Public()
   @ApiCreatedResponse({ type: SsoSessionDto })
+  @ApiUnauthorizedResponse({ description: REFUSED })
+  @ApiForbiddenResponse({ description: NO_ROLE })
+  @ApiNotFoundResponse({ description: SSO_OFF })
+  @ApiTooManyRequestsResponse({ description: TOO_MANY })
   async token(@Body() dto: SsoTokenLoginDto, @Req() req: CookieRequest): Promise<SsoSessionDto> {
     const s = await this.sso.tokenLogin(dto.idToken, address(req));
     return { token: s.secret, expiresAt: s.expiresAt.toISOString(), name: s.name };
@@ -98,6 +120,7 @@ export class SsoController {
   @AnyPrincipal()
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'the session is revoked and its cookie cleared' })
+  @ApiBadRequestResponse({ description: 'the request is authenticated by an API token, not an SSO session' })
   async logout(
     @CurrentPrincipal() p: Principal,
     @Res({ passthrough: true }) res: CookieResponse,
