@@ -1929,8 +1929,10 @@ export interface operations {
         };
         content?: never;
       };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
       /** @description the request is authenticated by an API token, not an SSO session */
-      400: {
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -1938,9 +1940,6 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      401: components['responses']['401'];
-      403: components['responses']['403'];
-      409: components['responses']['409'];
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

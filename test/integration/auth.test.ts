@@ -245,7 +245,7 @@ describe('auth matrix', () => {
     expect((await h.api('GET', '/api/v1/whoami', { token: 'flts_not-a-session' })).status).toBe(401);
     // Logging out is for SSO sessions; an API token is revoked through /tokens.
     const logout = await h.api('POST', '/api/v1/auth/sso/logout');
-    expect(logout.status).toBe(400);
+    expect(logout.status).toBe(409);
     expect(logout.body.message).toContain('not authenticated by an SSO session');
   });
 });

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiFailedDependencyResponse,
   ApiForbiddenResponse,
@@ -120,7 +120,7 @@ export class SsoController {
   @AnyPrincipal()
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'the session is revoked and its cookie cleared' })
-  @ApiBadRequestResponse({ description: 'the request is authenticated by an API token, not an SSO session' })
+  @ApiConflictResponse({ description: 'the request is authenticated by an API token, not an SSO session' })
   async logout(
     @CurrentPrincipal() p: Principal,
     @Res({ passthrough: true }) res: CookieResponse,

@@ -5,7 +5,6 @@ import {
   DependencyFailedError,
   DomainError,
   ForbiddenError,
-  InvalidInputError,
   UnauthenticatedError,
 } from '../../domain/errors.js';
 import { grantsNothing, resolveSsoGrant } from '../../domain/sso-role-mapping.js';
@@ -203,8 +202,11 @@ export class SsoService {
 
   /** Ends the caller's session (audited); bearer tokens are revoked through /tokens instead. */
   async logout(p: Principal): Promise<void> {
+    // 409, not 400: the request itself is fine, the caller's kind of credential has no session.
     if (!p.identity)
-      throw new InvalidInputError('this request is not authenticated by an SSO session: nothing to log out');
+      throw new ConflictError(
+        'this request is not authenticated by an SSO session: nothing to log out (API tokens are revoked through /api/v1/tokens)',
+      );
     await this.uow.run(async (tx) => {
       if (!(await this.sessions.delete(tx, p.tokenId))) return;
       await this.audit.record(tx, {
