@@ -112,6 +112,86 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/auth/sso/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Sso_config'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sso/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Sso_login'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sso/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Sso_callback'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sso/token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Sso_token'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sso/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Sso_logout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/clusters': {
     parameters: {
       query?: never;
@@ -566,9 +646,12 @@ export type components = {
   schemas: {
     ActorDto: {
       /** @enum {string} */
-      type: 'token' | 'agent' | 'system';
+      type: 'token' | 'user' | 'agent' | 'system';
+      /** @description token id, <issuer>#<subject> of an SSO user, cluster id, or system */
       id: string;
       name: string;
+      /** @description an SSO user's groups at the time */
+      groups?: string[];
     };
     AuditEventDto: {
       seq: string;
@@ -693,8 +776,20 @@ export type components = {
       items: components['schemas']['TokenDto'][];
       nextCursor: string | null;
     };
+    SsoIdentityDto: {
+      /** @description the OpenID provider's issuer URL */
+      issuer: string;
+      /** @description the provider's subject identifier of the person */
+      subject: string;
+      email: string | null;
+      /** @description the groups at login; their roles hold for the session */
+      groups: string[];
+    };
     WhoamiDto: {
-      /** Format: uuid */
+      /**
+       * Format: uuid
+       * @description the API token's id, or the SSO session's
+       */
       tokenId: string;
       name: string;
       /**
@@ -717,15 +812,43 @@ export type components = {
        */
       lastUsedAt: string | null;
       /**
-       * @description how the request authenticated: an API bearer token
+       * @description how the request authenticated: an API bearer token, or a single sign-on session
        * @enum {string}
        */
-      authenticatedBy: 'token';
+      authenticatedBy: 'token' | 'sso';
+      /** @description the person, for an SSO session */
+      identity?: components['schemas']['SsoIdentityDto'];
       /**
        * @description the hub's version
        * @example 0.1.0
        */
       hubVersion: string;
+    };
+    SsoCliConfigDto: {
+      /** @description the OpenID provider's issuer URL */
+      issuer: string;
+      /** @description the client id the CLI signs in as (the audience of its ID tokens) */
+      clientId: string;
+      scopes: string[];
+    };
+    SsoConfigDto: {
+      enabled: boolean;
+      /** @description where the dashboard sends a browser to sign in */
+      loginUrl: string | null;
+      /** @description null: no CLI sign-in */
+      cli: components['schemas']['SsoCliConfigDto'] | null;
+    };
+    SsoTokenLoginDto: {
+      /** @description a compact JWS ID token issued to the CLI client */
+      idToken: string;
+    };
+    SsoSessionDto: {
+      /** @description the session secret (flts_…), shown once */
+      token: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /** @description the email (or subject) of the person signed in */
+      name: string;
     };
     ClusterGuardrailDto: {
       /**
@@ -1426,7 +1549,12 @@ export type CreateTokenDto = components['schemas']['CreateTokenDto'];
 export type CreatedTokenDto = components['schemas']['CreatedTokenDto'];
 export type TokenDto = components['schemas']['TokenDto'];
 export type TokenListDto = components['schemas']['TokenListDto'];
+export type SsoIdentityDto = components['schemas']['SsoIdentityDto'];
 export type WhoamiDto = components['schemas']['WhoamiDto'];
+export type SsoCliConfigDto = components['schemas']['SsoCliConfigDto'];
+export type SsoConfigDto = components['schemas']['SsoConfigDto'];
+export type SsoTokenLoginDto = components['schemas']['SsoTokenLoginDto'];
+export type SsoSessionDto = components['schemas']['SsoSessionDto'];
 export type ClusterGuardrailDto = components['schemas']['ClusterGuardrailDto'];
 export type CreateClusterDto = components['schemas']['CreateClusterDto'];
 export type RegistrationDto = components['schemas']['RegistrationDto'];
@@ -1512,7 +1640,7 @@ export interface operations {
         application?: string;
         /** @description exact action, or a prefix such as cluster.* */
         action?: string;
-        /** @description actor name (token name, agent:<cluster>, system) */
+        /** @description actor name (token name, SSO user email, agent:<cluster>, system) */
         actor?: string;
         /** @description group/Kind/namespace/name */
         resource?: string;
@@ -1714,6 +1842,212 @@ export interface operations {
       };
       401: components['responses']['401'];
       403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Sso_config: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SsoConfigDto'];
+        };
+      };
+      503: components['responses']['503'];
+    };
+  };
+  Sso_login: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description redirect to the OpenID provider's login page */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description single sign-on is not configured on this hub */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description the OpenID provider could not be reached */
+      424: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      503: components['responses']['503'];
+    };
+  };
+  Sso_callback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description signed in: the session cookie is set and the browser sent to the dashboard */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description sign-in refused: bad or missing state or login cookie, or an invalid, expired or foreign ID token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description sign-in refused: none of the person's groups maps to a role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description single sign-on is not configured on this hub */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description too many failed sign-ins from this address */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      503: components['responses']['503'];
+    };
+  };
+  Sso_token: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SsoTokenLoginDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SsoSessionDto'];
+        };
+      };
+      400: components['responses']['400'];
+      /** @description sign-in refused: bad or missing state or login cookie, or an invalid, expired or foreign ID token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description sign-in refused: none of the person's groups maps to a role */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description single sign-on is not configured on this hub */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      /** @description too many failed sign-ins from this address */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      503: components['responses']['503'];
+    };
+  };
+  Sso_logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the session is revoked and its cookie cleared */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description the request is authenticated by an API token, not an SSO session */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

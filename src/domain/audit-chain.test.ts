@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   checkpointDue,
@@ -186,5 +186,34 @@ describe('canonical JSON', () => {
     expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":1},"a":2}'))).toBe(
       '{"__proto__":{"x":1},"a":2,"b":1}',
     );
+  });
+});
+
+describe('SSO user actors', () => {
+  it('hash an actor without groups exactly as before groups existed', () => {
+    const e = event(1);
+    // The canonical body of events written before SSO: the actor has three fields, in this order.
+    const before =
+      '{"action":"cluster.registered","actor":{"id":"t1","name":"alice","type":"token"},"applicationId":null,' +
+      '"clusterId":null,"details":{},"occurredAt":"2026-01-01T00:00:01.000Z","repositoryId":null,"resource":null,' +
+      '"revision":null,"seq":1}';
+    expect(chainHash(GENESIS_HASH, e)).toBe(
+      createHash('sha256').update(GENESIS_HASH).update('\n').update(before).digest('hex'),
+    );
+  });
+
+  it('seal the groups of a user actor: changing them breaks the link', () => {
+    const user = {
+      type: 'user' as const,
+      id: 'https://idp#alice',
+      name: 'alice@example.com',
+      groups: ['platform'],
+    };
+    const e = { ...event(1), actor: user };
+    const hash = keyedChainHash(KEY, GENESIS_HASH, e);
+    expect(
+      keyedChainHash(KEY, GENESIS_HASH, { ...e, actor: { ...user, groups: ['platform', 'admins'] } }),
+    ).not.toBe(hash);
+    expect(keyedChainHash(KEY, GENESIS_HASH, { ...e, actor: { ...user, groups: undefined } })).not.toBe(hash);
   });
 });

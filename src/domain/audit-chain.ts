@@ -1,13 +1,15 @@
 import { createHash, createHmac } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 
-/** Who did something: an API token, the agent of a cluster, or the hub itself. */
+/** Who did something: an API token, a person signed in through SSO, the agent of a cluster, or the hub itself. */
 export interface Actor {
-  type: 'token' | 'agent' | 'system';
-  /** Token id, cluster id, or a fixed name for the system. */
+  type: 'token' | 'user' | 'agent' | 'system';
+  /** Token id, `<issuer>#<subject>` of an SSO user, cluster id, or a fixed name for the system. */
   id: string;
-  /** Token name, `agent:<cluster>`, or `system`. */
+  /** Token name, an SSO user's email (else subject), `agent:<cluster>`, or `system`. */
   name: string;
+  /** An SSO user's groups at the time of the event; absent for every other actor. */
+  groups?: string[];
 }
 
 /** The system actor: work the hub does on its own (polling, first start). */
@@ -37,12 +39,19 @@ export const GENESIS_HASH = '0'.repeat(64);
  */
 export const CHAIN_KEYED_ACTION = 'audit.chain.keyed';
 
+/** The hashed actor: `groups` only when present, so events written before it existed still verify. */
+function actorBody(a: Actor): Record<string, unknown> {
+  const body: Record<string, unknown> = { type: a.type, id: a.id, name: a.name };
+  if (a.groups !== undefined) body.groups = a.groups;
+  return body;
+}
+
 function canonicalBody(content: AuditEventContent): string {
   // Name every field: extra properties on the argument (a stored row's hashes) must not count.
   return canonicalJson({
     seq: content.seq,
     occurredAt: content.occurredAt.toISOString(),
-    actor: { type: content.actor.type, id: content.actor.id, name: content.actor.name },
+    actor: actorBody(content.actor),
     action: content.action,
     clusterId: content.clusterId,
     repositoryId: content.repositoryId,

@@ -11,6 +11,7 @@ import { pinoHttp } from 'pino-http';
 import { type Logger } from 'pino';
 import { type DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service.js';
+import { loggableUrl } from './auth/sso.service.js';
 import { TokenService } from './auth/token.service.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { type HubConfig } from './config/hub-config.js';
@@ -125,7 +126,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
           req: (req: { id: string; method: string; url: string }) => ({
             id: req.id,
             method: req.method,
-            url: req.url,
+            url: loggableUrl(req.url),
           }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },

@@ -220,9 +220,33 @@ describe('auth matrix', () => {
       '/metrics',
       '/api/openapi.json',
       '/api/v1/audit/checkpoints/public-key',
+      '/api/v1/auth/sso/config',
     ]) {
       expect((await h.api('GET', path, { token: null })).status, path).toBe(200);
     }
+  });
+
+  it('without SSO configured: the config says so, its routes answer 404, a session cookie authenticates nothing', async () => {
+    expect((await h.api('GET', '/api/v1/auth/sso/config', { token: null })).body).toEqual({
+      enabled: false,
+      loginUrl: null,
+      cli: null,
+    });
+    const login = await h.api('GET', '/api/v1/auth/sso/login', { token: null });
+    expect(login.status).toBe(404);
+    expect(login.body.message).toContain('single sign-on is not configured on this hub');
+    const cli = await h.api('POST', '/api/v1/auth/sso/token', { token: null, body: { idToken: 'a.b.c' } });
+    expect(cli.status).toBe(404);
+    const cookie = await h.api('GET', '/api/v1/whoami', {
+      token: null,
+      headers: { cookie: 'flotilla_session=flts_anything' },
+    });
+    expect(cookie.status).toBe(401);
+    expect((await h.api('GET', '/api/v1/whoami', { token: 'flts_not-a-session' })).status).toBe(401);
+    // Logging out is for SSO sessions; an API token is revoked through /tokens.
+    const logout = await h.api('POST', '/api/v1/auth/sso/logout');
+    expect(logout.status).toBe(409);
+    expect(logout.body.message).toContain('not authenticated by an SSO session');
   });
 });
 

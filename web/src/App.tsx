@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useState, type FormEvent } from 'react';
-import { session, whoAmI, type Role, type Whoami } from './api';
+import { session, ssoConfig, ssoLogout, whoAmI, type Role, type SsoConfig, type Whoami } from './api';
 import { ApplicationPage } from './pages/ApplicationPage';
 import { AuditPage } from './pages/AuditPage';
 import { Overview } from './pages/Overview';
@@ -15,22 +15,31 @@ export const useCanWrite = () => useRole() !== 'viewer';
 
 export function App() {
   const [me, setMe] = useState<Whoami | null>(null);
-  const [checking, setChecking] = useState(Boolean(session.get()));
+  const [checking, setChecking] = useState(true);
   useEffect(() => {
+    // A token in this tab's storage, else the SSO session cookie (set by the sign-in redirect),
+    // asked for only when the hub has SSO: a 401 counts against this address's failure budget.
     const t = session.get();
-    if (!t) return;
-    whoAmI(t)
+    const check = t
+      ? whoAmI(t).catch((e: unknown) => {
+          session.clear();
+          throw e;
+        })
+      : ssoConfig().then((c) => (c.enabled ? whoAmI() : null));
+    check
       .then(setMe)
-      .catch(() => session.clear())
+      .catch(() => setMe(null))
       .finally(() => setChecking(false));
   }, []);
   if (checking) return <p className="loading">Loading…</p>;
   if (!me) return <SignIn onSignedIn={setMe} />;
-  const signOut = () => {
+  const signOut = async () => {
+    if (me.authenticatedBy === 'sso') await ssoLogout().catch(() => undefined);
     session.clear();
     setMe(null);
     navigate('/');
   };
+  // A person with project roles only sees what a viewer sees; the hub decides every request.
   return (
     <RoleContext.Provider value={me.role ?? 'viewer'}>
       <Shell me={me} onSignOut={signOut} />
@@ -42,6 +51,12 @@ function SignIn({ onSignedIn }: { onSignedIn: (me: Whoami) => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sso, setSso] = useState<SsoConfig | null>(null);
+  useEffect(() => {
+    ssoConfig()
+      .then(setSso)
+      .catch(() => setSso(null));
+  }, []);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -60,6 +75,13 @@ function SignIn({ onSignedIn }: { onSignedIn: (me: Whoami) => void }) {
     <main className="signin">
       <form onSubmit={submit} aria-labelledby="signin-title">
         <h1 id="signin-title">Flotilla</h1>
+        {sso?.enabled && sso.loginUrl && (
+          <p>
+            <a className="button" href={sso.loginUrl}>
+              Sign in with SSO
+            </a>
+          </p>
+        )}
         <p>Sign in with an API token. It is kept in this tab's session storage only.</p>
         <label htmlFor="token">API token</label>
         <input
@@ -84,7 +106,13 @@ function SignIn({ onSignedIn }: { onSignedIn: (me: Whoami) => void }) {
   );
 }
 
-function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void }) {
+/** The global role, then the project roles: "admin", or "team-a: operator". */
+function roleText(me: Whoami): string {
+  const parts = [...(me.role ? [me.role] : []), ...Object.entries(me.projects).map(([p, r]) => `${p}: ${r}`)];
+  return parts.join(', ') || 'none';
+}
+
+function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<void> }) {
   const { path } = useLocation();
   const nav = [
     ['/', 'Fleet'],
@@ -115,11 +143,20 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void }) {
             </Link>
           ))}
         </nav>
-        <span className="who" title={me.expiresAt ? `token expires ${me.expiresAt}` : 'token never expires'}>
+        <span
+          className="who"
+          title={
+            me.identity
+              ? `signed in through ${me.identity.issuer} as ${me.identity.subject}; groups: ${me.identity.groups.join(', ') || 'none'}; session ends ${me.expiresAt}`
+              : me.expiresAt
+                ? `token expires ${me.expiresAt}`
+                : 'token never expires'
+          }
+        >
           <span data-testid="token-name">{me.name}</span> · role:{' '}
-          <strong data-testid="role">{me.role}</strong>
+          <strong data-testid="role">{roleText(me)}</strong>
         </span>
-        <button type="button" className="secondary" onClick={onSignOut}>
+        <button type="button" className="secondary" onClick={() => void onSignOut()}>
           Sign out
         </button>
       </header>

@@ -63,7 +63,9 @@ export async function api<T>(
   path: string,
   opts: { body?: unknown; text?: boolean; token?: string } = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // The custom header proves to the hub that a cookie-authenticated (SSO) change comes from this
+  // page: a cross-site form cannot set it (the hub also checks Origin).
+  const headers: Record<string, string> = { accept: 'application/json', 'x-flotilla-request': '1' };
   const token = opts.token ?? session.get();
   if (token) headers.authorization = `Bearer ${token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -101,9 +103,24 @@ export async function all<T>(path: string, limit = 500): Promise<T[]> {
   return out;
 }
 
-/** Who a token is: its name, role and expiry (`GET /api/v1/whoami`, open to every role). */
-export async function whoAmI(token: string): Promise<Whoami> {
-  return api<Whoami>('GET', '/api/v1/whoami', { token });
+/**
+ * Who a token is: its name, role and expiry (`GET /api/v1/whoami`, open to every role). Without
+ * a token, the browser's SSO session cookie (if any) answers.
+ */
+export async function whoAmI(token?: string): Promise<Whoami> {
+  return api<Whoami>('GET', '/api/v1/whoami', token ? { token } : {});
+}
+
+export type SsoConfig = Hub.SsoConfigDto;
+
+/** Whether the hub offers single sign-on (a public route: asked before anyone signs in). */
+export function ssoConfig(): Promise<SsoConfig> {
+  return api<SsoConfig>('GET', '/api/v1/auth/sso/config');
+}
+
+/** Ends the browser's SSO session on the hub (revokes it and clears the cookie). */
+export async function ssoLogout(): Promise<void> {
+  await api<unknown>('POST', '/api/v1/auth/sso/logout');
 }
 
 export const enc = encodeURIComponent;

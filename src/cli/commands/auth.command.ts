@@ -12,11 +12,13 @@ import {
 import { CliError, UsageError } from '../errors.js';
 import { renderFields } from '../output.js';
 import { promptSecret, readSecret } from '../prompt.js';
+import { ssoDeviceLogin } from '../sso-login.js';
 import { clientVersion } from '../version.js';
 
 interface LoginOptions {
   token?: string;
   tokenStdin?: boolean;
+  sso?: boolean;
 }
 
 /** `login`, `logout` and `version`. */
@@ -24,15 +26,36 @@ export function registerAuthCommands(program: Command): void {
   examples(
     program
       .command('login')
-      .description('check a token against a hub and remember both (in a file only you can read)')
+      .description(
+        'check a token against a hub, or sign in through its single sign-on, and remember both (in a file only you can read)',
+      )
       .argument('<hub-url>', 'the hub, e.g. https://flotilla.example.com')
       .option('--token <token>', 'API token (lands in shell history: prefer --token-stdin)')
       .option('--token-stdin', 'read the token from stdin')
+      .option('--sso', "sign in through the hub's OpenID provider (device code: confirm it in any browser)")
       .action(async (url: string, opts: LoginOptions, cmd: Command) => {
         const ctx = contextOf(cmd);
         const hubUrl = normalizeHubUrl(url);
         if (opts.token && opts.tokenStdin)
           throw new UsageError('give the token with --token or --token-stdin, not both');
+        if (opts.sso) {
+          if (opts.token || opts.tokenStdin)
+            throw new UsageError('--sso signs in without a token: drop --token');
+          const session = await ssoDeviceLogin(hubUrl, (uri, code, complete) => {
+            // stderr: stdout stays the command's result (-o json).
+            process.stderr.write(
+              `To sign in, open ${complete ?? uri} in a browser` +
+                `${complete ? '' : ` and enter the code ${code}`} (code: ${code}). Waiting…\n`,
+            );
+          });
+          const me = await new ApiClient(hubUrl, session.token).get<Hub.WhoamiDto>('/api/v1/whoami');
+          await writeConfig({ hubUrl, token: session.token });
+          ctx.emit(
+            { hubUrl, config: configPath(), token: tokenInfo(me), hubVersion: me.hubVersion },
+            () => `logged in to ${hubUrl} as ${describeToken(me)} (saved in ${configPath()})\n`,
+          );
+          return;
+        }
         if (opts.token)
           ctx.warn('a token given with --token stays in your shell history; prefer --token-stdin');
         const token =
@@ -51,6 +74,7 @@ export function registerAuthCommands(program: Command): void {
     [
       'flotilla login https://flotilla.example.com --token-stdin < token.txt',
       'flotilla login http://127.0.0.1:8080          # asks for the token',
+      'flotilla login https://flotilla.example.com --sso   # single sign-on (device code)',
       'FLOTILLA_URL=… FLOTILLA_TOKEN=… flotilla cluster list   # no login needed',
     ],
   );
@@ -113,14 +137,10 @@ export function registerAuthCommands(program: Command): void {
   );
 }
 
-/** The token as `-o json` shows it. */
-function tokenInfo(me: Hub.WhoamiDto): {
-  name: string;
-  role: string | null;
-  projects: Record<string, string>;
-  expiresAt: string | null;
-} {
-  return { name: me.name, role: me.role, projects: me.projects, expiresAt: me.expiresAt };
+/** The token as `-o json` shows it; an SSO session adds `sso: true`. */
+function tokenInfo(me: Hub.WhoamiDto): Record<string, unknown> {
+  const base = { name: me.name, role: me.role, projects: me.projects, expiresAt: me.expiresAt };
+  return me.authenticatedBy === 'sso' ? { ...base, sso: true } : base;
 }
 
 /** "operator", "team-a: operator, team-b: viewer" or both. */
@@ -129,7 +149,8 @@ function describeRoles(me: Hub.WhoamiDto): string {
   return [...(me.role ? [me.role] : []), ...projects].join(', ') || 'no role';
 }
 
-/** "token 'ci' (operator, expires 2027-01-01T00:00:00.000Z)". */
+/** "token 'ci' (operator, expires …)", or "SSO user 'a@example.com' (team-a: operator, expires …)". */
 function describeToken(me: Hub.WhoamiDto): string {
-  return `token '${me.name}' (${describeRoles(me)}, ${me.expiresAt ? `expires ${me.expiresAt}` : 'never expires'})`;
+  const who = me.authenticatedBy === 'sso' ? 'SSO user' : 'token';
+  return `${who} '${me.name}' (${describeRoles(me)}, ${me.expiresAt ? `expires ${me.expiresAt}` : 'never expires'})`;
 }

@@ -30,6 +30,10 @@ export class AuditEventEntity {
   @Column({ name: 'actor_name', type: 'text' })
   actorName!: string;
 
+  /** An SSO user's groups when the event happened; null for every other actor. */
+  @Column({ name: 'actor_groups', type: 'jsonb', nullable: true })
+  actorGroups!: string[] | null;
+
   @Column({ type: 'text', collation: 'C' })
   action!: string;
 

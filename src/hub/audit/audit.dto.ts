@@ -17,7 +17,7 @@ export class AuditQueryDto extends PageQueryDto {
   @MaxLength(128)
   action?: string;
 
-  @ApiPropertyOptional({ description: 'actor name (token name, agent:<cluster>, system)' })
+  @ApiPropertyOptional({ description: 'actor name (token name, SSO user email, agent:<cluster>, system)' })
   @IsOmittable()
   @IsString()
   @MaxLength(256)
@@ -45,9 +45,12 @@ export class AuditQueryDto extends PageQueryDto {
 }
 
 export class ActorDto {
-  @ApiProperty({ enum: ['token', 'agent', 'system'] }) type!: string;
-  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['token', 'user', 'agent', 'system'] }) type!: string;
+  @ApiProperty({ description: 'token id, <issuer>#<subject> of an SSO user, cluster id, or system' })
+  id!: string;
   @ApiProperty() name!: string;
+  @ApiPropertyOptional({ type: [String], description: "an SSO user's groups at the time" })
+  groups?: string[];
 }
 
 export class AuditEventDto {

@@ -129,6 +129,7 @@ export class AuditService {
         actorType: r.actor.type,
         actorId: r.actor.id,
         actorName: r.actor.name,
+        actorGroups: r.actor.groups ?? null,
         action: content.action,
         clusterId: content.clusterId,
         repositoryId: content.repositoryId,
@@ -191,7 +192,12 @@ export function toContent(e: AuditEventEntity): StoredAuditEvent {
   return {
     seq: Number(e.seq),
     occurredAt: e.occurredAt,
-    actor: { type: e.actorType as Actor['type'], id: e.actorId, name: e.actorName },
+    actor: {
+      type: e.actorType as Actor['type'],
+      id: e.actorId,
+      name: e.actorName,
+      ...(e.actorGroups ? { groups: e.actorGroups } : {}),
+    },
     action: e.action,
     clusterId: e.clusterId,
     repositoryId: e.repositoryId,

@@ -2,18 +2,30 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
 import { type Role } from './roles.js';
 
-/** The authenticated caller of an API request. */
+/** A person signed in through single sign-on, as the provider named them at login. */
+export interface SsoIdentity {
+  issuer: string;
+  subject: string;
+  email: string | null;
+  /** The groups at login (their roles are fixed for the session). */
+  groups: string[];
+}
+
+/** The authenticated caller of an API request: an API token, or an SSO session. */
 export interface Principal {
+  /** The token's id, or the SSO session's. */
   tokenId: string;
   name: string;
-  /** Global role: holds in every project and over fleet-wide resources; null: project roles only. */
+  /** Global role; null: holds project roles only. */
   role: Role | null;
-  /** Role within each project, by project name (in addition to a global role). */
+  /** Role per project name. */
   projects: Readonly<Record<string, Role>>;
   /** When the token stops working; null: never. */
   expiresAt: Date | null;
   /** The token's last recorded use before this request (recorded at most once a minute). */
   lastUsedAt: Date | null;
+  /** Set for a person signed in through SSO. */
+  identity?: SsoIdentity;
 }
 
 /** The request property the auth guard fills. */
@@ -21,8 +33,15 @@ export interface AuthenticatedRequest {
   principal?: Principal;
 }
 
-/** The audit actor for a principal. */
+/** The audit actor for a principal: the SSO identity (with its groups at the time) when there is one. */
 export function actorOf(p: Principal): Actor {
+  if (p.identity)
+    return {
+      type: 'user',
+      id: `${p.identity.issuer}#${p.identity.subject}`,
+      name: p.identity.email ?? p.identity.subject,
+      groups: [...p.identity.groups],
+    };
   return { type: 'token', id: p.tokenId, name: p.name };
 }
 

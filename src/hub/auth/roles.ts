@@ -17,3 +17,11 @@ export const RequireRole = (role: Role) => SetMetadata(ROLE_KEY, role);
 
 /** A route that needs no token (health, metrics, the OpenAPI document). */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+export const ANY_PRINCIPAL_KEY = 'flotilla:any-principal';
+
+/**
+ * A route any authenticated caller may use, whatever its roles (also one holding project roles
+ * only): who am I, log out.
+ */
+export const AnyPrincipal = () => SetMetadata(ANY_PRINCIPAL_KEY, true);

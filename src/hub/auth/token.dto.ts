@@ -72,8 +72,17 @@ export class TokenListDto {
 }
 
 /** `GET /api/v1/whoami`: the calling token and the hub that answered. */
+/** A person signed in through single sign-on. */
+export class SsoIdentityDto {
+  @ApiProperty({ description: "the OpenID provider's issuer URL" }) issuer!: string;
+  @ApiProperty({ description: "the provider's subject identifier of the person" }) subject!: string;
+  @ApiProperty({ nullable: true, type: String }) email!: string | null;
+  @ApiProperty({ type: [String], description: 'the groups at login; their roles hold for the session' })
+  groups!: string[];
+}
+
 export class WhoamiDto {
-  @ApiProperty({ format: 'uuid' }) tokenId!: string;
+  @ApiProperty({ format: 'uuid', description: "the API token's id, or the SSO session's" }) tokenId!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ROLES, nullable: true, description: 'global role; null: project roles only' })
   role!: Role | null;
@@ -92,7 +101,12 @@ export class WhoamiDto {
     description: 'the last recorded use before this request (recorded at most once a minute); null: none',
   })
   lastUsedAt!: string | null;
-  @ApiProperty({ enum: ['token'], description: 'how the request authenticated: an API bearer token' })
-  authenticatedBy!: 'token';
+  @ApiProperty({
+    enum: ['token', 'sso'],
+    description: 'how the request authenticated: an API bearer token, or a single sign-on session',
+  })
+  authenticatedBy!: 'token' | 'sso';
+  @ApiPropertyOptional({ type: SsoIdentityDto, description: 'the person, for an SSO session' })
+  identity?: SsoIdentityDto;
   @ApiProperty({ example: '0.1.0', description: "the hub's version" }) hubVersion!: string;
 }

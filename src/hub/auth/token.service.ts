@@ -14,7 +14,7 @@ import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { HUB_VERSION } from '../version.js';
 import { type ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokenRepository } from './api-token.repository.js';
-import { type Principal } from './principal.js';
+import { type Principal, type SsoIdentity } from './principal.js';
 import { type Role } from './roles.js';
 
 /** A token as listed: never its secret. */
@@ -32,6 +32,7 @@ export interface TokenView {
 
 /** Who the caller is, and which hub answered. */
 export interface WhoamiView {
+  /** The API token's id, or the SSO session's. */
   tokenId: string;
   name: string;
   /** Global role; null: project roles only. */
@@ -42,8 +43,10 @@ export interface WhoamiView {
   expiresAt: string | null;
   /** The last recorded use before this request; null: none. */
   lastUsedAt: string | null;
-  /** How the request authenticated; API bearer tokens are the only way today. */
-  authenticatedBy: 'token';
+  /** How the request authenticated: an API bearer token, or a single sign-on session. */
+  authenticatedBy: 'token' | 'sso';
+  /** The person signed in through SSO; absent for API tokens. */
+  identity?: SsoIdentity;
   hubVersion: string;
 }
 
@@ -137,7 +140,7 @@ export class TokenService {
     };
   }
 
-  /** The caller as `GET /api/v1/whoami` shows it: the token, never its secret. */
+  /** The caller as `GET /api/v1/whoami` shows it: the token or SSO identity, never a secret. */
   whoami(p: Principal): WhoamiView {
     return {
       tokenId: p.tokenId,
@@ -146,7 +149,8 @@ export class TokenService {
       projects: { ...p.projects },
       expiresAt: p.expiresAt?.toISOString() ?? null,
       lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
-      authenticatedBy: 'token',
+      authenticatedBy: p.identity ? 'sso' : 'token',
+      ...(p.identity ? { identity: { ...p.identity, groups: [...p.identity.groups] } } : {}),
       hubVersion: HUB_VERSION,
     };
   }

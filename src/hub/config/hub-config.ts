@@ -1,6 +1,27 @@
 import { resolve } from 'node:path';
 import { tokenWeakness } from '../../domain/token-strength.js';
 import { type AllowEntry, parseAllowList } from '../../domain/egress-policy.js';
+import { parseSsoRoleMapping, SsoRoleMappingError, type SsoRoleRule } from '../../domain/sso-role-mapping.js';
+
+/** Single sign-on through an OpenID Connect provider (`FLOTILLA_OIDC_*`). */
+export interface SsoConfig {
+  /** The provider's issuer URL (`FLOTILLA_OIDC_ISSUER`): https, or http on a loopback host only. */
+  issuer: string;
+  /** The dashboard's client id (`FLOTILLA_OIDC_CLIENT_ID`). */
+  clientId: string;
+  /** Null: a public client (PKCE alone). */
+  clientSecret: string | null;
+  /** The CLI's client id (`FLOTILLA_OIDC_CLI_CLIENT_ID`), the audience of ID tokens it hands over; null: no CLI login. */
+  cliClientId: string | null;
+  /** The ID token claim listing the user's groups (`FLOTILLA_OIDC_GROUPS_CLAIM`). */
+  groupsClaim: string;
+  /** Scopes asked for (`FLOTILLA_OIDC_SCOPES`, space- or comma-separated); always includes openid. */
+  scopes: string[];
+  /** Group → role rules (`FLOTILLA_OIDC_ROLES`). */
+  roles: SsoRoleRule[];
+  /** How long a session lasts (`FLOTILLA_SSO_SESSION_TTL_SECONDS`); group changes apply at the next login. */
+  sessionTtlSeconds: number;
+}
 
 /** Everything the hub reads from its environment, parsed once at start. */
 export interface HubConfig {
@@ -74,6 +95,8 @@ export interface HubConfig {
    * and agent manifests. Null: `http://<host>:<port>` of this process, known only once it listens.
    */
   publicUrl: string | null;
+  /** Single sign-on; null: off (only bearer tokens). */
+  sso: SsoConfig | null;
 }
 
 /** Thrown for a malformed environment variable, naming it. */
@@ -141,6 +164,60 @@ function allowList(env: NodeJS.ProcessEnv, name: string): AllowEntry[] {
   }
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The SSO settings, or null when FLOTILLA_OIDC_ISSUER is unset (and no other FLOTILLA_OIDC_*
+ * is, which would be a half-done configuration). The callback URL is built from the public URL,
+ * which must be known before the first request: the provider only redirects to registered URLs.
+ */
+function ssoConfig(env: NodeJS.ProcessEnv, publicUrl_: string | null): SsoConfig | null {
+  const issuer = env.FLOTILLA_OIDC_ISSUER || null;
+  if (!issuer) {
+    const stray = Object.keys(env).find((k) => k.startsWith('FLOTILLA_OIDC_') && env[k]);
+    if (stray) throw new ConfigError(`${stray} is set but FLOTILLA_OIDC_ISSUER is not: set both, or neither`);
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError(`FLOTILLA_OIDC_ISSUER must be an absolute URL, got "${issuer}"`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)))
+    throw new ConfigError(
+      'FLOTILLA_OIDC_ISSUER must be an https URL (http only on a loopback host, for testing)',
+    );
+  if (url.username || url.password || url.search || url.hash)
+    throw new ConfigError('FLOTILLA_OIDC_ISSUER must not contain credentials, a query or a fragment');
+  const clientId = env.FLOTILLA_OIDC_CLIENT_ID;
+  if (!clientId) throw new ConfigError('FLOTILLA_OIDC_CLIENT_ID is required with FLOTILLA_OIDC_ISSUER');
+  if (!publicUrl_)
+    throw new ConfigError(
+      'FLOTILLA_PUBLIC_URL is required with FLOTILLA_OIDC_ISSUER: the provider redirects back to <public URL>/api/v1/auth/sso/callback',
+    );
+  let roles: SsoRoleRule[];
+  try {
+    roles = parseSsoRoleMapping(env.FLOTILLA_OIDC_ROLES ?? '');
+  } catch (e) {
+    if (e instanceof SsoRoleMappingError) throw new ConfigError(`FLOTILLA_OIDC_ROLES: ${e.message}`);
+    throw e;
+  }
+  const scopes = (env.FLOTILLA_OIDC_SCOPES || 'openid email profile').split(/[\s,]+/).filter(Boolean);
+  if (!scopes.includes('openid')) scopes.unshift('openid');
+  const groupsClaim = env.FLOTILLA_OIDC_GROUPS_CLAIM || 'groups';
+  return {
+    issuer: url.toString().replace(/\/+$/, ''),
+    clientId,
+    clientSecret: env.FLOTILLA_OIDC_CLIENT_SECRET || null,
+    cliClientId: env.FLOTILLA_OIDC_CLI_CLIENT_ID || null,
+    groupsClaim,
+    scopes,
+    roles,
+    sessionTtlSeconds: int(env, 'FLOTILLA_SSO_SESSION_TTL_SECONDS', 43_200, 60, 604_800),
+  };
+}
+
 /** Reads the hub configuration from an environment (process.env by default). */
 export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   return {
@@ -174,6 +251,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),
     agentStatusBudgetPerMinute: int(env, 'FLOTILLA_AGENT_STATUS_BUDGET', 1200, 10, 1_000_000),
     publicUrl: publicUrl(env, 'FLOTILLA_PUBLIC_URL'),
+    sso: ssoConfig(env, publicUrl(env, 'FLOTILLA_PUBLIC_URL')),
   };
 }
 

@@ -10,6 +10,7 @@ import { JobPolicy1764300000000 } from '../../../migrations/1764300000000-job-po
 import { FleetStatus1764310000000 } from '../../../migrations/1764310000000-fleet-status.js';
 import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
 import { Projects1764400000000 } from '../../../migrations/1764400000000-projects.js';
+import { SsoSessions1764410000000 } from '../../../migrations/1764410000000-sso-sessions.js';
 import { ObjectPolicy1764420000000 } from '../../../migrations/1764420000000-object-policy.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
@@ -19,6 +20,7 @@ import { DesiredStateEntity } from '../dispatch/desired-state.entity.js';
 import { ReconcileJobEntity } from '../dispatch/reconcile-job.entity.js';
 import { ResourceStatusEntity } from '../dispatch/resource-status.entity.js';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { SsoSessionEntity } from '../auth/sso-session.entity.js';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity.js';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ClusterEntity } from '../clusters/cluster.entity.js';
@@ -42,6 +44,7 @@ export const ENTITIES = [
   AgentReportEntity,
   FleetStatusEntity,
   ProjectEntity,
+  SsoSessionEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -56,6 +59,7 @@ export const MIGRATIONS = [
   FleetStatus1764310000000,
   LevelTriggeredReconcile1764320000000,
   Projects1764400000000,
+  SsoSessions1764410000000,
   ObjectPolicy1764420000000,
 ];
 
