@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
-import { DEFAULT_PROJECT_ID } from '../../domain/project.js';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { DEFAULT_PROJECT_NAME } from '../../domain/project.js';
+import { checkSource, checkTargetSelector } from '../../domain/project-rules.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
@@ -21,6 +22,8 @@ import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.j
 import { toFleetStatusDto } from '../fleet-status/fleet-status.service.js';
 import { FLEET_EVENTS, type FleetEvent, type FleetEvents } from '../platform/fleet-events.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { type ProjectEntity } from '../projects/project.entity.js';
+import { ProjectService } from '../projects/project.service.js';
 import { RepositoryService, rewoundOf } from '../repositories/repository.service.js';
 import {
   type ApplicationDetailDto,
@@ -53,6 +56,7 @@ export class ApplicationService implements OnModuleInit {
     @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
     @Inject(ApplicationReconcilerService) private readonly reconciler: ApplicationReconcilerService,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
+    @Inject(ProjectService) private readonly projects: ProjectService,
   ) {}
 
   onModuleInit(): void {
@@ -63,6 +67,8 @@ export class ApplicationService implements OnModuleInit {
     const repo = await this.repositories.require(input.repositoryId);
     const path = normalisePath(input.path);
     input.targets.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
+    const project = await this.projects.require(input.project ?? DEFAULT_PROJECT_NAME);
+    assertWithinProject(project, repo.name, path, input.targets);
     const app = await this.uow.run(async (tx) => {
       if (await this.apps.findByName(input.name, tx))
         throw new ConflictError(`an application named '${input.name}' already exists`);
@@ -70,7 +76,7 @@ export class ApplicationService implements OnModuleInit {
         id: this.secrets.uuid(),
         name: input.name,
         repositoryId: repo.id,
-        projectId: DEFAULT_PROJECT_ID,
+        projectId: project.id,
         path,
         revision: input.revision ?? null,
         targets: input.targets,
@@ -89,18 +95,23 @@ export class ApplicationService implements OnModuleInit {
         action: 'application.created',
         applicationId: row.id,
         repositoryId: repo.id,
-        details: describeApplication(row),
+        details: { ...describeApplication(row), project: project.name },
       });
       return row;
     });
     await this.recompute(app, 'created', actor);
-    return toDto(app);
+    return toDto(app, project.name);
   }
 
-  async list(q: { limit?: number; cursor?: string }): Promise<Page<ApplicationDto>> {
+  async list(q: { limit?: number; cursor?: string; project?: string }): Promise<Page<ApplicationDto>> {
     const limit = q.limit ?? 50;
     const after = afterName(q.cursor);
-    return namePage(await this.apps.list(after, limit + 1), limit, toDto);
+    const names = await this.projects.namesById();
+    const only =
+      q.project === undefined ? null : [...names].filter(([, n]) => n === q.project).map(([id]) => id);
+    return namePage(await this.apps.list(after, limit + 1, only), limit, (a) =>
+      toDto(a, names.get(a.projectId) ?? ''),
+    );
   }
 
   /** The application with its state in every target cluster and fleet-wide counts. */
@@ -119,30 +130,49 @@ export class ApplicationService implements OnModuleInit {
     }
     // A rewound branch holds automated sync back: shown where the operator looks.
     const rewound = rewoundOf(await this.repositories.require(app.repositoryId));
-    return { ...toDto(app), rewound, reconciledRevision: app.reconciledRevision, clusters: rows, counts };
+    const project = await this.projects.require(app.projectId);
+    return {
+      ...toDto(app, project.name),
+      rewound,
+      reconciledRevision: app.reconciledRevision,
+      clusters: rows,
+      counts,
+    };
   }
 
   async update(key: string, input: UpdateApplicationDto, actor: Actor): Promise<ApplicationDto> {
     input.targets?.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
-    const app = await this.uow.run(async (tx) => {
+    const { app, project } = await this.uow.run(async (tx) => {
       const row = await this.require(key, tx);
       const before = describeApplication(row);
+      const from = await this.projects.require(row.projectId, tx);
+      const project = input.project !== undefined ? await this.projects.require(input.project, tx) : from;
       if (input.path !== undefined) row.path = normalisePath(input.path);
       if (input.targets !== undefined) row.targets = input.targets;
       if (input.syncPolicy !== undefined) row.syncPolicy = input.syncPolicy;
       if (input.ignoreDifferences !== undefined) row.ignoreDifferences = input.ignoreDifferences;
+      // What the application deploys from and to must fit its project when either changes; a
+      // change of its sync policy alone stays possible after the project was narrowed.
+      if (input.project !== undefined || input.path !== undefined || input.targets !== undefined) {
+        const repo = await this.repositories.require(row.repositoryId);
+        assertWithinProject(project, repo.name, row.path, row.targets);
+      }
+      row.projectId = project.id;
       row.generation++;
       const saved = await this.apps.save(tx, row);
       await this.audit.record(tx, {
         actor,
         action: 'application.updated',
         applicationId: row.id,
-        details: { before, after: describeApplication(saved) },
+        details: {
+          before: { ...before, project: from.name },
+          after: { ...describeApplication(saved), project: project.name },
+        },
       });
-      return saved;
+      return { app: saved, project };
     });
     await this.recompute(app, 'updated', actor);
-    return toDto(app);
+    return toDto(app, project.name);
   }
 
   /** Queues jobs for every target cluster now (at the pinned revision, or a given one pinned). */
@@ -366,10 +396,36 @@ function toClusterStatus(row: Parameters<typeof toFleetStatusDto>[0]): ClusterSt
   };
 }
 
-function toDto(a: ApplicationEntity): ApplicationDto {
+/**
+ * Refuses (403, naming the rule) an application whose repository and path are not among its
+ * project's sources, or one of whose targets could reach a cluster outside the project's selector.
+ */
+function assertWithinProject(
+  project: ProjectEntity,
+  repositoryName: string,
+  path: string,
+  targets: readonly { clusterSelector: string }[],
+): void {
+  const refusal =
+    checkSource(project.name, project.sources, repositoryName, path) ??
+    targets
+      .map((t, i) =>
+        checkTargetSelector(
+          project.name,
+          project.clusterSelector,
+          t.clusterSelector,
+          `targets[${i}].clusterSelector`,
+        ),
+      )
+      .find((r) => r !== null);
+  if (refusal) throw new ForbiddenError(refusal.message);
+}
+
+function toDto(a: ApplicationEntity, project: string): ApplicationDto {
   return {
     id: a.id,
     name: a.name,
+    project,
     repositoryId: a.repositoryId,
     path: a.path,
     revision: a.revision,

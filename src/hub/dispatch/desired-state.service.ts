@@ -15,6 +15,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { type RepositoryEntity } from '../repositories/repository.entity.js';
+import { ProjectRepository } from '../projects/project.repository.js';
 import { RepositoryService } from '../repositories/repository.service.js';
 import { VCS } from '../vcs/vcs.module.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
@@ -70,6 +71,7 @@ export class DesiredStateService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
+    @Inject(ProjectRepository) private readonly projects: ProjectRepository,
   ) {}
 
   /** Recomputes and (when `dispatch`) queues jobs; `force` re-sends unchanged bundles too. */
@@ -282,13 +284,22 @@ export class DesiredStateService {
     }
   }
 
-  /** Every cluster a target of the application selects; the first matching target wins. */
+  /**
+   * Every cluster a target of the application selects, among the clusters its project's selector
+   * selects (both must match: a project narrowed after its applications were created still bounds
+   * them); the first matching target wins.
+   */
   private async targetsOf(
     app: ApplicationEntity,
   ): Promise<{ cluster: ClusterRef; target: ApplicationTarget }[]> {
     const selectors = app.targets.map((t) => ({ t, s: parseLabelSelector(t.clusterSelector) }));
+    const project = await this.projects.findById(app.projectId);
+    // The foreign key keeps the project; were it gone, nothing is inside it.
+    if (!project) return [];
+    const within = parseLabelSelector(project.clusterSelector);
     const out: { cluster: ClusterRef; target: ApplicationTarget }[] = [];
     for (const c of await this.clusters.all()) {
+      if (!matchesSelector(within, c.labels)) continue;
       const hit = selectors.find(({ s }) => matchesSelector(s, c.labels));
       if (hit) out.push({ cluster: c, target: hit.t });
     }

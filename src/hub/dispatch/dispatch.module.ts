@@ -3,6 +3,7 @@ import { ApplicationStoreModule } from '../applications/application-store.module
 import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
+import { ProjectModule } from '../projects/project.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
 import { AgentReportRepository } from './agent-report.repository.js';
 import { BundleRepository } from './bundle.repository.js';
@@ -30,7 +31,7 @@ const exported = [
 
 /** Desired state, bundles, jobs (owned by JobDispatchService) and the wake-up channel between replicas. */
 @Module({
-  imports: [AuditModule, ApplicationStoreModule, ClusterModule, RepositoryModule, FleetStatusModule],
+  imports: [AuditModule, ApplicationStoreModule, ClusterModule, RepositoryModule, FleetStatusModule, ProjectModule],
   providers: exported,
   exports: exported,
 })
