@@ -594,6 +594,8 @@ export type components = {
       clusterId: string | null;
       repositoryId: string | null;
       applicationId: string | null;
+      /** @description project id; null for events of no project */
+      projectId: string | null;
       revision: string | null;
       resource: string | null;
       details: {
@@ -1528,6 +1530,8 @@ export interface operations {
         repository?: string;
         /** @description application id */
         application?: string;
+        /** @description project name or id: events of its applications and of the project itself */
+        project?: string;
         /** @description exact action, or a prefix such as cluster.* */
         action?: string;
         /** @description actor name (token name, agent:<cluster>, system) */

@@ -251,3 +251,47 @@ describe('applications in a project', () => {
     expect(r.body.message).toContain('the selector must require env=dev');
   });
 });
+
+describe('audit by project', () => {
+  it('records the project of application and project events; ?project= filters by name or id', async () => {
+    const team = (await h.api('GET', '/api/v1/projects/team-a')).body;
+    const byName = await h.api('GET', '/api/v1/audit?project=team-a&limit=200');
+    expect(byName.status).toBe(200);
+    const actions = byName.body.items.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['project.created', 'project.updated', 'application.created']),
+    );
+    expect(byName.body.items.every((e: { projectId: string }) => e.projectId === team.id)).toBe(true);
+    // the application moved out of default: its creation stays under default, its move under team-a
+    const moved = byName.body.items.find(
+      (e: { action: string; details: any }) =>
+        e.action === 'application.updated' && e.details.after.name === 'web-any',
+    );
+    expect(moved).toBeDefined();
+    const inDefault = await h.api('GET', '/api/v1/audit?project=default&action=application.created');
+    expect(inDefault.body.items.map((e: { details: { name: string } }) => e.details.name)).toEqual([
+      'web-any',
+    ]);
+    const byId = await h.api('GET', `/api/v1/audit?project=${team.id}&limit=200`);
+    expect(byId.body.items.map((e: { seq: string }) => e.seq)).toEqual(
+      byName.body.items.map((e: { seq: string }) => e.seq),
+    );
+    expect((await h.api('GET', '/api/v1/audit?project=nowhere')).body.items).toEqual([]);
+    expect((await h.api('GET', '/api/v1/audit?project=Not_A_Name')).status).toBe(400);
+    // fleet-wide events have none
+    const tokenEvents = await h.api('GET', '/api/v1/audit?action=token.created');
+    expect(tokenEvents.body.items[0].projectId).toBeNull();
+  });
+
+  it('the deleted project keeps its events, found by id; the chain with projects verifies', async () => {
+    const deleted = (await h.api('GET', '/api/v1/audit?action=project.deleted')).body.items[0];
+    const r = await h.api('GET', `/api/v1/audit?project=${deleted.projectId}`);
+    expect(r.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'project.deleted',
+      'project.created',
+    ]);
+    const verdict = await h.api('GET', '/api/v1/audit/verify');
+    expect(verdict.status).toBe(200);
+    expect(verdict.body).toMatchObject({ ok: true });
+  });
+});

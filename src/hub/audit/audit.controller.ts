@@ -32,6 +32,7 @@ export class AuditController {
       clusterId: q.cluster,
       repositoryId: q.repository,
       applicationId: q.application,
+      project: q.project,
       action: q.action,
       actor: q.actor,
       resource: q.resource,

@@ -31,7 +31,14 @@ const exported = [
 
 /** Desired state, bundles, jobs (owned by JobDispatchService) and the wake-up channel between replicas. */
 @Module({
-  imports: [AuditModule, ApplicationStoreModule, ClusterModule, RepositoryModule, FleetStatusModule, ProjectModule],
+  imports: [
+    AuditModule,
+    ApplicationStoreModule,
+    ClusterModule,
+    RepositoryModule,
+    FleetStatusModule,
+    ProjectModule,
+  ],
   providers: exported,
   exports: exported,
 })

@@ -53,7 +53,12 @@ export class ProjectService {
         clusterSelector: input.clusterSelector.trim(),
         objects: plainObjects(input.objects),
       });
-      await this.audit.record(tx, { actor, action: 'project.created', details: describeProject(saved) });
+      await this.audit.record(tx, {
+        actor,
+        action: 'project.created',
+        projectId: saved.id,
+        details: describeProject(saved),
+      });
       return saved;
     });
     return toDto(row, new Map());
@@ -76,6 +81,7 @@ export class ProjectService {
       await this.audit.record(tx, {
         actor,
         action: 'project.updated',
+        projectId: saved.id,
         details: { before, after: describeProject(saved) },
       });
       return saved;
@@ -96,7 +102,12 @@ export class ProjectService {
           `project '${p.name}' still has ${n} application${n === 1 ? '' : 's'}: delete them or move them to another project first`,
         );
       await this.projects.delete(tx, p.id);
-      await this.audit.record(tx, { actor, action: 'project.deleted', details: describeProject(p) });
+      await this.audit.record(tx, {
+        actor,
+        action: 'project.deleted',
+        projectId: p.id,
+        details: describeProject(p),
+      });
     });
   }
 
