@@ -658,8 +658,20 @@ export type components = {
     CreateTokenDto: {
       /** @example ci-pipeline */
       name: string;
-      /** @enum {string} */
-      role: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description global role: holds in every project and fleet-wide
+       * @enum {string}
+       */
+      role?: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description role within each project, by project name (a token needs a role, projects, or both)
+       * @example {
+       *       "team-a": "operator"
+       *     }
+       */
+      projects?: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
       /** @description days until the token expires (default 90 when no expiry is given) */
       expiresInDays?: number;
       /** @description true: the token never expires (a deliberate choice) */
@@ -668,8 +680,15 @@ export type components = {
     CreatedTokenDto: {
       id: string;
       name: string;
-      /** @enum {string} */
-      role: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description global role; null: project roles only
+       * @enum {string|null}
+       */
+      role: 'viewer' | 'operator' | 'admin' | null;
+      /** @description role within each project, by project name */
+      projects: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
       /** @description first characters of the secret */
       prefix: string;
       /**
@@ -690,8 +709,15 @@ export type components = {
     TokenDto: {
       id: string;
       name: string;
-      /** @enum {string} */
-      role: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description global role; null: project roles only
+       * @enum {string|null}
+       */
+      role: 'viewer' | 'operator' | 'admin' | null;
+      /** @description role within each project, by project name */
+      projects: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
       /** @description first characters of the secret */
       prefix: string;
       /**

@@ -24,6 +24,9 @@ import { FLEET_EVENTS, type FleetEvent, type FleetEvents } from '../platform/fle
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { type ProjectEntity } from '../projects/project.entity.js';
 import { ProjectService } from '../projects/project.service.js';
+import { assertAllowed, type Principal } from '../auth/principal.js';
+import { type Tx } from '../database/data-source.js';
+import { authorize, projectsAllowing, roleAllows, type Role } from '../../domain/authorization.js';
 import { RepositoryService, rewoundOf } from '../repositories/repository.service.js';
 import {
   type ApplicationDetailDto,
@@ -63,11 +66,12 @@ export class ApplicationService implements OnModuleInit {
     this.events.subscribe((e) => this.onFleetEvent(e));
   }
 
-  async create(input: CreateApplicationDto, actor: Actor): Promise<ApplicationDto> {
+  async create(input: CreateApplicationDto, actor: Actor, principal: Principal): Promise<ApplicationDto> {
     const repo = await this.repositories.require(input.repositoryId);
     const path = normalisePath(input.path);
     input.targets.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
     const project = await this.projects.require(input.project ?? DEFAULT_PROJECT_NAME);
+    assertAllowed(principal, 'operator', project.name);
     assertWithinProject(project, repo.name, path, input.targets);
     const app = await this.uow.run(async (tx) => {
       if (await this.apps.findByName(input.name, tx))
@@ -103,20 +107,32 @@ export class ApplicationService implements OnModuleInit {
     return toDto(app, project.name);
   }
 
-  async list(q: { limit?: number; cursor?: string; project?: string }): Promise<Page<ApplicationDto>> {
+  /** A page of the applications the caller may see (of one project when asked). */
+  async list(
+    q: { limit?: number; cursor?: string; project?: string },
+    principal: Principal,
+  ): Promise<Page<ApplicationDto>> {
     const limit = q.limit ?? 50;
     const after = afterName(q.cursor);
     const names = await this.projects.namesById();
+    const visible = projectsAllowing(principal, 'viewer');
     const only =
-      q.project === undefined ? null : [...names].filter(([, n]) => n === q.project).map(([id]) => id);
+      q.project === undefined && visible === 'all'
+        ? null
+        : [...names]
+            .filter(
+              ([, n]) =>
+                (q.project === undefined || n === q.project) && (visible === 'all' || visible.includes(n)),
+            )
+            .map(([id]) => id);
     return namePage(await this.apps.list(after, limit + 1, only), limit, (a) =>
       toDto(a, names.get(a.projectId) ?? ''),
     );
   }
 
   /** The application with its state in every target cluster and fleet-wide counts. */
-  async get(key: string): Promise<ApplicationDetailDto> {
-    const app = await this.require(key);
+  async get(key: string, principal: Principal): Promise<ApplicationDetailDto> {
+    const app = await this.requireAs(key, principal, 'viewer');
     // The read model holds one row per targeted cluster, kept current with every change.
     const rows = (await this.fleetStatus.forApplication(app.id)).map(toClusterStatus);
     const counts = {
@@ -140,13 +156,20 @@ export class ApplicationService implements OnModuleInit {
     };
   }
 
-  async update(key: string, input: UpdateApplicationDto, actor: Actor): Promise<ApplicationDto> {
+  async update(
+    key: string,
+    input: UpdateApplicationDto,
+    actor: Actor,
+    principal: Principal,
+  ): Promise<ApplicationDto> {
     input.targets?.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
     const { app, project } = await this.uow.run(async (tx) => {
-      const row = await this.require(key, tx);
+      const row = await this.requireAs(key, principal, 'operator', tx);
       const before = describeApplication(row);
       const from = await this.projects.require(row.projectId, tx);
       const project = input.project !== undefined ? await this.projects.require(input.project, tx) : from;
+      // Moving an application takes the operator role in the project it moves into, too.
+      assertAllowed(principal, 'operator', project.name);
       if (input.path !== undefined) row.path = normalisePath(input.path);
       if (input.targets !== undefined) row.targets = input.targets;
       if (input.syncPolicy !== undefined) row.syncPolicy = input.syncPolicy;
@@ -176,9 +199,14 @@ export class ApplicationService implements OnModuleInit {
   }
 
   /** Queues jobs for every target cluster now (at the pinned revision, or a given one pinned). */
-  async sync(key: string, input: { revision?: string }, actor: Actor): Promise<ReconcileOutcome> {
-    if (input.revision) return this.pin(key, input.revision, actor, 'sync');
-    const app = await this.require(key);
+  async sync(
+    key: string,
+    input: { revision?: string },
+    actor: Actor,
+    principal: Principal,
+  ): Promise<ReconcileOutcome> {
+    if (input.revision) return this.pin(key, input.revision, actor, 'sync', principal);
+    const app = await this.requireAs(key, principal, 'operator');
     await this.uow.run((tx) =>
       this.audit.record(tx, {
         actor,
@@ -191,12 +219,12 @@ export class ApplicationService implements OnModuleInit {
   }
 
   /** Pins a revision and suspends automated sync until unpinned. */
-  rollback(key: string, revision: string, actor: Actor): Promise<ReconcileOutcome> {
-    return this.pin(key, revision, actor, 'rollback');
+  rollback(key: string, revision: string, actor: Actor, principal: Principal): Promise<ReconcileOutcome> {
+    return this.pin(key, revision, actor, 'rollback', principal);
   }
 
-  unpin(key: string, actor: Actor): Promise<ReconcileOutcome> {
-    return this.pin(key, null, actor, 'unpin');
+  unpin(key: string, actor: Actor, principal: Principal): Promise<ReconcileOutcome> {
+    return this.pin(key, null, actor, 'unpin', principal);
   }
 
   /**
@@ -204,11 +232,11 @@ export class ApplicationService implements OnModuleInit {
    * (pruned when its policy says prune, else left without our mark); the record goes when the
    * last of them finishes. Returns whether deletion is still in progress.
    */
-  async delete(key: string, actor: Actor): Promise<{ pending: number }> {
+  async delete(key: string, actor: Actor, principal: Principal): Promise<{ pending: number }> {
     // One transaction: an application marked deleting always has its removal jobs (a crash in
     // between would leave it deleting with nothing to finish it).
     const { app, pending } = await this.uow.run(async (tx) => {
-      const row = await this.require(key, tx);
+      const row = await this.requireAs(key, principal, 'operator', tx);
       row.deleting = true;
       const saved = await this.apps.save(tx, row);
       await this.audit.record(tx, {
@@ -231,8 +259,12 @@ export class ApplicationService implements OnModuleInit {
   }
 
   /** Every deployment ever made, newest first. */
-  async history(key: string, q: { limit?: number; cursor?: string }): Promise<DeploymentPageDto> {
-    const app = await this.require(key);
+  async history(
+    key: string,
+    q: { limit?: number; cursor?: string },
+    principal: Principal,
+  ): Promise<DeploymentPageDto> {
+    const app = await this.requireAs(key, principal, 'viewer');
     const limit = q.limit ?? 50;
     let before: { createdAt: Date; id: string } | null = null;
     if (q.cursor) {
@@ -266,8 +298,12 @@ export class ApplicationService implements OnModuleInit {
     };
   }
 
-  async resourceStatus(key: string, clusterId?: string): Promise<ResourceListDto> {
-    const app = await this.require(key);
+  async resourceStatus(
+    key: string,
+    clusterId: string | undefined,
+    principal: Principal,
+  ): Promise<ResourceListDto> {
+    const app = await this.requireAs(key, principal, 'viewer');
     const rows = await this.resources.forApplication(app.id, clusterId);
     return {
       items: rows.map((r) => ({
@@ -293,12 +329,13 @@ export class ApplicationService implements OnModuleInit {
     revision: string | null,
     actor: Actor,
     trigger: Trigger,
+    principal: Principal,
   ): Promise<ReconcileOutcome> {
     const action =
       { rollback: 'application.rolled-back', unpin: 'application.unpinned' }[trigger as string] ??
       'application.synced';
     const app = await this.uow.run(async (tx) => {
-      const row = await this.require(key, tx);
+      const row = await this.requireAs(key, principal, 'operator', tx);
       const before = row.revision;
       row.revision = revision;
       row.suspended = revision !== null;
@@ -343,6 +380,24 @@ export class ApplicationService implements OnModuleInit {
         SYSTEM_ACTOR,
       );
     }
+  }
+
+  /**
+   * The application, if the caller may do what needs `need` in its project: one of a project the
+   * caller cannot see is not found (its name tells nothing); one it can see but not change is a 403.
+   */
+  private async requireAs(
+    key: string,
+    principal: Principal,
+    need: Role,
+    tx?: Tx,
+  ): Promise<ApplicationEntity> {
+    const row = await this.require(key, tx);
+    if (principal.role !== null && roleAllows(principal.role, need)) return row;
+    const project = (await this.projects.require(row.projectId, tx)).name;
+    if (!authorize(principal, 'viewer', project)) throw new NotFoundError('application', key);
+    assertAllowed(principal, need, project);
+    return row;
   }
 
   private async require(

@@ -11,6 +11,8 @@ export interface AuditFilter {
   applicationId?: string;
   /** Project id. */
   projectId?: string;
+  /** Only events of these projects (a project-scoped caller's view). */
+  projectIds?: string[];
   resource?: string;
   actor?: string;
   /** Exact action. */
@@ -85,6 +87,15 @@ export class AuditRepository {
     return rows[0]?.id ?? null;
   }
 
+  /** The ids of the projects with these names. */
+  async projectIdsByNames(names: string[]): Promise<string[]> {
+    const rows: { id: string }[] = await this.ds.query(
+      'SELECT id FROM projects WHERE name = ANY($1::text[])',
+      [names],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async insertMany(tx: Tx, events: AuditEventEntity[]): Promise<void> {
     const m = managerOf(this.ds, tx);
     for (let i = 0; i < events.length; i += 1000)
@@ -109,6 +120,7 @@ export class AuditRepository {
     if (f.repositoryId) q.andWhere('e.repository_id = :repositoryId', { repositoryId: f.repositoryId });
     if (f.applicationId) q.andWhere('e.application_id = :applicationId', { applicationId: f.applicationId });
     if (f.projectId) q.andWhere('e.project_id = :projectId', { projectId: f.projectId });
+    if (f.projectIds) q.andWhere('e.project_id = ANY(:projectIds)', { projectIds: f.projectIds });
     if (f.resource) q.andWhere('e.resource = :resource', { resource: f.resource });
     if (f.actor) q.andWhere('e.actor_name = :actor', { actor: f.actor });
     if (f.action) q.andWhere('e.action = :action', { action: f.action });

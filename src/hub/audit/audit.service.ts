@@ -49,10 +49,12 @@ export interface AuditEventView {
 }
 
 /** A query of the audit trail as the API receives it. */
-export type AuditQuery = Omit<AuditFilter, 'before' | 'actionPrefix' | 'projectId'> & {
+export type AuditQuery = Omit<AuditFilter, 'before' | 'actionPrefix' | 'projectId' | 'projectIds'> & {
   cursor?: string;
   /** Project name or id. */
   project?: string;
+  /** The projects (names) whose events the caller may see; absent or `'all'`: every event. */
+  visible?: 'all' | string[];
 };
 
 /** The audit key of this hub is not the one the chain was keyed with. */
@@ -161,8 +163,13 @@ export class AuditService {
 
   /** Newest first; `cursor` continues from the previous page. */
   async list(q: AuditQuery): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-    const { cursor: _cursor, project, ...rest } = q;
+    const { cursor: _cursor, project, visible, ...rest } = q;
     const filter: AuditFilter = { ...rest, limit: q.limit + 1 };
+    // A caller with project roles only sees events of those projects (none of the fleet's own).
+    if (visible !== undefined && visible !== 'all') {
+      filter.projectIds = await this.events.projectIdsByNames(visible);
+      if (filter.projectIds.length === 0) return { items: [], nextCursor: null };
+    }
     if (project !== undefined) {
       // A project deleted since is still found by id; an unknown name has no events.
       const id = isUuid(project) ? project : await this.events.projectIdByName(project);

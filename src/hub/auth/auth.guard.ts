@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { type AuthenticatedRequest } from './principal.js';
-import { PUBLIC_KEY, ROLE_KEY, roleAllows, type Role } from './roles.js';
+import { allowsSomewhere, authorize, describeGrants } from '../../domain/authorization.js';
+import { PROJECT_SCOPED_KEY, PUBLIC_KEY, ROLE_KEY, type Role } from './roles.js';
 import { TokenService } from './token.service.js';
 
 /** What the guard reads of an Express request. */
@@ -35,9 +36,12 @@ export class AuthGuard implements CanActivate {
       throw e;
     });
     const need = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'viewer';
-    if (principal.role === null || !roleAllows(principal.role, need))
+    // Project routes: the role in some project gets the caller in; the service decides on the
+    // project concerned. Every other route is fleet-wide and needs a global role.
+    const scoped = this.reflector.getAllAndOverride<boolean>(PROJECT_SCOPED_KEY, targets) ?? false;
+    if (scoped ? !allowsSomewhere(principal, need) : !authorize(principal, need, null))
       throw new ForbiddenError(
-        `this needs the ${need} role; token '${principal.name}' has ${principal.role ?? 'project roles only'}`,
+        `this needs the ${need} role${scoped ? ' (globally or in a project)' : ' globally'}; token '${principal.name}' has ${describeGrants(principal)}`,
       );
     req.principal = principal;
     return true;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
+import { ProjectModule } from '../projects/project.module.js';
 import { ApiTokenRepository } from './api-token.repository.js';
 import { AuthGuard } from './auth.guard.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
@@ -9,7 +10,7 @@ import { TokenService } from './token.service.js';
 import { WhoamiController } from './whoami.controller.js';
 
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, ProjectModule],
   controllers: [TokenController, WhoamiController],
   providers: [
     ApiTokenRepository,

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from './principal.js';
+import { ProjectScoped } from './roles.js';
 import { WhoamiDto } from './token.dto.js';
 import { TokenService } from './token.service.js';
 
@@ -15,6 +16,7 @@ export class WhoamiController {
   constructor(@Inject(TokenService) private readonly tokens: TokenService) {}
 
   @Get()
+  @ProjectScoped()
   @ApiOkResponse({ type: WhoamiDto })
   whoami(@CurrentPrincipal() principal: Principal): WhoamiDto {
     return this.tokens.whoami(principal);

@@ -10,7 +10,7 @@ import { JobPolicy1764300000000 } from '../../../migrations/1764300000000-job-po
 import { FleetStatus1764310000000 } from '../../../migrations/1764310000000-fleet-status.js';
 import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/1764320000000-level-triggered-reconcile.js';
 import { Projects1764400000000 } from '../../../migrations/1764400000000-projects.js';
-import { AuditProject1764430000000 } from '../../../migrations/1764430000000-audit-project.js';
+import { ProjectScopes1764430000000 } from '../../../migrations/1764430000000-project-scopes.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -56,7 +56,7 @@ export const MIGRATIONS = [
   FleetStatus1764310000000,
   LevelTriggeredReconcile1764320000000,
   Projects1764400000000,
-  AuditProject1764430000000,
+  ProjectScopes1764430000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
 import { CurrentActor, CurrentPrincipal, type Principal } from '../auth/principal.js';
-import { RequireRole } from '../auth/roles.js';
+import { ProjectScoped, RequireRole } from '../auth/roles.js';
 import { CreateProjectDto, ProjectDto, ProjectListDto, UpdateProjectDto } from './project.dto.js';
 import { ProjectService } from './project.service.js';
 
@@ -28,12 +28,14 @@ export class ProjectController {
   }
 
   @Get()
+  @ProjectScoped()
   @ApiOkResponse({ type: ProjectListDto })
   async list(@CurrentPrincipal() principal: Principal): Promise<ProjectListDto> {
     return { items: await this.projects.list(principal), nextCursor: null };
   }
 
   @Get(':idOrName')
+  @ProjectScoped()
   @ApiOkResponse({ type: ProjectDto })
   get(@Param('idOrName') key: string, @CurrentPrincipal() principal: Principal): Promise<ProjectDto> {
     return this.projects.get(key, principal);
