@@ -29,7 +29,7 @@ interface Entry {
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 const WHO: Who[] = (['global', 'a', 'b'] as const).flatMap((w) =>
-  (['viewer', 'operator', 'admin'] as const).map((r) => `${w}-${r}`),
+  (['viewer', 'operator', 'admin'] as const).map((r): Who => `${w}-${r}`),
 );
 const OK = [200, 201, 202, 204];
 const SYNC = { automated: false, prune: false, selfHeal: false };

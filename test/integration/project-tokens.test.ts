@@ -194,6 +194,24 @@ describe('project-scoped tokens', () => {
     }
   });
 
+  it('deleting a project takes its roles from tokens: a new project of that name grants nothing', async () => {
+    const body = { sources: [{ repository: '*' }], clusterSelector: 'team=c', objects: OBJECTS };
+    expect((await h.api('POST', '/api/v1/projects', { body: { name: 'team-c', ...body } })).status).toBe(201);
+    const t = await token('team-c-admin', { role: 'viewer', projects: { 'team-c': 'admin' } });
+    expect((await h.api('DELETE', '/api/v1/projects/team-c')).status).toBe(204);
+    const deleted = (await h.api('GET', '/api/v1/audit?action=project.deleted')).body.items[0];
+    expect(deleted.details).toMatchObject({ name: 'team-c', tokenRolesRevoked: 1 });
+    expect((await h.api('POST', '/api/v1/projects', { body: { name: 'team-c', ...body } })).status).toBe(201);
+    expect((await h.api('GET', '/api/v1/whoami', { token: t })).body).toMatchObject({
+      role: 'viewer',
+      projects: {},
+    });
+    const listed = (await h.api('GET', '/api/v1/tokens')).body.items.find(
+      (x: { name: string }) => x.name === 'team-c-admin',
+    );
+    expect(listed.projects).toEqual({});
+  });
+
   it('revocation is audited and the token stops working at once', async () => {
     const id = (await h.api('GET', '/api/v1/tokens')).body.items.find(
       (t: { name: string }) => t.name === 'viewer-a',

@@ -40,6 +40,19 @@ export class ProjectRepository {
     await managerOf(this.ds, tx).delete(ProjectEntity, { id });
   }
 
+  /**
+   * Takes the project's roles away from every token holding one, so a project created later
+   * under the same name does not inherit them. Returns how many tokens lost a role.
+   */
+  async revokeTokenRoles(tx: Tx, name: string): Promise<number> {
+    const rows: { n: number }[] = await managerOf(this.ds, tx).query(
+      `WITH changed AS (UPDATE api_tokens SET projects = projects - $1::text WHERE projects ? $1::text RETURNING 1)
+       SELECT count(*)::int AS n FROM changed`,
+      [name],
+    );
+    return rows[0].n;
+  }
+
   /** The number of applications of each project (projects without any are absent). */
   async applicationCounts(tx?: Tx): Promise<Map<string, number>> {
     const rows: { project_id: string; n: string }[] = await managerOf(this.ds, tx).query(

@@ -102,11 +102,13 @@ export class ProjectService {
           `project '${p.name}' still has ${n} application${n === 1 ? '' : 's'}: delete them or move them to another project first`,
         );
       await this.projects.delete(tx, p.id);
+      // A project made later under the same name must not inherit these grants.
+      const tokens = await this.projects.revokeTokenRoles(tx, p.name);
       await this.audit.record(tx, {
         actor,
         action: 'project.deleted',
         projectId: p.id,
-        details: describeProject(p),
+        details: { ...describeProject(p), tokenRolesRevoked: tokens },
       });
     });
   }
