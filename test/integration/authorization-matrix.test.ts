@@ -128,9 +128,10 @@ const MATRIX: Record<string, Entry> = {
     need: 'operator',
     call: (t) => st('POST', '/api/v1/clusters', t, { name: `c-${++n}` }),
   },
-  'GET /api/v1/clusters': { scope: 'fleet', need: 'viewer', call: (t) => st('GET', '/api/v1/clusters', t) },
+  // clusters: project-scoped callers see those their projects' selectors select (team=a here)
+  'GET /api/v1/clusters': { scope: 'list', need: 'viewer', call: (t) => st('GET', '/api/v1/clusters', t) },
   'GET /api/v1/clusters/{idOrName}': {
-    scope: 'fleet',
+    scope: 'project',
     need: 'viewer',
     call: async (t) => st('GET', `/api/v1/clusters/${await newCluster()}`, t),
   },
@@ -439,6 +440,19 @@ describe('list endpoints show only what the caller may see', () => {
     const visible = await names('/api/v1/projects', who);
     if (where === 'global') expect(visible).toEqual(expect.arrayContaining(['default', 'team-a', 'team-b']));
     else expect(visible).toEqual([`team-${where}`]);
+  });
+
+  it.each(WHO)('clusters as %s', async (who) => {
+    const where = who.split('-')[0];
+    const teams = new Set(
+      (
+        (await h.api('GET', '/api/v1/clusters?limit=500', { token: tokens[who] })).body.items as Array<{
+          labels: Record<string, string>;
+        }>
+      ).map((c) => c.labels.team ?? '-'),
+    );
+    if (where === 'global') expect(teams).toEqual(new Set(['a', 'b', '-']));
+    else expect(teams).toEqual(new Set([where]));
   });
 
   it.each(WHO)('audit events as %s', async (who) => {
