@@ -172,13 +172,14 @@ const MATRIX: Record<string, Entry> = {
         url: 'https://git.example.com/y.git',
       }),
   },
+  // repositories: project-scoped callers see those their projects' sources name (`*` here: all)
   'GET /api/v1/repositories': {
-    scope: 'fleet',
+    scope: 'list',
     need: 'viewer',
     call: (t) => st('GET', '/api/v1/repositories', t),
   },
   'GET /api/v1/repositories/{idOrName}': {
-    scope: 'fleet',
+    scope: 'list',
     need: 'viewer',
     call: (t) => st('GET', '/api/v1/repositories/content', t),
   },

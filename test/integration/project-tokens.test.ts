@@ -113,6 +113,26 @@ describe('project-scoped tokens', () => {
     expect(events.map((e: { action: string }) => e.action)).toContain('application.created');
   });
 
+  it('sees the repositories its projects may deploy from, and creates none', async () => {
+    const other = await h.api('POST', '/api/v1/repositories', {
+      body: { name: 'other', type: 'git', url: 'https://git.example.com/other.git' },
+    });
+    expect(other.status).toBe(201);
+    expect(names(await h.api('GET', '/api/v1/repositories', { token: tokens.viewerA }))).toEqual(['fleet']);
+    expect((await h.api('GET', '/api/v1/repositories/fleet', { token: tokens.viewerA })).status).toBe(200);
+    expect((await h.api('GET', '/api/v1/repositories/other', { token: tokens.viewerA })).status).toBe(404);
+    expect(names(await h.api('GET', '/api/v1/repositories', { token: tokens.mixed }))).toEqual([
+      'fleet',
+      'other',
+    ]);
+    // repositories are fleet-wide: a project operator registers none
+    const create = await h.api('POST', '/api/v1/repositories', {
+      token: tokens.operatorA,
+      body: { name: 'mine', type: 'git', url: 'https://git.example.com/mine.git' },
+    });
+    expect(create.status).toBe(403);
+  });
+
   it('reads and changes applications of its project only, as its role there allows', async () => {
     expect((await h.api('GET', '/api/v1/applications/web-a', { token: tokens.viewerA })).status).toBe(200);
     // another project's application: not found, so its existence is not told
@@ -178,7 +198,6 @@ describe('project-scoped tokens', () => {
 
   it('fleet-wide routes need a global role', async () => {
     for (const [method, path] of [
-      ['GET', '/api/v1/repositories'],
       ['GET', '/api/v1/tokens'],
       ['GET', '/api/v1/fleet/status'],
       ['POST', '/api/v1/projects'],
