@@ -329,7 +329,7 @@ const MATRIX: Record<string, Entry> = {
   },
   // fleet status rows: fleet-wide for now
   'GET /api/v1/fleet/status': {
-    scope: 'fleet',
+    scope: 'list',
     need: 'viewer',
     call: (t) => st('GET', '/api/v1/fleet/status', t),
   },
@@ -441,6 +441,18 @@ describe('list endpoints show only what the caller may see', () => {
     const visible = await names('/api/v1/projects', who);
     if (where === 'global') expect(visible).toEqual(expect.arrayContaining(['default', 'team-a', 'team-b']));
     else expect(visible).toEqual([`team-${where}`]);
+  });
+
+  it.each(WHO)('fleet status rows as %s', async (who) => {
+    const where = who.split('-')[0];
+    const total = async (cluster: string) =>
+      (await h.api('GET', `/api/v1/fleet/status?cluster=${cluster}&limit=1`, { token: tokens[who] })).body
+        .counts.total as number;
+    const [a, b] = [await total('cluster-a'), await total('cluster-b')];
+    if (where !== 'b') expect(a).toBeGreaterThan(0);
+    if (where !== 'a') expect(b).toBeGreaterThan(0);
+    if (where === 'a') expect(b).toBe(0);
+    if (where === 'b') expect(a).toBe(0);
   });
 
   it.each(WHO)('clusters as %s', async (who) => {

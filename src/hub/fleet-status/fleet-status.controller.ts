@@ -1,5 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { ProjectScoped } from '../auth/roles.js';
 import { FleetStatusPageDto, FleetStatusQueryDto } from './fleet-status.dto.js';
 import { FleetStatusService } from './fleet-status.service.js';
 
@@ -9,9 +11,14 @@ import { FleetStatusService } from './fleet-status.service.js';
 export class FleetStatusController {
   constructor(@Inject(FleetStatusService) private readonly status: FleetStatusService) {}
 
+  /** Project-scoped callers see the rows of their projects' applications. */
   @Get('status')
+  @ProjectScoped()
   @ApiOkResponse({ type: FleetStatusPageDto })
-  list(@Query() q: FleetStatusQueryDto): Promise<FleetStatusPageDto> {
-    return this.status.list(q);
+  list(
+    @Query() q: FleetStatusQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<FleetStatusPageDto> {
+    return this.status.list(q, principal);
   }
 }
