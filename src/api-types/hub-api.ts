@@ -368,6 +368,38 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/projects': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Project_list'];
+    put?: never;
+    post: operations['Project_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/projects/{idOrName}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Project_get'];
+    put?: never;
+    post?: never;
+    delete: operations['Project_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['Project_update'];
+    trace?: never;
+  };
   '/api/v1/webhooks/git': {
     parameters: {
       query?: never;
@@ -661,6 +693,8 @@ export type components = {
       clusterId: string | null;
       repositoryId: string | null;
       applicationId: string | null;
+      /** @description project id; null for events of no project */
+      projectId: string | null;
       revision: string | null;
       resource: string | null;
       details: {
@@ -723,8 +757,20 @@ export type components = {
     CreateTokenDto: {
       /** @example ci-pipeline */
       name: string;
-      /** @enum {string} */
-      role: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description global role: holds in every project and fleet-wide
+       * @enum {string}
+       */
+      role?: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description role within each project, by project name (a token needs a role, projects, or both)
+       * @example {
+       *       "team-a": "operator"
+       *     }
+       */
+      projects?: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
       /** @description days until the token expires (default 90 when no expiry is given) */
       expiresInDays?: number;
       /** @description true: the token never expires (a deliberate choice) */
@@ -733,8 +779,15 @@ export type components = {
     CreatedTokenDto: {
       id: string;
       name: string;
-      /** @enum {string} */
-      role: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description global role; null: project roles only
+       * @enum {string|null}
+       */
+      role: 'viewer' | 'operator' | 'admin' | null;
+      /** @description role within each project, by project name */
+      projects: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
       /** @description first characters of the secret */
       prefix: string;
       /**
@@ -755,8 +808,15 @@ export type components = {
     TokenDto: {
       id: string;
       name: string;
-      /** @enum {string} */
-      role: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description global role; null: project roles only
+       * @enum {string|null}
+       */
+      role: 'viewer' | 'operator' | 'admin' | null;
+      /** @description role within each project, by project name */
+      projects: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
       /** @description first characters of the secret */
       prefix: string;
       /**
@@ -1093,6 +1153,79 @@ export type components = {
       /** @description refuse with 409 when the file changed after this revision */
       baseRevision?: string;
     };
+    ProjectSourceDto: {
+      /**
+       * @description repository name, or '*' for any repository
+       * @example platform
+       */
+      repository: string;
+      /**
+       * @description path prefix; absent: any path
+       * @example apps/team-a
+       */
+      path?: string;
+    };
+    GroupKindDto: {
+      /** @example rbac.authorization.k8s.io */
+      group: string;
+      /** @example ClusterRoleBinding */
+      kind: string;
+    };
+    ObjectPolicyDto: {
+      /**
+       * @description namespaces objects may land in: names or globs (`*` any run of characters)
+       * @example [
+       *       "team-a",
+       *       "team-a-*"
+       *     ]
+       */
+      namespaces: string[];
+      /** @description kinds allowed; empty: every namespaced kind. Cluster-scoped kinds only when listed. */
+      allowedKinds: components['schemas']['GroupKindDto'][];
+      /** @description kinds refused whatever else says */
+      deniedKinds: components['schemas']['GroupKindDto'][];
+      /** @description whether plain v1/Secret objects may be deployed */
+      allowSecrets: boolean;
+    };
+    CreateProjectDto: {
+      /**
+       * @description DNS-1123 label, not of the form of a UUID
+       * @example team-a
+       */
+      name: string;
+      /** @example Team A services */
+      description?: string;
+      sources: components['schemas']['ProjectSourceDto'][];
+      /**
+       * @description label selector of the clusters its applications may reach; '' every cluster
+       * @example team=a
+       */
+      clusterSelector: string;
+      objects: components['schemas']['ObjectPolicyDto'];
+    };
+    ProjectDto: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      description: string;
+      sources: components['schemas']['ProjectSourceDto'][];
+      clusterSelector: string;
+      objects: components['schemas']['ObjectPolicyDto'];
+      /** @description applications that belong to it */
+      applications: number;
+      createdAt: string;
+      updatedAt: string;
+    };
+    ProjectListDto: {
+      items: components['schemas']['ProjectDto'][];
+      nextCursor: string | null;
+    };
+    UpdateProjectDto: {
+      description?: string;
+      sources?: components['schemas']['ProjectSourceDto'][];
+      clusterSelector?: string;
+      objects?: components['schemas']['ObjectPolicyDto'];
+    };
     PatchTargetDto: {
       /** @example Deployment */
       kind: string;
@@ -1133,6 +1266,11 @@ export type components = {
        * @example web
        */
       name: string;
+      /**
+       * @description project (name) the application belongs to; default 'default'
+       * @example team-a
+       */
+      project?: string;
       /** @description repository id or name */
       repositoryId: string;
       /** @example apps/web */
@@ -1152,6 +1290,8 @@ export type components = {
     ApplicationDto: {
       id: string;
       name: string;
+      /** @description the project (name) it belongs to */
+      project: string;
       repositoryId: string;
       path: string;
       revision: string | null;
@@ -1194,6 +1334,8 @@ export type components = {
     ApplicationDetailDto: {
       id: string;
       name: string;
+      /** @description the project (name) it belongs to */
+      project: string;
       repositoryId: string;
       path: string;
       revision: string | null;
@@ -1216,6 +1358,11 @@ export type components = {
       };
     };
     UpdateApplicationDto: {
+      /**
+       * @description project (name) the application belongs to; moves it into that project, whose rules it must then fit
+       * @example team-a
+       */
+      project?: string;
       path?: string;
       targets?: components['schemas']['TargetDto'][];
       syncPolicy?: components['schemas']['SyncPolicyDto'];
@@ -1577,6 +1724,13 @@ export type TreeDto = components['schemas']['TreeDto'];
 export type PutFileDto = components['schemas']['PutFileDto'];
 export type CommitResultDto = components['schemas']['CommitResultDto'];
 export type DeleteFileDto = components['schemas']['DeleteFileDto'];
+export type ProjectSourceDto = components['schemas']['ProjectSourceDto'];
+export type GroupKindDto = components['schemas']['GroupKindDto'];
+export type ObjectPolicyDto = components['schemas']['ObjectPolicyDto'];
+export type CreateProjectDto = components['schemas']['CreateProjectDto'];
+export type ProjectDto = components['schemas']['ProjectDto'];
+export type ProjectListDto = components['schemas']['ProjectListDto'];
+export type UpdateProjectDto = components['schemas']['UpdateProjectDto'];
 export type PatchTargetDto = components['schemas']['PatchTargetDto'];
 export type TargetPatchDto = components['schemas']['TargetPatchDto'];
 export type TargetDto = components['schemas']['TargetDto'];
@@ -1638,6 +1792,8 @@ export interface operations {
         repository?: string;
         /** @description application id */
         application?: string;
+        /** @description project name or id: events of its applications and of the project itself */
+        project?: string;
         /** @description exact action, or a prefix such as cluster.* */
         action?: string;
         /** @description actor name (token name, SSO user email, agent:<cluster>, system) */
@@ -2684,6 +2840,154 @@ export interface operations {
       503: components['responses']['503'];
     };
   };
+  Project_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProjectListDto'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Project_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateProjectDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProjectDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Project_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProjectDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Project_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      /** @description applications still belong to it, or it is the 'default' project */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Project_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UpdateProjectDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ProjectDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
   Webhook_git: {
     parameters: {
       query?: never;
@@ -2797,6 +3101,8 @@ export interface operations {
         limit?: number;
         /** @description opaque cursor from the previous page (nextCursor) */
         cursor?: string;
+        /** @description only applications of this project (name) */
+        project?: string;
       };
       header?: never;
       path?: never;

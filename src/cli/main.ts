@@ -7,6 +7,7 @@ import { registerClusterCommands } from './commands/cluster.command.js';
 import { registerCompletionCommand } from './commands/completion.command.js';
 import { registerFleetCommands } from './commands/fleet.command.js';
 import { registerRepoCommands } from './commands/repo.command.js';
+import { registerProjectCommands } from './commands/project.command.js';
 import { registerTokenCommands } from './commands/token.command.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 import { clientVersion } from './version.js';
@@ -51,6 +52,7 @@ Examples:
   registerAppCommands(program);
   registerFleetCommands(program);
   registerAuditCommands(program);
+  registerProjectCommands(program);
   registerTokenCommands(program);
   registerCompletionCommand(program);
   return program;

@@ -81,6 +81,25 @@ describe('audit hash chain', () => {
     expect(a).not.toBe(chainHash(GENESIS_HASH, event(1, { a: 1, b: 2 })));
   });
 
+  it('hashes a project only when an event has one, so events from before projects still verify', () => {
+    const before = keyedChainHash(KEY, GENESIS_HASH, event(1, { a: 1 }));
+    // A stored row of those days reads back with a null project: the same content, the same hash.
+    expect(keyedChainHash(KEY, GENESIS_HASH, { ...event(1, { a: 1 }), projectId: null })).toBe(before);
+    const withProject = { ...event(1, { a: 1 }), projectId: '00000000-0000-4000-8000-000000000001' };
+    const hash = keyedChainHash(KEY, GENESIS_HASH, withProject);
+    expect(hash).not.toBe(before);
+    // Moving an event to another project (or dropping its project) breaks its link.
+    const rows: StoredAuditEvent[] = [...chain([], 0)];
+    const marker = rows[0];
+    const e = { ...withProject, seq: 2 };
+    rows.push({ ...e, prevHash: marker.hash, hash: keyedChainHash(KEY, marker.hash, e) });
+    expect(verify(rows)).toBeNull();
+    expect(
+      verify([marker, { ...rows[1], projectId: '00000000-0000-4000-8000-000000000002' }])?.brokenAt,
+    ).toBe(2);
+    expect(verify([marker, { ...rows[1], projectId: null }])?.brokenAt).toBe(2);
+  });
+
   it('accepts an intact chain: plain events (with gaps the old writer left), then keyed ones', () => {
     const rows = chain([1, 2, 4], 3);
     const w = walkChain(KEY, CHAIN_START, rows);

@@ -24,6 +24,11 @@ export interface AuditEventContent {
   clusterId: string | null;
   repositoryId: string | null;
   applicationId: string | null;
+  /**
+   * The project the event belongs to. Absent or null: not hashed at all, so events written before
+   * projects existed keep verifying under the rule they were written with.
+   */
+  projectId?: string | null;
   revision: string | null;
   resource: string | null;
   details: Record<string, unknown>;
@@ -56,6 +61,7 @@ function canonicalBody(content: AuditEventContent): string {
     clusterId: content.clusterId,
     repositoryId: content.repositoryId,
     applicationId: content.applicationId,
+    ...(content.projectId ? { projectId: content.projectId } : {}),
     revision: content.revision,
     resource: content.resource,
     details: content.details,

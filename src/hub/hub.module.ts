@@ -7,6 +7,7 @@ import { ClusterModule } from './clusters/cluster.module.js';
 import { CoreModule, type HubDependencies } from './core.module.js';
 import { FleetStatusModule } from './fleet-status/fleet-status.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ProjectModule } from './projects/project.module.js';
 import { RepositoryModule } from './repositories/repository.module.js';
 import { VcsModule } from './vcs/vcs.module.js';
 import { WebhookModule } from './webhooks/webhook.module.js';
@@ -24,6 +25,7 @@ export class HubModule {
         AuthModule,
         ClusterModule,
         RepositoryModule,
+        ProjectModule,
         WebhookModule,
         ApplicationModule,
         AgentGatewayModule,

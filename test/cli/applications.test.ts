@@ -96,8 +96,8 @@ describe('flotilla app', () => {
 
   it('list and get show it, get with a line per target cluster', async () => {
     const list = await cli.ok(['app', 'list']);
-    expect(list).toMatch(/^NAME\s+REPOSITORY\s+PATH\s+SELECTOR\s+POLICY\s+PINNED\s+CREATED\n/);
-    expect(list).toMatch(/web\s+fleet\s+apps\/web\s+env=prod\s+prune,self-heal\s+-\s+\d{4}-/);
+    expect(list).toMatch(/^NAME\s+PROJECT\s+REPOSITORY\s+PATH\s+SELECTOR\s+POLICY\s+PINNED\s+CREATED\n/);
+    expect(list).toMatch(/web\s+default\s+fleet\s+apps\/web\s+env=prod\s+prune,self-heal\s+-\s+\d{4}-/);
     expect((await cli.json(['app', 'list'])).map((a: any) => a.name)).toEqual(['web']);
     const get = await cli.ok(['app', 'get', 'web']);
     expect(get).toMatch(/repository:\s+fleet\n/);

@@ -41,6 +41,7 @@ export function renderDetail(d: ApplicationDetail, repoName: string, color: bool
   const head = renderFields(
     [
       ['name', d.name],
+      ['project', d.project],
       ['repository', repoName],
       ['path', d.path],
       ['pinned revision', d.revision],

@@ -83,6 +83,10 @@ export function registerAppCommands(program: Command): void {
       .requiredOption('--repo <repo>', 'repository name or id')
       .requiredOption('--path <path>', 'directory of manifests in the repository')
       .requiredOption('--selector <selector>', 'clusters to deploy to (label selector)')
+      .option(
+        '--project <project>',
+        "project it belongs to (default 'default'); it must fit the project's rules",
+      )
       .option('--namespace <ns>', 'namespace for namespaced objects that name none')
       .option('--value <key=value>', 'a ${values.KEY} for rendering (repeatable)', collect, [])
       .option('--revision <rev>', 'pin a revision instead of following the branch/path')
@@ -94,6 +98,7 @@ export function registerAppCommands(program: Command): void {
           const ctx = contextOf(cmd);
           const spec: ApplicationSpec = {
             name,
+            ...(o.project !== undefined ? { project: o.project as string } : {}),
             repositoryId: o.repo as string,
             path: o.path as string,
             revision: o.revision as string | undefined,
@@ -113,6 +118,7 @@ export function registerAppCommands(program: Command): void {
     [
       'flotilla app create web --repo manifests --path apps/web --selector env=prod --namespace web --auto --prune',
       'flotilla app create web --repo manifests --path apps/web --selector "region in (eu,us)" --value replicas=3',
+      'flotilla app create web-a --project team-a --repo platform --path apps/team-a/web --selector team=a,env=prod',
     ],
   );
 
@@ -146,10 +152,11 @@ export function registerAppCommands(program: Command): void {
       .command('list')
       .alias('ls')
       .description('list applications')
-      .action(async (_o: unknown, cmd: Command) => {
+      .option('--project <project>', 'only applications of this project')
+      .action(async (o: { project?: string }, cmd: Command) => {
         const ctx = contextOf(cmd);
         const api = await ctx.api();
-        const items = await api.all<Application>(APPS);
+        const items = await api.all<Application>(APPS, { project: o.project });
         const repos = new Map(
           (await api.all<{ id: string; name: string }>('/api/v1/repositories')).map((r) => [r.id, r.name]),
         );
@@ -157,6 +164,7 @@ export function registerAppCommands(program: Command): void {
           renderTable(
             [
               { header: 'NAME', value: (a) => a.name },
+              { header: 'PROJECT', value: (a) => a.project },
               { header: 'REPOSITORY', value: (a) => repos.get(a.repositoryId) ?? a.repositoryId },
               { header: 'PATH', value: (a) => a.path },
               { header: 'SELECTOR', value: (a) => selectors(a) },
@@ -169,7 +177,7 @@ export function registerAppCommands(program: Command): void {
           ),
         );
       }),
-    ['flotilla app list', 'flotilla app list -o json'],
+    ['flotilla app list', 'flotilla app list --project team-a -o json'],
   );
 
   examples(

@@ -12,6 +12,7 @@ interface AuditOptions {
   cluster?: string;
   app?: string;
   repo?: string;
+  project?: string;
   resource?: string;
   actor?: string;
   action?: string;
@@ -135,6 +136,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--cluster <cluster>', 'cluster name or id')
     .option('--app <app>', 'application name or id')
     .option('--repo <repo>', 'repository name or id')
+    .option('--project <project>', 'project name or id: events of its applications and of the project itself')
     .option('--resource <id>', 'resource as group/Kind/namespace/name (core group empty: /ConfigMap/ns/x)')
     .option('--actor <actor>', 'token name, agent:<cluster> or system')
     .option('--action <action>', 'action, or a prefix such as cluster.*')
@@ -156,6 +158,7 @@ export function registerAuditCommands(program: Command): void {
         cluster: await idOf(api, 'clusters', o.cluster),
         application: await idOf(api, 'applications', o.app),
         repository: await idOf(api, 'repositories', o.repo),
+        project: o.project,
         resource: o.resource,
         actor: o.actor,
         action: o.action,
@@ -171,6 +174,7 @@ export function registerAuditCommands(program: Command): void {
   examples(audit, [
     'flotilla audit --cluster prod-eu-1 --since 2h',
     'flotilla audit --app web --action sync.*',
+    'flotilla audit --project team-a --since 1d',
     'flotilla audit --resource apps/Deployment/web/api --since 2024-05-01T00:00:00Z',
     'flotilla audit --follow --action resource.*',
     'flotilla audit verify',

@@ -1,13 +1,15 @@
 import { type Command, Option } from 'commander';
-import { contextOf, examples, positiveInt } from '../cli-context.js';
-import { CliError } from '../errors.js';
+import { collect, contextOf, examples, positiveInt } from '../cli-context.js';
+import { CliError, UsageError } from '../errors.js';
 import { formatTime, renderFields, renderTable } from '../output.js';
 
 /** An API token as the hub lists it (never its secret). */
 export interface Token {
   id: string;
   name: string;
-  role: string;
+  /** Null: roles within projects only. */
+  role: string | null;
+  projects: Record<string, string>;
   prefix: string;
   /** Null: never expires. */
   expiresAt: string | null;
@@ -25,8 +27,27 @@ export function formatExpiry(expiresAt: string | null, now = new Date()): string
   return Date.parse(expiresAt) <= now.getTime() ? `${at} (expired)` : at;
 }
 
+/** `team-a=operator` flags → `{ "team-a": "operator" }`. */
+export function parseProjectRoles(flags: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of flags) {
+    const [project, role, ...rest] = f.split('=');
+    if (!project || !role || rest.length > 0 || !ROLES.includes(role))
+      throw new UsageError(`--project '${f}': expected PROJECT=ROLE with ROLE one of ${ROLES.join(', ')}`);
+    out[project] = role;
+  }
+  return out;
+}
+
+/** `admin`, `operator in team-a`, `viewer, admin in team-a`. */
+export function formatRoles(t: Pick<Token, 'role' | 'projects'>): string {
+  const inProjects = Object.entries(t.projects ?? {}).map(([p, r]) => `${r} in ${p}`);
+  return [...(t.role ? [t.role] : []), ...inProjects].join(', ');
+}
+
 interface CreateOptions {
-  role: string;
+  role?: string;
+  project: string[];
   expiresIn?: number;
   neverExpires?: boolean;
 }
@@ -48,7 +69,7 @@ export function registerTokenCommands(program: Command): void {
           renderTable(
             [
               { header: 'NAME', value: (t) => t.name },
-              { header: 'ROLE', value: (t) => t.role },
+              { header: 'ROLE', value: (t) => formatRoles(t) },
               { header: 'PREFIX', value: (t) => t.prefix },
               { header: 'EXPIRES', value: (t) => formatExpiry(t.expiresAt) },
               { header: 'LAST USED', value: (t) => formatTime(t.lastUsedAt) },
@@ -67,16 +88,25 @@ export function registerTokenCommands(program: Command): void {
       .command('create')
       .description('create a token; its secret is printed once (expires in 90 days unless told otherwise)')
       .argument('<name>', 'token name')
-      .addOption(new Option('--role <role>', 'role of the token').choices(ROLES).makeOptionMandatory())
+      .addOption(new Option('--role <role>', 'global role of the token').choices(ROLES))
+      .option(
+        '--project <project=role>',
+        'role within a project, e.g. team-a=operator (repeatable; with or without --role)',
+        collect,
+        [],
+      )
       .option('--expires-in <days>', 'days until it expires', (v) => positiveInt(v, 'days'))
       .option('--never-expires', 'the token never expires')
       .action(async (name: string, opts: CreateOptions, cmd: Command) => {
         const ctx = contextOf(cmd);
+        if (opts.role === undefined && opts.project.length === 0)
+          throw new UsageError('give --role, --project PROJECT=ROLE, or both');
         const created = await (
           await ctx.api()
         ).post<Token & { token: string }>(PATH, {
           name,
-          role: opts.role,
+          ...(opts.role !== undefined ? { role: opts.role } : {}),
+          ...(opts.project.length > 0 ? { projects: parseProjectRoles(opts.project) } : {}),
           ...(opts.expiresIn !== undefined ? { expiresInDays: opts.expiresIn } : {}),
           ...(opts.neverExpires ? { neverExpires: true } : {}),
         });
@@ -86,7 +116,7 @@ export function registerTokenCommands(program: Command): void {
             renderFields(
               [
                 ['name', created.name],
-                ['role', created.role],
+                ['role', formatRoles(created)],
                 ['expires', formatExpiry(created.expiresAt)],
               ],
               ctx.color,
@@ -96,6 +126,7 @@ export function registerTokenCommands(program: Command): void {
     [
       'flotilla token create ci --role operator --expires-in 30',
       'flotilla token create robot --role viewer --never-expires -o json | jq -r .token',
+      'flotilla token create team-a-ci --project team-a=operator --expires-in 30',
     ],
   );
 

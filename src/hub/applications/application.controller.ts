@@ -21,8 +21,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
-import { CurrentActor } from '../auth/principal.js';
-import { RequireRole } from '../auth/roles.js';
+import { CurrentActor, CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { ProjectScoped, RequireRole } from '../auth/roles.js';
 import {
   ApplicationDetailDto,
   ApplicationDto,
@@ -42,6 +42,7 @@ import { ApplicationService } from './application.service.js';
 
 @ApiTags('applications')
 @ApiBearerAuth()
+@ProjectScoped()
 @Controller('api/v1/applications')
 export class ApplicationController {
   constructor(@Inject(ApplicationService) private readonly apps: ApplicationService) {}
@@ -50,20 +51,30 @@ export class ApplicationController {
   @RequireRole('operator')
   @ApiCreatedResponse({ type: ApplicationDto })
   @ApiNotFoundResponse({ description: 'the repository named by repositoryId does not exist' })
-  create(@Body() dto: CreateApplicationDto, @CurrentActor() actor: Actor): Promise<ApplicationDto> {
-    return this.apps.create(dto, actor);
+  create(
+    @Body() dto: CreateApplicationDto,
+    @CurrentActor() actor: Actor,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApplicationDto> {
+    return this.apps.create(dto, actor, principal);
   }
 
   @Get()
   @ApiOkResponse({ type: ApplicationPageDto })
-  list(@Query() q: ListApplicationsQueryDto): Promise<ApplicationPageDto> {
-    return this.apps.list(q);
+  list(
+    @Query() q: ListApplicationsQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApplicationPageDto> {
+    return this.apps.list(q, principal);
   }
 
   @Get(':idOrName')
   @ApiOkResponse({ type: ApplicationDetailDto })
-  get(@Param('idOrName') key: string): Promise<ApplicationDetailDto> {
-    return this.apps.get(key);
+  get(
+    @Param('idOrName') key: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApplicationDetailDto> {
+    return this.apps.get(key, principal);
   }
 
   @Patch(':idOrName')
@@ -73,8 +84,9 @@ export class ApplicationController {
     @Param('idOrName') key: string,
     @Body() dto: UpdateApplicationDto,
     @CurrentActor() actor: Actor,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<ApplicationDto> {
-    return this.apps.update(key, dto, actor);
+    return this.apps.update(key, dto, actor, principal);
   }
 
   @Delete(':idOrName')
@@ -92,9 +104,10 @@ export class ApplicationController {
   async delete(
     @Param('idOrName') key: string,
     @CurrentActor() actor: Actor,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: { status(code: number): void },
   ): Promise<{ pending: number } | undefined> {
-    const result = await this.apps.delete(key, actor);
+    const result = await this.apps.delete(key, actor, principal);
     res.status(result.pending ? 202 : 204);
     return result.pending ? result : undefined;
   }
@@ -107,8 +120,9 @@ export class ApplicationController {
     @Param('idOrName') key: string,
     @Body() dto: SyncRequestDto,
     @CurrentActor() actor: Actor,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<SyncResultDto> {
-    return this.apps.sync(key, dto, actor);
+    return this.apps.sync(key, dto, actor, principal);
   }
 
   @Post(':idOrName/rollback')
@@ -119,27 +133,40 @@ export class ApplicationController {
     @Param('idOrName') key: string,
     @Body() dto: RollbackDto,
     @CurrentActor() actor: Actor,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<SyncResultDto> {
-    return this.apps.rollback(key, dto.revision, actor);
+    return this.apps.rollback(key, dto.revision, actor, principal);
   }
 
   @Post(':idOrName/unpin')
   @HttpCode(202)
   @RequireRole('operator')
   @ApiAcceptedResponse({ type: SyncResultDto })
-  unpin(@Param('idOrName') key: string, @CurrentActor() actor: Actor): Promise<SyncResultDto> {
-    return this.apps.unpin(key, actor);
+  unpin(
+    @Param('idOrName') key: string,
+    @CurrentActor() actor: Actor,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SyncResultDto> {
+    return this.apps.unpin(key, actor, principal);
   }
 
   @Get(':idOrName/history')
   @ApiOkResponse({ type: DeploymentPageDto })
-  history(@Param('idOrName') key: string, @Query() q: HistoryQueryDto): Promise<DeploymentPageDto> {
-    return this.apps.history(key, q);
+  history(
+    @Param('idOrName') key: string,
+    @Query() q: HistoryQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<DeploymentPageDto> {
+    return this.apps.history(key, q, principal);
   }
 
   @Get(':idOrName/resources')
   @ApiOkResponse({ type: ResourceListDto })
-  resources(@Param('idOrName') key: string, @Query() q: ResourcesQueryDto): Promise<ResourceListDto> {
-    return this.apps.resourceStatus(key, q.cluster);
+  resources(
+    @Param('idOrName') key: string,
+    @Query() q: ResourcesQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ResourceListDto> {
+    return this.apps.resourceStatus(key, q.cluster, principal);
   }
 }

@@ -75,6 +75,13 @@ export class SyncPolicyDto {
 
 export class CreateApplicationDto {
   @ApiProperty({ example: 'web' }) @IsDns1123Label() name!: string;
+  @ApiPropertyOptional({
+    example: 'team-a',
+    description: "project (name) the application belongs to; default 'default'",
+  })
+  @IsOmittable()
+  @IsDns1123Label()
+  project?: string;
   @ApiProperty({ description: 'repository id or name' })
   @IsString()
   @MinLength(1)
@@ -114,6 +121,14 @@ export class CreateApplicationDto {
 }
 
 export class UpdateApplicationDto {
+  @ApiPropertyOptional({
+    example: 'team-a',
+    description:
+      'project (name) the application belongs to; moves it into that project, whose rules it must then fit',
+  })
+  @IsOmittable()
+  @IsDns1123Label()
+  project?: string;
   @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(1024) path?: string;
   @ApiPropertyOptional({ type: [TargetDto] })
   @IsOmittable()
@@ -155,7 +170,12 @@ export class SyncRequestDto {
   revision?: string;
 }
 
-export class ListApplicationsQueryDto extends PageQueryDto {}
+export class ListApplicationsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'only applications of this project (name)' })
+  @IsOmittable()
+  @IsDns1123Label()
+  project?: string;
+}
 
 export class HistoryQueryDto extends PageQueryDto {}
 
@@ -189,6 +209,7 @@ export class ClusterStatusDto {
 export class ApplicationDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
+  @ApiProperty({ description: 'the project (name) it belongs to' }) project!: string;
   @ApiProperty() repositoryId!: string;
   @ApiProperty() path!: string;
   @ApiProperty({ nullable: true, type: String }) revision!: string | null;

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
+import { ProjectModule } from '../projects/project.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
 import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationStoreModule } from './application-store.module.js';
@@ -17,6 +18,7 @@ import { ApplicationService } from './application.service.js';
     DispatchModule,
     ApplicationStoreModule,
     FleetStatusModule,
+    ProjectModule,
   ],
   controllers: [ApplicationController],
   providers: [ApplicationService, ApplicationReconcilerService],

@@ -27,9 +27,15 @@ export class ApplicationRepository {
     return managerOf(this.ds, tx).findOne(ApplicationEntity, { where: { name } });
   }
 
-  list(after: string | null, limit: number): Promise<ApplicationEntity[]> {
-    const q = this.ds.manager.createQueryBuilder(ApplicationEntity, 'a');
-    if (after !== null) q.where('a.name > :after', { after });
+  /** A page by name; `projectIds` (when not null) keeps only applications of those projects. */
+  list(
+    after: string | null,
+    limit: number,
+    projectIds: string[] | null = null,
+  ): Promise<ApplicationEntity[]> {
+    const q = this.ds.manager.createQueryBuilder(ApplicationEntity, 'a').where('true');
+    if (after !== null) q.andWhere('a.name > :after', { after });
+    if (projectIds !== null) q.andWhere('a.project_id = ANY(:projectIds)', { projectIds });
     return q.orderBy('a.name', 'ASC').limit(limit).getMany();
   }
 

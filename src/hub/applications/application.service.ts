@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
-import { DEFAULT_PROJECT_ID } from '../../domain/project.js';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { DEFAULT_PROJECT_NAME } from '../../domain/project.js';
+import { checkSource, checkTargetSelector } from '../../domain/project-rules.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
@@ -21,6 +22,11 @@ import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.j
 import { toFleetStatusDto } from '../fleet-status/fleet-status.service.js';
 import { FLEET_EVENTS, type FleetEvent, type FleetEvents } from '../platform/fleet-events.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { type ProjectEntity } from '../projects/project.entity.js';
+import { ProjectService } from '../projects/project.service.js';
+import { assertAllowed, type Principal } from '../auth/principal.js';
+import { type Tx } from '../database/data-source.js';
+import { authorize, projectsAllowing, roleAllows, type Role } from '../../domain/authorization.js';
 import { RepositoryService, rewoundOf } from '../repositories/repository.service.js';
 import {
   type ApplicationDetailDto,
@@ -53,16 +59,20 @@ export class ApplicationService implements OnModuleInit {
     @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
     @Inject(ApplicationReconcilerService) private readonly reconciler: ApplicationReconcilerService,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
+    @Inject(ProjectService) private readonly projects: ProjectService,
   ) {}
 
   onModuleInit(): void {
     this.events.subscribe((e) => this.onFleetEvent(e));
   }
 
-  async create(input: CreateApplicationDto, actor: Actor): Promise<ApplicationDto> {
+  async create(input: CreateApplicationDto, actor: Actor, principal: Principal): Promise<ApplicationDto> {
     const repo = await this.repositories.require(input.repositoryId);
     const path = normalisePath(input.path);
     input.targets.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
+    const project = await this.projects.require(input.project ?? DEFAULT_PROJECT_NAME);
+    assertAllowed(principal, 'operator', project.name);
+    assertWithinProject(project, repo.name, path, input.targets);
     const app = await this.uow.run(async (tx) => {
       if (await this.apps.findByName(input.name, tx))
         throw new ConflictError(`an application named '${input.name}' already exists`);
@@ -70,7 +80,7 @@ export class ApplicationService implements OnModuleInit {
         id: this.secrets.uuid(),
         name: input.name,
         repositoryId: repo.id,
-        projectId: DEFAULT_PROJECT_ID,
+        projectId: project.id,
         path,
         revision: input.revision ?? null,
         targets: input.targets,
@@ -89,23 +99,40 @@ export class ApplicationService implements OnModuleInit {
         action: 'application.created',
         applicationId: row.id,
         repositoryId: repo.id,
-        details: describeApplication(row),
+        details: { ...describeApplication(row), project: project.name },
       });
       return row;
     });
     await this.recompute(app, 'created', actor);
-    return toDto(app);
+    return toDto(app, project.name);
   }
 
-  async list(q: { limit?: number; cursor?: string }): Promise<Page<ApplicationDto>> {
+  /** A page of the applications the caller may see (of one project when asked). */
+  async list(
+    q: { limit?: number; cursor?: string; project?: string },
+    principal: Principal,
+  ): Promise<Page<ApplicationDto>> {
     const limit = q.limit ?? 50;
     const after = afterName(q.cursor);
-    return namePage(await this.apps.list(after, limit + 1), limit, toDto);
+    const names = await this.projects.namesById();
+    const visible = projectsAllowing(principal, 'viewer');
+    const only =
+      q.project === undefined && visible === 'all'
+        ? null
+        : [...names]
+            .filter(
+              ([, n]) =>
+                (q.project === undefined || n === q.project) && (visible === 'all' || visible.includes(n)),
+            )
+            .map(([id]) => id);
+    return namePage(await this.apps.list(after, limit + 1, only), limit, (a) =>
+      toDto(a, names.get(a.projectId) ?? ''),
+    );
   }
 
   /** The application with its state in every target cluster and fleet-wide counts. */
-  async get(key: string): Promise<ApplicationDetailDto> {
-    const app = await this.require(key);
+  async get(key: string, principal: Principal): Promise<ApplicationDetailDto> {
+    const app = await this.requireAs(key, principal, 'viewer');
     // The read model holds one row per targeted cluster, kept current with every change.
     const rows = (await this.fleetStatus.forApplication(app.id)).map(toClusterStatus);
     const counts = {
@@ -119,36 +146,67 @@ export class ApplicationService implements OnModuleInit {
     }
     // A rewound branch holds automated sync back: shown where the operator looks.
     const rewound = rewoundOf(await this.repositories.require(app.repositoryId));
-    return { ...toDto(app), rewound, reconciledRevision: app.reconciledRevision, clusters: rows, counts };
+    const project = await this.projects.require(app.projectId);
+    return {
+      ...toDto(app, project.name),
+      rewound,
+      reconciledRevision: app.reconciledRevision,
+      clusters: rows,
+      counts,
+    };
   }
 
-  async update(key: string, input: UpdateApplicationDto, actor: Actor): Promise<ApplicationDto> {
+  async update(
+    key: string,
+    input: UpdateApplicationDto,
+    actor: Actor,
+    principal: Principal,
+  ): Promise<ApplicationDto> {
     input.targets?.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
-    const app = await this.uow.run(async (tx) => {
-      const row = await this.require(key, tx);
+    const { app, project } = await this.uow.run(async (tx) => {
+      const row = await this.requireAs(key, principal, 'operator', tx);
       const before = describeApplication(row);
+      const from = await this.projects.require(row.projectId, tx);
+      const project = input.project !== undefined ? await this.projects.require(input.project, tx) : from;
+      // Moving an application takes the operator role in the project it moves into, too.
+      assertAllowed(principal, 'operator', project.name);
       if (input.path !== undefined) row.path = normalisePath(input.path);
       if (input.targets !== undefined) row.targets = input.targets;
       if (input.syncPolicy !== undefined) row.syncPolicy = input.syncPolicy;
       if (input.ignoreDifferences !== undefined) row.ignoreDifferences = input.ignoreDifferences;
+      // What the application deploys from and to must fit its project when either changes; a
+      // change of its sync policy alone stays possible after the project was narrowed.
+      if (input.project !== undefined || input.path !== undefined || input.targets !== undefined) {
+        const repo = await this.repositories.require(row.repositoryId);
+        assertWithinProject(project, repo.name, row.path, row.targets);
+      }
+      row.projectId = project.id;
       row.generation++;
       const saved = await this.apps.save(tx, row);
       await this.audit.record(tx, {
         actor,
         action: 'application.updated',
         applicationId: row.id,
-        details: { before, after: describeApplication(saved) },
+        details: {
+          before: { ...before, project: from.name },
+          after: { ...describeApplication(saved), project: project.name },
+        },
       });
-      return saved;
+      return { app: saved, project };
     });
     await this.recompute(app, 'updated', actor);
-    return toDto(app);
+    return toDto(app, project.name);
   }
 
   /** Queues jobs for every target cluster now (at the pinned revision, or a given one pinned). */
-  async sync(key: string, input: { revision?: string }, actor: Actor): Promise<ReconcileOutcome> {
-    if (input.revision) return this.pin(key, input.revision, actor, 'sync');
-    const app = await this.require(key);
+  async sync(
+    key: string,
+    input: { revision?: string },
+    actor: Actor,
+    principal: Principal,
+  ): Promise<ReconcileOutcome> {
+    if (input.revision) return this.pin(key, input.revision, actor, 'sync', principal);
+    const app = await this.requireAs(key, principal, 'operator');
     await this.uow.run((tx) =>
       this.audit.record(tx, {
         actor,
@@ -161,12 +219,12 @@ export class ApplicationService implements OnModuleInit {
   }
 
   /** Pins a revision and suspends automated sync until unpinned. */
-  rollback(key: string, revision: string, actor: Actor): Promise<ReconcileOutcome> {
-    return this.pin(key, revision, actor, 'rollback');
+  rollback(key: string, revision: string, actor: Actor, principal: Principal): Promise<ReconcileOutcome> {
+    return this.pin(key, revision, actor, 'rollback', principal);
   }
 
-  unpin(key: string, actor: Actor): Promise<ReconcileOutcome> {
-    return this.pin(key, null, actor, 'unpin');
+  unpin(key: string, actor: Actor, principal: Principal): Promise<ReconcileOutcome> {
+    return this.pin(key, null, actor, 'unpin', principal);
   }
 
   /**
@@ -174,11 +232,11 @@ export class ApplicationService implements OnModuleInit {
    * (pruned when its policy says prune, else left without our mark); the record goes when the
    * last of them finishes. Returns whether deletion is still in progress.
    */
-  async delete(key: string, actor: Actor): Promise<{ pending: number }> {
+  async delete(key: string, actor: Actor, principal: Principal): Promise<{ pending: number }> {
     // One transaction: an application marked deleting always has its removal jobs (a crash in
     // between would leave it deleting with nothing to finish it).
     const { app, pending } = await this.uow.run(async (tx) => {
-      const row = await this.require(key, tx);
+      const row = await this.requireAs(key, principal, 'operator', tx);
       row.deleting = true;
       const saved = await this.apps.save(tx, row);
       await this.audit.record(tx, {
@@ -201,8 +259,12 @@ export class ApplicationService implements OnModuleInit {
   }
 
   /** Every deployment ever made, newest first. */
-  async history(key: string, q: { limit?: number; cursor?: string }): Promise<DeploymentPageDto> {
-    const app = await this.require(key);
+  async history(
+    key: string,
+    q: { limit?: number; cursor?: string },
+    principal: Principal,
+  ): Promise<DeploymentPageDto> {
+    const app = await this.requireAs(key, principal, 'viewer');
     const limit = q.limit ?? 50;
     let before: { createdAt: Date; id: string } | null = null;
     if (q.cursor) {
@@ -236,8 +298,12 @@ export class ApplicationService implements OnModuleInit {
     };
   }
 
-  async resourceStatus(key: string, clusterId?: string): Promise<ResourceListDto> {
-    const app = await this.require(key);
+  async resourceStatus(
+    key: string,
+    clusterId: string | undefined,
+    principal: Principal,
+  ): Promise<ResourceListDto> {
+    const app = await this.requireAs(key, principal, 'viewer');
     const rows = await this.resources.forApplication(app.id, clusterId);
     return {
       items: rows.map((r) => ({
@@ -263,12 +329,13 @@ export class ApplicationService implements OnModuleInit {
     revision: string | null,
     actor: Actor,
     trigger: Trigger,
+    principal: Principal,
   ): Promise<ReconcileOutcome> {
     const action =
       { rollback: 'application.rolled-back', unpin: 'application.unpinned' }[trigger as string] ??
       'application.synced';
     const app = await this.uow.run(async (tx) => {
-      const row = await this.require(key, tx);
+      const row = await this.requireAs(key, principal, 'operator', tx);
       const before = row.revision;
       row.revision = revision;
       row.suspended = revision !== null;
@@ -313,6 +380,24 @@ export class ApplicationService implements OnModuleInit {
         SYSTEM_ACTOR,
       );
     }
+  }
+
+  /**
+   * The application, if the caller may do what needs `need` in its project: one of a project the
+   * caller cannot see is not found (its name tells nothing); one it can see but not change is a 403.
+   */
+  private async requireAs(
+    key: string,
+    principal: Principal,
+    need: Role,
+    tx?: Tx,
+  ): Promise<ApplicationEntity> {
+    const row = await this.require(key, tx);
+    if (principal.role !== null && roleAllows(principal.role, need)) return row;
+    const project = (await this.projects.require(row.projectId, tx)).name;
+    if (!authorize(principal, 'viewer', project)) throw new NotFoundError('application', key);
+    assertAllowed(principal, need, project);
+    return row;
   }
 
   private async require(
@@ -366,10 +451,36 @@ function toClusterStatus(row: Parameters<typeof toFleetStatusDto>[0]): ClusterSt
   };
 }
 
-function toDto(a: ApplicationEntity): ApplicationDto {
+/**
+ * Refuses (403, naming the rule) an application whose repository and path are not among its
+ * project's sources, or one of whose targets could reach a cluster outside the project's selector.
+ */
+function assertWithinProject(
+  project: ProjectEntity,
+  repositoryName: string,
+  path: string,
+  targets: readonly { clusterSelector: string }[],
+): void {
+  const refusal =
+    checkSource(project.name, project.sources, repositoryName, path) ??
+    targets
+      .map((t, i) =>
+        checkTargetSelector(
+          project.name,
+          project.clusterSelector,
+          t.clusterSelector,
+          `targets[${i}].clusterSelector`,
+        ),
+      )
+      .find((r) => r !== null);
+  if (refusal) throw new ForbiddenError(refusal.message);
+}
+
+function toDto(a: ApplicationEntity, project: string): ApplicationDto {
   return {
     id: a.id,
     name: a.name,
+    project,
     repositoryId: a.repositoryId,
     path: a.path,
     revision: a.revision,

@@ -13,6 +13,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('audit_events_actor_idx', { synchronize: false })
 @Index('audit_events_action_idx', { synchronize: false })
 @Index('audit_events_revision_idx', { synchronize: false })
+@Index('audit_events_project_idx', { synchronize: false })
 @Entity({ name: 'audit_events' })
 export class AuditEventEntity {
   @PrimaryColumn({ type: 'bigint' })
@@ -45,6 +46,10 @@ export class AuditEventEntity {
 
   @Column({ name: 'application_id', type: 'uuid', nullable: true })
   applicationId!: string | null;
+
+  /** The project of the application (or the project) the event is about; null for older events. */
+  @Column({ name: 'project_id', type: 'uuid', nullable: true })
+  projectId!: string | null;
 
   @Column({ type: 'text', nullable: true })
   revision!: string | null;

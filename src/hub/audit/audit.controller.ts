@@ -1,6 +1,8 @@
 import { Controller, Get, Query, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Public, RequireRole } from '../auth/roles.js';
+import { projectsAllowing } from '../../domain/authorization.js';
+import { CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { ProjectScoped, Public, RequireRole } from '../auth/roles.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import {
   AuditCheckpointPageDto,
@@ -25,13 +27,17 @@ export class AuditController {
     @Inject(AuditCheckpointService) private readonly checkpoints: AuditCheckpointService,
   ) {}
 
+  /** Project-scoped callers see the events of their projects only. */
   @Get()
+  @ProjectScoped()
   @ApiOkResponse({ type: AuditPageDto })
-  list(@Query() q: AuditQueryDto): Promise<AuditPageDto> {
+  list(@Query() q: AuditQueryDto, @CurrentPrincipal() principal: Principal): Promise<AuditPageDto> {
     return this.audit.list({
+      visible: projectsAllowing(principal, 'viewer'),
       clusterId: q.cluster,
       repositoryId: q.repository,
       applicationId: q.application,
+      project: q.project,
       action: q.action,
       actor: q.actor,
       resource: q.resource,

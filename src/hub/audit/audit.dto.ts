@@ -8,6 +8,13 @@ export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'cluster id' }) @IsOmittable() @IsUUID() cluster?: string;
   @ApiPropertyOptional({ description: 'repository id' }) @IsOmittable() @IsUUID() repository?: string;
   @ApiPropertyOptional({ description: 'application id' }) @IsOmittable() @IsUUID() application?: string;
+  @ApiPropertyOptional({
+    description: 'project name or id: events of its applications and of the project itself',
+  })
+  @IsOmittable()
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'project must be a project name or id' })
+  @MaxLength(63)
+  project?: string;
 
   @ApiPropertyOptional({ description: 'exact action, or a prefix such as cluster.*', example: 'cluster.*' })
   @IsOmittable()
@@ -61,6 +68,8 @@ export class AuditEventDto {
   @ApiProperty({ nullable: true, type: String }) clusterId!: string | null;
   @ApiProperty({ nullable: true, type: String }) repositoryId!: string | null;
   @ApiProperty({ nullable: true, type: String }) applicationId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'project id; null for events of no project' })
+  projectId!: string | null;
   @ApiProperty({ nullable: true, type: String }) revision!: string | null;
   @ApiProperty({ nullable: true, type: String }) resource!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;

@@ -9,6 +9,10 @@ export interface AuditFilter {
   clusterId?: string;
   repositoryId?: string;
   applicationId?: string;
+  /** Project id. */
+  projectId?: string;
+  /** Only events of these projects (a project-scoped caller's view). */
+  projectIds?: string[];
   resource?: string;
   actor?: string;
   /** Exact action. */
@@ -67,6 +71,31 @@ export class AuditRepository {
     return rows[0] ?? null;
   }
 
+  /** The project of each of these applications that still exists, by application id. */
+  async projectsOfApplications(tx: Tx, applicationIds: string[]): Promise<Map<string, string>> {
+    if (applicationIds.length === 0) return new Map();
+    const rows: { id: string; project_id: string }[] = await managerOf(this.ds, tx).query(
+      'SELECT id, project_id FROM applications WHERE id = ANY($1::uuid[])',
+      [[...new Set(applicationIds)]],
+    );
+    return new Map(rows.map((r) => [r.id, r.project_id]));
+  }
+
+  /** The id of the project with this name, or null. */
+  async projectIdByName(name: string): Promise<string | null> {
+    const rows: { id: string }[] = await this.ds.query('SELECT id FROM projects WHERE name = $1', [name]);
+    return rows[0]?.id ?? null;
+  }
+
+  /** The ids of the projects with these names. */
+  async projectIdsByNames(names: string[]): Promise<string[]> {
+    const rows: { id: string }[] = await this.ds.query(
+      'SELECT id FROM projects WHERE name = ANY($1::text[])',
+      [names],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async insertMany(tx: Tx, events: AuditEventEntity[]): Promise<void> {
     const m = managerOf(this.ds, tx);
     for (let i = 0; i < events.length; i += 1000)
@@ -90,6 +119,8 @@ export class AuditRepository {
     if (f.clusterId) q.andWhere('e.cluster_id = :clusterId', { clusterId: f.clusterId });
     if (f.repositoryId) q.andWhere('e.repository_id = :repositoryId', { repositoryId: f.repositoryId });
     if (f.applicationId) q.andWhere('e.application_id = :applicationId', { applicationId: f.applicationId });
+    if (f.projectId) q.andWhere('e.project_id = :projectId', { projectId: f.projectId });
+    if (f.projectIds) q.andWhere('e.project_id = ANY(:projectIds)', { projectIds: f.projectIds });
     if (f.resource) q.andWhere('e.resource = :resource', { resource: f.resource });
     if (f.actor) q.andWhere('e.actor_name = :actor', { actor: f.actor });
     if (f.action) q.andWhere('e.action = :action', { action: f.action });

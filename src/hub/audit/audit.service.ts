@@ -10,6 +10,7 @@ import {
 } from '../../domain/audit-chain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { InvalidInputError } from '../../domain/errors.js';
+import { isUuid } from '../../domain/ids.js';
 import { type Tx } from '../database/data-source.js';
 import { AUDIT_KEYS, type AuditKeys } from '../platform/audit-keys.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
@@ -23,6 +24,8 @@ export interface AuditRecord {
   clusterId?: string | null;
   repositoryId?: string | null;
   applicationId?: string | null;
+  /** The project; when absent, that of `applicationId` (looked up as the event is recorded). */
+  projectId?: string | null;
   revision?: string | null;
   resource?: string | null;
   details?: Record<string, unknown>;
@@ -37,6 +40,7 @@ export interface AuditEventView {
   clusterId: string | null;
   repositoryId: string | null;
   applicationId: string | null;
+  projectId: string | null;
   revision: string | null;
   resource: string | null;
   details: Record<string, unknown>;
@@ -45,7 +49,13 @@ export interface AuditEventView {
 }
 
 /** A query of the audit trail as the API receives it. */
-export type AuditQuery = Omit<AuditFilter, 'before' | 'actionPrefix'> & { cursor?: string };
+export type AuditQuery = Omit<AuditFilter, 'before' | 'actionPrefix' | 'projectId' | 'projectIds'> & {
+  cursor?: string;
+  /** Project name or id. */
+  project?: string;
+  /** The projects (names) whose events the caller may see; absent or `'all'`: every event. */
+  visible?: 'all' | string[];
+};
 
 /** The audit key of this hub is not the one the chain was keyed with. */
 export class AuditKeyMismatchError extends Error {}
@@ -107,6 +117,10 @@ export class AuditService {
         ];
     }
     if (records.length === 0) return;
+    const projectOf = await this.events.projectsOfApplications(
+      tx,
+      records.filter((r) => r.projectId === undefined && r.applicationId).map((r) => r.applicationId!),
+    );
     const now = this.clock.now();
     let prevHash = head ?? GENESIS_HASH;
     const rows = records.map((r, i) => {
@@ -118,6 +132,7 @@ export class AuditService {
         clusterId: r.clusterId ?? null,
         repositoryId: r.repositoryId ?? null,
         applicationId: r.applicationId ?? null,
+        projectId: r.projectId ?? (r.applicationId ? (projectOf.get(r.applicationId) ?? null) : null),
         revision: r.revision ?? null,
         resource: r.resource ?? null,
         details: r.details ?? {},
@@ -134,6 +149,7 @@ export class AuditService {
         clusterId: content.clusterId,
         repositoryId: content.repositoryId,
         applicationId: content.applicationId,
+        projectId: content.projectId ?? null,
         revision: content.revision,
         resource: content.resource,
         details: content.details,
@@ -148,8 +164,19 @@ export class AuditService {
 
   /** Newest first; `cursor` continues from the previous page. */
   async list(q: AuditQuery): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-    const filter: AuditFilter = { ...q, limit: q.limit + 1 };
-    delete (filter as { cursor?: string }).cursor;
+    const { cursor: _cursor, project, visible, ...rest } = q;
+    const filter: AuditFilter = { ...rest, limit: q.limit + 1 };
+    // A caller with project roles only sees events of those projects (none of the fleet's own).
+    if (visible !== undefined && visible !== 'all') {
+      filter.projectIds = await this.events.projectIdsByNames(visible);
+      if (filter.projectIds.length === 0) return { items: [], nextCursor: null };
+    }
+    if (project !== undefined) {
+      // A project deleted since is still found by id; an unknown name has no events.
+      const id = isUuid(project) ? project : await this.events.projectIdByName(project);
+      if (id === null) return { items: [], nextCursor: null };
+      filter.projectId = id;
+    }
     if (q.action?.endsWith('.*')) {
       filter.action = undefined;
       filter.actionPrefix = q.action.slice(0, -1);
@@ -202,6 +229,7 @@ export function toContent(e: AuditEventEntity): StoredAuditEvent {
     clusterId: e.clusterId,
     repositoryId: e.repositoryId,
     applicationId: e.applicationId,
+    projectId: e.projectId,
     revision: e.revision,
     resource: e.resource,
     details: e.details,
@@ -212,5 +240,5 @@ export function toContent(e: AuditEventEntity): StoredAuditEvent {
 
 function toView(e: AuditEventEntity): AuditEventView {
   const c = toContent(e);
-  return { ...c, seq: e.seq, occurredAt: e.occurredAt.toISOString() };
+  return { ...c, projectId: e.projectId, seq: e.seq, occurredAt: e.occurredAt.toISOString() };
 }

@@ -11,8 +11,13 @@ export class ApiTokenEntity {
   @Column({ type: 'text' })
   name!: string;
 
-  @Column({ type: 'text' })
-  role!: string;
+  /** Global role; null: the token holds roles within projects only. */
+  @Column({ type: 'text', nullable: true })
+  role!: string | null;
+
+  /** Role within each project, by project name. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  projects!: Record<string, string>;
 
   @Index('api_tokens_secret_hash_key', { unique: true })
   @Column({ name: 'secret_hash', type: 'text' })

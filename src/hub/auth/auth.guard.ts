@@ -2,8 +2,9 @@ import { Injectable, type CanActivate, type ExecutionContext, Inject } from '@ne
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
+import { allowsSomewhere, authorize, describeGrants } from '../../domain/authorization.js';
 import { type AuthenticatedRequest, type Principal } from './principal.js';
-import { ANY_PRINCIPAL_KEY, PUBLIC_KEY, ROLE_KEY, roleAllows, type Role } from './roles.js';
+import { ANY_PRINCIPAL_KEY, PROJECT_SCOPED_KEY, PUBLIC_KEY, ROLE_KEY, type Role } from './roles.js';
 import { cookieNames, readCookie } from './session-cookie.js';
 import { SSO_SESSION_PREFIX, SsoService } from './sso.service.js';
 import { TokenService } from './token.service.js';
@@ -50,9 +51,12 @@ export class AuthGuard implements CanActivate {
     req.principal = principal;
     if (this.reflector.getAllAndOverride<boolean>(ANY_PRINCIPAL_KEY, targets)) return true;
     const need = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'viewer';
-    if (principal.role === null || !roleAllows(principal.role, need))
+    // Project routes: the role in some project gets the caller in; the service decides on the
+    // project concerned. Every other route is fleet-wide and needs a global role.
+    const scoped = this.reflector.getAllAndOverride<boolean>(PROJECT_SCOPED_KEY, targets) ?? false;
+    if (scoped ? !allowsSomewhere(principal, need) : !authorize(principal, need, null))
       throw new ForbiddenError(
-        `this needs the ${need} role; ${principal.identity ? 'user' : 'token'} '${principal.name}' has ${principal.role ?? 'project roles only'}`,
+        `this needs the ${need} role${scoped ? ' (globally or in a project)' : ' globally'}; ${principal.identity ? 'user' : 'token'} '${principal.name}' has ${describeGrants(principal)}`,
       );
     return true;
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { ProjectModule } from '../projects/project.module.js';
 import { ApiTokenRepository } from './api-token.repository.js';
 import { AuthGuard } from './auth.guard.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
@@ -14,7 +15,7 @@ import { TokenService } from './token.service.js';
 import { WhoamiController } from './whoami.controller.js';
 
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, ProjectModule],
   controllers: [TokenController, WhoamiController, SsoController],
   providers: [
     ApiTokenRepository,

@@ -1,5 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
+import { authorize, describeGrants } from '../../domain/authorization.js';
+import { ForbiddenError } from '../../domain/errors.js';
 import { type Role } from './roles.js';
 
 /** A person signed in through single sign-on, as the provider named them at login. */
@@ -26,6 +28,17 @@ export interface Principal {
   lastUsedAt: Date | null;
   /** Set for a person signed in through SSO. */
   identity?: SsoIdentity;
+}
+
+/**
+ * Refuses (403) a caller without `need` in `project` (a global role counts everywhere), naming
+ * what it needs and what it holds.
+ */
+export function assertAllowed(p: Principal, need: Role, project: string): void {
+  if (!authorize(p, need, project))
+    throw new ForbiddenError(
+      `this needs the ${need} role in project '${project}'; token '${p.name}' has ${describeGrants(p)}`,
+    );
 }
 
 /** The request property the auth guard fills. */

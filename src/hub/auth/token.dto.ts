@@ -1,5 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS } from '../../domain/token-expiry.js';
 import { SchemaRules, IsOmittable } from '../common/validators.js';
 import { ROLES, type Role } from './roles.js';
@@ -22,9 +33,20 @@ export class CreateTokenDto {
   })
   name!: string;
 
-  @ApiProperty({ enum: ROLES })
+  @ApiPropertyOptional({ enum: ROLES, description: 'global role: holds in every project and fleet-wide' })
+  @IsOmittable()
   @IsIn([...ROLES], { message: `role must be one of: ${ROLES.join(', ')}` })
-  role!: Role;
+  role?: Role;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: [...ROLES] },
+    example: { 'team-a': 'operator' },
+    description: 'role within each project, by project name (a token needs a role, projects, or both)',
+  })
+  @IsOmittable()
+  @IsObject()
+  projects?: Record<string, Role>;
 
   @ApiPropertyOptional({
     type: 'integer',
@@ -47,7 +69,14 @@ export class CreateTokenDto {
 export class TokenDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ enum: ROLES, nullable: true, description: 'global role; null: project roles only' })
+  role!: Role | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: [...ROLES] },
+    description: 'role within each project, by project name',
+  })
+  projects!: Record<string, Role>;
   @ApiProperty({ description: 'first characters of the secret' }) prefix!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null: never expires' })
   expiresAt!: string | null;

@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { UnitOfWork } from '../database/unit-of-work.js';
 import type { ApiTokenEntity } from './api-token.entity.js';
 import type { ApiTokenRepository } from './api-token.repository.js';
+import type { ProjectRepository } from '../projects/project.repository.js';
 import { TokenService } from './token.service.js';
 
 class FakeTokens {
@@ -49,6 +50,14 @@ class FakeTokens {
   }
 }
 
+/** The projects that exist, for checking the project roles a token is given. */
+class FakeProjects {
+  constructor(private readonly names: string[]) {}
+  findByNames(names: string[]) {
+    return Promise.resolve(this.names.filter((n) => names.includes(n)).map((name) => ({ name })));
+  }
+}
+
 describe('TokenService', () => {
   let tokens: FakeTokens;
   let audit: RecordingAudit;
@@ -66,6 +75,7 @@ describe('TokenService', () => {
       new FakeUnitOfWork([tokens, audit]) as unknown as UnitOfWork,
       new FakeSecrets(),
       clock,
+      new FakeProjects(['team-a']) as unknown as ProjectRepository,
     );
   });
 
@@ -140,6 +150,7 @@ describe('TokenService', () => {
       new FakeUnitOfWork([]) as unknown as UnitOfWork,
       new FakeSecrets(),
       new FixedClock(),
+      new FakeProjects([]) as unknown as ProjectRepository,
     );
     expect(await other.bootstrap('flt_seeded', deliver)).toEqual({ created: true, generated: false });
     expect(delivered).toHaveLength(1);
@@ -151,5 +162,24 @@ describe('TokenService', () => {
       'disk full',
     );
     expect(tokens.rows).toEqual([]);
+  });
+
+  it('creates a token with roles in projects only; refuses unknown projects, bad roles and no role at all', async () => {
+    const t = await service.create({ name: 'team', projects: { 'team-a': 'operator' } }, actor);
+    expect(t).toMatchObject({ role: null, projects: { 'team-a': 'operator' } });
+    expect(await service.authenticate(t.token)).toMatchObject({
+      role: null,
+      projects: { 'team-a': 'operator' },
+    });
+    expect(audit.records.at(-1)).toMatchObject({
+      details: { role: null, projects: { 'team-a': 'operator' } },
+    });
+    await expect(service.create({ name: 'x', projects: { 'team-b': 'viewer' } }, actor)).rejects.toThrow(
+      "projects: there is no project 'team-b'",
+    );
+    await expect(
+      service.create({ name: 'x', projects: { 'team-a': 'root' as 'admin' } }, actor),
+    ).rejects.toThrow('projects.team-a: role must be one of: viewer, operator, admin');
+    await expect(service.create({ name: 'x' }, actor)).rejects.toThrow(InvalidInputError);
   });
 });

@@ -11,17 +11,19 @@ import { AuditService } from '../audit/audit.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { ProjectRepository } from '../projects/project.repository.js';
 import { HUB_VERSION } from '../version.js';
 import { type ApiTokenEntity } from './api-token.entity.js';
 import { ApiTokenRepository } from './api-token.repository.js';
 import { type Principal, type SsoIdentity } from './principal.js';
-import { type Role } from './roles.js';
+import { ROLES, type Role } from './roles.js';
 
 /** A token as listed: never its secret. */
 export interface TokenView {
   id: string;
   name: string;
-  role: Role;
+  role: Role | null;
+  projects: Record<string, Role>;
   prefix: string;
   /** Null: never expires. */
   expiresAt: string | null;
@@ -59,6 +61,7 @@ export class TokenService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ProjectRepository) private readonly projects: ProjectRepository,
   ) {}
 
   /**
@@ -66,19 +69,27 @@ export class TokenService {
    * the result and nowhere else, ever.
    */
   async create(
-    input: { name: string; role: Role } & ExpiryRequest,
+    input: { name: string; role?: Role; projects?: Record<string, Role> } & ExpiryRequest,
     actor: Actor,
   ): Promise<TokenView & { token: string }> {
     const expiry = decideExpiry(input, this.clock.now());
     if (!expiry.ok) throw new InvalidInputError(expiry.message);
+    const projects = checkProjectRoles(input.projects ?? {});
+    if (input.role === undefined && Object.keys(projects).length === 0)
+      throw new InvalidInputError('a token needs a role, roles within projects (projects), or both');
     const secret = this.secrets.newToken('flt');
     const row = await this.uow.run(async (tx) => {
       if (await this.tokens.findByName(input.name, tx))
         throw new ConflictError(`a token named '${input.name}' already exists`);
+      const names = Object.keys(projects);
+      const known = new Set((await this.projects.findByNames(names, tx)).map((p) => p.name));
+      const unknown = names.find((n) => !known.has(n));
+      if (unknown) throw new InvalidInputError(`projects: there is no project '${unknown}'`);
       const saved = await this.tokens.insert(tx, {
         id: this.secrets.uuid(),
         name: input.name,
-        role: input.role,
+        role: input.role ?? null,
+        projects,
         secretHash: this.secrets.hashToken(secret),
         secretPrefix: secret.slice(0, 8),
         expiresAt: expiry.expiresAt,
@@ -90,6 +101,7 @@ export class TokenService {
           tokenId: saved.id,
           name: saved.name,
           role: saved.role,
+          projects: saved.projects,
           expiresAt: saved.expiresAt?.toISOString() ?? null,
         },
       });
@@ -114,7 +126,7 @@ export class TokenService {
       await this.audit.record(tx, {
         actor,
         action: 'token.revoked',
-        details: { tokenId: row.id, name: row.name, role: row.role },
+        details: { tokenId: row.id, name: row.name, role: row.role, projects: row.projects },
       });
     });
   }
@@ -133,8 +145,8 @@ export class TokenService {
     return {
       tokenId: row.id,
       name: row.name,
-      role: row.role as Role,
-      projects: {},
+      role: row.role as Role | null,
+      projects: (row.projects ?? {}) as Record<string, Role>,
       expiresAt: row.expiresAt,
       lastUsedAt: row.lastUsedAt,
     };
@@ -174,6 +186,7 @@ export class TokenService {
         id: this.secrets.uuid(),
         name: 'admin',
         role: 'admin',
+        projects: {},
         secretHash: this.secrets.hashToken(secret),
         secretPrefix: secret.slice(0, 8),
         expiresAt: null,
@@ -195,11 +208,27 @@ export class TokenService {
   }
 }
 
+/** Project roles as given: names must be project names, roles one of {@link ROLES}. */
+function checkProjectRoles(given: Record<string, unknown>): Record<string, Role> {
+  const out: Record<string, Role> = {};
+  const entries = Object.entries(given);
+  if (entries.length > 100) throw new InvalidInputError('projects: at most 100 projects');
+  for (const [name, role] of entries) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
+      throw new InvalidInputError(`projects: '${name}' is not a project name`);
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
+      throw new InvalidInputError(`projects.${name}: role must be one of: ${ROLES.join(', ')}`);
+    out[name] = role as Role;
+  }
+  return out;
+}
+
 function toView(t: ApiTokenEntity): TokenView {
   return {
     id: t.id,
     name: t.name,
-    role: t.role as Role,
+    role: t.role as Role | null,
+    projects: { ...(t.projects as Record<string, Role>) },
     prefix: t.secretPrefix,
     expiresAt: t.expiresAt?.toISOString() ?? null,
     lastUsedAt: t.lastUsedAt?.toISOString() ?? null,

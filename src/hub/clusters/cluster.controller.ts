@@ -20,8 +20,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
-import { CurrentActor } from '../auth/principal.js';
-import { RequireRole } from '../auth/roles.js';
+import { CurrentActor, CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { ProjectScoped, RequireRole } from '../auth/roles.js';
 import {
   AgentManifestQueryDto,
   ClusterDto,
@@ -47,16 +47,19 @@ export class ClusterController {
     return this.clusters.create(dto, actor);
   }
 
+  /** Project-scoped callers see the clusters their projects' selectors select. */
   @Get()
+  @ProjectScoped()
   @ApiOkResponse({ type: ClusterPageDto })
-  list(@Query() q: ListClustersQueryDto): Promise<ClusterPageDto> {
-    return this.clusters.list(q);
+  list(@Query() q: ListClustersQueryDto, @CurrentPrincipal() principal: Principal): Promise<ClusterPageDto> {
+    return this.clusters.list(q, principal);
   }
 
   @Get(':idOrName')
+  @ProjectScoped()
   @ApiOkResponse({ type: ClusterDto })
-  get(@Param('idOrName') key: string): Promise<ClusterDto> {
-    return this.clusters.get(key);
+  get(@Param('idOrName') key: string, @CurrentPrincipal() principal: Principal): Promise<ClusterDto> {
+    return this.clusters.get(key, principal);
   }
 
   @Patch(':idOrName')

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type LabelSelector } from '../../domain/label-selector.js';
+import { labelSelectorSql } from '../common/selector-sql.js';
 import { isUuid } from '../../domain/ids.js';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
@@ -29,9 +30,25 @@ export class ClusterRepository {
     return managerOf(this.ds, tx).findOne(ClusterEntity, { where: { name } });
   }
 
-  /** A page of clusters matching a label selector, ordered by name, after a name. */
-  list(selector: LabelSelector, after: string | null, limit: number): Promise<ClusterEntity[]> {
+  /**
+   * A page of clusters matching a label selector, ordered by name, after a name; `within` (when
+   * not null) keeps only clusters matching at least one of those selectors (a project-scoped
+   * caller's projects).
+   */
+  list(
+    selector: LabelSelector,
+    after: string | null,
+    limit: number,
+    within: LabelSelector[] | null = null,
+  ): Promise<ClusterEntity[]> {
     const q = this.ds.manager.createQueryBuilder(ClusterEntity, 'c');
+    if (within !== null) {
+      const params: unknown[] = [];
+      const any = within.map((s) => `(${labelSelectorSql(s, 'c.labels', params)})`).join(' OR ') || 'false';
+      // Positional values are handed over as named ones: the builder numbers its own.
+      const named = any.replace(/\$(\d+)/g, (_, i: string) => `:w${i}`);
+      q.andWhere(`(${named})`, Object.fromEntries(params.map((v, i) => [`w${i + 1}`, v])));
+    }
     selector.forEach((r, i) => {
       const k = `k${i}`;
       const v = `v${i}`;

@@ -53,6 +53,8 @@ class FakeClusters {
 
 const actor = { type: 'token' as const, id: 't1', name: 'alice' };
 
+const VIEWER = { role: 'viewer' as const, projects: {} };
+
 describe('ClusterService', () => {
   let clock: FixedClock;
   let clusters: FakeClusters;
@@ -73,6 +75,7 @@ describe('ClusterService', () => {
       new FleetEvents(),
       // The read model is Postgres-only (tested in test/integration/fleet-status.test.ts).
       { refreshClusters: () => Promise.resolve() } as unknown as FleetStatusRepository,
+      { findByNames: () => Promise.resolve([]) },
     );
   });
 
@@ -105,15 +108,15 @@ describe('ClusterService', () => {
 
   it('pages by name with a cursor', async () => {
     for (const n of ['c', 'a', 'b']) await service.create({ name: n }, actor);
-    const p1 = await service.list({ limit: 2 });
+    const p1 = await service.list({ limit: 2 }, VIEWER);
     expect(p1.items.map((c) => c.name)).toEqual(['a', 'b']);
-    const p2 = await service.list({ limit: 2, cursor: p1.nextCursor! });
+    const p2 = await service.list({ limit: 2, cursor: p1.nextCursor! }, VIEWER);
     expect(p2.items.map((c) => c.name)).toEqual(['c']);
     expect(p2.nextCursor).toBeNull();
   });
 
   it('rejects a bad selector before touching storage', async () => {
-    await expect(service.list({ selector: 'env in (' })).rejects.toThrow(InvalidInputError);
+    await expect(service.list({ selector: 'env in (' }, VIEWER)).rejects.toThrow(InvalidInputError);
   });
 
   it('rotating the registration token replaces the stored hash', async () => {

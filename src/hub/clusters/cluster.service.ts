@@ -3,7 +3,9 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type Actor } from '../../domain/audit-chain.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import { parseLabelSelector } from '../../domain/label-selector.js';
+import { projectsAllowing, type Grants } from '../../domain/authorization.js';
+import { matchesSelector, parseLabelSelector, type LabelSelector } from '../../domain/label-selector.js';
+import { ProjectRepository } from '../projects/project.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
 import { afterName, namePage } from '../common/name-page.js';
@@ -39,6 +41,7 @@ export class ClusterService {
       Partial<Pick<HubConfig, 'publicUrl' | 'host' | 'port'>>,
     @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
+    @Inject(ProjectRepository) private readonly projects: Pick<ProjectRepository, 'findByNames'>,
     // Optional so unit tests can build the service without an HTTP server.
     @Optional() @Inject(HttpAdapterHost) private readonly http?: HttpAdapterHost,
   ) {}
@@ -102,15 +105,36 @@ export class ClusterService {
     };
   }
 
-  async list(q: { selector?: string; limit?: number; cursor?: string }): Promise<Page<ClusterDto>> {
+  /**
+   * A page of the clusters the caller may see: every one with a global role, else those its
+   * projects' cluster selectors select.
+   */
+  async list(
+    q: { selector?: string; limit?: number; cursor?: string },
+    principal: Grants,
+  ): Promise<Page<ClusterDto>> {
     const selector = parseLabelSelector(q.selector ?? '');
     const limit = q.limit ?? 50;
     const after = afterName(q.cursor);
-    return namePage(await this.clusters.list(selector, after, limit + 1), limit, toDto);
+    const within = await this.projectSelectors(principal);
+    return namePage(await this.clusters.list(selector, after, limit + 1, within), limit, toDto);
   }
 
-  async get(key: string): Promise<ClusterDto> {
-    return toDto(await this.require(key));
+  /** One cluster; outside every project the caller holds a role in, it is not found. */
+  async get(key: string, principal: Grants): Promise<ClusterDto> {
+    const row = await this.require(key);
+    const within = await this.projectSelectors(principal);
+    if (within !== null && !within.some((s) => matchesSelector(s, row.labels)))
+      throw new NotFoundError('cluster', key);
+    return toDto(row);
+  }
+
+  /** The cluster selectors of the caller's projects; null: a global role sees every cluster. */
+  private async projectSelectors(principal: Grants): Promise<LabelSelector[] | null> {
+    const visible = projectsAllowing(principal, 'viewer');
+    if (visible === 'all') return null;
+    if (visible.length === 0) return [];
+    return (await this.projects.findByNames(visible)).map((p) => parseLabelSelector(p.clusterSelector));
   }
 
   async update(key: string, input: { labels?: Record<string, string> }, actor: Actor): Promise<ClusterDto> {

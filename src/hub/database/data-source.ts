@@ -12,6 +12,7 @@ import { LevelTriggeredReconcile1764320000000 } from '../../../migrations/176432
 import { Projects1764400000000 } from '../../../migrations/1764400000000-projects.js';
 import { SsoSessions1764410000000 } from '../../../migrations/1764410000000-sso-sessions.js';
 import { ObjectPolicy1764420000000 } from '../../../migrations/1764420000000-object-policy.js';
+import { ProjectScopes1764430000000 } from '../../../migrations/1764430000000-project-scopes.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -61,6 +62,7 @@ export const MIGRATIONS = [
   Projects1764400000000,
   SsoSessions1764410000000,
   ObjectPolicy1764420000000,
+  ProjectScopes1764430000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -322,13 +322,22 @@ export class DesiredStateService {
     }
   }
 
-  /** Every cluster a target of the application selects; the first matching target wins. */
+  /**
+   * Every cluster a target of the application selects, among the clusters its project's selector
+   * selects (both must match: a project narrowed after its applications were created still bounds
+   * them); the first matching target wins.
+   */
   private async targetsOf(
     app: ApplicationEntity,
   ): Promise<{ cluster: ClusterRef; target: ApplicationTarget }[]> {
     const selectors = app.targets.map((t) => ({ t, s: parseLabelSelector(t.clusterSelector) }));
+    const project = await this.projects.findById(app.projectId);
+    // The foreign key keeps the project; were it gone, nothing is inside it.
+    if (!project) return [];
+    const within = parseLabelSelector(project.clusterSelector);
     const out: { cluster: ClusterRef; target: ApplicationTarget }[] = [];
     for (const c of await this.clusters.all()) {
+      if (!matchesSelector(within, c.labels)) continue;
       const hit = selectors.find(({ s }) => matchesSelector(s, c.labels));
       if (hit) out.push({ cluster: c, target: hit.t });
     }

@@ -3,7 +3,7 @@ import { ApplicationStoreModule } from '../applications/application-store.module
 import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
-import { ProjectRepository } from '../projects/project.repository.js';
+import { ProjectModule } from '../projects/project.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
 import { AgentReportRepository } from './agent-report.repository.js';
 import { BundleRepository } from './bundle.repository.js';
@@ -31,9 +31,15 @@ const exported = [
 
 /** Desired state, bundles, jobs (owned by JobDispatchService) and the wake-up channel between replicas. */
 @Module({
-  imports: [AuditModule, ApplicationStoreModule, ClusterModule, RepositoryModule, FleetStatusModule],
-  // The projects' own module lives with their API; desired state only reads their rules.
-  providers: [...exported, ProjectRepository],
+  imports: [
+    AuditModule,
+    ApplicationStoreModule,
+    ClusterModule,
+    RepositoryModule,
+    FleetStatusModule,
+    ProjectModule,
+  ],
+  providers: exported,
   exports: exported,
 })
 export class DispatchModule {}

@@ -262,6 +262,8 @@ export class JobDispatchService {
         actor,
         action: 'application.deleted',
         applicationId: row.id,
+        // The row is gone by now: its project cannot be looked up as the event is recorded.
+        projectId: row.projectId,
         details: describeApplication(row),
       });
       return true;

@@ -47,6 +47,16 @@ export function cellStateSql(sync: string, health: string): string {
 }
 
 /**
+ * Rows of applications in these projects only (a project-scoped caller's view); `null`: every
+ * application (a global role).
+ */
+function visibleSql(column: string, projects: string[] | null, params: unknown[]): string {
+  if (projects === null) return 'true';
+  params.push(projects);
+  return `${column} IN (SELECT a.id FROM applications a JOIN projects pr ON pr.id = a.project_id WHERE pr.name = ANY($${params.length}::text[]))`;
+}
+
+/**
  * The fleet grid's reads: a window of clusters (by name, after the selector and state filter),
  * their cells, the application columns, and the counts — a fixed number of statements whatever
  * the size of the fleet, each bounded by the window or grouped.
@@ -61,11 +71,15 @@ export class FleetGridRepository {
     filter: GridFilter,
     offset: number,
     limit: number,
+    projects: string[] | null,
   ): Promise<{ total: number; clusters: GridCluster[] }> {
     const params: unknown[] = [];
     const where = [selector.length ? labelSelectorSql(selector, 'c.labels', params) : 'true'];
+    const visible = visibleSql('f.application_id', projects, params);
     const cellIs = (cond: string) =>
-      `EXISTS (SELECT 1 FROM fleet_status f WHERE f.cluster_id = c.id AND ${cond})`;
+      `EXISTS (SELECT 1 FROM fleet_status f WHERE f.cluster_id = c.id AND ${visible} AND ${cond})`;
+    // a project-scoped caller sees the clusters its applications target
+    if (projects !== null) where.push(cellIs('true'));
     const state = cellStateSql('f.sync', 'f.health');
     if (filter === 'disconnected') where.push(`c.connection_state = 'Disconnected'`);
     else if (filter === 'problem')
@@ -99,25 +113,36 @@ export class FleetGridRepository {
     return { total, clusters: rows.map(({ total: _, ...c }) => c) };
   }
 
-  /** Every cell of some clusters. */
-  cells(clusterIds: string[]): Promise<GridCell[]> {
+  /** Every cell of some clusters (of the visible applications). */
+  cells(clusterIds: string[], projects: string[] | null): Promise<GridCell[]> {
     if (clusterIds.length === 0) return Promise.resolve([]);
+    const params: unknown[] = [clusterIds];
     return this.ds.query(
       `SELECT cluster_id AS "clusterId", application_id AS "applicationId", sync, health
-         FROM fleet_status WHERE cluster_id = ANY($1::uuid[])`,
-      [clusterIds],
+         FROM fleet_status f WHERE cluster_id = ANY($1::uuid[]) AND ${visibleSql('f.application_id', projects, params)}`,
+      params,
     );
   }
 
-  /** Every application, by name: the grid's columns. */
-  applications(): Promise<{ id: string; name: string; path: string }[]> {
-    return this.ds.query(`SELECT id, name, path FROM applications ORDER BY name`);
+  /** Every visible application, by name: the grid's columns. */
+  applications(projects: string[] | null): Promise<{ id: string; name: string; path: string }[]> {
+    const params: unknown[] = [];
+    return this.ds.query(
+      `SELECT id, name, path FROM applications WHERE ${visibleSql('id', projects, params)} ORDER BY name`,
+      params,
+    );
   }
 
-  /** Connection and cell counts over the clusters the selector picks. */
-  async counts(selector: LabelSelector): Promise<Omit<GridCounts, 'applications'>> {
+  /** Connection and cell counts over the clusters the selector picks (and the caller sees). */
+  async counts(
+    selector: LabelSelector,
+    projects: string[] | null,
+  ): Promise<Omit<GridCounts, 'applications'>> {
     const params: unknown[] = [];
-    const where = selector.length ? labelSelectorSql(selector, 'c.labels', params) : 'true';
+    let where = selector.length ? labelSelectorSql(selector, 'c.labels', params) : 'true';
+    const visible = visibleSql('f.application_id', projects, params);
+    if (projects !== null)
+      where += ` AND EXISTS (SELECT 1 FROM fleet_status f WHERE f.cluster_id = c.id AND ${visible})`;
     const [conn, cells] = await Promise.all([
       this.ds.query<{ state: string; n: string }[]>(
         `SELECT c.connection_state AS state, count(*) AS n FROM clusters c WHERE ${where} GROUP BY 1`,
@@ -125,7 +150,7 @@ export class FleetGridRepository {
       ),
       this.ds.query<{ state: CellState; n: string }[]>(
         `SELECT ${cellStateSql('f.sync', 'f.health')} AS state, count(*) AS n
-           FROM fleet_status f JOIN clusters c ON c.id = f.cluster_id WHERE ${where} GROUP BY 1`,
+           FROM fleet_status f JOIN clusters c ON c.id = f.cluster_id WHERE ${where} AND ${visible} GROUP BY 1`,
         params,
       ),
     ]);

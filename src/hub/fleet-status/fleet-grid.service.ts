@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { projectsAllowing, type Grants } from '../../domain/authorization.js';
 import { cellStateOf } from '../../domain/fleet-status.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import { type FleetGridDto, type FleetGridQueryDto, type GridCellDto } from './fleet-grid.dto.js';
@@ -13,16 +14,22 @@ import { FleetGridRepository } from './fleet-grid.repository.js';
 export class FleetGridService {
   constructor(@Inject(FleetGridRepository) private readonly grid: FleetGridRepository) {}
 
-  async window(q: FleetGridQueryDto): Promise<FleetGridDto> {
+  async window(q: FleetGridQueryDto, principal: Grants): Promise<FleetGridDto> {
     const selector = parseLabelSelector(q.selector ?? '', 'selector');
     const offset = q.offset ?? 0;
+    // a project-scoped caller sees its projects' applications and the clusters they target
+    const visible = projectsAllowing(principal, 'viewer');
+    const projects = visible === 'all' ? null : visible;
     const [{ total, clusters }, applications, counts] = await Promise.all([
-      this.grid.clusters(selector, q.state ?? 'all', offset, q.limit ?? 50),
-      this.grid.applications(),
-      this.grid.counts(selector),
+      this.grid.clusters(selector, q.state ?? 'all', offset, q.limit ?? 50, projects),
+      this.grid.applications(projects),
+      this.grid.counts(selector, projects),
     ]);
     const byCluster = new Map<string, GridCellDto[]>(clusters.map((c) => [c.id, []]));
-    for (const c of await this.grid.cells(clusters.map((c) => c.id)))
+    for (const c of await this.grid.cells(
+      clusters.map((c) => c.id),
+      projects,
+    ))
       byCluster.get(c.clusterId)?.push({
         applicationId: c.applicationId,
         sync: c.sync,

@@ -23,6 +23,8 @@ export interface FleetStatusFilter {
   selector?: LabelSelector;
   sync?: string[];
   health?: string[];
+  /** Only rows of applications of these projects (names): a project-scoped caller's view. */
+  projects?: string[];
 }
 
 /** Counts by sync and by health over a whole filtered set. */
@@ -354,6 +356,10 @@ function filterSql(filter: FleetStatusFilter, params: unknown[]): { from: string
       isUuid(filter.cluster)
         ? `f.cluster_id = ${p(filter.cluster)}::uuid`
         : `f.cluster_name = ${p(filter.cluster)}::text`,
+    );
+  if (filter.projects !== undefined)
+    where.push(
+      `f.application_id IN (SELECT a.id FROM applications a JOIN projects pr ON pr.id = a.project_id WHERE pr.name = ANY(${p(filter.projects)}::text[]))`,
     );
   if (filter.sync?.length) where.push(`f.sync = ANY(${p(filter.sync)}::text[])`);
   if (filter.health?.length) where.push(`f.health = ANY(${p(filter.health)}::text[])`);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
+import { projectsAllowing, type Grants } from '../../domain/authorization.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import {
   type FleetStatusDto,
@@ -15,8 +16,11 @@ export class FleetStatusService {
   constructor(@Inject(FleetStatusRepository) private readonly status: FleetStatusRepository) {}
 
   /** A page of (application, cluster) rows and the counts of the whole filtered set. */
-  async list(q: FleetStatusQueryDto): Promise<FleetStatusPageDto> {
+  async list(q: FleetStatusQueryDto, principal: Grants): Promise<FleetStatusPageDto> {
+    // Project-scoped callers see the rows of their projects' applications only.
+    const visible = projectsAllowing(principal, 'viewer');
     const filter: FleetStatusFilter = {
+      ...(visible === 'all' ? {} : { projects: visible }),
       application: q.application,
       cluster: q.cluster,
       selector: parseLabelSelector(q.selector ?? ''),

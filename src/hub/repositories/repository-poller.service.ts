@@ -79,7 +79,8 @@ export class RepositoryPollerService implements OnApplicationBootstrap, OnApplic
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    return this.repositories.get(row.id);
+    // Refresh is a fleet-wide operator route: its caller sees every repository.
+    return this.repositories.get(row.id, { role: 'viewer', projects: {} });
   }
 
   private schedule(): void {

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
-import { CurrentActor } from '../auth/principal.js';
-import { RequireRole } from '../auth/roles.js';
+import { CurrentActor, CurrentPrincipal, type Principal } from '../auth/principal.js';
+import { ProjectScoped, RequireRole } from '../auth/roles.js';
 import {
   CreateRepositoryDto,
   ListRepositoriesQueryDto,
@@ -25,16 +25,22 @@ export class RepositoryController {
     return this.repositories.create(dto, actor);
   }
 
+  /** Project-scoped callers see the repositories their projects may deploy from. */
   @Get()
+  @ProjectScoped()
   @ApiOkResponse({ type: RepositoryPageDto })
-  list(@Query() q: ListRepositoriesQueryDto): Promise<RepositoryPageDto> {
-    return this.repositories.list(q);
+  list(
+    @Query() q: ListRepositoriesQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RepositoryPageDto> {
+    return this.repositories.list(q, principal);
   }
 
   @Get(':idOrName')
+  @ProjectScoped()
   @ApiOkResponse({ type: RepositoryDto })
-  get(@Param('idOrName') key: string): Promise<RepositoryDto> {
-    return this.repositories.get(key);
+  get(@Param('idOrName') key: string, @CurrentPrincipal() principal: Principal): Promise<RepositoryDto> {
+    return this.repositories.get(key, principal);
   }
 
   @Patch(':idOrName')

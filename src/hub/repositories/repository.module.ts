@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { ProjectModule } from '../projects/project.module.js';
 import { RepositoryContentController } from './repository-content.controller.js';
 import { RepositoryContentService } from './repository-content.service.js';
 import { RepositoryPollerService } from './repository-poller.service.js';
@@ -9,7 +10,7 @@ import { RepositoriesRepository } from './repository.repository.js';
 import { RepositoryService } from './repository.service.js';
 
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, ProjectModule],
   controllers: [RepositoryController, RepositoryContentController],
   providers: [
     RepositoriesRepository,

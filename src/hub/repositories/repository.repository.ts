@@ -27,9 +27,11 @@ export class RepositoriesRepository {
     return managerOf(this.ds, tx).findOne(RepositoryEntity, { where: { name } });
   }
 
-  list(after: string | null, limit: number): Promise<RepositoryEntity[]> {
-    const q = this.ds.manager.createQueryBuilder(RepositoryEntity, 'r');
-    if (after !== null) q.where('r.name > :after', { after });
+  /** A page by name; `names` (when not null) keeps only repositories of those names. */
+  list(after: string | null, limit: number, names: string[] | null = null): Promise<RepositoryEntity[]> {
+    const q = this.ds.manager.createQueryBuilder(RepositoryEntity, 'r').where('true');
+    if (after !== null) q.andWhere('r.name > :after', { after });
+    if (names !== null) q.andWhere('r.name = ANY(:names)', { names });
     return q.orderBy('r.name', 'ASC').limit(limit).getMany();
   }
 

@@ -7,6 +7,8 @@ import {
   DependencyFailedError,
 } from '../../domain/errors.js';
 import { repositoryUrlProblem, urlOrigin } from '../../domain/repository-url.js';
+import { projectsAllowing, type Grants } from '../../domain/authorization.js';
+import { ProjectRepository } from '../projects/project.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
 import { afterName, namePage } from '../common/name-page.js';
@@ -67,6 +69,7 @@ export class RepositoryService {
     @Inject(HUB_CONFIG)
     private readonly config: Pick<HubConfig, 'allowFileUrls' | 'repositoryAllowedHosts'>,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ProjectRepository) private readonly projects: Pick<ProjectRepository, 'findByNames'>,
   ) {}
 
   async create(input: CreateRepositoryDto, actor: Actor): Promise<RepositoryDto> {
@@ -107,14 +110,32 @@ export class RepositoryService {
     return toDto(saved);
   }
 
-  async list(q: { limit?: number; cursor?: string }): Promise<Page<RepositoryDto>> {
+  /**
+   * A page of the repositories the caller may see: every one with a global role, else those its
+   * projects' sources name (all of them when a source is `*`).
+   */
+  async list(q: { limit?: number; cursor?: string }, principal: Grants): Promise<Page<RepositoryDto>> {
     const limit = q.limit ?? 50;
     const after = afterName(q.cursor);
-    return namePage(await this.repos.list(after, limit + 1), limit, toDto);
+    const names = await this.sourceNames(principal);
+    return namePage(await this.repos.list(after, limit + 1, names), limit, toDto);
   }
 
-  async get(key: string): Promise<RepositoryDto> {
-    return toDto(await this.require(key));
+  /** One repository; one the caller's projects may not use is not found. */
+  async get(key: string, principal: Grants): Promise<RepositoryDto> {
+    const row = await this.require(key);
+    const names = await this.sourceNames(principal);
+    if (names !== null && !names.includes(row.name)) throw new NotFoundError('repository', key);
+    return toDto(row);
+  }
+
+  /** The repositories the caller's projects may deploy from; null: every one. */
+  private async sourceNames(principal: Grants): Promise<string[] | null> {
+    const visible = projectsAllowing(principal, 'viewer');
+    if (visible === 'all') return null;
+    const sources = (await this.projects.findByNames(visible)).flatMap((p) => p.sources);
+    if (sources.some((s) => s.repository === '*')) return null;
+    return [...new Set(sources.map((s) => s.repository))];
   }
 
   async update(key: string, input: UpdateRepositoryDto, actor: Actor): Promise<RepositoryDto> {

@@ -1,0 +1,493 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { VcsRepository } from '../../src/vcs/index.js';
+import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
+
+/**
+ * Every authenticated route of the OpenAPI document × every kind of caller: a global
+ * viewer/operator/admin, the same roles within the project of the object the route is about
+ * (team-a), and within another project (team-b). The route list comes from the document, so a new
+ * route without an entry here fails the first test.
+ */
+
+type Role = 'viewer' | 'operator' | 'admin';
+type Who = `${'global' | 'a' | 'b'}-${Role}`;
+type Call = (token: string) => Promise<number>;
+
+/**
+ * How a route decides: `fleet` needs a global role; `app` is about an application of team-a;
+ * `app-create` creates one in team-a; `list` filters (any role); `project` reads team-a; `any`
+ * is every valid token; `agent` takes agent credentials only (an API token is a 401).
+ */
+type Scope = 'fleet' | 'app' | 'app-create' | 'list' | 'project' | 'any' | 'agent';
+interface Entry {
+  scope: Scope;
+  need: Role;
+  call: Call;
+}
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+const WHO: Who[] = (['global', 'a', 'b'] as const).flatMap((w) =>
+  (['viewer', 'operator', 'admin'] as const).map((r): Who => `${w}-${r}`),
+);
+const OK = [200, 201, 202, 204];
+const SYNC = { automated: false, prune: false, selfHeal: false };
+const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  a: "1"\n';
+
+/** The status a caller should get: 'ok' for any 2xx. */
+function expected(e: Entry, who: Who): 'ok' | 401 | 403 | 404 {
+  const [where, role] = who.split('-') as ['global' | 'a' | 'b', Role];
+  const enough = RANK[role] >= RANK[e.need];
+  switch (e.scope) {
+    case 'agent':
+      return 401;
+    case 'any':
+    case 'list':
+      return 'ok';
+    case 'fleet':
+      return where === 'global' && enough ? 'ok' : 403;
+    case 'project':
+      return where === 'b' ? 404 : 'ok';
+    case 'app-create':
+      return (where === 'global' || where === 'a') && enough ? 'ok' : 403;
+    case 'app':
+      if (!enough) return 403;
+      return where === 'b' ? 404 : 'ok';
+  }
+}
+
+let h: TestHub;
+let fx: VcsFixture;
+let repo: VcsRepository;
+const tokens = {} as Record<Who, string>;
+let n = 0;
+const st = async (method: string, path: string, token: string, body?: unknown) =>
+  (await h.api(method, path, { token, body })).status;
+const admin = (method: string, path: string, body?: unknown) => h.api(method, path, { body });
+
+async function newApp(project = 'team-a'): Promise<string> {
+  const name = `app-${++n}`;
+  const r = await admin('POST', '/api/v1/applications', {
+    name,
+    project,
+    repositoryId: 'content',
+    path: 'apps',
+    targets: [{ clusterSelector: `team=${project.slice(-1)}` }],
+    syncPolicy: SYNC,
+  });
+  if (r.status !== 201) throw new Error(`app: ${r.text}`);
+  return name;
+}
+async function newCluster(): Promise<string> {
+  return (await admin('POST', '/api/v1/clusters', { name: `c-${++n}`, labels: { team: 'a' } })).body.id;
+}
+async function newRepo(): Promise<string> {
+  return (
+    await admin('POST', '/api/v1/repositories', {
+      name: `r-${++n}`,
+      type: 'git',
+      url: 'https://git.example.com/x.git',
+    })
+  ).body.id;
+}
+let revision = '';
+
+const MATRIX: Record<string, Entry> = {
+  'GET /api/v1/whoami': { scope: 'any', need: 'viewer', call: (t) => st('GET', '/api/v1/whoami', t) },
+  // the audit trail: its list filters by project; verification and checkpoints are fleet-wide
+  'GET /api/v1/audit': { scope: 'list', need: 'viewer', call: (t) => st('GET', '/api/v1/audit', t) },
+  'GET /api/v1/audit/verify': {
+    scope: 'fleet',
+    need: 'admin',
+    call: (t) => st('GET', '/api/v1/audit/verify', t),
+  },
+  'GET /api/v1/audit/checkpoints': {
+    scope: 'fleet',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/audit/checkpoints', t),
+  },
+  // tokens
+  'POST /api/v1/tokens': {
+    scope: 'fleet',
+    need: 'admin',
+    call: (t) => st('POST', '/api/v1/tokens', t, { name: `t-${++n}`, projects: { 'team-a': 'viewer' } }),
+  },
+  'GET /api/v1/tokens': { scope: 'fleet', need: 'admin', call: (t) => st('GET', '/api/v1/tokens', t) },
+  'DELETE /api/v1/tokens/{id}': {
+    scope: 'fleet',
+    need: 'admin',
+    call: async (t) => {
+      const id = (await admin('POST', '/api/v1/tokens', { name: `rv-${++n}`, role: 'viewer' })).body.id;
+      return st('DELETE', `/api/v1/tokens/${id}`, t);
+    },
+  },
+  // clusters
+  'POST /api/v1/clusters': {
+    scope: 'fleet',
+    need: 'operator',
+    call: (t) => st('POST', '/api/v1/clusters', t, { name: `c-${++n}` }),
+  },
+  // clusters: project-scoped callers see those their projects' selectors select (team=a here)
+  'GET /api/v1/clusters': { scope: 'list', need: 'viewer', call: (t) => st('GET', '/api/v1/clusters', t) },
+  'GET /api/v1/clusters/{idOrName}': {
+    scope: 'project',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/clusters/${await newCluster()}`, t),
+  },
+  'PATCH /api/v1/clusters/{idOrName}': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) =>
+      st('PATCH', `/api/v1/clusters/${await newCluster()}`, t, { labels: { team: 'a', n: 'x' } }),
+  },
+  'DELETE /api/v1/clusters/{idOrName}': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) => st('DELETE', `/api/v1/clusters/${await newCluster()}`, t),
+  },
+  'POST /api/v1/clusters/{idOrName}/registration-token': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/clusters/${await newCluster()}/registration-token`, t),
+  },
+  'POST /api/v1/clusters/{idOrName}/credentials/revoke': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/clusters/${await newCluster()}/credentials/revoke`, t),
+  },
+  'GET /api/v1/clusters/{idOrName}/agent-manifest': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) => st('GET', `/api/v1/clusters/${await newCluster()}/agent-manifest`, t),
+  },
+  // repositories and their content
+  'POST /api/v1/repositories': {
+    scope: 'fleet',
+    need: 'operator',
+    call: (t) =>
+      st('POST', '/api/v1/repositories', t, {
+        name: `r-${++n}`,
+        type: 'git',
+        url: 'https://git.example.com/y.git',
+      }),
+  },
+  // repositories: project-scoped callers see those their projects' sources name (`*` here: all)
+  'GET /api/v1/repositories': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/repositories', t),
+  },
+  'GET /api/v1/repositories/{idOrName}': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/repositories/content', t),
+  },
+  'PATCH /api/v1/repositories/{idOrName}': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) => st('PATCH', `/api/v1/repositories/${await newRepo()}`, t, { pollIntervalSeconds: 30 }),
+  },
+  'DELETE /api/v1/repositories/{idOrName}': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) => st('DELETE', `/api/v1/repositories/${await newRepo()}`, t),
+  },
+  'GET /api/v1/repositories/{idOrName}/revisions': {
+    scope: 'fleet',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/repositories/content/revisions?limit=1', t),
+  },
+  'GET /api/v1/repositories/{idOrName}/tree': {
+    scope: 'fleet',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/repositories/content/tree?path=apps', t),
+  },
+  'GET /api/v1/repositories/{idOrName}/files/{path}': {
+    scope: 'fleet',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/repositories/content/files/apps/cm.yaml', t),
+  },
+  'PUT /api/v1/repositories/{idOrName}/files/{path}': {
+    scope: 'fleet',
+    need: 'operator',
+    call: (t) =>
+      st('PUT', `/api/v1/repositories/content/files/put/f-${++n}.yaml`, t, {
+        content: CM,
+        message: 'matrix',
+      }),
+  },
+  'DELETE /api/v1/repositories/{idOrName}/files/{path}': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) => {
+      const path = `del/f-${++n}.yaml`;
+      const put = await admin('PUT', `/api/v1/repositories/content/files/${path}`, {
+        content: CM,
+        message: 'add',
+      });
+      if (put.status !== 200 && put.status !== 201) throw new Error(`put: ${put.text}`);
+      return st('DELETE', `/api/v1/repositories/content/files/${path}`, t, { message: 'matrix' });
+    },
+  },
+  'POST /api/v1/repositories/{idOrName}/refresh': {
+    scope: 'fleet',
+    need: 'operator',
+    call: (t) => st('POST', '/api/v1/repositories/content/refresh', t),
+  },
+  // projects
+  'POST /api/v1/projects': {
+    scope: 'fleet',
+    need: 'admin',
+    call: (t) =>
+      st('POST', '/api/v1/projects', t, {
+        name: `p-${++n}`,
+        sources: [{ repository: '*' }],
+        clusterSelector: '',
+        objects: OPEN,
+      }),
+  },
+  'GET /api/v1/projects': { scope: 'list', need: 'viewer', call: (t) => st('GET', '/api/v1/projects', t) },
+  'GET /api/v1/projects/{idOrName}': {
+    scope: 'project',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/projects/team-a', t),
+  },
+  'PATCH /api/v1/projects/{idOrName}': {
+    scope: 'fleet',
+    need: 'admin',
+    call: (t) => st('PATCH', '/api/v1/projects/team-a', t, { description: `d${++n}` }),
+  },
+  'DELETE /api/v1/projects/{idOrName}': {
+    scope: 'fleet',
+    need: 'admin',
+    call: async (t) => {
+      const name = `pd-${++n}`;
+      await admin('POST', '/api/v1/projects', { name, sources: [], clusterSelector: '', objects: OPEN });
+      return st('DELETE', `/api/v1/projects/${name}`, t);
+    },
+  },
+  // applications: decided on the application's project
+  'POST /api/v1/applications': {
+    scope: 'app-create',
+    need: 'operator',
+    call: (t) =>
+      st('POST', '/api/v1/applications', t, {
+        name: `new-${++n}`,
+        project: 'team-a',
+        repositoryId: 'content',
+        path: 'apps',
+        targets: [{ clusterSelector: 'team=a' }],
+        syncPolicy: SYNC,
+      }),
+  },
+  'GET /api/v1/applications': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/applications', t),
+  },
+  'GET /api/v1/applications/{idOrName}': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/applications/${await newApp()}`, t),
+  },
+  'PATCH /api/v1/applications/{idOrName}': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) =>
+      st('PATCH', `/api/v1/applications/${await newApp()}`, t, { syncPolicy: { ...SYNC, prune: true } }),
+  },
+  'DELETE /api/v1/applications/{idOrName}': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('DELETE', `/api/v1/applications/${await newApp()}`, t),
+  },
+  'POST /api/v1/applications/{idOrName}/sync': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/applications/${await newApp()}/sync`, t, {}),
+  },
+  'POST /api/v1/applications/{idOrName}/rollback': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/applications/${await newApp()}/rollback`, t, { revision }),
+  },
+  'POST /api/v1/applications/{idOrName}/unpin': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/applications/${await newApp()}/unpin`, t),
+  },
+  'GET /api/v1/applications/{idOrName}/history': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/applications/${await newApp()}/history`, t),
+  },
+  'GET /api/v1/applications/{idOrName}/resources': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/applications/${await newApp()}/resources`, t),
+  },
+  // fleet status rows: fleet-wide for now
+  'GET /api/v1/fleet/status': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/fleet/status', t),
+  },
+  // the agent protocol: agent credentials, never API tokens
+  'GET /api/v1/agent/jobs': {
+    scope: 'agent',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/agent/jobs', t),
+  },
+  'GET /api/v1/agent/bundles/{digest}': {
+    scope: 'agent',
+    need: 'viewer',
+    call: (t) => st('GET', `/api/v1/agent/bundles/sha256:${'0'.repeat(64)}`, t),
+  },
+  'POST /api/v1/agent/jobs/{id}/result': {
+    scope: 'agent',
+    need: 'viewer',
+    call: (t) => st('POST', '/api/v1/agent/jobs/00000000-0000-4000-8000-00000000000a/result', t, {}),
+  },
+  'POST /api/v1/agent/status': {
+    scope: 'agent',
+    need: 'viewer',
+    call: (t) => st('POST', '/api/v1/agent/status', t, {}),
+  },
+  'POST /api/v1/agent/heartbeat': {
+    scope: 'agent',
+    need: 'viewer',
+    call: (t) => st('POST', '/api/v1/agent/heartbeat', t, {}),
+  },
+};
+const OPEN = {
+  namespaces: ['*'],
+  allowedKinds: [{ group: '*', kind: '*' }],
+  deniedKinds: [],
+  allowSecrets: true,
+};
+
+beforeAll(async () => {
+  fx = await gitFixture(false);
+  h = await startTestHub(inject('postgresUrl'));
+  repo = await fx.createRepo();
+  await fx.externalCommit(repo, { 'apps/cm.yaml': CM }, 'initial');
+  expect(
+    (await admin('POST', '/api/v1/repositories', { name: 'content', type: 'git', url: repo.url })).status,
+  ).toBe(201);
+  await admin('POST', '/api/v1/repositories/content/refresh');
+  revision = (await admin('GET', '/api/v1/repositories/content/revisions?limit=1')).body.items[0].revision.id;
+  for (const team of ['a', 'b']) {
+    const p = await admin('POST', '/api/v1/projects', {
+      name: `team-${team}`,
+      sources: [{ repository: '*' }],
+      clusterSelector: `team=${team}`,
+      objects: OPEN,
+    });
+    expect(p.status).toBe(201);
+    await admin('POST', '/api/v1/clusters', { name: `cluster-${team}`, labels: { team } });
+  }
+  await newApp('team-a');
+  await newApp('team-b');
+  for (const who of WHO) {
+    const [where, role] = who.split('-');
+    const body = where === 'global' ? { role } : { projects: { [`team-${where}`]: role } };
+    const r = await admin('POST', '/api/v1/tokens', { name: `m-${who}`, ...body });
+    expect(r.status).toBe(201);
+    tokens[who] = r.body.token;
+  }
+});
+afterAll(async () => {
+  await h?.close();
+  await fx?.close();
+});
+
+describe('authorization matrix', () => {
+  it('covers every authenticated route of the OpenAPI document', async () => {
+    const doc = JSON.parse(await readFile('docs/openapi.json', 'utf8')) as {
+      paths: Record<string, Record<string, { security?: Array<Record<string, unknown>> }>>;
+    };
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => (op.security ?? []).some((s) => 'bearer' in s))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(Object.keys(MATRIX).sort()).toEqual(routes.sort());
+  });
+
+  for (const [route, entry] of Object.entries(MATRIX))
+    for (const who of WHO) {
+      const want = expected(entry, who);
+      it(`${route} as ${who} → ${want}`, async () => {
+        const status = await entry.call(tokens[who]);
+        if (want === 'ok') expect(OK).toContain(status);
+        else expect(status).toBe(want);
+      });
+    }
+});
+
+describe('list endpoints show only what the caller may see', () => {
+  const names = async (path: string, who: Who) =>
+    ((await h.api('GET', path, { token: tokens[who] })).body.items as Array<{ name: string }>).map(
+      (x) => x.name,
+    );
+
+  it.each(WHO)('applications and projects as %s', async (who) => {
+    const where = who.split('-')[0];
+    const apps = await h.api('GET', '/api/v1/applications?limit=500', { token: tokens[who] });
+    const projects = new Set(apps.body.items.map((a: { project: string }) => a.project));
+    if (where === 'global') expect([...projects].sort()).toEqual(['team-a', 'team-b']);
+    else expect([...projects]).toEqual([`team-${where}`]);
+    const visible = await names('/api/v1/projects', who);
+    if (where === 'global') expect(visible).toEqual(expect.arrayContaining(['default', 'team-a', 'team-b']));
+    else expect(visible).toEqual([`team-${where}`]);
+  });
+
+  it.each(WHO)('fleet status rows as %s', async (who) => {
+    const where = who.split('-')[0];
+    const total = async (cluster: string) =>
+      (await h.api('GET', `/api/v1/fleet/status?cluster=${cluster}&limit=1`, { token: tokens[who] })).body
+        .counts.total as number;
+    const [a, b] = [await total('cluster-a'), await total('cluster-b')];
+    if (where !== 'b') expect(a).toBeGreaterThan(0);
+    if (where !== 'a') expect(b).toBeGreaterThan(0);
+    if (where === 'a') expect(b).toBe(0);
+    if (where === 'b') expect(a).toBe(0);
+  });
+
+  it.each(WHO)('clusters as %s', async (who) => {
+    const where = who.split('-')[0];
+    const teams = new Set(
+      (
+        (await h.api('GET', '/api/v1/clusters?limit=500', { token: tokens[who] })).body.items as Array<{
+          labels: Record<string, string>;
+        }>
+      ).map((c) => c.labels.team ?? '-'),
+    );
+    if (where === 'global') expect(teams).toEqual(new Set(['a', 'b', '-']));
+    else expect(teams).toEqual(new Set([where]));
+  });
+
+  it.each(WHO)('audit events as %s', async (who) => {
+    const where = who.split('-')[0];
+    const ids = Object.fromEntries(
+      ((await h.api('GET', '/api/v1/projects')).body.items as Array<{ id: string; name: string }>).map(
+        (p) => [p.name, p.id],
+      ),
+    );
+    const query = async (q: string) =>
+      (await h.api('GET', `/api/v1/audit?limit=500&${q}`, { token: tokens[who] })).body.items as Array<{
+        projectId: string | null;
+      }>;
+    const created = new Set((await query('action=application.created')).map((e) => e.projectId));
+    // fleet-wide events (of no project) are for global roles only
+    const fleetWide = await query('action=token.created');
+    if (where === 'global') {
+      expect(created).toEqual(new Set([ids['team-a'], ids['team-b']]));
+      expect(fleetWide.length).toBeGreaterThan(0);
+    } else {
+      expect(created).toEqual(new Set([ids[`team-${where}`]]));
+      expect(fleetWide).toEqual([]);
+    }
+  });
+});
