@@ -20,7 +20,7 @@ type Call = (token: string) => Promise<number>;
  * `app-create` creates one in team-a; `list` filters (any role); `project` reads team-a; `any`
  * is every valid token; `agent` takes agent credentials only (an API token is a 401).
  */
-type Scope = 'fleet' | 'app' | 'app-create' | 'list' | 'project' | 'any' | 'agent';
+type Scope = 'fleet' | 'app' | 'app-create' | 'list' | 'project' | 'any' | 'agent' | 'session';
 interface Entry {
   scope: Scope;
   need: Role;
@@ -36,12 +36,14 @@ const SYNC = { automated: false, prune: false, selfHeal: false };
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  a: "1"\n';
 
 /** The status a caller should get: 'ok' for any 2xx. */
-function expected(e: Entry, who: Who): 'ok' | 401 | 403 | 404 {
+function expected(e: Entry, who: Who): 'ok' | 401 | 403 | 404 | 409 {
   const [where, role] = who.split('-') as ['global' | 'a' | 'b', Role];
   const enough = RANK[role] >= RANK[e.need];
   switch (e.scope) {
     case 'agent':
       return 401;
+    case 'session':
+      return 409; // an SSO session's own route: an API token is authenticated, but no session
     case 'any':
     case 'list':
       return 'ok';
@@ -327,11 +329,21 @@ const MATRIX: Record<string, Entry> = {
     need: 'viewer',
     call: async (t) => st('GET', `/api/v1/applications/${await newApp()}/resources`, t),
   },
-  // fleet status rows: fleet-wide for now
+  // fleet status rows and the grid: filtered to the caller's projects
   'GET /api/v1/fleet/status': {
     scope: 'list',
     need: 'viewer',
     call: (t) => st('GET', '/api/v1/fleet/status', t),
+  },
+  'GET /api/v1/fleet/grid': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/fleet/grid', t),
+  },
+  'POST /api/v1/auth/sso/logout': {
+    scope: 'session',
+    need: 'viewer',
+    call: (t) => st('POST', '/api/v1/auth/sso/logout', t),
   },
   // the agent protocol: agent credentials, never API tokens
   'GET /api/v1/agent/jobs': {
@@ -453,6 +465,27 @@ describe('list endpoints show only what the caller may see', () => {
     if (where !== 'a') expect(b).toBeGreaterThan(0);
     if (where === 'a') expect(b).toBe(0);
     if (where === 'b') expect(a).toBe(0);
+  });
+
+  it.each(WHO)('the fleet grid as %s', async (who) => {
+    const where = who.split('-')[0];
+    const grid = (await h.api('GET', '/api/v1/fleet/grid?limit=200', { token: tokens[who] })).body;
+    const projects = new Set(
+      (
+        (await h.api('GET', '/api/v1/applications?limit=500', { token: tokens[who] })).body.items as Array<{
+          name: string;
+        }>
+      ).map((a) => a.name),
+    );
+    // the columns are exactly the applications the caller may list; rows only their cells
+    expect(new Set(grid.applications.map((a: { name: string }) => a.name))).toEqual(projects);
+    const columns = new Set(grid.applications.map((a: { id: string }) => a.id));
+    for (const row of grid.rows)
+      for (const cell of row.cells) expect(columns.has(cell.applicationId)).toBe(true);
+    const teams = new Set(
+      grid.rows.map((r: { cluster: { labels: Record<string, string> } }) => r.cluster.labels.team),
+    );
+    if (where !== 'global') expect([...teams]).toEqual([where]);
   });
 
   it.each(WHO)('clusters as %s', async (who) => {

@@ -233,9 +233,10 @@ describe('single sign-on, dashboard code flow', () => {
       projects: { 'team-a': 'operator' },
       name: 'bob@example.com',
     });
-    const clusters = await withCookie(browser, 'GET', '/api/v1/clusters');
-    expect(clusters.status).toBe(403);
-    expect(clusters.body.message).toContain("user 'bob@example.com' has project roles only");
+    // fleet-wide routes need a global role; lists answer what the project may see
+    const tokens = await withCookie(browser, 'GET', '/api/v1/tokens');
+    expect(tokens.status).toBe(403);
+    expect(tokens.body.message).toContain("user 'bob@example.com' has operator in team-a");
   });
 
   it('refuses a person whose groups map to no role (403, audited as that person)', async () => {
