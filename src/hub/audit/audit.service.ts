@@ -101,6 +101,11 @@ export class AuditService {
   async recordMany(tx: Tx, given: readonly AuditRecord[]): Promise<void> {
     if (given.length === 0 && this.keyedConfirmed) return;
     let records = given;
+    // Before the chain lock: every event of the fleet waits on it, so it covers no lookup.
+    const projectOf = await this.events.projectsOfApplications(
+      tx,
+      given.filter((r) => r.projectId === undefined && r.applicationId).map((r) => r.applicationId!),
+    );
     const { seqs, prevHash: head } = await this.events.lockHeadMany(tx, records.length + 1);
     if (!this.keyedConfirmed) {
       const marker = await this.events.keyedMarker(CHAIN_KEYED_ACTION, tx);
@@ -117,10 +122,6 @@ export class AuditService {
         ];
     }
     if (records.length === 0) return;
-    const projectOf = await this.events.projectsOfApplications(
-      tx,
-      records.filter((r) => r.projectId === undefined && r.applicationId).map((r) => r.applicationId!),
-    );
     const now = this.clock.now();
     let prevHash = head ?? GENESIS_HASH;
     const rows = records.map((r, i) => {
