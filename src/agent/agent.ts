@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { redactedValuesOf, redactionKeyOf, scrubValues } from '../domain/apply/redaction.js';
-import { bundleDigest, parseCanonicalBundle } from '../domain/render/render.js';
+import { bundleDigest, parseCanonicalBundle } from '../domain/render/canonical-bundle.js';
 import {
   MAX_DIFF_CHARS_V1,
   type JobV1,

@@ -8,7 +8,7 @@ import { InvalidSyncWaveError, planApplyWaves } from '../../domain/apply/apply-o
 import { isForceEnabled, withOwnership } from '../../domain/apply/flotilla-marks.js';
 import { assessHealth } from '../../domain/health/health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
-import { parseCanonicalBundle } from '../../domain/render/render.js';
+import { parseCanonicalBundle } from '../../domain/render/canonical-bundle.js';
 import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
 import type { ClusterClient, ClusterError } from '../cluster/cluster-client.js';
 import {
