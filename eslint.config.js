@@ -88,7 +88,20 @@ export default tseslint.config(
   },
   {
     files: ['src/agent/**/*.ts'],
-    rules: restrict(outside(['hub', 'vcs', 'cli'], 'agent/ may use domain/ and protocol/ only.')),
+    rules: restrict([
+      ...outside(['hub', 'vcs', 'cli'], 'agent/ may use domain/ and protocol/ only.'),
+      // Every module the agent imports stays resident in its 100 MiB budget (issue 24).
+      {
+        group: ['**/domain/render/render.js'],
+        message:
+          "the hub's render pipeline (YAML, patches): the agent needs domain/render/canonical-bundle.js only.",
+      },
+      {
+        group: ['yaml'],
+        allowTypeImports: true,
+        message: 'an agent in its cluster parses no YAML: load it on first use (see cluster/kubeconfig.ts).',
+      },
+    ]),
   },
   {
     files: ['src/cli/**/*.ts'],

@@ -2,4 +2,4 @@
 export function enginesRange(packageJsonPath?: string | URL): string;
 export function satisfies(version: string, range: string): boolean;
 export function baselineMajor(range: string): number;
-export function unsupportedNodeMessage(version: string, range: string): string | null;
+export function unsupportedNodeMessage(version: string, range: string, command?: string): string | null;

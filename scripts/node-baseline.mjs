@@ -2,7 +2,7 @@
 // it must run on the old Node it warns about.
 import { readFileSync } from 'node:fs';
 
-/** The `engines.node` range of package.json, e.g. "^22.13.0 || >=24.11.0". */
+/** The `engines.node` range of package.json, e.g. "^22.19.0 || >=24.11.0". */
 export function enginesRange(packageJsonPath = new URL('../package.json', import.meta.url)) {
   return JSON.parse(readFileSync(packageJsonPath, 'utf8')).engines.node;
 }
@@ -30,21 +30,29 @@ export function satisfies(version, range) {
   });
 }
 
-/** The oldest supported major: the baseline, e.g. 22 for "^22.13.0 || >=24.11.0". */
+/** The oldest supported major: the baseline, e.g. 22 for "^22.19.0 || >=24.11.0". */
 export function baselineMajor(range) {
   return Math.min(...range.split('||').map((p) => parse(p.trim().replace(/^(\^|>=)/, ''))[0]));
 }
 
-/** Null when `version` is supported; otherwise what to tell the user, with how to get one. */
-export function unsupportedNodeMessage(version, range) {
+/**
+ * Null when `version` is supported; otherwise what to tell the user, with how to get one.
+ * `command` is what refused to run (`npm test`, `npm run test:unit`...), named in the message.
+ */
+export function unsupportedNodeMessage(version, range, command = 'npm test') {
   if (satisfies(version, range)) return null;
   const major = baselineMajor(range);
+  // The oldest release the range allows, e.g. 22.19.0: "Node 22" alone misleads a user on 22.18.
+  const oldest = range
+    .split('||')
+    .map((p) => p.trim().replace(/^(\^|>=)/, ''))
+    .find((v) => parse(v)[0] === major);
   return (
-    `npm test: Node ${version} is not a supported Node.js (package.json engines: ${range});\n` +
-    `  the suite needs Node ${major} or later and does not run on it.\n` +
+    `${command}: Node ${version} is not a supported Node.js (package.json engines: ${range});\n` +
+    `  the tests need Node ${oldest} or later and do not run on it.\n` +
     `  Get Node ${major} LTS: \`bash scripts/node-runtime.sh\` installs its newest patch from the npm\n` +
     `  registry into \${FLOTILLA_CACHE_DIR:-$HOME/.cache/flotilla}/node-<version>/ and prints the directory;\n` +
-    `  then run: PATH="$(bash scripts/node-runtime.sh):$PATH" npm test\n` +
+    `  then run: PATH="$(bash scripts/node-runtime.sh):$PATH" ${command}\n` +
     `  (or install it from https://nodejs.org, nvm, or your package manager).\n`
   );
 }

@@ -17,7 +17,7 @@ log() { printf '[node-runtime] %s\n' "$*" >&2; }
 
 major="${1:-}"
 if [[ -z "${major}" ]]; then
-  # The oldest line engines.node allows ("^22.13.0 || >=24.11.0" -> 22), read by any node.
+  # The oldest line engines.node allows ("^22.19.0 || >=24.11.0" -> 22), read by any node.
   major="$(cd "${repo_root}" && node --input-type=module -e \
     "import { baselineMajor, enginesRange } from './scripts/node-baseline.mjs'; console.log(baselineMajor(enginesRange()))")"
 fi

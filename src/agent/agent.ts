@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { backoffDelay } from '../domain/retry-backoff.js';
 import { redactedValuesOf, redactionKeyOf, scrubValues } from '../domain/apply/redaction.js';
 import type { ObjectPolicy } from '../domain/object-policy.js';
-import { bundleDigest, parseCanonicalBundle } from '../domain/render/render.js';
+import { bundleDigest, parseCanonicalBundle } from '../domain/render/canonical-bundle.js';
 import {
   MAX_DIFF_CHARS_V1,
   type JobV1,

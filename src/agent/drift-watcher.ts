@@ -204,7 +204,13 @@ export class DriftWatcher {
     const entry = state.objects.get(id);
     if (!entry) return;
     const deleted = type === 'DELETED';
-    if (!deleted && live.metadata.resourceVersion === entry.applied.metadata.resourceVersion) return;
+    if (!deleted && live.metadata.resourceVersion === entry.applied.metadata.resourceVersion) {
+      // The same version is the same object: keep the watch's copy, which the watch holds
+      // anyway, and let ours (from the apply's answer) go. Otherwise every managed object is
+      // held twice, about 2 MiB of heap at 2,000 ConfigMaps (issue 24).
+      entry.applied = live;
+      return;
+    }
     // A watch cache may still hold the object from before our own apply (the re-check after a
     // reconcile reads it): that is not drift, our apply's own event follows.
     if (!deleted && isOlderVersion(live.metadata.resourceVersion, entry.applied.metadata.resourceVersion))

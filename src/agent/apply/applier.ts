@@ -10,7 +10,7 @@ import { assessHealth } from '../../domain/health/health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import { OPEN_POLICY, type ObjectPolicy } from '../../domain/object-policy.js';
 import { describeRefusals, type PolicyRefusal } from '../../domain/render/bundle-policy.js';
-import { parseCanonicalBundle } from '../../domain/render/render.js';
+import { parseCanonicalBundle } from '../../domain/render/canonical-bundle.js';
 import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
 import type { ClusterClient, ClusterError } from '../cluster/cluster-client.js';
 import {

@@ -12,7 +12,7 @@ import {
   type KubeConfigSource,
   type KubeTransport,
 } from './kube-transport.js';
-import { LabelWatch, type WatchEvent, type WatchOptions } from './kube-watch.js';
+import { LabelWatch, withoutManagedFields, type WatchEvent, type WatchOptions } from './kube-watch.js';
 
 export { ClusterError } from './cluster-errors.js';
 export type { ResourceInfo } from './discovery.js';
@@ -62,7 +62,7 @@ export interface ClusterClient {
     ref: ObjectRef,
     options?: { propagation?: 'Foreground' | 'Background' | 'Orphan' },
   ): Promise<boolean>;
-  /** Every object of a kind (all namespaces, or one) matching a label selector. */
+  /** Every object of a kind (all namespaces, or one) matching a label selector, without managedFields. */
   list(
     apiVersion: string,
     kind: string,
@@ -102,7 +102,11 @@ function describe(ref: ObjectRef): string {
 export class KubeClusterClient implements ClusterClient {
   private readonly discovery: Discovery;
 
-  constructor(readonly transport: KubeTransport) {
+  /** @param listPageSize objects per page of a list (`limit`); client-go's reflector uses 500. */
+  constructor(
+    readonly transport: KubeTransport,
+    private readonly listPageSize = 500,
+  ) {
     this.discovery = new Discovery(transport);
   }
 
@@ -199,13 +203,41 @@ export class KubeClusterClient implements ClusterClient {
     options: { labelSelector?: string; namespace?: string },
   ): Promise<{ items: LiveObject[]; resourceVersion: string }> {
     const info = await this.resolve(apiVersion, kind);
-    const query = options.labelSelector ? `?labelSelector=${enc(options.labelSelector)}` : '';
-    const res = await this.transport.request('GET', resourcePath(info, options.namespace) + query);
-    if (res.status !== 200) throw errorFromResponse(res.status, res.body, `list ${kind}`);
-    const body = res.body as { items?: LiveObject[]; metadata?: { resourceVersion?: string } };
-    // Lists omit apiVersion/kind on items; restore them so items are whole objects.
-    const items = (body.items ?? []).map((item) => ({ ...item, apiVersion, kind }));
-    return { items, resourceVersion: body.metadata?.resourceVersion ?? '' };
+    const path = resourcePath(info, options.namespace);
+    const selector = options.labelSelector ? `&labelSelector=${enc(options.labelSelector)}` : '';
+    const items: LiveObject[] = [];
+    let resourceVersion = '';
+    let next = '';
+    let limit = `limit=${this.listPageSize}`;
+    // In pages, as client-go's reflector lists: one answer for every object of a large
+    // application is megabytes of JSON, parsed whole with each object's managedFields, and
+    // the heap grown for it outlives the list (issue 24). The pages share one snapshot.
+    for (;;) {
+      const res = await this.transport.request(
+        'GET',
+        `${path}?${limit}${selector}${next ? `&continue=${enc(next)}` : ''}`,
+      );
+      if (res.status === 410 && next) {
+        // The snapshot expired between pages (etcd compacted it): start over in one answer,
+        // as client-go does, so a slow reader cannot loop.
+        items.length = 0;
+        next = '';
+        limit = 'limit=0';
+        continue;
+      }
+      if (res.status !== 200) throw errorFromResponse(res.status, res.body, `list ${kind}`);
+      const body = res.body as {
+        items?: LiveObject[];
+        metadata?: { resourceVersion?: string; continue?: string };
+      };
+      // Lists omit apiVersion/kind on items; restore them so items are whole objects. The
+      // server's field-ownership records go: no caller of a list reads them.
+      for (const item of body.items ?? []) items.push(withoutManagedFields({ ...item, apiVersion, kind }));
+      resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
+      next = body.metadata?.continue ?? '';
+      if (!next) break;
+    }
+    return { items, resourceVersion };
   }
 
   watch(

@@ -9,8 +9,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { type RequestOptions } from 'node:https';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import type * as Yaml from 'yaml';
+
+/**
+ * The YAML parser, loaded on first use: an agent in its cluster reads no kubeconfig, and the
+ * library's code and schemas cost it ~3 MiB resident for nothing (issue 24).
+ */
+function parseKubeconfigYaml(text: string): KubeConfigFile | null {
+  return (createRequire(import.meta.url)('yaml') as typeof Yaml).parse(text) as KubeConfigFile | null;
+}
 
 /** Where the kubeconfig comes from. */
 export type KubeConfigSource = { kubeconfig: string } | { kubeconfigPath: string } | { inCluster: true };
@@ -70,7 +79,7 @@ export function loadKubeConfig(
 function fromKubeconfig(text: string, baseDir: string): KubeConnection {
   let doc: KubeConfigFile;
   try {
-    doc = (parse(text) ?? {}) as KubeConfigFile;
+    doc = parseKubeconfigYaml(text) ?? {};
   } catch (e) {
     throw new KubeConfigError(`kubeconfig is not valid YAML: ${(e as Error).message}`);
   }
