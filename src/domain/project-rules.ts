@@ -124,7 +124,11 @@ export function checkTargetSelector(
 
 const GROUP = /^(\*|[a-z0-9*]([-a-z0-9.*]*[a-z0-9*])?)?$/;
 const KIND = /^(\*|[A-Za-z0-9*]+)$/;
-const NAMESPACE_GLOB = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
+/** A namespace name or a glob of one (`team-a-*`), as the API schema states it. */
+export const NAMESPACE_GLOB_SOURCE = '^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$';
+const NAMESPACE_GLOB = new RegExp(NAMESPACE_GLOB_SOURCE);
+/** A project name (a DNS label), as the API schema states it. */
+export const PROJECT_NAME_SOURCE = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 function validKinds(list: readonly GroupKind[], field: string): void {
   list.forEach((gk, i) => {

@@ -79,15 +79,15 @@ describe('project-scoped tokens', () => {
     });
   });
 
-  it('refuses a token without any role, with an unknown project or a bad role (400 naming it)', async () => {
+  it('refuses a token without any role or with a bad role (400), or naming an unknown project (404)', async () => {
     const none = await h.api('POST', '/api/v1/tokens', { body: { name: 'nothing' } });
     expect(none.status).toBe(400);
     expect(none.body.message).toContain('a token needs a role');
     const unknown = await h.api('POST', '/api/v1/tokens', {
       body: { name: 'x', projects: { 'team-z': 'viewer' } },
     });
-    expect(unknown.status).toBe(400);
-    expect(unknown.body.message).toContain("no project 'team-z'");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toBe("project 'team-z' not found");
     const bad = await h.api('POST', '/api/v1/tokens', {
       body: { name: 'x', projects: { 'team-a': 'root' } },
     });

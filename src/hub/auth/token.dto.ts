@@ -1,3 +1,4 @@
+import { PROJECT_NAME_SOURCE } from '../../domain/project-rules.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
@@ -41,6 +42,9 @@ export class CreateTokenDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string', enum: [...ROLES] },
+    maxProperties: 100,
+    // project names, as the service checks them (not in the decorator's types, passed through)
+    ...({ propertyNames: { pattern: PROJECT_NAME_SOURCE, maxLength: 63 } } as object),
     example: { 'team-a': 'operator' },
     description: 'role within each project, by project name (a token needs a role, projects, or both)',
   })

@@ -175,7 +175,7 @@ describe('TokenService', () => {
       details: { role: null, projects: { 'team-a': 'operator' } },
     });
     await expect(service.create({ name: 'x', projects: { 'team-b': 'viewer' } }, actor)).rejects.toThrow(
-      "projects: there is no project 'team-b'",
+      "project 'team-b' not found",
     );
     await expect(
       service.create({ name: 'x', projects: { 'team-a': 'root' as 'admin' } }, actor),

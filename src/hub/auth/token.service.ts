@@ -1,3 +1,4 @@
+import { PROJECT_NAME_SOURCE } from '../../domain/project-rules.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
 import {
@@ -84,7 +85,8 @@ export class TokenService {
       const names = Object.keys(projects);
       const known = new Set((await this.projects.findByNames(names, tx)).map((p) => p.name));
       const unknown = names.find((n) => !known.has(n));
-      if (unknown) throw new InvalidInputError(`projects: there is no project '${unknown}'`);
+      // a reference to a project that does not exist, like an application's unknown repository
+      if (unknown) throw new NotFoundError('project', unknown);
       const saved = await this.tokens.insert(tx, {
         id: this.secrets.uuid(),
         name: input.name,
@@ -214,7 +216,7 @@ function checkProjectRoles(given: Record<string, unknown>): Record<string, Role>
   const entries = Object.entries(given);
   if (entries.length > 100) throw new InvalidInputError('projects: at most 100 projects');
   for (const [name, role] of entries) {
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
+    if (!new RegExp(PROJECT_NAME_SOURCE).test(name) || name.length > 63)
       throw new InvalidInputError(`projects: '${name}' is not a project name`);
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
       throw new InvalidInputError(`projects.${name}: role must be one of: ${ROLES.join(', ')}`);

@@ -11,6 +11,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
+import { NAMESPACE_GLOB_SOURCE } from '../../domain/project-rules.js';
 import { IsDns1123Label, IsOmittable } from '../common/validators.js';
 
 /** A repository (or `*`) and optional path prefix a project's applications may deploy from. */
@@ -37,7 +38,8 @@ export class GroupKindDto {
 /** What objects a project's applications may deploy. */
 export class ObjectPolicyDto {
   @ApiProperty({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', pattern: NAMESPACE_GLOB_SOURCE, maxLength: 63 },
     example: ['team-a', 'team-a-*'],
     description: 'namespaces objects may land in: names or globs (`*` any run of characters)',
   })
