@@ -219,6 +219,7 @@ async function main(): Promise<void> {
     'agent',
     [
       '--max-semi-space-size=2',
+      '--expose-gc',
       'dist/src/agent/main.js',
       '--hub-url',
       hubUrl,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Node's flags for the agent, as the bin, the image and `npm run agent` give them (src/agent/main.ts). */
-export const AGENT_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const AGENT_NODE_FLAGS = ['--max-semi-space-size=2', '--expose-gc'];
 
 /** A `dist/src/agent/main.js` process started by a test, with its JSON log lines. */
 export class AgentProcess {

@@ -270,7 +270,7 @@ describe('flotilla-agent', () => {
       FLOTILLA_ALLOW_INSECURE_HUB: 'true',
       FLOTILLA_IN_CLUSTER: 'true',
       MALLOC_ARENA_MAX: '2',
-      NODE_OPTIONS: '--max-semi-space-size=2',
+      NODE_OPTIONS: '--max-semi-space-size=2 --expose-gc',
       FLOTILLA_AGENT_NAMESPACE: { fieldRef: { fieldPath: 'metadata.namespace' } },
     });
     expect(e.FLOTILLA_REGISTRATION_TOKEN.secretKeyRef).toMatchObject({

@@ -85,7 +85,7 @@ describe('joining a cluster', () => {
       expect.arrayContaining([
         { name: 'FLOTILLA_HUB_URL', value: PUBLIC_URL },
         { name: 'MALLOC_ARENA_MAX', value: '2' },
-        { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' },
+        { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --expose-gc' },
       ]),
     );
 

@@ -543,16 +543,22 @@ describe('dashboard at fleet scale', () => {
     );
 
     // One refresh is one request — the window of rows in view, the columns and the counts —
-    // whatever the number of clusters or applications.
+    // whatever the number of clusters or applications: everything the page asks from one grid
+    // request up to the next (the next poll) is that one request.
+    const isGrid = (r: { url(): string }) => new URL(r.url()).pathname === '/api/v1/fleet/grid';
+    await page.waitForRequest(isGrid, { timeout: 15_000 });
     const requests: string[] = [];
-    page.on('request', (r) => {
+    const record = (r: { url(): string }) => {
       const u = new URL(r.url());
       if (u.pathname.startsWith('/api/v1/')) requests.push(u.pathname);
-    });
-    await page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/fleet/grid', {
-      timeout: 15_000,
-    });
-    await page.waitForTimeout(1_000);
+    };
+    page.on('request', record);
+    await page.waitForRequest(isGrid, { timeout: 15_000 }); // the first whole poll starts
+    requests.length = 0;
+    requests.push('/api/v1/fleet/grid');
+    await page.waitForRequest(isGrid, { timeout: 15_000 }); // the next one starts
+    requests.pop();
+    page.off('request', record);
     const perRefresh = requests.reduce<Record<string, number>>((m, p) => ((m[p] = (m[p] ?? 0) + 1), m), {});
     expect(perRefresh).toEqual({ '/api/v1/fleet/grid': 1 });
     await page.screenshot({ path: `${SHOTS}/overview-1000.png` });

@@ -32,7 +32,7 @@ describe('agent manifest', () => {
       valueFrom: { secretKeyRef: { name: 'flotilla-agent-registration', key: 'token' } },
     });
     expect(env).toContainEqual({ name: 'MALLOC_ARENA_MAX', value: '2' });
-    expect(env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' });
+    expect(env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --expose-gc' });
   });
 });
 

@@ -108,7 +108,7 @@ export function agentManifestObjects(input: AgentManifestInput): KubeObject[] {
                   },
                   // The agent's 100 MiB memory budget assumes both (see src/agent/main.ts).
                   { name: 'MALLOC_ARENA_MAX', value: '2' },
-                  { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2' },
+                  { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --expose-gc' },
                 ],
                 ports: [{ name: 'metrics', containerPort: 9464 }],
                 livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 20 },
