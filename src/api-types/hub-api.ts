@@ -754,28 +754,33 @@ export type components = {
       nextCursor: string | null;
       publicKey: components['schemas']['CheckpointPublicKeyDto'];
     };
-    CreateTokenDto: {
-      /** @example ci-pipeline */
-      name: string;
-      /**
-       * @description global role: holds in every project and fleet-wide
-       * @enum {string}
-       */
-      role?: 'viewer' | 'operator' | 'admin';
-      /**
-       * @description role within each project, by project name (a token needs a role, projects, or both)
-       * @example {
-       *       "team-a": "operator"
-       *     }
-       */
-      projects?: {
-        [key: string]: 'viewer' | 'operator' | 'admin';
-      };
-      /** @description days until the token expires (default 90 when no expiry is given) */
-      expiresInDays?: number;
-      /** @description true: the token never expires (a deliberate choice) */
-      neverExpires?: boolean;
-    };
+    CreateTokenDto:
+      | {
+          /** @example ci-pipeline */
+          name: string;
+          /**
+           * @description global role: holds in every project and fleet-wide
+           * @enum {string}
+           */
+          role?: 'viewer' | 'operator' | 'admin';
+          /**
+           * @description role within each project, by project name (a token needs a role, projects, or both)
+           * @example {
+           *       "team-a": "operator"
+           *     }
+           */
+          projects?: {
+            [key: string]: 'viewer' | 'operator' | 'admin';
+          };
+          /** @description days until the token expires (default 90 when no expiry is given) */
+          expiresInDays?: number;
+          /** @description true: the token never expires (a deliberate choice) */
+          neverExpires?: boolean;
+        }
+      | unknown
+      | {
+          projects: unknown;
+        };
     CreatedTokenDto: {
       id: string;
       name: string;
@@ -1947,6 +1952,15 @@ export interface operations {
       400: components['responses']['400'];
       401: components['responses']['401'];
       403: components['responses']['403'];
+      /** @description a project named in `projects` does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       409: components['responses']['409'];
       413: components['responses']['413'];
       429: components['responses']['429'];

@@ -122,8 +122,12 @@ export function checkTargetSelector(
   };
 }
 
-const GROUP = /^(\*|[a-z0-9*]([-a-z0-9.*]*[a-z0-9*])?)?$/;
-const KIND = /^(\*|[A-Za-z0-9*]+)$/;
+/** An API group in a kind rule (`''` the core group, globs allowed), as the API schema states it. */
+export const GROUP_SOURCE = '^(\\*|[a-z0-9*]([-a-z0-9.*]*[a-z0-9*])?)?$';
+/** A kind in a kind rule (globs allowed), as the API schema states it. */
+export const KIND_SOURCE = '^(\\*|[A-Za-z0-9*]+)$';
+const GROUP = new RegExp(GROUP_SOURCE);
+const KIND = new RegExp(KIND_SOURCE);
 /** A namespace name or a glob of one (`team-a-*`), as the API schema states it. */
 export const NAMESPACE_GLOB_SOURCE = '^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$';
 const NAMESPACE_GLOB = new RegExp(NAMESPACE_GLOB_SOURCE);

@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
 import { CurrentActor } from './principal.js';
 import { RequireRole } from './roles.js';
@@ -15,6 +21,7 @@ export class TokenController {
 
   @Post()
   @ApiCreatedResponse({ type: CreatedTokenDto })
+  @ApiNotFoundResponse({ description: 'a project named in `projects` does not exist' })
   create(@Body() dto: CreateTokenDto, @CurrentActor() actor: Actor): Promise<CreatedTokenDto> {
     return this.tokens.create(dto, actor);
   }

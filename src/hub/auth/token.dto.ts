@@ -22,6 +22,8 @@ const NEVER = { required: ['neverExpires'], properties: { neverExpires: { const:
 @SchemaRules({
   // At most one of the two ways to say when the token expires (decideExpiry refuses both).
   not: { ...NEVER, required: ['expiresInDays', 'neverExpires'] },
+  // A global role, roles within projects, or both (the service refuses a token with neither).
+  anyOf: [{ required: ['role'] }, { required: ['projects'], properties: { projects: { minProperties: 1 } } }],
 })
 export class CreateTokenDto {
   @ApiProperty({ example: 'ci-pipeline' })

@@ -11,12 +11,16 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
-import { NAMESPACE_GLOB_SOURCE } from '../../domain/project-rules.js';
+import { GROUP_SOURCE, KIND_SOURCE, NAMESPACE_GLOB_SOURCE } from '../../domain/project-rules.js';
 import { IsDns1123Label, IsOmittable } from '../common/validators.js';
 
 /** A repository (or `*`) and optional path prefix a project's applications may deploy from. */
 export class ProjectSourceDto {
-  @ApiProperty({ example: 'platform', description: "repository name, or '*' for any repository" })
+  @ApiProperty({
+    example: 'platform',
+    description: "repository name, or '*' for any repository",
+    pattern: '^(\\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(63)
@@ -31,8 +35,15 @@ export class ProjectSourceDto {
 
 /** An API group and kind; `*` in either matches anything, `''` is the core group. */
 export class GroupKindDto {
-  @ApiProperty({ example: 'rbac.authorization.k8s.io' }) @IsString() @MaxLength(253) group!: string;
-  @ApiProperty({ example: 'ClusterRoleBinding' }) @IsString() @MinLength(1) @MaxLength(63) kind!: string;
+  @ApiProperty({ example: 'rbac.authorization.k8s.io', pattern: GROUP_SOURCE })
+  @IsString()
+  @MaxLength(253)
+  group!: string;
+  @ApiProperty({ example: 'ClusterRoleBinding', pattern: KIND_SOURCE })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(63)
+  kind!: string;
 }
 
 /** What objects a project's applications may deploy. */
