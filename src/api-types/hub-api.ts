@@ -754,33 +754,28 @@ export type components = {
       nextCursor: string | null;
       publicKey: components['schemas']['CheckpointPublicKeyDto'];
     };
-    CreateTokenDto:
-      | {
-          /** @example ci-pipeline */
-          name: string;
-          /**
-           * @description global role: holds in every project and fleet-wide
-           * @enum {string}
-           */
-          role?: 'viewer' | 'operator' | 'admin';
-          /**
-           * @description role within each project, by project name (a token needs a role, projects, or both)
-           * @example {
-           *       "team-a": "operator"
-           *     }
-           */
-          projects?: {
-            [key: string]: 'viewer' | 'operator' | 'admin';
-          };
-          /** @description days until the token expires (default 90 when no expiry is given) */
-          expiresInDays?: number;
-          /** @description true: the token never expires (a deliberate choice) */
-          neverExpires?: boolean;
-        }
-      | unknown
-      | {
-          projects: unknown;
-        };
+    CreateTokenDto: {
+      /** @example ci-pipeline */
+      name: string;
+      /**
+       * @description global role: holds in every project and fleet-wide
+       * @enum {string}
+       */
+      role?: 'viewer' | 'operator' | 'admin';
+      /**
+       * @description role within each project, by project name (a token needs a role, projects, or both)
+       * @example {
+       *       "team-a": "operator"
+       *     }
+       */
+      projects?: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
+      /** @description days until the token expires (default 90 when no expiry is given) */
+      expiresInDays?: number;
+      /** @description true: the token never expires (a deliberate choice) */
+      neverExpires?: boolean;
+    };
     CreatedTokenDto: {
       id: string;
       name: string;

@@ -20,10 +20,22 @@ import { ROLES, type Role } from './roles.js';
 const NEVER = { required: ['neverExpires'], properties: { neverExpires: { const: true } } };
 
 @SchemaRules({
-  // At most one of the two ways to say when the token expires (decideExpiry refuses both).
-  not: { ...NEVER, required: ['expiresInDays', 'neverExpires'] },
-  // A global role, roles within projects, or both (the service refuses a token with neither).
-  anyOf: [{ required: ['role'] }, { required: ['projects'], properties: { projects: { minProperties: 1 } } }],
+  // Refused: both ways to say when the token expires (decideExpiry refuses both), or neither a
+  // global role nor roles within projects (the service needs one). Written as one `not` so the
+  // generated client types stay a plain object.
+  not: {
+    anyOf: [
+      { ...NEVER, required: ['expiresInDays', 'neverExpires'] },
+      {
+        not: {
+          anyOf: [
+            { required: ['role'] },
+            { required: ['projects'], properties: { projects: { minProperties: 1 } } },
+          ],
+        },
+      },
+    ],
+  },
 })
 export class CreateTokenDto {
   @ApiProperty({ example: 'ci-pipeline' })
