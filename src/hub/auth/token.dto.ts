@@ -84,17 +84,23 @@ export class CreateTokenDto {
   neverExpires?: boolean;
 }
 
-export class TokenDto {
-  @ApiProperty() id!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty({ enum: ROLES, nullable: true, description: 'global role; null: project roles only' })
-  role!: Role | null;
-  @ApiProperty({
+/** A token's or session's global role, as answers show it. */
+const GlobalRoleField = () =>
+  ApiProperty({ enum: ROLES, nullable: true, description: 'global role; null: project roles only' });
+
+/** A token's or session's roles within projects, as answers show them. */
+const ProjectRolesField = () =>
+  ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string', enum: [...ROLES] },
     description: 'role within each project, by project name',
-  })
-  projects!: Record<string, Role>;
+  });
+
+export class TokenDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @GlobalRoleField() role!: Role | null;
+  @ProjectRolesField() projects!: Record<string, Role>;
   @ApiProperty({ description: 'first characters of the secret' }) prefix!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null: never expires' })
   expiresAt!: string | null;
@@ -131,14 +137,8 @@ export class SsoIdentityDto {
 export class WhoamiDto {
   @ApiProperty({ format: 'uuid', description: "the API token's id, or the SSO session's" }) tokenId!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: ROLES, nullable: true, description: 'global role; null: project roles only' })
-  role!: Role | null;
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: { type: 'string', enum: [...ROLES] },
-    description: 'role within each project, by project name',
-  })
-  projects!: Record<string, Role>;
+  @GlobalRoleField() role!: Role | null;
+  @ProjectRolesField() projects!: Record<string, Role>;
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'null: never expires' })
   expiresAt!: string | null;
   @ApiProperty({
