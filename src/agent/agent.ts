@@ -7,6 +7,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../domain/retry-backoff.js';
+import { MemoryReclaim } from './memory-reclaim.js';
 import { redactedValuesOf, redactionKeyOf, scrubValues } from '../domain/apply/redaction.js';
 import type { ObjectPolicy } from '../domain/object-policy.js';
 import { bundleDigest, parseCanonicalBundle } from '../domain/render/canonical-bundle.js';
@@ -54,10 +55,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** First retry of a stored state that could not be enforced; doubles up to the maximum. */
 const ENFORCE_RETRY_MS = 5_000;
 const ENFORCE_RETRY_MAX_MS = 300_000;
-/** A job with this many objects is large enough to reclaim memory after (see reclaimSoon). */
-const RECLAIM_AFTER_OBJECTS = 200;
-/** How long after such a job: its report sent and its watches opening. */
-const RECLAIM_DELAY_MS = 2_000;
 
 /** A UUID fixed by the job and attempt, so a result re-sent after a restart is recorded once. */
 export function resultReportId(job: JobV1): string {
@@ -74,7 +71,7 @@ export class Agent {
   private readonly watcher: DriftWatcher;
   readonly buffer: ReportBuffer;
   private readonly desired = new Map<string, DesiredState>();
-  private reclaimTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly reclaim = new MemoryReclaim();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly bundles = new Map<string, Buffer>();
   private readonly abort = new AbortController();
@@ -148,7 +145,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    clearTimeout(this.reclaimTimer);
+    this.reclaim.stop();
     this.watcher.stop();
     await Promise.allSettled([...this.queues.values()]);
     await this.buffer.flush().catch(() => false);
@@ -334,24 +331,6 @@ export class Agent {
     this.reportStatus(appId, outcome.resources, []);
   }
 
-  /**
-   * After a large job, once things settle, asks V8 for a memory-reducing collection. A sync of
-   * thousands of objects grows the heap and buffers; Node 22's memory reducer gives them back
-   * some seconds later, but Node 24's never runs for an agent that long-polls (its allocation
-   * rate stays "high"), so the agent would keep the peak for good. Needs `gc` exposed
-   * (`--expose-gc`, set in NODE_OPTIONS by the image, the chart and the join manifest); a
-   * no-op without it. One pending at a time.
-   */
-  private reclaimSoon(): void {
-    const gc = (globalThis as { gc?: (o?: object) => void }).gc;
-    if (!gc || this.reclaimTimer) return;
-    this.reclaimTimer = setTimeout(() => {
-      this.reclaimTimer = undefined;
-      gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-    }, RECLAIM_DELAY_MS);
-    this.reclaimTimer.unref();
-  }
-
   private async runJob(job: JobV1): Promise<ReconcileOutcome> {
     const appId = job.applicationId;
     const previous = this.desired.get(appId);
@@ -398,7 +377,7 @@ export class Agent {
         inventory: outcome.inventory,
       },
     });
-    if (outcome.resources.length >= RECLAIM_AFTER_OBJECTS) this.reclaimSoon();
+    this.reclaim.afterJob(outcome.resources.length);
     // No status report follows: the hub takes the objects' health from the result and clears
     // their drift when it succeeded, so one would only repeat it.
     void this.buffer.flush();

@@ -103,8 +103,8 @@ export class DesiredStateService {
     // fetch: the repository at the wanted revision
     const repoRow = await this.repositories.require(app.repositoryId);
     const fetched = await this.fetch(app, repoRow);
-    const targets = await this.targetsOf(app);
     const project = await this.projectOf(app);
+    const targets = await this.targetsOf(app, project);
     const revision = fetched.ok ? fetched.files.revision : null;
     outcome.revision = revision?.id ?? null;
     const t1 = performance.now();
@@ -329,11 +329,9 @@ export class DesiredStateService {
    */
   private async targetsOf(
     app: ApplicationEntity,
+    project: ProjectEntity,
   ): Promise<{ cluster: ClusterRef; target: ApplicationTarget }[]> {
     const selectors = app.targets.map((t) => ({ t, s: parseLabelSelector(t.clusterSelector) }));
-    const project = await this.projects.findById(app.projectId);
-    // The foreign key keeps the project; were it gone, nothing is inside it.
-    if (!project) return [];
     const within = parseLabelSelector(project.clusterSelector);
     const out: { cluster: ClusterRef; target: ApplicationTarget }[] = [];
     for (const c of await this.clusters.all()) {
