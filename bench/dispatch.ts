@@ -116,13 +116,16 @@ async function benchOne(n: number): Promise<void> {
     const detected = performance.now();
     await api(hub, 'POST', '/api/v1/repositories/bench/refresh');
     const refreshed = performance.now();
+    const failedBefore = fleet.counters.failedCalls;
     await waitAll('commit');
+    const failed = fleet.counters.failedCalls - failedBefore;
     const times = [...acked.values()].map((t) => t - detected).sort((x, y) => x - y);
     const peak = await rssOf(hubProc.child.pid!, 'VmHWM');
     console.log(
       `N=${String(n).padStart(5)}  setup ${(setupMs / 1000).toFixed(1)} s  refresh+render+queue ${(refreshed - detected).toFixed(0)} ms  ` +
         `ack p50 ${pct(times, 50).toFixed(0)} ms  p99 ${pct(times, 99).toFixed(0)} ms  max ${times[times.length - 1].toFixed(0)} ms  ` +
-        `hub peak RSS ${peak.toFixed(0)} MiB`,
+        `hub peak RSS ${peak.toFixed(0)} MiB  failed agent calls ${failed}` +
+        (failed ? ` (${[...fleet.failures].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''),
     );
     await hubProc.stop();
     await fleet.stop();

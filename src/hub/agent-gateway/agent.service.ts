@@ -21,6 +21,7 @@ import { type LeasedJob, ReconcileJobRepository } from '../dispatch/reconcile-jo
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { ConcurrencyLimit } from '../platform/concurrency-limit.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { parseCanonicalBundle } from '../../domain/render/render.js';
 import { agentActor, AgentPresence } from './agent-presence.service.js';
@@ -33,9 +34,20 @@ import {
   type StatusReportDto,
 } from './agent.dto.js';
 
+/**
+ * Status reports written at once by this process. Each is one transaction that ends on the
+ * audit chain's lock, which commits one writer at a time; beyond a few, more at once only
+ * hold pool connections while they wait, and when a fleet reports together the long-polls
+ * and bundle fetches then wait for a connection until they are answered 503. (Job results
+ * are written in batches by the dispatch service for the same reason.)
+ */
+const STATUS_REPORTS_AT_ONCE = 6;
+
 /** The hub side of the agent protocol (docs/agent-protocol.md). */
 @Injectable()
 export class AgentService {
+  private readonly statusReports = new ConcurrencyLimit(STATUS_REPORTS_AT_ONCE);
+
   constructor(
     @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
     @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
@@ -165,49 +177,51 @@ export class AgentService {
     this.traffic.charge(cluster.id, 1 + dto.events.length);
     const actor = agentActor(cluster);
     let ignored = 0;
-    const recorded = await this.uow.run(async (tx) => {
-      if (!(await this.reports.claim(tx, dto.reportId, cluster.id))) return false;
-      const mine = await this.desired.applicationsOnCluster(tx, cluster.id, [
-        ...new Set([...dto.resources, ...dto.events].map((x) => x.applicationId)),
-      ]);
-      const resources = dto.resources.filter((r) => mine.has(r.applicationId));
-      const events = dto.events.filter((e) => mine.has(e.applicationId));
-      ignored = dto.resources.length - resources.length + dto.events.length - events.length;
-      const byApp = new Map<string, StatusReportDto['resources']>();
-      for (const r of resources) byApp.set(r.applicationId, [...(byApp.get(r.applicationId) ?? []), r]);
-      for (const [applicationId, rows] of byApp)
-        await this.resources.upsert(
+    const recorded = await this.statusReports.run(() =>
+      this.uow.run(async (tx) => {
+        if (!(await this.reports.claim(tx, dto.reportId, cluster.id))) return false;
+        const mine = await this.desired.applicationsOnCluster(tx, cluster.id, [
+          ...new Set([...dto.resources, ...dto.events].map((x) => x.applicationId)),
+        ]);
+        const resources = dto.resources.filter((r) => mine.has(r.applicationId));
+        const events = dto.events.filter((e) => mine.has(e.applicationId));
+        ignored = dto.resources.length - resources.length + dto.events.length - events.length;
+        const byApp = new Map<string, StatusReportDto['resources']>();
+        for (const r of resources) byApp.set(r.applicationId, [...(byApp.get(r.applicationId) ?? []), r]);
+        for (const [applicationId, rows] of byApp)
+          await this.resources.upsert(
+            tx,
+            rows.map((r) => ({
+              applicationId,
+              clusterId: cluster.id,
+              resource: r.resource,
+              health: r.health,
+              healthMessage: r.healthMessage ?? null,
+              drifted: r.drifted,
+              diff: r.diff === undefined ? null : redactDiffText(r.resource, r.diff),
+            })),
+          );
+        await this.fleetStatus.refreshOnCluster(tx, cluster.id, [...byApp.keys()]);
+        await this.audit.recordMany(
           tx,
-          rows.map((r) => ({
-            applicationId,
+          events.map((e) => ({
+            actor,
+            action: e.type,
             clusterId: cluster.id,
-            resource: r.resource,
-            health: r.health,
-            healthMessage: r.healthMessage ?? null,
-            drifted: r.drifted,
-            diff: r.diff === undefined ? null : redactDiffText(r.resource, r.diff),
+            applicationId: e.applicationId,
+            resource: e.resource,
+            revision: e.revision ?? null,
+            details: {
+              diff: e.diff === undefined ? null : redactDiffText(e.resource, e.diff),
+              health: e.health ?? null,
+              message: e.message ?? null,
+              observedAt: e.time,
+            },
           })),
         );
-      await this.fleetStatus.refreshOnCluster(tx, cluster.id, [...byApp.keys()]);
-      await this.audit.recordMany(
-        tx,
-        events.map((e) => ({
-          actor,
-          action: e.type,
-          clusterId: cluster.id,
-          applicationId: e.applicationId,
-          resource: e.resource,
-          revision: e.revision ?? null,
-          details: {
-            diff: e.diff === undefined ? null : redactDiffText(e.resource, e.diff),
-            health: e.health ?? null,
-            message: e.message ?? null,
-            observedAt: e.time,
-          },
-        })),
-      );
-      return true;
-    });
+        return true;
+      }),
+    );
     return { recorded, ignored };
   }
 

@@ -20,6 +20,7 @@ import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.j
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { GroupCommit, type Settled } from '../platform/group-commit.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { AgentReportRepository } from './agent-report.repository.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
@@ -27,6 +28,7 @@ import { JobNotifier } from './job-notifier.repository.js';
 import { type ReconcileJobEntity } from './reconcile-job.entity.js';
 import { type LeasedJob, ReconcileJobRepository } from './reconcile-job.repository.js';
 import { ResourceStatusRepository } from './resource-status.repository.js';
+import { resultEvents } from './job-result-audit.js';
 
 /** One job to queue for a cluster. */
 export interface JobSpec {
@@ -55,14 +57,33 @@ export interface AppliedTransition {
 type TransitionBatch =
   /** New jobs, queued. */
   | { create: Omit<ReconcileJobEntity, 'createdAt' | 'updatedAt'>[] }
-  /** Lease due jobs of a cluster (set-based: see `ReconcileJobRepository.claim`). */
-  | { lease: { clusterId: string; limit: number } }
   /** Rows already locked by the caller; `result` is stored with a result event. */
   | {
       event: Exclude<JobEvent, { type: 'lease' }>;
       jobs: ReconcileJobEntity[];
       result?: Record<string, unknown>;
     };
+
+/** One agent's result, as submitted for a batch. */
+interface ResultItem {
+  clusterId: string;
+  jobId: string;
+  dto: JobResultV1;
+  actor: Actor;
+}
+
+/** What writing a result did: whether it counted, and the application whose removal it may end. */
+interface ResultWritten {
+  recorded: boolean;
+  finishes: string | null;
+}
+
+/**
+ * Results written together: up to this many per transaction, this many transactions at once
+ * per hub process (more at once would only wait on the audit chain's lock holding pool
+ * connections). Measured with `npm run bench:dispatch`.
+ */
+const RESULT_BATCH = { maxBatch: 50, maxConcurrent: 3 };
 
 /** How many expired leases one sweep handles; the next sweep takes the rest. */
 const EXPIRE_BATCH = 1000;
@@ -76,6 +97,11 @@ const EXPIRE_BATCH = 1000;
  */
 @Injectable()
 export class JobDispatchService {
+  private readonly results = new GroupCommit<ResultItem, ResultWritten>(
+    (items) => this.writeResults(items),
+    RESULT_BATCH,
+  );
+
   constructor(
     @Inject(ReconcileJobRepository) private readonly jobs: ReconcileJobRepository,
     @Inject(AgentReportRepository) private readonly reports: AgentReportRepository,
@@ -139,20 +165,23 @@ export class JobDispatchService {
     await this.notifier.notifyMany(tx, clusterIds);
   }
 
-  /** Leases up to `limit` due jobs of a cluster, oldest first. */
-  async lease(clusterId: string, limit: number): Promise<LeasedJob[]> {
+  /**
+   * Leases up to `limit` due jobs of a cluster, oldest first. The one transition not decided
+   * job by job: the repository grants it set-based in one statement (the fleet status's
+   * last-job columns with it), with the lease end the domain sets — no transaction to open on
+   * the long-poll path, where most calls find nothing.
+   */
+  lease(clusterId: string, limit: number): Promise<LeasedJob[]> {
     const now = this.clock.now();
-    const applied = await this.uow.run((tx) =>
-      this.applyTransition(tx, { lease: { clusterId, limit } }, now),
-    );
-    // The lease branch of applyTransition hands back the repository's leased rows as they are.
-    return applied.map((a) => a.job as LeasedJob);
+    return this.jobs.claim(clusterId, now, leaseUntil(now, this.config.jobLeaseSeconds * 1000), limit);
   }
 
   /**
    * Records an attempt's result once (by reportId): the job's next state, the objects' status
    * (a succeeded sync clears their drift and takes their health from the result), the applied
    * revision, and the audit trail. A result for a finished job is history and changes nothing.
+   * Results that arrive together are written together (see {@link GroupCommit}): one
+   * transaction, one turn of the audit chain's lock and one commit per batch.
    */
   async reportResult(
     cluster: { id: string },
@@ -160,62 +189,67 @@ export class JobDispatchService {
     dto: JobResultV1,
     actor: Actor,
   ): Promise<{ recorded: boolean }> {
-    let finishes: string | null = null;
-    const recorded = await this.uow.run(async (tx) => {
-      const job = await this.jobs.findForCluster(tx, jobId, cluster.id);
-      if (!job) {
-        if (await this.jobs.findById(jobId)) throw new ForbiddenError('this job belongs to another cluster');
-        throw new NotFoundError('job', jobId);
-      }
-      if (!(await this.reports.claim(tx, dto.reportId, cluster.id))) return false;
-      const event: JobEvent =
-        dto.outcome === 'succeeded'
-          ? { type: 'result', outcome: 'succeeded' }
-          : { type: 'result', outcome: 'failed', retryable: dto.retryable === true, message: dto.message };
-      const result = { outcome: dto.outcome, message: dto.message ?? null, resources: dto.resources.length };
-      const [applied] = await this.applyTransition(tx, { event, jobs: [job], result }, this.clock.now());
-      if (!applied) return false;
-
-      await this.recordResources(tx, job, dto);
-      if (dto.outcome === 'succeeded' && job.kind === 'sync')
-        await this.desired.markApplied(tx, job, {
-          revision: job.revision,
-          digest: job.bundleDigest,
-          inventory: dto.inventory,
-        });
-      // status: after the objects and applied revision, before the audit (which holds its lock to
-      // commit). A sync result moves one row in place; anything else (a removal that may end the
-      // pair, a row whose last job is newer) recomputes it.
-      const updated = job.kind === 'sync' && (await this.fleetStatus.updateAfterResult(tx, job));
-      if (!updated) await this.fleetStatus.refresh(tx, job.applicationId, [cluster.id]);
-      if (applied.change.finishesRemoval) finishes = job.applicationId;
-      // Audit last, in one step: the chain lock is then held only for the insert and the commit.
-      await this.audit.recordMany(tx, [
-        ...resourceEvents(job, dto, actor),
-        {
-          actor,
-          action: dto.outcome === 'succeeded' ? 'job.succeeded' : 'job.failed',
-          clusterId: cluster.id,
-          applicationId: job.applicationId,
-          revision: job.revision || null,
-          details: {
-            jobId: job.id,
-            kind: job.kind,
-            attempt: job.attempts,
-            willRetry: applied.change.willRetry,
-            message: dto.message ?? null,
-            counts: countActions(dto),
-            failed: dto.resources
-              .filter((r) => r.action === 'failed')
-              .map((r) => ({ resource: r.id, message: r.message })),
-          },
-        },
-      ]);
-      if (applied.change.willRetry) await this.notifier.notify(tx, cluster.id);
-      return true;
-    });
+    const { recorded, finishes } = await this.results.submit({ clusterId: cluster.id, jobId, dto, actor });
     if (finishes) await this.finishDeletionIfDone(finishes, actor);
     return { recorded };
+  }
+
+  /**
+   * Writes a batch of results in one transaction. An unknown or foreign job fails only its own
+   * item (found before it wrote anything); any other error fails the transaction, and each
+   * item is then written alone.
+   */
+  private async writeResults(items: ResultItem[]): Promise<Settled<ResultWritten>[]> {
+    return this.uow.run(async (tx) => {
+      const settled: Settled<ResultWritten>[] = [];
+      const events: AuditRecord[] = [];
+      for (const item of items) settled.push(await this.writeResult(tx, item, events));
+      // Audit last, in one step for the whole batch: the chain lock is then held only for the
+      // insert and the commit.
+      await this.audit.recordMany(tx, events);
+      return settled;
+    });
+  }
+
+  private async writeResult(
+    tx: Tx,
+    { clusterId, jobId, dto, actor }: ResultItem,
+    events: AuditRecord[],
+  ): Promise<Settled<ResultWritten>> {
+    const job = await this.jobs.findForCluster(tx, jobId, clusterId);
+    if (!job) {
+      const error = (await this.jobs.findById(jobId))
+        ? new ForbiddenError('this job belongs to another cluster')
+        : new NotFoundError('job', jobId);
+      return { ok: false, error };
+    }
+    const ignored = { ok: true, value: { recorded: false, finishes: null } } as const;
+    if (!(await this.reports.claim(tx, dto.reportId, clusterId))) return ignored;
+    const event: JobEvent =
+      dto.outcome === 'succeeded'
+        ? { type: 'result', outcome: 'succeeded' }
+        : { type: 'result', outcome: 'failed', retryable: dto.retryable === true, message: dto.message };
+    const result = { outcome: dto.outcome, message: dto.message ?? null, resources: dto.resources.length };
+    const [applied] = await this.applyTransition(tx, { event, jobs: [job], result }, this.clock.now());
+    if (!applied) return ignored;
+
+    await this.recordResources(tx, job, dto);
+    if (dto.outcome === 'succeeded' && job.kind === 'sync')
+      await this.desired.markApplied(tx, job, {
+        revision: job.revision,
+        digest: job.bundleDigest,
+        inventory: dto.inventory,
+      });
+    // status: after the objects and applied revision. A sync result moves one row in place;
+    // anything else (a removal that may end the pair, a row whose last job is newer) recomputes it.
+    const updated = job.kind === 'sync' && (await this.fleetStatus.updateAfterResult(tx, job));
+    if (!updated) await this.fleetStatus.refresh(tx, job.applicationId, [clusterId]);
+    events.push(...resultEvents(job, dto, actor, applied.change.willRetry));
+    if (applied.change.willRetry) await this.notifier.notify(tx, clusterId);
+    return {
+      ok: true,
+      value: { recorded: true, finishes: applied.change.finishesRemoval ? job.applicationId : null },
+    };
   }
 
   /**
@@ -271,10 +305,9 @@ export class JobDispatchService {
   }
 
   /**
-   * THE place a job's state is written. Each job's next state comes from the domain's
-   * `transition` (refused events leave the job alone and are not returned), except leases,
-   * which the repository grants set-based with the lease end the domain sets. Returns the jobs
-   * as written, updated in place.
+   * THE place a job's state is written, leases aside (see {@link lease}). Each job's next
+   * state comes from the domain's `transition` (refused events leave the job alone and are not
+   * returned). Returns the jobs as written, updated in place.
    */
   private async applyTransition(tx: Tx, batch: TransitionBatch, now: Date): Promise<AppliedTransition[]> {
     let applied: AppliedTransition[];
@@ -283,19 +316,6 @@ export class JobDispatchService {
       applied = batch.create.map((job) => ({
         job: job as ReconcileJobEntity,
         change: { outcome: 'queued', willRetry: false, finishesRemoval: false },
-      }));
-    } else if ('lease' in batch) {
-      const { clusterId, limit } = batch.lease;
-      const leased = await this.jobs.claim(
-        tx,
-        clusterId,
-        now,
-        leaseUntil(now, this.config.jobLeaseSeconds * 1000),
-        limit,
-      );
-      applied = leased.map((job) => ({
-        job,
-        change: { outcome: 'leased', willRetry: false, finishesRemoval: false },
       }));
     } else {
       const decided = batch.jobs.flatMap((job) => {
@@ -331,11 +351,9 @@ export class JobDispatchService {
     }
     // Everything that must change with a job's state (read models of it) is updated here, in
     // the same transaction, from `applied` (application and cluster of each job). A result
-    // refreshes later, once the objects and applied revision it carries are written too; a
-    // lease only moves the last job's columns (see FleetStatusRepository.markLeased).
+    // refreshes later, once the objects and applied revision it carries are written too.
     const jobs = applied.map(({ job }) => job);
-    if ('lease' in batch) await this.fleetStatus.markLeased(tx, jobs);
-    else if (!('result' in batch && batch.result)) await this.fleetStatus.refreshPairs(tx, jobs);
+    if (!('result' in batch && batch.result)) await this.fleetStatus.refreshPairs(tx, jobs);
     return applied;
   }
 
@@ -361,25 +379,4 @@ export class JobDispatchService {
     if (dto.outcome === 'succeeded')
       await this.resources.deleteExcept(tx, job.applicationId, job.clusterId, dto.inventory);
   }
-}
-
-function countActions(dto: JobResultV1): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of dto.resources) out[r.action] = (out[r.action] ?? 0) + 1;
-  return out;
-}
-
-/** `resource.applied` / `resource.pruned` for the objects a job changed (unchanged ones are not news). */
-function resourceEvents(job: ReconcileJobEntity, dto: JobResultV1, actor: Actor): AuditRecord[] {
-  return dto.resources
-    .filter((r) => r.action === 'created' || r.action === 'configured' || r.action === 'deleted')
-    .map((r) => ({
-      actor,
-      action: r.action === 'deleted' ? 'resource.pruned' : 'resource.applied',
-      clusterId: job.clusterId,
-      applicationId: job.applicationId,
-      revision: job.revision || null,
-      resource: r.id,
-      details: { jobId: job.id, action: r.action, message: r.message ?? null },
-    }));
 }

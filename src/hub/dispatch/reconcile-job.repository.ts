@@ -54,15 +54,24 @@ export class ReconcileJobRepository {
    * precondition (queued, `not_before <= now`), the SET its change (leased, one more attempt,
    * the lease end the caller got from the domain). SKIP LOCKED lets replicas share.
    */
-  async claim(tx: Tx, clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<LeasedJob[]> {
-    // One statement (the rows come back from the UPDATE, with their application's name): this
-    // runs on every long-poll, and nothing may fail between granting the lease and answering.
-    const rows: JobRow[] = await managerOf(this.ds, tx).query(
+  async claim(clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<LeasedJob[]> {
+    // One statement, so one round trip and atomic without a transaction: this runs on every
+    // long-poll (most find nothing), and nothing may fail between granting the lease and
+    // answering. The fleet status read model moves with it: a lease changes only the row's
+    // last-job columns (queued and leased read the same in the domain's sync rule), by primary
+    // key, and a row whose last job is another one is left alone.
+    const rows: JobRow[] = await this.ds.manager.query(
       `WITH leased AS (
          UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
          WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
                       ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-         RETURNING *)
+         RETURNING *),
+       status AS (
+         UPDATE fleet_status f SET last_job_state = 'leased', last_job_attempts = leased.attempts,
+                last_job_error = NULL, last_job_updated_at = now(), updated_at = now()
+           FROM leased
+          WHERE f.application_id = leased.application_id AND f.cluster_id = leased.cluster_id
+            AND f.last_job_id = leased.id)
        SELECT leased.*, a.name AS application_name
          FROM leased LEFT JOIN applications a ON a.id = leased.application_id
         ORDER BY leased.created_at`,
@@ -71,13 +80,22 @@ export class ReconcileJobRepository {
     return rows.map((r) => Object.assign(toEntity(r), { applicationName: r.application_name ?? '' }));
   }
 
-  /** A job of this cluster, locked for the rest of the transaction. */
-  findForCluster(tx: Tx, id: string, clusterId: string): Promise<ReconcileJobEntity | null> {
-    return managerOf(this.ds, tx)
-      .createQueryBuilder(ReconcileJobEntity, 'j')
-      .where('j.id = :id AND j.cluster_id = :clusterId', { id, clusterId })
-      .setLock('pessimistic_write')
-      .getOne();
+  /**
+   * A job of this cluster, locked for the rest of the transaction (its row only, not its
+   * application's: results of one application arrive from every cluster at once), with the
+   * project of its application for the audit trail — one round trip on every result.
+   */
+  async findForCluster(tx: Tx, id: string, clusterId: string): Promise<ResultJob | null> {
+    const rows: JobRow[] = await managerOf(this.ds, tx).query(
+      `SELECT j.*, a.project_id AS application_project_id
+         FROM reconcile_jobs j LEFT JOIN applications a ON a.id = j.application_id
+        WHERE j.id = $1 AND j.cluster_id = $2
+          FOR UPDATE OF j`,
+      [id, clusterId],
+    );
+    return rows[0]
+      ? Object.assign(toEntity(rows[0]), { projectId: rows[0].application_project_id ?? null })
+      : null;
   }
 
   findById(id: string): Promise<ReconcileJobEntity | null> {
@@ -167,9 +185,14 @@ export class ReconcileJobRepository {
 /** A job just leased, with the name of its application (what the agent logs and labels by). */
 export type LeasedJob = ReconcileJobEntity & { applicationName: string };
 
+/** A job a result is reported for, with its application's project (null once the application is gone). */
+export type ResultJob = ReconcileJobEntity & { projectId: string | null };
+
 interface JobRow {
   /** Only in the lease's answer. */
   application_name?: string | null;
+  /** Only in a result's lookup. */
+  application_project_id?: string | null;
   id: string;
   cluster_id: string;
   application_id: string;

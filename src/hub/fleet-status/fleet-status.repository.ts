@@ -114,31 +114,6 @@ export class FleetStatusRepository {
   }
 
   /**
-   * A lease changes only the last job's state, attempts and time: sync stays Progressing
-   * (queued and leased read the same in the domain's rule), so the lease — on every agent's
-   * hot path — updates those columns by primary key instead of recomputing the rows. A row
-   * whose last job is another one is left alone.
-   */
-  async markLeased(
-    tx: Tx,
-    jobs: { id: string; applicationId: string; clusterId: string; attempts: number }[],
-  ): Promise<void> {
-    if (jobs.length === 0) return;
-    await managerOf(this.ds, tx).query(
-      `UPDATE fleet_status f SET last_job_state = 'leased', last_job_attempts = v.attempts,
-              last_job_error = NULL, last_job_updated_at = now(), updated_at = now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[]) AS v(id, application_id, cluster_id, attempts)
-        WHERE f.application_id = v.application_id AND f.cluster_id = v.cluster_id AND f.last_job_id = v.id`,
-      [
-        jobs.map((j) => j.id),
-        jobs.map((j) => j.applicationId),
-        jobs.map((j) => j.clusterId),
-        jobs.map((j) => j.attempts),
-      ],
-    );
-  }
-
-  /**
    * A sync job's result changes one row: the last job's state, the applied revision and the
    * objects' rollup. This updates that row by primary key from the job, its desired state and
    * its objects — the same rule as {@link refresh}, without finding pairs or the newest job —
