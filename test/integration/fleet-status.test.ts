@@ -318,13 +318,13 @@ describe('GET /api/v1/fleet/grid', () => {
 
 describe('GET /api/v1/fleet/grid?project=', () => {
   it("narrows the columns, rows and counts to one project's applications, within what the caller sees", async () => {
-    const teamX = await insertProject(h.sql, 'team-x', {
+    const teamX = await insertProject((t, p) => h.sql(t, p), 'team-x', {
       namespaces: ['*'],
       allowedKinds: [],
       deniedKinds: [],
       allowSecrets: true,
     });
-    await moveToProject(h.sql, 'api', teamX);
+    await moveToProject((t, p) => h.sql(t, p), 'api', teamX);
     const defaultId = (await h.sql<{ id: string }>(`SELECT id FROM projects WHERE name = 'default'`))[0].id;
     try {
       const grid = async (query: string, token?: string) => {
@@ -359,7 +359,7 @@ describe('GET /api/v1/fleet/grid?project=', () => {
       expect(bad.status).toBe(400);
       expect(bad.text).toContain('project');
     } finally {
-      await moveToProject(h.sql, 'api', defaultId);
+      await moveToProject((t, p) => h.sql(t, p), 'api', defaultId);
     }
   });
 });
