@@ -25,11 +25,16 @@ let fx: VcsFixture;
 let h: TestHub;
 let browser: Browser;
 let scopedToken: string;
+/** Everything Chromium refused under the hub's Content-Security-Policy, on any page. */
+const cspViolations: string[] = [];
 const settle = () => h.hub.app.get<FleetEvents>(FLEET_EVENTS).settled();
 
 async function signedIn(token: string, path = '/'): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await ctx.newPage();
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
   page.setDefaultTimeout(20_000);
   await page.goto(h.url + '/');
   await page.getByLabel('API token').fill(token);
@@ -260,5 +265,9 @@ describe('projects in the dashboard', () => {
     );
     expect(await page.getByTestId('project-rules').count()).toBe(0);
     await page.context().close();
+  });
+
+  it('no project page had an inline script or style refused by the Content-Security-Policy', () => {
+    expect(cspViolations).toEqual([]);
   });
 });
