@@ -3655,6 +3655,8 @@ export interface operations {
       query?: {
         /** @description cluster label selector, the syntax of application targets */
         selector?: string;
+        /** @description only this project's applications (name) and the clusters they target; one the caller holds no role in answers an empty grid */
+        project?: string;
         /** @description clusters to keep: all; problem (a cell not Synced and healthy, or disconnected); those with a cell in a state; disconnected ones */
         state?:
           'all' | 'problem' | 'failed' | 'outofsync' | 'progressing' | 'ok' | 'unknown' | 'disconnected';

@@ -6,6 +6,7 @@ import { FleetStatusRepository } from '../../src/hub/fleet-status/fleet-status.r
 import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-events.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
+import { insertProject, moveToProject } from '../support/projects.js';
 import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 
 const CM = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata:\n  a: "1"\n`;
@@ -311,6 +312,54 @@ describe('GET /api/v1/fleet/grid', () => {
       const res = await h.api('GET', `/api/v1/fleet/grid${q}`);
       expect(res.status, q).toBe(400);
       expect(res.text).toContain(word);
+    }
+  });
+});
+
+describe('GET /api/v1/fleet/grid?project=', () => {
+  it("narrows the columns, rows and counts to one project's applications, within what the caller sees", async () => {
+    const teamX = await insertProject((t, p) => h.sql(t, p), 'team-x', {
+      namespaces: ['*'],
+      allowedKinds: [],
+      deniedKinds: [],
+      allowSecrets: true,
+    });
+    await moveToProject((t, p) => h.sql(t, p), 'api', teamX);
+    const defaultId = (await h.sql<{ id: string }>(`SELECT id FROM projects WHERE name = 'default'`))[0].id;
+    try {
+      const grid = async (query: string, token?: string) => {
+        const res = await h.api('GET', `/api/v1/fleet/grid${query}`, token ? { token } : {});
+        expect(res.status, res.text).toBe(200);
+        return res.body;
+      };
+      const x = await grid('?project=team-x');
+      expect(x.applications.map((a: any) => a.name)).toEqual(['api']);
+      // api targets env=prod: c-c (dev) is none of team-x's business
+      expect(x.rows.map((r: any) => r.cluster.name)).toEqual(['c-a', 'c-b']);
+      expect(x.counts).toMatchObject({ clusters: 2, applications: 1, cells: { ok: 1, progressing: 1 } });
+      const d = await grid('?project=default');
+      expect(d.applications.map((a: any) => a.name)).toEqual(['web']);
+      expect(d.total).toBe(3);
+      expect(await grid('?project=nobody')).toMatchObject({ applications: [], rows: [], total: 0 });
+
+      const t = await h.api('POST', '/api/v1/tokens', {
+        body: { name: 'grid-team-x', projects: { 'team-x': 'viewer' } },
+      });
+      expect(t.status, t.text).toBe(201);
+      // a project-scoped caller asking for a project it holds no role in sees nothing of it
+      expect(await grid('?project=default', t.body.token)).toMatchObject({
+        applications: [],
+        rows: [],
+        total: 0,
+      });
+      expect((await grid('?project=team-x', t.body.token)).applications.map((a: any) => a.name)).toEqual([
+        'api',
+      ]);
+      const bad = await h.api('GET', '/api/v1/fleet/grid?project=Not_A_Name');
+      expect(bad.status).toBe(400);
+      expect(bad.text).toContain('project');
+    } finally {
+      await moveToProject((t, p) => h.sql(t, p), 'api', defaultId);
     }
   });
 });

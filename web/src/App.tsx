@@ -1,8 +1,11 @@
 import { createContext, useContext, useEffect, useState, type FormEvent } from 'react';
 import { session, ssoConfig, ssoLogout, whoAmI, type Role, type SsoConfig, type Whoami } from './api';
 import { ApplicationPage } from './pages/ApplicationPage';
+import { ProjectFilter, withProject } from './components/ProjectFilter';
 import { AuditPage } from './pages/AuditPage';
 import { Overview } from './pages/Overview';
+import { ProjectPage } from './pages/ProjectPage';
+import { ProjectsPage } from './pages/ProjectsPage';
 import { RepositoriesPage, RepositoryPage } from './pages/RepositoryPage';
 import { Link, navigate, useLocation } from './router';
 import { errorText } from './util';
@@ -10,6 +13,9 @@ import { errorText } from './util';
 const RoleContext = createContext<Role>('viewer');
 /** The signed-in token's role. */
 export const useRole = () => useContext(RoleContext);
+const MeContext = createContext<Whoami | null>(null);
+/** Who is signed in (name, global role, project roles), as whoami answered at sign-in. */
+export const useMe = () => useContext(MeContext);
 /** True when the role may write (sync, rollback, commit): operator or admin. */
 export const useCanWrite = () => useRole() !== 'viewer';
 
@@ -42,7 +48,9 @@ export function App() {
   // A person with project roles only sees what a viewer sees; the hub decides every request.
   return (
     <RoleContext.Provider value={me.role ?? 'viewer'}>
-      <Shell me={me} onSignOut={signOut} />
+      <MeContext.Provider value={me}>
+        <Shell me={me} onSignOut={signOut} />
+      </MeContext.Provider>
     </RoleContext.Provider>
   );
 }
@@ -113,9 +121,11 @@ function roleText(me: Whoami): string {
 }
 
 function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<void> }) {
-  const { path } = useLocation();
+  const { path, query } = useLocation();
+  const project = query.get('project') ?? '';
   const nav = [
     ['/', 'Fleet'],
+    ['/projects', 'Projects'],
     ['/repositories', 'Repositories'],
     ['/audit', 'Audit trail'],
   ] as const;
@@ -128,6 +138,8 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<
     page = <RepositoryPage id={decodeURIComponent(m[1])} />;
   else if (path === '/repositories') page = <RepositoriesPage />;
   else if (path === '/audit') page = <AuditPage />;
+  else if ((m = /^\/projects\/([^/]+)$/.exec(path))) page = <ProjectPage name={decodeURIComponent(m[1])} />;
+  else if (path === '/projects') page = <ProjectsPage />;
   else page = <Overview />;
   return (
     <>
@@ -138,11 +150,16 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<
         <span className="brand">Flotilla</span>
         <nav aria-label="Main">
           {nav.map(([href, label]) => (
-            <Link key={href} href={href} aria-current={current(href) ? 'page' : undefined}>
+            <Link
+              key={href}
+              href={withProject(href, project)}
+              aria-current={current(href) ? 'page' : undefined}
+            >
               {label}
             </Link>
           ))}
         </nav>
+        <ProjectFilter />
         <span
           className="who"
           title={

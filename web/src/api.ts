@@ -29,6 +29,8 @@ export type Tree = Hub.TreeDto;
 export type AuditEvent = Hub.AuditEventDto;
 export type ChainVerdict = Hub.ChainVerdictDto;
 export type Whoami = Hub.WhoamiDto;
+export type Project = Hub.ProjectDto;
+export type Token = Hub.TokenDto;
 
 /** An answer other than 2xx, with the API's message. */
 export class ApiError extends Error {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { CELL_STATES, GRID_FILTERS, type GridFilter } from '../../domain/fleet-status.js';
-import { IsOmittable } from '../common/validators.js';
+import { IsDns1123Label, IsOmittable } from '../common/validators.js';
 import { ClusterSelectorQuery } from './fleet-status.dto.js';
 
 /** The most rows one grid window holds: a screenful with room to scroll. */
@@ -11,6 +11,14 @@ export const FLEET_GRID_MAX_LIMIT = 200;
 export class FleetGridQueryDto {
   @ClusterSelectorQuery()
   selector?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "only this project's applications (name) and the clusters they target; one the caller holds no role in answers an empty grid",
+  })
+  @IsOmittable()
+  @IsDns1123Label()
+  project?: string;
 
   @ApiPropertyOptional({
     enum: GRID_FILTERS,

@@ -18,8 +18,16 @@ export class FleetGridService {
     const selector = parseLabelSelector(q.selector ?? '', 'selector');
     const offset = q.offset ?? 0;
     // a project-scoped caller sees its projects' applications and the clusters they target
+    // (and a project filter narrows that further, like the applications list)
     const visible = projectsAllowing(principal, 'viewer');
-    const projects = visible === 'all' ? null : visible;
+    const projects =
+      q.project === undefined
+        ? visible === 'all'
+          ? null
+          : visible
+        : visible === 'all' || visible.includes(q.project)
+          ? [q.project]
+          : [];
     const [{ total, clusters }, applications, counts] = await Promise.all([
       this.grid.clusters(selector, q.state ?? 'all', offset, q.limit ?? 50, projects),
       this.grid.applications(projects),

@@ -70,7 +70,11 @@ export function ApplicationPage({ id }: { id: string }) {
       </p>
       <h1 id="app-title">{app.name}</h1>
       <p className="meta">
-        <Link href={`/repositories/${enc(app.repositoryId)}?path=${enc(app.path)}`}>{app.path}</Link> ·{' '}
+        project{' '}
+        <Link href={`/projects/${enc(app.project)}`} data-testid="app-project">
+          {app.project}
+        </Link>{' '}
+        · <Link href={`/repositories/${enc(app.repositoryId)}?path=${enc(app.path)}`}>{app.path}</Link> ·{' '}
         {app.syncPolicy.automated ? 'automated' : 'manual'} sync
         {app.syncPolicy.prune && ' · prune'}
         {app.syncPolicy.selfHeal && ' · self-heal'}

@@ -23,6 +23,7 @@ const FIELDS = [
   'action',
   'since',
   'until',
+  'project',
 ] as const;
 type Filters = Partial<Record<(typeof FIELDS)[number], string>>;
 
@@ -44,14 +45,15 @@ export function AuditPage() {
     if (v) filters[f] = v;
   }
   const key = FIELDS.map((f) => filters[f] ?? '').join('|');
+  const project = filters.project ?? '';
   const names = useData(async () => {
     const [clusters, apps, repos] = await Promise.all([
       all<Cluster>('/api/v1/clusters'),
-      all<Application>('/api/v1/applications'),
+      all<Application>(`/api/v1/applications${project ? `?project=${enc(project)}` : ''}`),
       all<Repository>('/api/v1/repositories'),
     ]);
     return { clusters, apps, repos };
-  }, []);
+  }, [project]);
   // Verification scans the whole trail, so the API keeps it for admins.
   const isAdmin = useRole() === 'admin';
   const verdict = useData(
@@ -164,9 +166,15 @@ export function AuditPage() {
           Until
           <input type="datetime-local" name="until" defaultValue={toLocal(filters.until)} />
         </label>
+        {/* the header's project filter: kept by Filter and Clear alike */}
+        <input type="hidden" name="project" value={project} />
         <div className="actions">
           <button type="submit">Filter</button>
-          <button type="button" className="secondary" onClick={() => navigate('/audit')}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => navigate(project ? `/audit?project=${enc(project)}` : '/audit')}
+          >
             Clear
           </button>
         </div>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, enc, type FleetGrid } from '../api';
+import { useProjectFilter, withProject } from '../components/ProjectFilter';
 import { Link } from '../router';
 import { Badge, ErrorBox, useData } from '../util';
 
@@ -27,22 +28,26 @@ const VIEWPORT = 560;
  * in view (the state filter applied by the hub) and the counts of the whole selection — the
  * same whatever the number of clusters or applications.
  */
-function loadGrid(selector: string, state: StateFilter, offset: number): Promise<FleetGrid> {
+function loadGrid(selector: string, state: StateFilter, offset: number, project: string): Promise<FleetGrid> {
   const q = new URLSearchParams({ state, offset: String(offset), limit: String(WINDOW) });
   if (selector) q.set('selector', selector);
+  if (project) q.set('project', project);
   return api<FleetGrid>('GET', `/api/v1/fleet/grid?${q.toString()}`);
 }
 
 export function Overview() {
+  const project = useProjectFilter();
   const [selectorInput, setSelectorInput] = useState('');
   const [selector, setSelector] = useState('');
   const [state, setState] = useState<StateFilter>('all');
   const [scrollTop, setScrollTop] = useState(0);
+  // another project is another grid: start it from the top
+  useEffect(() => setScrollTop(0), [project]);
   const firstInView = Math.floor(scrollTop / ROW);
   const offset = Math.max(0, Math.floor((firstInView - 20) / WINDOW_STEP) * WINDOW_STEP);
   const { data, error } = useData(
-    () => loadGrid(selector, state, offset),
-    [selector, state, offset],
+    () => loadGrid(selector, state, offset, project),
+    [selector, state, offset, project],
     POLL_MS,
   );
   const counts = data?.counts;
@@ -123,7 +128,7 @@ export function Overview() {
       </form>
       <ErrorBox error={error} />
       <Legend />
-      {data && <Grid grid={data} scrollTop={scrollTop} onScroll={setScrollTop} />}
+      {data && <Grid grid={data} project={project} scrollTop={scrollTop} onScroll={setScrollTop} />}
     </section>
   );
 }
@@ -155,10 +160,12 @@ function Legend() {
  */
 function Grid({
   grid,
+  project,
   scrollTop,
   onScroll,
 }: {
   grid: FleetGrid;
+  project: string;
   scrollTop: number;
   onScroll: (top: number) => void;
 }) {
@@ -193,7 +200,7 @@ function Grid({
         </div>
         {grid.applications.map((a) => (
           <div role="columnheader" key={a.id} className="app-head">
-            <Link href={`/applications/${enc(a.name)}`} title={`${a.name} (${a.path})`}>
+            <Link href={withProject(`/applications/${enc(a.name)}`, project)} title={`${a.name} (${a.path})`}>
               {a.name}
             </Link>
           </div>
@@ -229,7 +236,11 @@ function Grid({
               style={style}
             >
               <div role="rowheader" className="cluster-cell">
-                <Link href={`/audit?cluster=${enc(cl.id)}`} title={`History of ${cl.name}`} className="cname">
+                <Link
+                  href={withProject(`/audit?cluster=${enc(cl.id)}`, project)}
+                  title={`History of ${cl.name}`}
+                  className="cname"
+                >
                   {cl.name}
                 </Link>
                 <Badge value={cl.connectionState} />
@@ -253,7 +264,7 @@ function Grid({
                   <div role="gridcell" key={a.id} className="cell-wrap">
                     {s ? (
                       <Link
-                        href={`/applications/${enc(a.name)}?cluster=${enc(cl.id)}`}
+                        href={withProject(`/applications/${enc(a.name)}?cluster=${enc(cl.id)}`, project)}
                         className={`cell s-${s.state}`}
                         data-app={a.name}
                         data-state={s.state}
