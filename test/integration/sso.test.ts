@@ -286,6 +286,48 @@ describe('single sign-on, dashboard code flow', () => {
     expect(JSON.stringify(refused)).not.toContain(code);
   });
 
+  it('shows a browser a refused sign-in as a page (status kept), and API clients the JSON error', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    // No group maps to a role: 403, in words, with the way back to the sign-in.
+    const { browser, callback } = await toCallback('mallory');
+    const page = await browser.request(callback, { headers: html });
+    expect(page.status).toBe(403);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.text).toContain('<title>Sign-in refused (403 Forbidden)</title>');
+    expect(page.text).toContain('none of your groups maps to a role on this hub');
+    expect(page.text).toContain('<a href="/">Back to the Flotilla sign-in</a>');
+    expect(page.text).not.toContain(new URL(callback).searchParams.get('code')!);
+    expect(page.headers.getSetCookie().some((c) => c.startsWith('flotilla_session='))).toBe(false);
+
+    // The provider's own refusal (the person declined consent): 401, the error named, escaped.
+    const declined = await toCallback('alice');
+    const withError = new URL(declined.callback);
+    withError.searchParams.delete('code');
+    withError.searchParams.set('error', 'access_denied<script>');
+    const refused = await declined.browser.request(withError.toString(), { headers: html });
+    expect(refused.status).toBe(401);
+    expect(refused.text).toContain('the provider refused the login (access_deniedscript)');
+    expect(refused.text).not.toContain('<script>');
+
+    // A bad state, seen by a browser and by an API client.
+    const other = await toCallback('alice');
+    const forged = new URL(other.callback);
+    forged.searchParams.set('state', 'y'.repeat(43));
+    const badState = await other.browser.request(forged.toString(), { headers: html });
+    expect(badState.status).toBe(401);
+    expect(badState.text).toContain('the callback does not answer this login (state)');
+    const api = await other.browser.request(forged.toString(), {
+      headers: { accept: 'application/json' },
+    });
+    expect(api.status).toBe(401);
+    expect(api.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(JSON.parse(api.text)).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'single sign-on refused: the callback does not answer this login (state)',
+    });
+  });
+
   it('refuses a replayed callback: the login cookie is single-use and the code is redeemed once', async () => {
     const { browser, callback } = await toCallback('alice');
     const sealed = browser.cookies(hubUrl).get('flotilla_sso_login')!;
