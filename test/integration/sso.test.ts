@@ -16,7 +16,8 @@ let CLIENT_SECRET = '';
 let fixture: SsoHub | undefined;
 
 beforeAll(async () => {
-  fixture = await startSsoHub(inject('postgresUrl'));
+  // Expired sessions are swept often here, so a test can watch the sweep happen.
+  fixture = await startSsoHub(inject('postgresUrl'), { FLOTILLA_SSO_SESSION_SWEEP_MS: '200' });
   ({ op, h, hubUrl, clientSecret: CLIENT_SECRET } = fixture);
 });
 afterAll(async () => {
@@ -338,6 +339,72 @@ describe('single sign-on, dashboard code flow', () => {
     expect(JSON.parse(again.text).message).toMatch(
       /single sign-on refused: the provider refused the code \(invalid_grant\)/,
     );
+  });
+});
+
+describe('single sign-on, session lifecycle', () => {
+  it('lists live sessions to an admin (identity, groups, times; never the secret)', async () => {
+    const { browser } = await signIn('bob');
+    expect((await withCookie(browser, 'GET', '/api/v1/whoami')).status).toBe(200);
+    const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
+    const res = await h.api('GET', '/api/v1/auth/sessions');
+    expect(res.status).toBe(200);
+    const mine = res.body.items.find((s: { id: string }) => s.id === id);
+    expect(mine).toEqual({
+      id,
+      name: 'bob@example.com',
+      issuer: op.issuer,
+      subject: 'bob',
+      email: 'bob@example.com',
+      groups: ['team-a-devs'],
+      role: null,
+      projects: { 'team-a': 'operator' },
+      client: 'browser',
+      createdAt: expect.any(String),
+      expiresAt: expect.any(String),
+      lastUsedAt: expect.any(String),
+    });
+    expect(Date.parse(mine.expiresAt) - Date.parse(mine.createdAt)).toBeGreaterThan(43_200_000 - 5000);
+    expect(JSON.stringify(res.body)).not.toContain(sessionCookie(browser));
+    // The person (an operator of a project, not an admin) may not list sessions.
+    expect((await withCookie(browser, 'GET', '/api/v1/auth/sessions')).status).toBe(403);
+  });
+
+  it('lets an admin revoke a session: audited with the admin as actor, refused at its next request', async () => {
+    const { browser } = await signIn('bob');
+    const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
+    const del = await h.api('DELETE', `/api/v1/auth/sessions/${id}`);
+    expect(del.status).toBe(204);
+    const after = await withCookie(browser, 'GET', '/api/v1/whoami');
+    expect(after.status).toBe(401);
+    expect(after.body.message).toContain('the SSO session is unknown or was logged out');
+    const revoked = await lastAudit('auth.sso.revoked');
+    expect(revoked.actor).toMatchObject({ type: 'token' });
+    expect(revoked.details).toEqual({
+      sessionId: id,
+      issuer: op.issuer,
+      subject: 'bob',
+      email: 'bob@example.com',
+      groups: ['team-a-devs'],
+      client: 'browser',
+    });
+    expect((await h.api('DELETE', `/api/v1/auth/sessions/${id}`)).status).toBe(404);
+    expect((await h.api('DELETE', '/api/v1/auth/sessions/not-a-uuid')).status).toBe(400);
+  });
+
+  it('deletes expired sessions in the background, without waiting for a sign-in', async () => {
+    const { browser } = await signIn('alice');
+    const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
+    await h.sql(`UPDATE sso_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    // Expired but not yet swept: refused, and no longer listed.
+    const listed = (await h.api('GET', '/api/v1/auth/sessions')).body.items as Array<{ id: string }>;
+    expect(listed.map((s) => s.id)).not.toContain(id);
+    const deadline = Date.now() + 10_000;
+    while ((await h.sql('SELECT 1 FROM sso_sessions WHERE id = $1', [id])).length > 0) {
+      if (Date.now() > deadline) throw new Error('the expired session was not swept within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await withCookie(browser, 'GET', '/api/v1/whoami')).status).toBe(401);
   });
 });
 

@@ -21,9 +21,9 @@ export interface SsoHub {
  * Starts the provider with the dashboard client (confidential, code flow), the CLI client and
  * another app (public, device flow) and four people: alice (platform, everyone), bob
  * (team-a-devs), mallory (a group mapped to nothing) and nobody (no groups claim); then a hub
- * configured for it.
+ * configured for it (`env` adds to or overrides the hub's environment).
  */
-export async function startSsoHub(postgresUrl: string): Promise<SsoHub> {
+export async function startSsoHub(postgresUrl: string, env: Record<string, string> = {}): Promise<SsoHub> {
   const port = await freePort();
   const hubUrl = `http://127.0.0.1:${port}`;
   const clientSecret = randomBytes(24).toString('base64url');
@@ -61,6 +61,7 @@ export async function startSsoHub(postgresUrl: string): Promise<SsoHub> {
       FLOTILLA_OIDC_CLI_CLIENT_ID: 'flotilla-cli',
       FLOTILLA_OIDC_SCOPES: TEST_SCOPES,
       FLOTILLA_OIDC_ROLES: TEST_SSO_ROLES,
+      ...env,
     });
     return {
       op,
