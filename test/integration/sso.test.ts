@@ -392,6 +392,29 @@ describe('single sign-on, session lifecycle', () => {
     expect((await h.api('DELETE', '/api/v1/auth/sessions/not-a-uuid')).status).toBe(400);
   });
 
+  it('applies a group change at once when an admin revokes the session (roles are read at sign-in)', async () => {
+    const { browser } = await signIn('bob');
+    const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
+    const groups = fixture!.accounts.bob.groups;
+    // The provider's administrator takes bob out of team-a-devs.
+    fixture!.accounts.bob.groups = ['strangers'];
+    try {
+      // The session keeps the roles of its sign-in (bounded by its lifetime) ...
+      expect((await withCookie(browser, 'GET', '/api/v1/whoami')).body.projects).toEqual({
+        'team-a': 'operator',
+      });
+      // ... until a hub admin revokes it: refused at once, and the next sign-in reads the new
+      // groups from the provider, which map to no role here.
+      expect((await h.api('DELETE', `/api/v1/auth/sessions/${id}`)).status).toBe(204);
+      expect((await withCookie(browser, 'GET', '/api/v1/whoami')).status).toBe(401);
+      const again = await signIn('bob');
+      expect(again.res.status).toBe(403);
+      expect(JSON.parse(again.res.text).message).toContain('none of your groups maps to a role');
+    } finally {
+      fixture!.accounts.bob.groups = groups;
+    }
+  });
+
   it('deletes expired sessions in the background, without waiting for a sign-in', async () => {
     const { browser } = await signIn('alice');
     const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
