@@ -10,7 +10,9 @@
  * ratio of medians; once as written and once with every Deployment's pod labels an alias.
  * Then the cost of project object rules at render (issue 14): the same fleet rendered without
  * any check and with the hub's check (`bundleChecker`, memoised by digest) under a restricted
- * policy, alternating, plus the check alone on every cluster's bundle without the memo.
+ * policy, alternating, plus the check alone on every cluster's bundle without the memo; and with
+ * each cluster's registered guardrail checked too (three distinct guardrails and clusters
+ * without one, as a fleet would have).
  *
  *   npm run bench:render         (OBJECTS, RUNS, CLUSTERS env vars to resize)
  */
@@ -23,8 +25,8 @@ import {
   type RenderResult,
   type RenderTarget,
 } from '../src/domain/render/render.js';
-import { bundleChecker, checkBundle } from '../src/domain/render/bundle-policy.js';
-import { type ObjectPolicy } from '../src/domain/object-policy.js';
+import { bundleChecker, checkBundle, guardrailChecks } from '../src/domain/render/bundle-policy.js';
+import { type ClusterGuardrail, type ObjectPolicy } from '../src/domain/object-policy.js';
 
 const OBJECTS = Number(process.env.OBJECTS ?? 5000);
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -183,20 +185,32 @@ const TEAM_POLICY: ObjectPolicy = {
   deniedKinds: [{ group: 'rbac.authorization.k8s.io', kind: '*' }],
   allowSecrets: false,
 };
-function fleetRender(withCheck: boolean): number {
+/** A quarter of the fleet without a guardrail, the rest under one of three (all let `apps` through). */
+const GUARDRAILS: (ClusterGuardrail | null)[] = [
+  null,
+  { allowedNamespaces: ['apps'], allowClusterScoped: false, deniedKinds: [] },
+  { allowedNamespaces: ['apps', 'team-a'], allowClusterScoped: false, deniedKinds: ['Secret'] },
+  { allowedNamespaces: ['apps'], allowClusterScoped: true, deniedKinds: ['rbac.authorization.k8s.io/*'] },
+];
+function fleetRender(mode: 'none' | 'project' | 'guardrail'): number {
   const check = bundleChecker(TEAM_POLICY);
+  const guardrailOf = guardrailChecks();
   const t = performance.now();
   for (let c = 0; c < CLUSTERS; c++) {
     const bundle = mustSucceed(renderManifests(prepared, targetFor(c)));
-    if (withCheck && check(bundle).length) throw new Error('the benchmark policy refused an object');
+    if (mode === 'none') continue;
+    const g = mode === 'guardrail' ? guardrailOf(GUARDRAILS[c % GUARDRAILS.length]) : null;
+    if (check(bundle, g).length) throw new Error('the benchmark policy refused an object');
   }
   return performance.now() - t;
 }
 const without: number[] = [];
 const withCheck: number[] = [];
+const withGuardrail: number[] = [];
 for (let run = 0; run < POLICY_RUNS; run++) {
-  without.push(fleetRender(false));
-  withCheck.push(fleetRender(true));
+  without.push(fleetRender('none'));
+  withCheck.push(fleetRender('project'));
+  withGuardrail.push(fleetRender('guardrail'));
 }
 const sample = mustSucceed(renderManifests(prepared, targetFor(0)));
 t0 = performance.now();
@@ -205,7 +219,9 @@ const unmemoised = performance.now() - t0;
 console.log(
   `policy at render: 200 objects x ${CLUSTERS} clusters, restricted policy -> without check ` +
     `${median(without).toFixed(0)} ms, with the hub's check ${median(withCheck).toFixed(0)} ms ` +
-    `(medians of ${POLICY_RUNS}, alternating; ratio ${(median(withCheck) / median(without)).toFixed(3)}); ` +
+    `(medians of ${POLICY_RUNS}, alternating; ratio ${(median(withCheck) / median(without)).toFixed(3)}), ` +
+    `with each cluster's guardrail too ${median(withGuardrail).toFixed(0)} ms ` +
+    `(ratio ${(median(withGuardrail) / median(without)).toFixed(3)}); ` +
     `checkBundle on every cluster's bundle without the memo: ${unmemoised.toFixed(1)} ms ` +
     `(${((unmemoised / CLUSTERS / sample.objectCount) * 1e6).toFixed(0)} ns per object)`,
 );

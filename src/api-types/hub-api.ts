@@ -192,6 +192,38 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/auth/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['SsoSession_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/sessions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['SsoSession_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/clusters': {
     parameters: {
       query?: never;
@@ -909,6 +941,46 @@ export type components = {
       expiresAt: string;
       /** @description the email (or subject) of the person signed in */
       name: string;
+    };
+    SsoSessionInfoDto: {
+      /** Format: uuid */
+      id: string;
+      /** @description the email (or subject) of the person */
+      name: string;
+      /** @description the OpenID provider's issuer URL */
+      issuer: string;
+      /** @description the provider's subject identifier of the person */
+      subject: string;
+      email: string | null;
+      /** @description the groups at sign-in; their roles hold for the session */
+      groups: string[];
+      /**
+       * @description global role; null: project roles only
+       * @enum {string|null}
+       */
+      role: 'viewer' | 'operator' | 'admin' | null;
+      /** @description role within each project, by project name */
+      projects: {
+        [key: string]: 'viewer' | 'operator' | 'admin';
+      };
+      /**
+       * @description the dashboard's code flow or the CLI's device flow
+       * @enum {string}
+       */
+      client: 'browser' | 'cli';
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /**
+       * Format: date-time
+       * @description last use, recorded at most once a minute; null: not used since sign-in
+       */
+      lastUsedAt: string | null;
+    };
+    SsoSessionListDto: {
+      items: components['schemas']['SsoSessionInfoDto'][];
+      nextCursor: string | null;
     };
     ClusterGuardrailDto: {
       /**
@@ -1702,6 +1774,8 @@ export type SsoCliConfigDto = components['schemas']['SsoCliConfigDto'];
 export type SsoConfigDto = components['schemas']['SsoConfigDto'];
 export type SsoTokenLoginDto = components['schemas']['SsoTokenLoginDto'];
 export type SsoSessionDto = components['schemas']['SsoSessionDto'];
+export type SsoSessionInfoDto = components['schemas']['SsoSessionInfoDto'];
+export type SsoSessionListDto = components['schemas']['SsoSessionListDto'];
 export type ClusterGuardrailDto = components['schemas']['ClusterGuardrailDto'];
 export type CreateClusterDto = components['schemas']['CreateClusterDto'];
 export type RegistrationDto = components['schemas']['RegistrationDto'];
@@ -2213,6 +2287,65 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  SsoSession_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description live sessions, newest first (at most 500) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SsoSessionListDto'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  SsoSession_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the session is deleted: its next request is refused (401) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such session (expired, logged out or revoked already) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

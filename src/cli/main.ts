@@ -8,6 +8,7 @@ import { registerCompletionCommand } from './commands/completion.command.js';
 import { registerFleetCommands } from './commands/fleet.command.js';
 import { registerRepoCommands } from './commands/repo.command.js';
 import { registerProjectCommands } from './commands/project.command.js';
+import { registerSsoCommands } from './commands/sso.command.js';
 import { registerTokenCommands } from './commands/token.command.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 import { clientVersion } from './version.js';
@@ -54,6 +55,7 @@ Examples:
   registerAuditCommands(program);
   registerProjectCommands(program);
   registerTokenCommands(program);
+  registerSsoCommands(program);
   registerCompletionCommand(program);
   return program;
 }

@@ -208,3 +208,18 @@ export interface ClusterGuardrail {
   allowClusterScoped: boolean;
   deniedKinds: string[];
 }
+
+/**
+ * A registered guardrail as the policy its agent enforces: the same options the join manifest
+ * gives the agent, read by the same {@link guardrailPolicy}, so the hub's pre-check at render and
+ * the agent's check before applying refuse the same objects. No namespaces (not registrable, but
+ * tolerated): any, as an agent given an empty list would.
+ * @throws Error naming the entry when a denied kind is not a group/Kind.
+ */
+export function clusterGuardrailPolicy(g: ClusterGuardrail): ObjectPolicy {
+  return guardrailPolicy({
+    allowedNamespaces: g.allowedNamespaces.length ? g.allowedNamespaces : null,
+    allowClusterScoped: g.allowClusterScoped,
+    deniedKinds: g.deniedKinds.map(parseGroupKind),
+  });
+}

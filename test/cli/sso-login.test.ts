@@ -70,6 +70,39 @@ describe('flotilla login --sso', () => {
     );
   });
 
+  it('lists SSO sessions and revokes one (flotilla sso sessions / sso revoke)', async () => {
+    const other = await CliSession.create();
+    try {
+      expect((await deviceLogin('bob', [], other)).code).toBe(0);
+      const bobToken = JSON.parse(await readFile(other.configFile, 'utf8')).token as string;
+      const bobId = (await sso.h.api('GET', '/api/v1/whoami', { token: bobToken })).body.tokenId;
+      // The admin (alice, signed in by the first test) lists sessions, secrets nowhere.
+      const listed = await cli.json(['sso', 'sessions']);
+      expect(listed).toContainEqual(
+        expect.objectContaining({
+          id: bobId,
+          name: 'bob@example.com',
+          groups: ['team-a-devs'],
+          client: 'cli',
+        }),
+      );
+      const table = await cli.ok(['sso', 'sessions']);
+      expect(table).toMatch(/ID\s+PERSON\s+GROUPS\s+ROLE\s+CLIENT\s+SIGNED IN\s+EXPIRES\s+LAST USED/);
+      expect(table).toContain('team-a-devs');
+      expect(table + JSON.stringify(listed)).not.toContain(bobToken);
+      expect(await cli.ok(['sso', 'revoke', bobId])).toBe(`SSO session ${bobId} revoked\n`);
+      // bob's CLI is refused at its next request.
+      const refused = await other.run(['cluster', 'list']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('the SSO session is unknown or was logged out');
+      const bad = await cli.run(['sso', 'revoke', 'nope']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("'nope' is not a session id");
+    } finally {
+      await other.close();
+    }
+  });
+
   it('shows the project roles of a person who holds no global role', async () => {
     const r = await deviceLogin('bob');
     expect(r.code).toBe(0);

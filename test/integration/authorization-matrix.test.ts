@@ -340,6 +340,26 @@ const MATRIX: Record<string, Entry> = {
     need: 'viewer',
     call: (t) => st('GET', '/api/v1/fleet/grid', t),
   },
+  // SSO sessions: only admins see who is signed in and end sessions
+  'GET /api/v1/auth/sessions': {
+    scope: 'fleet',
+    need: 'admin',
+    call: (t) => st('GET', '/api/v1/auth/sessions', t),
+  },
+  'DELETE /api/v1/auth/sessions/{id}': {
+    scope: 'fleet',
+    need: 'admin',
+    call: async (t) => {
+      // This hub has no SSO: a session row stands in for a person signed in earlier.
+      const [row] = await h.sql<{ id: string }>(
+        `INSERT INTO sso_sessions (id, secret_hash, issuer, subject, email, groups, role, projects, client, expires_at)
+         VALUES (gen_random_uuid(), $1, 'https://idp.example', 'p', NULL, '[]', 'viewer', '{}', 'browser', now() + interval '1 hour')
+         RETURNING id`,
+        [`h-${++n}`],
+      );
+      return st('DELETE', `/api/v1/auth/sessions/${row.id}`, t);
+    },
+  },
   'POST /api/v1/auth/sso/logout': {
     scope: 'session',
     need: 'viewer',

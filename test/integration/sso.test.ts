@@ -16,7 +16,8 @@ let CLIENT_SECRET = '';
 let fixture: SsoHub | undefined;
 
 beforeAll(async () => {
-  fixture = await startSsoHub(inject('postgresUrl'));
+  // Expired sessions are swept often here, so a test can watch the sweep happen.
+  fixture = await startSsoHub(inject('postgresUrl'), { FLOTILLA_SSO_SESSION_SWEEP_MS: '200' });
   ({ op, h, hubUrl, clientSecret: CLIENT_SECRET } = fixture);
 });
 afterAll(async () => {
@@ -286,6 +287,48 @@ describe('single sign-on, dashboard code flow', () => {
     expect(JSON.stringify(refused)).not.toContain(code);
   });
 
+  it('shows a browser a refused sign-in as a page (status kept), and API clients the JSON error', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    // No group maps to a role: 403, in words, with the way back to the sign-in.
+    const { browser, callback } = await toCallback('mallory');
+    const page = await browser.request(callback, { headers: html });
+    expect(page.status).toBe(403);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.text).toContain('<title>Sign-in refused (403 Forbidden)</title>');
+    expect(page.text).toContain('none of your groups maps to a role on this hub');
+    expect(page.text).toContain('<a href="/">Back to the Flotilla sign-in</a>');
+    expect(page.text).not.toContain(new URL(callback).searchParams.get('code')!);
+    expect(page.headers.getSetCookie().some((c) => c.startsWith('flotilla_session='))).toBe(false);
+
+    // The provider's own refusal (the person declined consent): 401, the error named, escaped.
+    const declined = await toCallback('alice');
+    const withError = new URL(declined.callback);
+    withError.searchParams.delete('code');
+    withError.searchParams.set('error', 'access_denied<script>');
+    const refused = await declined.browser.request(withError.toString(), { headers: html });
+    expect(refused.status).toBe(401);
+    expect(refused.text).toContain('the provider refused the login (access_deniedscript)');
+    expect(refused.text).not.toContain('<script>');
+
+    // A bad state, seen by a browser and by an API client.
+    const other = await toCallback('alice');
+    const forged = new URL(other.callback);
+    forged.searchParams.set('state', 'y'.repeat(43));
+    const badState = await other.browser.request(forged.toString(), { headers: html });
+    expect(badState.status).toBe(401);
+    expect(badState.text).toContain('the callback does not answer this login (state)');
+    const api = await other.browser.request(forged.toString(), {
+      headers: { accept: 'application/json' },
+    });
+    expect(api.status).toBe(401);
+    expect(api.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(JSON.parse(api.text)).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'single sign-on refused: the callback does not answer this login (state)',
+    });
+  });
+
   it('refuses a replayed callback: the login cookie is single-use and the code is redeemed once', async () => {
     const { browser, callback } = await toCallback('alice');
     const sealed = browser.cookies(hubUrl).get('flotilla_sso_login')!;
@@ -296,6 +339,95 @@ describe('single sign-on, dashboard code flow', () => {
     expect(JSON.parse(again.text).message).toMatch(
       /single sign-on refused: the provider refused the code \(invalid_grant\)/,
     );
+  });
+});
+
+describe('single sign-on, session lifecycle', () => {
+  it('lists live sessions to an admin (identity, groups, times; never the secret)', async () => {
+    const { browser } = await signIn('bob');
+    expect((await withCookie(browser, 'GET', '/api/v1/whoami')).status).toBe(200);
+    const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
+    const res = await h.api('GET', '/api/v1/auth/sessions');
+    expect(res.status).toBe(200);
+    const mine = res.body.items.find((s: { id: string }) => s.id === id);
+    expect(mine).toEqual({
+      id,
+      name: 'bob@example.com',
+      issuer: op.issuer,
+      subject: 'bob',
+      email: 'bob@example.com',
+      groups: ['team-a-devs'],
+      role: null,
+      projects: { 'team-a': 'operator' },
+      client: 'browser',
+      createdAt: expect.any(String),
+      expiresAt: expect.any(String),
+      lastUsedAt: expect.any(String),
+    });
+    expect(Date.parse(mine.expiresAt) - Date.parse(mine.createdAt)).toBeGreaterThan(43_200_000 - 5000);
+    expect(JSON.stringify(res.body)).not.toContain(sessionCookie(browser));
+    // The person (an operator of a project, not an admin) may not list sessions.
+    expect((await withCookie(browser, 'GET', '/api/v1/auth/sessions')).status).toBe(403);
+  });
+
+  it('lets an admin revoke a session: audited with the admin as actor, refused at its next request', async () => {
+    const { browser } = await signIn('bob');
+    const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
+    const del = await h.api('DELETE', `/api/v1/auth/sessions/${id}`);
+    expect(del.status).toBe(204);
+    const after = await withCookie(browser, 'GET', '/api/v1/whoami');
+    expect(after.status).toBe(401);
+    expect(after.body.message).toContain('the SSO session is unknown or was logged out');
+    const revoked = await lastAudit('auth.sso.revoked');
+    expect(revoked.actor).toMatchObject({ type: 'token' });
+    expect(revoked.details).toEqual({
+      sessionId: id,
+      issuer: op.issuer,
+      subject: 'bob',
+      email: 'bob@example.com',
+      groups: ['team-a-devs'],
+      client: 'browser',
+    });
+    expect((await h.api('DELETE', `/api/v1/auth/sessions/${id}`)).status).toBe(404);
+    expect((await h.api('DELETE', '/api/v1/auth/sessions/not-a-uuid')).status).toBe(400);
+  });
+
+  it('applies a group change at once when an admin revokes the session (roles are read at sign-in)', async () => {
+    const { browser } = await signIn('bob');
+    const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
+    const groups = fixture!.accounts.bob.groups;
+    // The provider's administrator takes bob out of team-a-devs.
+    fixture!.accounts.bob.groups = ['strangers'];
+    try {
+      // The session keeps the roles of its sign-in (bounded by its lifetime) ...
+      expect((await withCookie(browser, 'GET', '/api/v1/whoami')).body.projects).toEqual({
+        'team-a': 'operator',
+      });
+      // ... until a hub admin revokes it: refused at once, and the next sign-in reads the new
+      // groups from the provider, which map to no role here.
+      expect((await h.api('DELETE', `/api/v1/auth/sessions/${id}`)).status).toBe(204);
+      expect((await withCookie(browser, 'GET', '/api/v1/whoami')).status).toBe(401);
+      const again = await signIn('bob');
+      expect(again.res.status).toBe(403);
+      expect(JSON.parse(again.res.text).message).toContain('none of your groups maps to a role');
+    } finally {
+      fixture!.accounts.bob.groups = groups;
+    }
+  });
+
+  it('deletes expired sessions in the background, without waiting for a sign-in', async () => {
+    const { browser } = await signIn('alice');
+    const id = (await withCookie(browser, 'GET', '/api/v1/whoami')).body.tokenId;
+    await h.sql(`UPDATE sso_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    // Expired but not yet swept: refused, and no longer listed.
+    const listed = (await h.api('GET', '/api/v1/auth/sessions')).body.items as Array<{ id: string }>;
+    expect(listed.map((s) => s.id)).not.toContain(id);
+    const deadline = Date.now() + 10_000;
+    while ((await h.sql('SELECT 1 FROM sso_sessions WHERE id = $1', [id])).length > 0) {
+      if (Date.now() > deadline) throw new Error('the expired session was not swept within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await withCookie(browser, 'GET', '/api/v1/whoami')).status).toBe(401);
   });
 });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { OPEN_POLICY, type ObjectPolicy } from '../object-policy.js';
-import { checkBundle, describeRefusals, isOpenPolicy } from './bundle-policy.js';
-import { type KubeObject } from './render.types.js';
+import { clusterGuardrailPolicy, OPEN_POLICY, type ObjectPolicy } from '../object-policy.js';
+import {
+  bundleChecker,
+  checkBundle,
+  describeRefusals,
+  guardrailChecks,
+  isOpenPolicy,
+} from './bundle-policy.js';
+import { type KubeObject, type RenderedBundle } from './render.types.js';
 
 const TEAM_A: ObjectPolicy = {
   namespaces: ['team-a*'],
@@ -95,5 +101,72 @@ describe('describeRefusals', () => {
     }));
     const text = describeRefusals(many, 3);
     expect(text).toBe('policy refused 25 object(s): m0; m1; m2; and 22 more');
+  });
+});
+
+describe('clusterGuardrailPolicy', () => {
+  it('is the policy the agent builds from the same options', () => {
+    expect(
+      clusterGuardrailPolicy({
+        allowedNamespaces: ['team-a'],
+        allowClusterScoped: false,
+        deniedKinds: ['Secret', 'rbac.authorization.k8s.io/*'],
+      }),
+    ).toEqual({
+      namespaces: ['team-a'],
+      allowedKinds: [],
+      deniedKinds: [
+        { group: '', kind: 'Secret' },
+        { group: 'rbac.authorization.k8s.io', kind: '*' },
+      ],
+      allowSecrets: true,
+    });
+    expect(
+      clusterGuardrailPolicy({ allowedNamespaces: ['team-a'], allowClusterScoped: true, deniedKinds: [] })
+        .allowedKinds,
+    ).toEqual([{ group: '*', kind: '*' }]);
+  });
+});
+
+describe('bundleChecker with a cluster guardrail', () => {
+  const bundle = { objects: attack, digest: 'd1' } as unknown as RenderedBundle;
+  const guardrailOf = guardrailChecks();
+  const narrow = guardrailOf({ allowedNamespaces: ['team-a'], allowClusterScoped: false, deniedKinds: [] });
+
+  it('refuses what the guardrail refuses under the open project, as the agent words it', () => {
+    const check = bundleChecker(OPEN_POLICY);
+    expect(check(bundle)).toEqual([]);
+    const refused = check(bundle, narrow);
+    expect(refused).toEqual(
+      checkBundle(
+        clusterGuardrailPolicy({ allowedNamespaces: ['team-a'], allowClusterScoped: false, deniedKinds: [] }),
+        OPEN_POLICY,
+        attack,
+      ),
+    );
+    expect(refused.map((r) => `${r.resource} ${r.rule}`)).toEqual([
+      '/ConfigMap/kube-system/evil namespaces',
+      'rbac.authorization.k8s.io/ClusterRoleBinding//anon-admin clusterScoped',
+    ]);
+  });
+
+  it('checks the project rules too, and keeps verdicts apart per guardrail', () => {
+    const check = bundleChecker({
+      ...OPEN_POLICY,
+      deniedKinds: [{ group: 'rbac.authorization.k8s.io', kind: '*' }],
+    });
+    const wide = guardrailOf({ allowedNamespaces: ['*'], allowClusterScoped: true, deniedKinds: [] });
+    expect(check(bundle, wide).map((r) => r.rule)).toEqual(['deniedKinds']);
+    expect(check(bundle, narrow).map((r) => r.rule)).toEqual(['namespaces', 'clusterScoped']);
+    expect(check(bundle, null).map((r) => r.rule)).toEqual(['deniedKinds']);
+  });
+
+  it('reads each distinct guardrail once, and skips one it cannot read (the agent still enforces it)', () => {
+    const again = guardrailOf({ allowedNamespaces: ['team-a'], allowClusterScoped: false, deniedKinds: [] });
+    expect(again).toBe(narrow);
+    expect(
+      guardrailOf({ allowedNamespaces: ['x'], allowClusterScoped: false, deniedKinds: ['not a kind!'] }),
+    ).toBeNull();
+    expect(guardrailOf(null)).toBeNull();
   });
 });

@@ -3,7 +3,14 @@
  * both the hub (at render) and the agent (before applying) report. Pure: the caller says how a
  * kind's scope is known (the hub from the bundle, the agent from its API server's discovery).
  */
-import { checkBoth, type ObjectPolicy, type PolicyRule, type PolicySubject } from '../object-policy.js';
+import {
+  checkBoth,
+  clusterGuardrailPolicy,
+  type ClusterGuardrail,
+  type ObjectPolicy,
+  type PolicyRule,
+  type PolicySubject,
+} from '../object-policy.js';
 import { ScopeResolver } from './cluster-scoped-kinds.js';
 import { apiGroupOf, formatObjectId } from './object-identity.js';
 import { type KubeObject, type RenderedBundle } from './render.types.js';
@@ -66,16 +73,56 @@ export function checkBundle(
   return refused;
 }
 
+/** A cluster's guardrail for the hub's check: its policy, and a key equal for equal guardrails. */
+export interface GuardrailCheck {
+  key: string;
+  policy: ObjectPolicy;
+}
+
 /**
- * The hub's check of rendered bundles against one policy, memoised by digest: clusters that
- * render alike (most of a fleet) share one bundle and so one verdict.
+ * The hub's check of rendered bundles against a project's rules and, when a cluster registered
+ * one, that cluster's guardrail (checked first, as its agent does), memoised by digest and
+ * guardrail: clusters that render alike under the same guardrail (most of a fleet) share one
+ * verdict.
  */
-export function bundleChecker(policy: ObjectPolicy): (bundle: RenderedBundle) => PolicyRefusal[] {
+export function bundleChecker(
+  policy: ObjectPolicy,
+): (bundle: RenderedBundle, guardrail?: GuardrailCheck | null) => PolicyRefusal[] {
   const verdicts = new Map<string, PolicyRefusal[]>();
-  return (bundle) => {
-    let refusals = verdicts.get(bundle.digest);
-    if (!refusals) verdicts.set(bundle.digest, (refusals = checkBundle(policy, undefined, bundle.objects)));
+  return (bundle, guardrail) => {
+    const key = guardrail ? `${bundle.digest}\n${guardrail.key}` : bundle.digest;
+    let refusals = verdicts.get(key);
+    if (!refusals)
+      verdicts.set(
+        key,
+        (refusals = guardrail
+          ? checkBundle(guardrail.policy, policy, bundle.objects)
+          : checkBundle(policy, undefined, bundle.objects)),
+      );
     return refusals;
+  };
+}
+
+/**
+ * Registered guardrails as {@link GuardrailCheck}s, each distinct guardrail read once. A guardrail
+ * that cannot be read (a denied kind stored before validation tightened) gives null: the hub
+ * skips its pre-check, and the agent still enforces it.
+ */
+export function guardrailChecks(): (g: ClusterGuardrail | null | undefined) => GuardrailCheck | null {
+  const byKey = new Map<string, GuardrailCheck | null>();
+  return (g) => {
+    if (!g) return null;
+    const key = JSON.stringify([g.allowedNamespaces, g.allowClusterScoped, g.deniedKinds]);
+    let hit = byKey.get(key);
+    if (hit === undefined) {
+      try {
+        hit = { key, policy: clusterGuardrailPolicy(g) };
+      } catch {
+        hit = null;
+      }
+      byKey.set(key, hit);
+    }
+    return hit;
   };
 }
 

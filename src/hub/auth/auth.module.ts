@@ -7,6 +7,8 @@ import { ApiTokenRepository } from './api-token.repository.js';
 import { AuthGuard } from './auth.guard.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { OIDC_CLIENT, OpenIdOidcClient } from './oidc.client.js';
+import { SsoSessionAdminService } from './sso-session-admin.service.js';
+import { SsoSessionController } from './sso-session.controller.js';
 import { SsoSessionRepository } from './sso-session.repository.js';
 import { SsoController } from './sso.controller.js';
 import { SsoService } from './sso.service.js';
@@ -16,12 +18,13 @@ import { WhoamiController } from './whoami.controller.js';
 
 @Module({
   imports: [AuditModule, ProjectModule],
-  controllers: [TokenController, WhoamiController, SsoController],
+  controllers: [TokenController, WhoamiController, SsoController, SsoSessionController],
   providers: [
     ApiTokenRepository,
     TokenService,
     SsoSessionRepository,
     SsoService,
+    SsoSessionAdminService,
     FailedAuthLimiter,
     {
       // Null when SSO is off: the service then answers 404 on its routes and accepts no cookie.

@@ -2,7 +2,8 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 't
 
 /**
  * A person signed in through single sign-on. Only the sha256 of the session secret is stored;
- * the roles are those the person's groups mapped to at login, fixed for the session's life.
+ * the roles are those the person's groups mapped to at login, fixed for the session's life
+ * (bounded by the session TTL; an admin can revoke a session to apply a group change at once).
  */
 @Check('sso_sessions_role_check', `role IN ('admin', 'operator', 'viewer')`)
 @Check('sso_sessions_client_check', `client IN ('browser', 'cli')`)
@@ -42,6 +43,10 @@ export class SsoSessionEntity {
   @Index('sso_sessions_expires_at_idx')
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
+
+  /** Last authenticated request, recorded at most once a minute. */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -16,6 +16,9 @@ import {
 import { CurrentPrincipal, type Principal } from './principal.js';
 import { AnyPrincipal, Public } from './roles.js';
 import { cookieNames, readCookie, setCookie } from './session-cookie.js';
+import { RateLimitedError } from '../../domain/errors.js';
+import { toErrorBody } from '../common/http-error.filter.js';
+import { prefersHtml, ssoRefusalPage } from './sso-refusal-page.js';
 import { SsoConfigDto, SsoSessionDto, SsoTokenLoginDto } from './sso.dto.js';
 import { SsoService } from './sso.service.js';
 
@@ -31,6 +34,7 @@ interface CookieRequest {
 interface CookieResponse {
   setHeader(name: string, value: string | string[]): void;
   redirect(status: number, url: string): void;
+  status(code: number): { send(body: string): void };
 }
 
 const LOGIN_COOKIE_SECONDS = 600;
@@ -90,11 +94,26 @@ export class SsoController {
   async callback(@Req() req: CookieRequest, @Res() res: CookieResponse): Promise<void> {
     const secure = this.sso.secureCookies;
     const names = cookieNames(secure);
-    const session = await this.sso.finishLogin(
-      req.query,
-      readCookie(req.headers.cookie, names.login),
-      address(req),
-    );
+    let session;
+    try {
+      session = await this.sso.finishLogin(
+        req.query,
+        readCookie(req.headers.cookie, names.login),
+        address(req),
+      );
+    } catch (e) {
+      // A person's browser lands here from the provider: a refusal is a page saying why, with
+      // the way back to the sign-in, not a JSON body. API clients keep the JSON error, and a
+      // server error goes to the error filter, which logs it.
+      const body = toErrorBody(e);
+      if (!prefersHtml(req.headers.accept) || body.statusCode >= 500) throw e;
+      if (e instanceof RateLimitedError) res.setHeader('retry-after', String(e.retryAfterSeconds));
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.setHeader('cache-control', 'no-store');
+      res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
+      res.status(body.statusCode).send(ssoRefusalPage(body.statusCode, body.message));
+      return;
+    }
     res.setHeader('set-cookie', [
       setCookie(names.login, '', 0, secure),
       setCookie(names.session, session.secret, session.maxAgeSeconds, secure),

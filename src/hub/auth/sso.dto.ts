@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
+import { type Role } from './roles.js';
+import { GlobalRoleField, ProjectRolesField } from './token.dto.js';
 
 /** The CLI's settings for the device flow, when the hub has a CLI client. */
 export class SsoCliConfigDto {
@@ -36,4 +38,37 @@ export class SsoSessionDto {
   @ApiProperty({ description: 'the session secret (flts_…), shown once' }) token!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
   @ApiProperty({ description: 'the email (or subject) of the person signed in' }) name!: string;
+}
+
+/** A live SSO session as an admin sees it (never its secret). */
+export class SsoSessionInfoDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'the email (or subject) of the person' }) name!: string;
+  @ApiProperty({ description: "the OpenID provider's issuer URL" }) issuer!: string;
+  @ApiProperty({ description: "the provider's subject identifier of the person" }) subject!: string;
+  @ApiProperty({ nullable: true, type: String }) email!: string | null;
+  @ApiProperty({ type: [String], description: 'the groups at sign-in; their roles hold for the session' })
+  groups!: string[];
+  @GlobalRoleField() role!: Role | null;
+  @ProjectRolesField() projects!: Record<string, Role>;
+  @ApiProperty({
+    enum: ['browser', 'cli'],
+    description: "the dashboard's code flow or the CLI's device flow",
+  })
+  client!: 'browser' | 'cli';
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'last use, recorded at most once a minute; null: not used since sign-in',
+  })
+  lastUsedAt!: string | null;
+}
+
+/** `GET /api/v1/auth/sessions`: live sessions, newest first (at most 500). */
+export class SsoSessionListDto {
+  @ApiProperty({ type: [SsoSessionInfoDto] }) items!: SsoSessionInfoDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }

@@ -183,6 +183,7 @@ export class SsoService {
       throw new UnauthenticatedError(
         `the SSO session expired at ${row.expiresAt.toISOString()}: sign in again`,
       );
+    await this.sessions.touch(row.id, this.clock.now());
     const identity: SsoIdentity = {
       issuer: row.issuer,
       subject: row.subject,
@@ -195,7 +196,7 @@ export class SsoService {
       role: row.role as Role | null,
       projects: row.projects as Record<string, Role>,
       expiresAt: row.expiresAt,
-      lastUsedAt: null,
+      lastUsedAt: row.lastUsedAt,
       identity,
     };
   }

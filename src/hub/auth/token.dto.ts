@@ -85,11 +85,11 @@ export class CreateTokenDto {
 }
 
 /** A token's or session's global role, as answers show it. */
-const GlobalRoleField = () =>
+export const GlobalRoleField = () =>
   ApiProperty({ enum: ROLES, nullable: true, description: 'global role; null: project roles only' });
 
 /** A token's or session's roles within projects, as answers show them. */
-const ProjectRolesField = () =>
+export const ProjectRolesField = () =>
   ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string', enum: [...ROLES] },

@@ -88,10 +88,10 @@ export class ClusterRepository {
     await managerOf(this.ds, tx).delete(ClusterEntity, { id });
   }
 
-  /** Id, name and labels of every cluster (selector evaluation for applications). */
-  all(): Promise<Pick<ClusterEntity, 'id' | 'name' | 'labels' | 'connectionState'>[]> {
+  /** Id, name, labels and guardrail of every cluster (selector evaluation and render checks). */
+  all(): Promise<Pick<ClusterEntity, 'id' | 'name' | 'labels' | 'connectionState' | 'guardrail'>[]> {
     return this.ds.manager.find(ClusterEntity, {
-      select: { id: true, name: true, labels: true, connectionState: true },
+      select: { id: true, name: true, labels: true, connectionState: true, guardrail: true },
       order: { name: 'ASC' },
     });
   }

@@ -21,6 +21,8 @@ export interface SsoConfig {
   roles: SsoRoleRule[];
   /** How long a session lasts (`FLOTILLA_SSO_SESSION_TTL_SECONDS`); group changes apply at the next login. */
   sessionTtlSeconds: number;
+  /** How often a replica deletes expired sessions (`FLOTILLA_SSO_SESSION_SWEEP_MS`; 0: never). */
+  sessionSweepMs: number;
 }
 
 /** Everything the hub reads from its environment, parsed once at start. */
@@ -215,6 +217,7 @@ function ssoConfig(env: NodeJS.ProcessEnv, publicUrl_: string | null): SsoConfig
     scopes,
     roles,
     sessionTtlSeconds: int(env, 'FLOTILLA_SSO_SESSION_TTL_SECONDS', 43_200, 60, 604_800),
+    sessionSweepMs: int(env, 'FLOTILLA_SSO_SESSION_SWEEP_MS', 60_000, 0, 86_400_000),
   };
 }
 

@@ -26,6 +26,7 @@ describe('single sign-on configuration', () => {
         { group: 'team-a-devs', project: 'team-a', role: 'operator' },
       ],
       sessionTtlSeconds: 43_200,
+      sessionSweepMs: 60_000,
     });
     const sso = loadHubConfig({
       ...BASE,
@@ -34,6 +35,7 @@ describe('single sign-on configuration', () => {
       FLOTILLA_OIDC_CLIENT_SECRET: 's3cret',
       FLOTILLA_OIDC_CLI_CLIENT_ID: 'flotilla-cli',
       FLOTILLA_SSO_SESSION_TTL_SECONDS: '3600',
+      FLOTILLA_SSO_SESSION_SWEEP_MS: '0',
     }).sso;
     expect(sso).toMatchObject({
       scopes: ['openid', 'email', 'groups'],
@@ -41,6 +43,7 @@ describe('single sign-on configuration', () => {
       clientSecret: 's3cret',
       cliClientId: 'flotilla-cli',
       sessionTtlSeconds: 3600,
+      sessionSweepMs: 0,
     });
   });
 

@@ -13,6 +13,7 @@ import { Projects1764400000000 } from '../../../migrations/1764400000000-project
 import { SsoSessions1764410000000 } from '../../../migrations/1764410000000-sso-sessions.js';
 import { ObjectPolicy1764420000000 } from '../../../migrations/1764420000000-object-policy.js';
 import { ProjectScopes1764430000000 } from '../../../migrations/1764430000000-project-scopes.js';
+import { SessionUseRenderErrorRevision1764450000000 } from '../../../migrations/1764450000000-session-use-render-error-revision.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   SsoSessions1764410000000,
   ObjectPolicy1764420000000,
   ProjectScopes1764430000000,
+  SessionUseRenderErrorRevision1764450000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -41,6 +41,13 @@ export class DesiredStateEntity {
   @Column({ name: 'render_error', type: 'text', nullable: true })
   renderError!: string | null;
 
+  /**
+   * The revision whose render failed with {@link renderError} (null: none was fetched). A new
+   * revision failing with the same error is a new decision, audited again.
+   */
+  @Column({ name: 'render_error_revision', type: 'text', nullable: true })
+  renderErrorRevision!: string | null;
+
   @Column({ name: 'applied_revision', type: 'text', nullable: true })
   appliedRevision!: string | null;
 

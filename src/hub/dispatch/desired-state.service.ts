@@ -4,9 +4,10 @@ import { type Actor } from '../../domain/audit-chain.js';
 import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
 import { followedRevision } from '../../domain/reconcile-schedule.js';
-import { type ObjectPolicy } from '../../domain/object-policy.js';
+import { type ClusterGuardrail, type ObjectPolicy } from '../../domain/object-policy.js';
 import {
   bundleChecker,
+  guardrailChecks,
   describeRefusals,
   MAX_QUOTED_REFUSALS,
   type PolicyRefusal,
@@ -55,15 +56,21 @@ export interface ReconcileOutcome {
   renderFailures: number;
 }
 
-type ClusterRef = { id: string; name: string; labels: Record<string, string> };
+type ClusterRef = {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  guardrail?: ClusterGuardrail | null;
+};
 
 /**
  * Decides what every cluster should run for an application: snapshot the repository at the
  * wanted revision, render per target cluster, store each distinct bundle once, and queue a
  * reconcile job wherever the desired state changed (superseding older queued ones). Clusters
  * that left the selector get a removal job. Render errors leave the previous state in force;
- * so does a bundle with an object the application's project does not allow (a render error
- * naming each object and rule, audited once as `policy.denied`).
+ * so does a bundle with an object the application's project or the cluster's registered
+ * guardrail does not allow (a render error naming each object and rule, audited as
+ * `policy.denied` once per revision).
  */
 @Injectable()
 export class DesiredStateService {
@@ -111,12 +118,14 @@ export class DesiredStateService {
     // render: parsing dominates, so parse once per revision and render per cluster (outside the transaction)
     const prepared = fetched.ok ? prepareManifests(fetched.files.files, DEFAULT_RENDER_LIMITS) : null;
     const check = bundleChecker(project.objects);
+    const guardrailOf = guardrailChecks();
     const rendered = targets.map(({ cluster, target }): Rendered => {
       if (!prepared || !revision) return { cluster, error: fetched.ok ? 'no revision' : fetched.error };
       const result = renderManifests(prepared, renderTargetOf(cluster, target));
       if (result.ok) {
-        // policy: an object the project does not allow fails this cluster's render like any error
-        const refusals = check(result.bundle);
+        // policy: an object the project does not allow, or the cluster's registered guardrail
+        // (which its agent would refuse at apply), fails this cluster's render like any error
+        const refusals = check(result.bundle, guardrailOf(cluster.guardrail));
         if (refusals.length) return { cluster, error: describeRefusals(refusals), refusals };
         return { cluster, bundle: result.bundle };
       }
@@ -143,7 +152,12 @@ export class DesiredStateService {
         const before = existing.get(r.cluster.id);
         existing.delete(r.cluster.id);
         if (!('bundle' in r) || !r.bundle || !revision) {
-          if (before?.renderError !== r.error)
+          // audited once per error and revision: polling the same revision adds nothing, but a
+          // new revision refused alike is a new decision
+          if (
+            before?.renderError !== r.error ||
+            (before?.renderErrorRevision ?? null) !== (revision?.id ?? null)
+          )
             failures.push({
               cluster: r.cluster,
               before,
@@ -168,6 +182,7 @@ export class DesiredStateService {
           bundleDigest: digest,
           generation: (before?.generation ?? 0) + 1,
           renderError: null,
+          renderErrorRevision: null,
           appliedRevision: before?.appliedRevision ?? null,
           appliedDigest: before?.appliedDigest ?? null,
           inventory: before?.inventory ?? [],
@@ -187,6 +202,7 @@ export class DesiredStateService {
           bundleDigest: before?.bundleDigest ?? null,
           generation: before?.generation ?? 0,
           renderError: message,
+          renderErrorRevision: revision?.id ?? null,
           appliedRevision: before?.appliedRevision ?? null,
           appliedDigest: before?.appliedDigest ?? null,
           inventory: before?.inventory ?? [],
