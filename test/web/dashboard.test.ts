@@ -4,7 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-events.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
@@ -143,19 +144,7 @@ beforeAll(async () => {
     else await agents['prod-us'].succeed(job);
   expect(await agents['dev-1'].poll()).toHaveLength(1);
   await settle();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {

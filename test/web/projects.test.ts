@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-events.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
@@ -126,16 +127,7 @@ beforeAll(async () => {
   });
   expect(t.status, t.text).toBe(201);
   scopedToken = t.body.token;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {

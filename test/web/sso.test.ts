@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSsoHub, type SsoHub } from '../support/sso-fixture.js';
 
@@ -22,16 +23,7 @@ beforeAll(async () => {
     env: { ...process.env, NODE_ENV: 'production' },
   });
   sso = await startSsoHub(inject('postgresUrl'));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
 }, 240_000);
 afterAll(async () => {
   await browser?.close();

@@ -1,3 +1,4 @@
+import type * as Hub from '../../api-types/hub-api.js';
 import { type Command } from 'commander';
 import { contextOf, examples } from '../cli-context.js';
 import { UsageError } from '../errors.js';
@@ -5,19 +6,7 @@ import { formatTime, renderTable } from '../output.js';
 import { formatRoles } from './token.command.js';
 
 /** A live SSO session as the hub lists it (never its secret). */
-export interface SsoSession {
-  id: string;
-  name: string;
-  subject: string;
-  email: string | null;
-  groups: string[];
-  role: string | null;
-  projects: Record<string, string>;
-  client: 'browser' | 'cli';
-  createdAt: string;
-  expiresAt: string;
-  lastUsedAt: string | null;
-}
+export type SsoSession = Hub.SsoSessionInfoDto;
 
 const PATH = '/api/v1/auth/sessions';
 
