@@ -88,10 +88,13 @@ describe('resolveKustomizePath', () => {
       path: 'overlays/prod',
     });
   });
-  it.each([{}, { env: '..' }, { env: 'a/b' }, { env: '' }])('refuses label %j', (labels) => {
-    const result = resolveKustomizePath('overlays/${cluster.labels.env}', labels);
-    expect(result).toEqual({ ok: false, message: expect.stringContaining('"env"') });
-  });
+  it.each<Record<string, string>>([{}, { env: '..' }, { env: 'a/b' }, { env: '' }])(
+    'refuses label %j',
+    (labels) => {
+      const result = resolveKustomizePath('overlays/${cluster.labels.env}', labels);
+      expect(result).toEqual({ ok: false, message: expect.stringContaining('"env"') });
+    },
+  );
 });
 
 describe('tool arguments', () => {
