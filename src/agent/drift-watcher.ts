@@ -1,6 +1,9 @@
 /**
  * Drift detection and self-heal. One label-selected watch per kind of managed object (the
- * `flotilla.io/application` label, any value), never the whole cluster. An event is drift when
+ * `flotilla.io/application` label, any value), never the whole cluster. An agent installed
+ * with namespaced RBAC (a guardrail's Roles) may not watch a kind across namespaces: when the
+ * API server refuses that (403), the kind is watched in each namespace holding managed
+ * objects of it instead, as the prune's inventory list does. An event is drift when
  * the live object differs from desired in a field we set — `diffObjects` over the bundle's
  * object, minus the application's ignoreDifferences, minus differences the server itself made
  * when we applied (normalised quantities, defaults) — or when the object was deleted. Events our
@@ -20,6 +23,7 @@ import { idText } from './apply/apply-steps.js';
 import type { ClusterClient, WatchHandle } from './cluster/cluster-client.js';
 import { isOlderVersion } from './resource-version.js';
 import { withoutManagedFields } from './cluster/kube-watch.js';
+import { asClusterError } from './apply/apply-steps.js';
 
 /** What the watcher enforces for one application. */
 export interface WatchedApplication {
@@ -106,10 +110,16 @@ export function driftOf(entry: Entry, live: LiveObject, ignore: readonly string[
   );
 }
 
+/** The namespace of an object, undefined for a cluster-scoped one. */
+const namespaceOf = (o: LiveObject): string | undefined => o.metadata.namespace || undefined;
+
 /** See the module comment. */
 export class DriftWatcher {
   private readonly apps = new Map<string, AppState>();
+  /** By `apiVersion/kind`, or `apiVersion/kind@namespace` for a kind watched per namespace. */
   private readonly watches = new Map<string, WatchHandle>();
+  /** Kinds the server refused to let us watch across namespaces. */
+  private readonly perNamespace = new Set<string>();
   private readonly healing = new Map<string, number[]>();
 
   /**
@@ -141,13 +151,14 @@ export class DriftWatcher {
     );
     this.apps.set(app.applicationId, state);
     const kinds = new Set(applied.map((a) => `${a.desired.apiVersion}/${a.desired.kind}`));
-    for (const a of applied) this.ensureWatch(a.desired.apiVersion, a.desired.kind);
+    for (const a of applied) this.ensureWatch(a.desired.apiVersion, a.desired.kind, namespaceOf(a.desired));
     // A change made while the application was being reconciled (its events were ignored) is
     // checked now against what the open watches last saw; a new watch reports all it lists.
-    for (const key of kinds)
-      for (const live of this.watches.get(key)?.objects() ?? [])
-        if (live.metadata.labels?.[FLOTILLA_LABELS.application] === app.applicationId)
-          this.onEvent('MODIFIED', live);
+    for (const [key, watch] of this.watches)
+      if (kinds.has(key.split('@')[0]))
+        for (const live of watch.objects())
+          if (live.metadata.labels?.[FLOTILLA_LABELS.application] === app.applicationId)
+            this.onEvent('MODIFIED', live);
   }
 
   removeApplication(applicationId: string): void {
@@ -166,8 +177,10 @@ export class DriftWatcher {
     this.watches.clear();
   }
 
-  private ensureWatch(apiVersion: string, kind: string): void {
-    const key = `${apiVersion}/${kind}`;
+  private ensureWatch(apiVersion: string, kind: string, namespace: string | undefined): void {
+    const kindKey = `${apiVersion}/${kind}`;
+    const scoped = this.perNamespace.has(kindKey) && namespace !== undefined;
+    const key = scoped ? `${kindKey}@${namespace}` : kindKey;
     if (this.watches.has(key)) return;
     this.watches.set(
       key,
@@ -177,22 +190,58 @@ export class DriftWatcher {
         FLOTILLA_LABELS.application,
         (e) => this.onEvent(e.type, e.object),
         {
-          onError: (error) => this.sink.watchError?.(key, error),
-          onListed: (objects) => this.onListed(apiVersion, kind, objects),
+          ...(scoped ? { namespace } : {}),
+          onError: (error) => {
+            if (!scoped && asClusterError(error).kind === 'forbidden' && this.narrow(apiVersion, kind))
+              return;
+            this.sink.watchError?.(key, error);
+          },
+          onListed: (objects) => this.onListed(apiVersion, kind, scoped ? namespace : undefined, objects),
         },
       ),
     );
   }
 
   /**
-   * A managed object of this kind missing from a watch's first list was deleted before the
-   * watch was open (an agent restarted, then the object went): handled as its deletion.
+   * The server refused a watch of this kind across namespaces: watch it in each namespace of
+   * its managed objects instead. False (nothing changed) when one of them is cluster-scoped,
+   * which no namespace can hold: that refusal stands and is reported.
    */
-  private onListed(apiVersion: string, kind: string, objects: readonly LiveObject[]): void {
+  private narrow(apiVersion: string, kind: string): boolean {
+    const kindKey = `${apiVersion}/${kind}`;
+    const namespaces = new Set<string | undefined>();
+    for (const state of this.apps.values())
+      for (const entry of state.objects.values())
+        if (entry.desired.apiVersion === apiVersion && entry.desired.kind === kind)
+          namespaces.add(namespaceOf(entry.desired));
+    if (namespaces.has(undefined)) return false;
+    this.watches.get(kindKey)?.stop();
+    this.watches.delete(kindKey);
+    this.perNamespace.add(kindKey);
+    for (const namespace of namespaces) this.ensureWatch(apiVersion, kind, namespace);
+    return true;
+  }
+
+  /**
+   * A managed object of this kind (in this namespace, for a watch of one) missing from a
+   * watch's first list was deleted before the watch was open (an agent restarted, then the
+   * object went): handled as its deletion.
+   */
+  private onListed(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    objects: readonly LiveObject[],
+  ): void {
     const present = new Set(objects.map(idText));
     for (const state of this.apps.values())
       for (const [id, entry] of state.objects)
-        if (entry.desired.apiVersion === apiVersion && entry.desired.kind === kind && !present.has(id))
+        if (
+          entry.desired.apiVersion === apiVersion &&
+          entry.desired.kind === kind &&
+          (namespace === undefined || namespaceOf(entry.desired) === namespace) &&
+          !present.has(id)
+        )
           this.onEvent('DELETED', entry.applied);
   }
 

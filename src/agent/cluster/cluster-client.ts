@@ -69,16 +69,17 @@ export interface ClusterClient {
     options: { labelSelector?: string; namespace?: string },
   ): Promise<{ items: LiveObject[]; resourceVersion: string }>;
   /**
-   * Watches a kind across namespaces by label, re-listing and restarting with backoff on any
-   * failure; the first list reports every object as ADDED, a re-list what changed meanwhile
-   * (deletions included).
+   * Watches a kind by label — across namespaces, or in `options.namespace` only (what a
+   * namespaced Role permits) — re-listing and restarting with backoff on any failure; the
+   * first list reports every object as ADDED, a re-list what changed meanwhile (deletions
+   * included).
    */
   watch(
     apiVersion: string,
     kind: string,
     labelSelector: string,
     onEvent: (event: WatchEvent) => void,
-    options?: WatchOptions,
+    options?: WatchOptions & { namespace?: string },
   ): WatchHandle;
   /** `gitVersion` of the API server. */
   serverVersion(): Promise<string>;
@@ -245,17 +246,18 @@ export class KubeClusterClient implements ClusterClient {
     kind: string,
     labelSelector: string,
     onEvent: (event: WatchEvent) => void,
-    options: WatchOptions = {},
+    options: WatchOptions & { namespace?: string } = {},
   ): WatchHandle {
+    const { namespace } = options;
     const watch = new LabelWatch(
       {
-        list: () => this.list(apiVersion, kind, { labelSelector }),
+        list: () => this.list(apiVersion, kind, { labelSelector, namespace }),
         stream: async (resourceVersion, onLine, signal) => {
           const info = await this.resolve(apiVersion, kind);
           const query =
             `?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&labelSelector=${enc(labelSelector)}` +
             `&resourceVersion=${enc(resourceVersion)}`;
-          await this.transport.stream(resourcePath(info, undefined) + query, onLine, signal);
+          await this.transport.stream(resourcePath(info, namespace) + query, onLine, signal);
         },
       },
       apiVersion,
