@@ -11,6 +11,7 @@ import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-eve
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
 import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
+import { undrawableGlyphs } from './glyphs.js';
 
 /**
  * The dashboard in real headless Chromium against a real hub (serving the built dist/web), a
@@ -267,6 +268,20 @@ describe('dashboard', () => {
     );
   });
 
+  it('the grid header is as tall as its names and the first row starts right below it', async () => {
+    const grid = admin.getByTestId('fleet-grid');
+    const head = await grid.locator('.grid-head').boundingBox();
+    const first = await grid.locator('[role="row"][data-cluster]').first().boundingBox();
+    // the names run vertically: a link's height is the length of its name
+    const names = await grid.locator('.app-head a').all();
+    const heights = await Promise.all(names.map(async (a) => (await a.boundingBox())?.height ?? 0));
+    expect(head && first).toBeTruthy();
+    const tallest = Math.max(...heights);
+    expect(head!.height - tallest).toBeLessThan(24);
+    expect(Math.abs(first!.y - (head!.y + head!.height))).toBeLessThanOrEqual(2);
+    expect(await undrawableGlyphs(admin)).toEqual([]);
+  });
+
   it('the application page shows per-cluster state, full errors and a side-by-side drift diff', async () => {
     await agents['prod-eu'].status({
       resources: [
@@ -340,6 +355,13 @@ describe('dashboard', () => {
     expect(await view.textContent()).toContain('image: api:1');
     expect(await view.locator('.hl-key').count()).toBeGreaterThan(5);
     expect(await view.locator('.hl-var').first().textContent()).toBe('${cluster.labels.env}');
+    // the tree's icons are inline SVG (no font needed), named for screen readers
+    const entries = admin.locator('ul.tree li button');
+    expect(await entries.count()).toBeGreaterThan(1);
+    expect(await entries.locator('svg.icon[aria-hidden="true"]').count()).toBe(await entries.count());
+    expect(await admin.locator('ul.tree').getByText('Parent folder', { exact: true }).count()).toBe(1);
+    expect(await admin.locator('ul.tree').getByText('File', { exact: true }).count()).toBeGreaterThan(0);
+    expect(await undrawableGlyphs(admin)).toEqual([]);
 
     // Invalid YAML: the API's validation message appears inline, nothing is committed.
     await admin.getByRole('button', { name: 'Edit' }).click();
@@ -397,6 +419,10 @@ describe('dashboard', () => {
     );
     await items.last().locator('summary').click();
     expect(await items.last().locator('pre.json').textContent()).toContain('web: api 2 with four replicas');
+    // one filter form, also after a filter changed the URL (duplicate React keys once left two)
+    expect(await admin.getByRole('search', { name: 'Filter events' }).count()).toBe(1);
+    expect(await admin.locator('form').count()).toBe(1);
+    expect(await undrawableGlyphs(admin)).toEqual([]);
     await admin.screenshot({ path: `${SHOTS}/audit.png`, fullPage: true });
   });
 
@@ -458,6 +484,42 @@ describe('dashboard', () => {
     await admin.goto(h.url + '/applications/web');
     await admin.getByTestId('app-clusters').waitFor();
     expect(await admin.getByTestId('rewound').count()).toBe(0);
+  });
+
+  it('Rollback pins an earlier revision and pauses automation; Unpin resumes it', async () => {
+    await admin.goto(h.url + '/applications/web');
+    await admin.getByTestId('app-clusters').waitFor();
+    expect((await h.api('GET', '/api/v1/applications/web')).body.revision ?? null).toBeNull();
+    const revs = await h.api('GET', '/api/v1/repositories/fleet/revisions?path=apps/web&limit=50');
+    const initial = revs.body.items.find((c: { message: string }) =>
+      c.message.startsWith('initial manifests'),
+    );
+    expect(initial).toBeTruthy();
+    expect(revs.body.items[0].revision.id).not.toBe(initial.revision.id);
+    const select = admin.locator('select[name="rollback-revision"]');
+    await select.locator(`option[value="${initial.revision.id}"]`).waitFor({ state: 'attached' });
+    await select.selectOption(initial.revision.id);
+    await admin.getByRole('button', { name: 'Rollback', exact: true }).click();
+    await admin
+      .getByTestId('notice')
+      .getByText(/^Rollback: \d+ job\(s\) queued/)
+      .waitFor();
+    const pinned = (await h.api('GET', '/api/v1/applications/web')).body;
+    expect(pinned.revision).toBe(initial.revision.id);
+    expect(pinned.suspended).toBe(true);
+    await admin.getByText('pinned to').waitFor();
+
+    await admin.getByRole('button', { name: 'Unpin', exact: true }).click();
+    await admin
+      .getByTestId('notice')
+      .getByText(/^Unpin: \d+ job\(s\) queued/)
+      .waitFor();
+    const resumed = (await h.api('GET', '/api/v1/applications/web')).body;
+    expect(resumed.revision ?? null).toBeNull();
+    expect(resumed.suspended).toBe(false);
+    expect(resumed.syncPolicy.automated).toBe(true);
+    await admin.getByRole('button', { name: 'Unpin' }).waitFor({ state: 'detached' });
+    await settle();
   });
 
   it('a viewer sees no write buttons anywhere, and the grid still works', async () => {

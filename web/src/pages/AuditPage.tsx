@@ -11,6 +11,7 @@ import {
   type Repository,
 } from '../api';
 import { useRole } from '../App';
+import { ApplicationIcon, ClusterIcon } from '../components/icons';
 import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, errorText, time, useData } from '../util';
 
@@ -99,7 +100,7 @@ export function AuditPage() {
               : 'Verifying the hash chain…'}
       </p>
       <form
-        key={key}
+        key={`form:${key}`}
         className="filters audit-filters"
         onSubmit={submit}
         role="search"
@@ -179,7 +180,7 @@ export function AuditPage() {
           </button>
         </div>
       </form>
-      <Timeline key={key} filters={filters} nameOf={nameOf} />
+      <Timeline key={`timeline:${key}`} filters={filters} nameOf={nameOf} />
     </section>
   );
 }
@@ -239,11 +240,13 @@ function Timeline({ filters, nameOf }: { filters: Filters; nameOf: (id: string |
                 <span className="actor">{e.actor.name ?? e.actor.type}</span>
                 {e.clusterId && (
                   <Link href={`/audit?cluster=${enc(e.clusterId)}`} title="History of this cluster">
-                    ⎈ {nameOf(e.clusterId)}
+                    <ClusterIcon label="Cluster" /> {nameOf(e.clusterId)}
                   </Link>
                 )}
                 {e.applicationId && (
-                  <Link href={`/applications/${enc(e.applicationId)}`}>▣ {nameOf(e.applicationId)}</Link>
+                  <Link href={`/applications/${enc(e.applicationId)}`}>
+                    <ApplicationIcon label="Application" /> {nameOf(e.applicationId)}
+                  </Link>
                 )}
                 {e.resource && (
                   <Link

@@ -185,7 +185,8 @@ function Grid({
     <div
       className="grid-scroll"
       ref={ref}
-      style={{ height: Math.min(VIEWPORT + 130, total * ROW + 140) }}
+      // the header sizes itself to the names: cap the height, let fewer rows shrink it
+      style={{ maxHeight: VIEWPORT + 130 }}
       onScroll={(e) => onScroll(e.currentTarget.scrollTop)}
       role="grid"
       aria-label="Clusters by applications"

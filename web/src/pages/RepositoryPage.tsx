@@ -4,6 +4,7 @@ import { all, api, ApiError, enc, encPath, type Commit, type Repository, type Tr
 import { Code } from '../highlight';
 import { Link, useLocation } from '../router';
 import { ErrorBox, errorText, LoadMore, RewoundWarning, time, useData, usePages } from '../util';
+import { FileIcon, FolderIcon } from '../components/icons';
 
 export function RepositoriesPage() {
   const { data, error } = useData(() => all<Repository>('/api/v1/repositories'), []);
@@ -107,7 +108,7 @@ export function RepositoryPage({ id }: { id: string }) {
             {dir && (
               <li>
                 <button type="button" className="linkish" onClick={() => setDir(parent(dir))}>
-                  📁 ..
+                  <FolderIcon label="Parent folder" /> ..
                 </button>
               </li>
             )}
@@ -115,7 +116,7 @@ export function RepositoryPage({ id }: { id: string }) {
               <li key={e.path}>
                 {e.type === 'dir' ? (
                   <button type="button" className="linkish" onClick={() => setDir(e.path)}>
-                    📁 {e.name}/
+                    <FolderIcon label="Folder" /> {e.name}/
                   </button>
                 ) : (
                   <button
@@ -124,7 +125,7 @@ export function RepositoryPage({ id }: { id: string }) {
                     aria-current={file === e.path ? 'true' : undefined}
                     onClick={() => setFile(e.path)}
                   >
-                    📄 {e.name}
+                    <FileIcon label="File" /> {e.name}
                   </button>
                 )}
               </li>
