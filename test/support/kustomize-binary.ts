@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/kustomize-binary.sh', import.meta.url));
+import { runBinaryScript } from './helm-binary.js';
 
 /**
  * Returns the path of the kustomize CLI the render tests run: the cached build of the version
@@ -9,22 +6,6 @@ const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/kustomize-binary.sh', 
  * another one). Like ensureHelm, the script does pinning, caching and locking; a cold build takes
  * minutes, so its progress streams to stderr.
  */
-export async function ensureKustomize(): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      const lastLine = stdout.trim().split('\n').pop() ?? '';
-      if (code === 0 && lastLine !== '') resolve(lastLine);
-      else
-        reject(
-          new Error(`${BUILD_SCRIPT} failed (${signal ?? `exit ${String(code)}`}); see its output above`),
-        );
-    });
-  });
+export function ensureKustomize(): Promise<string> {
+  return runBinaryScript('kustomize-binary.sh');
 }
