@@ -8,6 +8,7 @@ import {
   PrimaryColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { type ApplicationSource } from '../../domain/render/source-spec.js';
 import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 
@@ -20,6 +21,8 @@ export interface ApplicationTarget {
     target: { kind: string; name: string; namespace?: string; group?: string };
     patch: Record<string, unknown>;
   }[];
+  /** Helm only: values files (relative to the application path) and inline values for these clusters, after the application's. */
+  helm?: { valuesFiles?: string[]; values?: Record<string, unknown> };
 }
 
 /** How an application is kept in sync. */
@@ -62,6 +65,10 @@ export class ApplicationEntity {
   /** Pinned revision (explicit, or by rollback); null follows the newest. */
   @Column({ type: 'text', nullable: true })
   revision!: string | null;
+
+  /** How the path renders (helm, kustomize, plain manifests); null detects it from the files. */
+  @Column({ type: 'jsonb', nullable: true })
+  source!: ApplicationSource | null;
 
   @Column({ type: 'jsonb' })
   targets!: ApplicationTarget[];

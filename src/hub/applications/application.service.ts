@@ -83,6 +83,7 @@ export class ApplicationService implements OnModuleInit {
         projectId: project.id,
         path,
         revision: input.revision ?? null,
+        source: null,
         targets: input.targets,
         syncPolicy: input.syncPolicy,
         ignoreDifferences: input.ignoreDifferences ?? [],

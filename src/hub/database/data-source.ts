@@ -14,6 +14,7 @@ import { SsoSessions1764410000000 } from '../../../migrations/1764410000000-sso-
 import { ObjectPolicy1764420000000 } from '../../../migrations/1764420000000-object-policy.js';
 import { ProjectScopes1764430000000 } from '../../../migrations/1764430000000-project-scopes.js';
 import { SessionUseRenderErrorRevision1764450000000 } from '../../../migrations/1764450000000-session-use-render-error-revision.js';
+import { ApplicationSource1764460000000 } from '../../../migrations/1764460000000-application-source.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -65,6 +66,7 @@ export const MIGRATIONS = [
   ObjectPolicy1764420000000,
   ProjectScopes1764430000000,
   SessionUseRenderErrorRevision1764450000000,
+  ApplicationSource1764460000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
