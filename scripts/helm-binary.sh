@@ -9,7 +9,7 @@
 # Prints the path of the helm binary as the last line of stdout; everything
 # else goes to stderr, so callers can capture the path.
 #
-#   FLOTILLA_HELM       an existing helm binary; it wins and nothing is built.
+#   FLOTILLA_HELM_BIN   an existing helm binary; it wins and nothing is built.
 #   FLOTILLA_CACHE_DIR  cache root, default $HOME/.cache/flotilla.
 #   GO                  the go command, default `go` on PATH, then /usr/local/go/bin/go.
 set -euo pipefail
@@ -39,4 +39,4 @@ done
 
 # shellcheck source=go-tool-build.sh
 source "${repo_root}/scripts/go-tool-build.sh"
-go_tool_build helm "${helm_module}" helm.sh/helm/v3/cmd/helm "${helm_version}" FLOTILLA_HELM "${ldflags}"
+go_tool_build helm "${helm_module}" helm.sh/helm/v3/cmd/helm "${helm_version}" FLOTILLA_HELM_BIN "${ldflags}"

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Returns the path of the helm CLI the chart tests run: the cached build of the version pinned
- * in test/helm/go.mod, built first when missing (FLOTILLA_HELM points at another one). The build
+ * in test/helm/go.mod, built first when missing (FLOTILLA_HELM_BIN points at another one). The build
  * script does the pinning, caching and locking; this only runs it, streaming its progress to
  * stderr because a cold build takes minutes.
  */

@@ -57,11 +57,21 @@ export function renderBundle(
   return renderManifests(prepareManifests(files, resolved), target, resolved);
 }
 
+/** How a render treats its documents. */
+export interface RenderOptions {
+  /**
+   * False for a tool's output (Helm, Kustomize): its documents are final, and a `${...}` in them
+   * (a shell script in a ConfigMap) is content, not a Flotilla variable. Default true.
+   */
+  substitute?: boolean;
+}
+
 /** The per-target half of `renderBundle`, over manifests parsed once by `prepareManifests`. */
 export function renderManifests(
   prepared: PreparedManifests,
   target: RenderTarget,
   limits?: Partial<RenderLimits>,
+  options: RenderOptions = {},
 ): RenderResult {
   const { maxObjects, maxBundleBytes } = resolveLimits(limits);
   const errors: RenderError[] = [...prepared.errors];
@@ -77,7 +87,8 @@ export function renderManifests(
     const report = (message: string) => errors.push(errorAt(source, message));
     let result;
     try {
-      result = substituteVariables(source.value, lookup);
+      result =
+        options.substitute === false ? verbatim(source.value) : substituteVariables(source.value, lookup);
     } catch (e) {
       report(`cannot render: ${(e as Error).message}`); // e.g. nesting deep enough to exhaust the stack
       continue;
@@ -227,6 +238,11 @@ function errorAt(source: SourceDocument, message: string): RenderError {
 function describe(source: SourceDocument): string {
   const item = source.item === undefined ? '' : ` item ${source.item}`;
   return `${source.file} document ${source.document}${item}`;
+}
+
+/** A document passed through unchanged but for a deep copy (later steps mutate it), with the same checks as substitution makes. */
+function verbatim(value: unknown): ReturnType<typeof substituteVariables> {
+  return substituteVariables(value, () => undefined, { keepPlaceholders: true });
 }
 
 function resolveLimits(limits: Partial<RenderLimits> | undefined): RenderLimits {

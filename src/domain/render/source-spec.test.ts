@@ -107,6 +107,7 @@ describe('tool arguments', () => {
         valuesFiles: ['src/a.yaml', 'src/b.yaml'],
         inlineValuesFile: 'inline.json',
         kubeVersion: 'v1.31.2',
+        apiVersions: ['example.com/v1', 'monitoring.coreos.com/v1/ServiceMonitor'],
       }).args,
     ).toEqual([
       'template',
@@ -115,6 +116,7 @@ describe('tool arguments', () => {
       '--namespace',
       'shop',
       '--include-crds',
+      '--skip-tests',
       '-f',
       'src/a.yaml',
       '-f',
@@ -123,10 +125,14 @@ describe('tool arguments', () => {
       'inline.json',
       '--kube-version',
       'v1.31.2',
+      '--api-versions',
+      'example.com/v1',
+      '--api-versions',
+      'monitoring.coreos.com/v1/ServiceMonitor',
     ]);
     expect(
       helmTemplateArgs({ releaseName: 'web', chartDir: 'src', namespace: 'n', valuesFiles: [] }).args,
-    ).toEqual(['template', 'web', 'src', '--namespace', 'n', '--include-crds']);
+    ).toEqual(['template', 'web', 'src', '--namespace', 'n', '--include-crds', '--skip-tests']);
   });
   it('kustomize build: root-only loader and no plugin flags', () => {
     const { args } = kustomizeBuildArgs('src/overlays/prod');
@@ -147,6 +153,7 @@ describe('tool arguments', () => {
 
 describe('renderCacheKey', () => {
   const base: RenderCacheKeyInput = {
+    repository: 'r1',
     revision: 'abc',
     path: 'apps/web',
     kind: 'helm',
@@ -160,6 +167,7 @@ describe('renderCacheKey', () => {
   });
   it.each<Partial<RenderCacheKeyInput>>([
     { revision: 'abd' },
+    { repository: 'r2' },
     { path: 'apps/web2' },
     { kind: 'kustomize' },
     { args: ['template', 'web', '--kube-version', 'v1.30.0'] },

@@ -149,6 +149,8 @@ export function helmTemplateArgs(input: {
   valuesFiles: string[];
   inlineValuesFile?: string;
   kubeVersion?: string;
+  /** What the cluster serves (`group/version` or `group/version/Kind`), for charts that test `.Capabilities.APIVersions`. */
+  apiVersions?: readonly string[];
 }): ToolInvocation {
   const args = [
     'template',
@@ -157,10 +159,13 @@ export function helmTemplateArgs(input: {
     '--namespace',
     input.namespace,
     '--include-crds',
+    // test hooks are for `helm test`, which a GitOps apply never runs
+    '--skip-tests',
   ];
   for (const file of input.valuesFiles) args.push('-f', file);
   if (input.inlineValuesFile !== undefined) args.push('-f', input.inlineValuesFile);
   if (input.kubeVersion !== undefined) args.push('--kube-version', input.kubeVersion);
+  for (const api of input.apiVersions ?? []) args.push('--api-versions', api);
   return { tool: 'helm', args };
 }
 
@@ -180,6 +185,8 @@ export function isRemoteKustomizeResource(entry: string): boolean {
 
 /** What identifies one tool output; equal keys mean equal output, so the tool runs once per key. */
 export interface RenderCacheKeyInput {
+  /** The repository: revision ids are only unique within one (SVN's are small numbers). */
+  repository: string;
   revision: string;
   path: string;
   kind: Exclude<SourceKind, 'manifests'>;
@@ -195,6 +202,7 @@ export function renderCacheKey(input: RenderCacheKeyInput): string {
   return createHash('sha256')
     .update(
       canonicalJson({
+        repository: input.repository,
         revision: input.revision,
         path: input.path,
         kind: input.kind,

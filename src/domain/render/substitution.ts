@@ -59,16 +59,21 @@ export interface SubstitutionResult {
  * The result of a substitution is always a string, even when the whole string is one placeholder
  * of a number or boolean value (`replicas: "${values.replicas}"` stays a string): typed results
  * would make the type of a field depend on the cluster. `$${x}` yields the literal `${x}`.
- * Unknown variables are reported once per document and left in place.
+ * Unknown variables are reported once per document and left in place. `keepPlaceholders` copies
+ * strings unchanged (a tool's output) while keeping every other check.
  */
-export function substituteVariables(value: unknown, lookup: VariableLookup): SubstitutionResult {
+export function substituteVariables(
+  value: unknown,
+  lookup: VariableLookup,
+  options: { keepPlaceholders?: boolean } = {},
+): SubstitutionResult {
   const unknown = new Map<string, string>();
   const nonFinite: string[] = [];
   const protoKeys: string[] = [];
   const path: Array<string | number> = [];
 
   const substituteString = (s: string): string => {
-    if (!s.includes('${')) return s;
+    if (options.keepPlaceholders || !s.includes('${')) return s;
     return s.replace(PLACEHOLDER, (match: string, name: string) => {
       if (match.startsWith('$$')) return match.slice(1);
       const resolved = lookup(name);

@@ -12,9 +12,7 @@ import {
   MAX_QUOTED_REFUSALS,
   type PolicyRefusal,
 } from '../../domain/render/bundle-policy.js';
-import { DEFAULT_RENDER_LIMITS, prepareManifests, renderManifests } from '../../domain/render/render.js';
 import { type RenderedBundle } from '../../domain/render/render.types.js';
-import { type RenderTarget } from '../../domain/render/render.types.js';
 import { type FileSet, type VcsRegistry } from '../../vcs/index.js';
 import { ProjectRepository } from '../projects/project.repository.js';
 import { type ProjectEntity } from '../projects/project.entity.js';
@@ -29,6 +27,7 @@ import { type RepositoryEntity } from '../repositories/repository.entity.js';
 import { RepositoryService } from '../repositories/repository.service.js';
 import { VCS } from '../vcs/vcs.module.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
+import { describeRenderErrors, SourceRenderer } from '../render/source-renderer.js';
 import { BundleRepository } from './bundle.repository.js';
 import { type DesiredStateEntity } from './desired-state.entity.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
@@ -60,6 +59,7 @@ type ClusterRef = {
   id: string;
   name: string;
   labels: Record<string, string>;
+  kubernetesVersion?: string | null;
   guardrail?: ClusterGuardrail | null;
 };
 
@@ -90,6 +90,7 @@ export class DesiredStateService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(ProjectRepository) private readonly projects: ProjectRepository,
+    @Inject(SourceRenderer) private readonly renderer: SourceRenderer,
   ) {}
 
   /** Recomputes and (when `dispatch`) queues jobs; `force` re-sends unchanged bundles too. */
@@ -115,13 +116,16 @@ export class DesiredStateService {
     const revision = fetched.ok ? fetched.files.revision : null;
     outcome.revision = revision?.id ?? null;
     const t1 = performance.now();
-    // render: parsing dominates, so parse once per revision and render per cluster (outside the transaction)
-    const prepared = fetched.ok ? prepareManifests(fetched.files.files, DEFAULT_RENDER_LIMITS) : null;
+    // render outside the transaction: manifests parsed once per revision, tools run once per
+    // distinct input (see SourceRenderer), then each cluster's bundle
+    const results = fetched.ok
+      ? await this.renderer.render({ app, files: fetched.files, targets })
+      : targets.map(() => null);
     const check = bundleChecker(project.objects);
     const guardrailOf = guardrailChecks();
-    const rendered = targets.map(({ cluster, target }): Rendered => {
-      if (!prepared || !revision) return { cluster, error: fetched.ok ? 'no revision' : fetched.error };
-      const result = renderManifests(prepared, renderTargetOf(cluster, target));
+    const rendered = targets.map(({ cluster }, i): Rendered => {
+      const result = results[i];
+      if (!result || !revision) return { cluster, error: fetched.ok ? 'no revision' : fetched.error };
       if (result.ok) {
         // policy: an object the project does not allow, or the cluster's registered guardrail
         // (which its agent would refuse at apply), fails this cluster's render like any error
@@ -129,10 +133,7 @@ export class DesiredStateService {
         if (refusals.length) return { cluster, error: describeRefusals(refusals), refusals };
         return { cluster, bundle: result.bundle };
       }
-      const error = result.errors
-        .map((e) => `${e.file || '(patches)'}${e.document ? ` document ${e.document}` : ''}: ${e.message}`)
-        .join('; ');
-      return { cluster, error };
+      return { cluster, error: describeRenderErrors(result.errors) };
     });
 
     const t2 = performance.now();
@@ -357,15 +358,6 @@ export class DesiredStateService {
     }
     return out;
   }
-}
-
-function renderTargetOf(cluster: ClusterRef, t: ApplicationTarget): RenderTarget {
-  return {
-    cluster: { name: cluster.name, labels: cluster.labels },
-    namespace: t.namespace,
-    values: t.values,
-    patches: t.patches,
-  };
 }
 
 /** One cluster's render: a bundle, or the error (with the policy refusals when that is why). */

@@ -5,6 +5,7 @@ import { ClusterModule } from '../clusters/cluster.module.js';
 import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
 import { ProjectModule } from '../projects/project.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
+import { SourceRenderer } from '../render/source-renderer.js';
 import { AgentReportRepository } from './agent-report.repository.js';
 import { BundleRepository } from './bundle.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
@@ -39,7 +40,7 @@ const exported = [
     FleetStatusModule,
     ProjectModule,
   ],
-  providers: exported,
+  providers: [...exported, SourceRenderer],
   exports: exported,
 })
 export class DispatchModule {}

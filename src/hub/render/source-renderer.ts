@@ -1,0 +1,250 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { kustomizeRefProblems } from '../../domain/render/kustomize-refs.js';
+import {
+  DEFAULT_RENDER_LIMITS,
+  prepareManifests,
+  renderManifests,
+  type PreparedManifests,
+  type RenderError,
+  type RenderResult,
+  type RenderTarget,
+} from '../../domain/render/render.js';
+import {
+  detectSourceKind,
+  helmTemplateArgs,
+  kustomizeBuildArgs,
+  renderCacheKey,
+  resolveKustomizePath,
+  type ApplicationSource,
+  type SourceKind,
+  type ToolInvocation,
+} from '../../domain/render/source-spec.js';
+import {
+  helmInlineValues,
+  helmOutputFiles,
+  kubeVersionArgument,
+  kustomizeOutputFiles,
+  relativeToApplication,
+} from '../../domain/render/tool-output.js';
+import { NodeProcessRunner, type FileSet } from '../../vcs/index.js';
+import { type ApplicationTarget } from '../applications/application.entity.js';
+import { RenderCache } from './render-cache.js';
+import { ToolBinaries, ToolMissingError, type ToolBinary } from './tool-binaries.js';
+import { ToolRunner, type ToolOutcome, type ToolRunnerOptions } from './tool-runner.js';
+
+/** The cluster a render is for: what the tools and the variables need of it. */
+export interface RenderCluster {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  kubernetesVersion?: string | null;
+}
+
+/** What to render: one revision of an application's path, for each of its clusters. */
+export interface RenderRequest {
+  app: { name: string; path: string; repositoryId: string; source: ApplicationSource | null };
+  files: FileSet;
+  targets: readonly { cluster: RenderCluster; target: ApplicationTarget }[];
+}
+
+/** One cluster's render: the result of the manifests pipeline, or why it could not start. */
+export type ClusterRender = RenderResult;
+
+/** Overrides for tests and the benchmark; the hub runs with the defaults. */
+export interface SourceRenderOptions {
+  /** Where binaries are looked up (`FLOTILLA_HELM_BIN`, `PATH`, `FLOTILLA_CACHE_DIR`); default the process's. */
+  env?: NodeJS.ProcessEnv;
+  runner?: Partial<ToolRunnerOptions>;
+  cacheBytes?: number;
+}
+
+/** Injection token for {@link SourceRenderOptions}. */
+export const SOURCE_RENDER_OPTIONS = Symbol('SOURCE_RENDER_OPTIONS');
+
+/** Tool outputs kept at most (bytes); a chart's output is typically tens of kilobytes. */
+const CACHE_BYTES = 256 * 1024 * 1024;
+/** Inline values are written next to the chart, never inside it (where `.Files` would see them). */
+const INLINE_VALUES = 'inline-values.json';
+
+/**
+ * Turns a revision of an application's path into one rendered bundle per cluster, whatever the
+ * source: plain manifests are parsed once and rendered per cluster; a Helm chart or Kustomize
+ * overlay is first run through the real tool, once per distinct (revision, arguments, values) —
+ * 1,000 clusters sharing 10 value sets run it 10 times, and a revision already rendered runs it
+ * not at all — and its output then goes through the same pipeline (namespace defaulting, the
+ * target's patches, checks, canonical bytes) without variable substitution. A tool's refusal fails
+ * the clusters it concerns with the tool's message; nothing is thrown for bad repository content.
+ */
+@Injectable()
+export class SourceRenderer {
+  private readonly log = new Logger('render');
+  private readonly binaries: ToolBinaries;
+  private readonly runner: ToolRunner;
+
+  private readonly cache: RenderCache<ToolOutcome>;
+
+  constructor(@Optional() @Inject(SOURCE_RENDER_OPTIONS) options: SourceRenderOptions | null = null) {
+    const processes = new NodeProcessRunner();
+    this.binaries = new ToolBinaries(processes, options?.env);
+    this.runner = new ToolRunner(this.binaries, processes, options?.runner);
+    this.cache = new RenderCache<ToolOutcome>(options?.cacheBytes ?? CACHE_BYTES);
+  }
+
+  /** Tool cache counters (for the benchmark and tests). */
+  cacheStats() {
+    return this.cache.stats();
+  }
+
+  /** The source kind the application renders as, given its files. */
+  kindOf(request: Pick<RenderRequest, 'app' | 'files'>): SourceKind {
+    if (request.app.source) return request.app.source.kind;
+    return detectSourceKind(relativeToApplication(request.files.files, request.app.path).keys());
+  }
+
+  /** One result per target, in order. */
+  async render(request: RenderRequest): Promise<ClusterRender[]> {
+    const kind = this.kindOf(request);
+    if (kind === 'manifests') {
+      const prepared = prepareManifests(request.files.files, DEFAULT_RENDER_LIMITS);
+      return request.targets.map((t) => renderManifests(prepared, renderTargetOf(t.cluster, t.target)));
+    }
+    let binary: ToolBinary;
+    try {
+      binary = await this.binaries.get(kind);
+    } catch (e) {
+      if (!(e instanceof ToolMissingError)) throw e;
+      this.log.warn(e.message);
+      return request.targets.map(() => failed(request.app.path, e.message));
+    }
+    const tree = relativeToApplication(request.files.files, request.app.path);
+    const refused = kind === 'kustomize' ? kustomizeRefProblems(tree) : [];
+    if (refused.length) {
+      const errors = refused.map((p) => ({
+        file: join(request.app.path, p.file),
+        document: 0,
+        message: p.message,
+      }));
+      return request.targets.map(() => ({ ok: false, errors }));
+    }
+    const prepared = new Map<string, Promise<PreparedManifests | RenderResult>>();
+    return Promise.all(
+      request.targets.map(async ({ cluster, target }) => {
+        const renderTarget = renderTargetOf(cluster, target);
+        const run = this.invocation(kind, request, tree, cluster, target, renderTarget);
+        if ('ok' in run) return run;
+        const key = renderCacheKey({
+          repository: request.app.repositoryId,
+          revision: request.files.revision.id,
+          path: request.app.path,
+          kind,
+          args: run.invocation.args,
+          values: run.values,
+          toolVersion: binary.version,
+        });
+        let output = prepared.get(key);
+        if (!output) {
+          output = this.output(key, kind, request, tree, run);
+          prepared.set(key, output);
+        }
+        const parsed = await output;
+        if ('ok' in parsed) return parsed;
+        return renderManifests(parsed, renderTarget, undefined, { substitute: false });
+      }),
+    );
+  }
+
+  /** The tool's arguments and inline values for one cluster, or why there are none. */
+  private invocation(
+    kind: 'helm' | 'kustomize',
+    request: RenderRequest,
+    tree: ReadonlyMap<string, Buffer>,
+    cluster: RenderCluster,
+    target: ApplicationTarget,
+    renderTarget: RenderTarget,
+  ): { invocation: ToolInvocation; values?: Record<string, unknown>; overlay: string } | RenderResult {
+    const { app } = request;
+    if (kind === 'kustomize') {
+      const resolved = resolveKustomizePath(app.source?.kustomize?.path ?? '.', cluster.labels);
+      if (!resolved.ok) return failed(app.path, resolved.message);
+      const overlay = resolved.path;
+      const dir = overlay === '.' ? '' : `${overlay}/`;
+      if (!['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((f) => tree.has(dir + f)))
+        return failed(join(app.path, overlay), 'has no kustomization.yaml');
+      return { invocation: kustomizeBuildArgs(overlay), overlay };
+    }
+    const helm = app.source?.helm;
+    if (!tree.has('Chart.yaml')) return failed(join(app.path, 'Chart.yaml'), 'is missing: not a Helm chart');
+    const valuesFiles = [...(helm?.valuesFiles ?? []), ...(target.helm?.valuesFiles ?? [])];
+    for (const file of valuesFiles)
+      if (!tree.has(file)) return failed(join(app.path, file), 'values file not found');
+    const values = helmInlineValues(helm?.values, target.helm?.values, renderTarget);
+    if (!values.ok) return failed(app.path, values.message);
+    const hasInline = Object.keys(values.values).length > 0;
+    return {
+      invocation: helmTemplateArgs({
+        releaseName: helm?.releaseName ?? app.name,
+        chartDir: '.',
+        namespace: target.namespace ?? 'default',
+        valuesFiles,
+        inlineValuesFile: hasInline ? `../${INLINE_VALUES}` : undefined,
+        kubeVersion: kubeVersionArgument(cluster.kubernetesVersion),
+      }),
+      values: hasInline ? values.values : undefined,
+      overlay: '.',
+    };
+  }
+
+  /** Runs the tool (or finds its output cached) and parses the output once for every cluster sharing it. */
+  private async output(
+    key: string,
+    kind: 'helm' | 'kustomize',
+    request: RenderRequest,
+    tree: ReadonlyMap<string, Buffer>,
+    run: { invocation: ToolInvocation; values?: Record<string, unknown>; overlay: string },
+  ): Promise<PreparedManifests | RenderResult> {
+    const outcome = await this.cache.get(key, async () => {
+      const value = await this.runner.run({
+        tool: kind,
+        args: run.invocation.args,
+        files: tree,
+        sideFiles: run.values
+          ? new Map([[INLINE_VALUES, Buffer.from(canonicalJson(run.values), 'utf8')]])
+          : undefined,
+        repositoryPath: request.app.path,
+      });
+      return { value, bytes: value.ok ? value.stdout.length : value.message.length, keep: value.cacheable };
+    });
+    if (!outcome.ok) return failed(join(request.app.path, run.overlay), outcome.message);
+    const files =
+      kind === 'helm'
+        ? helmOutputFiles(outcome.stdout, request.app.path)
+        : kustomizeOutputFiles(outcome.stdout, request.app.path, run.overlay);
+    return prepareManifests(files, DEFAULT_RENDER_LIMITS);
+  }
+}
+
+/** The render errors of one cluster as one line for its status and the audit. */
+export function describeRenderErrors(errors: readonly RenderError[]): string {
+  return errors
+    .map((e) => `${e.file || '(patches)'}${e.document ? ` document ${e.document}` : ''}: ${e.message}`)
+    .join('; ');
+}
+
+function renderTargetOf(cluster: RenderCluster, t: ApplicationTarget): RenderTarget {
+  return {
+    cluster: { name: cluster.name, labels: cluster.labels },
+    namespace: t.namespace,
+    values: t.values,
+    patches: t.patches,
+  };
+}
+
+function failed(file: string, message: string): RenderResult {
+  return { ok: false, errors: [{ file, document: 0, message }] };
+}
+
+function join(base: string, path: string): string {
+  if (path === '.' || path === '') return base;
+  return base ? `${base}/${path}` : path;
+}
