@@ -18,23 +18,24 @@ describe('RenderCache', () => {
   });
   it('evicts the least recently used entries to stay within its bytes', async () => {
     const cache = new RenderCache<string>(10);
-    const put = (k: string, bytes: number) => cache.get(k, async () => ({ value: k, bytes, keep: true }));
+    const put = (k: string, bytes: number) =>
+      cache.get(k, () => Promise.resolve({ value: k, bytes, keep: true }));
     await put('a', 4);
     await put('b', 4);
-    await cache.get('a', async () => ({ value: 'recomputed', bytes: 4, keep: true })); // a is now the newest
+    await cache.get('a', () => Promise.resolve({ value: 'recomputed', bytes: 4, keep: true })); // a is now the newest
     await put('c', 4); // evicts b
     expect(cache.stats()).toMatchObject({ entries: 2, bytes: 8 });
-    expect(await cache.get('a', async () => ({ value: 'again', bytes: 4, keep: true }))).toBe('a');
-    expect(await cache.get('b', async () => ({ value: 'b2', bytes: 4, keep: true }))).toBe('b2');
+    expect(await cache.get('a', () => Promise.resolve({ value: 'again', bytes: 4, keep: true }))).toBe('a');
+    expect(await cache.get('b', () => Promise.resolve({ value: 'b2', bytes: 4, keep: true }))).toBe('b2');
     await put('huge', 11); // larger than the whole cache: returned, never kept
     expect(cache.stats().bytes).toBeLessThanOrEqual(10);
   });
   it('keeps neither unkept outcomes nor failures', async () => {
     const cache = new RenderCache<string>(100);
-    await cache.get('t', async () => ({ value: 'timeout', bytes: 1, keep: false }));
+    await cache.get('t', () => Promise.resolve({ value: 'timeout', bytes: 1, keep: false }));
     await expect(cache.get('f', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await cache.get('t', async () => ({ value: 'ok', bytes: 1, keep: true }))).toBe('ok');
-    expect(await cache.get('f', async () => ({ value: 'ok', bytes: 1, keep: true }))).toBe('ok');
+    expect(await cache.get('t', () => Promise.resolve({ value: 'ok', bytes: 1, keep: true }))).toBe('ok');
+    expect(await cache.get('f', () => Promise.resolve({ value: 'ok', bytes: 1, keep: true }))).toBe('ok');
     expect(cache.stats().entries).toBe(2);
   });
 });
