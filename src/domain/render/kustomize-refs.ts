@@ -25,19 +25,26 @@ const REFUSED_FIELDS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /**
- * Problems with the kustomization files of a tree that `kustomize build` with root-only loading
+ * Problems with the kustomizations an overlay builds that `kustomize build` with root-only loading
  * would not catch: a remote base (the hub renders offline, from the repository alone), an
  * absolute path, or a relative one that climbs out of the tree (kustomize's load restrictor
  * allows other kustomization directories anywhere on disk, which on the hub would be another
- * application's copy). Helm inflation is refused too. `files` maps tree-relative paths to content;
- * only kustomization files are read. Pure.
+ * application's copy). Helm inflation is refused too. Starts at the kustomization in `root` (a
+ * tree-relative directory, `.` for the top) and follows the directories it references, so a
+ * broken overlay fails only the clusters that build it. `files` maps tree-relative paths to
+ * content. Pure.
  */
-export function kustomizeRefProblems(files: ReadonlyMap<string, Buffer>): KustomizeRefProblem[] {
+export function kustomizeRefProblems(files: ReadonlyMap<string, Buffer>, root = '.'): KustomizeRefProblem[] {
   const problems: KustomizeRefProblem[] = [];
-  for (const [file, content] of files) {
-    const name = file.slice(file.lastIndexOf('/') + 1);
-    if (!KUSTOMIZATION_FILE_NAMES.includes(name)) continue;
-    const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+  const seen = new Set<string>();
+  const pending = [root === '.' ? '' : root];
+  while (pending.length) {
+    const dir = pending.pop()!;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const file = KUSTOMIZATION_FILE_NAMES.map((n) => (dir ? `${dir}/${n}` : n)).find((f) => files.has(f));
+    if (!file) continue;
+    const content = files.get(file)!;
     const parsed = parseManifestYaml(
       content.toString('utf8'),
       Math.max(MIN_EXPANDED_BYTES, content.length * 10),
@@ -59,8 +66,10 @@ export function kustomizeRefProblems(files: ReadonlyMap<string, Buffer>): Kustom
           continue;
         }
         for (const entry of entries) {
-          const problem = typeof entry === 'string' ? referenceProblem(entry, dir) : undefined;
-          if (problem) problems.push({ file, message: `${field} entry "${String(entry)}" ${problem}` });
+          if (typeof entry !== 'string') continue;
+          const resolved = resolveReference(entry, dir);
+          if (typeof resolved === 'string') pending.push(resolved);
+          else problems.push({ file, message: `${field} entry "${entry}" ${resolved.problem}` });
         }
       }
     }
@@ -68,19 +77,19 @@ export function kustomizeRefProblems(files: ReadonlyMap<string, Buffer>): Kustom
   return problems;
 }
 
-/** Why one entry is refused, or undefined. */
-function referenceProblem(entry: string, dir: string): string | undefined {
+/** The tree-relative path an entry names, or why it is refused. */
+function resolveReference(entry: string, dir: string): string | { problem: string } {
   if (isRemoteKustomizeResource(entry) || /^https?:/i.test(entry))
-    return 'is a remote reference: the hub builds from the repository only';
+    return { problem: 'is a remote reference: the hub builds from the repository only' };
   if (entry.startsWith('/') || entry.includes('\0') || entry.includes('\\'))
-    return 'must be a relative path inside the repository';
+    return { problem: 'must be a relative path inside the repository' };
   const stack = dir === '' ? [] : dir.split('/');
   for (const segment of entry.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {
-      if (stack.length === 0) return "points outside the application's directory";
+      if (stack.length === 0) return { problem: "points outside the application's directory" };
       stack.pop();
     } else stack.push(segment);
   }
-  return undefined;
+  return stack.join('/');
 }

@@ -103,28 +103,32 @@ describe('kubeVersionArgument', () => {
 });
 
 describe('kustomizeRefProblems', () => {
-  it('accepts bases inside the tree and ignores other files', () => {
+  it('follows the overlay to its bases inside the tree and reads nothing else', () => {
     expect(
       kustomizeRefProblems(
         files({
           'overlays/prod/kustomization.yaml':
             'resources:\n  - ../../base\n  - ./extra.yaml\ncomponents: [../../comp]\n',
           'base/kustomization.yml': 'resources: [cm.yaml]\n',
+          'comp/Kustomization': 'resources: [../base]\n',
+          'overlays/dev/kustomization.yaml': 'resources:\n  - https://example.com/x\n',
           'other.yaml': 'resources:\n  - https://example.com/x\n',
         }),
+        'overlays/prod',
       ),
     ).toEqual([]);
   });
-  it('names every refused entry and its file', () => {
+  it('names every refused entry and its file, in the bases it reaches too', () => {
     expect(
       kustomizeRefProblems(
         files({
+          'kustomization.yaml': 'resources: [o, p, q]\n',
           'o/Kustomization':
             'resources:\n  - ../../x\n  - git@github.com:a/b.git\nbases: [/abs]\nhelmCharts: []\n',
           'p/kustomization.yaml': 'resources: nope\n',
           'q/kustomization.yaml': 'a: [\n',
         }),
-      ),
+      ).sort((a, b) => a.file.localeCompare(b.file)),
     ).toEqual([
       { file: 'o/Kustomization', message: expect.stringMatching(/^helmCharts inflates Helm charts/) },
       {

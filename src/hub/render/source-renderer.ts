@@ -1,6 +1,10 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { canonicalJson } from '../../domain/canonical-json.js';
-import { kustomizeRefProblems } from '../../domain/render/kustomize-refs.js';
+import {
+  KUSTOMIZATION_FILE_NAMES,
+  kustomizeRefProblems,
+  type KustomizeRefProblem,
+} from '../../domain/render/kustomize-refs.js';
 import {
   DEFAULT_RENDER_LIMITS,
   prepareManifests,
@@ -118,20 +122,17 @@ export class SourceRenderer {
       return request.targets.map(() => failed(request.app.path, e.message));
     }
     const tree = relativeToApplication(request.files.files, request.app.path);
-    const refused = kind === 'kustomize' ? kustomizeRefProblems(tree) : [];
-    if (refused.length) {
-      const errors = refused.map((p) => ({
-        file: join(request.app.path, p.file),
-        document: 0,
-        message: p.message,
-      }));
-      return request.targets.map(() => ({ ok: false, errors }));
-    }
     const prepared = new Map<string, Promise<PreparedManifests | RenderResult>>();
+    const refusals = new Map<string, KustomizeRefProblem[]>();
+    const refusedIn = (overlay: string) => {
+      let found = refusals.get(overlay);
+      if (!found) refusals.set(overlay, (found = kustomizeRefProblems(tree, overlay)));
+      return found;
+    };
     return Promise.all(
       request.targets.map(async ({ cluster, target }) => {
         const renderTarget = renderTargetOf(cluster, target);
-        const run = this.invocation(kind, request, tree, cluster, target, renderTarget);
+        const run = this.invocation(kind, request, tree, refusedIn, cluster, target, renderTarget);
         if ('ok' in run) return run;
         const key = renderCacheKey({
           repository: request.app.repositoryId,
@@ -159,6 +160,7 @@ export class SourceRenderer {
     kind: 'helm' | 'kustomize',
     request: RenderRequest,
     tree: ReadonlyMap<string, Buffer>,
+    refusedIn: (overlay: string) => KustomizeRefProblem[],
     cluster: RenderCluster,
     target: ApplicationTarget,
     renderTarget: RenderTarget,
@@ -169,8 +171,14 @@ export class SourceRenderer {
       if (!resolved.ok) return failed(app.path, resolved.message);
       const overlay = resolved.path;
       const dir = overlay === '.' ? '' : `${overlay}/`;
-      if (!['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((f) => tree.has(dir + f)))
+      if (!KUSTOMIZATION_FILE_NAMES.some((f) => tree.has(dir + f)))
         return failed(join(app.path, overlay), 'has no kustomization.yaml');
+      const refused = refusedIn(overlay);
+      if (refused.length)
+        return {
+          ok: false,
+          errors: refused.map((p) => ({ file: join(app.path, p.file), document: 0, message: p.message })),
+        };
       return { invocation: kustomizeBuildArgs(overlay), overlay };
     }
     const helm = app.source?.helm;
