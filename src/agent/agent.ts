@@ -234,12 +234,21 @@ export class Agent {
   }
 
   private async heartbeatLoop(): Promise<void> {
+    // what the hub last accepted: the served API versions go again only when they change
+    let sentApiVersions: string | undefined;
     while (!this.abort.signal.aborted) {
+      const apiVersions = await this.d.client.apiVersions().catch((e: Error) => {
+        this.d.logger.warn({ err: e.message }, 'API discovery failed');
+        return undefined;
+      });
+      const changed = apiVersions && apiVersions.join(',') !== sentApiVersions ? apiVersions : undefined;
       try {
         await this.d.hub.heartbeat({
           agentVersion: this.d.agentVersion,
           kubernetesVersion: this.kubernetesVersion,
+          ...(changed ? { apiVersions: changed } : {}),
         });
+        if (changed) sentApiVersions = changed.join(',');
         this.connected(true);
       } catch {
         this.connected(false);

@@ -1556,6 +1556,8 @@ export type components = {
     HeartbeatDto: {
       agentVersion: string;
       kubernetesVersion?: string;
+      /** @description every group/version the API server serves, sent when it changed */
+      apiVersions?: string[];
     };
     FleetStatusDto: {
       applicationId: string;

@@ -35,7 +35,8 @@ const KUSTOMIZE = {
   'small/Chart.yaml': 'apiVersion: v2\nname: small\nversion: 0.2.0\n',
   'small/values.yaml': 'greeting: hello\n',
   'small/templates/cm.yaml':
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n' +
+    '  coupons: {{ .Capabilities.APIVersions.Has "shop.example.com/v1" | quote }}\n',
 };
 
 let git: VcsFixture;
@@ -260,7 +261,17 @@ describe('Helm and Kustomize sources through real agents (issue 15)', () => {
     expect(await configMap(DEV, KUST_NS, 'prod-settings')).toBeNull();
   });
 
-  it('renders a chart from SVN detected from its Chart.yaml, with the cluster’s Kubernetes version', async () => {
+  it('renders a chart from SVN detected from its Chart.yaml, with the cluster’s versions as its agent reports them', async () => {
+    // the shop chart installed its CRD: the dev agent's next heartbeat reports the new group/version
+    const reported = await waitFor('the CRD reported', async () => {
+      const [row] = await h.sql<{ api_versions: string[] | null }>(
+        'SELECT api_versions FROM clusters WHERE name = $1',
+        [DEV],
+      );
+      return row.api_versions?.includes('shop.example.com/v1') ? row.api_versions : undefined;
+    });
+    expect(reported).toContain('apps/v1');
+    expect(reported).toContain('v1');
     await createApp({
       name: `small-${suffix}`,
       repositoryId: 'overlays-svn',
@@ -274,6 +285,7 @@ describe('Helm and Kustomize sources through real agents (issue 15)', () => {
       [DEV],
     );
     expect(cm.data.kube).toBe(version[0].kubernetes_version);
+    expect(cm.data.coupons).toBe('true');
     expect(await configMap(PROD, KUST_NS, `small-${suffix}-greeting`)).toBeNull();
   });
 

@@ -83,6 +83,8 @@ export interface ClusterClient {
   ): WatchHandle;
   /** `gitVersion` of the API server. */
   serverVersion(): Promise<string>;
+  /** Every `group/version` the API server serves, sorted (`v1` for the core group). */
+  apiVersions(): Promise<string[]>;
   close(): void;
 }
 
@@ -273,6 +275,19 @@ export class KubeClusterClient implements ClusterClient {
     const res = await this.transport.request('GET', '/version');
     if (res.status !== 200) throw errorFromResponse(res.status, res.body, 'version');
     return (res.body as { gitVersion?: string }).gitVersion ?? 'unknown';
+  }
+
+  async apiVersions(): Promise<string[]> {
+    const [core, groups] = await Promise.all([
+      this.transport.request('GET', '/api'),
+      this.transport.request('GET', '/apis'),
+    ]);
+    if (core.status !== 200) throw errorFromResponse(core.status, core.body, 'discovery /api');
+    if (groups.status !== 200) throw errorFromResponse(groups.status, groups.body, 'discovery /apis');
+    const found = new Set<string>((core.body as { versions?: string[] }).versions ?? []);
+    for (const g of (groups.body as { groups?: { versions?: { groupVersion?: string }[] }[] }).groups ?? [])
+      for (const v of g.versions ?? []) if (v.groupVersion) found.add(v.groupVersion);
+    return [...found].sort();
   }
 
   close(): void {

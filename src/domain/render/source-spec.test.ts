@@ -125,10 +125,8 @@ describe('tool arguments', () => {
       'inline.json',
       '--kube-version',
       'v1.31.2',
-      '--api-versions',
-      'example.com/v1',
-      '--api-versions',
-      'monitoring.coreos.com/v1/ServiceMonitor',
+      '--api-versions=example.com/v1',
+      '--api-versions=monitoring.coreos.com/v1/ServiceMonitor',
     ]);
     expect(
       helmTemplateArgs({ releaseName: 'web', chartDir: 'src', namespace: 'n', valuesFiles: [] }).args,

@@ -165,7 +165,8 @@ export function helmTemplateArgs(input: {
   for (const file of input.valuesFiles) args.push('-f', file);
   if (input.inlineValuesFile !== undefined) args.push('-f', input.inlineValuesFile);
   if (input.kubeVersion !== undefined) args.push('--kube-version', input.kubeVersion);
-  for (const api of input.apiVersions ?? []) args.push('--api-versions', api);
+  // one argument each (`--api-versions=x`), so no value can ever be read as a flag
+  for (const api of input.apiVersions ?? []) args.push(`--api-versions=${api}`);
   return { tool: 'helm', args };
 }
 

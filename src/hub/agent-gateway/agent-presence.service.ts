@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
 import { AuditService } from '../audit/audit.service.js';
-import { ClusterRepository } from '../clusters/cluster.repository.js';
+import { ClusterRepository, type AgentVersions } from '../clusters/cluster.repository.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
@@ -39,10 +39,13 @@ export class AgentPresence {
    */
   async seen(
     cluster: Pick<AgentCluster, 'id' | 'name'> & { connectionState?: string; lastSeenAt?: Date | null },
-    versions: { agentVersion?: string; kubernetesVersion?: string } = {},
+    versions: AgentVersions = {},
   ): Promise<void> {
     const now = this.clock.now();
-    const sendsVersions = versions.agentVersion !== undefined || versions.kubernetesVersion !== undefined;
+    const sendsVersions =
+      versions.agentVersion !== undefined ||
+      versions.kubernetesVersion !== undefined ||
+      versions.apiVersions !== undefined;
     // The row the guard just read says Connected and seen within the window: nothing to write,
     // not even a statement (this runs on every agent request).
     if (

@@ -10,6 +10,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -34,6 +35,10 @@ const HEALTH: HealthStatusV1[] = ['Current', 'InProgress', 'Failed', 'Terminatin
 const ACTIONS: ResourceActionV1[] = ['created', 'configured', 'unchanged', 'deleted', 'skipped', 'failed'];
 const EVENTS: AgentEventTypeV1[] = ['drift.detected', 'drift.corrected', 'resource.health-changed'];
 const MAX_RESOURCES = 50_000;
+/** More group/versions than any real API server serves (a large one has ~100). */
+const MAX_API_VERSIONS = 2_000;
+/** `v1`, `apps/v1`, `monitoring.coreos.com/v1beta1`: a DNS subdomain group and a version. */
+const API_VERSION = /^(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?\/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?$/;
 
 export class RegisterRequestDto implements RegisterRequestV1 {
   @ApiProperty() @IsString() @MinLength(10) @MaxLength(256) registrationToken!: string;
@@ -144,6 +149,17 @@ export class StatusReportDto implements StatusReportV1 {
 export class HeartbeatDto implements HeartbeatV1 {
   @ApiProperty() @IsString() @MaxLength(64) agentVersion!: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) kubernetesVersion?: string;
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_API_VERSIONS,
+    description: 'every group/version the API server serves, sent when it changed',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_API_VERSIONS)
+  @IsString({ each: true })
+  @Matches(API_VERSION, { each: true, message: 'apiVersions must be group/version strings' })
+  apiVersions?: string[];
 }
 
 export class ReportAckDto {

@@ -28,6 +28,10 @@ export class ClusterEntity {
   @Column({ name: 'kubernetes_version', type: 'text', nullable: true })
   kubernetesVersion!: string | null;
 
+  /** Every group/version its API server serves, as its agent last reported (Helm's `.Capabilities.APIVersions`). */
+  @Column({ name: 'api_versions', type: 'jsonb', nullable: true })
+  apiVersions!: string[] | null;
+
   @Index('clusters_credential_hash_key', { unique: true })
   @Column({ name: 'credential_hash', type: 'text', nullable: true })
   credentialHash!: string | null;

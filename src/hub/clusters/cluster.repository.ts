@@ -7,6 +7,13 @@ import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 import { ClusterEntity } from './cluster.entity.js';
 
+/** What an agent says about itself and its cluster; absent fields are left as stored. */
+export interface AgentVersions {
+  agentVersion?: string;
+  kubernetesVersion?: string;
+  apiVersions?: string[];
+}
+
 /** Storage of clusters. */
 @Injectable()
 export class ClusterRepository {
@@ -121,12 +128,7 @@ export class ClusterRepository {
    * are the ones stored, it neither writes nor locks the row (the lock is taken only on rows
    * that need the update; a concurrent touch that got there first makes the row no longer match).
    */
-  async touch(
-    id: string,
-    now: Date,
-    versions: { agentVersion?: string; kubernetesVersion?: string } = {},
-    tx?: Tx,
-  ): Promise<boolean> {
+  async touch(id: string, now: Date, versions: AgentVersions = {}, tx?: Tx): Promise<boolean> {
     const [rows]: [{ was: string }[], number] = await managerOf(this.ds, tx).query(
       `WITH old AS (
          SELECT id, connection_state AS was FROM clusters
@@ -134,13 +136,21 @@ export class ClusterRepository {
             AND (last_seen_at IS NULL OR last_seen_at < $2::timestamptz - interval '5 seconds'
                  OR connection_state <> 'Connected'
                  OR ($3::text IS NOT NULL AND $3::text IS DISTINCT FROM agent_version)
-                 OR ($4::text IS NOT NULL AND $4::text IS DISTINCT FROM kubernetes_version))
+                 OR ($4::text IS NOT NULL AND $4::text IS DISTINCT FROM kubernetes_version)
+                 OR ($5::jsonb IS NOT NULL AND $5::jsonb IS DISTINCT FROM api_versions))
           FOR UPDATE)
        UPDATE clusters c SET last_seen_at = $2, connection_state = 'Connected',
-         agent_version = COALESCE($3, c.agent_version), kubernetes_version = COALESCE($4, c.kubernetes_version)
+         agent_version = COALESCE($3, c.agent_version), kubernetes_version = COALESCE($4, c.kubernetes_version),
+         api_versions = COALESCE($5::jsonb, c.api_versions)
        FROM old WHERE c.id = old.id
        RETURNING old.was`,
-      [id, now, versions.agentVersion ?? null, versions.kubernetesVersion ?? null],
+      [
+        id,
+        now,
+        versions.agentVersion ?? null,
+        versions.kubernetesVersion ?? null,
+        versions.apiVersions ? JSON.stringify(versions.apiVersions) : null,
+      ],
     );
     return rows.length === 1 && rows[0].was !== 'Connected';
   }

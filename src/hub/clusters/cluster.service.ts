@@ -74,6 +74,7 @@ export class ClusterService {
         lastSeenAt: null,
         agentVersion: null,
         kubernetesVersion: null,
+        apiVersions: null,
         credentialHash: null,
         registrationTokenHash: this.secrets.hashToken(token),
         registrationTokenExpiresAt: expiresAt,

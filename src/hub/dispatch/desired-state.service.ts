@@ -60,6 +60,7 @@ type ClusterRef = {
   name: string;
   labels: Record<string, string>;
   kubernetesVersion?: string | null;
+  apiVersions?: string[] | null;
   guardrail?: ClusterGuardrail | null;
 };
 

@@ -43,6 +43,8 @@ export interface RenderCluster {
   name: string;
   labels: Record<string, string>;
   kubernetesVersion?: string | null;
+  /** Group/versions its API server serves, as its agent reported them. */
+  apiVersions?: readonly string[] | null;
 }
 
 /** What to render: one revision of an application's path, for each of its clusters. */
@@ -197,6 +199,7 @@ export class SourceRenderer {
         valuesFiles,
         inlineValuesFile: hasInline ? `../${INLINE_VALUES}` : undefined,
         kubeVersion: kubeVersionArgument(cluster.kubernetesVersion),
+        apiVersions: cluster.apiVersions ?? undefined,
       }),
       values: hasInline ? values.values : undefined,
       overlay: '.',

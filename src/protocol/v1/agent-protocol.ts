@@ -138,6 +138,12 @@ export interface StatusReportV1 {
 export interface HeartbeatV1 {
   agentVersion: string;
   kubernetesVersion?: string;
+  /**
+   * Every `group/version` the API server serves (`v1` for the core group), sorted: what Helm's
+   * `.Capabilities.APIVersions` holds when the hub renders a chart for this cluster. Sent when it
+   * changed since the agent last sent it (a CRD installed or removed), and after a restart.
+   */
+  apiVersions?: string[];
 }
 
 /** Answer of POST /status and /jobs/:id/result. */
