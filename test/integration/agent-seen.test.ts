@@ -99,6 +99,26 @@ describe('an agent is seen on every call', () => {
     expect((await h.api('GET', `/api/v1/clusters/${clusterId}`)).body.agentVersion).toBe('test-0.2');
   });
 
+  it('a heartbeat stores the API versions the agent reports, and writes nothing when they are the same', async () => {
+    const versions = ['apps/v1', 'monitoring.coreos.com/v1', 'v1'];
+    const send = (apiVersions: unknown) =>
+      agent.call('POST', '/heartbeat', { agentVersion: 'test-0.2', apiVersions });
+    expect((await send(versions)).status).toBeLessThan(300);
+    const stored = await h.sql<{ api_versions: string[]; xmin: string }>(
+      'SELECT api_versions, xmin FROM clusters WHERE id = $1',
+      [clusterId],
+    );
+    expect(stored[0].api_versions).toEqual(versions);
+    await send(versions);
+    const again = await h.sql<{ xmin: string }>('SELECT xmin FROM clusters WHERE id = $1', [clusterId]);
+    expect(again[0].xmin).toBe(stored[0].xmin);
+    // anything that is not a group/version is refused, so no hostile value reaches helm's arguments
+    for (const bad of [['--set=x'], ['apps/v1 x'], 'apps/v1', Array(2001).fill('v1')]) {
+      const res = await send(bad);
+      expect(res.status, JSON.stringify(bad).slice(0, 40)).toBe(400);
+    }
+  });
+
   it('a refused credential is not seen', async () => {
     await silence();
     const stranger = Object.assign(new ProtocolAgent(h.url), { credential: 'fltagent_not-a-credential' });
