@@ -2,8 +2,9 @@
  * `npm run demo`: a whole Flotilla on this machine, nothing to install but Node (and Go, once,
  * to build the Kubernetes binaries): the compiled hub with its embedded PostgreSQL, one local
  * kube-apiserver (the test harness's, see docs/k8s-test-clusters.md), one agent process, and a
- * Git repository served on 127.0.0.1 holding an example application that the hub deploys to the
- * cluster. Prints the URLs, the admin token and three things to try; Ctrl-C (SIGINT or SIGTERM)
+ * Git repository served on 127.0.0.1 holding two example applications that the hub deploys to the
+ * cluster: plain manifests, and a Helm chart rendered on the hub by the real helm (built once
+ * from its Go module, like the Kubernetes binaries). Prints the URLs, the admin token and three things to try; Ctrl-C (SIGINT or SIGTERM)
  * stops everything and deletes every temporary directory.
  *
  * `--exit-when-synced` (or FLOTILLA_DEMO_EXIT_WHEN_SYNCED=1) stops once the example application
@@ -19,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGitHttpServer, type GitHttpServer } from '../test/support/git-http-server.js';
+import { ensureHelm } from '../test/support/helm-binary.js';
 import { ensureK8sBinaries } from '../test/support/k8s/k8s-binaries.js';
 import { K8sTestEnvironment } from '../test/support/k8s/k8s-test-environment.js';
 import { freeTcpPort, run } from '../test/support/vcs-process.js';
@@ -26,6 +28,7 @@ import { freeTcpPort, run } from '../test/support/vcs-process.js';
 const CLUSTER = 'demo-cluster';
 const APP = 'guestbook';
 const APP_NAMESPACE = 'guestbook';
+const CHART_APP = 'hello';
 
 /** The example application: plain manifests, with the variables the hub substitutes per cluster. */
 const EXAMPLE_APP: Record<string, string> = {
@@ -67,6 +70,42 @@ metadata:
 spec:
   selector: { app: guestbook }
   ports: [{ port: 80, targetPort: 80 }]
+`,
+};
+
+/** The Helm example: a small chart; the hub gives each cluster its own message through inline values. */
+const EXAMPLE_CHART: Record<string, string> = {
+  'apps/hello/Chart.yaml': 'apiVersion: v2\nname: hello\nversion: 0.1.0\nappVersion: "1.0"\n',
+  'apps/hello/values.yaml': 'replicas: 1\nmessage: Hello from Helm\nimage: nginx:1.27\n',
+  'apps/hello/templates/namespace.yaml': `apiVersion: v1
+kind: Namespace
+metadata:
+  name: {{ .Release.Namespace }}
+`,
+  'apps/hello/templates/configmap.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-message
+data:
+  message: {{ .Values.message | quote }}
+  chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | quote }}
+`,
+  'apps/hello/templates/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels: { app: {{ .Release.Name }} }
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: { app: {{ .Release.Name }} }
+  template:
+    metadata:
+      labels: { app: {{ .Release.Name }} }
+    spec:
+      containers:
+        - name: web
+          image: {{ .Values.image }}
 `,
 };
 
@@ -123,13 +162,21 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 async function seedRepository(git: GitHttpServer, workDir: string): Promise<string> {
   await git.createRepo('fleet');
   await run('git', ['init', '--quiet', '--initial-branch=main', workDir]);
-  for (const [path, content] of Object.entries(EXAMPLE_APP)) {
+  for (const [path, content] of Object.entries({ ...EXAMPLE_APP, ...EXAMPLE_CHART })) {
     await mkdir(join(workDir, path, '..'), { recursive: true });
     await writeFile(join(workDir, path), content);
   }
   const id = ['-c', 'user.name=Flotilla Demo', '-c', 'user.email=demo@flotilla.invalid'];
   await run('git', ['-C', workDir, 'add', '.']);
-  await run('git', ['-C', workDir, ...id, 'commit', '--quiet', '-m', 'Add the guestbook application']);
+  await run('git', [
+    '-C',
+    workDir,
+    ...id,
+    'commit',
+    '--quiet',
+    '-m',
+    'Add the guestbook and hello applications',
+  ]);
   await run('git', ['-C', workDir, 'push', '--quiet', git.url('fleet'), 'main']);
   return git.url('fleet');
 }
@@ -142,8 +189,8 @@ async function main(): Promise<void> {
   await chmod(root, 0o711);
   cleanups.push({ name: 'temporary directory', run: () => rm(root, { recursive: true, force: true }) });
 
-  log('Kubernetes binaries (built once, minutes on first use)…');
-  const binaries = await ensureK8sBinaries();
+  log('Kubernetes binaries and helm (built once, minutes on first use)…');
+  const [binaries, helm] = await Promise.all([ensureK8sBinaries(), ensureHelm()]);
   log('starting a kube-apiserver…');
   const k8s = await K8sTestEnvironment.start({ clusters: [CLUSTER], binaries });
   cleanups.push({ name: 'kube-apiserver', run: () => k8s.stop() });
@@ -178,6 +225,7 @@ async function main(): Promise<void> {
       // The demo's Git server listens on loopback, which the egress policy refuses by default.
       FLOTILLA_REPOSITORY_ALLOWED_HOSTS: '127.0.0.1',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      FLOTILLA_HELM_BIN: helm,
     },
     join(root, 'hub.log'),
   );
@@ -210,6 +258,20 @@ async function main(): Promise<void> {
     repositoryId: 'fleet',
     path: 'apps/guestbook',
     targets: [{ clusterSelector: 'env=demo', namespace: APP_NAMESPACE, values: { replicas: '1' } }],
+    syncPolicy: { automated: true, prune: true, selfHeal: true },
+  });
+  await api('POST', '/api/v1/applications', {
+    name: CHART_APP,
+    repositoryId: 'fleet',
+    path: 'apps/hello',
+    source: { kind: 'helm' },
+    targets: [
+      {
+        clusterSelector: 'env=demo',
+        namespace: CHART_APP,
+        helm: { values: { message: 'Hello from ${cluster.name}, rendered by helm on the hub' } },
+      },
+    ],
     syncPolicy: { automated: true, prune: true, selfHeal: true },
   });
 
@@ -256,6 +318,20 @@ async function main(): Promise<void> {
     ]);
     return out.includes('deployment.apps/guestbook') ? true : undefined;
   });
+  log('waiting for the hello chart, rendered by helm on the hub…');
+  await waitFor('the hello chart', 180_000, async () => {
+    const out = await run(kubectl, [
+      '--kubeconfig',
+      kubeconfig,
+      'get',
+      '-n',
+      CHART_APP,
+      'configmap',
+      '-o',
+      'name',
+    ]);
+    return out.includes(`configmap/${CHART_APP}-message`) ? true : undefined;
+  });
 
   const k = `${kubectl} --kubeconfig ${kubeconfig}`;
   const H = `-H 'Authorization: Bearer ${adminToken}'`;
@@ -270,7 +346,7 @@ async function main(): Promise<void> {
       `  cluster      ${cluster.url}   kubeconfig: ${kubeconfig}`,
       `  logs         ${join(root, 'hub.log')}  ${join(root, 'agent.log')}`,
       '',
-      'Three things to try:',
+      'Four things to try:',
       '',
       '  1. See the application, synced and healthy, and what the agent applied:',
       `     curl -s ${H} ${hubUrl}/api/v1/applications/${APP}`,
@@ -282,6 +358,9 @@ async function main(): Promise<void> {
       '',
       '  3. Ask the audit trail who did what, fleet-wide (newest first):',
       `     curl -s ${H} '${hubUrl}/api/v1/audit?limit=20'`,
+      '',
+      `  4. The Helm chart in apps/hello, with this cluster's message given as inline values:`,
+      `     ${k} get -n ${CHART_APP} configmap ${CHART_APP}-message -o jsonpath='{.data.message}'`,
       '',
       'Press Ctrl-C to stop everything (all processes and temporary files go).',
       '',

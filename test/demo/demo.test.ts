@@ -52,7 +52,7 @@ afterAll(() => {
 });
 
 describe('npm run demo', () => {
-  it('deploys the example application to its cluster and leaves nothing behind on Ctrl-C', async () => {
+  it('deploys the example applications (manifests and a Helm chart) to its cluster and leaves nothing behind on Ctrl-C', async () => {
     const child = spawn('npm', ['run', 'demo'], {
       detached: true, // its own process group, like a shell job; SIGINT goes to all of it
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,6 +93,17 @@ describe('npm run demo', () => {
       'jsonpath={.data.greeting}',
     ]);
     expect(greeting.stdout).toBe('Hello from demo-cluster (env demo)');
+    const message = await run(kubectl, [
+      '--kubeconfig',
+      kubeconfig,
+      'get',
+      '-n',
+      'hello',
+      'configmap/hello-message',
+      '-o',
+      'jsonpath={.data.message}',
+    ]);
+    expect(message.stdout).toBe('Hello from demo-cluster, rendered by helm on the hub');
     const objects = await run(kubectl, [
       '--kubeconfig',
       kubeconfig,
