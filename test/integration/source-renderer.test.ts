@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -340,6 +340,18 @@ describe('the runner', () => {
 
   it('leaves no temporary tree behind, whatever the outcome', async () => {
     expect(await readdir(tempRoot)).toEqual([]);
+  });
+
+  it('removes the trees a killed hub left behind, not those of runs still going', async () => {
+    const orphan = join(tempRoot, 'flotilla-render-orphan');
+    const recent = join(tempRoot, 'flotilla-render-recent');
+    await mkdir(join(orphan, 'tree'), { recursive: true });
+    await mkdir(recent);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(orphan, hourAgo, hourAgo);
+    await renderer().render(request(chart, null, one, 'c'));
+    expect(await readdir(tempRoot)).toEqual(['flotilla-render-recent']);
+    await rm(recent, { recursive: true });
   });
 
   it('runs the tool with a clean environment in a tree holding only the application', async () => {

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { relativePathProblem, rewriteToolMessage } from '../../domain/render/source-spec.js';
@@ -39,6 +39,11 @@ export interface ToolRunnerOptions {
   tempRoot?: string;
 }
 
+/** Temporary trees are named with this prefix, so orphans of a killed hub can be found. */
+const TREE_PREFIX = 'flotilla-render-';
+/** A tree older than this cannot belong to a run still going (the timeout is far shorter). */
+const ORPHAN_AGE_MS = 15 * 60_000;
+
 const DEFAULTS: ToolRunnerOptions = { timeoutMs: 60_000, maxOutputBytes: 64 * 1024 * 1024, concurrency: 2 };
 /** Most of a tool's error output quoted back. */
 const MAX_MESSAGE_CHARS = 4_000;
@@ -54,6 +59,7 @@ const MAX_MESSAGE_CHARS = 4_000;
 export class ToolRunner {
   private readonly limit: ConcurrencyLimit;
   private readonly options: ToolRunnerOptions;
+  private swept: Promise<void> | undefined;
 
   constructor(
     private readonly binaries: ToolBinaries,
@@ -67,8 +73,9 @@ export class ToolRunner {
   /** Runs the tool; a tool's own refusal is an outcome, a missing binary throws `ToolMissingError`. */
   async run(run: ToolRun): Promise<ToolOutcome> {
     const binary = await this.binaries.get(run.tool);
+    await (this.swept ??= this.removeOrphans());
     return this.limit.run(async () => {
-      const work = await mkdtemp(join(this.options.tempRoot ?? tmpdir(), 'flotilla-render-'));
+      const work = await mkdtemp(join(this.options.tempRoot ?? tmpdir(), TREE_PREFIX));
       try {
         await chmod(work, 0o700);
         const tree = join(work, 'tree');
@@ -105,6 +112,21 @@ export class ToolRunner {
         await rm(work, { recursive: true, force: true });
       }
     });
+  }
+
+  /**
+   * A hub killed during a run (`kill -9`, OOM) leaves its tree behind: the first run of a process
+   * removes trees old enough that no run can still be using them, whichever replica made them.
+   */
+  private async removeOrphans(): Promise<void> {
+    const root = this.options.tempRoot ?? tmpdir();
+    const names = await readdir(root).catch(() => [] as string[]);
+    const now = Date.now();
+    for (const name of names.filter((n) => n.startsWith(TREE_PREFIX))) {
+      const info = await stat(join(root, name)).catch(() => undefined);
+      if (info?.isDirectory() && now - info.mtimeMs > ORPHAN_AGE_MS)
+        await rm(join(root, name), { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 
