@@ -36,7 +36,8 @@ const KUSTOMIZE = {
   'small/values.yaml': 'greeting: hello\n',
   'small/templates/cm.yaml':
     'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n' +
-    '  coupons: {{ .Capabilities.APIVersions.Has "shop.example.com/v1" | quote }}\n',
+    '  coupons: {{ .Capabilities.APIVersions.Has "shop.example.com/v1" | quote }}\n' +
+    `  widgets: {{ .Capabilities.APIVersions.Has "widgets-${suffix}.example.com/v1" | quote }}\n`,
 };
 
 let git: VcsFixture;
@@ -286,7 +287,33 @@ describe('Helm and Kustomize sources through real agents (issue 15)', () => {
     );
     expect(cm.data.kube).toBe(version[0].kubernetes_version);
     expect(cm.data.coupons).toBe('true');
+    expect(cm.data.widgets).toBe('false');
     expect(await configMap(PROD, KUST_NS, `small-${suffix}-greeting`)).toBeNull();
+
+    // someone installs a CRD on the cluster: the agent reports it, the hub renders the chart again
+    await kube[DEV].apply({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.widgets-${suffix}.example.com` },
+      spec: {
+        group: `widgets-${suffix}.example.com`,
+        names: { kind: 'Widget', plural: 'widgets' },
+        scope: 'Namespaced',
+        versions: [
+          { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } },
+        ],
+      },
+    });
+    await waitFor(
+      'the chart rendered again with the new API',
+      async () =>
+        (await configMap(DEV, KUST_NS, `small-${suffix}-greeting`))?.data.widgets === 'true' || undefined,
+    );
+    const triggers = await h.sql<{ trigger: string }>(
+      `SELECT d.trigger FROM deployments d JOIN applications a ON a.id = d.application_id WHERE a.name = $1`,
+      [`small-${suffix}`],
+    );
+    expect(triggers.map((t) => t.trigger)).toContain('cluster-capabilities');
   });
 
   it('refuses a kustomization with a remote base for the clusters that build it, naming the file', async () => {

@@ -5,6 +5,7 @@ import { ClusterRepository, type AgentVersions } from '../clusters/cluster.repos
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { FLEET_EVENTS, type FleetEvents } from '../platform/fleet-events.js';
 import { type AgentCluster } from './agent.guard.js';
 
 /** The audit actor of a cluster's agent. */
@@ -30,6 +31,7 @@ export class AgentPresence {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
+    @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
   ) {}
 
   /**
@@ -58,7 +60,11 @@ export class AgentPresence {
     // One autocommit statement; only a flip to Connected also changes the cluster's status rows
     // and is audited, in a transaction of its own. (A hub killed between the two leaves the rows
     // Unknown until the next report or job of each; the audit trail then lacks that connect.)
-    if (!(await this.clusters.touch(cluster.id, now, versions))) return;
+    const touched = await this.clusters.touch(cluster.id, now, versions);
+    // a CRD installed or removed: charts that test `.Capabilities` may render differently now
+    if (touched.apiVersionsChanged)
+      this.events.emit({ type: 'cluster-capabilities-changed', clusterId: cluster.id });
+    if (!touched.connected) return;
     await this.uow.run(async (tx) => {
       await this.fleetStatus.refreshClusters(tx, [cluster.id]);
       await this.audit.record(tx, {

@@ -372,14 +372,18 @@ export class ApplicationService implements OnModuleInit {
       await this.reconciler.revisionDetected(e.repositoryId, e);
       return;
     }
-    // Cluster labels changed or a cluster joined: selectors may now match differently.
+    // Cluster labels changed or a cluster joined: selectors may now match differently. Its API
+    // versions changed: only what Helm renders can differ (plain manifests and kustomize ignore them).
+    const trigger: Trigger =
+      e.type === 'cluster-registered'
+        ? 'cluster-registered'
+        : e.type === 'cluster-capabilities-changed'
+          ? 'cluster-capabilities'
+          : 'cluster-labels';
     for (const app of await this.apps.all()) {
       if (app.deleting) continue;
-      await this.recompute(
-        app,
-        e.type === 'cluster-registered' ? 'cluster-registered' : 'cluster-labels',
-        SYSTEM_ACTOR,
-      );
+      if (trigger === 'cluster-capabilities' && app.source !== null && app.source.kind !== 'helm') continue;
+      await this.recompute(app, trigger, SYSTEM_ACTOR);
     }
   }
 

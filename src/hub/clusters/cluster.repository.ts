@@ -128,10 +128,15 @@ export class ClusterRepository {
    * are the ones stored, it neither writes nor locks the row (the lock is taken only on rows
    * that need the update; a concurrent touch that got there first makes the row no longer match).
    */
-  async touch(id: string, now: Date, versions: AgentVersions = {}, tx?: Tx): Promise<boolean> {
-    const [rows]: [{ was: string }[], number] = await managerOf(this.ds, tx).query(
+  async touch(
+    id: string,
+    now: Date,
+    versions: AgentVersions = {},
+    tx?: Tx,
+  ): Promise<{ connected: boolean; apiVersionsChanged: boolean }> {
+    const [rows]: [{ was: string; api_changed: boolean }[], number] = await managerOf(this.ds, tx).query(
       `WITH old AS (
-         SELECT id, connection_state AS was FROM clusters
+         SELECT id, connection_state AS was, api_versions AS old_api FROM clusters
           WHERE id = $1 AND credential_hash IS NOT NULL
             AND (last_seen_at IS NULL OR last_seen_at < $2::timestamptz - interval '5 seconds'
                  OR connection_state <> 'Connected'
@@ -143,7 +148,7 @@ export class ClusterRepository {
          agent_version = COALESCE($3, c.agent_version), kubernetes_version = COALESCE($4, c.kubernetes_version),
          api_versions = COALESCE($5::jsonb, c.api_versions)
        FROM old WHERE c.id = old.id
-       RETURNING old.was`,
+       RETURNING old.was, ($5::jsonb IS NOT NULL AND $5::jsonb IS DISTINCT FROM old.old_api) AS api_changed`,
       [
         id,
         now,
@@ -152,7 +157,10 @@ export class ClusterRepository {
         versions.apiVersions ? JSON.stringify(versions.apiVersions) : null,
       ],
     );
-    return rows.length === 1 && rows[0].was !== 'Connected';
+    return {
+      connected: rows.length === 1 && rows[0].was !== 'Connected',
+      apiVersionsChanged: rows.length === 1 && rows[0].api_changed,
+    };
   }
 
   /**

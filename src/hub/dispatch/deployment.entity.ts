@@ -21,7 +21,7 @@ export class DeploymentEntity {
   @Column({ name: 'revision_display', type: 'text' })
   revisionDisplay!: string;
 
-  /** `created`, `updated`, `revision`, `sync`, `rollback`, `unpin`, `cluster-labels`, `delete`. */
+  /** `created`, `updated`, `revision`, `sync`, `rollback`, `unpin`, `cluster-labels`, `cluster-registered`, `cluster-capabilities`, `delete`. */
   @Column({ type: 'text' })
   trigger!: string;
 

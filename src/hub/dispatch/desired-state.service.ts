@@ -44,6 +44,7 @@ export type Trigger =
   | 'unpin'
   | 'cluster-labels'
   | 'cluster-registered'
+  | 'cluster-capabilities'
   | 'delete';
 
 /** What one recomputation did. */

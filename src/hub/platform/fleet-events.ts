@@ -10,7 +10,9 @@ export type FleetEvent =
       paths: string[] | null;
     }
   | { type: 'cluster-labels-changed'; clusterId: string }
-  | { type: 'cluster-registered'; clusterId: string };
+  | { type: 'cluster-registered'; clusterId: string }
+  /** The API versions a cluster serves changed (its agent reported a CRD installed or removed). */
+  | { type: 'cluster-capabilities-changed'; clusterId: string };
 
 /**
  * An in-process bus between features that must not import each other (repositories and
