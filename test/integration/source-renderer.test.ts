@@ -338,6 +338,20 @@ describe('the runner', () => {
     expect(result.ok ? '' : describeRenderErrors(result.errors)).toBe('c: helm ran longer than 1 ms');
   });
 
+  it('gives up the rest of a render once one input ran out of time', async () => {
+    const r = renderer({ runner: { tempRoot, timeoutMs: 1, concurrency: 1 } });
+    const targets = ['a', 'b', 'c'].map((n) => ({
+      cluster: cluster(n, {}),
+      target: { clusterSelector: '', helm: { values: { n } } },
+    }));
+    const results = await r.render(request(chart, null, targets, 'c'));
+    const messages = results.map((x) => (x.ok ? '' : describeRenderErrors(x.errors)));
+    expect(messages.filter((m) => m === 'c: helm ran longer than 1 ms')).toHaveLength(1);
+    expect(
+      messages.filter((m) => m.startsWith('c: not rendered: helm already failed for another cluster')),
+    ).toHaveLength(2);
+  });
+
   it('leaves no temporary tree behind, whatever the outcome', async () => {
     expect(await readdir(tempRoot)).toEqual([]);
   });

@@ -125,6 +125,9 @@ export class SourceRenderer {
     }
     const tree = relativeToApplication(request.files.files, request.app.path);
     const prepared = new Map<string, Promise<PreparedManifests | RenderResult>>();
+    // one input that runs out of time or output space stops this render's other runs: a hostile
+    // chart with 1,000 distinct value sets must not hold the hub's tool slots for hours
+    const giveUp = new AbortController();
     const refusals = new Map<string, KustomizeRefProblem[]>();
     const refusedIn = (overlay: string) => {
       let found = refusals.get(overlay);
@@ -147,7 +150,7 @@ export class SourceRenderer {
         });
         let output = prepared.get(key);
         if (!output) {
-          output = this.output(key, kind, request, tree, run);
+          output = this.output(key, kind, request, tree, run, giveUp);
           prepared.set(key, output);
         }
         const parsed = await output;
@@ -213,6 +216,7 @@ export class SourceRenderer {
     request: RenderRequest,
     tree: ReadonlyMap<string, Buffer>,
     run: { invocation: ToolInvocation; values?: Record<string, unknown>; overlay: string },
+    giveUp: AbortController,
   ): Promise<PreparedManifests | RenderResult> {
     const outcome = await this.cache.get(key, async () => {
       const value = await this.runner.run({
@@ -223,6 +227,7 @@ export class SourceRenderer {
           ? new Map([[INLINE_VALUES, Buffer.from(canonicalJson(run.values), 'utf8')]])
           : undefined,
         repositoryPath: request.app.path,
+        giveUp,
       });
       return { value, bytes: value.ok ? value.stdout.length : value.message.length, keep: value.cacheable };
     });

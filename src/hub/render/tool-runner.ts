@@ -17,6 +17,11 @@ export interface ToolRun {
   sideFiles?: ReadonlyMap<string, Buffer>;
   /** Where the tree lives in the repository, for messages (`apps/web`). */
   repositoryPath: string;
+  /**
+   * Shared by the runs of one render: a run that times out or passes the output cap aborts it
+   * (before its slot goes to the next run), and a run that finds it aborted does not start.
+   */
+  giveUp?: AbortController;
 }
 
 /**
@@ -75,6 +80,8 @@ export class ToolRunner {
     const binary = await this.binaries.get(run.tool);
     await (this.swept ??= this.removeOrphans());
     return this.limit.run(async () => {
+      if (run.giveUp?.signal.aborted)
+        return { ok: false, message: String(run.giveUp.signal.reason), cacheable: false };
       const work = await mkdtemp(join(this.options.tempRoot ?? tmpdir(), TREE_PREFIX));
       try {
         await chmod(work, 0o700);
@@ -83,26 +90,35 @@ export class ToolRunner {
         await mkdir(home, { mode: 0o700 });
         await writeTree(tree, run.files);
         for (const [name, content] of run.sideFiles ?? []) await writeInside(work, name, content);
-        const result = await this.processes.run(binary.path, run.args, {
-          cwd: tree,
-          env: cleanEnvironment(home),
-          timeoutMs: this.options.timeoutMs,
-          maxStdoutBytes: this.options.maxOutputBytes,
-        });
+        let result;
+        try {
+          result = await this.processes.run(binary.path, run.args, {
+            cwd: tree,
+            env: cleanEnvironment(home),
+            timeoutMs: this.options.timeoutMs,
+            maxStdoutBytes: this.options.maxOutputBytes,
+          });
+        } catch (e) {
+          // found at lookup, gone or broken since (an upgrade in place): this run fails, not the hub
+          return {
+            ok: false,
+            message: `${run.tool} could not be started: ${(e as Error).message}`,
+            cacheable: false,
+          };
+        }
         const rewrite = (text: string) =>
           rewriteToolMessage(text, tree, run.repositoryPath).split(work).join('');
-        if (result.timedOut)
-          return {
-            ok: false,
-            message: `${run.tool} ran longer than ${this.options.timeoutMs} ms`,
-            cacheable: false,
-          };
-        if (result.truncated)
-          return {
-            ok: false,
-            message: `${run.tool} output is over the limit of ${this.options.maxOutputBytes} bytes`,
-            cacheable: false,
-          };
+        const exhausted = result.timedOut
+          ? `${run.tool} ran longer than ${this.options.timeoutMs} ms`
+          : result.truncated
+            ? `${run.tool} output is over the limit of ${this.options.maxOutputBytes} bytes`
+            : undefined;
+        if (exhausted) {
+          run.giveUp?.abort(
+            `not rendered: ${run.tool} already failed for another cluster of this revision (${exhausted})`,
+          );
+          return { ok: false, message: exhausted, cacheable: false };
+        }
         if (result.code !== 0) {
           const text = rewrite(result.stderr.trim() || `exited with code ${String(result.code)}`);
           return { ok: false, message: `${run.tool}: ${truncate(text)}`, cacheable: result.code !== null };
