@@ -9,7 +9,7 @@ import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-eve
 import { RepositoryPollerService } from '../../src/hub/repositories/repository-poller.service.js';
 import type { VcsRepository } from '../../src/vcs/index.js';
 import { waitFor as pollUntil } from '../k8s/agent/agent-test-kit.js';
-import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import { registerRepository, startTestHub, type TestHub } from '../support/hub-harness.js';
 import { gitFixture, svnFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 import { AgentProcess } from './agent-process.js';
 
@@ -105,22 +105,8 @@ beforeAll(async () => {
     { 'dev/ns.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS}\n` },
     'init',
   );
-  for (const [name, repo, type] of [
-    ['fleet-git', gitRepo, 'git'],
-    ['fleet-svn', svnRepo, 'svn'],
-  ] as const) {
-    const r = await h.api('POST', '/api/v1/repositories', {
-      body: {
-        name,
-        type,
-        url: repo.url,
-        ...(type === 'git' ? { branch: repo.branch } : { path: repo.path }),
-        // Absent, not null, for a repository without credentials (null is refused on create).
-        ...(repo.credentials ? { credentials: repo.credentials } : {}),
-      },
-    });
-    expect(r.status, r.text).toBe(201);
-  }
+  await registerRepository(h, 'fleet-git', gitRepo);
+  await registerRepository(h, 'fleet-svn', svnRepo);
   const clusters = inject('k8sClusters');
   await Promise.all(
     NAMES.map(async (name, i) => {

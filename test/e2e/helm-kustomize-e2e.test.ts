@@ -15,7 +15,7 @@ import type { VcsRepository } from '../../src/vcs/index.js';
 import { waitFor as pollUntil } from '../k8s/agent/agent-test-kit.js';
 import { fixtureTextFiles, SHOP_CHART_DIR } from '../support/chart-fixture.js';
 import { ensureHelm } from '../support/helm-binary.js';
-import { startTestHub, type TestHub } from '../support/hub-harness.js';
+import { registerRepository, startTestHub, type TestHub } from '../support/hub-harness.js';
 import { ensureKustomize } from '../support/kustomize-binary.js';
 import { gitFixture, svnFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 import { AgentProcess } from './agent-process.js';
@@ -95,21 +95,8 @@ beforeAll(async () => {
   svnRepo = await svn.createRepo();
   await svn.externalCommit(svnRepo, KUSTOMIZE, 'an overlay and a small chart');
   h = await startTestHub(inject('postgresUrl'));
-  for (const [name, repo, type] of [
-    ['charts-git', gitRepo, 'git'],
-    ['overlays-svn', svnRepo, 'svn'],
-  ] as const) {
-    const r = await h.api('POST', '/api/v1/repositories', {
-      body: {
-        name,
-        type,
-        url: repo.url,
-        ...(type === 'git' ? { branch: repo.branch } : { path: repo.path }),
-        ...(repo.credentials ? { credentials: repo.credentials } : {}),
-      },
-    });
-    expect(r.status, r.text).toBe(201);
-  }
+  await registerRepository(h, 'charts-git', gitRepo);
+  await registerRepository(h, 'overlays-svn', svnRepo);
   const clusters = inject('k8sClusters');
   for (const [i, [name, env]] of (
     [

@@ -228,6 +228,17 @@ describe('Kustomize overlays', () => {
     'elsewhere/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: stolen\n',
   });
 
+  /** The prod overlay of `files`, built for one cluster. */
+  const buildProdOverlay = (files: Map<string, Buffer>) =>
+    renderer().render(
+      request(
+        files,
+        { kind: 'kustomize', kustomize: { path: 'overlays/prod' } },
+        [{ cluster: cluster('p1', {}), target: { clusterSelector: '' } }],
+        'kust',
+      ),
+    );
+
   it('builds the overlay a cluster label picks, then applies the target patches', async () => {
     const r = renderer();
     const target: ApplicationTarget = {
@@ -277,14 +288,7 @@ describe('Kustomize overlays', () => {
   ])('refuses %s, naming the file', async (_name, kustomization, message) => {
     const files = new Map(overlays);
     files.set('kust/overlays/prod/kustomization.yaml', Buffer.from(kustomization));
-    const [result] = await renderer().render(
-      request(
-        files,
-        { kind: 'kustomize', kustomize: { path: 'overlays/prod' } },
-        [{ cluster: cluster('p1', {}), target: { clusterSelector: '' } }],
-        'kust',
-      ),
-    );
+    const [result] = await buildProdOverlay(files);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors[0].file).toBe('kust/overlays/prod/kustomization.yaml');
@@ -300,14 +304,7 @@ describe('Kustomize overlays', () => {
         'apiVersion: x/v1\nkind: Exec\nmetadata:\n  name: x\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: /bin/sh\n',
       ),
     );
-    const [result] = await renderer().render(
-      request(
-        files,
-        { kind: 'kustomize', kustomize: { path: 'overlays/prod' } },
-        [{ cluster: cluster('p1', {}), target: { clusterSelector: '' } }],
-        'kust',
-      ),
-    );
+    const [result] = await buildProdOverlay(files);
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(describeRenderErrors(result.errors)).toMatch(/^kust\/overlays\/prod: kustomize: .*/);

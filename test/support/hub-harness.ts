@@ -7,6 +7,7 @@ import pg from 'pg';
 import { loadHubConfig, type HubConfig } from '../../src/hub/config/hub-config.js';
 import { startHub, type Hub } from '../../src/hub/hub.js';
 import { createLogger } from '../../src/hub/platform/logger.js';
+import type { VcsRepository } from '../../src/vcs/index.js';
 
 /** The egress allow-list test hubs get unless a test passes its own: every loopback address. */
 export const TEST_ALLOWED_HOSTS = '127.0.0.0/8,::1';
@@ -139,4 +140,22 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Registers a fixture repository with the hub under `name`: a Git one by its branch, an SVN one
+ * by its path, with its credentials when it has any (absent rather than null: null is refused
+ * on create). Throws with the hub's answer unless it is 201.
+ */
+export async function registerRepository(h: TestHub, name: string, repo: VcsRepository): Promise<void> {
+  const r = await h.api('POST', '/api/v1/repositories', {
+    body: {
+      name,
+      type: repo.type,
+      url: repo.url,
+      ...(repo.type === 'git' ? { branch: repo.branch } : { path: repo.path }),
+      ...(repo.credentials ? { credentials: repo.credentials } : {}),
+    },
+  });
+  if (r.status !== 201) throw new Error(`registering ${name}: ${r.status} ${r.text}`);
 }
