@@ -9,6 +9,10 @@
  *   one grid window: what the dashboard asks now — `GET /api/v1/fleet/grid`, the 75 clusters
  *           around the rows in view with their cells, the columns and the counts.
  *
+ * And the landing view's two requests (issue 21): `GET /api/v1/fleet/problems` (counts grouped
+ * by application and by region; its last column is the clusters needing attention) and
+ * `GET /api/v1/fleet/problems/clusters` for one application (its last column: the group's rows).
+ *
  * Rows are seeded straight into the tables (test/support/fleet-seed.ts). Note that "before"
  * is measured on today's hub, whose application view also reads the read model: the old
  * view's four-repository join was slower still, so the ratio printed understates the change.
@@ -112,10 +116,23 @@ async function main(): Promise<void> {
       return g.rows.reduce((n: number, r: { cells: unknown[] }) => n + r.cells.length, 0);
     };
 
+    // the landing view: the problem counts grouped by application and by region, and the
+    // list of one group (an application's affected clusters), each one request
+    const problems = async () => {
+      const p = await get('/api/v1/fleet/problems?label=region');
+      return p.affected as number;
+    };
+    const problemGroup = async () => {
+      const l = await get('/api/v1/fleet/problems/clusters?application=app-0001&limit=200');
+      return l.total as number;
+    };
+
     const ways = {
       'one request per application': before,
       'pages of the read model': pages,
       'one grid window': windowed,
+      'problems by app and label': problems,
+      'one problem group': problemGroup,
     };
     // Warm every path once (connections, plans, JIT), then alternate rounds.
     for (const way of Object.values(ways)) await measure(way);
@@ -135,7 +152,7 @@ async function main(): Promise<void> {
     for (const name of Object.keys(ways)) {
       const ms = median(runs[name]);
       console.log(
-        `  ${name.padEnd(28)} ${String(last[name].requests).padStart(3)} requests, ${String(Math.round(ms)).padStart(5)} ms (${(ms / base).toFixed(2)} of the first), ${mb(last[name].bytes)} MB, ${last[name].cells} cells`,
+        `  ${name.padEnd(28)} ${String(last[name].requests).padStart(3)} requests, ${String(Math.round(ms)).padStart(5)} ms (${(ms / base).toFixed(2)} of the first), ${mb(last[name].bytes)} MB, ${last[name].cells} ${name.startsWith('one problem') || name.startsWith('problems') ? 'affected' : 'cells'}`,
       );
     }
   } finally {

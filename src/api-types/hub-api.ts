@@ -704,6 +704,38 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/fleet/problems': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['FleetStatus_problemSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/fleet/problems/clusters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['FleetStatus_problemList'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -1669,6 +1701,71 @@ export type components = {
       offset: number;
       counts: components['schemas']['GridCountsDto'];
     };
+    ProblemCountsDto: {
+      /** @description the agent is disconnected */
+      disconnected: number;
+      /** @description sync Failed (render or apply) */
+      failed: number;
+      /** @description health Failed */
+      degraded: number;
+      /** @description sync OutOfSync (e.g. drift) */
+      outofsync: number;
+    };
+    LabelKeyDto: {
+      key: string;
+      /** @description clusters in scope carrying it */
+      clusters: number;
+    };
+    ProblemGroupDto: {
+      /** @description application name, or label value (null: clusters without the label) */
+      name: string | null;
+      /** @description application id; null for label groups */
+      id: string | null;
+      /** @description affected clusters of the group */
+      clusters: number;
+      /** @description affected clusters by kind (a cluster may show several) */
+      counts: components['schemas']['ProblemCountsDto'];
+    };
+    FleetProblemsDto: {
+      /** @description clusters the selector picks (and the caller sees) */
+      clusters: number;
+      /** @description of those, clusters with at least one problem */
+      affected: number;
+      /** @description affected clusters by kind */
+      counts: components['schemas']['ProblemCountsDto'];
+      /** @description label keys to group by, most common first */
+      labelKeys: components['schemas']['LabelKeyDto'][];
+      /** @description the label the groups are by */
+      label: string | null;
+      /** @description applications with problems, most urgent first */
+      applications: components['schemas']['ProblemGroupDto'][];
+      /** @description label values with problems, most urgent first */
+      labels: components['schemas']['ProblemGroupDto'][];
+    };
+    ProblemItemDto: {
+      clusterId: string;
+      clusterName: string;
+      labels: {
+        [key: string]: string;
+      };
+      /** @enum {string} */
+      connectionState: 'Pending' | 'Connected' | 'Disconnected';
+      /** @description null: a disconnected cluster no application targets */
+      applicationId: string | null;
+      applicationName: string | null;
+      /** @enum {string} */
+      kind: 'disconnected' | 'failed' | 'degraded' | 'outofsync';
+      sync: string | null;
+      health: string | null;
+      message: string | null;
+      updatedAt: string | null;
+    };
+    FleetProblemListDto: {
+      /** @description most urgent first, then by cluster */
+      items: components['schemas']['ProblemItemDto'][];
+      /** @description affected rows the filter selects, listed or not */
+      total: number;
+    };
     ErrorBody: {
       statusCode: number;
       /** @description HTTP reason phrase */
@@ -1844,6 +1941,12 @@ export type GridRowDto = components['schemas']['GridRowDto'];
 export type GridCellCountsDto = components['schemas']['GridCellCountsDto'];
 export type GridCountsDto = components['schemas']['GridCountsDto'];
 export type FleetGridDto = components['schemas']['FleetGridDto'];
+export type ProblemCountsDto = components['schemas']['ProblemCountsDto'];
+export type LabelKeyDto = components['schemas']['LabelKeyDto'];
+export type ProblemGroupDto = components['schemas']['ProblemGroupDto'];
+export type FleetProblemsDto = components['schemas']['FleetProblemsDto'];
+export type ProblemItemDto = components['schemas']['ProblemItemDto'];
+export type FleetProblemListDto = components['schemas']['FleetProblemListDto'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type JsonValue = components['schemas']['JsonValue'];
 export type Response400 = components['responses']['400'];
@@ -3811,6 +3914,70 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['FleetGridDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  FleetStatus_problemSummary: {
+    parameters: {
+      query?: {
+        /** @description cluster label selector, the syntax of application targets */
+        selector?: string;
+        /** @description only this project's applications (name) and the clusters they target */
+        project?: string;
+        /** @description cluster label key to group by; default: the key most clusters carry */
+        label?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FleetProblemsDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  FleetStatus_problemList: {
+    parameters: {
+      query?: {
+        /** @description cluster label selector, the syntax of application targets */
+        selector?: string;
+        /** @description only this project's applications (name) */
+        project?: string;
+        /** @description application id or name */
+        application?: string;
+        kind?: 'disconnected' | 'failed' | 'degraded' | 'outofsync';
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FleetProblemListDto'];
         };
       };
       400: components['responses']['400'];

@@ -340,6 +340,16 @@ const MATRIX: Record<string, Entry> = {
     need: 'viewer',
     call: (t) => st('GET', '/api/v1/fleet/grid', t),
   },
+  'GET /api/v1/fleet/problems': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/fleet/problems', t),
+  },
+  'GET /api/v1/fleet/problems/clusters': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/fleet/problems/clusters', t),
+  },
   // SSO sessions: only admins see who is signed in and end sessions
   'GET /api/v1/auth/sessions': {
     scope: 'fleet',

@@ -11,6 +11,7 @@ import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-eve
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
 import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
+import { seriousViolations } from './axe.js';
 import { undrawableGlyphs } from './glyphs.js';
 
 /**
@@ -178,6 +179,7 @@ describe('dashboard', () => {
     const page = watchCsp(await ctx.newPage());
     await page.goto(h.url + '/');
     await page.getByLabel('API token').waitFor();
+    expect.soft(await seriousViolations(page), 'sign-in').toEqual([]);
     await page.screenshot({ path: `${SHOTS}/sign-in.png` });
     await page.getByLabel('API token').fill('flt_not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -196,8 +198,50 @@ describe('dashboard', () => {
     await ctx.close();
   });
 
-  it('the overview shows every cluster and application, coloured by sync and health, with counts', async () => {
+  it('the landing view leads with what needs attention, by application and by label, one click from the clusters', async () => {
     admin = await signedIn(h.adminToken);
+    // prod-us failed web; dev-1's worker job is still leased (progressing: no problem yet)
+    await admin.getByTestId('by-application').waitFor();
+    expect(await admin.getByTestId('count-affected').textContent()).toBe('1');
+    expect(await admin.getByTestId('count-clusters').textContent()).toBe('3');
+    expect(await admin.getByTestId('count-failed').textContent()).toBe('1');
+    expect(await admin.getByTestId('count-disconnected').textContent()).toBe('0');
+    const apps = admin.getByTestId('by-application').locator('tbody tr');
+    expect(await apps.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-group')))).toEqual(['web']);
+    expect(await apps.first().locator('[data-kind="failed"]').textContent()).toContain('1');
+    // grouped by the label most clusters carry (env and region tie: env by name), or another one
+    const byLabel = admin.getByTestId('by-label');
+    expect(await admin.getByLabel('Group clusters by').inputValue()).toBe('env');
+    expect(await byLabel.locator('tbody tr').getAttribute('data-group')).toBe('prod');
+    await admin.getByLabel('Group clusters by').selectOption('region');
+    await byLabel.locator('tbody tr[data-group="us"]').waitFor();
+    expect(await byLabel.locator('tbody tr').count()).toBe(1);
+    // one click: the group's affected clusters with their messages
+    await byLabel.getByRole('link', { name: 'us', exact: true }).click();
+    const affected = admin.getByTestId('affected');
+    await affected.locator('[data-cluster="prod-us"]').waitFor();
+    expect(await affected.locator('tbody tr').count()).toBe(1);
+    const row = await affected.locator('[data-cluster="prod-us"]').textContent();
+    expect(row).toContain('Failed');
+    expect(row).toContain('admission webhook "policy" denied: image api:1 is not signed');
+    await admin.getByTestId('by-application').getByRole('link', { name: 'web', exact: true }).click();
+    await admin.waitForURL(/app=web/);
+    await affected.getByRole('heading', { name: /application web/ }).waitFor();
+    expect(await undrawableGlyphs(admin)).toEqual([]);
+    expect.soft(await seriousViolations(admin), 'overview').toEqual([]);
+    await admin.screenshot({ path: `${SHOTS}/overview.png` });
+    // from the list straight to the application on that cluster
+    await affected.getByRole('link', { name: 'prod-us' }).click();
+    await admin.getByRole('heading', { name: 'web', exact: true }).waitFor();
+    await admin.goBack();
+    await affected.waitFor();
+  });
+
+  it('the full grid shows every cluster and application, coloured by sync and health, with counts', async () => {
+    await admin
+      .getByRole('navigation', { name: 'Fleet views' })
+      .getByRole('link', { name: 'All clusters' })
+      .click();
     const grid = admin.getByTestId('fleet-grid');
     await grid.locator('[data-cluster="dev-1"]').waitFor();
     expect(await admin.getByTestId('count-clusters').textContent()).toBe('3');
@@ -222,7 +266,11 @@ describe('dashboard', () => {
       .locator('[data-cluster="prod-eu"] [data-app="web"]')
       .evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(colour).toBe('rgb(26, 127, 55)');
-    await admin.screenshot({ path: `${SHOTS}/overview.png` });
+    // colour is not the only sign: every cell carries its state's symbol
+    const cells = grid.locator('a.cell');
+    expect(await cells.locator('svg.icon').count()).toBe(await cells.count());
+    expect.soft(await seriousViolations(admin), 'grid').toEqual([]);
+    await admin.screenshot({ path: `${SHOTS}/grid.png` });
 
     // Filters: the label selector goes to the server, the state filter narrows rows.
     await admin.getByLabel('Label selector').fill('env=prod');
@@ -316,6 +364,7 @@ describe('dashboard', () => {
       '-/spec/template/spec/containers/0/image: "api:0"',
     ]);
     expect(await diff.locator('td.add').first().textContent()).toBe('+/spec/replicas: 3');
+    expect.soft(await seriousViolations(admin), 'application').toEqual([]);
     await admin.screenshot({ path: `${SHOTS}/application.png`, fullPage: true });
   });
 
@@ -346,6 +395,8 @@ describe('dashboard', () => {
 
   it('the repository browser shows the tree, highlighted files and history; an edit is committed, validated and conflicts are shown', async () => {
     await admin.getByRole('link', { name: 'Repositories' }).click();
+    await admin.getByRole('link', { name: 'fleet', exact: true }).waitFor();
+    expect.soft(await seriousViolations(admin), 'repositories').toEqual([]);
     await admin.getByRole('link', { name: 'fleet', exact: true }).click();
     await admin.getByRole('button', { name: /apps\/$/ }).click();
     await admin.getByRole('button', { name: /web\/$/ }).click();
@@ -384,6 +435,7 @@ describe('dashboard', () => {
     await admin.waitForFunction(() =>
       document.querySelector('[data-testid="file-view"]')?.textContent?.includes('api:2'),
     );
+    expect.soft(await seriousViolations(admin), 'repository').toEqual([]);
     await admin.screenshot({ path: `${SHOTS}/repository.png`, fullPage: true });
 
     // Someone else commits while we edit: the stale base shows as a conflict.
@@ -397,6 +449,7 @@ describe('dashboard', () => {
     await admin.getByRole('button', { name: 'Commit' }).click();
     await admin.getByTestId('commit-conflict').waitFor();
     expect(await admin.getByTestId('commit-conflict').textContent()).toContain('Conflict');
+    expect.soft(await seriousViolations(admin), 'repository-conflict').toEqual([]);
     await admin.screenshot({ path: `${SHOTS}/repository-conflict.png`, fullPage: true });
     await admin.getByRole('button', { name: 'Cancel' }).click();
   });
@@ -417,12 +470,46 @@ describe('dashboard', () => {
     expect(new Set(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-action'))))).toEqual(
       new Set(['resource.committed']),
     );
+    // each entry reads as a sentence first, naming with links what it touched
+    const commit = items.last().getByTestId('sentence');
+    expect(await commit.textContent()).toMatch(
+      /^admin committed apps\/web\/deploy\.yaml to fleet at main@[0-9a-f]{7} — 'web: api 2 with four replicas'$/,
+    );
+    const repoId = (await h.api('GET', '/api/v1/repositories/fleet')).body.id as string;
+    expect(await commit.getByRole('link', { name: 'fleet' }).getAttribute('href')).toBe(
+      `/repositories/${repoId}`,
+    );
+    expect(await commit.getByRole('link', { name: /^main@/ }).getAttribute('href')).toMatch(
+      new RegExp(`^/repositories/${repoId}\\?revision=[0-9a-f]{40}$`),
+    );
+    // the hash, sequence and raw details are one click away
+    expect(await items.last().locator('pre.json').isVisible()).toBe(false);
     await items.last().locator('summary').click();
     expect(await items.last().locator('pre.json').textContent()).toContain('web: api 2 with four replicas');
+    expect(await items.last().locator('dl.details').textContent()).toMatch(/Hash[0-9a-f]{64}/);
     // one filter form, also after a filter changed the URL (duplicate React keys once left two)
     expect(await admin.getByRole('search', { name: 'Filter events' }).count()).toBe(1);
     expect(await admin.locator('form').count()).toBe(1);
     expect(await undrawableGlyphs(admin)).toEqual([]);
+    // a job result: the cluster applied the application at a revision, each named a link
+    await admin.getByLabel('Action').fill('job.succeeded');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    await admin.waitForFunction(() =>
+      document.querySelector('[data-testid="audit-count"]')?.textContent?.includes('(all)'),
+    );
+    const applied = items.filter({ hasText: /^.*prod-eu applied web at main@[0-9a-f]{7}: / }).first();
+    await applied.waitFor();
+    const sentence = applied.getByTestId('sentence');
+    expect(await sentence.getByRole('link', { name: 'prod-eu' }).getAttribute('href')).toBe(
+      `/audit?cluster=${clusterIds['prod-eu']}`,
+    );
+    expect(await sentence.getByRole('link', { name: 'web' }).getAttribute('href')).toBe('/applications/web');
+    await admin.getByLabel('Action').fill('');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    await admin.waitForFunction(() =>
+      document.querySelector('[data-testid="audit-count"]')?.textContent?.includes('(all)'),
+    );
+    expect.soft(await seriousViolations(admin), 'audit').toEqual([]);
     await admin.screenshot({ path: `${SHOTS}/audit.png`, fullPage: true });
   });
 
@@ -522,6 +609,36 @@ describe('dashboard', () => {
     await settle();
   });
 
+  it('keyboard only: sign in, the fleet, an application, Sync — every focus visible', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = watchCsp(await ctx.newPage());
+    page.setDefaultTimeout(20_000);
+    await page.goto(h.url + '/');
+    await page.getByLabel('API token').waitFor();
+    // the token field has the focus on arrival: type, then Enter submits
+    expect(await focused(page)).toMatchObject({ tag: 'INPUT', id: 'token' });
+    await page.keyboard.type(h.adminToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    await tabTo(page, (f) => f.text === 'All clusters');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('fleet-grid').locator('.app-head a').first().waitFor();
+    await tabTo(page, (f) => f.tag === 'A' && f.text === 'web' && f.inHead);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
+    await tabTo(page, (f) => f.tag === 'BUTTON' && f.text === 'Sync');
+    await page.keyboard.press('Enter');
+    await page
+      .getByTestId('notice')
+      .getByText(/^Sync: \d+ job\(s\) queued/)
+      .waitFor();
+    await ctx.close();
+    // the queued jobs run, as the agents would
+    for (const name of ['prod-eu', 'prod-us'])
+      for (const job of await agents[name].poll()) await agents[name].succeed(job);
+    await settle();
+  });
+
   it('a viewer sees no write buttons anywhere, and the grid still works', async () => {
     // The role comes from GET /api/v1/whoami: the dashboard no longer probes an admin-only route.
     const asked: string[] = [];
@@ -538,6 +655,9 @@ describe('dashboard', () => {
     expect(await viewer.getByTestId('token-name').textContent()).toBe('ops-viewer');
     expect(asked).toContain('/api/v1/whoami');
     expect(asked).not.toContain('/api/v1/tokens');
+    // everything is synced by now: the landing view says so
+    await viewer.getByTestId('all-clear').waitFor();
+    await viewer.goto(h.url + '/?view=grid');
     await viewer.getByTestId('fleet-grid').locator('[data-cluster="prod-eu"]').waitFor();
     await viewer.goto(h.url + '/applications/web');
     await viewer.getByTestId('app-clusters').locator('[data-cluster="prod-eu"]').waitFor();
@@ -554,13 +674,79 @@ describe('dashboard', () => {
   });
 });
 
+interface Focused {
+  tag: string;
+  id: string;
+  text: string;
+  inHead: boolean;
+  outline: string;
+}
+
+/** The focused element, and the outline it is drawn with. */
+function focused(page: Page): Promise<Focused | null> {
+  return page.evaluate(() => {
+    const el = (document as unknown as { activeElement: HTMLLike | null }).activeElement;
+    if (!el || el.tagName === 'BODY') return null;
+    const style = getComputedStyle(el) as unknown as { outlineStyle: string; outlineWidth: string };
+    return {
+      tag: el.tagName,
+      id: el.id,
+      text: (el.textContent ?? '').trim(),
+      inHead: !!el.closest('.app-head'),
+      outline: `${style.outlineStyle} ${style.outlineWidth}`,
+    };
+  });
+}
+interface HTMLLike {
+  tagName: string;
+  id: string;
+  textContent: string | null;
+  closest(selector: string): unknown;
+}
+
+/**
+ * Presses Tab until the focused element is the wanted one (at most `max` times); every element
+ * on the way must show its focus (an outline, as :focus-visible draws it).
+ */
+async function tabTo(page: Page, wanted: (f: Focused) => boolean, max = 150): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focused(page);
+    if (!f) continue;
+    expect(f.outline, `focus on ${f.tag} "${f.text}" is visible`).toMatch(/^solid [1-9]/);
+    if (wanted(f)) return;
+  }
+  throw new Error(`Tab never reached the element wanted (${max} presses)`);
+}
+
+/** The API paths a page asks for from one `poll` request up to the next (one whole refresh). */
+async function perRefresh(page: Page, poll: string): Promise<Record<string, number>> {
+  const isPoll = (r: { url(): string }) => new URL(r.url()).pathname === poll;
+  await page.waitForRequest(isPoll, { timeout: 15_000 });
+  const requests: string[] = [];
+  const record = (r: { url(): string }) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/v1/')) requests.push(u.pathname);
+  };
+  page.on('request', record);
+  await page.waitForRequest(isPoll, { timeout: 15_000 }); // the first whole poll starts
+  requests.length = 0;
+  requests.push(poll);
+  await page.waitForRequest(isPoll, { timeout: 15_000 }); // the next one starts
+  requests.pop();
+  page.off('request', record);
+  return requests.reduce<Record<string, number>>((m, p) => ((m[p] = (m[p] ?? 0) + 1), m), {});
+}
+
 describe('dashboard at fleet scale', () => {
   it('1,000 clusters × 50 applications: the grid renders only the rows in view and scrolls to the last', async () => {
     // 997 more clusters straight into the table (through the API each would re-render every
     // application, minutes on a shared machine; what is measured here is the grid).
     await h.sql(`
-      INSERT INTO clusters (id, name, labels)
-      SELECT gen_random_uuid(), 'bulk-' || lpad(g::text, 4, '0'), '{"tier": "bulk"}'
+      INSERT INTO clusters (id, name, labels, connection_state)
+      SELECT gen_random_uuid(), 'bulk-' || lpad(g::text, 4, '0'),
+             jsonb_build_object('tier', 'bulk', 'region', (ARRAY['eu', 'us', 'ap'])[1 + g % 3]),
+             CASE WHEN g % 331 = 5 THEN 'Disconnected' ELSE 'Pending' END
       FROM generate_series(0, 996) g`);
     // 48 more applications (50 in all) that select no cluster: empty columns, still 50 of them.
     for (let i = 0; i < 48; i++) {
@@ -576,6 +762,23 @@ describe('dashboard at fleet scale', () => {
       expect(r.status, r.text).toBe(201);
     }
     const page = await signedIn(h.adminToken);
+    // the landing view: one request per refresh for the problem counts, whatever the fleet
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="count-clusters"]')?.textContent === '1001',
+    );
+    // three bulk clusters went silent: they lead, grouped by region (the label most clusters carry)
+    expect(await page.getByTestId('count-disconnected').textContent()).toBe('3');
+    expect(await page.getByLabel('Group clusters by').inputValue()).toBe('region');
+    expect(await page.getByTestId('by-label').locator('tbody tr').count()).toBe(3);
+    // no application targets them: the application side says so rather than show an empty table
+    await page.getByTestId('by-application-none').waitFor();
+    expect(await perRefresh(page, '/api/v1/fleet/problems')).toEqual({ '/api/v1/fleet/problems': 1 });
+    await page.screenshot({ path: `${SHOTS}/overview-1000.png` });
+    await page
+      .getByRole('navigation', { name: 'Fleet views' })
+      .getByRole('link', { name: 'All clusters' })
+      .click();
+    await page.getByTestId('fleet-grid').waitFor();
     const started = Date.now();
     await page.waitForFunction(
       () => document.querySelector('[data-testid="count-clusters"]')?.textContent === '1001',
@@ -596,23 +799,8 @@ describe('dashboard at fleet scale', () => {
     // One refresh is one request — the window of rows in view, the columns and the counts —
     // whatever the number of clusters or applications: everything the page asks from one grid
     // request up to the next (the next poll) is that one request.
-    const isGrid = (r: { url(): string }) => new URL(r.url()).pathname === '/api/v1/fleet/grid';
-    await page.waitForRequest(isGrid, { timeout: 15_000 });
-    const requests: string[] = [];
-    const record = (r: { url(): string }) => {
-      const u = new URL(r.url());
-      if (u.pathname.startsWith('/api/v1/')) requests.push(u.pathname);
-    };
-    page.on('request', record);
-    await page.waitForRequest(isGrid, { timeout: 15_000 }); // the first whole poll starts
-    requests.length = 0;
-    requests.push('/api/v1/fleet/grid');
-    await page.waitForRequest(isGrid, { timeout: 15_000 }); // the next one starts
-    requests.pop();
-    page.off('request', record);
-    const perRefresh = requests.reduce<Record<string, number>>((m, p) => ((m[p] = (m[p] ?? 0) + 1), m), {});
-    expect(perRefresh).toEqual({ '/api/v1/fleet/grid': 1 });
-    await page.screenshot({ path: `${SHOTS}/overview-1000.png` });
+    expect(await perRefresh(page, '/api/v1/fleet/grid')).toEqual({ '/api/v1/fleet/grid': 1 });
+    await page.screenshot({ path: `${SHOTS}/grid-1000.png` });
   }, 120_000);
 });
 

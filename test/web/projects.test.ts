@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-events.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
+import { seriousViolations } from './axe.js';
 import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 
 /**
@@ -138,7 +139,7 @@ afterAll(async () => {
 
 describe('projects in the dashboard', () => {
   it('the project filter narrows the grid, is kept in the URL and carried to the audit trail', async () => {
-    const page = await signedIn(h.adminToken);
+    const page = await signedIn(h.adminToken, '/?view=grid');
     const select = page.getByTestId('project-filter');
     await expect
       .poll(() => select.locator('option').allTextContents())
@@ -147,7 +148,7 @@ describe('projects in the dashboard', () => {
     expect(await gridRows(page)).toEqual(['cl-a', 'cl-b']);
 
     await select.selectOption('team-a');
-    await page.waitForURL(/\?project=team-a$/);
+    await page.waitForURL(/\?view=grid&project=team-a$/);
     await gridColumns(page, ['alpha']);
     // team-a's application targets cl-a only: cl-b is no row of this project's grid
     await expect.poll(() => gridRows(page)).toEqual(['cl-a']);
@@ -204,6 +205,7 @@ describe('projects in the dashboard', () => {
     );
     expect(await page.getByTestId('rule-cluster-scoped').textContent()).toContain('Refused');
     expect(await page.getByTestId('rule-secrets').textContent()).toBe('Refused');
+    expect.soft(await seriousViolations(page), 'project page').toEqual([]);
 
     // bindings: the scoped token with its role, never a secret (not even its prefix)
     const binding = page.locator('[data-testid="bindings"] tr[data-token="team-a-viewer"]');
@@ -233,7 +235,7 @@ describe('projects in the dashboard', () => {
   });
 
   it('a project-scoped token sees only its project in the select and is refused another project', async () => {
-    const page = await signedIn(scopedToken);
+    const page = await signedIn(scopedToken, '/?view=grid');
     const select = page.getByTestId('project-filter');
     await expect.poll(() => select.locator('option').allTextContents()).toEqual(['All projects', 'team-a']);
     await gridColumns(page, ['alpha']);
@@ -242,6 +244,7 @@ describe('projects in the dashboard', () => {
     await page.goto(h.url + '/projects');
     const listed = page.locator('[data-testid="projects"] tr[data-project]');
     await expect.poll(() => listed.count()).toBe(1);
+    expect.soft(await seriousViolations(page), 'projects list').toEqual([]);
 
     await page.goto(h.url + '/projects/team-a');
     await page.getByTestId('project-rules').waitFor();

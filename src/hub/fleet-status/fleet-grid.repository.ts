@@ -47,10 +47,10 @@ export function cellStateSql(sync: string, health: string): string {
 }
 
 /**
- * Rows of applications in these projects only (a project-scoped caller's view); `null`: every
+ * SQL condition: rows of applications in these projects only (a project-scoped caller's view); `null`: every
  * application (a global role).
  */
-function visibleSql(column: string, projects: string[] | null, params: unknown[]): string {
+export function visibleSql(column: string, projects: string[] | null, params: unknown[]): string {
   if (projects === null) return 'true';
   params.push(projects);
   return `${column} IN (SELECT a.id FROM applications a JOIN projects pr ON pr.id = a.project_id WHERE pr.name = ANY($${params.length}::text[]))`;

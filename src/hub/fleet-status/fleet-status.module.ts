@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { FleetGridRepository } from './fleet-grid.repository.js';
 import { FleetGridService } from './fleet-grid.service.js';
+import { FleetProblemsRepository } from './fleet-problems.repository.js';
+import { FleetProblemsService } from './fleet-problems.service.js';
 import { FleetStatusController } from './fleet-status.controller.js';
 import { FleetStatusRepository } from './fleet-status.repository.js';
 import { FleetStatusService } from './fleet-status.service.js';
@@ -11,7 +13,14 @@ import { FleetStatusService } from './fleet-status.service.js';
  */
 @Module({
   controllers: [FleetStatusController],
-  providers: [FleetStatusRepository, FleetStatusService, FleetGridRepository, FleetGridService],
+  providers: [
+    FleetStatusRepository,
+    FleetStatusService,
+    FleetGridRepository,
+    FleetGridService,
+    FleetProblemsRepository,
+    FleetProblemsService,
+  ],
   exports: [FleetStatusRepository, FleetStatusService],
 })
 export class FleetStatusModule {}

@@ -64,3 +64,23 @@ export function ApplicationIcon({ label }: { label?: string }) {
     </Icon>
   );
 }
+
+/**
+ * The symbol of a state, so colour is never its only sign (for colour-blind readers and
+ * monochrome screens): a tick for synced and healthy, a cross for failed, a broken heart line for
+ * degraded, two unequal bars for out of sync, a half circle for progressing, a question mark for
+ * unknown, a cut link for disconnected.
+ */
+export function StateIcon({ state, label }: { state: string; label?: string }) {
+  const shapes: Record<string, ReactNode> = {
+    ok: <path d="M3 8.5l3 3 7-7" />,
+    failed: <path d="M4 4l8 8M12 4l-8 8" />,
+    degraded: <path d="M1.5 8h3l1.5-4 3 8 1.5-4h4" />,
+    outofsync: <path d="M2.5 5.5h11M2.5 10.5h7" />,
+    progressing: <path d="M8 2.5a5.5 5.5 0 1 1-5.5 5.5" />,
+    unknown: <path d="M5.5 6a2.5 2.5 0 1 1 3.5 2.3c-.7.3-1 .8-1 1.5v.7M8 12.5v.5" />,
+    disconnected: <path d="M2 8h3.5M10.5 8H14M6.5 5.5l3 5" />,
+    none: <path d="M5 8h6" />,
+  };
+  return <Icon label={label}>{shapes[state] ?? shapes.unknown}</Icon>;
+}

@@ -12,6 +12,7 @@ import {
 } from '../api';
 import { useRole } from '../App';
 import { ApplicationIcon, ClusterIcon } from '../components/icons';
+import { auditSentence, sentenceText, type SentenceLookup, type SentencePart } from '../lib/audit-sentence';
 import { Link, navigate, useLocation } from '../router';
 import { ErrorBox, errorText, time, useData } from '../util';
 
@@ -61,12 +62,24 @@ export function AuditPage() {
     () => (isAdmin ? api<ChainVerdict>('GET', '/api/v1/audit/verify') : Promise.resolve(null)),
     [isAdmin],
   );
-  const nameOf = useMemo(() => {
-    const m = new Map<string, string>();
-    names.data?.clusters.forEach((c) => m.set(c.id, c.name));
-    names.data?.apps.forEach((a) => m.set(a.id, a.name));
-    names.data?.repos.forEach((r) => m.set(r.id, r.name));
-    return (id: string | null) => (id ? (m.get(id) ?? id.slice(0, 8)) : null);
+  const lookup = useMemo<SentenceLookup>(() => {
+    const byId = new Map<string, string>();
+    const repoOf = new Map<string, string>();
+    names.data?.clusters.forEach((c) => byId.set(c.id, c.name));
+    names.data?.apps.forEach((a) => {
+      byId.set(a.id, a.name);
+      repoOf.set(a.id, a.repositoryId);
+    });
+    const branches = new Map<string, string>();
+    names.data?.repos.forEach((r) => {
+      byId.set(r.id, r.name);
+      if (r.branch) branches.set(r.id, r.branch);
+    });
+    return {
+      name: (id) => byId.get(id) ?? null,
+      repositoryOf: (id) => repoOf.get(id) ?? null,
+      branchOf: (id) => branches.get(id) ?? null,
+    };
   }, [names.data]);
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
@@ -180,12 +193,12 @@ export function AuditPage() {
           </button>
         </div>
       </form>
-      <Timeline key={`timeline:${key}`} filters={filters} nameOf={nameOf} />
+      <Timeline key={`timeline:${key}`} filters={filters} lookup={lookup} />
     </section>
   );
 }
 
-function Timeline({ filters, nameOf }: { filters: Filters; nameOf: (id: string | null) => string | null }) {
+function Timeline({ filters, lookup }: { filters: Filters; lookup: SentenceLookup }) {
   const [items, setItems] = useState<AuditEvent[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [done, setDone] = useState(false);
@@ -232,55 +245,7 @@ function Timeline({ filters, nameOf }: { filters: Filters; nameOf: (id: string |
       </p>
       <ol className="timeline" data-testid="timeline">
         {items.map((e) => (
-          <li key={e.seq} data-action={e.action} data-seq={e.seq}>
-            <details>
-              <summary>
-                <time dateTime={e.occurredAt}>{time(e.occurredAt)}</time>
-                <strong className="action">{e.action}</strong>
-                <span className="actor">{e.actor.name ?? e.actor.type}</span>
-                {e.clusterId && (
-                  <Link href={`/audit?cluster=${enc(e.clusterId)}`} title="History of this cluster">
-                    <ClusterIcon label="Cluster" /> {nameOf(e.clusterId)}
-                  </Link>
-                )}
-                {e.applicationId && (
-                  <Link href={`/applications/${enc(e.applicationId)}`}>
-                    <ApplicationIcon label="Application" /> {nameOf(e.applicationId)}
-                  </Link>
-                )}
-                {e.resource && (
-                  <Link
-                    href={`/audit?resource=${enc(e.resource)}${e.clusterId ? `&cluster=${enc(e.clusterId)}` : ''}`}
-                    title="History of this resource"
-                  >
-                    <code>{e.resource}</code>
-                  </Link>
-                )}
-                {e.revision && <code className="rev">{e.revision}</code>}
-              </summary>
-              <dl className="details">
-                <dt>Sequence</dt>
-                <dd>{e.seq}</dd>
-                <dt>Actor</dt>
-                <dd>
-                  {e.actor.type} {e.actor.name} {e.actor.id && <code>{e.actor.id}</code>}
-                </dd>
-                {e.repositoryId && (
-                  <>
-                    <dt>Repository</dt>
-                    <dd>
-                      <Link href={`/repositories/${enc(e.repositoryId)}`}>{nameOf(e.repositoryId)}</Link>
-                    </dd>
-                  </>
-                )}
-                <dt>Hash</dt>
-                <dd>
-                  <code className="small">{e.hash}</code>
-                </dd>
-              </dl>
-              <pre className="json">{JSON.stringify(e.details, null, 2)}</pre>
-            </details>
-          </li>
+          <Entry key={e.seq} e={e} lookup={lookup} />
         ))}
       </ol>
       {!done && (
@@ -292,5 +257,73 @@ function Timeline({ filters, nameOf }: { filters: Filters; nameOf: (id: string |
       )}
       {done && items.length === 0 && !error && <p className="muted">No events match.</p>}
     </>
+  );
+}
+
+/** The icon beside a named cluster or application in a sentence. */
+function PartIcon({ kind }: { kind: Exclude<SentencePart, string>['kind'] }) {
+  if (kind === 'cluster') return <ClusterIcon />;
+  if (kind === 'application') return <ApplicationIcon />;
+  return null;
+}
+
+/**
+ * One event: its sentence first, every cluster, application, repository, revision and object it
+ * names a link; the action, sequence, hash, actor and raw details one click away.
+ */
+function Entry({ e, lookup }: { e: AuditEvent; lookup: SentenceLookup }) {
+  const parts = auditSentence(e, lookup);
+  return (
+    <li data-action={e.action} data-seq={e.seq}>
+      <p className="sentence">
+        <time dateTime={e.occurredAt}>{time(e.occurredAt)}</time>{' '}
+        <span data-testid="sentence" title={sentenceText(parts)}>
+          {parts.map((p, i) =>
+            typeof p === 'string' ? (
+              p
+            ) : (
+              <Link key={i} href={p.href} className={`ref ref-${p.kind}`}>
+                <PartIcon kind={p.kind} />
+                {p.kind === 'revision' || p.kind === 'resource' ? <code>{p.text}</code> : p.text}
+              </Link>
+            ),
+          )}
+        </span>
+      </p>
+      <details>
+        <summary>
+          Details: <code className="action">{e.action}</code> · event {e.seq}
+        </summary>
+        <dl className="details">
+          <dt>Sequence</dt>
+          <dd>{e.seq}</dd>
+          <dt>Action</dt>
+          <dd>
+            <code>{e.action}</code>
+          </dd>
+          <dt>Actor</dt>
+          <dd>
+            {e.actor.type} {e.actor.name} {e.actor.id && <code>{e.actor.id}</code>}
+          </dd>
+          {e.revision && (
+            <>
+              <dt>Revision</dt>
+              <dd>
+                <code>{e.revision}</code>
+              </dd>
+            </>
+          )}
+          <dt>Hash</dt>
+          <dd>
+            <code className="small">{e.hash}</code>
+          </dd>
+          <dt>Previous hash</dt>
+          <dd>
+            <code className="small">{e.prevHash}</code>
+          </dd>
+        </dl>
+        <pre className="json">{JSON.stringify(e.details, null, 2)}</pre>
+      </details>
+    </li>
   );
 }

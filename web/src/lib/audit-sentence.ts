@@ -1,0 +1,287 @@
+/**
+ * An audit event as a sentence: who did what to which cluster, application, repository or
+ * revision ("admin committed apps/web/deploy.yaml to fleet — 'web: api 2'"). Pure: the page
+ * turns the link parts into links; hashes, sequence and raw details stay a click away there.
+ * One entry per action the hub records; an action this does not know still reads as a
+ * sentence (actor, action, what it names).
+ */
+
+/** The fields of an audit event a sentence is made from. */
+export interface AuditEventLike {
+  action: string;
+  actor: { type: string; id?: string; name: string };
+  clusterId: string | null;
+  applicationId: string | null;
+  repositoryId: string | null;
+  revision: string | null;
+  resource: string | null;
+  details: Record<string, unknown>;
+}
+
+/** A piece of a sentence: plain text, or something it names, with where that is shown. */
+export type SentencePart =
+  | string
+  | {
+      kind: 'cluster' | 'application' | 'repository' | 'revision' | 'resource';
+      text: string;
+      href: string;
+    };
+
+/** What the page knows about the ids an event holds (names of live objects, an app's repository). */
+export interface SentenceLookup {
+  name(id: string): string | null;
+  repositoryOf(applicationId: string): string | null;
+  /** The branch a repository follows, to say `main@2cbbec3` of an event that holds a bare commit id. */
+  branchOf?(repositoryId: string): string | null;
+}
+
+const enc = encodeURIComponent;
+
+/** `main@sha1:2cbbec3…` → `main@2cbbec3`; anything else unchanged. */
+export function shortRevision(rev: string): string {
+  const m = /^(.*)@sha1:([0-9a-f]{7})[0-9a-f]*$/.exec(rev);
+  return m ? `${m[1]}@${m[2]}` : rev;
+}
+
+/** `apps/Deployment/web/api` → `Deployment web/api`; `/ConfigMap/one` → `ConfigMap one`. */
+export function resourceText(id: string): string {
+  const [, kind, ns, name] = id.split('/');
+  if (name === undefined) return ns ? `${kind} ${ns}` : id;
+  return `${kind} ${ns ? `${ns}/` : ''}${name}`;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The sentence of one event, as text and link parts. */
+export function auditSentence(e: AuditEventLike, look: SentenceLookup): SentencePart[] {
+  const d = e.details ?? {};
+  const cluster = (): SentencePart =>
+    e.clusterId
+      ? {
+          kind: 'cluster',
+          text: look.name(e.clusterId) ?? str(d.cluster) ?? str(d.name) ?? e.clusterId.slice(0, 8),
+          href: `/audit?cluster=${enc(e.clusterId)}`,
+        }
+      : (str(d.cluster) ?? str(d.name) ?? 'a cluster');
+  const appName = e.applicationId ? (look.name(e.applicationId) ?? str(d.application)) : str(d.application);
+  const app = (): SentencePart =>
+    e.applicationId
+      ? {
+          kind: 'application',
+          text: appName ?? str(d.name) ?? e.applicationId.slice(0, 8),
+          href: `/applications/${enc(appName ?? e.applicationId)}`,
+        }
+      : (appName ?? str(d.name) ?? 'an application');
+  const repoId = e.repositoryId ?? (e.applicationId ? look.repositoryOf(e.applicationId) : null);
+  const repo = (): SentencePart =>
+    e.repositoryId
+      ? {
+          kind: 'repository',
+          text: look.name(e.repositoryId) ?? str(d.repository) ?? str(d.name) ?? e.repositoryId.slice(0, 8),
+          href: `/repositories/${enc(e.repositoryId)}`,
+        }
+      : (str(d.repository) ?? str(d.name) ?? 'a repository');
+  const rev = (id: string | null = e.revision, display: string | null = str(d.display)): SentencePart => {
+    const branch = repoId ? (look.branchOf?.(repoId) ?? null) : null;
+    const text = display
+      ? shortRevision(display)
+      : id && /^[0-9a-f]{40}$/.test(id)
+        ? `${branch ? `${branch}@` : ''}${id.slice(0, 7)}`
+        : shortRevision(id ?? '');
+    if (!id || !repoId) return text || 'an unknown revision';
+    return { kind: 'revision', text, href: `/repositories/${enc(repoId)}?revision=${enc(id)}` };
+  };
+  const resource = (): SentencePart =>
+    e.resource
+      ? {
+          kind: 'resource',
+          text: resourceText(e.resource),
+          href: `/audit?resource=${enc(e.resource)}${e.clusterId ? `&cluster=${enc(e.clusterId)}` : ''}`,
+        }
+      : 'an object';
+  // an agent speaks for its cluster: "agent prod-us: …"
+  const actor = (): SentencePart[] =>
+    e.actor.type === 'agent' && e.clusterId ? ['agent ', cluster()] : [e.actor.name || e.actor.type];
+  const at = (): SentencePart[] => (e.revision || str(d.display) ? [' at ', rev()] : []);
+  const message = (m: unknown): SentencePart[] => (str(m) ? [`: ${str(m)}`] : []);
+  const named = (what: string) => str(d.name) ?? str((d.after as Record<string, unknown>)?.name) ?? what;
+
+  switch (e.action) {
+    case 'resource.committed': {
+      const paths = Array.isArray(d.paths) ? d.paths.join(', ') : 'files';
+      const verb = d.operation === 'delete' ? 'deleted' : 'committed';
+      const to = d.operation === 'delete' ? ' from ' : ' to ';
+      const msg = str(d.message) ? [` — '${str(d.message)}'`] : [];
+      return [...actor(), ` ${verb} ${paths}${to}`, repo(), ...at(), ...msg];
+    }
+    case 'revision.detected': {
+      const n = Array.isArray(d.paths) ? d.paths.length : null;
+      return [repo(), ' moved to ', rev(), ...(n !== null ? [` (${plural(n, 'path')} changed)`] : [])];
+    }
+    case 'revision.rewound':
+      return [
+        repo(),
+        `: branch ${str(d.branch) ?? ''} moved back from ${shortRevision(str(d.previous) ?? '?')} to `,
+        rev(),
+      ];
+    case 'job.dispatched':
+      return [...actor(), ` queued a ${str(d.kind) ?? 'sync'} of `, app(), ' on ', cluster(), ...at()];
+    case 'job.succeeded': {
+      const counts = (d.counts ?? {}) as Record<string, number>;
+      const order = ['created', 'configured', 'unchanged', 'deleted', 'failed'];
+      const keys = Object.keys(counts).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+      const said = keys
+        .filter((k) => counts[k] > 0)
+        .map((k, i) => `${i ? counts[k] : plural(counts[k], 'object')} ${k}`);
+      if (d.kind && d.kind !== 'sync')
+        return [
+          cluster(),
+          ` finished the ${str(d.kind)} of `,
+          app(),
+          ...at(),
+          ...(said.length ? [`: ${said.join(', ')}`] : []),
+        ];
+      return [cluster(), ' applied ', app(), ...at(), `: ${said.length ? said.join(', ') : 'no objects'}`];
+    }
+    case 'job.failed': {
+      const retry = d.willRetry === true ? ' (will retry)' : '';
+      const attempt = num(d.attempt);
+      return [
+        cluster(),
+        ` failed to ${d.kind && d.kind !== 'sync' ? `run the ${str(d.kind)} of` : 'apply'} `,
+        app(),
+        ...at(),
+        ...(attempt && attempt > 1 ? [` on attempt ${attempt}`] : []),
+        ...message(d.message),
+        retry,
+      ];
+    }
+    case 'resource.applied':
+      return [cluster(), ` ${str(d.action) ?? 'applied'} `, resource(), ' of ', app(), ...message(d.message)];
+    case 'resource.pruned':
+      return [cluster(), ' pruned ', resource(), ' of ', app()];
+    case 'drift.detected':
+      return [...actor(), ': drift on ', resource(), ' detected', ...message(d.message)];
+    case 'drift.corrected':
+      return [...actor(), ': drift on ', resource(), ' corrected'];
+    case 'resource.health-changed':
+      return [
+        ...actor(),
+        ': ',
+        resource(),
+        ` is ${str(d.health) ?? 'of unknown health'}`,
+        ...message(d.message),
+      ];
+    case 'sync.failed':
+      return [
+        'sync of ',
+        app(),
+        ' to ',
+        cluster(),
+        ...at(),
+        ` failed in the ${str(d.phase) ?? 'unknown'} phase`,
+        ...message(d.error),
+      ];
+    case 'policy.denied': {
+      const refusals = Array.isArray(d.refusals) ? d.refusals : [];
+      const first = refusals[0] as unknown;
+      const why =
+        str(first) ??
+        str((first as Record<string, unknown> | undefined)?.message) ??
+        str((first as Record<string, unknown> | undefined)?.reason);
+      const n = num(d.clusterCount);
+      return [
+        `project ${str(d.project) ?? '?'} refused `,
+        app(),
+        ...at(),
+        ...(n !== null ? [` on ${plural(n, 'cluster')}`] : []),
+        ...(why ? [`: ${why}`] : []),
+      ];
+    }
+    case 'application.created':
+      return [...actor(), ' created application ', app()];
+    case 'application.updated':
+      return [...actor(), ' changed application ', app()];
+    case 'application.synced':
+      return [...actor(), ' asked for a sync of ', app()];
+    case 'application.deletion-requested':
+      return [...actor(), ' asked to delete application ', app(), ' (its objects are removed first)'];
+    case 'application.deleted':
+      return ['application ', app(), ' was deleted, its objects removed'];
+    case 'cluster.registered':
+      return [...actor(), ' registered cluster ', cluster()];
+    case 'cluster.connected':
+      return ['the agent of ', cluster(), ' connected'];
+    case 'cluster.disconnected': {
+      const s = num(d.silentForSeconds);
+      return [cluster(), ' disconnected', ...(s !== null ? [` (silent for ${s} s)`] : [])];
+    }
+    case 'cluster.updated':
+      return [...actor(), ' changed the labels of ', cluster()];
+    case 'cluster.deleted':
+      return [...actor(), ' deleted cluster ', cluster()];
+    case 'cluster.registration-token-issued':
+      return [...actor(), ' issued a registration token for ', cluster()];
+    case 'cluster.credential-revoked':
+      return [...actor(), ' revoked the agent credential of ', cluster()];
+    case 'repository.created':
+      return [...actor(), ' added repository ', repo()];
+    case 'repository.updated':
+      return [...actor(), ' changed repository ', repo()];
+    case 'repository.deleted':
+      return [...actor(), ' removed repository ', repo()];
+    case 'project.created':
+      return [...actor(), ` created project ${named('?')}`];
+    case 'project.updated':
+      return [...actor(), ` changed project ${named('?')}`];
+    case 'project.deleted':
+      return [...actor(), ` deleted project ${named('?')}`];
+    case 'token.created':
+      return [
+        ...actor(),
+        ` created ${d.bootstrap === true ? 'the bootstrap ' : ''}token ${named('?')}`,
+        ...(str(d.role) ? [` (${str(d.role)})`] : []),
+      ];
+    case 'token.revoked':
+      return [...actor(), ` revoked token ${named('?')}`];
+    case 'auth.sso.login':
+      return [...actor(), ` signed in through single sign-on${str(d.client) === 'cli' ? ' (CLI)' : ''}`];
+    case 'auth.sso.logout':
+      return [...actor(), ' signed out'];
+    case 'auth.sso.refused':
+      return ['single sign-on refused', ...message(d.reason)];
+    case 'auth.sso.revoked':
+      return [...actor(), ' ended a single sign-on session', ...(str(d.name) ? [` of ${str(d.name)}`] : [])];
+    case 'audit.chain.keyed':
+      return ['the audit chain is protected by the audit key from here on'];
+    default:
+      return generic(e, actor(), cluster, app, repo, resource, at);
+  }
+}
+
+/** An action without its own sentence: actor, action, and everything it names. */
+function generic(
+  e: AuditEventLike,
+  actor: SentencePart[],
+  cluster: () => SentencePart,
+  app: () => SentencePart,
+  repo: () => SentencePart,
+  resource: () => SentencePart,
+  at: () => SentencePart[],
+): SentencePart[] {
+  const out: SentencePart[] = [...actor, ` recorded ${e.action}`];
+  const on: SentencePart[][] = [];
+  if (e.resource) on.push([resource()]);
+  if (e.applicationId) on.push([app()]);
+  if (e.clusterId) on.push([cluster()]);
+  if (e.repositoryId) on.push([repo()]);
+  on.forEach((p, i) => out.push(i === 0 ? ' for ' : ', ', ...p));
+  return [...out, ...at()];
+}
+
+/** The sentence as plain text (for titles, tests and screen-reader-only summaries). */
+export function sentenceText(parts: SentencePart[]): string {
+  return parts.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+}
