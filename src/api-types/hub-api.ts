@@ -1101,8 +1101,11 @@ export type components = {
        * @example platform-manifests
        */
       name: string;
-      /** @enum {string} */
-      type: 'git' | 'svn';
+      /**
+       * @description helm: an HTTP chart repository (url serves index.yaml); read-only
+       * @enum {string}
+       */
+      type: 'git' | 'svn' | 'helm';
       /** @example https://git.example.com/platform/manifests.git */
       url: string;
       /**
@@ -1133,6 +1136,11 @@ export type components = {
           url?: unknown;
           path?: unknown;
         }
+      | {
+          /** @constant */
+          type?: 'helm';
+          url?: unknown;
+        }
     );
     RewoundDto: {
       /** @description The revision the branch had reached, which automated sync keeps. */
@@ -1146,7 +1154,7 @@ export type components = {
       id: string;
       name: string;
       /** @enum {string} */
-      type: 'git' | 'svn';
+      type: 'git' | 'svn' | 'helm';
       url: string;
       branch: string | null;
       path: string | null;

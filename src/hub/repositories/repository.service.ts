@@ -143,7 +143,7 @@ export class RepositoryService {
       await this.uow.run(async (tx) => {
         const row = await this.require(key, tx);
         const before = describe(row);
-        const type = row.type as 'git' | 'svn';
+        const type = row.type as 'git' | 'svn' | 'helm';
         const shape = this.checkShape(
           type,
           input.url ?? row.url,
@@ -252,7 +252,7 @@ export class RepositoryService {
   }
 
   private checkShape(
-    type: 'git' | 'svn',
+    type: 'git' | 'svn' | 'helm',
     url: string,
     branch: string | undefined,
     path: string | undefined,
@@ -263,6 +263,11 @@ export class RepositoryService {
       allowedHosts: this.config.repositoryAllowedHosts,
     });
     if (problem) throw new InvalidInputError(problem, { field: 'url' });
+    if (type === 'helm' && (branch !== undefined || path !== undefined))
+      throw new InvalidInputError(
+        'branch and path do not apply to Helm chart repositories: applications name the chart in their path',
+        { field: branch !== undefined ? 'branch' : 'path' },
+      );
     if (type === 'svn' && branch !== undefined)
       throw new InvalidInputError('branch applies to Git repositories; for SVN give path (e.g. "trunk")', {
         field: 'branch',
