@@ -234,6 +234,28 @@ describe('HelmRepoBackend against a real chart repository (helm package + helm r
     await expect(b.resolve(repoOf(authServer))).rejects.toBeInstanceOf(VcsAuthenticationError);
   });
 
+  it('fetches an archive listed on another host through the egress guard, without the credentials', async () => {
+    const tgz = tarGz([chartYaml('offsite'), { name: 'offsite/templates/cm.yaml', content: CM('offsite') }]);
+    await server.publishRaw('offsite', '1.0.0', tgz);
+    await authServer.publishRaw('offsite', '1.0.0', tgz, undefined, `${server.url}/offsite-1.0.0.tgz`);
+    const repo = repoOf(authServer, { username: 'bot', password: SECRET });
+    const b = backend();
+    const rev = (await b.resolve(repo)).id;
+    const snap = await b.snapshot(repo, rev, 'offsite');
+    expect(snap.files.has('offsite/templates/cm.yaml')).toBe(true);
+    const offsite = server.seen.filter((s) => s.path === '/offsite-1.0.0.tgz');
+    expect(offsite).toHaveLength(1);
+    expect(offsite[0].authorization).toBeUndefined();
+    expect(authServer.seen.find((s) => s.path === '/index.yaml')?.authorization).toMatch(/^Basic /);
+    // The same index read by a hub whose policy allows the chart repository only.
+    const onlyRepo = new HelmRepoBackend({
+      cacheDir: join(cacheDir, 'only-repo'),
+      egress: new EgressGuard(parseAllowList(new URL(authServer.url).host)),
+    });
+    await expect(onlyRepo.snapshot(repo, rev, 'offsite')).rejects.toBeInstanceOf(EgressRefusedError);
+    expect(server.seen.filter((s) => s.path === '/offsite-1.0.0.tgz')).toHaveLength(1);
+  });
+
   it('goes through the egress guard: a repository on a refused address is never contacted', async () => {
     const guarded = new HelmRepoBackend({ cacheDir, egress: new EgressGuard([]) });
     const before = server.requests.get('/index.yaml') ?? 0;

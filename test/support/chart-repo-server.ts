@@ -14,14 +14,19 @@ export interface ChartRepoServer {
   readonly root: string;
   /** Requests served so far, by path (`/index.yaml`, `/web-1.0.0.tgz`). */
   readonly requests: Map<string, number>;
+  /** Every request's path and Authorization header, in order (to prove where credentials went). */
+  readonly seen: { path: string; authorization: string | undefined }[];
   /**
    * Writes a chart (files relative to its directory) to a work directory, runs the real
    * `helm package` on it into the served directory, and re-runs `helm repo index --merge`
    * (a new publication). Returns the archive's file name.
    */
   publish(name: string, version: string, files?: Record<string, string>): Promise<string>;
-  /** Adds a hand-made archive to the index (for hostile archives); `digest` defaults to its real sha256. */
-  publishRaw(name: string, version: string, tgz: Buffer, digest?: string): Promise<void>;
+  /**
+   * Adds a hand-made archive to the index (for hostile archives); `digest` defaults to its real
+   * sha256, `url` to the archive's relative name here (give an absolute one to point elsewhere).
+   */
+  publishRaw(name: string, version: string, tgz: Buffer, digest?: string, url?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,10 +46,12 @@ export async function startChartRepoServer(options: ChartRepoServerOptions): Pro
   await mkdir(root);
   await mkdir(work);
   const requests = new Map<string, number>();
+  const seen: ChartRepoServer['seen'] = [];
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
     requests.set(path, (requests.get(path) ?? 0) + 1);
+    seen.push({ path, authorization: req.headers.authorization });
     if (options.auth) {
       const expected = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}`;
       if (req.headers.authorization !== expected) {
@@ -90,6 +97,7 @@ export async function startChartRepoServer(options: ChartRepoServerOptions): Pro
     url,
     root,
     requests,
+    seen,
     async publish(name, version, files = {}) {
       const dir = join(work, `${name}-${version}`, name);
       await rm(dir, { recursive: true, force: true });
@@ -105,7 +113,7 @@ export async function startChartRepoServer(options: ChartRepoServerOptions): Pro
       await reindex();
       return `${name}-${version}.tgz`;
     },
-    async publishRaw(name, version, tgz, digest) {
+    async publishRaw(name, version, tgz, digest, url) {
       const file = `${name}-${version}.tgz`;
       await writeFile(join(root, file), tgz);
       const indexPath = join(root, 'index.yaml');
@@ -120,7 +128,7 @@ export async function startChartRepoServer(options: ChartRepoServerOptions): Pro
         version,
         created: new Date().toISOString(),
         digest: digest ?? createHash('sha256').update(tgz).digest('hex'),
-        urls: [file],
+        urls: [url ?? file],
       });
       await writeFile(indexPath, stringify(index));
     },

@@ -40,7 +40,7 @@ export function parseChartIndex(bytes: Buffer): ChartIndex {
     throw new DependencyFailedError(`chart repository index.yaml does not parse: ${(e as Error).message}`);
   }
   const entries = (doc as { entries?: unknown } | null)?.entries;
-  if (typeof doc !== 'object' || doc === null || (entries !== undefined && !isRecord(entries)))
+  if (!isRecord(doc) || (entries !== undefined && entries !== null && !isRecord(entries)))
     throw new DependencyFailedError(
       'chart repository index.yaml has no entries map: is this a chart repository?',
     );
