@@ -34,7 +34,7 @@ function backend(limits?: ConstructorParameters<typeof HelmRepoBackend>[0]['limi
 }
 
 const repoOf = (s: ChartRepoServer, credentials: VcsRepository['credentials'] = null): VcsRepository => ({
-  id: 'charts-test',
+  id: s === authServer ? 'charts-auth' : 'charts-open',
   type: 'helm',
   url: s.url,
   branch: null,
@@ -232,6 +232,8 @@ describe('HelmRepoBackend against a real chart repository (helm package + helm r
     expect(String((err as Error).message)).not.toContain(wrong);
     expect(String((err as Error).message)).toContain('repository authentication failed');
     await expect(b.resolve(repoOf(authServer))).rejects.toBeInstanceOf(VcsAuthenticationError);
+    // Another repository's index revision is not this one's, even in a warm backend.
+    await expect(b.tree(repoOf(server), ok.id, '')).rejects.toThrow(/not the current index\.yaml/);
   });
 
   it('fetches an archive listed on another host through the egress guard, without the credentials', async () => {

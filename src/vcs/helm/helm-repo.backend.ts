@@ -209,7 +209,7 @@ export class HelmRepoBackend implements VcsBackend {
       what: 'index.yaml',
     });
     const id = sha256(bytes);
-    const index = this.remember(id, parseChartIndex(bytes));
+    const index = this.remember(repo, id, parseChartIndex(bytes));
     await this.store(repo, 'index', `${id}.yaml`, bytes);
     return { revision: helmRevision(id), index };
   }
@@ -217,10 +217,10 @@ export class HelmRepoBackend implements VcsBackend {
   /** The index of a revision: in memory, in the cache, or the current one if it matches. */
   private async index(repo: VcsRepository, revision: string): Promise<ChartIndex> {
     if (!REVISION.test(revision)) throw new NotFoundError('revision of chart repository', revision);
-    const known = this.parsed.get(revision);
+    const known = this.parsed.get(`${repo.id}:${revision}`);
     if (known) return known;
     const cached = await readFile(this.cachePath(repo, 'index', `${revision}.yaml`)).catch(() => null);
-    if (cached && sha256(cached) === revision) return this.remember(revision, parseChartIndex(cached));
+    if (cached && sha256(cached) === revision) return this.remember(repo, revision, parseChartIndex(cached));
     const current = await this.fetchIndex(repo);
     if (current.revision.id === revision) return current.index;
     throw new NotFoundError(
@@ -258,9 +258,11 @@ export class HelmRepoBackend implements VcsBackend {
     });
   }
 
-  private remember(id: string, index: ChartIndex): ChartIndex {
-    this.parsed.delete(id);
-    this.parsed.set(id, index);
+  /** Keyed by repository too: another repository's index is never answered for this one. */
+  private remember(repo: VcsRepository, id: string, index: ChartIndex): ChartIndex {
+    const key = `${repo.id}:${id}`;
+    this.parsed.delete(key);
+    this.parsed.set(key, index);
     while (this.parsed.size > PARSED_INDEXES_KEPT) this.parsed.delete(this.parsed.keys().next().value!);
     return index;
   }
