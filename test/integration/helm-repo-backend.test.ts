@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -256,6 +257,50 @@ describe('HelmRepoBackend against a real chart repository (helm package + helm r
     });
     await expect(onlyRepo.snapshot(repo, rev, 'offsite')).rejects.toBeInstanceOf(EgressRefusedError);
     expect(server.seen.filter((s) => s.path === '/offsite-1.0.0.tgz')).toHaveLength(1);
+  });
+
+  it('follows redirects one checked hop at a time, dropping credentials at another origin; times out', async () => {
+    let hang = false;
+    const redirector: Server = createServer((req, res) => {
+      if (hang) return; // never answers: the download's deadline must end it
+      res.writeHead(302, { location: `${server.url}${req.url ?? '/'}` }).end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(redirector.address() as { port: number }).port}`;
+    try {
+      const repo: VcsRepository = {
+        ...repoOf(server, { username: 'bot', password: SECRET }),
+        id: 'charts-redirect',
+        url: `http://${host}`,
+      };
+      const allowBoth = parseAllowList(`${host},${new URL(server.url).host}`);
+      const b = new HelmRepoBackend({ cacheDir, egress: new EgressGuard(allowBoth), timeoutMs: 500 });
+      const before = server.seen.length;
+      expect((await b.resolve(repo)).id).toMatch(/^[0-9a-f]{64}$/);
+      const hops = server.seen.slice(before);
+      expect(hops.map((s) => s.path)).toEqual(['/index.yaml']);
+      expect(hops[0].authorization).toBeUndefined();
+      const redirectOnly = new HelmRepoBackend({ cacheDir, egress: new EgressGuard(parseAllowList(host)) });
+      await expect(redirectOnly.resolve(repo)).rejects.toBeInstanceOf(EgressRefusedError);
+      expect(server.seen.length).toBe(before + 1);
+      hang = true;
+      await expect(b.resolve(repo)).rejects.toThrow('chart repository timed out');
+    } finally {
+      redirector.closeAllConnections();
+      await new Promise<void>((r) => redirector.close(() => r()));
+    }
+  });
+
+  it('refuses an index.yaml over the size limit', async () => {
+    const small = new HelmRepoBackend({
+      cacheDir,
+      egress: new EgressGuard(parseAllowList(new URL(server.url).host)),
+      maxIndexBytes: 100,
+    });
+    await expect(small.resolve(repoOf(server))).rejects.toMatchObject({
+      kind: 'too-large',
+      message: expect.stringMatching(/^index\.yaml: (\d+ bytes, )?over the 100-byte limit$/),
+    });
   });
 
   it('goes through the egress guard: a repository on a refused address is never contacted', async () => {
