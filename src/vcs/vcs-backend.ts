@@ -1,7 +1,8 @@
 /**
  * The one interface every version-control backend implements (ARCHITECTURE.md §4).
- * Nothing outside src/vcs/ knows whether a repository is Git or SVN: the hub holds a
- * {@link VcsRepository}, asks the registry for its backend and calls these methods.
+ * Nothing outside src/vcs/ knows whether a repository is Git, SVN or a Helm chart repository:
+ * the hub holds a {@link VcsRepository}, asks the registry for its backend and calls these
+ * methods.
  */
 
 /** Which backend serves a repository. */
