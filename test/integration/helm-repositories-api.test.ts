@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseAllowList } from '../../src/domain/egress-policy.js';
 import { RepositoryPollerService } from '../../src/hub/repositories/repository-poller.service.js';
+import { RepositoryService } from '../../src/hub/repositories/repository.service.js';
+import {
+  EgressGuard,
+  GuardedChartDownloader,
+  VcsAuthenticationError,
+  vendorChartDependencies,
+} from '../../src/vcs/index.js';
 import { startChartRepoServer, type ChartRepoServer } from '../support/chart-repo-server.js';
 import { ensureHelm } from '../support/helm-binary.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
@@ -102,6 +110,28 @@ describe('Helm chart repositories through the hub API', () => {
     });
     expect(put.status).toBe(400);
     expect(put.body.message).toContain('helm chart repositories are read-only');
+  });
+
+  it("vendors a chart dependency on a registered chart repository with that repository's sealed credentials", async () => {
+    const service = h.hub.app.get(RepositoryService);
+    const fetch = new GuardedChartDownloader(new EgressGuard(parseAllowList(new URL(charts.url).host)));
+    const dep = `dependencies:\n  - name: web\n    version: 1.0.0\n    repository: ${charts.url}/\n`;
+    const files = new Map([
+      ['Chart.yaml', Buffer.from(`apiVersion: v2\nname: app\nversion: 0.1.0\n${dep}`)],
+      ['Chart.lock', Buffer.from(`${dep}digest: sha256:${'0'.repeat(64)}\n`)],
+    ]);
+    const out = await vendorChartDependencies(files, {
+      fetch,
+      credentialsFor: (url) => service.chartRepositoryCredentials(url),
+    });
+    expect(out.get('charts/web-1.0.0.tgz')?.length).toBeGreaterThan(0);
+    // A project that may not use the registered repository gets no credentials: anonymous, refused.
+    await expect(
+      vendorChartDependencies(files, {
+        fetch,
+        credentialsFor: (url) => service.chartRepositoryCredentials(url, (name) => name !== 'charts'),
+      }),
+    ).rejects.toBeInstanceOf(VcsAuthenticationError);
   });
 
   it('reports wrong stored credentials as an authentication failure, without the secret', async () => {
