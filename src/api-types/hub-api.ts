@@ -1133,8 +1133,11 @@ export type components = {
        * @example platform-manifests
        */
       name: string;
-      /** @enum {string} */
-      type: 'git' | 'svn';
+      /**
+       * @description helm: an HTTP chart repository (url serves index.yaml); read-only
+       * @enum {string}
+       */
+      type: 'git' | 'svn' | 'helm';
       /** @example https://git.example.com/platform/manifests.git */
       url: string;
       /**
@@ -1165,6 +1168,11 @@ export type components = {
           url?: unknown;
           path?: unknown;
         }
+      | {
+          /** @constant */
+          type?: 'helm';
+          url?: unknown;
+        }
     );
     RewoundDto: {
       /** @description The revision the branch had reached, which automated sync keeps. */
@@ -1178,7 +1186,7 @@ export type components = {
       id: string;
       name: string;
       /** @enum {string} */
-      type: 'git' | 'svn';
+      type: 'git' | 'svn' | 'helm';
       url: string;
       branch: string | null;
       path: string | null;

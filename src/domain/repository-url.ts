@@ -15,7 +15,7 @@ const DNS_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9]
  */
 export function repositoryUrlProblem(
   url: string,
-  opts: { allowFile: boolean; type: 'git' | 'svn'; allowedHosts?: readonly AllowEntry[] },
+  opts: { allowFile: boolean; type: 'git' | 'svn' | 'helm'; allowedHosts?: readonly AllowEntry[] },
 ): string | null {
   let parsed: URL;
   try {
@@ -30,8 +30,10 @@ export function repositoryUrlProblem(
   if (opts.allowFile) allowed.push('file');
   if (!allowed.includes(scheme))
     return `url scheme "${scheme}" is not allowed (allowed: ${allowed.join(', ')}${opts.allowFile ? '' : '; file needs FLOTILLA_ALLOW_FILE_URLS=true'})`;
-  if (opts.type === 'git' && scheme === 'svn')
-    return `url scheme "${scheme}" is for SVN repositories, not Git`;
+  if (opts.type !== 'svn' && scheme === 'svn')
+    return `url scheme "${scheme}" is for SVN repositories, not ${opts.type === 'git' ? 'Git' : 'Helm chart repositories'}`;
+  if (opts.type === 'helm' && scheme === 'file')
+    return 'url scheme "file" is not supported for Helm chart repositories (http, https)';
   if (parsed.username || parsed.password)
     return 'url must not contain credentials: pass them in the credentials field';
   if (scheme !== 'file' && !parsed.hostname) return 'url has no host';

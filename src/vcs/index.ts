@@ -5,6 +5,9 @@ export { VcsAuthenticationError, scrubUrl } from './vcs.errors.js';
 export { normalizeRepoPath } from './vcs-path.js';
 export { GitBackend, type GitBackendOptions } from './git/git.backend.js';
 export { SvnBackend, type SvnBackendOptions } from './svn/svn.backend.js';
+export { HelmRepoBackend, type HelmRepoBackendOptions } from './helm/helm-repo.backend.js';
+export { vendorChartDependencies, type VendorChartDependenciesOptions } from './helm/chart-dependencies.js';
+export { GuardedChartDownloader, type ChartDownloader, type ChartGetOptions } from './helm/chart-http.js';
 export {
   type ProcessRunner,
   type ProcessResult,

@@ -1,11 +1,12 @@
 /**
  * The one interface every version-control backend implements (ARCHITECTURE.md §4).
- * Nothing outside src/vcs/ knows whether a repository is Git or SVN: the hub holds a
- * {@link VcsRepository}, asks the registry for its backend and calls these methods.
+ * Nothing outside src/vcs/ knows whether a repository is Git, SVN or a Helm chart repository:
+ * the hub holds a {@link VcsRepository}, asks the registry for its backend and calls these
+ * methods.
  */
 
 /** Which backend serves a repository. */
-export type VcsType = 'git' | 'svn';
+export type VcsType = 'git' | 'svn' | 'helm';
 
 /** Secrets to reach a repository. Never logged, never put in an error message or argv. */
 export interface VcsCredentials {
@@ -24,7 +25,10 @@ export interface VcsRepository {
   /** Stable identifier; names the on-disk cache, so it must be a safe file name (`[A-Za-z0-9._-]`). */
   id: string;
   type: VcsType;
-  /** Clone URL (git) or URL of the repository root or any directory in it (svn). No credentials in it. */
+  /**
+   * Clone URL (git), URL of the repository root or any directory in it (svn), or base URL of a
+   * chart repository, where `index.yaml` is (helm). No credentials in it.
+   */
   url: string;
   /** Git branch; null means the remote's default branch (its HEAD). Ignored by SVN. */
   branch: string | null;
@@ -38,9 +42,9 @@ export interface VcsRepository {
  * and is what every method taking a revision expects back; `display` is for people.
  */
 export interface Revision {
-  /** Git: 40-hex commit id. SVN: decimal revision number. */
+  /** Git: 40-hex commit id. SVN: decimal revision number. Helm: 64-hex SHA-256 of index.yaml. */
   readonly id: string;
-  /** `main@sha1:1a2b3c4` / `trunk@r1234`. */
+  /** `main@sha1:1a2b3c4` / `trunk@r1234` / `index@1a2b3c4d5e6f`. */
   readonly display: string;
 }
 
@@ -153,7 +157,7 @@ export interface VcsBackend {
   commit(repo: VcsRepository, changes: readonly FileChange[], request: CommitRequest): Promise<Revision>;
 }
 
-/** Size limits shared by both backends. */
+/** Size limits shared by every backend. */
 export interface VcsLimits {
   /** Largest file `read` returns or `commit` accepts. Default 5 MiB. */
   maxFileBytes: number;

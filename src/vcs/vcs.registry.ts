@@ -4,13 +4,17 @@ import { type Clock } from './clock.js';
 import { type EgressGuard } from './egress-guard.js';
 import { GitBackend } from './git/git.backend.js';
 import { guardedHttpClient } from './git/guarded-http.js';
+import { HelmRepoBackend } from './helm/helm-repo.backend.js';
 import { type ProcessRunner } from './process-runner.js';
 import { SvnBackend } from './svn/svn.backend.js';
 import { type VcsBackend, type VcsLimits, type VcsRepository, type VcsType } from './vcs-backend.js';
 
 /** Construction options of {@link VcsRegistry}. */
 export interface VcsRegistryOptions {
-  /** The hub's data directory; caches go to `<dataDir>/vcs/git/<repo.id>` and `<dataDir>/vcs/svn`. */
+  /**
+   * The hub's data directory; caches go to `<dataDir>/vcs/git/<repo.id>`, `<dataDir>/vcs/svn` and
+   * `<dataDir>/vcs/helm/<repo.id>`.
+   */
   dataDir: string;
   /** Size limits (defaults: 5 MiB per file, 64 MiB per snapshot). */
   limits?: Partial<VcsLimits>;
@@ -42,6 +46,11 @@ export class VcsRegistry {
         limits: options.limits,
         allowFileUrls: options.allowFileUrls,
         runner: options.runner,
+        egress: options.egress,
+      }),
+      helm: new HelmRepoBackend({
+        cacheDir: join(options.dataDir, 'vcs', 'helm'),
+        limits: options.limits,
         egress: options.egress,
       }),
     };

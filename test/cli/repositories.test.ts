@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VcsRepository } from '../../src/vcs/index.js';
+import { startChartRepoServer, type ChartRepoServer } from '../support/chart-repo-server.js';
+import { ensureHelm } from '../support/helm-binary.js';
 import type { TestHub } from '../support/hub-harness.js';
 import { gitFixture, svnFixture, TEST_PASSWORD, type VcsFixture } from '../support/vcs-fixtures.js';
 import { type CliSession, startHubWithCli } from './cli-harness.js';
@@ -209,5 +211,31 @@ describe('repo add credentials', () => {
     } finally {
       await fx.close();
     }
+  });
+});
+
+describe('flotilla repo with a Helm chart repository', () => {
+  let charts: ChartRepoServer;
+  beforeAll(async () => {
+    charts = await startChartRepoServer({ helm: await ensureHelm() });
+    await charts.publish('web', '1.0.0', { 'templates/cm.yaml': CM('web', '1') });
+  }, 600_000);
+  afterAll(async () => {
+    await charts?.close();
+  });
+
+  it('add --helm registers it; refresh, ls and cat read charts; branch and path are refused', async () => {
+    const out = await cli.ok(['repo', 'add', 'charts', '--helm', charts.url]);
+    expect(out).toMatch(/^name:\s+charts\n/);
+    expect(out).toMatch(/type:\s+helm\n/);
+    expect(out).not.toMatch(/^(branch|path):/m);
+    const refreshed = await cli.json(['repo', 'refresh', 'charts']);
+    expect(refreshed.lastRevision).toMatch(/^[0-9a-f]{64}$/);
+    expect(refreshed.lastError).toBeNull();
+    expect(await cli.ok(['repo', 'ls', 'charts', 'web'])).toMatch(/^1\.0\.0\/\s+dir/m);
+    expect(await cli.ok(['repo', 'cat', 'charts', 'web/1.0.0/templates/cm.yaml'])).toBe(CM('web', '1'));
+    const bad = await cli.run(['repo', 'add', 'charts-bad', '--helm', charts.url, '--branch', 'main']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--branch and --path do not apply to a Helm chart repository');
   });
 });

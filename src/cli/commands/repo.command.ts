@@ -13,6 +13,7 @@ export type Repository = Hub.RepositoryDto;
 interface AddOptions {
   git?: string;
   svn?: string;
+  helm?: string;
   branch?: string;
   path?: string;
   username?: string;
@@ -29,7 +30,12 @@ function repoFields(r: Repository, color: boolean): string {
       ['id', r.id],
       ['type', r.type],
       ['url', r.url],
-      [r.type === 'git' ? 'branch' : 'path', r.type === 'git' ? r.branch : r.path],
+      // A chart repository has neither: applications name the chart in their path.
+      ...(r.type === 'git'
+        ? [['branch', r.branch] as [string, unknown]]
+        : r.type === 'svn'
+          ? [['path', r.path] as [string, unknown]]
+          : []),
       ['credentials', r.hasCredentials ? 'yes' : 'no'],
       ['webhook secret', r.hasWebhookSecret ? 'yes' : 'no'],
       ['poll interval', `${r.pollIntervalSeconds}s`],
@@ -82,10 +88,11 @@ export function registerRepoCommands(program: Command): void {
   examples(
     repo
       .command('add')
-      .description('register a Git or SVN repository')
+      .description('register a Git or SVN repository, or a Helm chart repository')
       .argument('<name>', 'repository name (DNS-1123 label)')
-      .addOption(new Option('--git <url>', 'a Git repository (smart HTTP)').conflicts('svn'))
-      .addOption(new Option('--svn <url>', 'an SVN repository (svn://, http(s)://)'))
+      .addOption(new Option('--git <url>', 'a Git repository (smart HTTP)').conflicts(['svn', 'helm']))
+      .addOption(new Option('--svn <url>', 'an SVN repository (svn://, http(s)://)').conflicts('helm'))
+      .addOption(new Option('--helm <url>', 'a Helm chart repository (http(s) URL serving index.yaml)'))
       .option('--branch <branch>', 'Git branch (default: the hub default, main)')
       .option('--path <path>', 'SVN path inside the repository, e.g. trunk')
       .option('--username <user>', 'user name; the password is asked for on the terminal')
@@ -97,7 +104,10 @@ export function registerRepoCommands(program: Command): void {
       )
       .action(async (name: string, opts: AddOptions, cmd: Command) => {
         const ctx = contextOf(cmd);
-        if (!opts.git && !opts.svn) throw new UsageError('repo add needs --git <url> or --svn <url>');
+        if (!opts.git && !opts.svn && !opts.helm)
+          throw new UsageError('repo add needs --git <url>, --svn <url> or --helm <url>');
+        if (opts.helm && (opts.branch || opts.path))
+          throw new UsageError('--branch and --path do not apply to a Helm chart repository');
         if (opts.git && opts.path) throw new UsageError('--path is for SVN repositories; Git uses --branch');
         if (opts.svn && opts.branch)
           throw new UsageError('--branch is for Git repositories; SVN uses --path');
@@ -105,8 +115,8 @@ export function registerRepoCommands(program: Command): void {
           throw new UsageError('stdin can carry one secret only');
         const body = {
           name,
-          type: opts.git ? 'git' : 'svn',
-          url: opts.git ?? opts.svn,
+          type: opts.git ? 'git' : opts.svn ? 'svn' : 'helm',
+          url: opts.git ?? opts.svn ?? opts.helm,
           branch: opts.branch,
           path: opts.path,
           credentials: await credentials(opts),
@@ -121,6 +131,7 @@ export function registerRepoCommands(program: Command): void {
     [
       'flotilla repo add manifests --git https://git.example.com/ops/manifests.git --branch main',
       'flotilla repo add legacy --svn svn://svn.example.com/ops --path trunk --username bot   # asks for the password',
+      'flotilla repo add charts --helm https://charts.example.com/stable',
       'flotilla repo add private --git https://git.example.com/p.git --username bot --password-file ~/.bot-pass',
       'vault read -field=pw secret/bot | flotilla repo add private --git https://… --username bot --password-stdin',
     ],

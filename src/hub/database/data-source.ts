@@ -15,6 +15,7 @@ import { ObjectPolicy1764420000000 } from '../../../migrations/1764420000000-obj
 import { ProjectScopes1764430000000 } from '../../../migrations/1764430000000-project-scopes.js';
 import { SessionUseRenderErrorRevision1764450000000 } from '../../../migrations/1764450000000-session-use-render-error-revision.js';
 import { ApplicationSource1764460000000 } from '../../../migrations/1764460000000-application-source.js';
+import { HelmRepositories1764470000000 } from '../../../migrations/1764470000000-helm-repositories.js';
 import { ClusterApiVersions1764480000000 } from '../../../migrations/1764480000000-cluster-api-versions.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
@@ -68,6 +69,7 @@ export const MIGRATIONS = [
   ProjectScopes1764430000000,
   SessionUseRenderErrorRevision1764450000000,
   ApplicationSource1764460000000,
+  HelmRepositories1764470000000,
   ClusterApiVersions1764480000000,
 ];
 

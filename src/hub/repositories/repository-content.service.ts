@@ -98,7 +98,8 @@ export class RepositoryContentService {
     // A revision id of the other VCS's form (a commit id for SVN, a number for Git) is a
     // revision this repository never had: 404, as for any unknown revision.
     const base = input.baseRevision;
-    if (base !== undefined && !(repo.type === 'git' ? /^[0-9a-f]{40}$/ : /^[0-9]{1,10}$/).test(base))
+    const revisionForm = { git: /^[0-9a-f]{40}$/, svn: /^[0-9]{1,10}$/, helm: /^[0-9a-f]{64}$/ }[repo.type];
+    if (base !== undefined && !revisionForm.test(base))
       throw new NotFoundError(`revision of ${repo.type} repository '${row.name}'`, base);
     const revision = await backend.commit(repo, [change], {
       message: input.message,

@@ -42,7 +42,7 @@ const BRANCH = { pattern: '^[A-Za-z0-9._/-]+$', not: { pattern: '\\.\\.|^/|/$' }
 const REPO_PATH = { not: { pattern: '(^|/)\\.\\.(/|$)|//|^/|/$|[\\u0000-\\u001f\\\\]' } };
 
 @SchemaRules({
-  // Branch is for Git, path for SVN; SVN takes its own URL schemes too.
+  // Branch is for Git, path for SVN, neither for Helm; SVN takes its own URL schemes too.
   oneOf: [
     {
       properties: { type: { const: 'git' }, url: URL_OF('https?'), branch: BRANCH },
@@ -52,6 +52,11 @@ const REPO_PATH = { not: { pattern: '(^|/)\\.\\.(/|$)|//|^/|/$|[\\u0000-\\u001f\
       properties: { type: { const: 'svn' }, url: URL_OF('https?|svn'), path: REPO_PATH },
       not: { required: ['branch'] },
     },
+    {
+      // A chart repository: the URL serves index.yaml; charts are named by the application path.
+      properties: { type: { const: 'helm' }, url: URL_OF('https?') },
+      not: { anyOf: [{ required: ['branch'] }, { required: ['path'] }] },
+    },
   ],
 })
 export class CreateRepositoryDto {
@@ -59,9 +64,12 @@ export class CreateRepositoryDto {
   @IsDns1123Label()
   name!: string;
 
-  @ApiProperty({ enum: ['git', 'svn'] })
-  @IsIn(['git', 'svn'])
-  type!: 'git' | 'svn';
+  @ApiProperty({
+    enum: ['git', 'svn', 'helm'],
+    description: 'helm: an HTTP chart repository (url serves index.yaml); read-only',
+  })
+  @IsIn(['git', 'svn', 'helm'])
+  type!: 'git' | 'svn' | 'helm';
 
   @ApiProperty({ example: 'https://git.example.com/platform/manifests.git' })
   @IsString()
@@ -151,7 +159,7 @@ export class ListRepositoriesQueryDto extends PageQueryDto {}
 export class RepositoryDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: ['git', 'svn'] }) type!: string;
+  @ApiProperty({ enum: ['git', 'svn', 'helm'] }) type!: string;
   @ApiProperty() url!: string;
   @ApiProperty({ nullable: true, type: String }) branch!: string | null;
   @ApiProperty({ nullable: true, type: String }) path!: string | null;

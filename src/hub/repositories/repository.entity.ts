@@ -1,7 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-/** A Git or SVN repository the hub reads manifests from. */
-@Check('repositories_type_check', `type IN ('git', 'svn')`)
+/** A Git or SVN repository, or a Helm chart repository, the hub reads manifests from. */
+@Check('repositories_type_check', `type IN ('git', 'svn', 'helm')`)
 @Entity({ name: 'repositories' })
 export class RepositoryEntity {
   @PrimaryColumn({ type: 'uuid' })

@@ -15,7 +15,7 @@ import { afterName, namePage } from '../common/name-page.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
-import { type VcsRepository } from '../../vcs/index.js';
+import { type VcsCredentials, type VcsRepository } from '../../vcs/index.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets, UnreadableSecretError } from '../platform/secrets.js';
 import {
@@ -143,7 +143,7 @@ export class RepositoryService {
       await this.uow.run(async (tx) => {
         const row = await this.require(key, tx);
         const before = describe(row);
-        const type = row.type as 'git' | 'svn';
+        const type = row.type as 'git' | 'svn' | 'helm';
         const shape = this.checkShape(
           type,
           input.url ?? row.url,
@@ -232,6 +232,25 @@ export class RepositoryService {
     };
   }
 
+  /**
+   * Credentials for a chart dependency's `repository:` URL (vendorChartDependencies'
+   * `credentialsFor`): those of the registered Helm chart repository at that URL (a trailing
+   * `/` either way), or null to fetch anonymously. `mayUse` limits the choice to repositories
+   * the application's project may deploy from, so a chart cannot borrow the credentials of a
+   * chart repository its project has no access to; when several match, the first by name wins.
+   */
+  async chartRepositoryCredentials(
+    url: string,
+    mayUse: (repositoryName: string) => boolean = () => true,
+  ): Promise<VcsCredentials | null> {
+    const trimmed = url.replace(/\/+$/, '');
+    const rows = await this.repos.findByUrls('helm', [trimmed, `${trimmed}/`]);
+    const row = rows
+      .filter((r) => r.credentialsSealed !== null && mayUse(r.name))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))[0];
+    return row ? this.toVcs(row).credentials : null;
+  }
+
   /** The decrypted webhook secret, or null when none is set or it cannot be opened (logged). */
   webhookSecretOf(row: RepositoryEntity): string | null {
     if (!row.webhookSecretSealed) return null;
@@ -252,7 +271,7 @@ export class RepositoryService {
   }
 
   private checkShape(
-    type: 'git' | 'svn',
+    type: 'git' | 'svn' | 'helm',
     url: string,
     branch: string | undefined,
     path: string | undefined,
@@ -263,6 +282,11 @@ export class RepositoryService {
       allowedHosts: this.config.repositoryAllowedHosts,
     });
     if (problem) throw new InvalidInputError(problem, { field: 'url' });
+    if (type === 'helm' && (branch !== undefined || path !== undefined))
+      throw new InvalidInputError(
+        'branch and path do not apply to Helm chart repositories: applications name the chart in their path',
+        { field: branch !== undefined ? 'branch' : 'path' },
+      );
     if (type === 'svn' && branch !== undefined)
       throw new InvalidInputError('branch applies to Git repositories; for SVN give path (e.g. "trunk")', {
         field: 'branch',

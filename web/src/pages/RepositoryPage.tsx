@@ -138,7 +138,8 @@ export function RepositoryPage({ id }: { id: string }) {
               repoId={id}
               path={file}
               revision={tree.data?.revision ?? null}
-              canWrite={canWrite}
+              // A Helm chart repository is read-only: no Edit button that could only fail.
+              canWrite={canWrite && repo.data?.type !== 'helm'}
               onCommitted={() => {
                 setRevision('');
                 setHistoryKey((k) => k + 1);
