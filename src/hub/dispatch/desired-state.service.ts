@@ -121,7 +121,16 @@ export class DesiredStateService {
     // render outside the transaction: manifests parsed once per revision, tools run once per
     // distinct input (see SourceRenderer), then each cluster's bundle
     const results = fetched.ok
-      ? await this.renderer.render({ app, files: fetched.files, targets })
+      ? await this.renderer.render({
+          app,
+          files: fetched.files,
+          targets,
+          project: {
+            id: project.id,
+            mayUseRepository: (name) =>
+              project.sources.some((s) => s.repository === '*' || s.repository === name),
+          },
+        })
       : targets.map(() => null);
     const check = bundleChecker(project.objects);
     const guardrailOf = guardrailChecks();

@@ -5,6 +5,7 @@ import { ClusterModule } from '../clusters/cluster.module.js';
 import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
 import { ProjectModule } from '../projects/project.module.js';
 import { RepositoryModule } from '../repositories/repository.module.js';
+import { CHART_DEPENDENCY_VENDOR, RegisteredChartDependencies } from '../render/chart-dependency-vendor.js';
 import { SourceRenderer } from '../render/source-renderer.js';
 import { AgentReportRepository } from './agent-report.repository.js';
 import { BundleRepository } from './bundle.repository.js';
@@ -40,7 +41,11 @@ const exported = [
     FleetStatusModule,
     ProjectModule,
   ],
-  providers: [...exported, SourceRenderer],
+  providers: [
+    ...exported,
+    SourceRenderer,
+    { provide: CHART_DEPENDENCY_VENDOR, useClass: RegisteredChartDependencies },
+  ],
   exports: exported,
 })
 export class DispatchModule {}

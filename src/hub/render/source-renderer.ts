@@ -33,6 +33,8 @@ import {
 } from '../../domain/render/tool-output.js';
 import { NodeProcessRunner, type FileSet } from '../../vcs/index.js';
 import { type ApplicationTarget } from '../applications/application.entity.js';
+import { DomainError } from '../../domain/errors.js';
+import { CHART_DEPENDENCY_VENDOR, type ChartDependencyVendor } from './chart-dependency-vendor.js';
 import { RenderCache } from './render-cache.js';
 import { ToolBinaries, ToolMissingError, type ToolBinary } from './tool-binaries.js';
 import { ToolRunner, type ToolOutcome, type ToolRunnerOptions } from './tool-runner.js';
@@ -52,6 +54,12 @@ export interface RenderRequest {
   app: { name: string; path: string; repositoryId: string; source: ApplicationSource | null };
   files: FileSet;
   targets: readonly { cluster: RenderCluster; target: ApplicationTarget }[];
+  /**
+   * The application's project: which registered repositories' credentials its chart dependencies
+   * may be fetched with (default none), and its id, which keys the fetched dependencies so one
+   * project never gets what was fetched with another's credentials.
+   */
+  project?: { id: string; mayUseRepository: (repositoryName: string) => boolean };
 }
 
 /** One cluster's render: the result of the manifests pipeline, or why it could not start. */
@@ -68,6 +76,8 @@ export interface SourceRenderOptions {
 /** Injection token for {@link SourceRenderOptions}. */
 export const SOURCE_RENDER_OPTIONS = Symbol('SOURCE_RENDER_OPTIONS');
 
+/** Dependency archives kept at most (bytes). */
+const DEPENDENCY_CACHE_BYTES = 128 * 1024 * 1024;
 /** Tool outputs kept at most (bytes); a chart's output is typically tens of kilobytes. */
 const CACHE_BYTES = 256 * 1024 * 1024;
 /** Inline values are written next to the chart, never inside it (where `.Files` would see them). */
@@ -90,7 +100,13 @@ export class SourceRenderer {
 
   private readonly cache: RenderCache<ToolOutcome>;
 
-  constructor(@Optional() @Inject(SOURCE_RENDER_OPTIONS) options: SourceRenderOptions | null = null) {
+  /** Chart dependencies added per (repository, revision, path): fetched once, not per reconcile. */
+  private readonly dependencies = new RenderCache<Map<string, Buffer>>(DEPENDENCY_CACHE_BYTES);
+
+  constructor(
+    @Optional() @Inject(SOURCE_RENDER_OPTIONS) options: SourceRenderOptions | null = null,
+    @Optional() @Inject(CHART_DEPENDENCY_VENDOR) private readonly vendor: ChartDependencyVendor | null = null,
+  ) {
     const processes = new NodeProcessRunner();
     this.binaries = new ToolBinaries(processes, options?.env);
     this.runner = new ToolRunner(this.binaries, processes, options?.runner);
@@ -123,7 +139,12 @@ export class SourceRenderer {
       this.log.warn(e.message);
       return request.targets.map(() => failed(request.app.path, e.message));
     }
-    const tree = relativeToApplication(request.files.files, request.app.path);
+    let tree = relativeToApplication(request.files.files, request.app.path);
+    if (kind === 'helm' && tree.has('Chart.yaml')) {
+      const vendored = await this.withDependencies(request, tree);
+      if (typeof vendored === 'string') return request.targets.map(() => failed(request.app.path, vendored));
+      tree = vendored;
+    }
     const prepared = new Map<string, Promise<PreparedManifests | RenderResult>>();
     // one input that runs out of time or output space stops this render's other runs: a hostile
     // chart with 1,000 distinct value sets must not hold the hub's tool slots for hours
@@ -207,6 +228,33 @@ export class SourceRenderer {
       values: hasInline ? values.values : undefined,
       overlay: '.',
     };
+  }
+
+  /** The chart with its missing dependencies added, or why they could not be had. */
+  private async withDependencies(
+    request: RenderRequest,
+    tree: Map<string, Buffer>,
+  ): Promise<Map<string, Buffer> | string> {
+    if (!this.vendor) return tree;
+    const vendor = this.vendor;
+    const project = request.project ?? { id: '', mayUseRepository: () => false };
+    const key = [project.id, request.app.repositoryId, request.files.revision.id, request.app.path].join(
+      '\n',
+    );
+    try {
+      const added = await this.dependencies.get(key, async () => {
+        const all = await vendor.vendor(tree, project.mayUseRepository);
+        const value = new Map([...all].filter(([path]) => !tree.has(path)));
+        let bytes = 0;
+        for (const content of value.values()) bytes += content.length;
+        return { value, bytes, keep: true };
+      });
+      return added.size ? new Map([...tree, ...added]) : tree;
+    } catch (e) {
+      if (e instanceof DomainError) return `chart dependencies: ${e.message}`;
+      this.log.error(`chart dependencies of ${request.app.name}: ${(e as Error).message}`);
+      return 'chart dependencies: could not be fetched';
+    }
   }
 
   /** Runs the tool (or finds its output cached) and parses the output once for every cluster sharing it. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
-import { DependencyFailedError, InvalidInputError, TooLargeError } from '../../domain/errors.js';
+import { DependencyFailedError, DomainError, InvalidInputError, TooLargeError } from '../../domain/errors.js';
 import { urlOrigin } from '../../domain/repository-url.js';
 import { type VcsCredentials } from '../vcs-backend.js';
 import { unpackChartArchive } from './chart-archive.js';
@@ -77,32 +77,39 @@ export async function vendorChartDependencies(
         `${where}: repository '${dep.repository}' is not an http(s) chart repository URL (aliases such as @name need the URL)`,
       );
     const credentials = (await options.credentialsFor(dep.repository)) ?? null;
-    const base = new URL(dep.repository.endsWith('/') ? dep.repository : `${dep.repository}/`);
-    const get = (url: string, what: string, maxBytes: number) =>
-      options.fetch.get(url, { credentials, authOrigin: urlOrigin(base.toString()), maxBytes, what });
-    let index = indexes.get(base.toString());
-    if (!index) {
-      index = get(
-        new URL('index.yaml', base).toString(),
-        `index.yaml of ${dep.repository}`,
-        options.maxIndexBytes ?? 32 * 1024 * 1024,
-      ).then(parseChartIndex);
-      indexes.set(base.toString(), index);
+    let tgz: Buffer;
+    try {
+      const base = new URL(dep.repository.endsWith('/') ? dep.repository : `${dep.repository}/`);
+      const get = (url: string, what: string, maxBytes: number) =>
+        options.fetch.get(url, { credentials, authOrigin: urlOrigin(base.toString()), maxBytes, what });
+      let index = indexes.get(base.toString());
+      if (!index) {
+        index = get(
+          new URL('index.yaml', base).toString(),
+          `index.yaml of ${dep.repository}`,
+          options.maxIndexBytes ?? 32 * 1024 * 1024,
+        ).then(parseChartIndex);
+        indexes.set(base.toString(), index);
+      }
+      const entry = (await index).get(dep.name)?.find((e) => e.version === dep.version);
+      if (!entry) throw new DependencyFailedError(`${where}: not published in ${dep.repository}/index.yaml`);
+      if (entry.urls.length === 0) throw new DependencyFailedError(`${where}: the index lists no URL for it`);
+      const maxArchive = options.maxArchiveBytes ?? 16 * 1024 * 1024;
+      tgz = await get(new URL(entry.urls[0], base).toString(), where, maxArchive);
+      const digest = createHash('sha256').update(tgz).digest('hex');
+      if (entry.digest && digest !== entry.digest)
+        throw new DependencyFailedError(
+          `${where}: archive digest sha256:${digest} does not match the index (sha256:${entry.digest}); refused`,
+        );
+      checkArchiveIsChart(tgz, dep, where, maxArchive);
+      total += tgz.length;
+      if (total > (options.maxTotalBytes ?? 64 * 1024 * 1024))
+        throw new TooLargeError('chart dependencies: archives total over the size limit');
+    } catch (e) {
+      // name the dependency in every error, whichever step (index, archive, credentials) failed
+      if (e instanceof DomainError && !e.message.startsWith(where)) e.message = `${where}: ${e.message}`;
+      throw e;
     }
-    const entry = (await index).get(dep.name)?.find((e) => e.version === dep.version);
-    if (!entry) throw new DependencyFailedError(`${where}: not published in ${dep.repository}/index.yaml`);
-    if (entry.urls.length === 0) throw new DependencyFailedError(`${where}: the index lists no URL for it`);
-    const maxArchive = options.maxArchiveBytes ?? 16 * 1024 * 1024;
-    const tgz = await get(new URL(entry.urls[0], base).toString(), where, maxArchive);
-    const digest = createHash('sha256').update(tgz).digest('hex');
-    if (entry.digest && digest !== entry.digest)
-      throw new DependencyFailedError(
-        `${where}: archive digest sha256:${digest} does not match the index (sha256:${entry.digest}); refused`,
-      );
-    checkArchiveIsChart(tgz, dep, where, maxArchive);
-    total += tgz.length;
-    if (total > (options.maxTotalBytes ?? 64 * 1024 * 1024))
-      throw new TooLargeError('chart dependencies: archives total over the size limit');
     out.set(target, tgz);
   }
   return out;
