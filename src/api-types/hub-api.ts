@@ -1317,10 +1317,7 @@ export type components = {
       };
     };
     KustomizeSourceDto: {
-      /**
-       * @description overlay directory under the application path; may use ${cluster.labels.KEY} placeholders only
-       * @example overlays/${cluster.labels.env}
-       */
+      /** @description overlay directory under the application path, e.g. overlays/${cluster.labels.env}; may use ${cluster.labels.KEY} placeholders only */
       path?: string;
     };
     ApplicationSourceDto: {

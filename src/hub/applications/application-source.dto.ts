@@ -2,11 +2,26 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsObject, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { SOURCE_KINDS, type SourceKind } from '../../domain/render/source-spec.js';
-import { IsOmittable } from '../common/validators.js';
+import { IsOmittable, SchemaRules } from '../common/validators.js';
 
 // Only the shapes are checked here; the rules (release names, safe paths, placeholders, which
 // options go with which kind) are the domain's `sourceProblems`, applied by the service so each
-// message names the field the way the renderer's errors do.
+// message names the field the way the renderer's errors do. The schemas below describe the same
+// rules for the OpenAPI document, so a client (and the contract test) knows what is accepted.
+
+/** A path relative to the application path, as `relativePathProblem` accepts it. */
+const RELATIVE_PATH = {
+  minLength: 1,
+  maxLength: 1024,
+  not: { pattern: '(^|/)\\.\\.(/|$)|//|^/|[\\u0000\\\\]' },
+} as const;
+/** A kustomize overlay path: relative, and `${` only opening a `${cluster.labels.KEY}` placeholder. */
+const KUSTOMIZE_PATH = {
+  ...RELATIVE_PATH,
+  pattern: '^([^$]|\\$+[^${]|\\$+$|\\$*\\$\\{cluster\\.labels\\.[^}]+\\})*$',
+} as const;
+/** Helm's release names: a DNS-1123 label of at most 53 characters. */
+const RELEASE_NAME = { maxLength: 53, pattern: '^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$' } as const;
 
 /** The most values files one source or target may list. */
 export const MAX_VALUES_FILES = 32;
@@ -22,6 +37,7 @@ export class HelmSourceDto {
   @ApiPropertyOptional({
     example: 'web',
     description: 'release name (DNS-1123 label, at most 53 characters); defaults to the application name',
+    ...RELEASE_NAME,
   })
   @IsOmittable()
   @IsString()
@@ -30,6 +46,7 @@ export class HelmSourceDto {
     type: [String],
     example: ['values-prod.yaml'],
     description: 'values files in the repository, relative to the application path, applied in order',
+    items: { type: 'string', ...RELATIVE_PATH },
   })
   @IsOmittable()
   @IsArray()
@@ -46,9 +63,9 @@ export class HelmSourceDto {
 /** Kustomize options of an application's source. */
 export class KustomizeSourceDto {
   @ApiPropertyOptional({
-    example: 'overlays/${cluster.labels.env}',
     description:
-      'overlay directory under the application path; may use ${cluster.labels.KEY} placeholders only',
+      'overlay directory under the application path, e.g. overlays/${cluster.labels.env}; may use ${cluster.labels.KEY} placeholders only',
+    ...KUSTOMIZE_PATH,
   })
   @IsOmittable()
   @IsString()
@@ -57,6 +74,15 @@ export class KustomizeSourceDto {
 }
 
 /** How the application path renders; null (or omitted) detects it from the files. */
+@SchemaRules({
+  // Options of one kind only with that kind. One `not`, so the generated types stay plain objects.
+  not: {
+    anyOf: [
+      { required: ['helm'], properties: { kind: { not: { const: 'helm' } } } },
+      { required: ['kustomize'], properties: { kind: { not: { const: 'kustomize' } } } },
+    ],
+  },
+})
 export class ApplicationSourceDto {
   @ApiProperty({ enum: SOURCE_KINDS, example: 'helm' })
   @IsString()
@@ -79,6 +105,7 @@ export class TargetHelmDto {
     type: [String],
     example: ['values-eu.yaml'],
     description: 'values files in the repository, relative to the application path',
+    items: { type: 'string', ...RELATIVE_PATH },
   })
   @IsOmittable()
   @IsArray()

@@ -18,7 +18,7 @@ import {
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { RewoundDto } from '../repositories/repository.dto.js';
-import { IsDns1123Label, IsOmittable } from '../common/validators.js';
+import { IsDns1123Label, IsOmittable, SchemaRules } from '../common/validators.js';
 import { ApplicationSourceDto, TargetHelmDto } from './application-source.dto.js';
 
 export class PatchTargetDto {
@@ -83,6 +83,16 @@ export class SyncPolicyDto {
   @ApiProperty({ description: 'undo changes made in the cluster' }) @IsBoolean() selfHeal!: boolean;
 }
 
+@SchemaRules({
+  // Target Helm options need a Helm source, or one left to detection (null or omitted).
+  not: {
+    required: ['source', 'targets'],
+    properties: {
+      source: { type: 'object', required: ['kind'], properties: { kind: { not: { const: 'helm' } } } },
+      targets: { contains: { required: ['helm'] } },
+    },
+  },
+})
 export class CreateApplicationDto {
   @ApiProperty({ example: 'web' }) @IsDns1123Label() name!: string;
   @ApiPropertyOptional({
