@@ -1338,6 +1338,39 @@ export type components = {
       clusterSelector?: string;
       objects?: components['schemas']['ObjectPolicyDto'];
     };
+    HelmSourceDto: {
+      /**
+       * @description release name (DNS-1123 label, at most 53 characters); defaults to the application name
+       * @example web
+       */
+      releaseName?: string;
+      /**
+       * @description values files in the repository, relative to the application path, applied in order
+       * @example [
+       *       "values-prod.yaml"
+       *     ]
+       */
+      valuesFiles?: string[];
+      /** @description inline Helm values (applied after the values files); at most 64 KiB as canonical JSON */
+      values?: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+    };
+    KustomizeSourceDto: {
+      /** @description overlay directory under the application path, e.g. overlays/${cluster.labels.env}; may use ${cluster.labels.KEY} placeholders only */
+      path?: string;
+    };
+    ApplicationSourceDto: {
+      /**
+       * @example helm
+       * @enum {string}
+       */
+      kind: 'manifests' | 'helm' | 'kustomize';
+      /** @description only with kind helm */
+      helm?: components['schemas']['HelmSourceDto'];
+      /** @description only with kind kustomize */
+      kustomize?: components['schemas']['KustomizeSourceDto'];
+    };
     PatchTargetDto: {
       /** @example Deployment */
       kind: string;
@@ -1354,6 +1387,19 @@ export type components = {
         [key: string]: components['schemas']['JsonValue'];
       };
     };
+    TargetHelmDto: {
+      /**
+       * @description values files in the repository, relative to the application path
+       * @example [
+       *       "values-eu.yaml"
+       *     ]
+       */
+      valuesFiles?: string[];
+      /** @description inline Helm values (applied after the values files); at most 64 KiB as canonical JSON */
+      values?: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+    };
     TargetDto: {
       /** @example env=prod,region in (eu,us) */
       clusterSelector: string;
@@ -1363,6 +1409,8 @@ export type components = {
         [key: string]: string | number | boolean;
       };
       patches?: components['schemas']['TargetPatchDto'][];
+      /** @description Helm only: values for these clusters, applied after the source's */
+      helm?: components['schemas']['TargetHelmDto'];
     };
     SyncPolicyDto: {
       /** @description sync on every new revision */
@@ -1389,6 +1437,8 @@ export type components = {
       path: string;
       /** @description pin a revision; newest when omitted */
       revision?: string;
+      /** @description how the path renders (helm, kustomize, manifests); omitted or null detects it from the files */
+      source?: components['schemas']['ApplicationSourceDto'] | null;
       targets: components['schemas']['TargetDto'][];
       syncPolicy: components['schemas']['SyncPolicyDto'];
       /**
@@ -1407,6 +1457,8 @@ export type components = {
       repositoryId: string;
       path: string;
       revision: string | null;
+      /** @description how the path renders; null when detected from the files */
+      source: components['schemas']['ApplicationSourceDto'] | null;
       targets: components['schemas']['TargetDto'][];
       syncPolicy: components['schemas']['SyncPolicyDto'];
       ignoreDifferences: string[];
@@ -1451,6 +1503,8 @@ export type components = {
       repositoryId: string;
       path: string;
       revision: string | null;
+      /** @description how the path renders; null when detected from the files */
+      source: components['schemas']['ApplicationSourceDto'] | null;
       targets: components['schemas']['TargetDto'][];
       syncPolicy: components['schemas']['SyncPolicyDto'];
       ignoreDifferences: string[];
@@ -1476,6 +1530,8 @@ export type components = {
        */
       project?: string;
       path?: string;
+      /** @description how the path renders (helm, kustomize, manifests); omitted leaves it, null detects it from the files again */
+      source?: components['schemas']['ApplicationSourceDto'] | null;
       targets?: components['schemas']['TargetDto'][];
       syncPolicy?: components['schemas']['SyncPolicyDto'];
       ignoreDifferences?: string[];
@@ -1912,8 +1968,12 @@ export type CreateProjectDto = components['schemas']['CreateProjectDto'];
 export type ProjectDto = components['schemas']['ProjectDto'];
 export type ProjectListDto = components['schemas']['ProjectListDto'];
 export type UpdateProjectDto = components['schemas']['UpdateProjectDto'];
+export type HelmSourceDto = components['schemas']['HelmSourceDto'];
+export type KustomizeSourceDto = components['schemas']['KustomizeSourceDto'];
+export type ApplicationSourceDto = components['schemas']['ApplicationSourceDto'];
 export type PatchTargetDto = components['schemas']['PatchTargetDto'];
 export type TargetPatchDto = components['schemas']['TargetPatchDto'];
+export type TargetHelmDto = components['schemas']['TargetHelmDto'];
 export type TargetDto = components['schemas']['TargetDto'];
 export type SyncPolicyDto = components['schemas']['SyncPolicyDto'];
 export type CreateApplicationDto = components['schemas']['CreateApplicationDto'];

@@ -7,6 +7,7 @@ const FIELDS = new Set([
   'repositoryId',
   'path',
   'revision',
+  'source',
   'targets',
   'syncPolicy',
   'ignoreDifferences',
@@ -39,6 +40,8 @@ export function parseSpecs(text: string, source: string): ApplicationSpec[] {
 export function patchOf(spec: ApplicationSpec): Partial<ApplicationSpec> {
   return {
     path: spec.path,
+    // A spec is the whole application: no source in it means detect from the files again.
+    source: spec.source ?? null,
     targets: spec.targets,
     syncPolicy: spec.syncPolicy,
     ignoreDifferences: spec.ignoreDifferences ?? [],
@@ -49,6 +52,7 @@ export function patchOf(spec: ApplicationSpec): Partial<ApplicationSpec> {
 export function unchanged(current: Application, patch: Partial<ApplicationSpec>): boolean {
   const now: Partial<ApplicationSpec> = {
     path: current.path,
+    source: current.source,
     targets: current.targets,
     syncPolicy: current.syncPolicy,
     ignoreDifferences: current.ignoreDifferences,

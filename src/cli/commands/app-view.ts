@@ -5,6 +5,7 @@ import {
   type ClusterStatus,
   type SyncResult,
 } from './app-types.js';
+import { sourceFields, targetHelmText } from './app-source.js';
 
 /** Selectors of an application's targets, `;`-separated. */
 export function selectors(a: Application): string {
@@ -44,12 +45,16 @@ export function renderDetail(d: ApplicationDetail, repoName: string, color: bool
       ['project', d.project],
       ['repository', repoName],
       ['path', d.path],
+      ...sourceFields(d),
       ['pinned revision', d.revision],
       [
         'targets',
         d.targets.map((t) => `${t.clusterSelector}${t.namespace ? ` → ${t.namespace}` : ''}`).join('; '),
       ],
       ['values', d.targets.map((t) => formatLabels(t.values as Record<string, string>)).join('; ')],
+      ...(d.targets.some((t) => t.helm)
+        ? [['helm values', d.targets.map(targetHelmText).join('; ')] as [string, unknown]]
+        : []),
       ['sync policy', policy(d)],
       ['state', d.deleting ? 'deleting' : d.suspended ? 'suspended (pinned)' : 'active'],
       ['updated', formatTime(d.updatedAt)],

@@ -8,6 +8,7 @@ import { formatTime, renderTable, stateStyle } from '../output.js';
 import { readStdin } from '../prompt.js';
 import { parseSpecs, patchOf, unchanged } from './app-spec.js';
 import { registerAppSyncCommand } from './app-sync.js';
+import { sourceFromOptions, sourceOptions } from './app-source.js';
 import { printFleetStatus, queryOf, statusOptions } from './fleet.command.js';
 import {
   type Application,
@@ -76,49 +77,54 @@ export function registerAppCommands(program: Command): void {
   ]);
 
   examples(
-    app
-      .command('create')
-      .description('create an application with one target')
-      .argument('<name>', 'application name')
-      .requiredOption('--repo <repo>', 'repository name or id')
-      .requiredOption('--path <path>', 'directory of manifests in the repository')
-      .requiredOption('--selector <selector>', 'clusters to deploy to (label selector)')
-      .option(
-        '--project <project>',
-        "project it belongs to (default 'default'); it must fit the project's rules",
-      )
-      .option('--namespace <ns>', 'namespace for namespaced objects that name none')
-      .option('--value <key=value>', 'a ${values.KEY} for rendering (repeatable)', collect, [])
-      .option('--revision <rev>', 'pin a revision instead of following the branch/path')
-      .option('--auto', 'sync automatically on new revisions')
-      .option('--prune', 'delete objects that left the repository')
-      .option('--self-heal', 'undo drift in the clusters')
-      .action(
-        async (name: string, o: Record<string, string | string[] | boolean | undefined>, cmd: Command) => {
-          const ctx = contextOf(cmd);
-          const spec: ApplicationSpec = {
-            name,
-            ...(o.project !== undefined ? { project: o.project as string } : {}),
-            repositoryId: o.repo as string,
-            path: o.path as string,
-            revision: o.revision as string | undefined,
-            targets: [
-              {
-                clusterSelector: o.selector as string,
-                namespace: o.namespace as string | undefined,
-                values: parseLabels(o.value as string[]),
-              },
-            ],
-            syncPolicy: { automated: !!o.auto, prune: !!o.prune, selfHeal: !!o.selfHeal },
-          };
-          const created = await (await ctx.api()).post<Application>(APPS, spec);
-          ctx.emit(created, () => `application ${created.name} created (${policy(created)})\n`);
-        },
-      ),
+    sourceOptions(
+      app
+        .command('create')
+        .description('create an application with one target')
+        .argument('<name>', 'application name')
+        .requiredOption('--repo <repo>', 'repository name or id')
+        .requiredOption('--path <path>', 'directory of manifests in the repository')
+        .requiredOption('--selector <selector>', 'clusters to deploy to (label selector)')
+        .option(
+          '--project <project>',
+          "project it belongs to (default 'default'); it must fit the project's rules",
+        )
+        .option('--namespace <ns>', 'namespace for namespaced objects that name none')
+        .option('--value <key=value>', 'a ${values.KEY} for rendering (repeatable)', collect, [])
+        .option('--revision <rev>', 'pin a revision instead of following the branch/path')
+        .option('--auto', 'sync automatically on new revisions')
+        .option('--prune', 'delete objects that left the repository')
+        .option('--self-heal', 'undo drift in the clusters'),
+    ).action(
+      async (name: string, o: Record<string, string | string[] | boolean | undefined>, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const source = await sourceFromOptions(o);
+        const spec: ApplicationSpec = {
+          name,
+          ...(o.project !== undefined ? { project: o.project as string } : {}),
+          repositoryId: o.repo as string,
+          path: o.path as string,
+          revision: o.revision as string | undefined,
+          ...(source !== undefined ? { source } : {}),
+          targets: [
+            {
+              clusterSelector: o.selector as string,
+              namespace: o.namespace as string | undefined,
+              values: parseLabels(o.value as string[]),
+            },
+          ],
+          syncPolicy: { automated: !!o.auto, prune: !!o.prune, selfHeal: !!o.selfHeal },
+        };
+        const created = await (await ctx.api()).post<Application>(APPS, spec);
+        ctx.emit(created, () => `application ${created.name} created (${policy(created)})\n`);
+      },
+    ),
     [
       'flotilla app create web --repo manifests --path apps/web --selector env=prod --namespace web --auto --prune',
       'flotilla app create web --repo manifests --path apps/web --selector "region in (eu,us)" --value replicas=3',
       'flotilla app create web-a --project team-a --repo platform --path apps/team-a/web --selector team=a,env=prod',
+      'flotilla app create web --repo charts --path charts/web --selector env=prod --source helm --release-name web --helm-values values-prod.yaml --helm-set-file ./web-values.yaml',
+      "flotilla app create shop --repo platform --path apps/shop --selector env --kustomize-path 'overlays/${cluster.labels.env}'",
     ],
   );
 

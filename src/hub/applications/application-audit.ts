@@ -1,13 +1,18 @@
+import { auditedSource, auditedTargets } from './application-source.js';
 import { type ApplicationEntity } from './application.entity.js';
 
-/** What the audit trail records of an application (no secrets: applications hold none). */
+/**
+ * What the audit trail records of an application: no secrets (applications hold none), and inline
+ * Helm values only as digests (see {@link auditedSource}).
+ */
 export function describeApplication(a: ApplicationEntity): Record<string, unknown> {
   return {
     name: a.name,
     repositoryId: a.repositoryId,
     path: a.path,
     revision: a.revision,
-    targets: a.targets,
+    source: auditedSource(a.source),
+    targets: auditedTargets(a.targets),
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,
   };

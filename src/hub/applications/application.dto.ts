@@ -7,6 +7,7 @@ import {
   IsBoolean,
   IsDefined,
   IsObject,
+  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -17,7 +18,8 @@ import {
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { RewoundDto } from '../repositories/repository.dto.js';
-import { IsDns1123Label, IsOmittable } from '../common/validators.js';
+import { IsDns1123Label, IsOmittable, SchemaRules } from '../common/validators.js';
+import { ApplicationSourceDto, TargetHelmDto } from './application-source.dto.js';
 
 export class PatchTargetDto {
   @ApiProperty({ example: 'Deployment' }) @IsString() @MinLength(1) @MaxLength(253) kind!: string;
@@ -65,6 +67,14 @@ export class TargetDto {
   @ValidateNested({ each: true })
   @Type(() => TargetPatchDto)
   patches?: TargetPatchDto[];
+  @ApiPropertyOptional({
+    type: TargetHelmDto,
+    description: "Helm only: values for these clusters, applied after the source's",
+  })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => TargetHelmDto)
+  helm?: TargetHelmDto;
 }
 
 export class SyncPolicyDto {
@@ -73,6 +83,16 @@ export class SyncPolicyDto {
   @ApiProperty({ description: 'undo changes made in the cluster' }) @IsBoolean() selfHeal!: boolean;
 }
 
+@SchemaRules({
+  // Target Helm options need a Helm source, or one left to detection (null or omitted).
+  not: {
+    required: ['source', 'targets'],
+    properties: {
+      source: { type: 'object', required: ['kind'], properties: { kind: { not: { const: 'helm' } } } },
+      targets: { contains: { required: ['helm'] } },
+    },
+  },
+})
 export class CreateApplicationDto {
   @ApiProperty({ example: 'web' }) @IsDns1123Label() name!: string;
   @ApiPropertyOptional({
@@ -93,6 +113,16 @@ export class CreateApplicationDto {
   @IsString()
   @MaxLength(128)
   revision?: string;
+  @ApiPropertyOptional({
+    type: ApplicationSourceDto,
+    nullable: true,
+    description:
+      'how the path renders (helm, kustomize, manifests); omitted or null detects it from the files',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ApplicationSourceDto)
+  source?: ApplicationSourceDto | null;
   @ApiProperty({ type: [TargetDto] })
   @IsArray()
   @ArrayMinSize(1)
@@ -130,6 +160,16 @@ export class UpdateApplicationDto {
   @IsDns1123Label()
   project?: string;
   @ApiPropertyOptional() @IsOmittable() @IsString() @MaxLength(1024) path?: string;
+  @ApiPropertyOptional({
+    type: ApplicationSourceDto,
+    nullable: true,
+    description:
+      'how the path renders (helm, kustomize, manifests); omitted leaves it, null detects it from the files again',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ApplicationSourceDto)
+  source?: ApplicationSourceDto | null;
   @ApiPropertyOptional({ type: [TargetDto] })
   @IsOmittable()
   @IsArray()
@@ -213,6 +253,12 @@ export class ApplicationDto {
   @ApiProperty() repositoryId!: string;
   @ApiProperty() path!: string;
   @ApiProperty({ nullable: true, type: String }) revision!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: ApplicationSourceDto,
+    description: 'how the path renders; null when detected from the files',
+  })
+  source!: ApplicationSourceDto | null;
   @ApiProperty({ type: [TargetDto] }) targets!: TargetDto[];
   @ApiProperty({ type: SyncPolicyDto }) syncPolicy!: SyncPolicyDto;
   @ApiProperty({ type: [String] }) ignoreDifferences!: string[];

@@ -39,6 +39,7 @@ import {
 } from './application.dto.js';
 import { type ApplicationEntity } from './application.entity.js';
 import { describeApplication } from './application-audit.js';
+import { assertValidSource, storedSource } from './application-source.js';
 import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationRepository } from './application.repository.js';
 
@@ -70,6 +71,8 @@ export class ApplicationService implements OnModuleInit {
     const repo = await this.repositories.require(input.repositoryId);
     const path = normalisePath(input.path);
     input.targets.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
+    const source = storedSource(input.source);
+    assertValidSource(source, input.targets);
     const project = await this.projects.require(input.project ?? DEFAULT_PROJECT_NAME);
     assertAllowed(principal, 'operator', project.name);
     assertWithinProject(project, repo.name, path, input.targets);
@@ -83,7 +86,7 @@ export class ApplicationService implements OnModuleInit {
         projectId: project.id,
         path,
         revision: input.revision ?? null,
-        source: null,
+        source,
         targets: input.targets,
         syncPolicy: input.syncPolicy,
         ignoreDifferences: input.ignoreDifferences ?? [],
@@ -164,6 +167,7 @@ export class ApplicationService implements OnModuleInit {
     principal: Principal,
   ): Promise<ApplicationDto> {
     input.targets?.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
+    const source = input.source === undefined ? undefined : storedSource(input.source);
     const { app, project } = await this.uow.run(async (tx) => {
       const row = await this.requireAs(key, principal, 'operator', tx);
       const before = describeApplication(row);
@@ -173,6 +177,9 @@ export class ApplicationService implements OnModuleInit {
       assertAllowed(principal, 'operator', project.name);
       if (input.path !== undefined) row.path = normalisePath(input.path);
       if (input.targets !== undefined) row.targets = input.targets;
+      // A changed source (or target Helm options) is checked against the other as it will be.
+      if (source !== undefined) row.source = source;
+      if (source !== undefined || input.targets !== undefined) assertValidSource(row.source, row.targets);
       if (input.syncPolicy !== undefined) row.syncPolicy = input.syncPolicy;
       if (input.ignoreDifferences !== undefined) row.ignoreDifferences = input.ignoreDifferences;
       // What the application deploys from and to must fit its project when either changes; a
@@ -489,6 +496,7 @@ function toDto(a: ApplicationEntity, project: string): ApplicationDto {
     repositoryId: a.repositoryId,
     path: a.path,
     revision: a.revision,
+    source: a.source,
     targets: a.targets,
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useCanWrite } from '../App';
 import { api, enc, type ApplicationDetail, type Deployment, type Page, type ResourceStatus } from '../api';
 import { ApplicationActions as Actions } from '../components/ApplicationActions';
+import { ApplicationSource } from '../components/ApplicationSource';
 import { Link, useLocation } from '../router';
 import {
   Badge,
@@ -176,6 +177,7 @@ export function ApplicationPage({ id }: { id: string }) {
           clusterName={app.clusters.find((c) => c.clusterId === selected)?.clusterName ?? selected}
         />
       )}
+      <ApplicationSource app={app} />
       <History appId={id} refreshKey={historyKey} />
     </section>
   );
