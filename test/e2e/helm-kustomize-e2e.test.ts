@@ -314,7 +314,7 @@ describe('Helm and Kustomize sources through real agents (issue 15)', () => {
     await poll();
     const rows = await waitFor('refused', async () => {
       const s = await statusOf(`kust-${suffix}`);
-      return s[DEV]?.message?.includes('remote reference') ? s : undefined;
+      return s[DEV]?.message?.includes('remote reference') && s[PROD]?.sync === 'Synced' ? s : undefined;
     });
     expect(rows[DEV].message).toContain('kust/overlays/dev/kustomization.yaml');
     expect(rows[PROD].sync).toBe('Synced');

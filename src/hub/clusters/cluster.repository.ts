@@ -95,10 +95,26 @@ export class ClusterRepository {
     await managerOf(this.ds, tx).delete(ClusterEntity, { id });
   }
 
-  /** Id, name, labels and guardrail of every cluster (selector evaluation and render checks). */
-  all(): Promise<Pick<ClusterEntity, 'id' | 'name' | 'labels' | 'connectionState' | 'guardrail'>[]> {
+  /**
+   * What selecting and rendering needs of every cluster: id, name, labels, guardrail, and the
+   * Kubernetes and API versions its agent reported (Helm's `.Capabilities`).
+   */
+  all(): Promise<
+    Pick<
+      ClusterEntity,
+      'id' | 'name' | 'labels' | 'connectionState' | 'guardrail' | 'kubernetesVersion' | 'apiVersions'
+    >[]
+  > {
     return this.ds.manager.find(ClusterEntity, {
-      select: { id: true, name: true, labels: true, connectionState: true, guardrail: true },
+      select: {
+        id: true,
+        name: true,
+        labels: true,
+        connectionState: true,
+        guardrail: true,
+        kubernetesVersion: true,
+        apiVersions: true,
+      },
       order: { name: 'ASC' },
     });
   }
