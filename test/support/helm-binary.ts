@@ -25,7 +25,8 @@ export function runBinaryScript(script: string): Promise<string> {
       stdout += chunk;
     });
     child.once('error', reject);
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': only then has all of stdout been read
+    child.once('close', (code, signal) => {
       const lastLine = stdout.trim().split('\n').pop() ?? '';
       if (code === 0 && lastLine !== '') resolve(lastLine);
       else reject(new Error(`${path} failed (${signal ?? `exit ${String(code)}`}); see its output above`));
