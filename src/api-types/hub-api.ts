@@ -1340,14 +1340,9 @@ export type components = {
     };
     HelmSourceDto: {
       /**
-       * @description release name (DNS-1123 label, at most 53 characters); defaults to the application name
-       * @example web
-       */
-      releaseName?: string;
-      /**
        * @description values files in the repository, relative to the application path, applied in order
        * @example [
-       *       "values-prod.yaml"
+       *       "values-eu.yaml"
        *     ]
        */
       valuesFiles?: string[];
@@ -1355,6 +1350,11 @@ export type components = {
       values?: {
         [key: string]: components['schemas']['JsonValue'];
       };
+      /**
+       * @description release name (DNS-1123 label, at most 53 characters); defaults to the application name
+       * @example web
+       */
+      releaseName?: string;
     };
     KustomizeSourceDto: {
       /** @description overlay directory under the application path, e.g. overlays/${cluster.labels.env}; may use ${cluster.labels.KEY} placeholders only */
@@ -1389,7 +1389,7 @@ export type components = {
     };
     TargetHelmDto: {
       /**
-       * @description values files in the repository, relative to the application path
+       * @description values files in the repository, relative to the application path, applied in order
        * @example [
        *       "values-eu.yaml"
        *     ]

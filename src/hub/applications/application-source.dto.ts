@@ -32,19 +32,11 @@ const VALUES_SCHEMA = {
   description: 'inline Helm values (applied after the values files); at most 64 KiB as canonical JSON',
 } as const;
 
-/** Helm options of an application's source. */
-export class HelmSourceDto {
-  @ApiPropertyOptional({
-    example: 'web',
-    description: 'release name (DNS-1123 label, at most 53 characters); defaults to the application name',
-    ...RELEASE_NAME,
-  })
-  @IsOmittable()
-  @IsString()
-  releaseName?: string;
+/** Helm values for the clusters of one target, applied after the application's. */
+export class TargetHelmDto {
   @ApiPropertyOptional({
     type: [String],
-    example: ['values-prod.yaml'],
+    example: ['values-eu.yaml'],
     description: 'values files in the repository, relative to the application path, applied in order',
     items: { type: 'string', ...RELATIVE_PATH },
   })
@@ -58,6 +50,18 @@ export class HelmSourceDto {
   @IsOmittable()
   @IsObject()
   values?: Record<string, unknown>;
+}
+
+/** Helm options of an application's source: a release name, then values files and inline values like a target's. */
+export class HelmSourceDto extends TargetHelmDto {
+  @ApiPropertyOptional({
+    example: 'web',
+    description: 'release name (DNS-1123 label, at most 53 characters); defaults to the application name',
+    ...RELEASE_NAME,
+  })
+  @IsOmittable()
+  @IsString()
+  releaseName?: string;
 }
 
 /** Kustomize options of an application's source. */
@@ -97,24 +101,4 @@ export class ApplicationSourceDto {
   @ValidateNested()
   @Type(() => KustomizeSourceDto)
   kustomize?: KustomizeSourceDto;
-}
-
-/** Helm values for the clusters of one target, applied after the application's. */
-export class TargetHelmDto {
-  @ApiPropertyOptional({
-    type: [String],
-    example: ['values-eu.yaml'],
-    description: 'values files in the repository, relative to the application path',
-    items: { type: 'string', ...RELATIVE_PATH },
-  })
-  @IsOmittable()
-  @IsArray()
-  @ArrayMaxSize(MAX_VALUES_FILES)
-  @IsString({ each: true })
-  @MaxLength(1024, { each: true })
-  valuesFiles?: string[];
-  @ApiPropertyOptional(VALUES_SCHEMA)
-  @IsOmittable()
-  @IsObject()
-  values?: Record<string, unknown>;
 }
