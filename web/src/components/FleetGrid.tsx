@@ -4,6 +4,7 @@ import { withProject } from './ProjectFilter';
 import { StateIcon } from './icons';
 import { Link } from '../router';
 import { Badge, ErrorBox, useData } from '../util';
+import { SelectorSearch } from './SelectorSearch';
 
 const POLL_MS = 5_000;
 const ROW = 34;
@@ -100,16 +101,7 @@ export function FleetGridView({ project }: { project: string }) {
         </div>
       </dl>
       <form className="filters" onSubmit={apply} role="search" aria-label="Filter clusters">
-        <label>
-          Label selector
-          <input
-            name="selector"
-            placeholder="env=prod,region in (eu,us)"
-            value={selectorInput}
-            onChange={(e) => setSelectorInput(e.target.value)}
-          />
-        </label>
-        <button type="submit">Apply</button>
+        <SelectorSearch value={selectorInput} onChange={setSelectorInput} />
         <label>
           State
           <select name="state" value={state} onChange={(e) => changeState(e.target.value as StateFilter)}>

@@ -11,6 +11,7 @@ import { Link, navigate, useLocation } from '../router';
 import { Badge, ErrorBox, time, useData } from '../util';
 import { ApplicationIcon, ClusterIcon, StateIcon } from './icons';
 import { withProject } from './ProjectFilter';
+import { SelectorSearch } from './SelectorSearch';
 
 const POLL_MS = 5_000;
 /** Problem kinds as the hub orders them (most urgent first) and as the page names them. */
@@ -94,16 +95,7 @@ export function ProblemsView({ project }: { project: string }) {
   return (
     <>
       <form className="filters" onSubmit={apply} role="search" aria-label="Filter clusters">
-        <label>
-          Label selector
-          <input
-            name="selector"
-            placeholder="env=prod,region in (eu,us)"
-            value={selectorInput}
-            onChange={(e) => setSelectorInput(e.target.value)}
-          />
-        </label>
-        <button type="submit">Apply</button>
+        <SelectorSearch value={selectorInput} onChange={setSelectorInput} />
         <label>
           Group clusters by
           <select
