@@ -20,7 +20,6 @@ import {
 import { assessHealth } from '../../domain/health/health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import { OPEN_POLICY, type ObjectPolicy } from '../../domain/object-policy.js';
-import { describeRefusals, type PolicyRefusal } from '../../domain/render/bundle-policy.js';
 import { parseCanonicalBundle } from '../../domain/render/canonical-bundle.js';
 import type { HookResultV1, ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
 import type { ClusterClient, ClusterError } from '../cluster/cluster-client.js';
@@ -39,26 +38,12 @@ import type { InventoryStore } from './inventory-store.js';
 import { sameObject } from './object-compare.js';
 import { pruneObjects, releaseObjects } from './prune.js';
 import { findDeferred } from './deferred-dry-run.js';
+import { failed, notDeleted, refusedBundle, summarise } from './reconcile-outcomes.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
 
 const isCrd = (o: LiveObject) =>
   o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/');
-
-function failed(
-  message: string,
-  retryable: boolean,
-  resources: ResourceResultV1[],
-  inventory: string[],
-): ReconcileOutcome {
-  return { outcome: 'failed', retryable, message, resources, inventory, applied: [] };
-}
-
-function summarise(what: string, errors: { id: string; error: ClusterError }[]): string {
-  const quoted = errors.slice(0, 5).map((f) => `${f.id}: ${f.error.message}`);
-  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
-  return `${what} for ${errors.length} object(s): ${quoted.join('; ')}${more}`;
-}
 
 /** Applies bundles and removals to one cluster. Safe to share; callers serialise per application. */
 export class Applier {
@@ -398,26 +383,4 @@ export class Applier {
     await this.inventory.remove(req.applicationId);
     return { outcome: 'succeeded', retryable: false, resources: done.resources, inventory: [], applied: [] };
   }
-}
-
-/** A bundle with refused objects: each refused one failed with its rule, the rest skipped, nothing applied. */
-function refusedBundle(desired: readonly LiveObject[], refusals: readonly PolicyRefusal[]): ReconcileOutcome {
-  const byId = new Map(refusals.map((r) => [r.resource, r]));
-  const resources = desired.map((o): ResourceResultV1 => {
-    const id = idText(o);
-    const r = byId.get(id);
-    return r
-      ? { id, action: 'failed', message: `refused by policy (rule ${r.rule}): ${r.message}` }
-      : { id, action: 'skipped', message: 'not applied: other objects of the bundle were refused by policy' };
-  });
-  return failed(`nothing applied: ${describeRefusals(refusals)}`, false, resources, []);
-}
-
-/** The result of an object a prune or removal may not delete. */
-function notDeleted(r: PolicyRefusal): ResourceResultV1 {
-  return {
-    id: r.resource,
-    action: 'skipped',
-    message: `not deleted: outside policy (rule ${r.rule}): ${r.message}`,
-  };
 }
