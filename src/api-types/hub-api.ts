@@ -1507,6 +1507,14 @@ export type components = {
       health?: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
       healthMessage?: string;
     };
+    HookResultDto: {
+      /** @enum {string} */
+      phase: 'PreSync' | 'PostSync' | 'SyncFail';
+      resource: string;
+      /** @enum {string} */
+      outcome: 'succeeded' | 'failed';
+      message?: string;
+    };
     JobResultDto: {
       /** Format: uuid */
       reportId: string;
@@ -1515,6 +1523,7 @@ export type components = {
       retryable?: boolean;
       message?: string;
       resources: components['schemas']['ResourceResultDto'][];
+      hooks?: components['schemas']['HookResultDto'][];
       inventory: string[];
     };
     ReportAckDto: {
@@ -1828,6 +1837,7 @@ export type ResourceListDto = components['schemas']['ResourceListDto'];
 export type RegisterRequestDto = components['schemas']['RegisterRequestDto'];
 export type RegisterResponseDto = components['schemas']['RegisterResponseDto'];
 export type ResourceResultDto = components['schemas']['ResourceResultDto'];
+export type HookResultDto = components['schemas']['HookResultDto'];
 export type JobResultDto = components['schemas']['JobResultDto'];
 export type ReportAckDto = components['schemas']['ReportAckDto'];
 export type ResourceStatusReportDto = components['schemas']['ResourceStatusReportDto'];

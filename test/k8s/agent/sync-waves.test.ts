@@ -178,7 +178,9 @@ describe('health-gated sync waves', () => {
       1500,
     );
     expect(result.outcome).toBe('failed');
-    expect(result.message).toContain(`sync wave 0 not healthy: apps/Deployment/${ns}/stuck not healthy after 2 s`);
+    expect(result.message).toContain(
+      `sync wave 0 not healthy: apps/Deployment/${ns}/stuck not healthy after 2 s`,
+    );
     expect(result.message).toContain('waiting for the deployment controller');
     expect(result.resources.find((r) => r.id === `/ConfigMap/${ns}/later`)?.action).toBe('skipped');
     expect(await cm(ns, 'later')).toBeNull();
