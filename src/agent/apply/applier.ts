@@ -292,7 +292,8 @@ export class Applier {
       return {
         ...failed(
           (errors.length > 0 ? summarise('apply failed', errors) : unhealthy!) + note,
-          errors.every((f) => f.error.retryable),
+          // A wave that did not become healthy is not retried: another wait would end the same way.
+          errors.length > 0 && errors.every((f) => f.error.retryable),
           this.ordered(desiredIds, results, applied),
           inventory,
         ),

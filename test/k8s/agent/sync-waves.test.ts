@@ -182,6 +182,7 @@ describe('health-gated sync waves', () => {
       `sync wave 0 not healthy: apps/Deployment/${ns}/stuck not healthy after 2 s`,
     );
     expect(result.message).toContain('waiting for the deployment controller');
+    expect(result.retryable).toBe(false);
     expect(result.resources.find((r) => r.id === `/ConfigMap/${ns}/later`)?.action).toBe('skipped');
     expect(await cm(ns, 'later')).toBeNull();
     // What was applied stays in the inventory, so a later prune can find it.
