@@ -384,6 +384,7 @@ export class Agent {
         ...(outcome.message ? { message: outcome.message.slice(0, 60_000) } : {}),
         resources: outcome.resources,
         inventory: outcome.inventory,
+        ...(outcome.hooks ? { hooks: outcome.hooks } : {}),
       },
     });
     this.reclaim.afterJob(outcome.resources.length);
@@ -400,7 +401,10 @@ export class Agent {
    */
   private scrubbed(job: JobV1, outcome: ReconcileOutcome): ReconcileOutcome {
     const bytes = job.bundleDigest ? this.bundles.get(job.bundleDigest) : undefined;
-    const hasMessages = outcome.message || outcome.resources.some((r) => r.message || r.healthMessage);
+    const hasMessages =
+      outcome.message ||
+      outcome.resources.some((r) => r.message || r.healthMessage) ||
+      outcome.hooks?.some((h) => h.message);
     if (!bytes || !hasMessages) return outcome;
     let values: string[];
     try {
@@ -418,6 +422,7 @@ export class Agent {
         message: scrub(r.message),
         healthMessage: scrub(r.healthMessage),
       })),
+      ...(outcome.hooks ? { hooks: outcome.hooks.map((h) => ({ ...h, message: scrub(h.message) })) } : {}),
     };
   }
 

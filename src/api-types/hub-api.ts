@@ -1603,6 +1603,14 @@ export type components = {
       health?: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
       healthMessage?: string;
     };
+    HookResultDto: {
+      /** @enum {string} */
+      phase: 'PreSync' | 'PostSync' | 'SyncFail';
+      resource: string;
+      /** @enum {string} */
+      outcome: 'succeeded' | 'failed';
+      message?: string;
+    };
     JobResultDto: {
       /** Format: uuid */
       reportId: string;
@@ -1611,6 +1619,7 @@ export type components = {
       retryable?: boolean;
       message?: string;
       resources: components['schemas']['ResourceResultDto'][];
+      hooks?: components['schemas']['HookResultDto'][];
       inventory: string[];
     };
     ReportAckDto: {
@@ -1993,6 +2002,7 @@ export type ResourceListDto = components['schemas']['ResourceListDto'];
 export type RegisterRequestDto = components['schemas']['RegisterRequestDto'];
 export type RegisterResponseDto = components['schemas']['RegisterResponseDto'];
 export type ResourceResultDto = components['schemas']['ResourceResultDto'];
+export type HookResultDto = components['schemas']['HookResultDto'];
 export type JobResultDto = components['schemas']['JobResultDto'];
 export type ReportAckDto = components['schemas']['ReportAckDto'];
 export type ResourceStatusReportDto = components['schemas']['ResourceStatusReportDto'];

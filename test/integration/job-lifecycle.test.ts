@@ -230,6 +230,47 @@ describe('a job result is the latest status', () => {
   });
 });
 
+describe('sync hooks in a job result', () => {
+  it('are validated and recorded in the job audit event, and a malformed one is refused', async () => {
+    await createApp('hooked', { automated: false, prune: true, selfHeal: false });
+    await hub.api('POST', '/api/v1/applications/hooked/sync');
+    const [job] = await agent.poll(0);
+    const ids = (await agent.bundle(job.bundleDigest!)).map(idOf).sort();
+    const hooks = [
+      {
+        phase: 'PreSync',
+        resource: 'batch/Job/hooked/migrate',
+        outcome: 'succeeded',
+        message: 'job completed',
+      },
+      { phase: 'SyncFail', resource: '/ConfigMap/hooked/alert', outcome: 'succeeded' },
+    ] as const;
+    const result = (extra: object) => ({
+      reportId: randomUUID(),
+      outcome: 'failed',
+      retryable: false,
+      message: 'sync wave 1 not healthy',
+      resources: ids.map((rid) => ({ id: rid, action: 'skipped' })),
+      inventory: [],
+      ...extra,
+    });
+    const bad = await agent.call(
+      'POST',
+      `/jobs/${job.id}/result`,
+      result({ hooks: [{ ...hooks[0], phase: 'Later' }] }),
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('phase');
+    const ok = await agent.call('POST', `/jobs/${job.id}/result`, result({ hooks }));
+    expect(ok.body).toEqual({ recorded: true });
+    const [event] = await hub.sql<{ hooks: unknown }>(
+      `SELECT details->'hooks' AS hooks FROM audit_events WHERE action = 'job.failed' AND details->>'jobId' = $1`,
+      [job.id],
+    );
+    expect(event.hooks).toEqual(hooks);
+  });
+});
+
 describe('a leased job after lease expiry', () => {
   it('is handed out again at once with one more attempt, and its late first result is still taken', async () => {
     await createApp('late', { automated: false, prune: true, selfHeal: false });

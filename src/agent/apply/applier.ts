@@ -4,14 +4,24 @@
  * before every object the server can judge has passed a dry-run, an unchanged object is never
  * written, and the inventory kept in-cluster is what the next prune trusts.
  */
-import { InvalidSyncWaveError, planApplyWaves } from '../../domain/apply/apply-order.js';
+import {
+  InvalidSyncWaveError,
+  isFoundationObject,
+  planApplyWaves,
+  syncWaveOf,
+} from '../../domain/apply/apply-order.js';
 import { isForceEnabled, withOwnership } from '../../domain/apply/flotilla-marks.js';
+import {
+  InvalidHookError,
+  splitHooks,
+  waveIsGated,
+  type SplitBundle,
+} from '../../domain/apply/sync-phases.js';
 import { assessHealth } from '../../domain/health/health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import { OPEN_POLICY, type ObjectPolicy } from '../../domain/object-policy.js';
-import { describeRefusals, type PolicyRefusal } from '../../domain/render/bundle-policy.js';
 import { parseCanonicalBundle } from '../../domain/render/canonical-bundle.js';
-import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
+import type { HookResultV1, ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
 import type { ClusterClient, ClusterError } from '../cluster/cluster-client.js';
 import {
   applyObject,
@@ -28,25 +38,12 @@ import type { InventoryStore } from './inventory-store.js';
 import { sameObject } from './object-compare.js';
 import { pruneObjects, releaseObjects } from './prune.js';
 import { findDeferred } from './deferred-dry-run.js';
+import { failed, notDeleted, refusedBundle, summarise } from './reconcile-outcomes.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
+import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
 
 const isCrd = (o: LiveObject) =>
   o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/');
-
-function failed(
-  message: string,
-  retryable: boolean,
-  resources: ResourceResultV1[],
-  inventory: string[],
-): ReconcileOutcome {
-  return { outcome: 'failed', retryable, message, resources, inventory, applied: [] };
-}
-
-function summarise(what: string, errors: { id: string; error: ClusterError }[]): string {
-  const quoted = errors.slice(0, 5).map((f) => `${f.id}: ${f.error.message}`);
-  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
-  return `${what} for ${errors.length} object(s): ${quoted.join('; ')}${more}`;
-}
 
 /** Applies bundles and removals to one cluster. Safe to share; callers serialise per application. */
 export class Applier {
@@ -54,6 +51,7 @@ export class Applier {
   private readonly establishTimeoutMs: number;
   private readonly recreateTimeoutMs: number;
   private readonly guardrail: ObjectPolicy;
+  private readonly healthTimeoutMs: number;
 
   constructor(
     private readonly client: ClusterClient,
@@ -64,6 +62,11 @@ export class Applier {
     this.establishTimeoutMs = options.establishTimeoutMs ?? 30_000;
     this.recreateTimeoutMs = options.recreateTimeoutMs ?? 30_000;
     this.guardrail = options.guardrail ?? OPEN_POLICY;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? 90_000;
+  }
+
+  private get hookTiming(): HookTiming {
+    return { healthTimeoutMs: this.healthTimeoutMs, deleteTimeoutMs: this.recreateTimeoutMs };
   }
 
   private guardOf(req: ReconcileRequest): ObjectGuard {
@@ -96,19 +99,45 @@ export class Applier {
       return failed(`fetching the bundle: ${(e as Error).message}`, true, [], []);
     }
 
-    // parse: canonical JSON lines → objects, each marked as owned by the application
-    let desired: LiveObject[];
+    // parse: canonical JSON lines → objects, each marked as owned by the application; hooks apart
+    let bundle: LiveObject[];
+    let split: SplitBundle<LiveObject>;
     try {
-      desired = parseCanonicalBundle(bytes).map((o) =>
+      bundle = parseCanonicalBundle(bytes).map((o) =>
         withOwnership(o as LiveObject, applicationId, req.applicationName),
       );
+      split = splitHooks(bundle);
     } catch (e) {
+      if (e instanceof InvalidHookError) {
+        const resources = e.objects.map((o) => ({ id: o.id, action: 'failed' as const, message: o.message }));
+        return failed(e.message, false, resources, []);
+      }
       return failed(`bundle: ${(e as Error).message}`, false, [], []);
     }
 
-    // guard: the guardrail and the job's rules; one refused object and nothing of the bundle is applied
-    const refusals = await refusedObjects(this.client, this.guardOf(req), desired, this.concurrency);
-    if (refusals.length > 0) return refusedBundle(desired, refusals);
+    // guard: the guardrail and the job's rules; one refused object (hook or not) and nothing is applied
+    const refusals = await refusedObjects(this.client, this.guardOf(req), bundle, this.concurrency);
+    if (refusals.length > 0) return refusedBundle(bundle, refusals);
+
+    // Every failure from here on runs the SyncFail hooks; the report lists each hook run.
+    const hooks: HookResultV1[] = [];
+    const outcome = await this.applyBundle(req, split, hooks);
+    if (outcome.outcome === 'failed' && split.hooks.SyncFail.length > 0) {
+      const run = await runHooks(this.client, 'SyncFail', split.hooks.SyncFail, this.hookTiming);
+      hooks.push(...run.results);
+    }
+    return hooks.length > 0 ? { ...outcome, hooks } : outcome;
+  }
+
+  /** plan → dry-run → PreSync → apply (health-gated waves) → prune → PostSync. */
+  private async applyBundle(
+    req: ReconcileRequest,
+    split: SplitBundle<LiveObject>,
+    hooks: HookResultV1[],
+  ): Promise<ReconcileOutcome> {
+    const { applicationId } = req;
+    const desired = split.objects;
+    const hookIds = new Set(Object.values(split.hooks).flat().map(idText));
 
     // plan: waves (Namespaces and CRDs, then sync waves in kind order), previous inventory, owned live objects
     let waves: LiveObject[][];
@@ -177,16 +206,33 @@ export class Applier {
       return failed(`inventory: ${inventoryError.message}`, false, resources, []);
     }
 
-    // apply: wave by wave with bounded parallelism; unchanged objects are skipped, CRDs awaited
+    // PreSync: hooks run (and must succeed) once the bundle passed its dry-run, before any write
+    if (split.hooks.PreSync.length > 0) {
+      const pre = await runHooks(this.client, 'PreSync', split.hooks.PreSync, this.hookTiming);
+      hooks.push(...pre.results);
+      if (!pre.ok) {
+        const hook = pre.results.at(-1)!;
+        const resources = desired.map((o) => ({
+          id: idText(o),
+          action: 'skipped' as const,
+          message: `not applied: PreSync hook ${hook.resource} failed`,
+        }));
+        return failed(`PreSync hook ${hook.resource} failed: ${hook.message}`, false, resources, previous);
+      }
+    }
+
+    // apply: wave by wave with bounded parallelism; unchanged objects are skipped, CRDs awaited,
+    // and a gated wave must be Current before the next one (sync-phases.ts says which are gated)
     const applied: AppliedObject[] = [];
     const errors: { id: string; error: ClusterError }[] = [];
-    for (const wave of waves) {
-      if (errors.length > 0) {
+    let unhealthy: string | null = null;
+    for (const [index, wave] of waves.entries()) {
+      if (errors.length > 0 || unhealthy) {
         for (const obj of wave)
           results.set(idText(obj), {
             id: idText(obj),
             action: 'skipped',
-            message: 'not applied: an earlier wave failed',
+            message: 'not applied: an earlier wave failed or did not become healthy',
           });
         continue;
       }
@@ -220,10 +266,18 @@ export class Applier {
           errors.push({ id: idText(crds[0]), error: asClusterError(e) });
         }
       }
+      const foundation = index === 0 && wave.some(isFoundationObject);
+      const gated = waveIsGated(index, waves.length, foundation, split.hooks.PostSync.length > 0);
+      if (errors.length === 0 && gated) {
+        const wait = await waitWaveHealthy(this.client, wave, this.healthTimeoutMs);
+        // The report's health is the one the decision was made on, not the apply's answer.
+        for (const a of applied) a.live = wait.live.get(a.id) ?? a.live;
+        if (!wait.ok) unhealthy = `sync wave ${syncWaveOf(wave[0])} not healthy: ${wait.reason}`;
+      }
     }
     // Plan order: what the report lists first is what was applied first.
     const desiredIds = waves.flat().map(idText);
-    if (errors.length > 0) {
+    if (errors.length > 0 || unhealthy) {
       // Keep everything that may now exist in the inventory, so a later prune can find it —
       // including objects whose write got no answer (the server may have stored it).
       const unanswered = errors.filter((f) => f.error.kind === 'unavailable').map((f) => f.id);
@@ -237,8 +291,9 @@ export class Applier {
       }
       return {
         ...failed(
-          summarise('apply failed', errors) + note,
-          errors.every((f) => f.error.retryable),
+          (errors.length > 0 ? summarise('apply failed', errors) : unhealthy!) + note,
+          // A wave that did not become healthy is not retried: another wait would end the same way.
+          errors.length > 0 && errors.every((f) => f.error.retryable),
           this.ordered(desiredIds, results, applied),
           inventory,
         ),
@@ -247,7 +302,8 @@ export class Applier {
     }
 
     // prune: previous inventory minus the bundle, ownership-checked, in reverse apply order
-    const removed = previous.filter((id) => !desiredIds.includes(id));
+    // A hook is never pruned as an ordinary object, even if it was one before.
+    const removed = previous.filter((id) => !desiredIds.includes(id) && !hookIds.has(id));
     let remaining = removed;
     const pruneErrors: ClusterError[] = [];
     if (req.prune && removed.length > 0) {
@@ -275,6 +331,16 @@ export class Applier {
         inventory,
         applied,
       };
+    // PostSync: every wave was gated, so everything is Current when these run
+    if (split.hooks.PostSync.length > 0) {
+      const post = await runHooks(this.client, 'PostSync', split.hooks.PostSync, this.hookTiming);
+      hooks.push(...post.results);
+      if (!post.ok) {
+        const hook = post.results.at(-1)!;
+        const message = `PostSync hook ${hook.resource} failed: ${hook.message}`;
+        return { outcome: 'failed', retryable: false, message, resources, inventory, applied };
+      }
+    }
     return { outcome: 'succeeded', retryable: false, resources, inventory, applied };
   }
 
@@ -318,26 +384,4 @@ export class Applier {
     await this.inventory.remove(req.applicationId);
     return { outcome: 'succeeded', retryable: false, resources: done.resources, inventory: [], applied: [] };
   }
-}
-
-/** A bundle with refused objects: each refused one failed with its rule, the rest skipped, nothing applied. */
-function refusedBundle(desired: readonly LiveObject[], refusals: readonly PolicyRefusal[]): ReconcileOutcome {
-  const byId = new Map(refusals.map((r) => [r.resource, r]));
-  const resources = desired.map((o): ResourceResultV1 => {
-    const id = idText(o);
-    const r = byId.get(id);
-    return r
-      ? { id, action: 'failed', message: `refused by policy (rule ${r.rule}): ${r.message}` }
-      : { id, action: 'skipped', message: 'not applied: other objects of the bundle were refused by policy' };
-  });
-  return failed(`nothing applied: ${describeRefusals(refusals)}`, false, resources, []);
-}
-
-/** The result of an object a prune or removal may not delete. */
-function notDeleted(r: PolicyRefusal): ResourceResultV1 {
-  return {
-    id: r.resource,
-    action: 'skipped',
-    message: `not deleted: outside policy (rule ${r.rule}): ${r.message}`,
-  };
 }

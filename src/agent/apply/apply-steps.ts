@@ -78,7 +78,8 @@ export interface ObjectApply {
   error?: ClusterError;
 }
 
-async function waitGone(client: ClusterClient, obj: LiveObject, timeoutMs: number): Promise<void> {
+/** Waits until the object is gone from the API server. */
+export async function waitGone(client: ClusterClient, obj: LiveObject, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!(await client.get(refOf(obj)))) return;

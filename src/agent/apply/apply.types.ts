@@ -4,7 +4,7 @@
  */
 import type { LiveObject } from '../../domain/health/health.types.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
-import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
+import type { HookResultV1, ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
 
 /** One reconcile: a sync of a bundle, or the removal of an application. */
 export interface ReconcileRequest {
@@ -42,6 +42,8 @@ export interface ReconcileOutcome {
   inventory: string[];
   /** Every bundle object whose apply succeeded (or was unchanged), for drift detection. */
   applied: AppliedObject[];
+  /** Hooks run during a sync, in the order they ran (absent when none). */
+  hooks?: HookResultV1[];
 }
 
 /** Tuning of the applier. */
@@ -52,6 +54,12 @@ export interface ApplierOptions {
   establishTimeoutMs?: number;
   /** How long to wait for a deleted object to be gone before recreating it. Default 30 s. */
   recreateTimeoutMs?: number;
+  /**
+   * How long a gated wave (or a hook) may take to become Current before the sync fails,
+   * unless its objects say otherwise (`flotilla.io/health-timeout`). Default 90 s: under the
+   * hub's 120 s job lease, which the agent does not renew while it waits.
+   */
+  healthTimeoutMs?: number;
   /** The cluster owner's install-time guardrail. Default: everything allowed. */
   guardrail?: ObjectPolicy;
 }

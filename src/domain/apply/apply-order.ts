@@ -4,7 +4,8 @@
  * 1. Namespaces and CRDs come alone in a first wave: nothing namespaced can be created before
  *    its namespace, and no custom resource can even be dry-run before its CRD is Established.
  * 2. Then `flotilla.io/sync-wave` (integer, default 0, negative allowed), ascending: the
- *    user's own dependencies (a database before the app that migrates it).
+ *    user's own dependencies (a database before the app that migrates it). The agent applies
+ *    a wave only once every object of the wave before is Current (sync-phases.ts).
  * 3. Within a wave, a fixed kind order (Helm's install order, also what gitops-engine uses):
  *    what others refer to (quotas, accounts, config, storage, RBAC) before the workloads that
  *    use it; webhooks last so they cannot reject the very objects their backends need.
@@ -132,8 +133,8 @@ export function compareApplyOrder(a: KubeObjectLike, b: KubeObjectLike): number 
   return compareIds(ia, ib);
 }
 
-/** Namespaces and CRDs: the objects every other one may depend on existing. */
-function isFoundation(obj: KubeObjectLike): boolean {
+/** Namespaces and CRDs: the objects every other one may depend on existing (the first wave). */
+export function isFoundationObject(obj: KubeObjectLike): boolean {
   const { group, kind } = idOf(obj);
   return (
     (group === '' && kind === 'Namespace') ||
@@ -148,7 +149,7 @@ function plan(
   const foundation: KubeObjectLike[] = [];
   const byWave = new Map<number, KubeObjectLike[]>();
   for (const obj of objects) {
-    if (isFoundation(obj)) {
+    if (isFoundationObject(obj)) {
       foundation.push(obj);
       continue;
     }
@@ -164,8 +165,10 @@ function plan(
 }
 
 /**
- * Splits a bundle into waves to apply one after the other (the agent waits for each wave to
- * be healthy, CRDs Established, before the next). Namespaces and CRDs form the first wave
+ * Splits a bundle into waves to apply one after the other. The agent waits for the first wave's
+ * CRDs to be Established, and for every later wave that is followed by another (or by PostSync
+ * hooks) to be Current before applying the next — see `waveIsGated` in sync-phases.ts; hooks
+ * are taken out of the bundle before planning. Namespaces and CRDs form the first wave
  * whatever their sync-wave annotation says; empty waves are omitted. The input is not
  * modified.
  * @throws InvalidSyncWaveError naming every object whose sync wave is not an integer,

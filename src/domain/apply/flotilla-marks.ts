@@ -16,6 +16,12 @@ export const FLOTILLA_ANNOTATIONS = {
   prune: 'flotilla.io/prune',
   /** `enabled` lets the agent delete and recreate the object on immutable-field errors. */
   force: 'flotilla.io/force',
+  /** `PreSync`, `PostSync` or `SyncFail`: the object is a hook run at that phase, not applied with the rest. */
+  hook: 'flotilla.io/hook',
+  /** `BeforeHookCreation` (default) and/or `HookSucceeded`, comma-separated: when a hook object is deleted. */
+  hookDeletePolicy: 'flotilla.io/hook-delete-policy',
+  /** Seconds the object (or hook) may take to become Current before the sync fails; overrides the agent's default. */
+  healthTimeout: 'flotilla.io/health-timeout',
   /** `<application name>/<application id>`, written by the agent. */
   owner: 'flotilla.io/owned-by',
 } as const;

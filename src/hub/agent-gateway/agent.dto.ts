@@ -22,6 +22,8 @@ import type {
   AgentEventV1,
   HealthStatusV1,
   HeartbeatV1,
+  HookPhaseV1,
+  HookResultV1,
   JobResultV1,
   RegisterRequestV1,
   ResourceActionV1,
@@ -83,6 +85,16 @@ export class ResourceResultDto implements ResourceResultV1 {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) healthMessage?: string;
 }
 
+const HOOK_PHASES: HookPhaseV1[] = ['PreSync', 'PostSync', 'SyncFail'];
+
+export class HookResultDto implements HookResultV1 {
+  @ApiProperty({ enum: HOOK_PHASES }) @IsIn(HOOK_PHASES) phase!: HookPhaseV1;
+  @ApiProperty() @IsString() @MaxLength(1024) resource!: string;
+  @ApiProperty({ enum: ['succeeded', 'failed'] }) @IsIn(['succeeded', 'failed']) outcome!:
+    'succeeded' | 'failed';
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) message?: string;
+}
+
 export class JobResultDto implements JobResultV1 {
   @ApiProperty() @IsUUID() reportId!: string;
   @ApiProperty({ enum: ['succeeded', 'failed'] }) @IsIn(['succeeded', 'failed']) outcome!:
@@ -95,6 +107,13 @@ export class JobResultDto implements JobResultV1 {
   @ValidateNested({ each: true })
   @Type(() => ResourceResultDto)
   resources!: ResourceResultDto[];
+  @ApiPropertyOptional({ type: [HookResultDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_RESOURCES)
+  @ValidateNested({ each: true })
+  @Type(() => HookResultDto)
+  hooks?: HookResultDto[];
   @ApiProperty({ type: [String] })
   @IsArray()
   @ArrayMaxSize(MAX_RESOURCES)

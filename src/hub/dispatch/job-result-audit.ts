@@ -6,7 +6,7 @@ import { type ResultJob } from './reconcile-job.repository.js';
 /**
  * The audit events of one job result: `resource.applied` / `resource.pruned` for the objects
  * the job changed (unchanged ones are not news), then `job.succeeded` or `job.failed` with
- * the counts and the failed objects' messages.
+ * the counts, the failed objects' messages and the hooks run (phase, resource, outcome).
  */
 export function resultEvents(
   job: ResultJob,
@@ -44,6 +44,8 @@ export function resultEvents(
         failed: dto.resources
           .filter((r) => r.action === 'failed')
           .map((r) => ({ resource: r.id, message: r.message })),
+        // Hooks are part of what the job did: which ran, at which phase, and how they ended.
+        ...(dto.hooks?.length ? { hooks: dto.hooks } : {}),
       },
     },
   ];

@@ -86,6 +86,18 @@ export interface ResourceResultV1 {
   healthMessage?: string;
 }
 
+/** The phase a sync hook ran at (`flotilla.io/hook`). */
+export type HookPhaseV1 = 'PreSync' | 'PostSync' | 'SyncFail';
+
+/** One hook the agent ran during a sync: its phase, its object, how it ended. */
+export interface HookResultV1 {
+  phase: HookPhaseV1;
+  /** `group/Kind/namespace/name`. */
+  resource: string;
+  outcome: 'succeeded' | 'failed';
+  message?: string;
+}
+
 /** POST /jobs/:id/result — `reportId` makes a retried report count once. */
 export interface JobResultV1 {
   reportId: string;
@@ -96,6 +108,8 @@ export interface JobResultV1 {
   resources: ResourceResultV1[];
   /** Object ids the application owns in the cluster after this job. */
   inventory: string[];
+  /** Hooks run during a sync, in the order they ran; absent when there were none. */
+  hooks?: HookResultV1[];
 }
 
 export type AgentEventTypeV1 = 'drift.detected' | 'drift.corrected' | 'resource.health-changed';
