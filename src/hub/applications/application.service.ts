@@ -368,6 +368,7 @@ export class ApplicationService implements OnModuleInit {
   private async recompute(app: ApplicationEntity, trigger: Trigger, actor: Actor): Promise<ReconcileOutcome> {
     const outcome = await this.desiredState.reconcile(app, trigger, actor, {
       dispatch: app.syncPolicy.automated && !app.suspended,
+      resendUnapplied: trigger !== 'cluster-capabilities',
     });
     await this.reconciler.recorded(app, outcome);
     return outcome;

@@ -100,7 +100,16 @@ export class DesiredStateService {
     app: ApplicationEntity,
     trigger: Trigger,
     actor: Actor,
-    opts: { dispatch: boolean; force?: boolean },
+    opts: {
+      dispatch: boolean;
+      force?: boolean;
+      /**
+       * False: an unchanged bundle not yet applied is not sent again (it is when true, the
+       * default, so any recompute retries what did not arrive). A cluster's capabilities changing
+       * re-renders for what it changes, not to retry every failed job of the fleet.
+       */
+      resendUnapplied?: boolean;
+    },
   ): Promise<ReconcileOutcome> {
     const outcome: ReconcileOutcome = {
       revision: null,
@@ -183,7 +192,7 @@ export class DesiredStateService {
           before && before.bundleDigest === digest && before.revision === revision.id && !before.renderError;
         if (same && !opts.force) {
           outcome.unchanged++;
-          if (!opts.dispatch || before.appliedDigest === digest) continue;
+          if (!opts.dispatch || before.appliedDigest === digest || opts.resendUnapplied === false) continue;
         }
         bundles.set(digest, { digest, content: canonical, objectCount });
         desiredRows.push({
