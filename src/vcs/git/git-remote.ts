@@ -1,6 +1,7 @@
 import git, { type HttpClient } from 'isomorphic-git';
 import { DomainError, InvalidInputError, NotFoundError, DependencyFailedError } from '../../domain/errors.js';
-import { type VcsCredentials, type VcsRepository } from '../vcs-backend.js';
+import { type VcsRepository } from '../vcs-backend.js';
+import { authHeaders } from '../http-connect.js';
 import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
 
 /**
@@ -37,24 +38,6 @@ export function validateBranch(branch: string): string {
   )
     throw new InvalidInputError('branch: not a valid Git branch name');
   return branch;
-}
-
-/**
- * HTTP headers carrying the credentials. Sent up front (not after a 401 challenge) so an
- * unchanged poll is a single request; a token is basic auth with the token as password.
- */
-export function authHeaders(credentials: VcsCredentials | null): Record<string, string> {
-  if (!credentials) return {};
-  const { username, password, token } = credentials;
-  if (token)
-    return {
-      Authorization: `Basic ${Buffer.from(`${username || 'x-access-token'}:${token}`).toString('base64')}`,
-    };
-  if (username || password)
-    return {
-      Authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`,
-    };
-  return {};
 }
 
 /** Secret values of a repository, for scrubbing messages. */

@@ -33,7 +33,8 @@ import {
   snapshotTree,
 } from './git-objects.js';
 import { decodeHistoryCursor, encodeHistoryCursor, walkHistory } from './git-history.js';
-import { authHeaders, lsRemoteHead, mapGitError, validateBranch, validateGitUrl } from './git-remote.js';
+import { authHeaders } from '../http-connect.js';
+import { lsRemoteHead, mapGitError, validateBranch, validateGitUrl } from './git-remote.js';
 
 const fs = nodeFs;
 const OID = /^[0-9a-f]{40}$/;

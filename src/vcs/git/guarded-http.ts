@@ -1,8 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { type LookupFunction } from 'node:net';
 import { type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git';
 import { type CheckedTarget, type EgressGuard } from '../egress-guard.js';
+import { pinnedLookup } from '../http-connect.js';
 
 /** Redirects a request may take before it is given up. */
 const MAX_REDIRECTS = 5;
@@ -82,19 +82,13 @@ function send(
   target: CheckedTarget,
   agents: { http: HttpAgent; https: HttpsAgent },
 ): Promise<IncomingMessage> {
-  // Connect to the checked addresses only; Host and TLS server name stay the URL's host.
-  const pinned: LookupFunction = (_host, options, callback) => {
-    const list = target.addresses;
-    if ((options as { all?: boolean }).all) (callback as (e: null, a: typeof list) => void)(null, list);
-    else callback(null, list[0].address, list[0].family);
-  };
   const tls = url.protocol === 'https:';
   const doRequest = tls ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const r = doRequest(url, {
       method,
       headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
-      lookup: pinned,
+      lookup: pinnedLookup(target),
       agent: tls ? agents.https : agents.http,
     });
     r.once('response', resolve);

@@ -1,6 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { type LookupFunction } from 'node:net';
 import {
   DependencyFailedError,
   InvalidInputError,
@@ -9,6 +8,7 @@ import {
 } from '../../domain/errors.js';
 import { urlOrigin } from '../../domain/repository-url.js';
 import { type CheckedTarget, type EgressGuard } from '../egress-guard.js';
+import { authHeaders, pinnedLookup } from '../http-connect.js';
 import { type VcsCredentials } from '../vcs-backend.js';
 import { VcsAuthenticationError, scrubUrl } from '../vcs.errors.js';
 
@@ -53,7 +53,7 @@ export class GuardedChartDownloader implements ChartDownloader {
       const target = this.guard ? await this.guard.check(current) : null;
       const auth =
         options.credentials && urlOrigin(current.toString()) === authOrigin
-          ? basicAuth(options.credentials)
+          ? (authHeaders(options.credentials).Authorization ?? null)
           : null;
       const res = await send(current, auth, target, deadline - Date.now());
       const status = res.statusCode ?? 0;
@@ -96,13 +96,6 @@ function parseHttpUrl(url: string): URL {
   return u;
 }
 
-function basicAuth(c: VcsCredentials): string | null {
-  const password = c.token ?? c.password;
-  if (!password && !c.username) return null;
-  const user = c.username ?? (c.token ? 'x-access-token' : '');
-  return `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}`;
-}
-
 function send(
   url: URL,
   auth: string | null,
@@ -110,20 +103,12 @@ function send(
   timeoutMs: number,
 ): Promise<IncomingMessage> {
   if (timeoutMs <= 0) return Promise.reject(new DependencyFailedError('chart repository timed out'));
-  // Connect to the checked addresses only; Host and TLS server name stay the URL's host.
-  const pinned: LookupFunction | undefined = target
-    ? (_host, options, callback) => {
-        const list = target.addresses;
-        if ((options as { all?: boolean }).all) (callback as (e: null, a: typeof list) => void)(null, list);
-        else callback(null, list[0].address, list[0].family);
-      }
-    : undefined;
   const doRequest = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const r = doRequest(url, {
       method: 'GET',
       headers: { accept: '*/*', 'user-agent': 'flotilla', ...(auth ? { authorization: auth } : {}) },
-      ...(pinned ? { lookup: pinned } : {}),
+      ...(target ? { lookup: pinnedLookup(target) } : {}),
       timeout: timeoutMs,
     });
     const timer = setTimeout(
