@@ -23,6 +23,7 @@ import { ConfigMapInventoryStore } from './apply/inventory-store.js';
 import type { ClusterClient } from './cluster/cluster-client.js';
 import { DriftWatcher, type DriftNotice } from './drift-watcher.js';
 import { HealthBatcher } from './health-batcher.js';
+import { runHeartbeats } from './heartbeats.js';
 import { HubRejectedError, type HubClient } from './hub-client.js';
 import type { AgentMetrics } from './metrics-server.js';
 import { ReportBuffer } from './report-buffer.js';
@@ -138,7 +139,16 @@ export class Agent {
     logger.info({ applications: this.desired.size }, 'enforcing stored desired state');
     void this.connect().then(() => {
       void this.pollLoop();
-      void this.heartbeatLoop();
+      void runHeartbeats({
+        client: this.d.client,
+        hub: this.d.hub,
+        logger: this.d.logger,
+        agentVersion: this.d.agentVersion,
+        kubernetesVersion: () => this.kubernetesVersion,
+        intervalSeconds: this.d.heartbeatSeconds,
+        connected: (ok) => this.connected(ok),
+        signal: this.abort.signal,
+      });
     });
     this.ready = true;
   }
@@ -230,30 +240,6 @@ export class Agent {
         this.d.logger.warn({ err: (e as Error).message, retryInMs: wait }, 'polling the hub failed');
         await sleep(wait, this.abort.signal);
       }
-    }
-  }
-
-  private async heartbeatLoop(): Promise<void> {
-    // what the hub last accepted: the served API versions go again only when they change
-    let sentApiVersions: string | undefined;
-    while (!this.abort.signal.aborted) {
-      const apiVersions = await this.d.client.apiVersions().catch((e: Error) => {
-        this.d.logger.warn({ err: e.message }, 'API discovery failed');
-        return undefined;
-      });
-      const changed = apiVersions && apiVersions.join(',') !== sentApiVersions ? apiVersions : undefined;
-      try {
-        await this.d.hub.heartbeat({
-          agentVersion: this.d.agentVersion,
-          kubernetesVersion: this.kubernetesVersion,
-          ...(changed ? { apiVersions: changed } : {}),
-        });
-        if (changed) sentApiVersions = changed.join(',');
-        this.connected(true);
-      } catch {
-        this.connected(false);
-      }
-      await sleep(this.d.heartbeatSeconds * 1000, this.abort.signal);
     }
   }
 

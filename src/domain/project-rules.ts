@@ -37,6 +37,11 @@ export function formatSource(s: ProjectSource): string {
   return s.path ? `${s.repository}:${s.path}` : s.repository;
 }
 
+/** Whether `sources` name the repository (or `*`), whatever path: e.g. whose credentials a chart's dependencies may use. */
+export function sourcesNameRepository(sources: readonly ProjectSource[], repositoryName: string): boolean {
+  return sources.some((s) => s.repository === '*' || s.repository === repositoryName);
+}
+
 /** Whether an application deploying `path` of repository `repositoryName` is within `sources`. */
 export function checkSource(
   project: string,

@@ -14,7 +14,12 @@ import {
 } from '../../domain/reconcile-schedule.js';
 import { type VcsRegistry } from '../../vcs/index.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
-import { DesiredStateService, type ReconcileOutcome } from '../dispatch/desired-state.service.js';
+import {
+  DesiredStateService,
+  type ReconcileOutcome,
+  type Trigger,
+} from '../dispatch/desired-state.service.js';
+import { type FleetEvent } from '../platform/fleet-events.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { runPeriodically } from '../platform/periodic.js';
 import { type RepositoryEntity } from '../repositories/repository.entity.js';
@@ -108,6 +113,31 @@ export class ApplicationReconcilerService implements OnApplicationBootstrap, OnA
       const now = this.clock.now();
       const claimed = await this.apps.claimOne(app.id, now, new Date(now.getTime() + LEASE_MS));
       if (claimed) await this.converge(claimed, 'event', hint);
+    }
+  }
+
+  /**
+   * Re-renders every application after a cluster changed: labels changed or a cluster joined
+   * (selectors may now match differently), or the API versions it serves changed (only what Helm
+   * renders can differ, so applications of another declared kind are skipped, and unchanged
+   * bundles that were not applied are not sent again: a CRD installed is no reason to retry every
+   * failed job of the fleet).
+   */
+  async clusterChanged(e: Exclude<FleetEvent, { type: 'revision-detected' }>): Promise<void> {
+    const trigger: Trigger =
+      e.type === 'cluster-registered'
+        ? 'cluster-registered'
+        : e.type === 'cluster-capabilities-changed'
+          ? 'cluster-capabilities'
+          : 'cluster-labels';
+    for (const app of await this.apps.all()) {
+      if (app.deleting) continue;
+      if (trigger === 'cluster-capabilities' && app.source !== null && app.source.kind !== 'helm') continue;
+      const outcome = await this.desiredState.reconcile(app, trigger, SYSTEM_ACTOR, {
+        dispatch: app.syncPolicy.automated && !app.suspended,
+        resendUnapplied: trigger !== 'cluster-capabilities',
+      });
+      await this.recorded(app, outcome);
     }
   }
 

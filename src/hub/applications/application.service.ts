@@ -368,31 +368,15 @@ export class ApplicationService implements OnModuleInit {
   private async recompute(app: ApplicationEntity, trigger: Trigger, actor: Actor): Promise<ReconcileOutcome> {
     const outcome = await this.desiredState.reconcile(app, trigger, actor, {
       dispatch: app.syncPolicy.automated && !app.suspended,
-      resendUnapplied: trigger !== 'cluster-capabilities',
     });
     await this.reconciler.recorded(app, outcome);
     return outcome;
   }
 
   private async onFleetEvent(e: FleetEvent): Promise<void> {
-    if (e.type === 'revision-detected') {
-      // Sooner than the reconcile sweep, which redoes this if it is lost.
-      await this.reconciler.revisionDetected(e.repositoryId, e);
-      return;
-    }
-    // Cluster labels changed or a cluster joined: selectors may now match differently. Its API
-    // versions changed: only what Helm renders can differ (plain manifests and kustomize ignore them).
-    const trigger: Trigger =
-      e.type === 'cluster-registered'
-        ? 'cluster-registered'
-        : e.type === 'cluster-capabilities-changed'
-          ? 'cluster-capabilities'
-          : 'cluster-labels';
-    for (const app of await this.apps.all()) {
-      if (app.deleting) continue;
-      if (trigger === 'cluster-capabilities' && app.source !== null && app.source.kind !== 'helm') continue;
-      await this.recompute(app, trigger, SYSTEM_ACTOR);
-    }
+    // a new revision: sooner than the reconcile sweep, which redoes this if it is lost
+    if (e.type === 'revision-detected') await this.reconciler.revisionDetected(e.repositoryId, e);
+    else await this.reconciler.clusterChanged(e);
   }
 
   /**

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { type Actor } from '../../domain/audit-chain.js';
 import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
+import { sourcesNameRepository } from '../../domain/project-rules.js';
 import { followedRevision } from '../../domain/reconcile-schedule.js';
 import { type ClusterGuardrail, type ObjectPolicy } from '../../domain/object-policy.js';
 import {
@@ -136,8 +137,7 @@ export class DesiredStateService {
           targets,
           project: {
             id: project.id,
-            mayUseRepository: (name) =>
-              project.sources.some((s) => s.repository === '*' || s.repository === name),
+            mayUseRepository: (name) => sourcesNameRepository(project.sources, name),
           },
         })
       : targets.map(() => null);

@@ -21,7 +21,6 @@ import {
   renderCacheKey,
   resolveKustomizePath,
   type ApplicationSource,
-  type SourceKind,
   type ToolInvocation,
 } from '../../domain/render/source-spec.js';
 import {
@@ -118,15 +117,15 @@ export class SourceRenderer {
     return this.cache.stats();
   }
 
-  /** The source kind the application renders as, given its files. */
-  kindOf(request: Pick<RenderRequest, 'app' | 'files'>): SourceKind {
-    if (request.app.source) return request.app.source.kind;
-    return detectSourceKind(relativeToApplication(request.files.files, request.app.path).keys());
-  }
-
   /** One result per target, in order. */
   async render(request: RenderRequest): Promise<ClusterRender[]> {
-    const kind = this.kindOf(request);
+    const declared = request.app.source?.kind;
+    // the application's files relative to its path: what detection looks at and the tools see
+    let tree =
+      declared === 'manifests'
+        ? new Map<string, Buffer>()
+        : relativeToApplication(request.files.files, request.app.path);
+    const kind = declared ?? detectSourceKind(tree.keys());
     if (kind === 'manifests') {
       const prepared = prepareManifests(request.files.files, DEFAULT_RENDER_LIMITS);
       return request.targets.map((t) => renderManifests(prepared, renderTargetOf(t.cluster, t.target)));
@@ -139,7 +138,6 @@ export class SourceRenderer {
       this.log.warn(e.message);
       return request.targets.map(() => failed(request.app.path, e.message));
     }
-    let tree = relativeToApplication(request.files.files, request.app.path);
     if (kind === 'helm' && tree.has('Chart.yaml')) {
       const vendored = await this.withDependencies(request, tree);
       if (typeof vendored === 'string') return request.targets.map(() => failed(request.app.path, vendored));

@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClusterClient } from './cluster/cluster-client.js';
+import type { HubClient } from './hub-client.js';
+
+/** What the heartbeat loop needs of the agent. */
+export interface HeartbeatDeps {
+  client: Pick<ClusterClient, 'apiVersions'>;
+  hub: Pick<HubClient, 'heartbeat'>;
+  logger: Logger;
+  agentVersion: string;
+  kubernetesVersion: () => string;
+  intervalSeconds: number;
+  /** Told after each heartbeat whether the hub answered. */
+  connected: (ok: boolean) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * Sends a heartbeat every interval until `signal` aborts: the agent's and Kubernetes' versions,
+ * and the group/versions the API server serves — those only when they changed since the hub last
+ * accepted them (a CRD installed or removed), so the hub re-renders charts only then.
+ */
+export async function runHeartbeats(d: HeartbeatDeps): Promise<void> {
+  let sentApiVersions: string | undefined;
+  while (!d.signal.aborted) {
+    const apiVersions = await d.client.apiVersions().catch((e: Error) => {
+      d.logger.warn({ err: e.message }, 'API discovery failed');
+      return undefined;
+    });
+    const changed = apiVersions && apiVersions.join(',') !== sentApiVersions ? apiVersions : undefined;
+    try {
+      await d.hub.heartbeat({
+        agentVersion: d.agentVersion,
+        kubernetesVersion: d.kubernetesVersion(),
+        ...(changed ? { apiVersions: changed } : {}),
+      });
+      if (changed) sentApiVersions = changed.join(',');
+      d.connected(true);
+    } catch {
+      d.connected(false);
+    }
+    await sleep(d.intervalSeconds * 1000, undefined, { signal: d.signal }).catch(() => undefined);
+  }
+}
