@@ -576,6 +576,70 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/applications/{idOrName}/rollout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Rollout_current'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}/rollouts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Rollout_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}/rollouts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Rollout_one'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/applications/{idOrName}/rollout/{command}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Rollout_command'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/agent/register': {
     parameters: {
       query?: never;
@@ -1412,6 +1476,34 @@ export type components = {
       /** @description Helm only: values for these clusters, applied after the source's */
       helm?: components['schemas']['TargetHelmDto'];
     };
+    RolloutStageDto: {
+      /**
+       * @description DNS-1123 label, unique in the strategy
+       * @example canary
+       */
+      name: string;
+      /**
+       * @description clusters of this stage, among those no earlier stage took; null (last stage only): the rest
+       * @example ring=canary
+       */
+      clusterSelector: string;
+      /** @description clusters moved at once: a count, or a percentage of the stage rounded up; default 100% */
+      batchSize?: number | string;
+      /** @description bake time: every cluster of a batch Synced and Healthy this long before the next; default 0 */
+      minHealthySeconds?: number;
+      /** @description failed clusters the stage tolerates (a percentage rounds down); default 0 */
+      maxFailures?: number | string;
+      /** @description pause before this stage until someone promotes the rollout */
+      requireApproval?: boolean;
+    };
+    RolloutStrategyDto: {
+      stages: components['schemas']['RolloutStageDto'][];
+      /**
+       * @description on failures over a stage budget: pause (default), or move the clusters already moved back
+       * @enum {string}
+       */
+      onFailure?: 'pause' | 'rollback';
+    };
     SyncPolicyDto: {
       /** @description sync on every new revision */
       automated: boolean;
@@ -1440,6 +1532,8 @@ export type components = {
       /** @description how the path renders (helm, kustomize, manifests); omitted or null detects it from the files */
       source?: components['schemas']['ApplicationSourceDto'] | null;
       targets: components['schemas']['TargetDto'][];
+      /** @description staged rollout: stages of clusters a change reaches in batches; omitted or null: all at once */
+      rollout?: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy: components['schemas']['SyncPolicyDto'];
       /**
        * @description JSON pointers ignored in drift detection
@@ -1460,6 +1554,7 @@ export type components = {
       /** @description how the path renders; null when detected from the files */
       source: components['schemas']['ApplicationSourceDto'] | null;
       targets: components['schemas']['TargetDto'][];
+      rollout: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy: components['schemas']['SyncPolicyDto'];
       ignoreDifferences: string[];
       suspended: boolean;
@@ -1506,6 +1601,7 @@ export type components = {
       /** @description how the path renders; null when detected from the files */
       source: components['schemas']['ApplicationSourceDto'] | null;
       targets: components['schemas']['TargetDto'][];
+      rollout: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy: components['schemas']['SyncPolicyDto'];
       ignoreDifferences: string[];
       suspended: boolean;
@@ -1533,6 +1629,8 @@ export type components = {
       /** @description how the path renders (helm, kustomize, manifests); omitted leaves it, null detects it from the files again */
       source?: components['schemas']['ApplicationSourceDto'] | null;
       targets?: components['schemas']['TargetDto'][];
+      /** @description staged rollout; omitted leaves it, null removes it (changes then reach every cluster at once) */
+      rollout?: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy?: components['schemas']['SyncPolicyDto'];
       ignoreDifferences?: string[];
     };
@@ -1582,6 +1680,79 @@ export type components = {
     };
     ResourceListDto: {
       items: components['schemas']['ResourceStatusDto'][];
+    };
+    RolloutClusterDto: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      progress: 'pending' | 'syncing' | 'healthy' | 'failed' | 'unavailable' | 'rolled-back';
+      message: string | null;
+      startedAt: string | null;
+    };
+    RolloutBatchDto: {
+      index: number;
+      /** @enum {string} */
+      state: 'pending' | 'progressing' | 'done';
+      clusters: components['schemas']['RolloutClusterDto'][];
+    };
+    RolloutStageStatusDto: {
+      name: string;
+      /** @enum {string} */
+      state: 'pending' | 'awaiting-approval' | 'progressing' | 'done';
+      requireApproval: boolean;
+      approved: boolean;
+      minHealthySeconds: number;
+      maxFailures: number;
+      clusterCount: number;
+      batches: components['schemas']['RolloutBatchDto'][];
+    };
+    RolloutHistoryDto: {
+      at: string;
+      action: string;
+      stage?: number;
+      batch?: number;
+      actor?: string;
+      reason?: string;
+    };
+    RolloutDto: {
+      id: string;
+      application: string;
+      revision: string;
+      revisionDisplay: string;
+      /** @enum {string} */
+      state:
+        | 'progressing'
+        | 'awaiting-approval'
+        | 'paused'
+        | 'completed'
+        | 'aborted'
+        | 'rolled-back'
+        | 'superseded';
+      /** @enum {string} */
+      onFailure: 'pause' | 'rollback';
+      /** @description why it waits, paused or ended */
+      reason: string | null;
+      startedBy: string;
+      createdAt: string;
+      updatedAt: string;
+      endedAt: string | null;
+      /** @description index of the stage it stands at (stages.length when complete) */
+      stage: number;
+      /** @description clusters by progress */
+      counts: {
+        [key: string]: number;
+      };
+      /** @description null in lists */
+      stages: components['schemas']['RolloutStageStatusDto'][] | null;
+      /** @description clusters no stage selects; they keep what they run */
+      outside: components['schemas']['RolloutClusterDto'][] | null;
+      history: components['schemas']['RolloutHistoryDto'][];
+    };
+    RolloutListDto: {
+      items: components['schemas']['RolloutDto'][];
+    };
+    RolloutCommandDto: {
+      reason?: string;
     };
     RegisterRequestDto: {
       registrationToken: string;
@@ -1984,6 +2155,8 @@ export type PatchTargetDto = components['schemas']['PatchTargetDto'];
 export type TargetPatchDto = components['schemas']['TargetPatchDto'];
 export type TargetHelmDto = components['schemas']['TargetHelmDto'];
 export type TargetDto = components['schemas']['TargetDto'];
+export type RolloutStageDto = components['schemas']['RolloutStageDto'];
+export type RolloutStrategyDto = components['schemas']['RolloutStrategyDto'];
 export type SyncPolicyDto = components['schemas']['SyncPolicyDto'];
 export type CreateApplicationDto = components['schemas']['CreateApplicationDto'];
 export type ApplicationDto = components['schemas']['ApplicationDto'];
@@ -1999,6 +2172,13 @@ export type DeploymentDto = components['schemas']['DeploymentDto'];
 export type DeploymentPageDto = components['schemas']['DeploymentPageDto'];
 export type ResourceStatusDto = components['schemas']['ResourceStatusDto'];
 export type ResourceListDto = components['schemas']['ResourceListDto'];
+export type RolloutClusterDto = components['schemas']['RolloutClusterDto'];
+export type RolloutBatchDto = components['schemas']['RolloutBatchDto'];
+export type RolloutStageStatusDto = components['schemas']['RolloutStageStatusDto'];
+export type RolloutHistoryDto = components['schemas']['RolloutHistoryDto'];
+export type RolloutDto = components['schemas']['RolloutDto'];
+export type RolloutListDto = components['schemas']['RolloutListDto'];
+export type RolloutCommandDto = components['schemas']['RolloutCommandDto'];
 export type RegisterRequestDto = components['schemas']['RegisterRequestDto'];
 export type RegisterResponseDto = components['schemas']['RegisterResponseDto'];
 export type ResourceResultDto = components['schemas']['ResourceResultDto'];
@@ -3738,6 +3918,141 @@ export interface operations {
       401: components['responses']['401'];
       403: components['responses']['403'];
       404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Rollout_current: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the latest rollout, with every cluster */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RolloutDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such application, or it has had no rollout */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Rollout_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the 50 latest rollouts, newest first, without clusters */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RolloutListDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Rollout_one: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RolloutDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Rollout_command: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+        command: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RolloutCommandDto'];
+      };
+    };
+    responses: {
+      /** @description the rollout after the command */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RolloutDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      /** @description the command does not apply to the rollout in its state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      413: components['responses']['413'];
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

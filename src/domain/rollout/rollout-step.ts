@@ -19,6 +19,8 @@ export interface RolloutPosition {
   batch: number;
   /** Stages someone promoted past their approval gate. */
   approved: readonly number[];
+  /** Failed clusters someone promoted past: no longer counted against the budget. */
+  accepted?: readonly string[];
 }
 
 /** What the hub should do next; `wait` when nothing is due yet (with when to look again, if known). */
@@ -52,7 +54,8 @@ export function rolloutStep(
     return { kind: 'start-batch', stage: at.stage, batch: 0, clusters: stage.batches[0] };
   }
   const started = stage.batches.slice(0, at.batch + 1).flat();
-  const failed = started.filter((c) => progress(c).state === 'failed');
+  const accepted = new Set(at.accepted ?? []);
+  const failed = started.filter((c) => !accepted.has(c) && progress(c).state === 'failed');
   if (failed.length > stage.maxFailures)
     return {
       kind: 'stop',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planRollout, resolveCount, rolloutStrategyProblems, type RolloutStrategy } from './rollout-plan.js';
 import { rolloutStep, type ClusterProgress } from './rollout-step.js';
+import { gateChanges } from './rollout-gate.js';
+import { clusterProgress } from './rollout-progress.js';
 
 const clusters = [
   ...['c', 'a', 'b'].map((n) => ({ id: `canary-${n}`, name: `canary-${n}`, labels: { ring: 'canary' } })),
@@ -179,5 +181,98 @@ describe('rolloutStep', () => {
     expect(rolloutStep(plan, { stage: 2, batch: 0, approved: [1] }, all, at(1))).toEqual({
       kind: 'complete',
     });
+  });
+});
+
+describe('gateChanges', () => {
+  const held = (entries: [string, string, boolean][]) =>
+    new Map(entries.map(([id, digest, moved]) => [id, { digest, moved }]));
+
+  it('starts a rollout when there is none, and for a newer revision superseding an open one', () => {
+    expect(gateChanges('r1', [{ clusterId: 'a', digest: 'd1' }], null)).toEqual({
+      now: [],
+      retarget: [],
+      start: [{ clusterId: 'a', digest: 'd1' }],
+      supersede: false,
+    });
+    const latest = { state: 'progressing' as const, revision: 'r1', clusters: held([['a', 'd1', true]]) };
+    expect(gateChanges('r2', [{ clusterId: 'a', digest: 'd2' }], latest)).toMatchObject({
+      start: [{ clusterId: 'a', digest: 'd2' }],
+      supersede: true,
+    });
+  });
+
+  it('lets a re-send of what a cluster was given through, and holds the rest of the same revision', () => {
+    const latest = {
+      state: 'paused' as const,
+      revision: 'r1',
+      clusters: held([
+        ['a', 'd1', true],
+        ['b', 'd1', false],
+      ]),
+    };
+    expect(
+      gateChanges(
+        'r1',
+        [
+          { clusterId: 'a', digest: 'd1' },
+          { clusterId: 'b', digest: 'd9' },
+          { clusterId: 'new', digest: 'd1' },
+        ],
+        latest,
+      ),
+    ).toEqual({ now: ['a'], retarget: [{ clusterId: 'b', digest: 'd9' }], start: null, supersede: false });
+  });
+
+  it('never restarts a rolled-back or aborted rollout of the same revision; a completed one lets joiners start anew', () => {
+    const rolledBack = {
+      state: 'rolled-back' as const,
+      revision: 'r1',
+      clusters: held([['a', 'd1', false]]),
+    };
+    expect(gateChanges('r1', [{ clusterId: 'a', digest: 'd1' }], rolledBack).start).toBeNull();
+    const done = { state: 'completed' as const, revision: 'r1', clusters: held([['a', 'd1', true]]) };
+    expect(gateChanges('r1', [{ clusterId: 'b', digest: 'd1' }], done)).toMatchObject({
+      start: [{ clusterId: 'b', digest: 'd1' }],
+      supersede: false,
+    });
+  });
+
+  it('a change to a cluster already moved (same revision, new bundle) starts a new rollout', () => {
+    const latest = { state: 'progressing' as const, revision: 'r1', clusters: held([['a', 'd1', true]]) };
+    expect(gateChanges('r1', [{ clusterId: 'a', digest: 'd2' }], latest)).toMatchObject({ supersede: true });
+  });
+});
+
+describe('clusterProgress', () => {
+  const base = {
+    startedAt: new Date(1000),
+    targetDigest: 'd',
+    appliedDigest: 'd',
+    connectionState: 'Connected',
+    sync: 'Synced',
+    health: 'Current',
+    message: null,
+    statusSince: new Date(5000),
+  };
+  it('is healthy at the target bundle, Synced and Current, since its status last changed', () => {
+    expect(clusterProgress(base)).toEqual({ state: 'healthy', since: new Date(5000) });
+    expect(clusterProgress({ ...base, statusSince: new Date(10) })).toEqual({
+      state: 'healthy',
+      since: new Date(1000),
+    });
+  });
+  it('is unavailable when not connected, whatever the stale status says', () => {
+    expect(clusterProgress({ ...base, connectionState: 'Disconnected' })).toEqual({ state: 'unavailable' });
+  });
+  it('is pending before its batch, failed on a failed sync or health, else syncing', () => {
+    expect(clusterProgress({ ...base, startedAt: null })).toEqual({ state: 'pending' });
+    expect(clusterProgress({ ...base, sync: 'Failed', message: 'boom' })).toEqual({
+      state: 'failed',
+      reason: 'boom',
+    });
+    expect(clusterProgress({ ...base, health: 'Failed' })).toMatchObject({ state: 'failed' });
+    expect(clusterProgress({ ...base, appliedDigest: 'old' })).toEqual({ state: 'syncing' });
+    expect(clusterProgress({ ...base, health: 'InProgress' })).toEqual({ state: 'syncing' });
   });
 });

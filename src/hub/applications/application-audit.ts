@@ -13,6 +13,7 @@ export function describeApplication(a: ApplicationEntity): Record<string, unknow
     revision: a.revision,
     source: auditedSource(a.source),
     targets: auditedTargets(a.targets),
+    rollout: a.rollout,
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,
   };

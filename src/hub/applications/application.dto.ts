@@ -19,6 +19,7 @@ import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { RewoundDto } from '../repositories/repository.dto.js';
 import { IsDns1123Label, IsOmittable, SchemaRules } from '../common/validators.js';
+import { RolloutStrategyDto } from '../rollouts/rollout.dto.js';
 import { ApplicationSourceDto, TargetHelmDto } from './application-source.dto.js';
 
 export class PatchTargetDto {
@@ -130,6 +131,16 @@ export class CreateApplicationDto {
   @ValidateNested({ each: true })
   @Type(() => TargetDto)
   targets!: TargetDto[];
+  @ApiPropertyOptional({
+    type: RolloutStrategyDto,
+    nullable: true,
+    description:
+      'staged rollout: stages of clusters a change reaches in batches; omitted or null: all at once',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RolloutStrategyDto)
+  rollout?: RolloutStrategyDto | null;
   @ApiProperty({ type: SyncPolicyDto })
   @IsDefined({ message: 'syncPolicy is required ({automated, prune, selfHeal})' })
   @ValidateNested()
@@ -178,6 +189,16 @@ export class UpdateApplicationDto {
   @ValidateNested({ each: true })
   @Type(() => TargetDto)
   targets?: TargetDto[];
+  @ApiPropertyOptional({
+    type: RolloutStrategyDto,
+    nullable: true,
+    description:
+      'staged rollout; omitted leaves it, null removes it (changes then reach every cluster at once)',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RolloutStrategyDto)
+  rollout?: RolloutStrategyDto | null;
   @ApiPropertyOptional({ type: SyncPolicyDto })
   @IsOmittable()
   @ValidateNested()
@@ -260,6 +281,7 @@ export class ApplicationDto {
   })
   source!: ApplicationSourceDto | null;
   @ApiProperty({ type: [TargetDto] }) targets!: TargetDto[];
+  @ApiProperty({ nullable: true, type: RolloutStrategyDto }) rollout!: RolloutStrategyDto | null;
   @ApiProperty({ type: SyncPolicyDto }) syncPolicy!: SyncPolicyDto;
   @ApiProperty({ type: [String] }) ignoreDifferences!: string[];
   @ApiProperty() suspended!: boolean;

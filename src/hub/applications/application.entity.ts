@@ -1,3 +1,4 @@
+import { type RolloutStrategy } from '../../domain/rollout/rollout-plan.js';
 import {
   Column,
   CreateDateColumn,
@@ -72,6 +73,10 @@ export class ApplicationEntity {
 
   @Column({ type: 'jsonb' })
   targets!: ApplicationTarget[];
+
+  /** How a change reaches its clusters in stages (issue 16); null: all at once. */
+  @Column({ type: 'jsonb', nullable: true })
+  rollout!: RolloutStrategy | null;
 
   @Column({ name: 'sync_policy', type: 'jsonb' })
   syncPolicy!: SyncPolicy;

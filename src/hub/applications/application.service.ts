@@ -39,6 +39,7 @@ import {
 } from './application.dto.js';
 import { type ApplicationEntity } from './application.entity.js';
 import { describeApplication } from './application-audit.js';
+import { storedRollout } from '../rollouts/rollout.dto.js';
 import { assertValidSource, storedSource } from './application-source.js';
 import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationRepository } from './application.repository.js';
@@ -88,6 +89,7 @@ export class ApplicationService implements OnModuleInit {
         revision: input.revision ?? null,
         source,
         targets: input.targets,
+        rollout: storedRollout(input.rollout),
         syncPolicy: input.syncPolicy,
         ignoreDifferences: input.ignoreDifferences ?? [],
         suspended: false,
@@ -181,6 +183,7 @@ export class ApplicationService implements OnModuleInit {
       if (source !== undefined) row.source = source;
       if (source !== undefined || input.targets !== undefined) assertValidSource(row.source, row.targets);
       if (input.syncPolicy !== undefined) row.syncPolicy = input.syncPolicy;
+      if (input.rollout !== undefined) row.rollout = storedRollout(input.rollout);
       if (input.ignoreDifferences !== undefined) row.ignoreDifferences = input.ignoreDifferences;
       // What the application deploys from and to must fit its project when either changes; a
       // change of its sync policy alone stays possible after the project was narrowed.
@@ -383,12 +386,8 @@ export class ApplicationService implements OnModuleInit {
    * The application, if the caller may do what needs `need` in its project: one of a project the
    * caller cannot see is not found (its name tells nothing); one it can see but not change is a 403.
    */
-  private async requireAs(
-    key: string,
-    principal: Principal,
-    need: Role,
-    tx?: Tx,
-  ): Promise<ApplicationEntity> {
+  /** The application, if the principal may see it (404 otherwise) and holds `need` in its project (403). */
+  async requireAs(key: string, principal: Principal, need: Role, tx?: Tx): Promise<ApplicationEntity> {
     const row = await this.require(key, tx);
     if (principal.role !== null && roleAllows(principal.role, need)) return row;
     const project = (await this.projects.require(row.projectId, tx)).name;
@@ -483,6 +482,7 @@ function toDto(a: ApplicationEntity, project: string): ApplicationDto {
     revision: a.revision,
     source: a.source,
     targets: a.targets,
+    rollout: a.rollout,
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,
     suspended: a.suspended,

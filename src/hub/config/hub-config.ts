@@ -73,6 +73,11 @@ export interface HubConfig {
   /** How often this replica requeues expired job leases and marks silent clusters; 0 turns it off. */
   sweepIntervalMs: number;
   /**
+   * How often this replica looks at progressing staged rollouts (`FLOTILLA_ROLLOUT_INTERVAL_MS`);
+   * job results make it look at once. 0 turns the periodic look off.
+   */
+  rolloutIntervalMs: number;
+  /**
    * How long an agent holds a leased job before the hub may hand it out again
    * (`FLOTILLA_JOB_LEASE_SECONDS`): the longest a job waits after its agent died mid-apply.
    */
@@ -248,6 +253,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     swaggerUi: bool(env, 'FLOTILLA_SWAGGER_UI', false),
     pollTickMs: int(env, 'FLOTILLA_POLL_TICK_MS', 1000, 0, 3_600_000),
     sweepIntervalMs: int(env, 'FLOTILLA_SWEEP_INTERVAL_MS', 5000, 0, 3_600_000),
+    rolloutIntervalMs: int(env, 'FLOTILLA_ROLLOUT_INTERVAL_MS', 2000, 0, 3_600_000),
     jobLeaseSeconds: int(env, 'FLOTILLA_JOB_LEASE_SECONDS', 120, 1, 86_400),
     reconcileIntervalSeconds: int(env, 'FLOTILLA_RECONCILE_INTERVAL_SECONDS', 30, 0, 86_400),
     testFleetEventFault: fleetEventFault(env, 'FLOTILLA_TEST_FLEET_EVENT_FAULT'),

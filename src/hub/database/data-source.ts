@@ -17,6 +17,7 @@ import { SessionUseRenderErrorRevision1764450000000 } from '../../../migrations/
 import { ApplicationSource1764460000000 } from '../../../migrations/1764460000000-application-source.js';
 import { HelmRepositories1764470000000 } from '../../../migrations/1764470000000-helm-repositories.js';
 import { ClusterApiVersions1764480000000 } from '../../../migrations/1764480000000-cluster-api-versions.js';
+import { Rollouts1764490000000 } from '../../../migrations/1764490000000-rollouts.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -32,6 +33,8 @@ import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { FleetStatusEntity } from '../fleet-status/fleet-status.entity.js';
 import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
+import { RolloutClusterEntity } from '../rollouts/rollout-cluster.entity.js';
+import { RolloutEntity } from '../rollouts/rollout.entity.js';
 
 /** Every entity of the hub, in one list so the data source and the schema check agree. */
 export const ENTITIES = [
@@ -50,6 +53,8 @@ export const ENTITIES = [
   FleetStatusEntity,
   ProjectEntity,
   SsoSessionEntity,
+  RolloutEntity,
+  RolloutClusterEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -71,6 +76,7 @@ export const MIGRATIONS = [
   ApplicationSource1764460000000,
   HelmRepositories1764470000000,
   ClusterApiVersions1764480000000,
+  Rollouts1764490000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
 import { sourcesNameRepository } from '../../domain/project-rules.js';
 import { followedRevision } from '../../domain/reconcile-schedule.js';
-import { type ClusterGuardrail, type ObjectPolicy } from '../../domain/object-policy.js';
+import { type ClusterGuardrail } from '../../domain/object-policy.js';
 import {
   bundleChecker,
   guardrailChecks,
@@ -23,7 +23,6 @@ import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
-import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { type RepositoryEntity } from '../repositories/repository.entity.js';
 import { RepositoryService } from '../repositories/repository.service.js';
 import { VCS } from '../vcs/vcs.module.js';
@@ -32,8 +31,9 @@ import { describeRenderErrors, SourceRenderer } from '../render/source-renderer.
 import { BundleRepository } from './bundle.repository.js';
 import { type DesiredStateEntity } from './desired-state.entity.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
-import { DeploymentRepository } from './deployment.repository.js';
-import { JobDispatchService, type JobSpec } from './job-dispatch.service.js';
+import { RolloutRunner } from '../rollouts/rollout-runner.service.js';
+import { RolloutService } from '../rollouts/rollout.service.js';
+import { JobDispatchService } from './job-dispatch.service.js';
 
 /** Why desired state is being recomputed (shown in the deployment history). */
 export type Trigger =
@@ -46,7 +46,8 @@ export type Trigger =
   | 'cluster-labels'
   | 'cluster-registered'
   | 'cluster-capabilities'
-  | 'delete';
+  | 'delete'
+  | 'rollout';
 
 /** What one recomputation did. */
 export interface ReconcileOutcome {
@@ -55,6 +56,8 @@ export interface ReconcileOutcome {
   removals: number;
   unchanged: number;
   renderFailures: number;
+  /** Changed clusters a staged rollout holds back (it moves them batch by batch). */
+  held?: number;
 }
 
 type ClusterRef = {
@@ -86,14 +89,14 @@ export class DesiredStateService {
     @Inject(BundleRepository) private readonly bundles: BundleRepository,
     @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
     @Inject(JobDispatchService) private readonly dispatch: JobDispatchService,
-    @Inject(DeploymentRepository) private readonly deployments: DeploymentRepository,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
-    @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(ProjectRepository) private readonly projects: ProjectRepository,
     @Inject(SourceRenderer) private readonly renderer: SourceRenderer,
+    @Inject(RolloutService) private readonly rollouts: RolloutService,
+    @Inject(RolloutRunner) private readonly runner: RolloutRunner,
   ) {}
 
   /** Recomputes and (when `dispatch`) queues jobs; `force` re-sends unchanged bundles too. */
@@ -157,17 +160,18 @@ export class DesiredStateService {
     });
 
     const t2 = performance.now();
+    let kick = false;
     await this.uow.run(async (tx) => {
       // plan: compare with the desired state in force
       const existing = new Map((await this.desired.forApplication(app.id, tx)).map((d) => [d.clusterId, d]));
-      const desiredRows: Omit<DesiredStateEntity, 'updatedAt'>[] = [];
+      let desiredRows: Omit<DesiredStateEntity, 'updatedAt'>[] = [];
       const failures: {
         cluster: ClusterRef;
         before?: DesiredStateEntity;
         message: string;
         refusals?: PolicyRefusal[];
       }[] = [];
-      const syncs: { cluster: ClusterRef; digest: string }[] = [];
+      let syncs: { cluster: ClusterRef; digest: string; before?: DesiredStateEntity }[] = [];
       const bundles = new Map<string, { digest: string; content: Buffer; objectCount: number }>();
       for (const r of rendered) {
         const before = existing.get(r.cluster.id);
@@ -208,11 +212,41 @@ export class DesiredStateService {
           appliedDigest: before?.appliedDigest ?? null,
           inventory: before?.inventory ?? [],
         });
-        if (opts.dispatch) syncs.push({ cluster: r.cluster, digest });
+        if (opts.dispatch) syncs.push({ cluster: r.cluster, digest, before });
       }
       outcome.renderFailures = rendered.filter((r) => !('bundle' in r)).length;
       // write: bundles once, desired state, jobs, audit — each as one batch
       for (const b of bundles.values()) await this.bundles.store(tx, b);
+      // staged rollouts: a change a rollout holds back leaves the cluster's desired state as it
+      // is (the rollout gives it the bundle when its batch starts); re-sends of what a cluster
+      // already runs or was already given go out as before
+      if (opts.dispatch && revision && (app.rollout || syncs.length)) {
+        const changed = syncs.filter((s) => s.digest !== s.before?.appliedDigest);
+        const now = await this.rollouts.gate(
+          tx,
+          app,
+          revision,
+          changed.map((s) => ({
+            cluster: s.cluster,
+            digest: s.digest,
+            before: s.before
+              ? {
+                  bundleDigest: s.before.bundleDigest,
+                  revision: s.before.revision,
+                  revisionDisplay: s.before.revisionDisplay,
+                }
+              : null,
+          })),
+          actor,
+        );
+        const held = new Set(changed.filter((s) => !now.has(s.cluster.id)).map((s) => s.cluster.id));
+        if (held.size) {
+          syncs = syncs.filter((s) => !held.has(s.cluster.id));
+          desiredRows = desiredRows.filter((d) => !held.has(d.clusterId));
+          outcome.held = held.size;
+          kick = true;
+        }
+      }
       await this.desired.saveMany(tx, [
         ...desiredRows,
         ...failures.map(({ cluster, before, message }) => ({
@@ -270,8 +304,17 @@ export class DesiredStateService {
         app.id,
         touched.filter((c) => !queued.has(c)),
       );
-      if (jobs.length) await this.queueMany(tx, app, project.objects, trigger, actor, revision, jobs);
+      if (jobs.length)
+        await this.dispatch.queueDeployment(
+          tx,
+          { ...app, objectPolicy: project.objects },
+          trigger,
+          actor,
+          revision,
+          jobs,
+        );
     });
+    if (kick) this.runner.kick([app.id]);
     const t3 = performance.now();
     this.log.log(
       `${app.name} (${trigger}): ${outcome.jobs} jobs, ${outcome.removals} removals, ${outcome.unchanged} unchanged, ` +
@@ -291,10 +334,9 @@ export class DesiredStateService {
       const states = await this.desired.forApplication(app.id, tx);
       for (const d of states) await this.desired.delete(tx, app.id, d.clusterId);
       if (states.length)
-        await this.queueMany(
+        await this.dispatch.queueDeployment(
           tx,
-          app,
-          project.objects,
+          { ...app, objectPolicy: project.objects },
           'delete',
           actor,
           null,
@@ -309,29 +351,6 @@ export class DesiredStateService {
       return states.length;
     };
     return inTx ? work(inTx) : this.uow.run(work);
-  }
-
-  /** Records the deployment, then queues its jobs through the job owner (one batch). */
-  private async queueMany(
-    tx: Tx,
-    app: ApplicationEntity,
-    objectPolicy: ObjectPolicy,
-    trigger: Trigger,
-    actor: Actor,
-    revision: { id: string; display: string } | null,
-    jobs: JobSpec[],
-  ): Promise<void> {
-    const deploymentId = this.secrets.uuid();
-    await this.deployments.insert(tx, {
-      id: deploymentId,
-      applicationId: app.id,
-      revision: revision?.id ?? '',
-      revisionDisplay: revision?.display ?? '',
-      trigger,
-      actorName: actor.name,
-      clusterCount: jobs.length,
-    });
-    await this.dispatch.queue(tx, { ...app, objectPolicy }, actor, deploymentId, jobs);
   }
 
   /** The application's project; the foreign key guarantees one. */

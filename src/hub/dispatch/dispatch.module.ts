@@ -17,6 +17,10 @@ import { JobDispatchService } from './job-dispatch.service.js';
 import { JobNotifier } from './job-notifier.repository.js';
 import { ReconcileJobRepository } from './reconcile-job.repository.js';
 import { ResourceStatusRepository } from './resource-status.repository.js';
+import { RolloutMoves } from '../rollouts/rollout-moves.service.js';
+import { RolloutRepository } from '../rollouts/rollout.repository.js';
+import { RolloutRunner } from '../rollouts/rollout-runner.service.js';
+import { RolloutService } from '../rollouts/rollout.service.js';
 
 const exported = [
   AgentReportRepository,
@@ -29,6 +33,10 @@ const exported = [
   ReconcileJobRepository,
   ResourceStatusRepository,
   DispatchSweeperService,
+  RolloutRepository,
+  RolloutMoves,
+  RolloutService,
+  RolloutRunner,
 ];
 
 /** Desired state, bundles, jobs (owned by JobDispatchService) and the wake-up channel between replicas. */

@@ -23,6 +23,7 @@ import { CLOCK, type Clock } from '../platform/clock.js';
 import { GroupCommit, type Settled } from '../platform/group-commit.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { AgentReportRepository } from './agent-report.repository.js';
+import { DeploymentRepository } from './deployment.repository.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
 import { JobNotifier } from './job-notifier.repository.js';
 import { type ReconcileJobEntity } from './reconcile-job.entity.js';
@@ -76,6 +77,8 @@ interface ResultItem {
 interface ResultWritten {
   recorded: boolean;
   finishes: string | null;
+  /** The application of a recorded result. */
+  applicationId: string | null;
 }
 
 /**
@@ -115,7 +118,43 @@ export class JobDispatchService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
+    @Inject(DeploymentRepository) private readonly deployments: DeploymentRepository,
   ) {}
+
+  private readonly resultListeners: ((applicationIds: string[]) => void)[] = [];
+
+  /**
+   * Calls `listener` with the applications whose jobs got results, after those results commit
+   * (staged rollouts look again at once instead of on their next sweep).
+   */
+  onResults(listener: (applicationIds: string[]) => void): void {
+    this.resultListeners.push(listener);
+  }
+
+  /**
+   * Records a deployment (one change going out to some clusters) and queues its jobs, in the
+   * caller's transaction.
+   */
+  async queueDeployment(
+    tx: Tx,
+    app: QueuedFor,
+    trigger: string,
+    actor: Actor,
+    revision: { id: string; display: string } | null,
+    specs: JobSpec[],
+  ): Promise<void> {
+    const deploymentId = this.secrets.uuid();
+    await this.deployments.insert(tx, {
+      id: deploymentId,
+      applicationId: app.id,
+      revision: revision?.id ?? '',
+      revisionDisplay: revision?.display ?? '',
+      trigger,
+      actorName: actor.name,
+      clusterCount: specs.length,
+    });
+    await this.queue(tx, app, actor, deploymentId, specs);
+  }
 
   /**
    * Queues jobs of one deployment in the caller's transaction: supersedes older queued jobs of
@@ -200,7 +239,7 @@ export class JobDispatchService {
    * item is then written alone.
    */
   private async writeResults(items: ResultItem[]): Promise<Settled<ResultWritten>[]> {
-    return this.uow.run(async (tx) => {
+    const settled = await this.uow.run(async (tx) => {
       const settled: Settled<ResultWritten>[] = [];
       const events: AuditRecord[] = [];
       for (const item of items) settled.push(await this.writeResult(tx, item, events));
@@ -209,6 +248,10 @@ export class JobDispatchService {
       await this.audit.recordMany(tx, events);
       return settled;
     });
+    const touched = new Set<string>();
+    for (const s of settled) if (s.ok && s.value.applicationId) touched.add(s.value.applicationId);
+    if (touched.size) for (const listener of this.resultListeners) listener([...touched]);
+    return settled;
   }
 
   private async writeResult(
@@ -223,7 +266,7 @@ export class JobDispatchService {
         : new NotFoundError('job', jobId);
       return { ok: false, error };
     }
-    const ignored = { ok: true, value: { recorded: false, finishes: null } } as const;
+    const ignored = { ok: true, value: { recorded: false, finishes: null, applicationId: null } } as const;
     if (!(await this.reports.claim(tx, dto.reportId, clusterId))) return ignored;
     const event: JobEvent =
       dto.outcome === 'succeeded'
@@ -248,7 +291,11 @@ export class JobDispatchService {
     if (applied.change.willRetry) await this.notifier.notify(tx, clusterId);
     return {
       ok: true,
-      value: { recorded: true, finishes: applied.change.finishesRemoval ? job.applicationId : null },
+      value: {
+        recorded: true,
+        finishes: applied.change.finishesRemoval ? job.applicationId : null,
+        applicationId: job.applicationId,
+      },
     };
   }
 
