@@ -55,6 +55,8 @@ export interface AgentFleetOptions {
   applyMs?: () => number;
   /** Called when the hub acknowledged an agent's result (recorded now, or earlier under the same reportId). */
   onAck?: (agent: ProtocolAgent, job: JobV1, at: number) => void;
+  /** Called when a long-poll handed the agent a job (its lease granted). */
+  onDeliver?: (agent: ProtocolAgent, job: JobV1, at: number) => void;
 }
 
 /** What the agents of a fleet went through. */
@@ -158,6 +160,8 @@ export class AgentFleet {
         backoff = await this.backOff(a, e, backoff);
         continue;
       }
+      const at = performance.now();
+      for (const job of jobs) this.opts.onDeliver?.(a, job, at);
       for (const job of jobs) {
         this.counters.delivered++;
         // One reportId per result, kept across retries: the hub records it once.
