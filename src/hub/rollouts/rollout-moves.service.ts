@@ -42,20 +42,7 @@ export class RolloutMoves {
         digest: v.targetDigest,
       })),
     );
-    await this.queue(
-      tx,
-      app,
-      'rollout',
-      actor,
-      { id: r.revision, display: r.revisionDisplay },
-      clusters.map((v) => ({
-        clusterId: v.clusterId,
-        kind: 'sync' as const,
-        revision: r.revision,
-        revisionDisplay: r.revisionDisplay,
-        bundleDigest: v.targetDigest,
-      })),
-    );
+    await this.resend(tx, app, r, clusters, actor);
     await this.rollouts.markStarted(
       tx,
       r.id,
@@ -114,25 +101,26 @@ export class RolloutMoves {
     );
   }
 
-  /** Re-sends the rollout's bundle to clusters it moved (a retry of the failed ones). */
+  /** Sends the rollout's bundle to clusters (their first move, or a retry of the failed ones). */
   async resend(
     tx: Tx,
     app: ApplicationEntity,
     r: RolloutEntity,
     clusters: RolloutClusterView[],
     actor: Actor,
-  ) {
+  ): Promise<void> {
+    const revision = { id: r.revision, display: r.revisionDisplay };
     await this.queue(
       tx,
       app,
       'rollout',
       actor,
-      { id: r.revision, display: r.revisionDisplay },
+      revision,
       clusters.map((v) => ({
         clusterId: v.clusterId,
         kind: 'sync' as const,
-        revision: r.revision,
-        revisionDisplay: r.revisionDisplay,
+        revision: revision.id,
+        revisionDisplay: revision.display,
         bundleDigest: v.targetDigest,
       })),
     );
