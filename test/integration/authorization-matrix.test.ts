@@ -81,6 +81,23 @@ async function newApp(project = 'team-a'): Promise<string> {
   if (r.status !== 201) throw new Error(`app: ${r.text}`);
   return name;
 }
+/** An automated application of team-a with a staged rollout under way on a team-a cluster. */
+async function newRolloutApp(): Promise<string> {
+  rolloutCluster ??= await newCluster();
+  const name = `ro-${++n}`;
+  const r = await admin('POST', '/api/v1/applications', {
+    name,
+    project: 'team-a',
+    repositoryId: 'content',
+    path: 'apps',
+    targets: [{ clusterSelector: 'team=a' }],
+    syncPolicy: { ...SYNC, automated: true },
+    rollout: { stages: [{ name: 'all', clusterSelector: null }] },
+  });
+  if (r.status !== 201) throw new Error(`app: ${r.text}`);
+  return name;
+}
+let rolloutCluster: string | undefined;
 async function newCluster(): Promise<string> {
   return (await admin('POST', '/api/v1/clusters', { name: `c-${++n}`, labels: { team: 'a' } })).body.id;
 }
@@ -328,6 +345,31 @@ const MATRIX: Record<string, Entry> = {
     scope: 'app',
     need: 'viewer',
     call: async (t) => st('GET', `/api/v1/applications/${await newApp()}/resources`, t),
+  },
+  // staged rollouts: read by viewers, steered by operators of the application's project
+  'GET /api/v1/applications/{idOrName}/rollout': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/applications/${await newRolloutApp()}/rollout`, t),
+  },
+  'GET /api/v1/applications/{idOrName}/rollouts': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/applications/${await newRolloutApp()}/rollouts`, t),
+  },
+  'GET /api/v1/applications/{idOrName}/rollouts/{id}': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => {
+      const app = await newRolloutApp();
+      const { id } = (await admin('GET', `/api/v1/applications/${app}/rollout`)).body;
+      return st('GET', `/api/v1/applications/${app}/rollouts/${id}`, t);
+    },
+  },
+  'POST /api/v1/applications/{idOrName}/rollout/{command}': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/applications/${await newRolloutApp()}/rollout/pause`, t, {}),
   },
   // fleet status rows and the grid: filtered to the caller's projects
   'GET /api/v1/fleet/status': {

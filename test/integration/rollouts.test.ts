@@ -339,6 +339,16 @@ describe('what a rollout meets on the way', () => {
       counts: { unavailable: 1 },
     });
     expect(await answer('late')).toEqual([]);
+
+    // p1 leaves the application's targets while it waits: the rollout forgets it and moves on
+    const relabel = await h.api('PATCH', '/api/v1/clusters/p1', { body: { labels: { fleet: 'gone' } } });
+    expect(relabel.status, relabel.text).toBe(200);
+    await sweep();
+    expect(await answer('late')).toEqual(['c1', 'e1', 'e2', 'r1', 'r2', 'r3']);
+    await sweep();
+    const after = await rollout('late');
+    expect(after).toMatchObject({ state: 'completed', counts: { healthy: 6 } });
+    expect(JSON.stringify(after.stages)).not.toContain('p1');
   });
 });
 

@@ -238,6 +238,7 @@ export class DesiredStateService {
               : null,
           })),
           actor,
+          new Set(rendered.map((r) => r.cluster.id)),
         );
         const held = new Set(changed.filter((s) => !now.has(s.cluster.id)).map((s) => s.cluster.id));
         if (held.size) {

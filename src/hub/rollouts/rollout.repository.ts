@@ -140,6 +140,14 @@ export class RolloutRepository {
     );
   }
 
+  /** Forgets the waiting clusters of a rollout that are not among `keep`. */
+  async dropWaiting(tx: Tx, rolloutId: string, keep: string[]): Promise<void> {
+    await managerOf(this.ds, tx).query(
+      `DELETE FROM rollout_clusters WHERE rollout_id = $1 AND started_at IS NULL AND NOT (cluster_id = ANY($2::uuid[]))`,
+      [rolloutId, keep],
+    );
+  }
+
   async markStarted(tx: Tx, rolloutId: string, clusterIds: string[], at: Date): Promise<void> {
     await managerOf(this.ds, tx).query(
       `UPDATE rollout_clusters SET started_at = $3 WHERE rollout_id = $1 AND cluster_id = ANY($2::uuid[])`,

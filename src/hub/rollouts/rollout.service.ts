@@ -53,6 +53,7 @@ export class RolloutService {
    * Decides, in the re-render's transaction, which changed clusters go out now (returned) and
    * which a rollout holds (see `rollout-gate.ts` for the rules); starts a rollout when one is due.
    * Without a strategy every change goes out, and an open rollout is ended as superseded.
+   * `targeted`: every cluster the application targets now.
    */
   async gate(
     tx: Tx,
@@ -60,9 +61,13 @@ export class RolloutService {
     revision: { id: string; display: string },
     candidates: GateCandidate[],
     actor: Actor,
+    targeted: ReadonlySet<string>,
   ): Promise<Set<string>> {
     const latest = await this.rollouts.latest(tx, app.id, true);
     const open = latest !== null && OPEN_ROLLOUT_STATES.includes(latest.state);
+    // a cluster that left the application's targets is no longer the rollout's to move (one it
+    // already moved gets its removal job from the re-render, like any other)
+    if (open) await this.rollouts.dropWaiting(tx, latest.id, [...targeted]);
     if (!app.rollout) {
       if (open)
         await this.end(
