@@ -64,7 +64,7 @@ export class Applier {
     this.establishTimeoutMs = options.establishTimeoutMs ?? 30_000;
     this.recreateTimeoutMs = options.recreateTimeoutMs ?? 30_000;
     this.guardrail = options.guardrail ?? OPEN_POLICY;
-    this.healthTimeoutMs = options.healthTimeoutMs ?? 90_000;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? 300_000;
   }
 
   private get hookTiming(): HookTiming {
