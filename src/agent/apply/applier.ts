@@ -40,7 +40,7 @@ import type { InventoryStore } from './inventory-store.js';
 import { sameObject } from './object-compare.js';
 import { pruneObjects, releaseObjects } from './prune.js';
 import { findDeferred } from './deferred-dry-run.js';
-import { failed, notDeleted, refusedBundle, summarise } from './reconcile-outcomes.js';
+import { failed, notDeleted, refusedBundle, summarise, withHooks } from './reconcile-outcomes.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
 
@@ -134,13 +134,7 @@ export class Applier {
       const run = await runHooks(this.client, 'SyncFail', syncFail, this.hookTiming);
       hooks.push(...run.results);
     }
-    const notes = leftOut.map((l) => ({
-      id: idText(l.object),
-      action: 'skipped' as const,
-      message: l.reason,
-    }));
-    const reported = notes.length > 0 ? { ...outcome, resources: [...outcome.resources, ...notes] } : outcome;
-    return hooks.length > 0 ? { ...reported, hooks } : reported;
+    return withHooks(outcome, hooks, leftOut);
   }
 
   /** plan → dry-run → PreSync → apply (health-gated waves) → prune → PostSync. */
