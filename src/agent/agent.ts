@@ -290,7 +290,9 @@ export class Agent {
   /** After a start: resume an interrupted job, or re-apply the last desired state. */
   private async enforce(state: DesiredState): Promise<void> {
     if (state.pending) {
-      const resumed = await this.runJob(state.pending);
+      // Its lease may still be ours (a quick restart); if not, the hub refuses and renewals stop.
+      const lease = this.leases.keep(state.pending);
+      const resumed = await this.runJob(state.pending).finally(() => lease.stop());
       if (resumed.outcome === 'succeeded' || state.pending.id === state.job.id) return;
       // The interrupted job cannot finish now (its bundle needs the hub, say): what was in
       // force before it still is, and is enforced and watched until the job is retried.
