@@ -33,6 +33,8 @@ export interface AgentConfig {
   heartbeatSeconds: number;
   concurrency: number;
   reportBufferSize: number;
+  /** Default seconds a gated wave or hook may take to become Current (`flotilla.io/health-timeout` overrides). */
+  healthTimeoutSeconds: number;
   /**
    * The cluster owner's install-time guardrail: every object of every job must pass it (and
    * the job's own rules); the hub cannot widen it.
@@ -56,6 +58,7 @@ export const AGENT_OPTIONS = {
   'heartbeat-interval': { type: 'string', env: 'FLOTILLA_HEARTBEAT_SECONDS' },
   concurrency: { type: 'string', env: 'FLOTILLA_APPLY_CONCURRENCY' },
   'report-buffer': { type: 'string', env: 'FLOTILLA_REPORT_BUFFER' },
+  'health-timeout': { type: 'string', env: 'FLOTILLA_HEALTH_TIMEOUT_SECONDS' },
   'allowed-namespaces': { type: 'string', env: 'FLOTILLA_ALLOWED_NAMESPACES' },
   'allow-cluster-scoped': { type: 'boolean', env: 'FLOTILLA_ALLOW_CLUSTER_SCOPED' },
   'denied-kinds': { type: 'string', env: 'FLOTILLA_DENIED_KINDS' },
@@ -160,6 +163,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
     heartbeatSeconds: int('heartbeat-interval', get('heartbeat-interval'), 15, 1, 3600),
     concurrency: int('concurrency', get('concurrency'), 8, 1, 64),
     reportBufferSize: int('report-buffer', get('report-buffer'), 1000, 1, 1_000_000),
+    healthTimeoutSeconds: int('health-timeout', get('health-timeout'), 300, 1, 86_400),
     guardrail: guardrailOf(get),
   };
 }
@@ -186,6 +190,8 @@ reports back. Every option also reads the environment variable shown.
   --heartbeat-interval N      FLOTILLA_HEARTBEAT_SECONDS   seconds between heartbeats (15)
   --concurrency N             FLOTILLA_APPLY_CONCURRENCY   parallel API requests per apply (8)
   --report-buffer N           FLOTILLA_REPORT_BUFFER       reports kept while the hub is away (1000)
+  --health-timeout N          FLOTILLA_HEALTH_TIMEOUT_SECONDS  seconds a gated sync wave or hook
+                                                           may take to become healthy (300)
 
 Guardrail, the cluster owner's: objects outside it are refused whatever the hub sends.
   --allowed-namespaces LIST   FLOTILLA_ALLOWED_NAMESPACES  namespaces objects may land in, comma

@@ -25,6 +25,7 @@ import { DriftWatcher, type DriftNotice } from './drift-watcher.js';
 import { HealthBatcher } from './health-batcher.js';
 import { runHeartbeats } from './heartbeats.js';
 import { HubRejectedError, type HubClient } from './hub-client.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import type { AgentMetrics } from './metrics-server.js';
 import { ReportBuffer } from './report-buffer.js';
 import type { DesiredState, StateStore } from './state-store.js';
@@ -45,6 +46,8 @@ export interface AgentDeps {
   reportBufferSize: number;
   /** The cluster owner's install-time guardrail; absent: everything allowed. */
   guardrail?: ObjectPolicy;
+  /** Default time an object (or hook) of a gated wave may take to become Current. */
+  healthTimeoutMs?: number;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -69,6 +72,7 @@ export function resultReportId(job: JobV1): string {
 /** See the module comment. */
 export class Agent {
   private readonly applier: Applier;
+  private readonly leases: LeaseKeeper;
   private readonly watcher: DriftWatcher;
   readonly buffer: ReportBuffer;
   private readonly desired = new Map<string, DesiredState>();
@@ -95,7 +99,9 @@ export class Agent {
     this.applier = new Applier(d.client, new ConfigMapInventoryStore(d.client, d.namespace), {
       concurrency: d.concurrency,
       guardrail: d.guardrail,
+      healthTimeoutMs: d.healthTimeoutMs,
     });
+    this.leases = new LeaseKeeper(d.hub, d.logger);
     this.watcher = new DriftWatcher(
       d.client,
       {
@@ -230,7 +236,9 @@ export class Agent {
             },
             'job received',
           );
-          this.enqueue(job.applicationId, () => this.runJob(job));
+          // The lease is kept from now: the job may first wait behind another of its application.
+          const lease = this.leases.keep(job);
+          this.enqueue(job.applicationId, () => this.runJob(job).finally(() => lease.stop()));
         }
       } catch (e) {
         if (this.abort.signal.aborted) return;
@@ -282,7 +290,9 @@ export class Agent {
   /** After a start: resume an interrupted job, or re-apply the last desired state. */
   private async enforce(state: DesiredState): Promise<void> {
     if (state.pending) {
-      const resumed = await this.runJob(state.pending);
+      // Its lease may still be ours (a quick restart); if not, the hub refuses and renewals stop.
+      const lease = this.leases.keep(state.pending);
+      const resumed = await this.runJob(state.pending).finally(() => lease.stop());
       if (resumed.outcome === 'succeeded' || state.pending.id === state.job.id) return;
       // The interrupted job cannot finish now (its bundle needs the hub, say): what was in
       // force before it still is, and is enforced and watched until the job is retried.

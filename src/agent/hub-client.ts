@@ -8,6 +8,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   AGENT_API,
   type HeartbeatV1,
+  type JobLeaseV1,
   type JobResultV1,
   type JobV1,
   type JobsResponseV1,
@@ -63,6 +64,8 @@ export interface HubClient {
   jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobV1[]>;
   bundle(digest: string): Promise<Buffer>;
   result(jobId: string, result: JobResultV1): Promise<ReportAckV1>;
+  /** Renews the lease of a job the agent still works on (POST /jobs/:id/lease). */
+  renewLease(jobId: string): Promise<JobLeaseV1>;
   status(report: StatusReportV1): Promise<ReportAckV1>;
   heartbeat(beat: HeartbeatV1): Promise<void>;
   setCredential(credential: string): void;
@@ -222,6 +225,10 @@ export class HttpHubClient implements HubClient {
 
   result(jobId: string, result: JobResultV1): Promise<ReportAckV1> {
     return this.json('POST', `/jobs/${encodeURIComponent(jobId)}/result`, result);
+  }
+
+  renewLease(jobId: string): Promise<JobLeaseV1> {
+    return this.json('POST', `/jobs/${encodeURIComponent(jobId)}/lease`);
   }
 
   status(report: StatusReportV1): Promise<ReportAckV1> {

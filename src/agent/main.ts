@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     concurrency: config.concurrency,
     reportBufferSize: config.reportBufferSize,
     guardrail: config.guardrail,
+    healthTimeoutMs: config.healthTimeoutSeconds * 1000,
   });
   const server = await startMetricsServer(metrics, config.metricsPort, () => agent.ready);
   logger.info({ metricsPort: server.port, hubUrl: config.hubUrl }, 'metrics listening');

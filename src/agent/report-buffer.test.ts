@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { JobResultV1, JobV1, ReportAckV1, StatusReportV1 } from '../protocol/v1/agent-protocol.js';
+import type {
+  JobLeaseV1,
+  JobResultV1,
+  JobV1,
+  ReportAckV1,
+  StatusReportV1,
+} from '../protocol/v1/agent-protocol.js';
 import { Agent, resultReportId } from './agent.js';
 import type { ClusterClient } from './cluster/cluster-client.js';
 import {
@@ -77,6 +83,9 @@ class RecordingHub implements HubClient {
   }
   heartbeat(): Promise<void> {
     return Promise.resolve();
+  }
+  renewLease(): Promise<JobLeaseV1> {
+    return Promise.resolve({ leaseExpiresAt: new Date().toISOString(), leaseSeconds: 120 });
   }
   setCredential(): void {}
 }

@@ -704,6 +704,22 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/agent/jobs/{id}/lease': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Agent_renewLease'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/agent/status': {
     parameters: {
       query?: never;
@@ -1799,6 +1815,12 @@ export type components = {
       /** @description status reports: entries ignored because their application has no desired state on this cluster */
       ignored?: number;
     };
+    JobLeaseDto: {
+      /** Format: date-time */
+      leaseExpiresAt: string;
+      /** @description length of a lease; renew well before it passed */
+      leaseSeconds: number;
+    };
     ResourceStatusReportDto: {
       /** Format: uuid */
       applicationId: string;
@@ -2185,6 +2207,7 @@ export type ResourceResultDto = components['schemas']['ResourceResultDto'];
 export type HookResultDto = components['schemas']['HookResultDto'];
 export type JobResultDto = components['schemas']['JobResultDto'];
 export type ReportAckDto = components['schemas']['ReportAckDto'];
+export type JobLeaseDto = components['schemas']['JobLeaseDto'];
 export type ResourceStatusReportDto = components['schemas']['ResourceStatusReportDto'];
 export type AgentEventDto = components['schemas']['AgentEventDto'];
 export type StatusReportDto = components['schemas']['StatusReportDto'];
@@ -4173,6 +4196,59 @@ export interface operations {
       404: components['responses']['404'];
       409: components['responses']['409'];
       413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Agent_renewLease: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the lease, renewed from now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JobLeaseDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      /** @description the job is another cluster's */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description no such job */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description the job is not leased any more (finished, superseded or taken back) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

@@ -32,6 +32,7 @@ const RETRYABLE: JobEvent = { type: 'result', outcome: 'failed', retryable: true
 const FATAL: JobEvent = { type: 'result', outcome: 'failed', retryable: false, message: 'bad manifest' };
 const EXPIRED: JobEvent = { type: 'lease-expired' };
 const SUPERSEDED: JobEvent = { type: 'superseded' };
+const RENEW: JobEvent = { type: 'renew' };
 const leased = (over: Partial<JobSnapshot> = {}) =>
   job({ state: 'leased', attempts: 1, leaseExpiresAt: at(-1), ...over });
 
@@ -144,6 +145,30 @@ describe('transition: accepted events', () => {
       { state: 'superseded', finishesRemoval: false },
     ],
     [
+      'renewing a live lease extends it from now, keeping the attempt count',
+      leased({ attempts: 3, leaseExpiresAt: at(10_000) }),
+      RENEW,
+      {
+        state: 'leased',
+        outcome: 'renewed',
+        attempts: 3,
+        leaseExpiresAt: at(JOB_LEASE_MS),
+        willRetry: false,
+      },
+    ],
+    [
+      'a lease past its end not yet taken back can still be renewed',
+      leased({ leaseExpiresAt: at(-5_000) }),
+      { type: 'renew', leaseMs: 3_000 },
+      { state: 'leased', outcome: 'renewed', leaseExpiresAt: at(3_000) },
+    ],
+    [
+      'a renewal never shortens a lease',
+      leased({ leaseExpiresAt: at(600_000) }),
+      { type: 'renew', leaseMs: 1_000 },
+      { state: 'leased', leaseExpiresAt: at(600_000) },
+    ],
+    [
       'a queued removal job superseded by a newer job does not finish the deletion',
       job({ kind: 'remove' }),
       SUPERSEDED,
@@ -158,7 +183,7 @@ describe('transition: accepted events', () => {
 
 describe('transition: refused events leave the job as it was', () => {
   const finished: JobState[] = ['succeeded', 'failed', 'superseded'];
-  const everyEvent = [LEASE, OK, RETRYABLE, FATAL, EXPIRED, SUPERSEDED];
+  const everyEvent = [LEASE, OK, RETRYABLE, FATAL, EXPIRED, SUPERSEDED, RENEW];
   it.each(finished.flatMap((state) => everyEvent.map((e) => [state, e] as const)))(
     'a %s job refuses %o as finished',
     (state, event) => {
@@ -177,6 +202,7 @@ describe('transition: refused events leave the job as it was', () => {
     ['expiring a lease that has not ended', leased({ leaseExpiresAt: at(1) }), EXPIRED, 'lease-live'],
     ['expiring a lease that ends right now', leased({ leaseExpiresAt: NOW }), EXPIRED, 'lease-live'],
     ['superseding a leased job (it runs to its end)', leased(), SUPERSEDED, 'not-queued'],
+    ['renewing a queued job (its lease was taken back)', job({ attempts: 1 }), RENEW, 'not-leased'],
   ])('%s', (_name, before, event, reason) => {
     const t = transition(before, event, NOW);
     expect(t.ok).toBe(false);

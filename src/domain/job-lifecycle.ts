@@ -63,11 +63,21 @@ export type JobEvent =
   /** The sweeper found the lease past its end without a result. */
   | { type: 'lease-expired' }
   /** A newer job for the same (application, cluster) is being queued. */
-  | { type: 'superseded' };
+  | { type: 'superseded' }
+  /** The agent holding the lease is still working on the job (long waves, hooks). */
+  | { type: 'renew'; leaseMs?: number };
 
 /** What a transition meant, for the audit trail and logs (finer than the stored state). */
 export type JobOutcome =
-  'queued' | 'leased' | 'succeeded' | 'failed' | 'retry-scheduled' | 'requeued' | 'expired' | 'superseded';
+  | 'queued'
+  | 'leased'
+  | 'renewed'
+  | 'succeeded'
+  | 'failed'
+  | 'retry-scheduled'
+  | 'requeued'
+  | 'expired'
+  | 'superseded';
 
 /** The job's fields after a transition. */
 export interface JobChange {
@@ -152,6 +162,11 @@ const refuse = (reason: JobRefusalReason, message: string): JobTransition => ({
  *   else failed (expired).
  * - superseded: queued → superseded. A leased job runs to its end: the agent applies jobs of
  *   one application in order, so the newer job follows it.
+ * - renew: leased → leased until `now + leaseMs`, never earlier than the lease already runs. A
+ *   lease past its end that the sweeper has not taken back yet is still the agent's (nobody
+ *   else holds the job), so it too can be renewed; a queued job (taken back) cannot: it may be
+ *   handed out again, and the agent's result is still taken when it comes.
+ *   Which cluster may renew is the caller's check: the job snapshot does not name it.
  */
 export function transition(job: JobSnapshot, event: JobEvent, now: Date): JobTransition {
   if (isFinished(job.state))
@@ -237,6 +252,22 @@ export function transition(job: JobSnapshot, event: JobEvent, now: Date): JobTra
           outcome: 'expired',
           error: leaseExpiredMessage(job.attempts),
           finishesRemoval: ends('failed'),
+        },
+      };
+    }
+    case 'renew': {
+      if (job.state !== 'leased') return refuse('not-leased', 'only a leased job can have its lease renewed');
+      const until = leaseUntil(now, event.leaseMs);
+      const leaseExpiresAt = job.leaseExpiresAt && job.leaseExpiresAt > until ? job.leaseExpiresAt : until;
+      return {
+        ok: true,
+        change: {
+          ...base,
+          state: 'leased',
+          outcome: 'renewed',
+          leaseExpiresAt,
+          error: null,
+          finishesRemoval: false,
         },
       };
     }

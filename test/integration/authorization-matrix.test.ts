@@ -433,6 +433,11 @@ const MATRIX: Record<string, Entry> = {
     need: 'viewer',
     call: (t) => st('POST', '/api/v1/agent/jobs/00000000-0000-4000-8000-00000000000a/result', t, {}),
   },
+  'POST /api/v1/agent/jobs/{id}/lease': {
+    scope: 'agent',
+    need: 'viewer',
+    call: (t) => st('POST', '/api/v1/agent/jobs/00000000-0000-4000-8000-00000000000a/lease', t),
+  },
   'POST /api/v1/agent/status': {
     scope: 'agent',
     need: 'viewer',

@@ -13,8 +13,10 @@ import {
 import { isForceEnabled, withOwnership } from '../../domain/apply/flotilla-marks.js';
 import {
   InvalidHookError,
+  hooksFor,
   splitHooks,
   waveIsGated,
+  type LeftOut,
   type SplitBundle,
 } from '../../domain/apply/sync-phases.js';
 import { assessHealth } from '../../domain/health/health.js';
@@ -38,7 +40,7 @@ import type { InventoryStore } from './inventory-store.js';
 import { sameObject } from './object-compare.js';
 import { pruneObjects, releaseObjects } from './prune.js';
 import { findDeferred } from './deferred-dry-run.js';
-import { failed, notDeleted, refusedBundle, summarise } from './reconcile-outcomes.js';
+import { failed, notDeleted, refusedBundle, summarise, withHooks } from './reconcile-outcomes.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
 
@@ -62,7 +64,7 @@ export class Applier {
     this.establishTimeoutMs = options.establishTimeoutMs ?? 30_000;
     this.recreateTimeoutMs = options.recreateTimeoutMs ?? 30_000;
     this.guardrail = options.guardrail ?? OPEN_POLICY;
-    this.healthTimeoutMs = options.healthTimeoutMs ?? 90_000;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? 300_000;
   }
 
   private get hookTiming(): HookTiming {
@@ -115,18 +117,24 @@ export class Applier {
       return failed(`bundle: ${(e as Error).message}`, false, [], []);
     }
 
-    // guard: the guardrail and the job's rules; one refused object (hook or not) and nothing is applied
-    const refusals = await refusedObjects(this.client, this.guardOf(req), bundle, this.concurrency);
-    if (refusals.length > 0) return refusedBundle(bundle, refusals);
+    // guard: the guardrail and the job's rules; one refused object (hook or not) and nothing is
+    // applied. Helm hooks left out (delete, rollback, test) are never written, so not judged.
+    const dropped = new Set(split.dropped.map((d) => d.object));
+    const written = bundle.filter((o) => !dropped.has(o));
+    const refusals = await refusedObjects(this.client, this.guardOf(req), written, this.concurrency);
+    if (refusals.length > 0) return refusedBundle(written, refusals);
 
-    // Every failure from here on runs the SyncFail hooks; the report lists each hook run.
+    // Every failure from here on runs the SyncFail hooks; the report lists each hook run, and
+    // each hook left out or not run by this sync (as a skipped resource, with why).
     const hooks: HookResultV1[] = [];
-    const outcome = await this.applyBundle(req, split, hooks);
-    if (outcome.outcome === 'failed' && split.hooks.SyncFail.length > 0) {
-      const run = await runHooks(this.client, 'SyncFail', split.hooks.SyncFail, this.hookTiming);
+    const leftOut: LeftOut<LiveObject>[] = [...split.dropped];
+    const outcome = await this.applyBundle(req, split, hooks, leftOut);
+    const syncFail = split.hooks.SyncFail.map((h) => h.object);
+    if (outcome.outcome === 'failed' && syncFail.length > 0) {
+      const run = await runHooks(this.client, 'SyncFail', syncFail, this.hookTiming);
       hooks.push(...run.results);
     }
-    return hooks.length > 0 ? { ...outcome, hooks } : outcome;
+    return withHooks(outcome, hooks, leftOut);
   }
 
   /** plan → dry-run → PreSync → apply (health-gated waves) → prune → PostSync. */
@@ -134,10 +142,16 @@ export class Applier {
     req: ReconcileRequest,
     split: SplitBundle<LiveObject>,
     hooks: HookResultV1[],
+    leftOut: LeftOut<LiveObject>[],
   ): Promise<ReconcileOutcome> {
     const { applicationId } = req;
     const desired = split.objects;
-    const hookIds = new Set(Object.values(split.hooks).flat().map(idText));
+    const hookIds = new Set([
+      ...Object.values(split.hooks)
+        .flat()
+        .map((h) => idText(h.object)),
+      ...split.dropped.map((d) => idText(d.object)),
+    ]);
 
     // plan: waves (Namespaces and CRDs, then sync waves in kind order), previous inventory, owned live objects
     let waves: LiveObject[][];
@@ -152,8 +166,12 @@ export class Applier {
     // object it may not write too; it applies nothing without an inventory to record them in.
     let previous: string[] = [];
     let inventoryError: ClusterError | null = null;
+    // No inventory yet: the application's first sync here, a Helm install (helm-hooks.ts).
+    let installing = false;
     try {
-      previous = (await this.inventory.load(applicationId)) ?? [];
+      const loaded = await this.inventory.load(applicationId);
+      installing = loaded === null;
+      previous = loaded ?? [];
     } catch (e) {
       inventoryError = asClusterError(e);
       if (inventoryError.kind !== 'forbidden') throw e;
@@ -207,8 +225,10 @@ export class Applier {
     }
 
     // PreSync: hooks run (and must succeed) once the bundle passed its dry-run, before any write
-    if (split.hooks.PreSync.length > 0) {
-      const pre = await runHooks(this.client, 'PreSync', split.hooks.PreSync, this.hookTiming);
+    const run = hooksFor(split, installing ? 'install' : 'upgrade');
+    leftOut.push(...run.skipped);
+    if (run.hooks.PreSync.length > 0) {
+      const pre = await runHooks(this.client, 'PreSync', run.hooks.PreSync, this.hookTiming);
       hooks.push(...pre.results);
       if (!pre.ok) {
         const hook = pre.results.at(-1)!;
@@ -267,7 +287,7 @@ export class Applier {
         }
       }
       const foundation = index === 0 && wave.some(isFoundationObject);
-      const gated = waveIsGated(index, waves.length, foundation, split.hooks.PostSync.length > 0);
+      const gated = waveIsGated(index, waves.length, foundation, run.hooks.PostSync.length > 0);
       if (errors.length === 0 && gated) {
         const wait = await waitWaveHealthy(this.client, wave, this.healthTimeoutMs);
         // The report's health is the one the decision was made on, not the apply's answer.
@@ -332,8 +352,8 @@ export class Applier {
         applied,
       };
     // PostSync: every wave was gated, so everything is Current when these run
-    if (split.hooks.PostSync.length > 0) {
-      const post = await runHooks(this.client, 'PostSync', split.hooks.PostSync, this.hookTiming);
+    if (run.hooks.PostSync.length > 0) {
+      const post = await runHooks(this.client, 'PostSync', run.hooks.PostSync, this.hookTiming);
       hooks.push(...post.results);
       if (!post.ok) {
         const hook = post.results.at(-1)!;

@@ -56,8 +56,8 @@ export interface ApplierOptions {
   recreateTimeoutMs?: number;
   /**
    * How long a gated wave (or a hook) may take to become Current before the sync fails,
-   * unless its objects say otherwise (`flotilla.io/health-timeout`). Default 90 s: under the
-   * hub's 120 s job lease, which the agent does not renew while it waits.
+   * unless its objects say otherwise (`flotilla.io/health-timeout`). Default 5 minutes; the
+   * agent renews its job lease while it waits (lease-keeper.ts), so this may exceed the lease.
    */
   healthTimeoutMs?: number;
   /** The cluster owner's install-time guardrail. Default: everything allowed. */

@@ -4,7 +4,8 @@
  */
 import { describeRefusals, type PolicyRefusal } from '../../domain/render/bundle-policy.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
-import type { ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
+import type { LeftOut } from '../../domain/apply/sync-phases.js';
+import type { HookResultV1, ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
 import type { ClusterError } from '../cluster/cluster-client.js';
 import { idText } from './apply-steps.js';
 import type { ReconcileOutcome } from './apply.types.js';
@@ -40,6 +41,24 @@ export function refusedBundle(
       : { id, action: 'skipped', message: 'not applied: other objects of the bundle were refused by policy' };
   });
   return failed(`nothing applied: ${describeRefusals(refusals)}`, false, resources, []);
+}
+
+/**
+ * The outcome with the hooks run (absent when none ran) and, as skipped resources, the hooks
+ * left out or not run by this sync, each with why.
+ */
+export function withHooks(
+  outcome: ReconcileOutcome,
+  hooks: HookResultV1[],
+  leftOut: readonly LeftOut<LiveObject>[],
+): ReconcileOutcome {
+  const notes = leftOut.map((l): ResourceResultV1 => ({
+    id: idText(l.object),
+    action: 'skipped',
+    message: l.reason,
+  }));
+  const reported = notes.length > 0 ? { ...outcome, resources: [...outcome.resources, ...notes] } : outcome;
+  return hooks.length > 0 ? { ...reported, hooks } : reported;
 }
 
 /** The result of an object a prune or removal may not delete. */

@@ -4,6 +4,7 @@ import {
   InvalidHookError,
   healthTimeoutMs,
   hookDeletePolicies,
+  hooksFor,
   judgeWave,
   pollDelayMs,
   splitHooks,
@@ -16,6 +17,7 @@ const obj = (name: string, annotations?: Record<string, string>): LiveObject => 
   kind: 'Job',
   metadata: { name, namespace: 'ns', ...(annotations ? { annotations } : {}) },
 });
+const names = (objects: readonly LiveObject[]) => objects.map((o) => o.metadata.name);
 const member = (id: string, status: WaveMember['status'], message = id): WaveMember => ({
   id,
   status,
@@ -33,9 +35,61 @@ describe('splitHooks', () => {
     ];
     const split = splitHooks(bundle);
     expect(split.objects.map((o) => o.metadata.name)).toEqual(['a']);
-    expect(split.hooks.PreSync.map((o) => o.metadata.name)).toEqual(['pre2', 'pre1']);
-    expect(split.hooks.PostSync.map((o) => o.metadata.name)).toEqual(['post']);
-    expect(split.hooks.SyncFail.map((o) => o.metadata.name)).toEqual(['fail']);
+    for (const mode of ['install', 'upgrade'] as const) {
+      const { hooks, skipped } = hooksFor(split, mode);
+      expect(names(hooks.PreSync)).toEqual(['pre2', 'pre1']);
+      expect(names(hooks.PostSync)).toEqual(['post']);
+      expect(names(hooks.SyncFail)).toEqual(['fail']);
+      expect(skipped).toEqual([]);
+    }
+  });
+
+  it('maps Helm hooks: pre-install/pre-upgrade to PreSync, post-* to PostSync, ordered by weight', () => {
+    const bundle = [
+      obj('app'),
+      obj('migrate', { 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '5' }),
+      obj('secrets', { 'helm.sh/hook': 'pre-install', 'helm.sh/hook-weight': '-5' }),
+      obj('backup', { 'helm.sh/hook': ' Pre-Upgrade ' }),
+      obj('smoke', { 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': 'x' }),
+    ];
+    const split = splitHooks(bundle);
+    expect(names(split.objects)).toEqual(['app']);
+    expect(split.dropped).toEqual([]);
+    const install = hooksFor(split, 'install');
+    expect(names(install.hooks.PreSync)).toEqual(['secrets', 'migrate']);
+    expect(names(install.hooks.PostSync)).toEqual(['smoke']);
+    expect(install.skipped.map((s) => [s.object.metadata.name, s.reason])).toEqual([
+      ['backup', expect.stringContaining('runs only on an upgrade')],
+    ]);
+    const upgrade = hooksFor(split, 'upgrade');
+    expect(names(upgrade.hooks.PreSync)).toEqual(['backup', 'migrate']);
+    expect(names(upgrade.hooks.PostSync)).toEqual(['smoke']);
+    expect(names(upgrade.skipped.map((s) => s.object))).toEqual(['secrets']);
+  });
+
+  it('leaves out Helm delete, rollback, test and unknown hooks, saying why', () => {
+    const split = splitHooks([
+      obj('cleanup', { 'helm.sh/hook': 'pre-delete' }),
+      obj('undo', { 'helm.sh/hook': 'post-rollback' }),
+      obj('test', { 'helm.sh/hook': 'test' }),
+      obj('old', { 'helm.sh/hook': 'crd-install' }),
+      obj('both', { 'helm.sh/hook': 'pre-upgrade,pre-rollback' }),
+    ]);
+    expect(split.objects).toEqual([]);
+    expect(split.dropped.map((d) => [d.object.metadata.name, d.reason])).toEqual([
+      ['cleanup', expect.stringContaining('Helm pre-delete hook')],
+      ['undo', expect.stringContaining('Helm post-rollback hook')],
+      ['test', expect.stringContaining('Helm test hook')],
+      ['old', expect.stringContaining('unknown Helm hook "crd-install"')],
+    ]);
+    expect(names(hooksFor(split, 'upgrade').hooks.PreSync)).toEqual(['both']);
+  });
+
+  it('lets flotilla.io/hook win over helm.sh/hook', () => {
+    const split = splitHooks([obj('h', { 'flotilla.io/hook': 'PostSync', 'helm.sh/hook': 'pre-install' })]);
+    const { hooks } = hooksFor(split, 'install');
+    expect(names(hooks.PreSync)).toEqual([]);
+    expect(names(hooks.PostSync)).toEqual(['h']);
   });
 
   it('refuses unknown phases, delete policies and timeouts, naming every object', () => {
@@ -71,6 +125,27 @@ describe('hookDeletePolicies', () => {
       obj('c', { 'flotilla.io/hook-delete-policy': 'HookSucceeded, BeforeHookCreation' }),
     );
     expect(both.has('HookSucceeded') && both.has('BeforeHookCreation')).toBe(true);
+  });
+
+  it("maps Helm's policies; hook-failed keeps the failed hook until the next run replaces it", () => {
+    const helm = (policy: string) => [
+      ...hookDeletePolicies(
+        obj('h', { 'helm.sh/hook': 'pre-upgrade', 'helm.sh/hook-delete-policy': policy }),
+      ),
+    ];
+    expect(helm('before-hook-creation,hook-succeeded').sort()).toEqual([
+      'BeforeHookCreation',
+      'HookSucceeded',
+    ]);
+    expect(helm('hook-succeeded')).toEqual(['HookSucceeded']);
+    expect(helm('hook-failed')).toEqual(['BeforeHookCreation']);
+    expect(helm('something-new')).toEqual(['BeforeHookCreation']);
+    // The explicit Flotilla policy wins.
+    const both = obj('h', {
+      'helm.sh/hook-delete-policy': 'hook-succeeded',
+      'flotilla.io/hook-delete-policy': 'BeforeHookCreation',
+    });
+    expect([...hookDeletePolicies(both)]).toEqual(['BeforeHookCreation']);
   });
 });
 

@@ -8,6 +8,13 @@ import { InvalidInputError } from '../errors.js';
 import type { HealthStatus, LiveObject } from '../health/health.types.js';
 import { formatId, idOf } from '../inventory/inventory.js';
 import { FLOTILLA_ANNOTATIONS } from './flotilla-marks.js';
+import {
+  helmDeletePolicies,
+  helmHookOf,
+  helmHookWeight,
+  HELM_HOOK_ANNOTATIONS,
+  type SyncMode,
+} from './helm-hooks.js';
 
 /** The phases a hook can run at. */
 export const HOOK_PHASES = ['PreSync', 'PostSync', 'SyncFail'] as const;
@@ -26,10 +33,31 @@ export class InvalidHookError extends InvalidInputError {
   }
 }
 
-/** A bundle split into the objects applied in waves and the hooks of each phase. */
+/** A hook of one phase, and the syncs it runs on (Flotilla's own hooks: every sync). */
+export interface PhaseHook<T extends LiveObject> {
+  object: T;
+  runsOn: readonly SyncMode[];
+}
+
+/** An object of the bundle that is neither applied nor run, and why (for the job result). */
+export interface LeftOut<T extends LiveObject> {
+  object: T;
+  reason: string;
+}
+
+/** A bundle split into the objects applied in waves, the hooks of each phase, and what is left out. */
 export interface SplitBundle<T extends LiveObject> {
   objects: T[];
+  /** Each phase's hooks in run order: `helm.sh/hook-weight`, then bundle order. */
+  hooks: Record<HookPhase, PhaseHook<T>[]>;
+  /** Helm hooks with no Flotilla phase (delete, rollback, test): never applied. */
+  dropped: LeftOut<T>[];
+}
+
+/** The hooks one sync runs, by phase, and the hooks it does not run (install-only on an upgrade…). */
+export interface SyncHooks<T extends LiveObject> {
   hooks: Record<HookPhase, T[]>;
+  skipped: LeftOut<T>[];
 }
 
 const raw = (obj: LiveObject, key: string): string | undefined => {
@@ -55,8 +83,12 @@ function hookProblem(obj: LiveObject): string | null {
   return null;
 }
 
+const EVERY_SYNC: readonly SyncMode[] = ['install', 'upgrade'];
+
 /**
- * Takes the hooks out of a bundle, by phase, keeping the bundle's order within each.
+ * Takes the hooks out of a bundle, by phase: `flotilla.io/hook`, else `helm.sh/hook` as mapped in
+ * helm-hooks.ts (Helm hooks without a Flotilla phase are left out). Within a phase hooks run by
+ * `helm.sh/hook-weight`, lowest first, then in bundle order.
  * @throws InvalidHookError naming every object with an unknown phase, delete policy or
  * health timeout, so a typo never turns a migration Job into an ordinary (re-applied) object.
  */
@@ -65,20 +97,67 @@ export function splitHooks<T extends LiveObject>(bundle: readonly T[]): SplitBun
     .map((obj) => ({ id: formatId(idOf(obj)), message: hookProblem(obj) }))
     .filter((p): p is { id: string; message: string } => p.message !== null);
   if (problems.length > 0) throw new InvalidHookError(problems);
-  const split: SplitBundle<T> = { objects: [], hooks: { PreSync: [], PostSync: [], SyncFail: [] } };
+  const split: SplitBundle<T> = {
+    objects: [],
+    hooks: { PreSync: [], PostSync: [], SyncFail: [] },
+    dropped: [],
+  };
   for (const obj of bundle) {
     const phase = raw(obj, FLOTILLA_ANNOTATIONS.hook) as HookPhase | undefined;
-    if (phase) split.hooks[phase].push(obj);
-    else split.objects.push(obj);
+    if (phase) {
+      split.hooks[phase].push({ object: obj, runsOn: EVERY_SYNC });
+      continue;
+    }
+    const helm = helmHookOf(obj);
+    if (helm.kind === 'none') split.objects.push(obj);
+    else if (helm.kind === 'dropped') split.dropped.push({ object: obj, reason: helm.reason });
+    else
+      for (const p of HOOK_PHASES) {
+        const runsOn = EVERY_SYNC.filter((mode) => (helm.runs[mode] as string[]).includes(p));
+        if (runsOn.length > 0) split.hooks[p].push({ object: obj, runsOn });
+      }
   }
+  // Array.prototype.sort is stable: equal weights keep the bundle's order.
+  for (const p of HOOK_PHASES)
+    split.hooks[p].sort((a, b) => helmHookWeight(a.object) - helmHookWeight(b.object));
   return split;
 }
 
-/** The hook's delete policies; none given means BeforeHookCreation. */
+/**
+ * The hooks this sync runs: those of each phase that run on `mode`. A hook that runs at no
+ * phase of this sync (a Helm `pre-install` hook on an upgrade) is listed as skipped, once.
+ */
+export function hooksFor<T extends LiveObject>(split: SplitBundle<T>, mode: SyncMode): SyncHooks<T> {
+  const hooks: Record<HookPhase, T[]> = { PreSync: [], PostSync: [], SyncFail: [] };
+  const running = new Set<T>();
+  const idle = new Map<T, readonly SyncMode[]>();
+  for (const p of HOOK_PHASES)
+    for (const { object, runsOn } of split.hooks[p]) {
+      if (runsOn.includes(mode)) {
+        hooks[p].push(object);
+        running.add(object);
+      } else idle.set(object, runsOn);
+    }
+  const skipped = [...idle.keys()]
+    .filter((object) => !running.has(object))
+    .map((object) => ({
+      object,
+      reason:
+        `not run: Helm hook ${JSON.stringify(raw(object, HELM_HOOK_ANNOTATIONS.hook))} runs only on ` +
+        `${mode === 'install' ? 'an upgrade' : 'the first sync (install)'}, and this sync is ` +
+        `${mode === 'install' ? 'the first (install)' : 'an upgrade'}`,
+    }));
+  return { hooks, skipped };
+}
+
+/**
+ * The hook's delete policies: `flotilla.io/hook-delete-policy`, else Helm's mapped
+ * (helm-hooks.ts), else BeforeHookCreation.
+ */
 export function hookDeletePolicies(obj: LiveObject): Set<HookDeletePolicy> {
   const policy = raw(obj, FLOTILLA_ANNOTATIONS.hookDeletePolicy);
-  if (!policy) return new Set(['BeforeHookCreation']);
-  return new Set(policy.split(',').map((p) => p.trim() as HookDeletePolicy));
+  if (policy) return new Set(policy.split(',').map((p) => p.trim() as HookDeletePolicy));
+  return new Set(helmDeletePolicies(obj) ?? ['BeforeHookCreation']);
 }
 
 /**

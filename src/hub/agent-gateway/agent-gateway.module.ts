@@ -9,10 +9,11 @@ import { AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
 import { AgentGuard } from './agent.guard.js';
 import { AgentService } from './agent.service.js';
+import { JobLeaseService } from './job-lease.service.js';
 
 @Module({
   imports: [AuditModule, ClusterModule, DispatchModule, ApplicationModule, FleetStatusModule],
   controllers: [AgentRegistrationController, AgentController],
-  providers: [AgentService, AgentGuard, AgentTraffic, AgentPresence],
+  providers: [AgentService, AgentGuard, AgentTraffic, AgentPresence, JobLeaseService],
 })
 export class AgentGatewayModule {}

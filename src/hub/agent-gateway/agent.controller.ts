@@ -25,6 +25,7 @@ import {
 import { Public } from '../auth/roles.js';
 import {
   HeartbeatDto,
+  JobLeaseDto,
   JobResultDto,
   JobsQueryDto,
   RegisterRequestDto,
@@ -34,6 +35,7 @@ import {
 } from './agent.dto.js';
 import { AgentGuard, CurrentCluster, type AgentCluster } from './agent.guard.js';
 import { AgentService } from './agent.service.js';
+import { JobLeaseService } from './job-lease.service.js';
 
 /** An AbortSignal that fires when the client goes away (ends a long-poll early). */
 const ClientGone = createParamDecorator((_: unknown, ctx: ExecutionContext): AbortSignal => {
@@ -66,7 +68,10 @@ export class AgentRegistrationController {
 @UseGuards(AgentGuard)
 @Controller('api/v1/agent')
 export class AgentController {
-  constructor(@Inject(AgentService) private readonly agents: AgentService) {}
+  constructor(
+    @Inject(AgentService) private readonly agents: AgentService,
+    @Inject(JobLeaseService) private readonly leases: JobLeaseService,
+  ) {}
 
   @Get('jobs')
   jobs(@CurrentCluster() cluster: AgentCluster, @Query() q: JobsQueryDto, @ClientGone() gone: AbortSignal) {
@@ -92,6 +97,22 @@ export class AgentController {
     @Body() dto: JobResultDto,
   ): Promise<ReportAckDto> {
     return this.agents.reportResult(cluster, id, dto);
+  }
+
+  @Post('jobs/:id/lease')
+  @HttpCode(200)
+  @ApiOkResponse({ type: JobLeaseDto, description: 'the lease, renewed from now' })
+  @ApiResponse({ status: 403, description: "the job is another cluster's" })
+  @ApiResponse({ status: 404, description: 'no such job' })
+  @ApiResponse({
+    status: 409,
+    description: 'the job is not leased any more (finished, superseded or taken back)',
+  })
+  renewLease(
+    @CurrentCluster() cluster: AgentCluster,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<JobLeaseDto> {
+    return this.leases.renew(cluster, id);
   }
 
   @Post('status')

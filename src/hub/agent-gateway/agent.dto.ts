@@ -24,6 +24,7 @@ import type {
   HeartbeatV1,
   HookPhaseV1,
   HookResultV1,
+  JobLeaseV1,
   JobResultV1,
   RegisterRequestV1,
   ResourceActionV1,
@@ -75,6 +76,12 @@ export class JobsQueryDto {
   @Min(1)
   @Max(100)
   limit?: number;
+}
+
+/** The renewed lease of a job (POST /jobs/:id/lease). */
+export class JobLeaseDto implements JobLeaseV1 {
+  @ApiProperty({ format: 'date-time' }) leaseExpiresAt!: string;
+  @ApiProperty({ description: 'length of a lease; renew well before it passed' }) leaseSeconds!: number;
 }
 
 export class ResourceResultDto implements ResourceResultV1 {

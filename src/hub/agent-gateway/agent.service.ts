@@ -11,6 +11,7 @@ import type {
 } from '../../protocol/v1/agent-protocol.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { AgentReportRepository } from '../dispatch/agent-report.repository.js';
 import { BundleRepository } from '../dispatch/bundle.repository.js';
@@ -64,6 +65,7 @@ export class AgentService {
     @Inject(AgentTraffic) private readonly traffic: AgentTraffic,
     @Inject(AgentPresence) private readonly presence: AgentPresence,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
+    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -282,6 +284,8 @@ export class AgentService {
         force: false,
         attempt: j.attempts,
         leaseExpiresAt: (j.leaseExpiresAt ?? new Date()).toISOString(),
+        // The agent renews on its own clock: a lease length, unlike an end, needs no synced clocks.
+        leaseSeconds: this.config.jobLeaseSeconds,
         // Omitted when it allows everything: the same answer as before projects had rules.
         ...(j.objectPolicy && !isOpenPolicy(j.objectPolicy) ? { policy: toPolicyV1(j.objectPolicy) } : {}),
       };

@@ -46,6 +46,12 @@ export interface JobV1 {
   /** ISO time after which the hub may hand the job to someone else if no result came. */
   leaseExpiresAt: string;
   /**
+   * Length of the lease in seconds (additive, optional): an agent still working on the job renews
+   * it (POST /jobs/:id/lease) well before that much time passed, on its own clock. Absent: a hub
+   * without renewal.
+   */
+  leaseSeconds?: number;
+  /**
    * The rules of the application's project (additive, optional): the agent refuses, per object,
    * what they do not allow, on top of its own install-time guardrail. Absent: no project rules.
    */
@@ -96,6 +102,16 @@ export interface HookResultV1 {
   resource: string;
   outcome: 'succeeded' | 'failed';
   message?: string;
+}
+
+/**
+ * Answer of POST /jobs/:id/lease: the job's lease, renewed from now. Refused 409 when the job is
+ * no longer leased (finished, superseded, or taken back after the lease ended), 403 when it is
+ * another cluster's, 404 when there is no such job.
+ */
+export interface JobLeaseV1 {
+  leaseExpiresAt: string;
+  leaseSeconds: number;
 }
 
 /** POST /jobs/:id/result — `reportId` makes a retried report count once. */

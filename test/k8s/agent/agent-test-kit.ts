@@ -7,6 +7,7 @@ import { createAgentMetrics, type AgentMetrics } from '../../../src/agent/metric
 import type { StateStore } from '../../../src/agent/state-store.js';
 import { bundleDigest } from '../../../src/domain/render/render.js';
 import type {
+  JobLeaseV1,
   JobResultV1,
   JobV1,
   RegisterResponseV1,
@@ -181,6 +182,18 @@ export class ScriptedHub implements HubClient {
   heartbeat(): Promise<void> {
     this.check();
     return Promise.resolve();
+  }
+
+  /** Job ids whose lease the agent renewed, once per renewal. */
+  readonly renewals: string[] = [];
+
+  renewLease(jobId: string): Promise<JobLeaseV1> {
+    this.check();
+    this.renewals.push(jobId);
+    return Promise.resolve({
+      leaseExpiresAt: new Date(Date.now() + 120_000).toISOString(),
+      leaseSeconds: 120,
+    });
   }
 
   setCredential(credential: string): void {

@@ -18,13 +18,17 @@ import {
   uniq,
   type CountingTransport,
 } from './agent-test-kit.js';
+import { controllerFor, whenExists } from './controller-kit.js';
 
 const STATE_NS = 'flotilla-agent-test';
 let client: KubeClusterClient;
-let counter: CountingTransport;
+let makeReady: (ns: string, name: string) => Promise<void>;
+let finishJob: (ns: string, name: string, ok: boolean) => Promise<void>;
 
 beforeAll(async () => {
+  let counter: CountingTransport;
   ({ client, counter } = countingClient(inject('k8sClusters')[0].kubeconfig));
+  ({ makeReady, finishJob } = controllerFor(client, counter));
   await client.apply(namespace(STATE_NS));
 });
 
@@ -49,79 +53,6 @@ const deploy = (ns: string, name: string) =>
   client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name });
 const job = (ns: string, name: string) =>
   client.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: ns, name });
-
-/** Waits until `read` finds the object (the applier created it). */
-async function whenExists(read: () => Promise<object | null>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await read()) return;
-    await sleep(50);
-  }
-  throw new Error('object never created');
-}
-
-/** Writes status through the status subresource, as a controller does. */
-async function writeStatus(path: string, status: object): Promise<void> {
-  const res = await counter.request('PATCH', `${path}/status`, {
-    body: { status },
-    contentType: 'application/merge-patch+json',
-  });
-  if (res.status !== 200) throw new Error(`status write ${res.status}: ${JSON.stringify(res.body)}`);
-}
-
-/** The deployment controller's report of a finished rollout of 2 replicas. */
-async function makeReady(ns: string, name: string): Promise<void> {
-  const live = await deploy(ns, name);
-  await writeStatus(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`, {
-    observedGeneration: live!.metadata.generation,
-    replicas: 2,
-    updatedReplicas: 2,
-    readyReplicas: 2,
-    availableReplicas: 2,
-    conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }],
-  });
-}
-
-/** The job controller's report of a Job that completed, or failed. */
-async function finishJob(ns: string, name: string, ok: boolean): Promise<void> {
-  const now = new Date().toISOString();
-  await writeStatus(
-    `/apis/batch/v1/namespaces/${ns}/jobs/${name}`,
-    ok
-      ? {
-          startTime: now,
-          completionTime: now,
-          succeeded: 1,
-          conditions: [
-            {
-              type: 'SuccessCriteriaMet',
-              status: 'True',
-              reason: 'CompletionsReached',
-              lastTransitionTime: now,
-            },
-            { type: 'Complete', status: 'True', reason: 'CompletionsReached', lastTransitionTime: now },
-          ],
-        }
-      : {
-          startTime: now,
-          failed: 1,
-          conditions: [
-            {
-              type: 'FailureTarget',
-              status: 'True',
-              reason: 'BackoffLimitExceeded',
-              lastTransitionTime: now,
-            },
-            {
-              type: 'Failed',
-              status: 'True',
-              reason: 'BackoffLimitExceeded',
-              message: 'Job has reached the specified backoff limit',
-              lastTransitionTime: now,
-            },
-          ],
-        },
-  );
-}
 
 const waved = <T extends { metadata: object }>(obj: T, wave: number): T => ({
   ...obj,
