@@ -21,7 +21,7 @@ export class DeploymentEntity {
   @Column({ name: 'revision_display', type: 'text' })
   revisionDisplay!: string;
 
-  /** `created`, `updated`, `revision`, `sync`, `rollback`, `unpin`, `cluster-labels`, `cluster-registered`, `cluster-capabilities`, `delete`. */
+  /** `created`, `updated`, `revision`, `sync`, `rollback`, `unpin`, `cluster-labels`, `cluster-registered`, `cluster-capabilities`, `delete`, and `rollout` (a staged rollout moving a batch; its automatic rollback is `rollback`). */
   @Column({ type: 'text' })
   trigger!: string;
 
