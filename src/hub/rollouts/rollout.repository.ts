@@ -140,10 +140,10 @@ export class RolloutRepository {
     );
   }
 
-  /** Forgets the waiting clusters of a rollout that are not among `keep`. */
-  async dropWaiting(tx: Tx, rolloutId: string, keep: string[]): Promise<void> {
+  /** Forgets the clusters of a rollout that are not among `keep`. */
+  async dropOthers(tx: Tx, rolloutId: string, keep: string[]): Promise<void> {
     await managerOf(this.ds, tx).query(
-      `DELETE FROM rollout_clusters WHERE rollout_id = $1 AND started_at IS NULL AND NOT (cluster_id = ANY($2::uuid[]))`,
+      `DELETE FROM rollout_clusters WHERE rollout_id = $1 AND NOT (cluster_id = ANY($2::uuid[]))`,
       [rolloutId, keep],
     );
   }

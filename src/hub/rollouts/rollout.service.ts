@@ -65,9 +65,9 @@ export class RolloutService {
   ): Promise<Set<string>> {
     const latest = await this.rollouts.latest(tx, app.id, true);
     const open = latest !== null && OPEN_ROLLOUT_STATES.includes(latest.state);
-    // a cluster that left the application's targets is no longer the rollout's to move (one it
-    // already moved gets its removal job from the re-render, like any other)
-    if (open) await this.rollouts.dropWaiting(tx, latest.id, [...targeted]);
+    // a cluster that left the application's targets is no longer the rollout's: it neither waits
+    // for its batch nor holds one (one it already moved gets its removal job from the re-render)
+    if (open) await this.rollouts.dropOthers(tx, latest.id, [...targeted]);
     if (!app.rollout) {
       if (open)
         await this.end(
