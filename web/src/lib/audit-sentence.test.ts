@@ -106,6 +106,44 @@ describe('audit sentences', () => {
         }),
       ),
     ).toBe('prod-eu failed to apply web at main@2cbbec3 on attempt 2: denied (will retry)');
+    expect(
+      say(
+        event('job.succeeded', {
+          ...onCluster,
+          details: {
+            kind: 'sync',
+            counts: { created: 1 },
+            hooks: [
+              { phase: 'PreSync', resource: 'batch/Job/web/db-migrate', outcome: 'succeeded' },
+              { phase: 'PostSync', resource: 'batch/Job/web/smoke', outcome: 'succeeded' },
+            ],
+          },
+        }),
+      ),
+    ).toBe(
+      'prod-eu applied web at main@2cbbec3: 1 object created; hooks: PreSync Job/db-migrate succeeded, PostSync Job/smoke succeeded',
+    );
+    expect(
+      say(
+        event('job.failed', {
+          ...onCluster,
+          details: {
+            kind: 'sync',
+            message: 'PreSync hook batch/Job/web/db-migrate failed',
+            hooks: [
+              {
+                phase: 'PreSync',
+                resource: 'batch/Job/web/db-migrate',
+                outcome: 'failed',
+                message: 'BackoffLimitExceeded',
+              },
+            ],
+          },
+        }),
+      ),
+    ).toBe(
+      'prod-eu failed to apply web at main@2cbbec3: PreSync hook batch/Job/web/db-migrate failed; hooks: PreSync Job/db-migrate failed (BackoffLimitExceeded)',
+    );
     expect(say(event('job.dispatched', { ...onCluster, details: { kind: 'sync' } }))).toBe(
       'admin queued a sync of web on prod-eu at main@2cbbec3',
     );

@@ -37,6 +37,21 @@ export interface SentenceLookup {
 
 const enc = encodeURIComponent;
 
+/**
+ * The sync hooks a job ran, as its result recorded them: `; hooks: PreSync Job/db-migrate
+ * succeeded, PostSync Job/smoke failed (exit 1)`. Nothing when it ran none.
+ */
+function hooksRun(hooks: unknown): string[] {
+  if (!Array.isArray(hooks) || hooks.length === 0) return [];
+  const said = hooks.map((h: Record<string, unknown>) => {
+    const [, kind, , name] = String(h.resource ?? '').split('/');
+    const what = kind && name ? `${kind}/${name}` : String(h.resource ?? '?');
+    const why = typeof h.message === 'string' && h.message ? ` (${h.message})` : '';
+    return `${String(h.phase ?? '?')} ${what} ${String(h.outcome ?? '?')}${why}`;
+  });
+  return [`; hooks: ${said.join(', ')}`];
+}
+
 /** `main@sha1:2cbbec3…` → `main@2cbbec3`; anything else unchanged. */
 export function shortRevision(rev: string): string {
   const m = /^(.*)@sha1:([0-9a-f]{7})[0-9a-f]*$/.exec(rev);
@@ -143,7 +158,14 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
           ...at(),
           ...(said.length ? [`: ${said.join(', ')}`] : []),
         ];
-      return [cluster(), ' applied ', app(), ...at(), `: ${said.length ? said.join(', ') : 'no objects'}`];
+      return [
+        cluster(),
+        ' applied ',
+        app(),
+        ...at(),
+        `: ${said.length ? said.join(', ') : 'no objects'}`,
+        ...hooksRun(d.hooks),
+      ];
     }
     case 'job.failed': {
       const retry = d.willRetry === true ? ' (will retry)' : '';
@@ -156,6 +178,7 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
         ...(attempt && attempt > 1 ? [` on attempt ${attempt}`] : []),
         ...message(d.message),
         retry,
+        ...hooksRun(d.hooks),
       ];
     }
     case 'resource.applied':
