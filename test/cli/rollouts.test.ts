@@ -253,4 +253,11 @@ describe('flotilla app rollout', () => {
       { name: 'all', clusterSelector: null, batchSize: 2, minHealthySeconds: 0, maxFailures: 0 },
     ]);
   });
+
+  it('shell completion knows the rollout commands and their options', async () => {
+    const bash = await cli.ok(['completion', 'bash']);
+    expect(bash).toContain(`'flotilla app rollout') words='status promote pause resume abort retry`);
+    expect(bash).toMatch(/'flotilla app rollout promote'\) words='--reason --wait --timeout --interval/);
+    expect(bash).toMatch(/'flotilla app update'\) words='--rollout-file --no-rollout/);
+  });
 });
