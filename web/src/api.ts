@@ -35,6 +35,10 @@ export type ChainVerdict = Hub.ChainVerdictDto;
 export type Whoami = Hub.WhoamiDto;
 export type Project = Hub.ProjectDto;
 export type Token = Hub.TokenDto;
+export type Rollout = Hub.RolloutDto;
+export type RolloutStage = Hub.RolloutStageStatusDto;
+export type RolloutCluster = Hub.RolloutClusterDto;
+export type RolloutStrategy = Hub.RolloutStrategyDto;
 
 /** An answer other than 2xx, with the API's message. */
 export class ApiError extends Error {

@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { UsageError } from '../errors.js';
+import { type RolloutStrategy } from './app-rollout-view.js';
 import { type Application, type ApplicationSpec } from './app-types.js';
 
 const FIELDS = new Set([
@@ -11,6 +12,7 @@ const FIELDS = new Set([
   'targets',
   'syncPolicy',
   'ignoreDifferences',
+  'rollout',
 ]);
 
 /**
@@ -45,6 +47,8 @@ export function patchOf(spec: ApplicationSpec): Partial<ApplicationSpec> {
     targets: spec.targets,
     syncPolicy: spec.syncPolicy,
     ignoreDifferences: spec.ignoreDifferences ?? [],
+    // no strategy in the spec means none: changes reach every cluster at once
+    rollout: spec.rollout ?? null,
   };
 }
 
@@ -56,8 +60,26 @@ export function unchanged(current: Application, patch: Partial<ApplicationSpec>)
     targets: current.targets,
     syncPolicy: current.syncPolicy,
     ignoreDifferences: current.ignoreDifferences,
+    rollout: withDefaults(current.rollout),
   };
-  return JSON.stringify(normalize(now)) === JSON.stringify(normalize(patch));
+  const wanted = { ...patch, rollout: withDefaults(patch.rollout) };
+  return JSON.stringify(normalize(now)) === JSON.stringify(normalize(wanted));
+}
+
+/** A strategy with the hub's defaults filled in, so a spec that leaves them out compares equal. */
+function withDefaults(s: RolloutStrategy | null | undefined): RolloutStrategy | null {
+  if (!s) return null;
+  return {
+    onFailure: s.onFailure ?? 'pause',
+    stages: s.stages.map((x) => ({
+      name: x.name,
+      clusterSelector: x.clusterSelector,
+      batchSize: x.batchSize ?? '100%',
+      minHealthySeconds: x.minHealthySeconds ?? 0,
+      maxFailures: x.maxFailures ?? 0,
+      ...(x.requireApproval ? { requireApproval: true } : {}),
+    })),
+  };
 }
 
 /** Sorted keys, no null/undefined, no empty arrays or objects: the hub's defaults compare equal. */

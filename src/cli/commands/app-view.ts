@@ -5,6 +5,7 @@ import {
   type ClusterStatus,
   type SyncResult,
 } from './app-types.js';
+import { strategyLine } from './app-rollout-view.js';
 import { sourceFields, targetHelmText } from './app-source.js';
 
 /** Selectors of an application's targets, `;`-separated. */
@@ -56,6 +57,7 @@ export function renderDetail(d: ApplicationDetail, repoName: string, color: bool
         ? [['helm values', d.targets.map(targetHelmText).join('; ')] as [string, unknown]]
         : []),
       ['sync policy', policy(d)],
+      ['rollout', strategyLine(d.rollout) ?? 'all clusters at once'],
       ['state', d.deleting ? 'deleting' : d.suspended ? 'suspended (pinned)' : 'active'],
       ['updated', formatTime(d.updatedAt)],
     ],

@@ -7,6 +7,7 @@ import { parseLabels } from '../labels.js';
 import { formatTime, renderTable, stateStyle } from '../output.js';
 import { readStdin } from '../prompt.js';
 import { parseSpecs, patchOf, unchanged } from './app-spec.js';
+import { readStrategyFile, registerAppRolloutCommands } from './app-rollout.js';
 import { registerAppSyncCommand } from './app-sync.js';
 import { sourceFromOptions, sourceOptions } from './app-source.js';
 import { printFleetStatus, queryOf, statusOptions } from './fleet.command.js';
@@ -65,7 +66,7 @@ async function simple(ctx: CliContext, name: string, verb: string, body?: unknow
   ctx.emit(r, () => syncLine(r));
 }
 
-/** `app create|apply|list|get|sync|history|rollback|unpin|delete`. */
+/** `app create|update|apply|list|get|status|sync|rollout|history|rollback|unpin|delete`. */
 export function registerAppCommands(program: Command): void {
   const app = program
     .command('app')
@@ -94,11 +95,13 @@ export function registerAppCommands(program: Command): void {
         .option('--revision <rev>', 'pin a revision instead of following the branch/path')
         .option('--auto', 'sync automatically on new revisions')
         .option('--prune', 'delete objects that left the repository')
-        .option('--self-heal', 'undo drift in the clusters'),
+        .option('--self-heal', 'undo drift in the clusters')
+        .option('--rollout-file <file>', 'staged rollout strategy, YAML or JSON (- for stdin)'),
     ).action(
       async (name: string, o: Record<string, string | string[] | boolean | undefined>, cmd: Command) => {
         const ctx = contextOf(cmd);
         const source = await sourceFromOptions(o);
+        const rollout = o.rolloutFile ? await readStrategyFile(o.rolloutFile as string) : undefined;
         const spec: ApplicationSpec = {
           name,
           ...(o.project !== undefined ? { project: o.project as string } : {}),
@@ -114,6 +117,7 @@ export function registerAppCommands(program: Command): void {
             },
           ],
           syncPolicy: { automated: !!o.auto, prune: !!o.prune, selfHeal: !!o.selfHeal },
+          ...(rollout ? { rollout } : {}),
         };
         const created = await (await ctx.api()).post<Application>(APPS, spec);
         ctx.emit(created, () => `application ${created.name} created (${policy(created)})\n`);
@@ -125,7 +129,34 @@ export function registerAppCommands(program: Command): void {
       'flotilla app create web-a --project team-a --repo platform --path apps/team-a/web --selector team=a,env=prod',
       'flotilla app create web --repo charts --path charts/web --selector env=prod --source helm --release-name web --helm-values values-prod.yaml --helm-set-file ./web-values.yaml',
       "flotilla app create shop --repo platform --path apps/shop --selector env --kustomize-path 'overlays/${cluster.labels.env}'",
+      'flotilla app create web --repo manifests --path apps/web --selector env=prod --auto --rollout-file rollout.yaml',
     ],
+  );
+
+  examples(
+    app
+      .command('update')
+      .description("change an application's staged rollout strategy")
+      .argument('<name>', 'application name or id')
+      .option('--rollout-file <file>', 'staged rollout strategy, YAML or JSON (- for stdin)')
+      .option('--no-rollout', 'remove the strategy: changes reach every cluster at once')
+      .action(async (name: string, o: { rolloutFile?: string; rollout: boolean }, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        if (o.rolloutFile && !o.rollout)
+          throw new UsageError('give --rollout-file or --no-rollout, not both');
+        if (!o.rolloutFile && o.rollout)
+          throw new UsageError('nothing to change: give --rollout-file or --no-rollout');
+        const rollout = o.rolloutFile ? await readStrategyFile(o.rolloutFile) : null;
+        const updated = await (
+          await ctx.api()
+        ).patch<Application>(itemPath('applications', name), { rollout });
+        ctx.emit(
+          updated,
+          () =>
+            `application ${updated.name} updated (${rollout ? `rollout in ${rollout.stages.length} stage(s)` : 'no staged rollout'})\n`,
+        );
+      }),
+    ['flotilla app update web --rollout-file rollout.yaml', 'flotilla app update web --no-rollout'],
   );
 
   examples(
@@ -214,6 +245,7 @@ export function registerAppCommands(program: Command): void {
   );
 
   registerAppSyncCommand(app);
+  registerAppRolloutCommands(app);
 
   examples(
     app

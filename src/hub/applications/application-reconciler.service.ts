@@ -123,7 +123,9 @@ export class ApplicationReconcilerService implements OnApplicationBootstrap, OnA
    * bundles that were not applied are not sent again: a CRD installed is no reason to retry every
    * failed job of the fleet).
    */
-  async clusterChanged(e: Exclude<FleetEvent, { type: 'revision-detected' }>): Promise<void> {
+  async clusterChanged(
+    e: Exclude<FleetEvent, { type: 'revision-detected' } | { type: 'rollout-completed' }>,
+  ): Promise<void> {
     const trigger: Trigger =
       e.type === 'cluster-registered'
         ? 'cluster-registered'
@@ -139,6 +141,22 @@ export class ApplicationReconcilerService implements OnApplicationBootstrap, OnA
       });
       await this.recorded(app, outcome);
     }
+  }
+
+  /**
+   * Re-renders an application after one of its staged rollouts completed. A cluster that joined
+   * while it ran was held back (it waits for the rollout to end) and the revision is reconciled
+   * already, so nothing else would give it the application until the next commit: this starts a
+   * rollout of its own for such clusters. Nothing changed elsewhere, so nothing else is sent.
+   */
+  async rolloutCompleted(applicationId: string): Promise<void> {
+    const app = await this.apps.findByIdOrName(applicationId);
+    if (!app || app.deleting) return;
+    const outcome = await this.desiredState.reconcile(app, 'rollout', SYSTEM_ACTOR, {
+      dispatch: app.syncPolicy.automated && !app.suspended,
+      resendUnapplied: false,
+    });
+    await this.recorded(app, outcome);
   }
 
   /** Records a reconcile made outside this loop (create, update, unpin) so the sweep does not redo it. */

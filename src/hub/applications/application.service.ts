@@ -379,6 +379,7 @@ export class ApplicationService implements OnModuleInit {
   private async onFleetEvent(e: FleetEvent): Promise<void> {
     // a new revision: sooner than the reconcile sweep, which redoes this if it is lost
     if (e.type === 'revision-detected') await this.reconciler.revisionDetected(e.repositoryId, e);
+    else if (e.type === 'rollout-completed') await this.reconciler.rolloutCompleted(e.applicationId);
     else await this.reconciler.clusterChanged(e);
   }
 

@@ -12,7 +12,12 @@ export type FleetEvent =
   | { type: 'cluster-labels-changed'; clusterId: string }
   | { type: 'cluster-registered'; clusterId: string }
   /** The API versions a cluster serves changed (its agent reported a CRD installed or removed). */
-  | { type: 'cluster-capabilities-changed'; clusterId: string };
+  | { type: 'cluster-capabilities-changed'; clusterId: string }
+  /**
+   * A staged rollout of the application completed: clusters that joined while it ran (it held
+   * them back) are due a rollout of their own.
+   */
+  | { type: 'rollout-completed'; applicationId: string };
 
 /**
  * An in-process bus between features that must not import each other (repositories and

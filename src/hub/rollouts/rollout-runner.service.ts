@@ -8,6 +8,7 @@ import {
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { JobDispatchService } from '../dispatch/job-dispatch.service.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { FLEET_EVENTS, type FleetEvents } from '../platform/fleet-events.js';
 import { runPeriodically } from '../platform/periodic.js';
 import { RolloutRepository } from './rollout.repository.js';
 import { RolloutService } from './rollout.service.js';
@@ -37,6 +38,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(JobDispatchService) private readonly dispatch: JobDispatchService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'rolloutIntervalMs'>,
+    @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -73,7 +75,8 @@ export class RolloutRunner implements OnApplicationBootstrap, OnApplicationShutd
   async sweep(): Promise<number> {
     const run = this.running.then(async () => {
       let steps = 0;
-      for (const r of await this.rollouts.due(this.clock.now(), BATCH)) steps += await this.advance(r.id);
+      for (const r of await this.rollouts.due(this.clock.now(), BATCH))
+        steps += await this.advance(r.id, r.applicationId);
       return steps;
     });
     this.running = run.then(
@@ -86,15 +89,18 @@ export class RolloutRunner implements OnApplicationBootstrap, OnApplicationShutd
   private async drainKicks(): Promise<void> {
     const apps = [...this.kicked];
     this.kicked.clear();
-    for (const appId of apps) for (const id of await this.rollouts.openFor(appId)) await this.advance(id);
+    for (const appId of apps)
+      for (const id of await this.rollouts.openFor(appId)) await this.advance(id, appId);
   }
 
   /** Steps a rollout until it waits (or stops); a step that failed is retried by the next look. */
-  private async advance(id: string): Promise<number> {
+  private async advance(id: string, applicationId: string): Promise<number> {
     let steps = 0;
     try {
       for (; steps < MAX_STEPS; steps++) {
         const step = await this.engine.advance(id);
+        // the clusters it held back because they joined meanwhile get a rollout of their own
+        if (step?.kind === 'complete') this.events.emit({ type: 'rollout-completed', applicationId });
         if (!step || step.kind !== 'start-batch') break;
       }
     } catch (e) {

@@ -105,6 +105,55 @@ export function ApplicationSource({ app }: { app: ApplicationDetail }) {
           </tbody>
         </table>
       </div>
+      <Strategy app={app} />
+    </>
+  );
+}
+
+/** The staged rollout strategy, one row per stage, as the API stores it (defaults filled in). */
+function Strategy({ app }: { app: ApplicationDetail }) {
+  const s = app.rollout;
+  return (
+    <>
+      <h2>Rollout strategy</h2>
+      {!s ? (
+        <p className="muted" data-testid="app-strategy">
+          None: a change reaches every targeted cluster at once.
+        </p>
+      ) : (
+        <>
+          <p className="small" data-testid="app-strategy">
+            On failures over a stage&apos;s budget:{' '}
+            {s.onFailure === 'rollback' ? 'roll the moved clusters back' : 'pause'}.
+          </p>
+          <div className="table-wrap">
+            <table data-testid="app-strategy-stages">
+              <thead>
+                <tr>
+                  <th scope="col">Stage</th>
+                  <th scope="col">Clusters</th>
+                  <th scope="col">Batch size</th>
+                  <th scope="col">Bake time</th>
+                  <th scope="col">Failures tolerated</th>
+                  <th scope="col">Approval</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.stages.map((st) => (
+                  <tr key={st.name} data-stage={st.name}>
+                    <th scope="row">{st.name}</th>
+                    <td>{st.clusterSelector ? <code>{st.clusterSelector}</code> : 'the rest'}</td>
+                    <td>{String(st.batchSize ?? '100%')}</td>
+                    <td>{st.minHealthySeconds ? `${st.minHealthySeconds} s` : '—'}</td>
+                    <td>{String(st.maxFailures ?? 0)}</td>
+                    <td>{st.requireApproval ? 'required' : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
     </>
   );
 }

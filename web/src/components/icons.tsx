@@ -69,7 +69,7 @@ export function ApplicationIcon({ label }: { label?: string }) {
  * The symbol of a state, so colour is never its only sign (for colour-blind readers and
  * monochrome screens): a tick for synced and healthy, a cross for failed, a broken heart line for
  * degraded, two unequal bars for out of sync, a half circle for progressing, a question mark for
- * unknown, a cut link for disconnected.
+ * unknown, a cut link for disconnected, an arrow turning back for rolled back.
  */
 export function StateIcon({ state, label }: { state: string; label?: string }) {
   const shapes: Record<string, ReactNode> = {
@@ -81,6 +81,7 @@ export function StateIcon({ state, label }: { state: string; label?: string }) {
     unknown: <path d="M5.5 6a2.5 2.5 0 1 1 3.5 2.3c-.7.3-1 .8-1 1.5v.7M8 12.5v.5" />,
     disconnected: <path d="M2 8h3.5M10.5 8H14M6.5 5.5l3 5" />,
     none: <path d="M5 8h6" />,
+    rolledback: <path d="M5.5 3.5L2.5 6.5l3 3M2.5 6.5h7a3.5 3.5 0 0 1 0 7h-3" />,
   };
   return <Icon label={label}>{shapes[state] ?? shapes.unknown}</Icon>;
 }

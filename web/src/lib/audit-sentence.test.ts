@@ -231,6 +231,74 @@ describe('audit sentences', () => {
     );
   });
 
+  it('a staged rollout: each transition says who, which stage and batch, and why', () => {
+    const app = { applicationId: IDS.app, revision: REV };
+    const system = { type: 'system', name: 'system' };
+    const d = (details: Record<string, unknown>) => ({ ...app, details: { display: REV, ...details } });
+    expect(
+      say(
+        event('rollout.started', {
+          ...d({ stages: ['canary (1)', 'prod (4)'], clusterCount: 5 }),
+          actor: system,
+        }),
+      ),
+    ).toBe('system started a staged rollout of web at main@2cbbec3 in 2 stages: canary (1), prod (4)');
+    expect(
+      say(
+        event('rollout.batch.started', {
+          ...d({ stage: 'prod', batch: '2/3', clusters: ['p1', 'p2'], clusterCount: 4 }),
+          actor: system,
+        }),
+      ),
+    ).toBe('rollout of web at main@2cbbec3: stage prod batch 2/3 started on p1, p2 and 2 more');
+    expect(
+      say(event('rollout.batch.healthy', { ...d({ stage: 'canary', batch: '1/1' }), actor: system })),
+    ).toBe('rollout of web at main@2cbbec3: stage canary batch 1/1 is Synced and Healthy');
+    expect(say(event('rollout.paused', d({ by: 'operator', reason: 'incident 42' })))).toBe(
+      'admin paused the rollout of web at main@2cbbec3: incident 42',
+    );
+    expect(
+      say(
+        event('rollout.paused', {
+          ...d({ stage: 'prod', reason: '2 cluster(s) failed in stage prod, over its budget of 1' }),
+          actor: system,
+        }),
+      ),
+    ).toBe(
+      'the rollout of web at main@2cbbec3 stopped: 2 cluster(s) failed in stage prod, over its budget of 1',
+    );
+    expect(say(event('rollout.resumed', d({})))).toBe('admin resumed the rollout of web at main@2cbbec3');
+    expect(say(event('rollout.promoted', d({ stage: 'prod', reason: 'canary looks good' })))).toBe(
+      'admin promoted the rollout of web at main@2cbbec3 past the approval gate of stage prod: canary looks good',
+    );
+    expect(say(event('rollout.promoted', d({ clusters: ['r2'] })))).toBe(
+      'admin promoted the rollout of web at main@2cbbec3 past the failures of r2',
+    );
+    expect(say(event('rollout.retried', d({ clusters: ['r2', 'r3'] })))).toBe(
+      'admin retried r2, r3 in the rollout of web at main@2cbbec3',
+    );
+    expect(say(event('rollout.aborted', d({ reason: 'wrong image' })))).toBe(
+      'admin aborted the rollout of web at main@2cbbec3: wrong image',
+    );
+    expect(
+      say(event('rollout.rolled-back', { ...d({ reason: '1 cluster(s) failed' }), actor: system })),
+    ).toBe('the rollout of web at main@2cbbec3 was rolled back: 1 cluster(s) failed');
+    expect(say(event('rollout.completed', { ...d({}), actor: system }))).toBe(
+      'the rollout of web at main@2cbbec3 completed',
+    );
+    expect(
+      say(
+        event('rollout.superseded', {
+          ...d({ reason: 'superseded by revision main@abc1234' }),
+          actor: system,
+        }),
+      ),
+    ).toBe('the rollout of web at main@2cbbec3 was superseded by revision main@abc1234');
+    // the application is a link
+    const parts = auditSentence(event('rollout.completed', d({})), look);
+    expect(parts).toContainEqual({ kind: 'application', text: 'web', href: '/applications/web' });
+  });
+
   it('helpers: short revisions and resource ids', () => {
     expect(shortRevision(REV)).toBe('main@2cbbec3');
     expect(shortRevision('r42')).toBe('r42');
@@ -255,12 +323,32 @@ describe('audit sentences', () => {
     for (const text of Object.values(sources))
       for (const m of text.matchAll(/(?:action: |CHAIN_KEYED_ACTION = )'([a-z]+\.[a-z.-]+)'/g))
         found.add(m[1]);
+    // rollout events are recorded through the rollout engine's event(…, 'rollout.x', …), and its
+    // end(…, state, …) as `rollout.${state}`
+    for (const text of Object.values(sources)) {
+      for (const m of text.matchAll(/'(rollout\.[a-z.-]+)'/g)) found.add(m[1]);
+      if (text.includes('`rollout.${state}`'))
+        for (const m of text.matchAll(/\.end\(tx, \w+, \w+, '([a-z-]+)'/g)) found.add(`rollout.${m[1]}`);
+    }
     return [...found].sort();
   })();
 
   it('the hub records the actions this knows (the list is read from its source)', () => {
     expect(recorded.length).toBeGreaterThan(30);
     expect(recorded).toContain('resource.committed');
+    expect(recorded.filter((a) => a.startsWith('rollout.'))).toEqual([
+      'rollout.aborted',
+      'rollout.batch.healthy',
+      'rollout.batch.started',
+      'rollout.completed',
+      'rollout.paused',
+      'rollout.promoted',
+      'rollout.resumed',
+      'rollout.retried',
+      'rollout.rolled-back',
+      'rollout.started',
+      'rollout.superseded',
+    ]);
   });
 
   it.each(recorded)('%s reads as its own sentence, not the generic one', (action) => {

@@ -121,6 +121,8 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
     e.actor.type === 'agent' && e.clusterId ? ['agent ', cluster()] : [e.actor.name || e.actor.type];
   const at = (): SentencePart[] => (e.revision || str(d.display) ? [' at ', rev()] : []);
   const message = (m: unknown): SentencePart[] => (str(m) ? [`: ${str(m)}`] : []);
+  // a rollout's audit details name the stage, and the batch as `2/3`
+  const batchText = () => `stage ${str(d.stage) ?? '?'}${str(d.batch) ? ` batch ${str(d.batch)}` : ''}`;
   const named = (what: string) => str(d.name) ?? str((d.after as Record<string, unknown>)?.name) ?? what;
 
   switch (e.action) {
@@ -223,6 +225,72 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
         ...(why ? [`: ${why}`] : []),
       ];
     }
+    case 'rollout.started': {
+      const stages = Array.isArray(d.stages) ? d.stages.filter((x) => typeof x === 'string') : [];
+      return [
+        ...actor(),
+        ' started a staged rollout of ',
+        app(),
+        ...at(),
+        ...(stages.length ? [` in ${plural(stages.length, 'stage')}: ${stages.join(', ')}`] : []),
+      ];
+    }
+    case 'rollout.batch.started': {
+      const names = Array.isArray(d.clusters) ? d.clusters.filter((x) => typeof x === 'string') : [];
+      const n = num(d.clusterCount) ?? names.length;
+      const more = n > names.length ? ` and ${n - names.length} more` : '';
+      return [
+        'rollout of ',
+        app(),
+        ...at(),
+        `: ${batchText()} started`,
+        ...(names.length ? [` on ${names.join(', ')}${more}`] : n ? [` on ${plural(n, 'cluster')}`] : []),
+      ];
+    }
+    case 'rollout.batch.healthy':
+      return ['rollout of ', app(), ...at(), `: ${batchText()} is Synced and Healthy`];
+    case 'rollout.paused':
+      return d.by === 'operator'
+        ? [...actor(), ' paused the rollout of ', app(), ...at(), ...message(d.reason)]
+        : ['the rollout of ', app(), ...at(), ' stopped', ...message(d.reason)];
+    case 'rollout.resumed':
+      return [...actor(), ' resumed the rollout of ', app(), ...at(), ...message(d.reason)];
+    case 'rollout.promoted': {
+      const names = Array.isArray(d.clusters) ? d.clusters.filter((x) => typeof x === 'string') : [];
+      const past = [
+        str(d.stage) ? `the approval gate of stage ${str(d.stage)}` : null,
+        names.length ? `the failures of ${names.join(', ')}` : null,
+      ].filter(Boolean);
+      return [
+        ...actor(),
+        ' promoted the rollout of ',
+        app(),
+        ...at(),
+        ...(past.length ? [` past ${past.join(' and ')}`] : []),
+        ...message(d.reason),
+      ];
+    }
+    case 'rollout.retried': {
+      const names = Array.isArray(d.clusters) ? d.clusters.filter((x) => typeof x === 'string') : [];
+      return [
+        ...actor(),
+        ' retried ',
+        names.length ? names.join(', ') : 'the failed clusters',
+        ' in the rollout of ',
+        app(),
+        ...at(),
+        ...message(d.reason),
+      ];
+    }
+    case 'rollout.aborted':
+      return [...actor(), ' aborted the rollout of ', app(), ...at(), ...message(d.reason)];
+    case 'rollout.rolled-back':
+      return ['the rollout of ', app(), ...at(), ' was rolled back', ...message(d.reason)];
+    case 'rollout.completed':
+      return ['the rollout of ', app(), ...at(), ' completed'];
+    case 'rollout.superseded':
+      // its reason reads "superseded by revision …"
+      return ['the rollout of ', app(), ...at(), ` was ${str(d.reason) ?? 'superseded'}`];
     case 'application.created':
       return [...actor(), ' created application ', app()];
     case 'application.updated':

@@ -3,6 +3,7 @@ import { useCanWrite } from '../App';
 import { api, enc, type ApplicationDetail, type Deployment, type Page, type ResourceStatus } from '../api';
 import { ApplicationActions as Actions } from '../components/ApplicationActions';
 import { ApplicationSource } from '../components/ApplicationSource';
+import { RolloutView } from '../components/RolloutView';
 import { Link, useLocation } from '../router';
 import {
   Badge,
@@ -170,6 +171,7 @@ export function ApplicationPage({ id }: { id: string }) {
           </tbody>
         </table>
       </div>
+      <RolloutView appId={app.id} hasStrategy={!!app.rollout} canWrite={canWrite} />
       {selected && (
         <Resources
           appId={id}
