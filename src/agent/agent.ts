@@ -4,6 +4,7 @@
  * for drift, and reports — through a bounded buffer, so reports made while the hub is away
  * arrive once it is back.
  */
+import { DEFAULT_SOPS_KEY_SECRET, SopsDecryptor, type SopsKeyRef } from './secrets/sops.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../domain/retry-backoff.js';
@@ -45,6 +46,8 @@ export interface AgentDeps {
   reportBufferSize: number;
   /** The cluster owner's install-time guardrail; absent: everything allowed. */
   guardrail?: ObjectPolicy;
+  /** The Secret holding the SOPS age key; default `flotilla-sops-age` in the agent's namespace. */
+  sopsKeySecret?: SopsKeyRef;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -95,6 +98,10 @@ export class Agent {
     this.applier = new Applier(d.client, new ConfigMapInventoryStore(d.client, d.namespace), {
       concurrency: d.concurrency,
       guardrail: d.guardrail,
+      sops: new SopsDecryptor(
+        d.client,
+        d.sopsKeySecret ?? { namespace: d.namespace, name: DEFAULT_SOPS_KEY_SECRET },
+      ),
     });
     this.watcher = new DriftWatcher(
       d.client,

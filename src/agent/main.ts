@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     concurrency: config.concurrency,
     reportBufferSize: config.reportBufferSize,
     guardrail: config.guardrail,
+    sopsKeySecret: config.sopsKeySecret,
   });
   const server = await startMetricsServer(metrics, config.metricsPort, () => agent.ready);
   logger.info({ metricsPort: server.port, hubUrl: config.hubUrl }, 'metrics listening');

@@ -41,6 +41,7 @@ import { findDeferred } from './deferred-dry-run.js';
 import { failed, notDeleted, refusedBundle, summarise } from './reconcile-outcomes.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
+import { decryptSopsObjects, type SopsDecryptor } from '../secrets/sops.js';
 
 const isCrd = (o: LiveObject) =>
   o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/');
@@ -52,6 +53,7 @@ export class Applier {
   private readonly recreateTimeoutMs: number;
   private readonly guardrail: ObjectPolicy;
   private readonly healthTimeoutMs: number;
+  private readonly sops: SopsDecryptor | undefined;
 
   constructor(
     private readonly client: ClusterClient,
@@ -63,6 +65,7 @@ export class Applier {
     this.recreateTimeoutMs = options.recreateTimeoutMs ?? 30_000;
     this.guardrail = options.guardrail ?? OPEN_POLICY;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 90_000;
+    this.sops = options.sops;
   }
 
   private get hookTiming(): HookTiming {
@@ -102,10 +105,17 @@ export class Applier {
     // parse: canonical JSON lines → objects, each marked as owned by the application; hooks apart
     let bundle: LiveObject[];
     let split: SplitBundle<LiveObject>;
+    let parsed: LiveObject[];
     try {
-      bundle = parseCanonicalBundle(bytes).map((o) =>
-        withOwnership(o as LiveObject, applicationId, req.applicationName),
-      );
+      parsed = parseCanonicalBundle(bytes);
+    } catch (e) {
+      return failed(`bundle: ${(e as Error).message}`, false, [], []);
+    }
+    // decrypt: SOPS objects become their plaintext here, in memory only; one that cannot be, and nothing is applied
+    const sops = await decryptSopsObjects(this.sops, parsed);
+    if ('outcome' in sops) return sops.outcome;
+    try {
+      bundle = sops.objects.map((o) => withOwnership(o, applicationId, req.applicationName));
       split = splitHooks(bundle);
     } catch (e) {
       if (e instanceof InvalidHookError) {

@@ -108,6 +108,11 @@ export interface SourceDocument {
   item?: number;
   /** The parsed value, JSON-compatible; never mutated by rendering. */
   value: unknown;
+  /**
+   * For a SOPS-encrypted document, its file's own text: the agent verifies the MAC over it
+   * (key order counts), so it travels in the bundle beside the parsed object.
+   */
+  sopsSource?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+/// <reference types="vite/client" />
+// Fixtures come through Vite's import.meta.glob, so this test of IO-free code reads no files itself.
 import { Decrypter, armor } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,7 +18,8 @@ import {
  * `--encrypted-regex '^(data|stringData)$'`, with everything encrypted, and with
  * `mac_only_encrypted: true` from a .sops.yaml creation rule.
  */
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const fixtures = import.meta.glob<string>('./fixtures/*', { query: '?raw', import: 'default', eager: true });
+const fixture = (name: string): string => fixtures[`./fixtures/${name}`];
 const identity = fixture('test-identity.age.txt')
   .split('\n')
   .find((l) => l.startsWith('AGE-SECRET-KEY-'))!;

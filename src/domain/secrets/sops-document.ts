@@ -13,10 +13,27 @@
  * Pure: the data key comes from the caller (the agent unwraps it with its age identities).
  */
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
-import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 
-/** Top-level field of a bundle object holding the SOPS file's own text (never sent to a cluster). */
+/**
+ * Top-level field of a bundle object holding its SOPS file as a {@link SopsSource}; the agent
+ * replaces the whole object by the decrypted file, so it never reaches an API server.
+ */
 export const SOPS_SOURCE_FIELD = 'x-flotilla-sops-source';
+
+/** A SOPS file as the bundle carries it: its path in the application, and its own text. */
+export interface SopsSource {
+  file: string;
+  text: string;
+}
+
+/** The carried file of a bundle object, or undefined when it has none of the right shape. */
+export function sopsSourceOf(object: Record<string, unknown>): SopsSource | undefined {
+  const v = object[SOPS_SOURCE_FIELD] as Partial<SopsSource> | undefined;
+  return typeof v?.file === 'string' && typeof v.text === 'string'
+    ? { file: v.file, text: v.text }
+    : undefined;
+}
 
 /** Why a SOPS file cannot be decrypted; the message names no value. */
 export class SopsError extends Error {
@@ -90,7 +107,9 @@ export function parseSopsFile(text: string): SopsFile {
   let groups: Record<string, unknown>[] = [meta];
   if (Array.isArray(meta.key_groups) && meta.key_groups.length > 0) {
     if (meta.key_groups.length > 1)
-      throw new SopsError('key groups (Shamir secret sharing) are not supported: use one set of age recipients');
+      throw new SopsError(
+        'key groups (Shamir secret sharing) are not supported: use one set of age recipients',
+      );
     groups = meta.key_groups as Record<string, unknown>[];
   }
   const group = groups[0] ?? {};
@@ -125,7 +144,7 @@ export function decryptSopsFile(file: SopsFile, dataKey: Uint8Array): DecryptedS
     if (Array.isArray(value)) return value.map((v, i) => walk(v, path, `${pointer}/${i}`));
     if (value === null) return null; // sops neither encrypts nor hashes a null
     const encrypted = rules(path);
-    let plainValue: Scalar = value;
+    let plainValue: Exclude<Scalar, null> = value;
     if (encrypted) {
       if (typeof value !== 'string')
         throw new SopsError(`${pointer || '/'}: expected an encrypted value, found a plain ${typeof value}`);
@@ -154,7 +173,12 @@ const MAC_ONLY_ENCRYPTED_INIT = Buffer.from([
 const ENC = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
 
 /** One `ENC[…]` value, typed as its `type:` says. @throws SopsError naming `where`. */
-function decryptValue(text: string, key: Uint8Array, additionalData: string, where: string): Scalar {
+function decryptValue(
+  text: string,
+  key: Uint8Array,
+  additionalData: string,
+  where: string,
+): Exclude<Scalar, null> {
   if (text === '') return ''; // sops leaves empty strings unencrypted
   const m = ENC.exec(text);
   if (!m) throw new SopsError(`${where}: not a sops encrypted value`);
@@ -248,8 +272,7 @@ function toOrdered(node: unknown, doc: Document, depth: number): OrderedValue {
     const entries: [string, OrderedValue][] = [];
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? pair.key.value : pair.key;
-      if (typeof key !== 'string')
-        throw new SopsError('only string keys are supported (as in sops)');
+      if (typeof key !== 'string') throw new SopsError('only string keys are supported (as in sops)');
       if (key === '<<') throw new SopsError('merge keys are not supported in a SOPS file');
       entries.push([key, toOrdered(pair.value, doc, depth + 1)]);
     }
@@ -259,7 +282,7 @@ function toOrdered(node: unknown, doc: Document, depth: number): OrderedValue {
   if (isScalar(node)) {
     const v = node.value;
     if (v === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof v)) return v as Scalar;
-    return String(v as string);
+    return String(v);
   }
   throw new SopsError('unsupported YAML node');
 }
