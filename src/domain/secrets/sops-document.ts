@@ -282,7 +282,8 @@ function toOrdered(node: unknown, doc: Document, depth: number): OrderedValue {
   if (isScalar(node)) {
     const v = node.value;
     if (v === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof v)) return v as Scalar;
-    return String(v);
+    // the 1.2 core schema resolves nothing else; an unexpected tag keeps the source text
+    return typeof node.source === 'string' ? node.source : '';
   }
   throw new SopsError('unsupported YAML node');
 }
