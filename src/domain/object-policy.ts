@@ -25,7 +25,7 @@ export interface ObjectPolicy {
   allowedKinds: GroupKind[];
   /** Kinds refused whatever else says; wins over `allowedKinds`. */
   deniedKinds: GroupKind[];
-  /** Whether plain core `Secret` objects may be deployed. */
+  /** Whether plain core `Secret` objects may be deployed (encrypted ones, SOPS files, always may). */
   allowSecrets: boolean;
 }
 
@@ -45,6 +45,11 @@ export interface PolicySubject {
   namespace: string;
   name: string;
   clusterScoped: boolean;
+  /**
+   * True for an object whose values are encrypted in the bundle and only decrypted by the agent
+   * (a SOPS file): a Secret so delivered is not a plain Secret.
+   */
+  encrypted?: boolean;
 }
 
 /** The rule an object broke. */
@@ -95,7 +100,7 @@ export function checkObject(policy: ObjectPolicy, s: PolicySubject): PolicyDecis
       rule: 'deniedKinds',
       message: `${what}: kind ${formatGroupKind(s)} is denied (rule deniedKinds: ${formatGroupKind(denied)})`,
     };
-  if (s.group === '' && s.kind === 'Secret' && !policy.allowSecrets)
+  if (s.group === '' && s.kind === 'Secret' && !policy.allowSecrets && !s.encrypted)
     return {
       allowed: false,
       rule: 'allowSecrets',

@@ -102,21 +102,27 @@ export class Applier {
       return failed(`fetching the bundle: ${(e as Error).message}`, true, [], []);
     }
 
-    // parse: canonical JSON lines → objects, each marked as owned by the application; hooks apart
-    let bundle: LiveObject[];
-    let split: SplitBundle<LiveObject>;
+    // parse: canonical JSON lines → objects
     let parsed: LiveObject[];
     try {
       parsed = parseCanonicalBundle(bytes);
     } catch (e) {
       return failed(`bundle: ${(e as Error).message}`, false, [], []);
     }
+
+    // guard: the guardrail and the job's rules, on the objects as rendered (a SOPS Secret still
+    // encrypted, so not a plain one); one refused object (hook or not) and nothing is applied
+    const refusals = await refusedObjects(this.client, this.guardOf(req), parsed, this.concurrency);
+    if (refusals.length > 0) return refusedBundle(parsed, refusals);
+
     // decrypt: SOPS objects become their plaintext here, in memory only; one that cannot be, and nothing is applied
     const sops = await decryptSopsObjects(this.sops, parsed);
     if ('outcome' in sops) return sops.outcome;
+
+    // each object marked as owned by the application; hooks apart
+    let split: SplitBundle<LiveObject>;
     try {
-      bundle = sops.objects.map((o) => withOwnership(o, applicationId, req.applicationName));
-      split = splitHooks(bundle);
+      split = splitHooks(sops.objects.map((o) => withOwnership(o, applicationId, req.applicationName)));
     } catch (e) {
       if (e instanceof InvalidHookError) {
         const resources = e.objects.map((o) => ({ id: o.id, action: 'failed' as const, message: o.message }));
@@ -124,10 +130,6 @@ export class Applier {
       }
       return failed(`bundle: ${(e as Error).message}`, false, [], []);
     }
-
-    // guard: the guardrail and the job's rules; one refused object (hook or not) and nothing is applied
-    const refusals = await refusedObjects(this.client, this.guardOf(req), bundle, this.concurrency);
-    if (refusals.length > 0) return refusedBundle(bundle, refusals);
 
     // Every failure from here on runs the SyncFail hooks; the report lists each hook run.
     const hooks: HookResultV1[] = [];

@@ -11,6 +11,7 @@ import {
   type PolicyRule,
   type PolicySubject,
 } from '../object-policy.js';
+import { isSopsDocument } from '../secrets/sops-document.js';
 import { ScopeResolver } from './cluster-scoped-kinds.js';
 import { apiGroupOf, formatObjectId } from './object-identity.js';
 import { type KubeObject, type RenderedBundle } from './render.types.js';
@@ -35,6 +36,7 @@ export function policySubjectOf(o: KubeObject, isClusterScoped: IsClusterScoped)
     namespace: o.metadata.namespace ?? '',
     name: o.metadata.name,
     clusterScoped: isClusterScoped(group, o.kind),
+    ...(isSopsDocument(o) ? { encrypted: true } : {}),
   };
 }
 
