@@ -169,7 +169,7 @@ describe('SOPS files made by the real sops CLI, applied by a real agent', () => 
       30_000,
       100,
     );
-    const data = (secret as { data: Record<string, string> }).data;
+    const data = (secret as unknown as { data: Record<string, string> }).data;
     expect(Buffer.from(data.password, 'base64').toString()).toBe(PASSWORD);
     expect(Buffer.from(data.port, 'base64').toString()).toBe('5432');
     expect(secret.metadata.labels).toMatchObject({ team: 'a' });
