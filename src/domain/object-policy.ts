@@ -29,6 +29,20 @@ export interface ObjectPolicy {
   allowSecrets: boolean;
 }
 
+/** What a project does with a plain (unencrypted) `v1/Secret`: refuse it, warn about it, or allow it. */
+export type PlainSecretsMode = 'deny' | 'warn' | 'allow';
+
+/** Every {@link PlainSecretsMode}, for validation. */
+export const PLAIN_SECRETS_MODES: readonly PlainSecretsMode[] = ['deny', 'warn', 'allow'];
+
+/**
+ * The object rules a project's renders and jobs are checked against: its own, with plain Secrets
+ * refused when its `plainSecrets` is `deny` — so the agent refuses them too, like any rule.
+ */
+export function projectObjectPolicy(objects: ObjectPolicy, plainSecrets: PlainSecretsMode): ObjectPolicy {
+  return plainSecrets === 'deny' && objects.allowSecrets ? { ...objects, allowSecrets: false } : objects;
+}
+
 /** The policy that lets everything through: the `default` project's, today's behaviour. */
 export const OPEN_POLICY: ObjectPolicy = Object.freeze({
   namespaces: ['*'],
@@ -104,7 +118,7 @@ export function checkObject(policy: ObjectPolicy, s: PolicySubject): PolicyDecis
     return {
       allowed: false,
       rule: 'allowSecrets',
-      message: `${what}: plain Secrets are not allowed (rule allowSecrets: false)`,
+      message: `${what}: plain Secrets are not allowed in this project: encrypt it (SOPS) or change the project's plainSecrets/allowSecrets`,
     };
   const listed = policy.allowedKinds.some((a) => kindMatches(a, s));
   if (s.clusterScoped && !listed)

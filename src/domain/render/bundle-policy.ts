@@ -13,7 +13,7 @@ import {
 } from '../object-policy.js';
 import { isSopsDocument } from '../secrets/sops-document.js';
 import { ScopeResolver } from './cluster-scoped-kinds.js';
-import { apiGroupOf, formatObjectId } from './object-identity.js';
+import { apiGroupOf, formatObjectId, objectId } from './object-identity.js';
 import { type KubeObject, type RenderedBundle } from './render.types.js';
 
 /** One object a policy refuses. */
@@ -73,6 +73,16 @@ export function checkBundle(
     if (!d.allowed) refused.push({ resource: formatObjectId(s), rule: d.rule, message: d.message });
   }
   return refused;
+}
+
+/**
+ * The ids of the plain core Secrets among `objects`: a SOPS file is encrypted, not plain. What a
+ * project's `plainSecrets: warn` warns about.
+ */
+export function plainSecretIds(objects: readonly KubeObject[]): string[] {
+  return objects
+    .filter((o) => o.apiVersion === 'v1' && o.kind === 'Secret' && !isSopsDocument(o))
+    .map((o) => formatObjectId(objectId(o)));
 }
 
 /** A cluster's guardrail for the hub's check: its policy, and a key equal for equal guardrails. */

@@ -97,6 +97,7 @@ export class ApplicationService implements OnModuleInit {
         reconcileFailures: 0,
         reconcileRetryAt: null,
         reconcileLeaseUntil: null,
+        renderWarnings: [],
       });
       await this.audit.record(tx, {
         actor,
@@ -155,6 +156,7 @@ export class ApplicationService implements OnModuleInit {
       ...toDto(app, project.name),
       rewound,
       reconciledRevision: app.reconciledRevision,
+      warnings: app.renderWarnings,
       clusters: rows,
       counts,
     };
