@@ -58,6 +58,7 @@ export function renderDetail(d: ApplicationDetail, repoName: string, color: bool
       ['sync policy', policy(d)],
       ['state', d.deleting ? 'deleting' : d.suspended ? 'suspended (pinned)' : 'active'],
       ['updated', formatTime(d.updatedAt)],
+      ...(d.warnings.length ? [['warnings', d.warnings.join('\n')] as [string, unknown]] : []),
     ],
     color,
   );
