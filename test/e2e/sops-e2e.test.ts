@@ -23,13 +23,16 @@ import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
  * - without that Secret the job fails saying so; once it exists, the Secret arrives decrypted;
  * - a file changed after encryption (MAC) and a file for another recipient fail by file and
  *   object, and nothing of their bundles is applied;
+ * - drift on the decrypted Secret is reported without its values;
  * - the hub's database, its log and what a viewer can read never hold the plaintext.
  */
 
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
+const LIVE = `live-${randomBytes(8).toString('hex')}`;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
+// `data`, not `stringData`: the API server turns stringData into data, so only data can drift
 const secretYaml = (name: string, label: string) =>
-  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  labels:\n    team: ${label}\ntype: Opaque\nstringData:\n  password: ${PASSWORD}\n  port: "5432"\n`;
+  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  labels:\n    team: ${label}\ntype: Opaque\ndata:\n  password: ${b64(PASSWORD)}\n  port: ${b64('5432')}\n`;
 
 let git: VcsFixture;
 let h: TestHub;
@@ -97,7 +100,7 @@ beforeAll(async () => {
   );
   expect(changed).toContain('team: b');
   const other = await sopsEncrypt(sops, otherRecipient, 'other', secretYaml('other-creds', 'a'));
-  for (const text of [good, changed, other]) expect(text).not.toContain(PASSWORD);
+  for (const text of [good, changed, other]) expect(text).not.toContain(b64(PASSWORD));
 
   git = await gitFixture(false);
   h = await startTestHub(inject('postgresUrl'));
@@ -208,8 +211,33 @@ describe('SOPS files made by the real sops CLI, applied by a real agent', () => 
     ).toBeNull();
   }, 60_000);
 
+  it('reports drift on the decrypted Secret without either value', async () => {
+    const patched = await kube.transport.request(
+      'PATCH',
+      `/api/v1/namespaces/${appNs}/secrets/db-creds?fieldManager=intruder`,
+      { contentType: 'application/merge-patch+json', body: { data: { password: b64(LIVE) } } },
+    );
+    expect(patched.status).toBe(200);
+    const row = await waitFor(
+      'drift reported to the hub',
+      async () =>
+        (
+          (await h.api('GET', '/api/v1/applications/sops-ok/resources', { token: viewer })).body.items as {
+            resource: string;
+            drifted: boolean;
+            diff: string | null;
+          }[]
+        ).find((r) => r.resource === `/Secret/${appNs}/db-creds` && r.drifted),
+      30_000,
+      100,
+    );
+    expect(row.diff).toMatch(
+      /^- \/data\/password: \(redacted hmac:[0-9a-f]{12}\)\n\+ \/data\/password: \(redacted hmac:[0-9a-f]{12}\)$/,
+    );
+  }, 60_000);
+
   it('never puts the plaintext in the database, the hub log or what a viewer reads', async () => {
-    const forms = [PASSWORD, b64(PASSWORD), Buffer.from(PASSWORD).toString('hex')];
+    const forms = [PASSWORD, LIVE].flatMap((v) => [v, b64(v), Buffer.from(v).toString('hex')]);
     const tables = await h.sql<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
     );
@@ -228,6 +256,6 @@ describe('SOPS files made by the real sops CLI, applied by a real agent', () => 
     // the bundle the hub holds is the ciphertext as committed
     const bundles = await h.sql<{ row: string }>(`SELECT t::text AS row FROM bundles t`);
     expect(bundles.map((b) => b.row).join('\n')).toMatch(/ENC\[AES256_GCM|454e435b414553323536/);
-    expect(await readFile(join(work, 'good.yaml'), 'utf8')).toContain(PASSWORD); // the check above could fail
+    expect(await readFile(join(work, 'good.yaml'), 'utf8')).toContain(b64(PASSWORD)); // the check above could fail
   }, 60_000);
 });
