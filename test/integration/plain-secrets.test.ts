@@ -110,7 +110,7 @@ describe('a project’s plainSecrets', () => {
     const [row] = status.body.items as Array<{ sync: string; message: string | null }>;
     expect(row.sync).toBe('Failed');
     expect(row.message).toBe(
-      "policy refused 1 object(s): Secret team-a/creds: plain Secrets are not allowed in this project: encrypt it (SOPS) or change the project's plainSecrets/allowSecrets",
+      "policy refused 1 object(s): app/creds.yaml: Secret team-a/creds: plain Secrets are not allowed in this project: encrypt it (SOPS) or change the project's plainSecrets/allowSecrets",
     );
     expect(await jobsOf('app-p-deny')).toHaveLength(0);
     const [event] = await auditOf('policy.denied', 'app-p-deny');

@@ -166,7 +166,13 @@ export function renderManifests(
   const canonical = lines.length ? Buffer.from(`${lines.join('\n')}\n`, 'utf8') : Buffer.alloc(0);
   return {
     ok: true,
-    bundle: { objects, canonical, digest: bundleDigest(canonical), objectCount: objects.length },
+    bundle: {
+      objects,
+      canonical,
+      digest: bundleDigest(canonical),
+      objectCount: objects.length,
+      files: entries.map((e) => e.source.file),
+    },
   };
 }
 

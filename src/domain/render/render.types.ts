@@ -70,6 +70,8 @@ export interface RenderedBundle {
   /** `'sha256:' + hex(sha256(canonical))`; the bundle's content address. */
   digest: string;
   objectCount: number;
+  /** The file each object came from, in `objects` order, so refusals can name it. */
+  files?: readonly string[];
 }
 
 /** Either a bundle or every error found (sorted by file, then document). */
