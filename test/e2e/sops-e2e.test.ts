@@ -23,12 +23,14 @@ import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
  * - without that Secret the job fails saying so; once it exists, the Secret arrives decrypted;
  * - a file changed after encryption (MAC) and a file for another recipient fail by file and
  *   object, and nothing of their bundles is applied;
- * - drift on the decrypted Secret is reported without its values;
+ * - drift on the decrypted Secret is reported without its values, and an API server error
+ *   quoting a decrypted value reaches the hub without it;
  * - the hub's database, its log and what a viewer can read never hold the plaintext.
  */
 
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 const LIVE = `live-${randomBytes(8).toString('hex')}`;
+const SCHEDULE = `not-a-schedule-${randomBytes(8).toString('hex')}`;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 // `data`, not `stringData`: the API server turns stringData into data, so only data can drift
 const secretYaml = (name: string, label: string) =>
@@ -46,12 +48,18 @@ let identity: string;
 const appNs = uniq('sops-e2e');
 
 /** Encrypts `plain` with the real sops CLI for `recipient`, keeping identity fields in clear. */
-async function sopsEncrypt(sops: string, recipient: string, name: string, plain: string): Promise<string> {
+async function sopsEncrypt(
+  sops: string,
+  recipient: string,
+  name: string,
+  plain: string,
+  encryptedRegex = '^(data|stringData)$',
+): Promise<string> {
   const path = join(work, `${name}.yaml`);
   await writeFile(path, plain);
   const { stdout } = await promisify(execFile)(
     sops,
-    ['encrypt', '--age', recipient, '--encrypted-regex', '^(data|stringData)$', path],
+    ['encrypt', '--age', recipient, '--encrypted-regex', encryptedRegex, path],
     // a developer's own key or config must not change what the test makes
     { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work } },
   );
@@ -100,6 +108,15 @@ beforeAll(async () => {
   );
   expect(changed).toContain('team: b');
   const other = await sopsEncrypt(sops, otherRecipient, 'other', secretYaml('other-creds', 'a'));
+  // an encrypted field the API server refuses, quoting it in its error
+  const cron = await sopsEncrypt(
+    sops,
+    recipient,
+    'cron',
+    `apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly\nspec:\n  schedule: ${SCHEDULE}\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n            - name: c\n              image: busybox\n`,
+    '^schedule$',
+  );
+  expect(cron).not.toContain(SCHEDULE);
   for (const text of [good, changed, other]) expect(text).not.toContain(b64(PASSWORD));
 
   git = await gitFixture(false);
@@ -116,6 +133,7 @@ beforeAll(async () => {
       'tampered/settings.yaml': cm('tampered-settings'),
       'other/db.sops.yaml': other,
       'other/settings.yaml': cm('other-settings'),
+      'cron/nightly.sops.yaml': cron,
     },
     'sops-encrypted secrets',
   );
@@ -236,8 +254,15 @@ describe('SOPS files made by the real sops CLI, applied by a real agent', () => 
     );
   }, 60_000);
 
+  it("keeps a decrypted value out of the API server's error that quotes it", async () => {
+    await createApp('sops-cron', 'cron');
+    const job = await failedJob('sops-cron');
+    expect(job.error).toContain('spec.schedule: Invalid value: "(redacted)"');
+    expect(job.error).not.toContain(SCHEDULE);
+  }, 60_000);
+
   it('never puts the plaintext in the database, the hub log or what a viewer reads', async () => {
-    const forms = [PASSWORD, LIVE].flatMap((v) => [v, b64(v), Buffer.from(v).toString('hex')]);
+    const forms = [PASSWORD, LIVE, SCHEDULE].flatMap((v) => [v, b64(v), Buffer.from(v).toString('hex')]);
     const tables = await h.sql<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
     );

@@ -41,7 +41,8 @@ import { findDeferred } from './deferred-dry-run.js';
 import { failed, notDeleted, refusedBundle, summarise } from './reconcile-outcomes.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
-import { decryptSopsObjects, type SopsDecryptor } from '../secrets/sops.js';
+import { isSopsDocument } from '../../domain/secrets/sops-document.js';
+import { decryptSopsObjects, scrubDecrypted, type SopsDecryptor } from '../secrets/sops.js';
 
 const isCrd = (o: LiveObject) =>
   o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/');
@@ -138,7 +139,9 @@ export class Applier {
       const run = await runHooks(this.client, 'SyncFail', split.hooks.SyncFail, this.hookTiming);
       hooks.push(...run.results);
     }
-    return hooks.length > 0 ? { ...outcome, hooks } : outcome;
+    const done = hooks.length > 0 ? { ...outcome, hooks } : outcome;
+    // decrypted values stay out of messages too (the agent's later scrub sees only ciphertext)
+    return parsed.some((o) => isSopsDocument(o)) ? scrubDecrypted(done, sops.objects) : done;
   }
 
   /** plan → dry-run → PreSync → apply (health-gated waves) → prune → PostSync. */

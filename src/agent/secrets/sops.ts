@@ -8,7 +8,13 @@
  * be decrypted, so a half-updated set of Secrets never exists.
  */
 import { Decrypter, armor } from 'age-encryption';
-import { isCoreSecret, REDACT_ANNOTATION, SECRET_VALUE_POINTERS } from '../../domain/apply/redaction.js';
+import {
+  isCoreSecret,
+  REDACT_ANNOTATION,
+  redactedValuesOf,
+  scrubValues,
+  SECRET_VALUE_POINTERS,
+} from '../../domain/apply/redaction.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import {
   SopsError,
@@ -216,4 +222,28 @@ export async function decryptSopsObjects(
   const first = result.failures[0].message;
   const more = result.failures.length > 1 ? ` (and ${result.failures.length - 1} more)` : '';
   return { outcome: failed(`nothing applied: ${first}${more}`, false, resources, []) };
+}
+
+/**
+ * The outcome with every value the decrypted SOPS objects hold at redacted fields cut out of its
+ * messages. The agent's own scrub reads the bundle as fetched, where those values are ciphertext;
+ * an API server's error can quote the plaintext it refused (`spec.schedule: Invalid value: …`).
+ */
+export function scrubDecrypted(
+  outcome: ReconcileOutcome,
+  decrypted: readonly LiveObject[],
+): ReconcileOutcome {
+  const values = redactedValuesOf(decrypted);
+  if (values.length === 0) return outcome;
+  const scrub = (text: string | undefined) => (text === undefined ? text : scrubValues(text, values));
+  return {
+    ...outcome,
+    message: scrub(outcome.message),
+    resources: outcome.resources.map((r) => ({
+      ...r,
+      message: scrub(r.message),
+      healthMessage: scrub(r.healthMessage),
+    })),
+    ...(outcome.hooks ? { hooks: outcome.hooks.map((h) => ({ ...h, message: scrub(h.message) })) } : {}),
+  };
 }
