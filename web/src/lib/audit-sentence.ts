@@ -200,6 +200,15 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
         ...(why ? [`: ${why}`] : []),
       ];
     }
+    case 'secret.plain': {
+      const n = num(d.secretCount);
+      return [
+        `project ${str(d.project) ?? '?'} warned that `,
+        app(),
+        ...at(),
+        ` deploys ${n !== null ? plural(n, 'plain Secret') : 'plain Secrets'} committed in clear`,
+      ];
+    }
     case 'application.created':
       return [...actor(), ' created application ', app()];
     case 'application.updated':
