@@ -1,4 +1,4 @@
-# Shared by scripts/helm-binary.sh and scripts/kustomize-binary.sh (sourced, not run): builds a
+# Shared by scripts/helm-binary.sh, scripts/kustomize-binary.sh and scripts/sops-binary.sh (sourced, not run): builds a
 # Go command from a pinned module into the binary cache, once per machine, and prints its path
 # as the last line of stdout (everything else goes to stderr).
 #

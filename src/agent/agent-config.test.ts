@@ -113,3 +113,30 @@ describe('loadAgentConfig: the guardrail', () => {
     expect(() => loadAgentConfig([...args, ...extra], env)).toThrow(message);
   });
 });
+
+describe('loadAgentConfig: the SOPS age key Secret', () => {
+  const hub = ['--hub-url', 'https://hub.example.com', ...base];
+  it('defaults to flotilla-sops-age in the agent namespace', () => {
+    expect(loadAgentConfig([...hub, '--namespace', 'agents'], {}).sopsKeySecret).toEqual({
+      namespace: 'agents',
+      name: 'flotilla-sops-age',
+    });
+  });
+
+  it('takes NAME or NAMESPACE/NAME from the flag or the environment', () => {
+    expect(loadAgentConfig([...hub, '--sops-age-key-secret', 'age-key'], {}).sopsKeySecret).toEqual({
+      namespace: 'flotilla-system',
+      name: 'age-key',
+    });
+    expect(loadAgentConfig(hub, { FLOTILLA_SOPS_AGE_KEY_SECRET: 'keys/age-key' }).sopsKeySecret).toEqual({
+      namespace: 'keys',
+      name: 'age-key',
+    });
+  });
+
+  it.each(['a/b/c', 'Bad_Name', 'keys/'])('refuses %s naming the flag', (value) => {
+    expect(() => loadAgentConfig([...hub, '--sops-age-key-secret', value], {})).toThrow(
+      /--sops-age-key-secret: .* is not NAME or NAMESPACE\/NAME of a Secret/,
+    );
+  });
+});

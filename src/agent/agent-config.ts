@@ -40,6 +40,8 @@ export interface AgentConfig {
    * the job's own rules); the hub cannot widen it.
    */
   guardrail: ObjectPolicy;
+  /** The Secret holding the cluster's SOPS age key (never sent to the hub). */
+  sopsKeySecret: { namespace: string; name: string };
 }
 
 /** Every flag and the environment variable it also reads. */
@@ -62,6 +64,7 @@ export const AGENT_OPTIONS = {
   'allowed-namespaces': { type: 'string', env: 'FLOTILLA_ALLOWED_NAMESPACES' },
   'allow-cluster-scoped': { type: 'boolean', env: 'FLOTILLA_ALLOW_CLUSTER_SCOPED' },
   'denied-kinds': { type: 'string', env: 'FLOTILLA_DENIED_KINDS' },
+  'sops-age-key-secret': { type: 'string', env: 'FLOTILLA_SOPS_AGE_KEY_SECRET' },
 } as const;
 
 /** A comma list, blanks dropped; undefined when not given. */
@@ -165,7 +168,22 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv): AgentCo
     reportBufferSize: int('report-buffer', get('report-buffer'), 1000, 1, 1_000_000),
     healthTimeoutSeconds: int('health-timeout', get('health-timeout'), 300, 1, 86_400),
     guardrail: guardrailOf(get),
+    sopsKeySecret: sopsKeySecretOf(get('sops-age-key-secret'), get('namespace') ?? 'flotilla-system'),
   };
+}
+
+/** `[NAMESPACE/]NAME` of the SOPS age key Secret; the agent's namespace when none is given. */
+function sopsKeySecretOf(
+  text: string | undefined,
+  agentNamespace: string,
+): { namespace: string; name: string } {
+  if (text === undefined || text === '') return { namespace: agentNamespace, name: 'flotilla-sops-age' };
+  const parts = text.split('/');
+  const [namespace, name] = parts.length === 2 ? parts : [agentNamespace, parts[0]];
+  const dns = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+  if (parts.length > 2 || !dns.test(namespace) || !dns.test(name))
+    throw new Error(`--sops-age-key-secret: "${text}" is not NAME or NAMESPACE/NAME of a Secret`);
+  return { namespace, name };
 }
 
 /** `flotilla-agent --help`. */
@@ -202,6 +220,11 @@ Guardrail, the cluster owner's: objects outside it are refused whatever the hub 
                                                            --allowed-namespaces is given)
   --denied-kinds LIST         FLOTILLA_DENIED_KINDS        group/Kind never applied, comma list
                                                            (Secret, rbac.authorization.k8s.io/*)
+
+SOPS: files encrypted for age are decrypted here with a key that never leaves the cluster.
+  --sops-age-key-secret [NS/]NAME  FLOTILLA_SOPS_AGE_KEY_SECRET  Secret whose keys.txt holds the
+                                                           AGE-SECRET-KEY-1… line(s)
+                                                           (<--namespace>/flotilla-sops-age)
 
   --help, -h                                               this text
   --version, -V                                            the agent's version

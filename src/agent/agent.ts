@@ -4,6 +4,7 @@
  * for drift, and reports — through a bounded buffer, so reports made while the hub is away
  * arrive once it is back.
  */
+import { DEFAULT_SOPS_KEY_SECRET, SopsDecryptor, type SopsKeyRef } from './secrets/sops.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../domain/retry-backoff.js';
@@ -48,6 +49,8 @@ export interface AgentDeps {
   guardrail?: ObjectPolicy;
   /** Default time an object (or hook) of a gated wave may take to become Current. */
   healthTimeoutMs?: number;
+  /** The Secret holding the SOPS age key; default `flotilla-sops-age` in the agent's namespace. */
+  sopsKeySecret?: SopsKeyRef;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -100,6 +103,10 @@ export class Agent {
       concurrency: d.concurrency,
       guardrail: d.guardrail,
       healthTimeoutMs: d.healthTimeoutMs,
+      sops: new SopsDecryptor(
+        d.client,
+        d.sopsKeySecret ?? { namespace: d.namespace, name: DEFAULT_SOPS_KEY_SECRET },
+      ),
     });
     this.leases = new LeaseKeeper(d.hub, d.logger);
     this.watcher = new DriftWatcher(

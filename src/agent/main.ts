@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     reportBufferSize: config.reportBufferSize,
     guardrail: config.guardrail,
     healthTimeoutMs: config.healthTimeoutSeconds * 1000,
+    sopsKeySecret: config.sopsKeySecret,
   });
   const server = await startMetricsServer(metrics, config.metricsPort, () => agent.ready);
   logger.info({ metricsPort: server.port, hubUrl: config.hubUrl }, 'metrics listening');

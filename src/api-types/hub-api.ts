@@ -1394,6 +1394,11 @@ export type components = {
        */
       clusterSelector: string;
       objects: components['schemas']['ObjectPolicyDto'];
+      /**
+       * @description a plain (unencrypted) v1/Secret in a bundle: deny (the render fails for that cluster), warn (deployed, shown on the application and audited once per revision) or allow. Default for a new project: warn
+       * @enum {string}
+       */
+      plainSecrets?: 'deny' | 'warn' | 'allow';
     };
     ProjectDto: {
       /** Format: uuid */
@@ -1403,6 +1408,11 @@ export type components = {
       sources: components['schemas']['ProjectSourceDto'][];
       clusterSelector: string;
       objects: components['schemas']['ObjectPolicyDto'];
+      /**
+       * @description what a plain v1/Secret in a bundle does
+       * @enum {string}
+       */
+      plainSecrets: 'deny' | 'warn' | 'allow';
       /** @description applications that belong to it */
       applications: number;
       createdAt: string;
@@ -1417,6 +1427,11 @@ export type components = {
       sources?: components['schemas']['ProjectSourceDto'][];
       clusterSelector?: string;
       objects?: components['schemas']['ObjectPolicyDto'];
+      /**
+       * @description a plain (unencrypted) v1/Secret in a bundle: deny (the render fails for that cluster), warn (deployed, shown on the application and audited once per revision) or allow. Default for a new project: warn
+       * @enum {string}
+       */
+      plainSecrets?: 'deny' | 'warn' | 'allow';
     };
     HelmSourceDto: {
       /**
@@ -1628,6 +1643,8 @@ export type components = {
       rewound: components['schemas']['RewoundDto'] | null;
       /** @description The repository revision this application was last reconciled against. */
       reconciledRevision: string | null;
+      /** @description warnings of the last render: plain Secrets deployed in clear under a project whose plainSecrets is warn */
+      warnings: string[];
       clusters: components['schemas']['ClusterStatusDto'][];
       counts: {
         [key: string]: {

@@ -25,8 +25,22 @@ export interface ObjectPolicy {
   allowedKinds: GroupKind[];
   /** Kinds refused whatever else says; wins over `allowedKinds`. */
   deniedKinds: GroupKind[];
-  /** Whether plain core `Secret` objects may be deployed. */
+  /** Whether plain core `Secret` objects may be deployed (encrypted ones, SOPS files, always may). */
   allowSecrets: boolean;
+}
+
+/** What a project does with a plain (unencrypted) `v1/Secret`: refuse it, warn about it, or allow it. */
+export type PlainSecretsMode = 'deny' | 'warn' | 'allow';
+
+/** Every {@link PlainSecretsMode}, for validation. */
+export const PLAIN_SECRETS_MODES: readonly PlainSecretsMode[] = ['deny', 'warn', 'allow'];
+
+/**
+ * The object rules a project's renders and jobs are checked against: its own, with plain Secrets
+ * refused when its `plainSecrets` is `deny` — so the agent refuses them too, like any rule.
+ */
+export function projectObjectPolicy(objects: ObjectPolicy, plainSecrets: PlainSecretsMode): ObjectPolicy {
+  return plainSecrets === 'deny' && objects.allowSecrets ? { ...objects, allowSecrets: false } : objects;
 }
 
 /** The policy that lets everything through: the `default` project's, today's behaviour. */
@@ -45,6 +59,11 @@ export interface PolicySubject {
   namespace: string;
   name: string;
   clusterScoped: boolean;
+  /**
+   * True for an object whose values are encrypted in the bundle and only decrypted by the agent
+   * (a SOPS file): a Secret so delivered is not a plain Secret.
+   */
+  encrypted?: boolean;
 }
 
 /** The rule an object broke. */
@@ -95,11 +114,11 @@ export function checkObject(policy: ObjectPolicy, s: PolicySubject): PolicyDecis
       rule: 'deniedKinds',
       message: `${what}: kind ${formatGroupKind(s)} is denied (rule deniedKinds: ${formatGroupKind(denied)})`,
     };
-  if (s.group === '' && s.kind === 'Secret' && !policy.allowSecrets)
+  if (s.group === '' && s.kind === 'Secret' && !policy.allowSecrets && !s.encrypted)
     return {
       allowed: false,
       rule: 'allowSecrets',
-      message: `${what}: plain Secrets are not allowed (rule allowSecrets: false)`,
+      message: `${what}: plain Secrets are not allowed in this project: encrypt it (SOPS) or change the project's plainSecrets/allowSecrets`,
     };
   const listed = policy.allowedKinds.some((a) => kindMatches(a, s));
   if (s.clusterScoped && !listed)

@@ -55,6 +55,7 @@ describe('flotilla project', () => {
         deniedKinds: [{ group: 'rbac.authorization.k8s.io', kind: '*' }],
         allowSecrets: false,
       },
+      plainSecrets: 'warn',
     });
     const shown = await cli.ok(['project', 'get', 'team-a']);
     expect(shown).toMatch(/sources:\s+platform:apps\/team-a\n/);
@@ -75,12 +76,19 @@ describe('flotilla project', () => {
       '--clusters',
       'team=a,env=prod',
       '--allow-secrets',
+      '--plain-secrets',
+      'deny',
     ]);
     expect(p).toMatchObject({
       clusterSelector: 'team=a,env=prod',
       sources: [{ repository: 'platform', path: 'apps/team-a' }],
       objects: { namespaces: ['team-a', 'team-a-*'], allowSecrets: true },
+      plainSecrets: 'deny',
     });
+    expect(await cli.ok(['project', 'get', 'team-a'])).toMatch(/plain secrets:\s+deny\n/);
+    const bad = await cli.run(['project', 'update', 'team-a', '--plain-secrets', 'sometimes']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--plain-secrets 'sometimes': expected one of deny, warn, allow");
   });
 
   it('creates an application in the project; one outside it is refused naming the rule', async () => {

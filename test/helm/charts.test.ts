@@ -341,6 +341,7 @@ describe('flotilla-agent', () => {
         allowedNamespaces: ['team-a', 'team-b'],
         deniedKinds: ['Secret', 'rbac.authorization.k8s.io/*'],
       },
+      sops: { ageKeySecret: 'team-age-key' },
     });
     expect(code, stderr).toBe(0);
     expect(objects.some((o) => o.kind.startsWith('Cluster'))).toBe(false);
@@ -353,6 +354,7 @@ describe('flotilla-agent', () => {
     const e = env(find(objects, 'Deployment'));
     expect(e.FLOTILLA_ALLOWED_NAMESPACES).toBe('team-a,team-b');
     expect(e.FLOTILLA_DENIED_KINDS).toBe('Secret,rbac.authorization.k8s.io/*');
+    expect(e.FLOTILLA_SOPS_AGE_KEY_SECRET).toBe('team-age-key');
     expect(e).not.toHaveProperty('FLOTILLA_ALLOW_CLUSTER_SCOPED');
 
     // cluster-scoped kinds allowed explicitly: the ClusterRole stays (the guardrail still applies)
@@ -373,6 +375,7 @@ describe('flotilla-agent', () => {
       'FLOTILLA_ALLOWED_NAMESPACES',
       'FLOTILLA_ALLOW_CLUSTER_SCOPED',
       'FLOTILLA_DENIED_KINDS',
+      'FLOTILLA_SOPS_AGE_KEY_SECRET',
     ])
       expect(plain).not.toHaveProperty(key);
   });

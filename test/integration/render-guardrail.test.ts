@@ -85,7 +85,7 @@ describe("the cluster's guardrail at render", () => {
     );
     expect(rows.narrow.sync).toBe('Failed');
     expect(rows.narrow.message).toBe(
-      'policy refused 1 object(s): ConfigMap kube-system/evil: namespace kube-system is not allowed (rule namespaces: team-a)',
+      'policy refused 1 object(s): app/evil.yaml: ConfigMap kube-system/evil: namespace kube-system is not allowed (rule namespaces: team-a)',
     );
     expect(rows.wide.sync).not.toBe('Failed');
     expect(await jobsOn('narrow')).toHaveLength(0);

@@ -43,6 +43,8 @@ import { findDeferred } from './deferred-dry-run.js';
 import { failed, notDeleted, refusedBundle, summarise, withHooks } from './reconcile-outcomes.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
+import { isSopsDocument } from '../../domain/secrets/sops-document.js';
+import { decryptSopsObjects, scrubDecrypted, type SopsDecryptor } from '../secrets/sops.js';
 
 const isCrd = (o: LiveObject) =>
   o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/');
@@ -54,6 +56,7 @@ export class Applier {
   private readonly recreateTimeoutMs: number;
   private readonly guardrail: ObjectPolicy;
   private readonly healthTimeoutMs: number;
+  private readonly sops: SopsDecryptor | undefined;
 
   constructor(
     private readonly client: ClusterClient,
@@ -65,6 +68,7 @@ export class Applier {
     this.recreateTimeoutMs = options.recreateTimeoutMs ?? 30_000;
     this.guardrail = options.guardrail ?? OPEN_POLICY;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 300_000;
+    this.sops = options.sops;
   }
 
   private get hookTiming(): HookTiming {
@@ -101,14 +105,19 @@ export class Applier {
       return failed(`fetching the bundle: ${(e as Error).message}`, true, [], []);
     }
 
-    // parse: canonical JSON lines → objects, each marked as owned by the application; hooks apart
-    let bundle: LiveObject[];
-    let split: SplitBundle<LiveObject>;
+    // parse: canonical JSON lines → objects
+    let parsed: LiveObject[];
     try {
-      bundle = parseCanonicalBundle(bytes).map((o) =>
-        withOwnership(o as LiveObject, applicationId, req.applicationName),
-      );
-      split = splitHooks(bundle);
+      parsed = parseCanonicalBundle(bytes);
+    } catch (e) {
+      return failed(`bundle: ${(e as Error).message}`, false, [], []);
+    }
+
+    // hooks apart first (their annotations are in clear in a SOPS object too): Helm hooks left
+    // out (delete, rollback, test) are never written, so not judged
+    let dropped: Set<LiveObject>;
+    try {
+      dropped = new Set(splitHooks(parsed).dropped.map((d) => d.object));
     } catch (e) {
       if (e instanceof InvalidHookError) {
         const resources = e.objects.map((o) => ({ id: o.id, action: 'failed' as const, message: o.message }));
@@ -117,12 +126,20 @@ export class Applier {
       return failed(`bundle: ${(e as Error).message}`, false, [], []);
     }
 
-    // guard: the guardrail and the job's rules; one refused object (hook or not) and nothing is
-    // applied. Helm hooks left out (delete, rollback, test) are never written, so not judged.
-    const dropped = new Set(split.dropped.map((d) => d.object));
-    const written = bundle.filter((o) => !dropped.has(o));
+    // guard: the guardrail and the job's rules, on the objects as rendered (a SOPS Secret still
+    // encrypted, so not a plain one); one refused object (hook or not) and nothing is applied
+    const written = parsed.filter((o) => !dropped.has(o));
     const refusals = await refusedObjects(this.client, this.guardOf(req), written, this.concurrency);
     if (refusals.length > 0) return refusedBundle(written, refusals);
+
+    // decrypt: SOPS objects become their plaintext here, in memory only; one that cannot be, and nothing is applied
+    const sops = await decryptSopsObjects(this.sops, parsed);
+    if ('outcome' in sops) return sops.outcome;
+
+    // each object marked as owned by the application; hooks apart (checked above)
+    const split: SplitBundle<LiveObject> = splitHooks(
+      sops.objects.map((o) => withOwnership(o, applicationId, req.applicationName)),
+    );
 
     // Every failure from here on runs the SyncFail hooks; the report lists each hook run, and
     // each hook left out or not run by this sync (as a skipped resource, with why).
@@ -134,7 +151,9 @@ export class Applier {
       const run = await runHooks(this.client, 'SyncFail', syncFail, this.hookTiming);
       hooks.push(...run.results);
     }
-    return withHooks(outcome, hooks, leftOut);
+    const done = withHooks(outcome, hooks, leftOut);
+    // decrypted values stay out of messages too (the agent's later scrub sees only ciphertext)
+    return parsed.some((o) => isSopsDocument(o)) ? scrubDecrypted(done, sops.objects) : done;
   }
 
   /** plan → dry-run → PreSync → apply (health-gated waves) → prune → PostSync. */

@@ -5,6 +5,7 @@
 import type { LiveObject } from '../../domain/health/health.types.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
 import type { HookResultV1, ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
+import type { SopsDecryptor } from '../secrets/sops.js';
 
 /** One reconcile: a sync of a bundle, or the removal of an application. */
 export interface ReconcileRequest {
@@ -62,4 +63,6 @@ export interface ApplierOptions {
   healthTimeoutMs?: number;
   /** The cluster owner's install-time guardrail. Default: everything allowed. */
   guardrail?: ObjectPolicy;
+  /** Decrypts SOPS objects with the cluster's age key. Without it a SOPS object fails its sync. */
+  sops?: SopsDecryptor;
 }

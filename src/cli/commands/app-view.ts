@@ -60,6 +60,7 @@ export function renderDetail(d: ApplicationDetail, repoName: string, color: bool
       ['rollout', strategyLine(d.rollout) ?? 'all clusters at once'],
       ['state', d.deleting ? 'deleting' : d.suspended ? 'suspended (pinned)' : 'active'],
       ['updated', formatTime(d.updatedAt)],
+      ...(d.warnings.length ? [['warnings', d.warnings.join('\n')] as [string, unknown]] : []),
     ],
     color,
   );

@@ -44,6 +44,18 @@ interface RuleOptions {
   allowKind: string[];
   denyKind: string[];
   allowSecrets?: boolean;
+  plainSecrets?: string;
+}
+
+const PLAIN_SECRETS = ['deny', 'warn', 'allow'] as const;
+
+/** `--plain-secrets` checked here, so a typo is a usage error rather than a round trip. */
+function plainSecretsOf(o: RuleOptions): Pick<Hub.CreateProjectDto, 'plainSecrets'> {
+  if (o.plainSecrets === undefined) return {};
+  const mode = PLAIN_SECRETS.find((m) => m === o.plainSecrets);
+  if (!mode)
+    throw new UsageError(`--plain-secrets '${o.plainSecrets}': expected one of ${PLAIN_SECRETS.join(', ')}`);
+  return { plainSecrets: mode };
 }
 
 function withRuleOptions(cmd: Command): Command {
@@ -70,7 +82,11 @@ function withRuleOptions(cmd: Command): Command {
     )
     .option('--deny-kind <group/kind>', 'kind refused whatever else says (repeatable)', collect, [])
     .option('--allow-secrets', 'allow plain v1/Secret objects')
-    .option('--no-allow-secrets', 'refuse plain v1/Secret objects');
+    .option('--no-allow-secrets', 'refuse plain v1/Secret objects')
+    .option(
+      '--plain-secrets <mode>',
+      'a plain (unencrypted) v1/Secret: deny, warn (shown and audited; default for a new project) or allow',
+    );
 }
 
 function renderProject(p: Project, color: boolean): string {
@@ -85,6 +101,7 @@ function renderProject(p: Project, color: boolean): string {
       ['allowed kinds', p.objects.allowedKinds.map(formatGroupKind).join(', ') || '(every namespaced kind)'],
       ['denied kinds', p.objects.deniedKinds.map(formatGroupKind).join(', ') || '(none)'],
       ['secrets', p.objects.allowSecrets ? 'allowed' : 'refused'],
+      ['plain secrets', p.plainSecrets],
       ['created', formatTime(p.createdAt)],
     ],
     color,
@@ -160,6 +177,7 @@ export function registerProjectCommands(program: Command): void {
           deniedKinds: o.denyKind.map((k) => parseGroupKind(k, '--deny-kind')),
           allowSecrets: o.allowSecrets ?? false,
         },
+        ...plainSecretsOf(o),
       };
       const p = await (await ctx.api()).post<Project>(PATH, body);
       ctx.emit(p, () => renderProject(p, ctx.color));
@@ -187,6 +205,7 @@ export function registerProjectCommands(program: Command): void {
       const current = objectsChanged ? await api.get<Project>(path) : null;
       const body: Hub.UpdateProjectDto = {
         ...(o.description !== undefined ? { description: o.description } : {}),
+        ...plainSecretsOf(o),
         ...(o.source.length > 0 ? { sources: o.source.map(parseSource) } : {}),
         ...(o.clusters !== undefined ? { clusterSelector: o.clusters } : {}),
         ...(current
@@ -210,7 +229,10 @@ export function registerProjectCommands(program: Command): void {
       const p = await api.patch<Project>(path, body);
       ctx.emit(p, () => renderProject(p, ctx.color));
     }),
-    ['flotilla project update team-a --clusters "team=a,env in (dev,prod)"'],
+    [
+      'flotilla project update team-a --clusters "team=a,env in (dev,prod)"',
+      'flotilla project update team-a --plain-secrets deny',
+    ],
   );
 
   examples(

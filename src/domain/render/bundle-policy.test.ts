@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { clusterGuardrailPolicy, OPEN_POLICY, type ObjectPolicy } from '../object-policy.js';
+import {
+  clusterGuardrailPolicy,
+  OPEN_POLICY,
+  projectObjectPolicy,
+  type ObjectPolicy,
+} from '../object-policy.js';
 import {
   bundleChecker,
   checkBundle,
   describeRefusals,
   guardrailChecks,
   isOpenPolicy,
+  plainSecretIds,
 } from './bundle-policy.js';
 import { type KubeObject, type RenderedBundle } from './render.types.js';
 
@@ -168,5 +174,43 @@ describe('bundleChecker with a cluster guardrail', () => {
       guardrailOf({ allowedNamespaces: ['x'], allowClusterScoped: false, deniedKinds: ['not a kind!'] }),
     ).toBeNull();
     expect(guardrailOf(null)).toBeNull();
+  });
+});
+
+describe('plain Secrets (issue 17)', () => {
+  const plain: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'creds', namespace: 'team-a' },
+  };
+  const sops = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'db', namespace: 'team-a' },
+    sops: { mac: 'ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]' },
+  } as KubeObject;
+  const crd = { apiVersion: 'example.com/v1', kind: 'Secret', metadata: { name: 'x', namespace: 'team-a' } };
+
+  it('plainSecretIds names core Secrets that are not SOPS files', () => {
+    expect(plainSecretIds([plain, sops, crd, attack[0]])).toEqual(['/Secret/team-a/creds']);
+  });
+
+  it("deny refuses plain Secrets, naming each one's file; a SOPS Secret passes; allowSecrets: false alike", () => {
+    const deny = projectObjectPolicy(TEAM_A, 'deny');
+    const refused = checkBundle(deny, undefined, [plain, sops], undefined, [
+      'app/creds.yaml',
+      'app/db.sops.yaml',
+    ]);
+    expect(refused).toEqual([
+      {
+        resource: '/Secret/team-a/creds',
+        rule: 'allowSecrets',
+        message: expect.stringMatching(
+          /^app\/creds\.yaml: Secret team-a\/creds: plain Secrets are not allowed/,
+        ),
+      },
+    ]);
+    expect(checkBundle({ ...TEAM_A, allowSecrets: false }, undefined, [plain, sops])).toHaveLength(1);
+    for (const mode of ['warn', 'allow'] as const) expect(projectObjectPolicy(TEAM_A, mode)).toBe(TEAM_A);
   });
 });

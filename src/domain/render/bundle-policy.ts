@@ -11,8 +11,9 @@ import {
   type PolicyRule,
   type PolicySubject,
 } from '../object-policy.js';
+import { isSopsDocument } from '../secrets/sops-document.js';
 import { ScopeResolver } from './cluster-scoped-kinds.js';
-import { apiGroupOf, formatObjectId } from './object-identity.js';
+import { apiGroupOf, formatObjectId, objectId } from './object-identity.js';
 import { type KubeObject, type RenderedBundle } from './render.types.js';
 
 /** One object a policy refuses. */
@@ -35,6 +36,7 @@ export function policySubjectOf(o: KubeObject, isClusterScoped: IsClusterScoped)
     namespace: o.metadata.namespace ?? '',
     name: o.metadata.name,
     clusterScoped: isClusterScoped(group, o.kind),
+    ...(isSopsDocument(o) ? { encrypted: true } : {}),
   };
 }
 
@@ -51,12 +53,14 @@ export function isOpenPolicy(policy: ObjectPolicy): boolean {
 /**
  * Every object of `objects` refused by `first` or (when given) `second`, in bundle order.
  * `isClusterScoped` defaults to the hub's view: built-in kinds plus the bundle's own CRDs.
+ * With `files` (each object's file, in order) a refusal's message starts with its file.
  */
 export function checkBundle(
   first: ObjectPolicy,
   second: ObjectPolicy | undefined,
   objects: readonly KubeObject[],
   isClusterScoped?: IsClusterScoped,
+  files?: readonly string[],
 ): PolicyRefusal[] {
   if (isOpenPolicy(first) && (!second || isOpenPolicy(second))) return [];
   let scoped = isClusterScoped;
@@ -65,12 +69,28 @@ export function checkBundle(
     scoped = (group, kind) => resolver.isClusterScoped(group, kind);
   }
   const refused: PolicyRefusal[] = [];
-  for (const o of objects) {
+  objects.forEach((o, i) => {
     const s = policySubjectOf(o, scoped);
     const d = checkBoth(first, second, s);
-    if (!d.allowed) refused.push({ resource: formatObjectId(s), rule: d.rule, message: d.message });
-  }
+    const file = files?.[i];
+    if (!d.allowed)
+      refused.push({
+        resource: formatObjectId(s),
+        rule: d.rule,
+        message: file ? `${file}: ${d.message}` : d.message,
+      });
+  });
   return refused;
+}
+
+/**
+ * The ids of the plain core Secrets among `objects`: a SOPS file is encrypted, not plain. What a
+ * project's `plainSecrets: warn` warns about.
+ */
+export function plainSecretIds(objects: readonly KubeObject[]): string[] {
+  return objects
+    .filter((o) => o.apiVersion === 'v1' && o.kind === 'Secret' && !isSopsDocument(o))
+    .map((o) => formatObjectId(objectId(o)));
 }
 
 /** A cluster's guardrail for the hub's check: its policy, and a key equal for equal guardrails. */
@@ -83,7 +103,7 @@ export interface GuardrailCheck {
  * The hub's check of rendered bundles against a project's rules and, when a cluster registered
  * one, that cluster's guardrail (checked first, as its agent does), memoised by digest and
  * guardrail: clusters that render alike under the same guardrail (most of a fleet) share one
- * verdict.
+ * verdict (and name the same files: one checker serves one application's revision).
  */
 export function bundleChecker(
   policy: ObjectPolicy,
@@ -96,8 +116,8 @@ export function bundleChecker(
       verdicts.set(
         key,
         (refusals = guardrail
-          ? checkBundle(guardrail.policy, policy, bundle.objects)
-          : checkBundle(policy, undefined, bundle.objects)),
+          ? checkBundle(guardrail.policy, policy, bundle.objects, undefined, bundle.files)
+          : checkBundle(policy, undefined, bundle.objects, undefined, bundle.files)),
       );
     return refusals;
   };

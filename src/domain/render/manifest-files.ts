@@ -1,4 +1,5 @@
 import { expandedSizeLimit, parseManifestYaml } from '../bounded-yaml.js';
+import { isSopsDocument } from '../secrets/sops-document.js';
 import { isMapping } from './object-identity.js';
 import {
   type PreparedManifests,
@@ -40,6 +41,7 @@ export function prepareManifests(
       });
       continue;
     }
+    const before = documents.length;
     try {
       if (/\.json$/i.test(file)) parseJsonFile(file, content.toString('utf8'), documents, errors);
       else {
@@ -52,6 +54,7 @@ export function prepareManifests(
       // The parser or a pathological nesting depth (stack overflow) must fail this file, not the hub.
       errors.push({ file, document: 0, message: `cannot parse: ${firstLine((e as Error).message)}` });
     }
+    markSopsFile(file, content, documents, before, errors);
     if (documents.length > limits.maxObjects) break;
   }
   return { documents, errors };
@@ -104,6 +107,32 @@ function parseJsonFile(file: string, text: string, out: SourceDocument[], errors
   addDocument(file, 1, value, out, errors);
 }
 
+/**
+ * A SOPS file's MAC covers all its documents in order, so one is decrypted whole: it must hold
+ * exactly one document, which then carries the file's text for the agent (sops-document.ts).
+ */
+function markSopsFile(
+  file: string,
+  content: Buffer,
+  documents: SourceDocument[],
+  from: number,
+  errors: RenderError[],
+): void {
+  const own = documents.slice(from);
+  const sops = own.filter((d) => isSopsDocument(d.value));
+  if (sops.length === 0) return;
+  if (own.length !== 1) {
+    errors.push({
+      file,
+      document: sops[0].document,
+      message: 'a SOPS-encrypted file must hold exactly one document: split it into one file per object',
+    });
+    documents.splice(from);
+    return;
+  }
+  documents[from] = { ...own[0], sopsSource: content.toString('utf8') };
+}
+
 /** Adds a document, or the items of a List document. */
 function addDocument(
   file: string,
@@ -112,7 +141,8 @@ function addDocument(
   out: SourceDocument[],
   errors: RenderError[],
 ): void {
-  if (!isList(value)) {
+  // a SOPS-encrypted List is decrypted whole, so it is one document here (and refused as an object)
+  if (!isList(value) || isSopsDocument(value)) {
     out.push({ file, document, value });
     return;
   }

@@ -22,6 +22,8 @@ import {
   type TargetPatch,
 } from './render.types.js';
 import { objectMetadataProblems } from '../object-metadata.js';
+import { isSopsDocument } from '../secrets/sops-document.js';
+import { sopsObjectProblem, withSopsSource } from './sops-objects.js';
 import { substituteVariables, targetVariables } from './substitution.js';
 
 export { bundleDigest, parseCanonicalBundle } from './canonical-bundle.js';
@@ -86,9 +88,13 @@ export function renderManifests(
   for (const source of prepared.documents) {
     const report = (message: string) => errors.push(errorAt(source, message));
     let result;
+    // a SOPS document is passed on as committed: its MAC covers every value, clear ones too
+    const sops = isSopsDocument(source.value);
     try {
       result =
-        options.substitute === false ? verbatim(source.value) : substituteVariables(source.value, lookup);
+        options.substitute === false || sops
+          ? verbatim(source.value)
+          : substituteVariables(source.value, lookup);
     } catch (e) {
       report(`cannot render: ${(e as Error).message}`); // e.g. nesting deep enough to exhaust the stack
       continue;
@@ -98,10 +104,12 @@ export function renderManifests(
     // canonicalJson rebuilds objects by assignment, which would turn a `__proto__` member into a
     // prototype and silently drop it from the bundle: refuse it rather than deploy less than asked.
     for (const p of result.protoKeys) report(`${p}: a field named __proto__ is not supported`);
-    const problem = kubeObjectProblem(result.value);
+    let problem = kubeObjectProblem(result.value);
+    if (!problem && sops) problem = sopsObjectProblem(source, result.value as KubeObject);
     if (problem) report(problem);
     if (!problem && !result.unknown.length && !result.nonFinite.length && !result.protoKeys.length) {
-      entries.push({ source, object: result.value as KubeObject });
+      const object = result.value as KubeObject;
+      entries.push({ source, object: sops ? withSopsSource(object, source) : object });
     }
   }
 
@@ -158,7 +166,13 @@ export function renderManifests(
   const canonical = lines.length ? Buffer.from(`${lines.join('\n')}\n`, 'utf8') : Buffer.alloc(0);
   return {
     ok: true,
-    bundle: { objects, canonical, digest: bundleDigest(canonical), objectCount: objects.length },
+    bundle: {
+      objects,
+      canonical,
+      digest: bundleDigest(canonical),
+      objectCount: objects.length,
+      files: entries.map((e) => e.source.file),
+    },
   };
 }
 
@@ -191,6 +205,15 @@ function applyPatches(entries: Entry[], patches: readonly TargetPatch[], errors:
         (group === undefined || apiGroupOf(o.apiVersion) === group);
       if (!hit) return [entry];
       matched++;
+      if (isSopsDocument(o)) {
+        errors.push(
+          errorAt(
+            entry.source,
+            `${label}: a SOPS-encrypted object cannot be patched (its MAC covers the file)`,
+          ),
+        );
+        return [];
+      }
       const patched = applyMergePatch(o, p.patch);
       const problem = kubeObjectProblem(patched);
       if (problem) {

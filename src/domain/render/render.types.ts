@@ -70,6 +70,8 @@ export interface RenderedBundle {
   /** `'sha256:' + hex(sha256(canonical))`; the bundle's content address. */
   digest: string;
   objectCount: number;
+  /** The file each object came from, in `objects` order, so refusals can name it. */
+  files?: readonly string[];
 }
 
 /** Either a bundle or every error found (sorted by file, then document). */
@@ -108,6 +110,11 @@ export interface SourceDocument {
   item?: number;
   /** The parsed value, JSON-compatible; never mutated by rendering. */
   value: unknown;
+  /**
+   * For a SOPS-encrypted document, its file's own text: the agent verifies the MAC over it
+   * (key order counts), so it travels in the bundle beside the parsed object.
+   */
+  sopsSource?: string;
 }
 
 /**

@@ -304,6 +304,12 @@ export class ApplicationDetailDto extends ApplicationDto {
     description: 'The repository revision this application was last reconciled against.',
   })
   reconciledRevision!: string | null;
+  @ApiProperty({
+    type: [String],
+    description:
+      'warnings of the last render: plain Secrets deployed in clear under a project whose plainSecrets is warn',
+  })
+  warnings!: string[];
   @ApiProperty({ type: [ClusterStatusDto] }) clusters!: ClusterStatusDto[];
   @ApiProperty({
     type: 'object',

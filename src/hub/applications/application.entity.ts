@@ -114,6 +114,10 @@ export class ApplicationEntity {
   @Column({ name: 'reconcile_lease_until', type: 'timestamptz', nullable: true })
   reconcileLeaseUntil!: Date | null;
 
+  /** Warnings of the last render that produced bundles (plain Secrets a `warn` project let through). */
+  @Column({ name: 'render_warnings', type: 'jsonb', default: () => "'[]'" })
+  renderWarnings!: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

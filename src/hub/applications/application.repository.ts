@@ -110,6 +110,11 @@ export class ApplicationRepository {
     );
   }
 
+  /** Replaces the warnings of the application's last render (see ApplicationEntity.renderWarnings). */
+  async setRenderWarnings(tx: Tx, id: string, warnings: string[]): Promise<void> {
+    await managerOf(this.ds, tx).update(ApplicationEntity, { id }, { renderWarnings: warnings });
+  }
+
   /** Gives up the reconcile lease without recording anything. */
   async release(id: string): Promise<void> {
     await this.ds.manager.update(ApplicationEntity, { id }, { reconcileLeaseUntil: null });

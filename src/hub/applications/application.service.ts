@@ -99,6 +99,7 @@ export class ApplicationService implements OnModuleInit {
         reconcileFailures: 0,
         reconcileRetryAt: null,
         reconcileLeaseUntil: null,
+        renderWarnings: [],
       });
       await this.audit.record(tx, {
         actor,
@@ -157,6 +158,7 @@ export class ApplicationService implements OnModuleInit {
       ...toDto(app, project.name),
       rewound,
       reconciledRevision: app.reconciledRevision,
+      warnings: app.renderWarnings,
       clusters: rows,
       counts,
     };

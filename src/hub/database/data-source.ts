@@ -18,6 +18,7 @@ import { ApplicationSource1764460000000 } from '../../../migrations/176446000000
 import { HelmRepositories1764470000000 } from '../../../migrations/1764470000000-helm-repositories.js';
 import { ClusterApiVersions1764480000000 } from '../../../migrations/1764480000000-cluster-api-versions.js';
 import { Rollouts1764490000000 } from '../../../migrations/1764490000000-rollouts.js';
+import { PlainSecrets1764510000000 } from '../../../migrations/1764510000000-plain-secrets.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -77,6 +78,7 @@ export const MIGRATIONS = [
   HelmRepositories1764470000000,
   ClusterApiVersions1764480000000,
   Rollouts1764490000000,
+  PlainSecrets1764510000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
 import { sourcesNameRepository } from '../../domain/project-rules.js';
 import { followedRevision } from '../../domain/reconcile-schedule.js';
-import { type ClusterGuardrail } from '../../domain/object-policy.js';
+import { projectObjectPolicy, type ClusterGuardrail } from '../../domain/object-policy.js';
 import {
   bundleChecker,
   guardrailChecks,
@@ -15,9 +15,11 @@ import {
 } from '../../domain/render/bundle-policy.js';
 import { type RenderedBundle } from '../../domain/render/render.types.js';
 import { type FileSet, type VcsRegistry } from '../../vcs/index.js';
+import { plainSecretsWarning } from '../projects/plain-secrets.js';
 import { ProjectRepository } from '../projects/project.repository.js';
 import { type ProjectEntity } from '../projects/project.entity.js';
 import { type ApplicationEntity, type ApplicationTarget } from '../applications/application.entity.js';
+import { ApplicationRepository } from '../applications/application.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { type Tx } from '../database/data-source.js';
@@ -97,6 +99,7 @@ export class DesiredStateService {
     @Inject(SourceRenderer) private readonly renderer: SourceRenderer,
     @Inject(RolloutService) private readonly rollouts: RolloutService,
     @Inject(RolloutRunner) private readonly runner: RolloutRunner,
+    @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
   ) {}
 
   /** Recomputes and (when `dispatch`) queues jobs; `force` re-sends unchanged bundles too. */
@@ -144,7 +147,9 @@ export class DesiredStateService {
           },
         })
       : targets.map(() => null);
-    const check = bundleChecker(project.objects);
+    // the project's rules, with plain Secrets refused when its plainSecrets is deny
+    const objectPolicy = projectObjectPolicy(project.objects, project.plainSecrets);
+    const check = bundleChecker(objectPolicy);
     const guardrailOf = guardrailChecks();
     const rendered = targets.map(({ cluster }, i): Rendered => {
       const result = results[i];
@@ -173,6 +178,7 @@ export class DesiredStateService {
       }[] = [];
       let syncs: { cluster: ClusterRef; digest: string; before?: DesiredStateEntity }[] = [];
       const bundles = new Map<string, { digest: string; content: Buffer; objectCount: number }>();
+      let newRevision = false;
       for (const r of rendered) {
         const before = existing.get(r.cluster.id);
         existing.delete(r.cluster.id);
@@ -198,6 +204,7 @@ export class DesiredStateService {
           outcome.unchanged++;
           if (!opts.dispatch || before.appliedDigest === digest || opts.resendUnapplied === false) continue;
         }
+        if (before?.revision !== revision.id) newRevision = true;
         bundles.set(digest, { digest, content: canonical, objectCount });
         desiredRows.push({
           applicationId: app.id,
@@ -215,6 +222,17 @@ export class DesiredStateService {
         if (opts.dispatch) syncs.push({ cluster: r.cluster, digest, before });
       }
       outcome.renderFailures = rendered.filter((r) => !('bundle' in r)).length;
+      // plain Secrets a `warn` project lets through: shown on the application, audited once per revision
+      const plain = plainSecretsWarning(
+        app,
+        project,
+        revision,
+        actor,
+        rendered.map((r) => r.bundle),
+      );
+      if (rendered.some((r) => r.bundle) && plain.warnings.join('\n') !== app.renderWarnings.join('\n'))
+        await this.apps.setRenderWarnings(tx, app.id, plain.warnings);
+      if (plain.event && newRevision) await this.audit.record(tx, plain.event);
       // write: bundles once, desired state, jobs, audit — each as one batch
       for (const b of bundles.values()) await this.bundles.store(tx, b);
       // staged rollouts: a change a rollout holds back leaves the cluster's desired state as it
@@ -306,14 +324,7 @@ export class DesiredStateService {
         touched.filter((c) => !queued.has(c)),
       );
       if (jobs.length)
-        await this.dispatch.queueDeployment(
-          tx,
-          { ...app, objectPolicy: project.objects },
-          trigger,
-          actor,
-          revision,
-          jobs,
-        );
+        await this.dispatch.queueDeployment(tx, { ...app, objectPolicy }, trigger, actor, revision, jobs);
     });
     if (kick) this.runner.kick([app.id]);
     const t3 = performance.now();
@@ -337,7 +348,7 @@ export class DesiredStateService {
       if (states.length)
         await this.dispatch.queueDeployment(
           tx,
-          { ...app, objectPolicy: project.objects },
+          { ...app, objectPolicy: projectObjectPolicy(project.objects, project.plainSecrets) },
           'delete',
           actor,
           null,

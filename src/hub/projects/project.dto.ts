@@ -5,12 +5,14 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
+  IsIn,
   IsString,
   MaxLength,
   MinLength,
   ValidateNested,
 } from 'class-validator';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
+import { PLAIN_SECRETS_MODES, type PlainSecretsMode } from '../../domain/object-policy.js';
 import { GROUP_SOURCE, KIND_SOURCE, NAMESPACE_GLOB_SOURCE } from '../../domain/project-rules.js';
 import { IsDns1123Label, IsOmittable } from '../common/validators.js';
 
@@ -111,6 +113,18 @@ export class CreateProjectDto {
   @ValidateNested()
   @Type(() => ObjectPolicyDto)
   objects!: ObjectPolicyDto;
+
+  @ApiPropertyOptional({
+    enum: PLAIN_SECRETS_MODES,
+    description:
+      'a plain (unencrypted) v1/Secret in a bundle: deny (the render fails for that cluster), warn (deployed, ' +
+      'shown on the application and audited once per revision) or allow. Default for a new project: warn',
+  })
+  @IsOmittable()
+  @IsIn([...PLAIN_SECRETS_MODES], {
+    message: `plainSecrets must be one of: ${PLAIN_SECRETS_MODES.join(', ')}`,
+  })
+  plainSecrets?: PlainSecretsMode;
 }
 
 export class UpdateProjectDto {
@@ -135,6 +149,18 @@ export class UpdateProjectDto {
   @ValidateNested()
   @Type(() => ObjectPolicyDto)
   objects?: ObjectPolicyDto;
+
+  @ApiPropertyOptional({
+    enum: PLAIN_SECRETS_MODES,
+    description:
+      'a plain (unencrypted) v1/Secret in a bundle: deny (the render fails for that cluster), warn (deployed, ' +
+      'shown on the application and audited once per revision) or allow. Default for a new project: warn',
+  })
+  @IsOmittable()
+  @IsIn([...PLAIN_SECRETS_MODES], {
+    message: `plainSecrets must be one of: ${PLAIN_SECRETS_MODES.join(', ')}`,
+  })
+  plainSecrets?: PlainSecretsMode;
 }
 
 export class ProjectDto {
@@ -144,6 +170,8 @@ export class ProjectDto {
   @ApiProperty({ type: [ProjectSourceDto] }) sources!: ProjectSourceDto[];
   @ApiProperty() clusterSelector!: string;
   @ApiProperty({ type: ObjectPolicyDto }) objects!: ObjectPolicyDto;
+  @ApiProperty({ enum: PLAIN_SECRETS_MODES, description: 'what a plain v1/Secret in a bundle does' })
+  plainSecrets!: PlainSecretsMode;
   @ApiProperty({ description: 'applications that belong to it' }) applications!: number;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { ObjectPolicy } from '../../domain/object-policy.js';
+import type { ObjectPolicy, PlainSecretsMode } from '../../domain/object-policy.js';
 import type { ProjectSource } from '../../domain/project.js';
 
 /**
@@ -27,6 +27,10 @@ export class ProjectEntity {
   /** The object rules (namespaces, kinds, Secrets); see `ObjectPolicy`. */
   @Column({ type: 'jsonb' })
   objects!: ObjectPolicy;
+
+  /** What a plain `v1/Secret` in a bundle does: refused, warned about, or allowed. */
+  @Column({ name: 'plain_secrets', type: 'text', default: 'warn' })
+  plainSecrets!: PlainSecretsMode;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

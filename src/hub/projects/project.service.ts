@@ -52,6 +52,7 @@ export class ProjectService {
         sources: input.sources.map(plainSource),
         clusterSelector: input.clusterSelector.trim(),
         objects: plainObjects(input.objects),
+        plainSecrets: input.plainSecrets ?? 'warn',
       });
       await this.audit.record(tx, {
         actor,
@@ -77,6 +78,7 @@ export class ProjectService {
       if (input.sources !== undefined) p.sources = input.sources.map(plainSource);
       if (input.clusterSelector !== undefined) p.clusterSelector = input.clusterSelector.trim();
       if (input.objects !== undefined) p.objects = plainObjects(input.objects);
+      if (input.plainSecrets !== undefined) p.plainSecrets = input.plainSecrets;
       const saved = await this.projects.save(tx, p);
       await this.audit.record(tx, {
         actor,
@@ -148,6 +150,7 @@ function describeProject(p: ProjectEntity): Record<string, unknown> {
     sources: p.sources,
     clusterSelector: p.clusterSelector,
     objects: p.objects,
+    plainSecrets: p.plainSecrets,
   };
 }
 
@@ -159,6 +162,7 @@ function toDto(p: ProjectEntity, counts: Map<string, number>): ProjectDto {
     sources: p.sources,
     clusterSelector: p.clusterSelector,
     objects: p.objects,
+    plainSecrets: p.plainSecrets,
     applications: counts.get(p.id) ?? 0,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),

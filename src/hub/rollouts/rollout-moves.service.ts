@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
+import { projectObjectPolicy } from '../../domain/object-policy.js';
 import { type ApplicationEntity } from '../applications/application.entity.js';
 import { type Tx } from '../database/data-source.js';
 import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
@@ -166,7 +167,10 @@ export class RolloutMoves {
     const project = await this.projects.findById(app.projectId, tx);
     await this.dispatch.queueDeployment(
       tx,
-      { ...app, objectPolicy: project?.objects ?? null },
+      {
+        ...app,
+        objectPolicy: project ? projectObjectPolicy(project.objects, project.plainSecrets) : null,
+      },
       trigger,
       actor,
       revision,

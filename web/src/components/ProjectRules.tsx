@@ -31,6 +31,13 @@ function clusterScopedText(allowed: GroupKind[]): string {
   return 'Only the cluster-scoped kinds among the allowed kinds above; every other one is refused.';
 }
 
+/** What a plain Secret does under the project (SOPS-encrypted ones are not plain). */
+function plainSecretsText(allowSecrets: boolean, mode: Project['plainSecrets']): string {
+  if (!allowSecrets || mode === 'deny') return 'Refused';
+  if (mode === 'warn') return 'Deployed with a warning on the application, audited once per revision';
+  return 'Allowed';
+}
+
 /** A project's rules read as sentences: where from, where to, and which objects. */
 export function ProjectRules({ project }: { project: Project }) {
   const o = project.objects;
@@ -99,7 +106,7 @@ export function ProjectRules({ project }: { project: Project }) {
       <dt>Cluster-scoped objects</dt>
       <dd data-testid="rule-cluster-scoped">{clusterScopedText(o.allowedKinds)}</dd>
       <dt>Plain Secrets (v1/Secret)</dt>
-      <dd data-testid="rule-secrets">{o.allowSecrets ? 'Allowed' : 'Refused'}</dd>
+      <dd data-testid="rule-secrets">{plainSecretsText(o.allowSecrets, project.plainSecrets)}</dd>
     </dl>
   );
 }

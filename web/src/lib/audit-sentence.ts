@@ -291,6 +291,15 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
     case 'rollout.superseded':
       // its reason reads "superseded by revision …"
       return ['the rollout of ', app(), ...at(), ` was ${str(d.reason) ?? 'superseded'}`];
+    case 'secret.plain': {
+      const n = num(d.secretCount);
+      return [
+        `project ${str(d.project) ?? '?'} warned that `,
+        app(),
+        ...at(),
+        ` deploys ${n !== null ? plural(n, 'plain Secret') : 'plain Secrets'} committed in clear`,
+      ];
+    }
     case 'application.created':
       return [...actor(), ' created application ', app()];
     case 'application.updated':

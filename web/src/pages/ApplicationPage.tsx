@@ -89,6 +89,13 @@ export function ApplicationPage({ id }: { id: string }) {
         <Link href={`/audit?application=${enc(app.id)}`}>audit history</Link>
       </p>
       <RewoundWarning rewound={app.rewound} />
+      {app.warnings.length > 0 && (
+        <ul className="conflict" role="status" data-testid="render-warnings">
+          {app.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
       <ErrorBox error={error} />
       {canWrite && (
         <Actions
