@@ -38,7 +38,7 @@ import type { InventoryStore } from './inventory-store.js';
 import { sameObject } from './object-compare.js';
 import { pruneObjects, releaseObjects } from './prune.js';
 import { findDeferred } from './deferred-dry-run.js';
-import { failed, notDeleted, refusedBundle, summarise } from './reconcile-outcomes.js';
+import { failed, notDeleted, refusedBundle, summarise, unsealFailed } from './reconcile-outcomes.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
 
@@ -101,11 +101,27 @@ export class Applier {
 
     // parse: canonical JSON lines → objects, each marked as owned by the application; hooks apart
     let bundle: LiveObject[];
-    let split: SplitBundle<LiveObject>;
     try {
       bundle = parseCanonicalBundle(bytes).map((o) =>
         withOwnership(o as LiveObject, applicationId, req.applicationName),
       );
+    } catch (e) {
+      return failed(`bundle: ${(e as Error).message}`, false, [], []);
+    }
+
+    // guard: the guardrail and the job's rules; one refused object (hook or not) and nothing is applied.
+    // A SealedSecret is judged as declared (its kind, its namespace), before it becomes a Secret.
+    const refusals = await refusedObjects(this.client, this.guardOf(req), bundle, this.concurrency);
+    if (refusals.length > 0) return refusedBundle(bundle, refusals);
+
+    // unseal: sealed secrets become Secrets; one that cannot be decrypted and nothing is applied
+    if (req.unseal) {
+      const unsealed = await req.unseal(bundle);
+      if (unsealed.failures.length > 0) return unsealFailed(bundle, unsealed.failures);
+      bundle = unsealed.objects;
+    }
+    let split: SplitBundle<LiveObject>;
+    try {
       split = splitHooks(bundle);
     } catch (e) {
       if (e instanceof InvalidHookError) {
@@ -114,10 +130,6 @@ export class Applier {
       }
       return failed(`bundle: ${(e as Error).message}`, false, [], []);
     }
-
-    // guard: the guardrail and the job's rules; one refused object (hook or not) and nothing is applied
-    const refusals = await refusedObjects(this.client, this.guardOf(req), bundle, this.concurrency);
-    if (refusals.length > 0) return refusedBundle(bundle, refusals);
 
     // Every failure from here on runs the SyncFail hooks; the report lists each hook run.
     const hooks: HookResultV1[] = [];

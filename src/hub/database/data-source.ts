@@ -17,6 +17,7 @@ import { SessionUseRenderErrorRevision1764450000000 } from '../../../migrations/
 import { ApplicationSource1764460000000 } from '../../../migrations/1764460000000-application-source.js';
 import { HelmRepositories1764470000000 } from '../../../migrations/1764470000000-helm-repositories.js';
 import { ClusterApiVersions1764480000000 } from '../../../migrations/1764480000000-cluster-api-versions.js';
+import { ClusterAgeRecipients1764500000000 } from '../../../migrations/1764500000000-cluster-age-recipients.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -71,6 +72,7 @@ export const MIGRATIONS = [
   ApplicationSource1764460000000,
   HelmRepositories1764470000000,
   ClusterApiVersions1764480000000,
+  ClusterAgeRecipients1764500000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
