@@ -32,7 +32,7 @@ const cm: LiveObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 
 describe('Unsealer (real age encryption)', () => {
   it('turns a sealed secret into the Secret for any recipient, leaving other objects alone', async () => {
     const [a, b] = [await key(), await key()];
-    const sealed = (await sealSecret(plain, 'env=prod', [a, b]));
+    const sealed = await sealSecret(plain, 'env=prod', [a, b]);
     expect(JSON.stringify(sealed)).not.toContain('correct horse');
     for (const k of [a, b]) {
       const out = await new Unsealer(() => ({ identities: [k.identity], recipient: k.recipient })).unseal([
@@ -50,7 +50,7 @@ describe('Unsealer (real age encryption)', () => {
 
   it('fails the object clearly for a cluster that is not a recipient, never a partial Secret', async () => {
     const [a, outsider] = [await key(), await key()];
-    const sealed = (await sealSecret(plain, 'env=prod', [a]));
+    const sealed = await sealSecret(plain, 'env=prod', [a]);
     const out = await new Unsealer(() => ({
       identities: [outsider.identity],
       recipient: outsider.recipient,
@@ -70,7 +70,7 @@ describe('Unsealer (real age encryption)', () => {
 
   it('still opens what was sealed to a key it rotated away from', async () => {
     const old = await key();
-    const sealed = (await sealSecret(plain, 'env=prod', [old]));
+    const sealed = await sealSecret(plain, 'env=prod', [old]);
     const now = await key();
     const out = await new Unsealer(() => ({
       identities: [now.identity, old.identity],
