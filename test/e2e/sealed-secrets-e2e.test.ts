@@ -25,7 +25,12 @@ import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 
 const value = `sealed-${randomBytes(9).toString('hex')}`;
 const rotatedValue = `rotated-${randomBytes(9).toString('hex')}`;
-const forms = (v: string) => [v, Buffer.from(v).toString('base64'), Buffer.from(v).toString('hex')];
+const liveValue = `live-${randomBytes(9).toString('hex')}`;
+/** A value as it could sit in the database: as is, Base64 (Secret data), and either in a bytea column (hex). */
+const forms = (v: string) => {
+  const b64 = Buffer.from(v).toString('base64');
+  return [v, b64, Buffer.from(v).toString('hex'), Buffer.from(b64).toString('hex')];
+};
 
 let git: VcsFixture;
 let h: TestHub;
@@ -203,13 +208,47 @@ describe('a sealed secret for env=prod, on three clusters', () => {
       await kube[2].get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: appNs, name: 'app-config' }),
     ).toBeNull();
 
+    // the Secret it became is managed like any: edited live, it drifts (shown as keyed hashes) and is healed
+    const patched = await kube[0].transport.request(
+      'PATCH',
+      `/api/v1/namespaces/${appNs}/secrets/db?fieldManager=intruder`,
+      {
+        contentType: 'application/merge-patch+json',
+        body: { data: { password: Buffer.from(liveValue).toString('base64') } },
+      },
+    );
+    expect(patched.status).toBe(200);
+    const drift = await waitFor(
+      'drift of the unsealed Secret audited',
+      async () =>
+        (
+          (
+            await h.api(
+              'GET',
+              `/api/v1/audit?resource=${encodeURIComponent(`/Secret/${appNs}/db`)}&limit=50`,
+              {
+                token: viewer,
+              },
+            )
+          ).body.items as { action: string; details: { diff?: string } }[]
+        ).find((e) => e.action === 'drift.detected'),
+      30_000,
+      100,
+    );
+    expect(drift.details.diff).toMatch(
+      /^- \/data\/password: \(redacted hmac:[0-9a-f]{12}\)\n\+ \/data\/password: \(redacted hmac:[0-9a-f]{12}\)$/,
+    );
+    await waitFor('self-healed', async () => passwordOf(await secretIn(0)) === value, 30_000, 100);
+
     const dump = await dumpDatabase(h.databaseUrl);
     // the dump does hold the sealed bundle and the public keys: only ciphertext
     expect(dump).toContain('SealedSecret');
+    // bundles are bytea, shown as hex: the scan does see inside them
+    expect(dump).toContain(Buffer.from('"name":"app-config"').toString('hex'));
     for (const r of prod.items) expect(dump).toContain(r.recipient);
     const logs = h.logs.join('\n');
     const agentLogs = agents.map((a) => JSON.stringify(a.logs)).join('\n');
-    for (const form of forms(value)) {
+    for (const form of [...forms(value), ...forms(liveValue)]) {
       expect(dump).not.toContain(form);
       expect(logs).not.toContain(form);
       expect(agentLogs).not.toContain(form);
