@@ -118,6 +118,11 @@ export class Applier {
     if (req.unseal) {
       const unsealed = await req.unseal(bundle);
       if (unsealed.failures.length > 0) return unsealFailed(bundle, unsealed.failures);
+      // The cluster owner's guardrail judges what is written: a guardrail that denies Secrets
+      // must not be passed by sealing one (the project's rules judged the SealedSecret above).
+      const made = unsealed.objects.filter((o) => !bundle.includes(o));
+      const denied = await refusedObjects(this.client, { guardrail: this.guardrail }, made, this.concurrency);
+      if (denied.length > 0) return refusedBundle(unsealed.objects, denied);
       bundle = unsealed.objects;
     }
     let split: SplitBundle<LiveObject>;
