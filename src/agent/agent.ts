@@ -27,8 +27,7 @@ import { runHeartbeats } from './heartbeats.js';
 import { HubRejectedError, type HubClient } from './hub-client.js';
 import type { AgentMetrics } from './metrics-server.js';
 import { ReportBuffer } from './report-buffer.js';
-import { AgeKeys } from './sealing/age-keys.js';
-import { Unsealer } from './sealing/unsealer.js';
+import { AgentSealing } from './sealing/agent-sealing.js';
 import type { DesiredState, StateStore } from './state-store.js';
 
 /** What the agent is made of; every outside call sits behind one of these. */
@@ -91,14 +90,12 @@ export class Agent {
    * credential once known, so markers stay comparable across restarts (random until then).
    */
   private redactionKey: Uint8Array = randomBytes(32);
-  /** The cluster's age identities (sealed secrets); loaded or made at start. */
-  private ageKeys: AgeKeys | null = null;
-  private readonly unsealer = new Unsealer(() => this.ageKeys);
-  /** Values decrypted for each application's last job: scrubbed from its messages like Secrets'. */
-  private readonly unsealedValues = new Map<string, string[]>();
+  /** Sealed secrets: the cluster's age identities, unsealing, values to scrub. */
+  private readonly sealing: AgentSealing;
   ready = false;
 
   constructor(private readonly d: AgentDeps) {
+    this.sealing = new AgentSealing(d.logger);
     this.applier = new Applier(d.client, new ConfigMapInventoryStore(d.client, d.namespace), {
       concurrency: d.concurrency,
       guardrail: d.guardrail,
@@ -137,7 +134,7 @@ export class Agent {
       .catch((e: Error) => logger.warn({ err: e.message }, 'cannot ensure the agent namespace'));
     const stored = await this.untilOk('stored credential', () => this.d.store.loadCredential());
     if (stored) this.redactionKey = redactionKeyOf(stored);
-    this.ageKeys = await this.untilOk('age identity', () => AgeKeys.load(this.d.store));
+    await this.untilOk('age identity', () => this.sealing.load(this.d.store));
     for (const state of await this.untilOk('stored state', () => this.d.store.listDesired())) {
       // `desired` holds what is in force; a pending job is not, until it succeeds.
       if (!state.pending || state.pending.id !== state.job.id)
@@ -155,12 +152,8 @@ export class Agent {
         kubernetesVersion: () => this.kubernetesVersion,
         intervalSeconds: this.d.heartbeatSeconds,
         connected: (ok) => this.connected(ok),
-        ageRecipient: () => this.ageKeys?.recipient,
-        answered: async (answer) => {
-          if (!answer.rotateAgeKey || !this.ageKeys) return;
-          const recipient = await this.ageKeys.rotate();
-          this.d.logger.info({ ageRecipient: recipient }, 'age identity rotated');
-        },
+        ageRecipient: () => this.sealing.recipient,
+        answered: (answer) => this.sealing.answered(answer),
         signal: this.abort.signal,
       });
     });
@@ -204,7 +197,7 @@ export class Agent {
             this.d.registrationToken!,
             this.d.agentVersion,
             this.kubernetesVersion,
-            this.ageKeys?.recipient,
+            this.sealing.recipient,
           );
         } catch (e) {
           if (e instanceof HubRejectedError) {
@@ -291,11 +284,7 @@ export class Agent {
       force: job.force,
       fetchBundle: () => this.bundle(job),
       policy: job.policy,
-      unseal: async (objects) => {
-        const out = await this.unsealer.unseal(objects);
-        this.unsealedValues.set(job.applicationId, out.values);
-        return out;
-      },
+      unseal: this.sealing.unsealFor(job.applicationId),
     });
   }
 
@@ -419,9 +408,7 @@ export class Agent {
       return outcome; // the applier already reported the malformed bundle
     }
     // what sealed secrets decrypted to is as secret as a plain Secret's values
-    values = values
-      .concat(this.unsealedValues.get(job.applicationId) ?? [])
-      .sort((a, b) => b.length - a.length);
+    values = values.concat(this.sealing.valuesOf(job.applicationId)).sort((a, b) => b.length - a.length);
     if (values.length === 0) return outcome;
     const scrub = (text: string | undefined) => (text === undefined ? text : scrubValues(text, values));
     return {

@@ -38,7 +38,8 @@ import type { InventoryStore } from './inventory-store.js';
 import { sameObject } from './object-compare.js';
 import { pruneObjects, releaseObjects } from './prune.js';
 import { findDeferred } from './deferred-dry-run.js';
-import { failed, notDeleted, refusedBundle, summarise, unsealFailed } from './reconcile-outcomes.js';
+import { failed, notDeleted, refusedBundle, summarise } from './reconcile-outcomes.js';
+import { unsealStep } from './unseal-step.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
 
@@ -116,14 +117,9 @@ export class Applier {
 
     // unseal: sealed secrets become Secrets; one that cannot be decrypted and nothing is applied
     if (req.unseal) {
-      const unsealed = await req.unseal(bundle);
-      if (unsealed.failures.length > 0) return unsealFailed(bundle, unsealed.failures);
-      // The cluster owner's guardrail judges what is written: a guardrail that denies Secrets
-      // must not be passed by sealing one (the project's rules judged the SealedSecret above).
-      const made = unsealed.objects.filter((o) => !bundle.includes(o));
-      const denied = await refusedObjects(this.client, { guardrail: this.guardrail }, made, this.concurrency);
-      if (denied.length > 0) return refusedBundle(unsealed.objects, denied);
-      bundle = unsealed.objects;
+      const step = await unsealStep(this.client, this.guardrail, req.unseal, bundle, this.concurrency);
+      if ('outcome' in step) return step.outcome;
+      bundle = step.bundle;
     }
     let split: SplitBundle<LiveObject>;
     try {
