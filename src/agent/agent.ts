@@ -29,6 +29,7 @@ import { HubRejectedError, type HubClient } from './hub-client.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { AgentMetrics } from './metrics-server.js';
 import { ReportBuffer } from './report-buffer.js';
+import { AgentSealing } from './sealing/agent-sealing.js';
 import type { DesiredState, StateStore } from './state-store.js';
 
 /** What the agent is made of; every outside call sits behind one of these. */
@@ -96,9 +97,12 @@ export class Agent {
    * credential once known, so markers stay comparable across restarts (random until then).
    */
   private redactionKey: Uint8Array = randomBytes(32);
+  /** Sealed secrets: the cluster's age identities, unsealing, values to scrub. */
+  private readonly sealing: AgentSealing;
   ready = false;
 
   constructor(private readonly d: AgentDeps) {
+    this.sealing = new AgentSealing(d.logger);
     this.applier = new Applier(d.client, new ConfigMapInventoryStore(d.client, d.namespace), {
       concurrency: d.concurrency,
       guardrail: d.guardrail,
@@ -143,6 +147,7 @@ export class Agent {
       .catch((e: Error) => logger.warn({ err: e.message }, 'cannot ensure the agent namespace'));
     const stored = await this.untilOk('stored credential', () => this.d.store.loadCredential());
     if (stored) this.redactionKey = redactionKeyOf(stored);
+    await this.untilOk('age identity', () => this.sealing.load(this.d.store));
     for (const state of await this.untilOk('stored state', () => this.d.store.listDesired())) {
       // `desired` holds what is in force; a pending job is not, until it succeeds.
       if (!state.pending || state.pending.id !== state.job.id)
@@ -160,6 +165,8 @@ export class Agent {
         kubernetesVersion: () => this.kubernetesVersion,
         intervalSeconds: this.d.heartbeatSeconds,
         connected: (ok) => this.connected(ok),
+        ageRecipient: () => this.sealing.recipient,
+        answered: (answer) => this.sealing.answered(answer),
         signal: this.abort.signal,
       });
     });
@@ -203,6 +210,7 @@ export class Agent {
             this.d.registrationToken!,
             this.d.agentVersion,
             this.kubernetesVersion,
+            this.sealing.recipient,
           );
         } catch (e) {
           if (e instanceof HubRejectedError) {
@@ -291,6 +299,7 @@ export class Agent {
       force: job.force,
       fetchBundle: () => this.bundle(job),
       policy: job.policy,
+      unseal: this.sealing.unsealFor(job.applicationId),
     });
   }
 
@@ -415,6 +424,8 @@ export class Agent {
     } catch {
       return outcome; // the applier already reported the malformed bundle
     }
+    // what sealed secrets decrypted to is as secret as a plain Secret's values
+    values = values.concat(this.sealing.valuesOf(job.applicationId)).sort((a, b) => b.length - a.length);
     if (values.length === 0) return outcome;
     const scrub = (text: string | undefined) => (text === undefined ? text : scrubValues(text, values));
     return {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterClient } from './cluster/cluster-client.js';
+import type { HeartbeatAnswerV1 } from '../protocol/v1/agent-protocol.js';
 import type { HubClient } from './hub-client.js';
 
 /** What the heartbeat loop needs of the agent. */
@@ -13,6 +14,10 @@ export interface HeartbeatDeps {
   intervalSeconds: number;
   /** Told after each heartbeat whether the hub answered. */
   connected: (ok: boolean) => void;
+  /** The public age recipient the hub should know (sent every time; it is a few dozen bytes). */
+  ageRecipient?: () => string | undefined;
+  /** What the hub asked in its answer (a key rotation). */
+  answered?: (answer: HeartbeatAnswerV1) => Promise<void>;
   signal: AbortSignal;
 }
 
@@ -29,17 +34,25 @@ export async function runHeartbeats(d: HeartbeatDeps): Promise<void> {
       return undefined;
     });
     const changed = apiVersions && apiVersions.join(',') !== sentApiVersions ? apiVersions : undefined;
+    const ageRecipient = d.ageRecipient?.();
+    let answer: HeartbeatAnswerV1 | void = undefined;
     try {
-      await d.hub.heartbeat({
+      answer = await d.hub.heartbeat({
         agentVersion: d.agentVersion,
         kubernetesVersion: d.kubernetesVersion(),
         ...(changed ? { apiVersions: changed } : {}),
+        ...(ageRecipient ? { ageRecipient } : {}),
       });
       if (changed) sentApiVersions = changed.join(',');
       d.connected(true);
     } catch {
       d.connected(false);
     }
+    // (the new recipient of a rotation goes with the next heartbeat)
+    if (answer && d.answered)
+      await d
+        .answered(answer)
+        .catch((e: Error) => d.logger.warn({ err: e.message }, 'heartbeat answer failed'));
     await sleep(d.intervalSeconds * 1000, undefined, { signal: d.signal }).catch(() => undefined);
   }
 }

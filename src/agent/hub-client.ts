@@ -7,6 +7,7 @@ import type { Agent as HttpAgent, IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   AGENT_API,
+  type HeartbeatAnswerV1,
   type HeartbeatV1,
   type JobLeaseV1,
   type JobResultV1,
@@ -60,6 +61,7 @@ export interface HubClient {
     registrationToken: string,
     agentVersion: string,
     kubernetesVersion: string,
+    ageRecipient?: string,
   ): Promise<RegisterResponseV1>;
   jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobV1[]>;
   bundle(digest: string): Promise<Buffer>;
@@ -67,7 +69,8 @@ export interface HubClient {
   /** Renews the lease of a job the agent still works on (POST /jobs/:id/lease). */
   renewLease(jobId: string): Promise<JobLeaseV1>;
   status(report: StatusReportV1): Promise<ReportAckV1>;
-  heartbeat(beat: HeartbeatV1): Promise<void>;
+  /** What the hub asks of the agent, when it asks anything (an older hub never does). */
+  heartbeat(beat: HeartbeatV1): Promise<HeartbeatAnswerV1 | void>;
   setCredential(credential: string): void;
 }
 
@@ -202,8 +205,14 @@ export class HttpHubClient implements HubClient {
     registrationToken: string,
     agentVersion: string,
     kubernetesVersion: string,
+    ageRecipient?: string,
   ): Promise<RegisterResponseV1> {
-    return this.json('POST', '/register', { registrationToken, agentVersion, kubernetesVersion });
+    return this.json('POST', '/register', {
+      registrationToken,
+      agentVersion,
+      kubernetesVersion,
+      ...(ageRecipient ? { ageRecipient } : {}),
+    });
   }
 
   async jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobV1[]> {
@@ -235,8 +244,8 @@ export class HttpHubClient implements HubClient {
     return this.json('POST', '/status', report);
   }
 
-  async heartbeat(beat: HeartbeatV1): Promise<void> {
-    await this.call('POST', '/heartbeat', beat);
+  async heartbeat(beat: HeartbeatV1): Promise<HeartbeatAnswerV1> {
+    return (await this.json<HeartbeatAnswerV1 | null>('POST', '/heartbeat', beat)) ?? {};
   }
 }
 

@@ -19,6 +19,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { JobV1 } from '../protocol/v1/agent-protocol.js';
 import type { ClusterClient } from './cluster/cluster-client.js';
 import { AGENT_STATE_LABEL } from './apply/inventory-store.js';
+import type { AgeIdentityStore } from './sealing/age-keys.js';
 
 /** The last desired state of one application, as the agent enforces it. */
 export interface DesiredState {
@@ -28,8 +29,8 @@ export interface DesiredState {
   pending?: JobV1;
 }
 
-/** Persistence of the agent's own state. */
-export interface StateStore {
+/** Persistence of the agent's own state (and its age identities, see sealing/age-keys.ts). */
+export interface StateStore extends AgeIdentityStore {
   loadCredential(): Promise<string | null>;
   saveCredential(credential: string): Promise<void>;
   listDesired(): Promise<DesiredState[]>;
@@ -55,7 +56,10 @@ async function readOrNull(path: string): Promise<Buffer | null> {
   }
 }
 
-/** {@link StateStore} in a directory: `credential`, `desired/<app>.json`, `bundles/<digest>`. */
+/**
+ * {@link StateStore} in a directory: `credential`, `age-identities` (one private key a line,
+ * newest first; 0600 like everything here), `desired/<app>.json`, `bundles/<digest>`.
+ */
 export class FileStateStore implements StateStore {
   constructor(private readonly dir: string) {}
 
@@ -71,6 +75,16 @@ export class FileStateStore implements StateStore {
   async saveCredential(credential: string): Promise<void> {
     await this.ensure();
     await writeAtomic(join(this.dir, 'credential'), credential);
+  }
+
+  async loadAgeIdentities(): Promise<string[]> {
+    const text = (await readOrNull(join(this.dir, 'age-identities')))?.toString('utf8') ?? '';
+    return text.split('\n').filter(Boolean);
+  }
+
+  async saveAgeIdentities(identities: string[]): Promise<void> {
+    await this.ensure();
+    await writeAtomic(join(this.dir, 'age-identities'), identities.join('\n') + '\n');
   }
 
   async listDesired(): Promise<DesiredState[]> {
@@ -149,6 +163,31 @@ export class ClusterStateStore implements StateStore {
       },
       type: 'Opaque',
       data: { credential: Buffer.from(credential).toString('base64') },
+    });
+  }
+
+  /** The identities' Secret: `<secret>-age`, apart from the credential so neither apply drops the other. */
+  private ageSecret() {
+    return { apiVersion: 'v1', kind: 'Secret', namespace: this.namespace, name: `${this.secretName}-age` };
+  }
+
+  async loadAgeIdentities(): Promise<string[]> {
+    const secret = await this.client.get(this.ageSecret());
+    const value = (secret?.data as Record<string, string> | undefined)?.identities;
+    return value ? Buffer.from(value, 'base64').toString('utf8').split('\n').filter(Boolean) : [];
+  }
+
+  async saveAgeIdentities(identities: string[]): Promise<void> {
+    await this.client.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: this.ageSecret().name,
+        namespace: this.namespace,
+        labels: { [AGENT_STATE_LABEL]: 'age-identity' },
+      },
+      type: 'Opaque',
+      data: { identities: Buffer.from(identities.join('\n') + '\n').toString('base64') },
     });
   }
 

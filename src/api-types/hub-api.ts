@@ -304,6 +304,38 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/cluster-recipients': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ClusterKeys_recipients'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/clusters/{idOrName}/rotate-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['ClusterKeys_rotateKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/repositories': {
     parameters: {
       query?: never;
@@ -1202,6 +1234,35 @@ export type components = {
         [key: string]: string;
       };
     };
+    ClusterRecipientDto: {
+      cluster: string;
+      /**
+       * @description the agent's public age (X25519) recipient
+       * @example age1…
+       */
+      recipient: string;
+      /** @description first 16 hex digits of the SHA-256 of the recipient (spec.recipients) */
+      fingerprint: string;
+    };
+    RecipientListDto: {
+      selector: string;
+      items: components['schemas']['ClusterRecipientDto'][];
+      /** @description selected clusters whose agent has not sent a key yet: a seal now cannot include them */
+      withoutKey: string[];
+    };
+    ResealNeededDto: {
+      application: string;
+      /** @description SealedSecret object ids sealed to the key being replaced */
+      objects: string[];
+    };
+    KeyRotationDto: {
+      cluster: string;
+      /** @description fingerprint of the key being replaced */
+      fingerprint: string;
+      requestedAt: string;
+      /** @description sealed secrets of the cluster's current bundles that include the key being replaced */
+      needsReseal: components['schemas']['ResealNeededDto'][];
+    };
     CredentialsDto: {
       username?: string;
       password?: string;
@@ -1791,6 +1852,8 @@ export type components = {
       registrationToken: string;
       agentVersion: string;
       kubernetesVersion?: string;
+      /** @description the agent's public age (X25519) recipient, for sealed secrets */
+      ageRecipient?: string;
     };
     RegisterResponseDto: {
       clusterId: string;
@@ -1873,6 +1936,12 @@ export type components = {
       kubernetesVersion?: string;
       /** @description every group/version the API server serves, sent when it changed */
       apiVersions?: string[];
+      /** @description the agent's public age (X25519) recipient, for sealed secrets */
+      ageRecipient?: string;
+    };
+    HeartbeatAnswerDto: {
+      /** @description an operator asked for a new age identity: make one and send its recipient */
+      rotateAgeKey?: boolean;
     };
     FleetStatusDto: {
       applicationId: string;
@@ -2166,6 +2235,10 @@ export type ClusterWithRegistrationDto = components['schemas']['ClusterWithRegis
 export type ClusterDto = components['schemas']['ClusterDto'];
 export type ClusterPageDto = components['schemas']['ClusterPageDto'];
 export type UpdateClusterDto = components['schemas']['UpdateClusterDto'];
+export type ClusterRecipientDto = components['schemas']['ClusterRecipientDto'];
+export type RecipientListDto = components['schemas']['RecipientListDto'];
+export type ResealNeededDto = components['schemas']['ResealNeededDto'];
+export type KeyRotationDto = components['schemas']['KeyRotationDto'];
 export type CredentialsDto = components['schemas']['CredentialsDto'];
 export type CreateRepositoryDto = components['schemas']['CreateRepositoryDto'];
 export type RewoundDto = components['schemas']['RewoundDto'];
@@ -2229,6 +2302,7 @@ export type ResourceStatusReportDto = components['schemas']['ResourceStatusRepor
 export type AgentEventDto = components['schemas']['AgentEventDto'];
 export type StatusReportDto = components['schemas']['StatusReportDto'];
 export type HeartbeatDto = components['schemas']['HeartbeatDto'];
+export type HeartbeatAnswerDto = components['schemas']['HeartbeatAnswerDto'];
 export type FleetStatusDto = components['schemas']['FleetStatusDto'];
 export type FleetStatusCountsDto = components['schemas']['FleetStatusCountsDto'];
 export type FleetStatusPageDto = components['schemas']['FleetStatusPageDto'];
@@ -2992,6 +3066,79 @@ export interface operations {
       401: components['responses']['401'];
       403: components['responses']['403'];
       404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  ClusterKeys_recipients: {
+    parameters: {
+      query?: {
+        /** @description label selector of the clusters to seal for (empty: every cluster the caller may see) */
+        selector?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecipientListDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description the selector chooses more than 1000 clusters */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  ClusterKeys_rotateKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Asks the cluster's agent for a new age identity (on its next heartbeat) and lists the sealed secrets of its current bundles sealed to the key being replaced. Audited. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KeyRotationDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      /** @description the agent has not sent a key yet */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       429: components['responses']['429'];
       503: components['responses']['503'];
     };
@@ -4321,6 +4468,16 @@ export interface operations {
       };
     };
     responses: {
+      /** @description recorded; the hub asks something of the agent */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HeartbeatAnswerDto'];
+        };
+      };
+      /** @description recorded; nothing to ask */
       204: {
         headers: {
           [name: string]: unknown;

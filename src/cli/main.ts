@@ -7,6 +7,7 @@ import { registerClusterCommands } from './commands/cluster.command.js';
 import { registerCompletionCommand } from './commands/completion.command.js';
 import { registerFleetCommands } from './commands/fleet.command.js';
 import { registerRepoCommands } from './commands/repo.command.js';
+import { registerSecretCommands } from './commands/secret.command.js';
 import { registerProjectCommands } from './commands/project.command.js';
 import { registerSsoCommands } from './commands/sso.command.js';
 import { registerTokenCommands } from './commands/token.command.js';
@@ -54,6 +55,7 @@ Examples:
   registerFleetCommands(program);
   registerAuditCommands(program);
   registerProjectCommands(program);
+  registerSecretCommands(program);
   registerTokenCommands(program);
   registerSsoCommands(program);
   registerCompletionCommand(program);

@@ -14,6 +14,23 @@ describe('manifestProblems', () => {
       ),
     ).toEqual([]);
   });
+  it('checks the shape of a SealedSecret, naming the file and the field', () => {
+    const sealed = (spec: string) =>
+      Buffer.from(
+        `apiVersion: flotilla.io/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\nspec:\n${spec}`,
+      );
+    expect(
+      manifestProblems(
+        'app/db.yaml',
+        sealed(
+          '  selector: env=prod\n  recipients: [0123456789abcdef]\n  encryptedData:\n    password: YWdl\n',
+        ),
+      ),
+    ).toEqual([]);
+    expect(manifestProblems('app/db.yaml', sealed('  selector: env=prod\n  recipients: [x]\n'))).toEqual([
+      'app/db.yaml: document 1: SealedSecret db: spec.recipients must be a list of 16-hex-digit fingerprints',
+    ]);
+  });
   it('names the file and the document', () => {
     expect(manifestProblems('apps/web.yaml', Buffer.from(`${ok}---\nkind: Service\nmetadata: {}\n`))).toEqual(
       ['apps/web.yaml: document 2: is not a Kubernetes object: missing apiVersion, metadata.name'],

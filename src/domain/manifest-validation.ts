@@ -1,6 +1,7 @@
 import { expandedSizeLimit, parseManifestYaml } from './bounded-yaml.js';
 import { objectMetadataProblems } from './object-metadata.js';
-import { DEFAULT_RENDER_LIMITS } from './render/render.types.js';
+import { DEFAULT_RENDER_LIMITS, type KubeObject } from './render/render.types.js';
+import { isSealedSecret, parseSealedSpec } from './sealed-secret.js';
 
 /** File extensions that hold Kubernetes manifests. */
 export function isManifestPath(path: string): boolean {
@@ -51,9 +52,20 @@ export function manifestProblems(path: string, content: Buffer): string[] {
  */
 function metadataProblems(where: string, value: unknown): string[] {
   const o = value as { kind: string; metadata: { name: string } };
-  return objectMetadataProblems(value, { placeholders: true }).map(
-    (p) => `${where}: ${o.kind} "${o.metadata.name}": ${p}`,
-  );
+  return objectMetadataProblems(value, { placeholders: true })
+    .map((p) => `${where}: ${o.kind} "${o.metadata.name}": ${p}`)
+    .concat(sealedProblems(where, value as KubeObject));
+}
+
+/** A SealedSecret must have the documented shape: its agent could not unseal it otherwise. */
+function sealedProblems(where: string, o: KubeObject): string[] {
+  if (!isSealedSecret(o)) return [];
+  try {
+    parseSealedSpec(o);
+    return [];
+  } catch (e) {
+    return [`${where}: ${(e as Error).message}`];
+  }
 }
 
 function objectProblem(value: unknown): string | null {

@@ -101,6 +101,21 @@ let rolloutCluster: string | undefined;
 async function newCluster(): Promise<string> {
   return (await admin('POST', '/api/v1/clusters', { name: `c-${++n}`, labels: { team: 'a' } })).body.id;
 }
+/** A cluster whose agent registered an age key (a key rotation needs one). */
+async function newKeyedCluster(): Promise<string> {
+  const c = await admin('POST', '/api/v1/clusters', { name: `c-${++n}`, labels: { team: 'a' } });
+  const res = await fetch(`${h.url}/api/v1/agent/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      registrationToken: c.body.registration.token,
+      agentVersion: 'test',
+      ageRecipient: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p',
+    }),
+  });
+  if (res.status !== 201) throw new Error(`register: ${res.status}`);
+  return c.body.id;
+}
 async function newRepo(): Promise<string> {
   return (
     await admin('POST', '/api/v1/repositories', {
@@ -174,6 +189,17 @@ const MATRIX: Record<string, Entry> = {
     scope: 'fleet',
     need: 'operator',
     call: async (t) => st('POST', `/api/v1/clusters/${await newCluster()}/credentials/revoke`, t),
+  },
+  'POST /api/v1/clusters/{idOrName}/rotate-key': {
+    scope: 'fleet',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/clusters/${await newKeyedCluster()}/rotate-key`, t),
+  },
+  // public keys: any reader may seal for the clusters it can see
+  'GET /api/v1/cluster-recipients': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/cluster-recipients?selector=team%3Da', t),
   },
   'GET /api/v1/clusters/{idOrName}/agent-manifest': {
     scope: 'fleet',

@@ -41,6 +41,7 @@ import { sameObject } from './object-compare.js';
 import { pruneObjects, releaseObjects } from './prune.js';
 import { findDeferred } from './deferred-dry-run.js';
 import { failed, notDeleted, refusedBundle, summarise, withHooks } from './reconcile-outcomes.js';
+import { unsealStep } from './unseal-step.js';
 import { guardDeletions, refusedObjects, type ObjectGuard } from './object-guard.js';
 import { runHooks, waitWaveHealthy, type HookTiming } from './sync-gate.js';
 import { isSopsDocument } from '../../domain/secrets/sops-document.js';
@@ -136,9 +137,18 @@ export class Applier {
     const sops = await decryptSopsObjects(this.sops, parsed);
     if ('outcome' in sops) return sops.outcome;
 
+    // unseal: sealed secrets become Secrets (judged by the guardrail again); one that cannot be
+    // decrypted and nothing is applied. A SealedSecret was judged above as declared.
+    let clear = sops.objects;
+    if (req.unseal) {
+      const step = await unsealStep(this.client, this.guardrail, req.unseal, clear, this.concurrency);
+      if ('outcome' in step) return step.outcome;
+      clear = step.bundle;
+    }
+
     // each object marked as owned by the application; hooks apart (checked above)
     const split: SplitBundle<LiveObject> = splitHooks(
-      sops.objects.map((o) => withOwnership(o, applicationId, req.applicationName)),
+      clear.map((o) => withOwnership(o, applicationId, req.applicationName)),
     );
 
     // Every failure from here on runs the SyncFail hooks; the report lists each hook run, and

@@ -20,6 +20,13 @@ export interface ReconcileRequest {
   fetchBundle: () => Promise<Buffer>;
   /** The job's object rules (its project's), checked on top of the agent's guardrail. */
   policy?: ObjectPolicy;
+  /**
+   * Turns sealed secrets into Secrets (after the policy check, before the dry-run); absent: the
+   * bundle is applied as it is.
+   */
+  unseal?: (
+    objects: LiveObject[],
+  ) => Promise<{ objects: LiveObject[]; failures: { id: string; message: string }[] }>;
 }
 
 /** An object of the bundle as applied: what we asked for and what the server holds. */

@@ -69,3 +69,30 @@ export function notDeleted(r: PolicyRefusal): ResourceResultV1 {
     message: `not deleted: outside policy (rule ${r.rule}): ${r.message}`,
   };
 }
+
+/** A bundle with sealed secrets this cluster cannot open: each failed with why, the rest skipped, nothing applied. */
+export function unsealFailed(
+  desired: readonly LiveObject[],
+  failures: readonly { id: string; message: string }[],
+): ReconcileOutcome {
+  const byId = new Map(failures.map((f) => [f.id, f.message]));
+  const resources = desired.map((o): ResourceResultV1 => {
+    const id = idText(o);
+    const message = byId.get(id);
+    return message !== undefined
+      ? { id, action: 'failed', message }
+      : {
+          id,
+          action: 'skipped',
+          message: 'not applied: a sealed secret of the bundle cannot be unsealed here',
+        };
+  });
+  const quoted = failures.slice(0, 5).map((f) => `${f.id}: ${f.message}`);
+  const more = failures.length > 5 ? `; and ${failures.length - 5} more` : '';
+  return failed(
+    `nothing applied: ${failures.length} sealed secret(s) cannot be unsealed: ${quoted.join('; ')}${more}`,
+    false,
+    resources,
+    [],
+  );
+}

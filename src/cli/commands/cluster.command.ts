@@ -218,4 +218,42 @@ export function registerClusterCommands(program: Command): void {
       }),
     ['flotilla cluster token prod-eu-1'],
   );
+
+  examples(
+    cluster
+      .command('rotate-key')
+      .description(
+        "ask the cluster's agent for a new age key (sealed secrets) and list what should be sealed again",
+      )
+      .argument('<name>', 'cluster name or id')
+      .action(async (name: string, _opts: unknown, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const r = await (await ctx.api()).post<KeyRotation>(`${itemPath('clusters', name)}/rotate-key`);
+        ctx.emit(r, () => {
+          const head = `key rotation of ${r.cluster} requested: its agent makes a new key on its next heartbeat (old key ${r.fingerprint} is kept for what is sealed to it)\n`;
+          if (r.needsReseal.length === 0)
+            return `${head}no sealed secret of its current bundles needs a reseal\n`;
+          return (
+            `${head}sealed to the old key (run \`flotilla secret reseal\` on their files):\n` +
+            renderTable(
+              [
+                { header: 'APPLICATION', value: (x) => x.application },
+                { header: 'SEALED SECRETS', value: (x) => x.objects.join(', ') },
+              ],
+              r.needsReseal,
+              ctx.color,
+            )
+          );
+        });
+      }),
+    ['flotilla cluster rotate-key prod-eu-1'],
+  );
+}
+
+/** What POST /clusters/:name/rotate-key answers. */
+interface KeyRotation {
+  cluster: string;
+  fingerprint: string;
+  requestedAt: string;
+  needsReseal: { application: string; objects: string[] }[];
 }

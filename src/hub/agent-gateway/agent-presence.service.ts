@@ -47,7 +47,8 @@ export class AgentPresence {
     const sendsVersions =
       versions.agentVersion !== undefined ||
       versions.kubernetesVersion !== undefined ||
-      versions.apiVersions !== undefined;
+      versions.apiVersions !== undefined ||
+      versions.ageRecipient !== undefined;
     // The row the guard just read says Connected and seen within the window: nothing to write,
     // not even a statement (this runs on every agent request).
     if (

@@ -10,6 +10,7 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Res,
   StreamableFile,
   UseGuards,
   type ExecutionContext,
@@ -17,6 +18,7 @@ import {
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiResponse,
   ApiTags,
@@ -24,6 +26,7 @@ import {
 } from '@nestjs/swagger';
 import { Public } from '../auth/roles.js';
 import {
+  HeartbeatAnswerDto,
   HeartbeatDto,
   JobLeaseDto,
   JobResultDto,
@@ -127,8 +130,16 @@ export class AgentController {
   }
 
   @Post('heartbeat')
-  @HttpCode(204)
-  heartbeat(@CurrentCluster() cluster: AgentCluster, @Body() dto: HeartbeatDto): Promise<void> {
-    return this.agents.heartbeat(cluster, dto);
+  @ApiNoContentResponse({ description: 'recorded; nothing to ask' })
+  @ApiOkResponse({ type: HeartbeatAnswerDto, description: 'recorded; the hub asks something of the agent' })
+  async heartbeat(
+    @CurrentCluster() cluster: AgentCluster,
+    @Body() dto: HeartbeatDto,
+    @Res({ passthrough: true }) res: { status(code: number): unknown },
+  ): Promise<HeartbeatAnswerDto | undefined> {
+    const answer = await this.agents.heartbeat(cluster, dto);
+    // 204 as before unless there is something to ask: older agents never read a body
+    res.status(answer ? 200 : 204);
+    return answer ?? undefined;
   }
 }

@@ -21,6 +21,7 @@ import type {
   AgentEventTypeV1,
   AgentEventV1,
   HealthStatusV1,
+  HeartbeatAnswerV1,
   HeartbeatV1,
   HookPhaseV1,
   HookResultV1,
@@ -43,10 +44,22 @@ const MAX_API_VERSIONS = 2_000;
 /** `v1`, `apps/v1`, `monitoring.coreos.com/v1beta1`: a DNS subdomain group and a version. */
 const API_VERSION = /^(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?\/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?$/;
 
+/** An age X25519 recipient: `age1` and 58 bech32 characters. */
+const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+const AGE_RECIPIENT_DOC = {
+  description: "the agent's public age (X25519) recipient, for sealed secrets",
+  pattern: AGE_RECIPIENT.source,
+};
+
 export class RegisterRequestDto implements RegisterRequestV1 {
   @ApiProperty() @IsString() @MinLength(10) @MaxLength(256) registrationToken!: string;
   @ApiProperty() @IsString() @MaxLength(64) agentVersion!: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) kubernetesVersion?: string;
+  @ApiPropertyOptional(AGE_RECIPIENT_DOC)
+  @IsOptional()
+  @IsString()
+  @Matches(AGE_RECIPIENT, { message: 'ageRecipient must be an age X25519 recipient (age1…)' })
+  ageRecipient?: string;
 }
 
 export class RegisterResponseDto {
@@ -186,6 +199,18 @@ export class HeartbeatDto implements HeartbeatV1 {
   @IsString({ each: true })
   @Matches(API_VERSION, { each: true, message: 'apiVersions must be group/version strings' })
   apiVersions?: string[];
+  @ApiPropertyOptional(AGE_RECIPIENT_DOC)
+  @IsOptional()
+  @IsString()
+  @Matches(AGE_RECIPIENT, { message: 'ageRecipient must be an age X25519 recipient (age1…)' })
+  ageRecipient?: string;
+}
+
+export class HeartbeatAnswerDto implements HeartbeatAnswerV1 {
+  @ApiPropertyOptional({
+    description: 'an operator asked for a new age identity: make one and send its recipient',
+  })
+  rotateAgeKey?: boolean;
 }
 
 export class ReportAckDto {

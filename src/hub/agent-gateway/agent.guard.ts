@@ -11,6 +11,10 @@ export interface AgentCluster {
   name: string;
   /** Hash of the credential the agent called with (a long-poll re-checks it on wake-up). */
   credentialHash: string;
+  /** The age recipient stored for the cluster when the call arrived. */
+  ageRecipient?: string | null;
+  /** Whether an operator asked for a new age identity that has not arrived yet. */
+  ageKeyRotationRequested?: boolean;
 }
 
 interface AgentRequest {
@@ -41,7 +45,13 @@ export class AgentGuard implements CanActivate {
       throw new UnauthenticatedError(
         'unknown or revoked agent credential: register the agent again with a new registration token',
       );
-    req.agentCluster = { id: cluster.id, name: cluster.name, credentialHash };
+    req.agentCluster = {
+      id: cluster.id,
+      name: cluster.name,
+      credentialHash,
+      ageRecipient: cluster.ageRecipient,
+      ageKeyRotationRequested: cluster.ageKeyRotationRequestedAt !== null,
+    };
     await this.presence.seen(cluster);
     return true;
   }

@@ -4,6 +4,7 @@ import { NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
 import { isOpenPolicy } from '../../domain/render/bundle-policy.js';
 import type {
+  HeartbeatAnswerV1,
   JobsResponseV1,
   JobV1,
   ObjectPolicyV1,
@@ -88,6 +89,10 @@ export class AgentService {
       cluster.registrationTokenExpiresAt = null;
       cluster.agentVersion = dto.agentVersion;
       cluster.kubernetesVersion = dto.kubernetesVersion ?? cluster.kubernetesVersion;
+      if (dto.ageRecipient && dto.ageRecipient !== cluster.ageRecipient) {
+        cluster.ageRecipient = dto.ageRecipient;
+        cluster.ageKeyRotationRequestedAt = null;
+      }
       cluster.connectionState = 'Connected';
       cluster.lastSeenAt = now;
       await this.clusters.save(tx, cluster);
@@ -261,9 +266,17 @@ export class AgentService {
     };
   }
 
-  /** The guard already counted the call as seen; a heartbeat adds the versions it carries. */
-  async heartbeat(cluster: AgentCluster, dto: HeartbeatDto): Promise<void> {
+  /**
+   * The guard already counted the call as seen; a heartbeat adds the versions and the age
+   * recipient it carries. Answers a pending key rotation while the agent still sends the key
+   * the rotation is to replace (null: nothing to ask, 204).
+   */
+  async heartbeat(cluster: AgentCluster, dto: HeartbeatDto): Promise<HeartbeatAnswerV1 | null> {
     await this.presence.seen(cluster, dto);
+    const rotate =
+      cluster.ageKeyRotationRequested === true &&
+      (dto.ageRecipient === undefined || dto.ageRecipient === cluster.ageRecipient);
+    return rotate ? { rotateAgeKey: true } : null;
   }
 
   /** The wire form of leased jobs: everything comes from the job row, fixed when it was queued. */

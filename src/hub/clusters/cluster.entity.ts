@@ -43,6 +43,14 @@ export class ClusterEntity {
   @Column({ name: 'registration_token_expires_at', type: 'timestamptz', nullable: true })
   registrationTokenExpiresAt!: Date | null;
 
+  /** Public age recipient (`age1…`) its agent decrypts sealed secrets with; null until it sends one. */
+  @Column({ name: 'age_recipient', type: 'text', nullable: true })
+  ageRecipient!: string | null;
+
+  /** When an operator asked the agent for a new age identity; null once it sent one (or never asked). */
+  @Column({ name: 'age_key_rotation_requested_at', type: 'timestamptz', nullable: true })
+  ageKeyRotationRequestedAt!: Date | null;
+
   /** The guardrail its agent is installed with (join manifest and Helm command); null: none. */
   @Column({ type: 'jsonb', nullable: true })
   guardrail!: ClusterGuardrail | null;

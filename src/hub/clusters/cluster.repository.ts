@@ -12,6 +12,8 @@ export interface AgentVersions {
   agentVersion?: string;
   kubernetesVersion?: string;
   apiVersions?: string[];
+  /** The agent's public age recipient; a new one also ends a pending key rotation. */
+  ageRecipient?: string;
 }
 
 /** Storage of clusters. */
@@ -158,11 +160,15 @@ export class ClusterRepository {
                  OR connection_state <> 'Connected'
                  OR ($3::text IS NOT NULL AND $3::text IS DISTINCT FROM agent_version)
                  OR ($4::text IS NOT NULL AND $4::text IS DISTINCT FROM kubernetes_version)
-                 OR ($5::jsonb IS NOT NULL AND $5::jsonb IS DISTINCT FROM api_versions))
+                 OR ($5::jsonb IS NOT NULL AND $5::jsonb IS DISTINCT FROM api_versions)
+                 OR ($6::text IS NOT NULL AND $6::text IS DISTINCT FROM age_recipient))
           FOR UPDATE)
        UPDATE clusters c SET last_seen_at = $2, connection_state = 'Connected',
          agent_version = COALESCE($3, c.agent_version), kubernetes_version = COALESCE($4, c.kubernetes_version),
-         api_versions = COALESCE($5::jsonb, c.api_versions)
+         api_versions = COALESCE($5::jsonb, c.api_versions),
+         age_key_rotation_requested_at = CASE WHEN $6::text IS NOT NULL AND $6::text IS DISTINCT FROM c.age_recipient
+           THEN NULL ELSE c.age_key_rotation_requested_at END,
+         age_recipient = COALESCE($6, c.age_recipient)
        FROM old WHERE c.id = old.id
        RETURNING old.was, ($5::jsonb IS NOT NULL AND $5::jsonb IS DISTINCT FROM old.old_api) AS api_changed`,
       [
@@ -171,12 +177,33 @@ export class ClusterRepository {
         versions.agentVersion ?? null,
         versions.kubernetesVersion ?? null,
         versions.apiVersions ? JSON.stringify(versions.apiVersions) : null,
+        versions.ageRecipient ?? null,
       ],
     );
     return {
       connected: rows.length === 1 && rows[0].was !== 'Connected',
       apiVersionsChanged: rows.length === 1 && rows[0].api_changed,
     };
+  }
+
+  /**
+   * The current bundles for this cluster that hold a SealedSecret, with their application's
+   * name: what a key rotation may leave needing a re-seal (the caller reads the objects).
+   */
+  async sealedBundlesOf(clusterId: string): Promise<{ application: string; content: Buffer }[]> {
+    return this.ds.manager.query(
+      `SELECT a.name AS application, b.content FROM desired_states d
+         JOIN applications a ON a.id = d.application_id
+         JOIN bundles b ON b.digest = d.bundle_digest
+        WHERE d.cluster_id = $1 AND position('"kind":"SealedSecret"'::bytea IN b.content) > 0
+        ORDER BY a.name`,
+      [clusterId],
+    );
+  }
+
+  /** Asks the agent for a new age identity (its next heartbeat is answered so). */
+  async requestKeyRotation(tx: Tx, id: string, now: Date): Promise<void> {
+    await managerOf(this.ds, tx).update(ClusterEntity, { id }, { ageKeyRotationRequestedAt: now });
   }
 
   /**

@@ -75,6 +75,8 @@ export class ClusterService {
         agentVersion: null,
         kubernetesVersion: null,
         apiVersions: null,
+        ageRecipient: null,
+        ageKeyRotationRequestedAt: null,
         credentialHash: null,
         registrationTokenHash: this.secrets.hashToken(token),
         registrationTokenExpiresAt: expiresAt,

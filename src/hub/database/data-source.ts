@@ -18,6 +18,7 @@ import { ApplicationSource1764460000000 } from '../../../migrations/176446000000
 import { HelmRepositories1764470000000 } from '../../../migrations/1764470000000-helm-repositories.js';
 import { ClusterApiVersions1764480000000 } from '../../../migrations/1764480000000-cluster-api-versions.js';
 import { Rollouts1764490000000 } from '../../../migrations/1764490000000-rollouts.js';
+import { ClusterAgeRecipients1764500000000 } from '../../../migrations/1764500000000-cluster-age-recipients.js';
 import { PlainSecrets1764510000000 } from '../../../migrations/1764510000000-plain-secrets.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
@@ -78,6 +79,7 @@ export const MIGRATIONS = [
   HelmRepositories1764470000000,
   ClusterApiVersions1764480000000,
   Rollouts1764490000000,
+  ClusterAgeRecipients1764500000000,
   PlainSecrets1764510000000,
 ];
 

@@ -12,6 +12,8 @@ export interface RegisterRequestV1 {
   registrationToken: string;
   agentVersion: string;
   kubernetesVersion?: string;
+  /** The public age (X25519) recipient sealed secrets for this cluster are encrypted to (`age1…`). */
+  ageRecipient?: string;
 }
 
 export interface RegisterResponseV1 {
@@ -174,6 +176,21 @@ export interface HeartbeatV1 {
    * changed since the agent last sent it (a CRD installed or removed), and after a restart.
    */
   apiVersions?: string[];
+  /**
+   * The public recipient of the agent's newest age identity (`age1…`); sent with every
+   * heartbeat, so a rotation reaches the hub with the next one. The private key never leaves
+   * the cluster.
+   */
+  ageRecipient?: string;
+}
+
+/**
+ * Answer of POST /heartbeat when the hub has something to ask (200); otherwise 204, no body.
+ * Agents that do not know a field ignore it.
+ */
+export interface HeartbeatAnswerV1 {
+  /** An operator asked for a new age identity (`flotilla cluster rotate-key`): make one and send its recipient. */
+  rotateAgeKey?: boolean;
 }
 
 /** Answer of POST /status and /jobs/:id/result. */

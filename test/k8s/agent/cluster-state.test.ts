@@ -1,8 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AGENT_STATE_LABEL } from '../../../src/agent/apply/inventory-store.js';
 import type { KubeClusterClient } from '../../../src/agent/cluster/cluster-client.js';
-import { ClusterStateStore } from '../../../src/agent/state-store.js';
+import { AgeKeys } from '../../../src/agent/sealing/age-keys.js';
+import { ClusterStateStore, FileStateStore } from '../../../src/agent/state-store.js';
 import { bundleDigest } from '../../../src/domain/render/render.js';
 import {
   bundleOf,
@@ -89,6 +93,52 @@ describe('ClusterStateStore against a real API server', () => {
     const fresh = new ClusterStateStore(client, ns, 'cred');
     expect(await fresh.listDesired()).toEqual([{ job }]);
     expect(await fresh.loadBundle(job.bundleDigest!)).toBeNull();
+  });
+});
+
+describe("the agent's age identity (sealed secrets)", () => {
+  it('is made once, kept across restarts in a Secret or a 0600 file, and rotation keeps the previous ones', async () => {
+    const ns = uniq('age');
+    await client.apply(namespace(ns));
+    const dir = await mkdtemp(join(tmpdir(), 'flotilla-age-'));
+    try {
+      for (const make of [
+        () => new ClusterStateStore(client, ns, 'agent-credential'),
+        () => new FileStateStore(dir),
+      ]) {
+        const first = await AgeKeys.load(make());
+        expect(first.recipient).toMatch(/^age1[a-z0-9]{58}$/);
+        // a restarted agent (a new store) finds the same identity
+        const again = await AgeKeys.load(make());
+        expect(again.recipient).toBe(first.recipient);
+        const old = again.identities[0];
+        const rotated = await again.rotate();
+        expect(rotated).not.toBe(first.recipient);
+        const reloaded = await AgeKeys.load(make());
+        expect(reloaded.recipient).toBe(rotated);
+        expect(reloaded.identities).toHaveLength(2);
+        expect(reloaded.identities[1]).toBe(old);
+        for (let i = 0; i < 3; i++) await reloaded.rotate();
+        expect((await AgeKeys.load(make())).identities).toHaveLength(3);
+      }
+      const secret = await client.get({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        namespace: ns,
+        name: 'agent-credential-age',
+      });
+      expect(secret).toMatchObject({
+        type: 'Opaque',
+        metadata: { labels: { [AGENT_STATE_LABEL]: 'age-identity' } },
+      });
+      expect((await stat(join(dir, 'age-identities'))).mode & 0o777).toBe(0o600);
+      // the credential Secret is a separate object: saving one never drops the other
+      const store = new ClusterStateStore(client, ns, 'agent-credential');
+      await store.saveCredential('fltagent_x');
+      expect(await store.loadAgeIdentities()).toHaveLength(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,12 +4,14 @@
  * rule, the server's discovery decides whether a kind is cluster-scoped, and neither a prune
  * nor a removal deletes an object outside the guardrail.
  */
+import { Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { Applier } from '../../../src/agent/apply/applier.js';
 import { ConfigMapInventoryStore } from '../../../src/agent/apply/inventory-store.js';
 import type { ReconcileRequest } from '../../../src/agent/apply/apply.types.js';
 import { KubeClusterClient } from '../../../src/agent/cluster/cluster-client.js';
 import { guardrailPolicy, type ObjectPolicy } from '../../../src/domain/object-policy.js';
+import { Unsealer } from '../../../src/agent/sealing/unsealer.js';
 import { bundleOf, configMap, namespace, uniq, waitFor } from './agent-test-kit.js';
 
 const STATE_NS = 'flotilla-agent-test';
@@ -122,6 +124,51 @@ describe('guardrail and job rules in the applier', () => {
     expect(
       await client.get({ apiVersion: `${group}/v1`, kind: 'Gadget', name: 'g1' }).catch(() => null),
     ).toBeNull();
+  });
+
+  it('judges the Secret a SealedSecret becomes by the guardrail: one that denies Secrets is not passed by sealing', async () => {
+    const ns = uniq('team');
+    await client.apply(namespace(ns));
+    const identity = await generateX25519Identity();
+    const e = new Encrypter();
+    e.addRecipient(await identityToRecipient(identity));
+    const sealed = {
+      apiVersion: 'flotilla.io/v1alpha1',
+      kind: 'SealedSecret',
+      metadata: { name: 'db', namespace: ns },
+      spec: {
+        selector: 'env=prod',
+        recipients: [],
+        encryptedData: { password: Buffer.from(await e.encrypt('s3cret-value')).toString('base64') },
+      },
+    };
+    const unsealer = new Unsealer(() => ({ identities: [identity], recipient: '' }));
+    const noSecrets = guardrailPolicy({
+      allowedNamespaces: [ns],
+      allowClusterScoped: null,
+      deniedKinds: [{ group: '', kind: 'Secret' }],
+    });
+    const out = await applier(noSecrets)(uniq('app'), [configMap(ns, 'cfg', { x: '1' }), sealed], {
+      unseal: (objects) => unsealer.unseal(objects),
+    });
+    expect(out.outcome).toBe('failed');
+    expect(out.resources).toContainEqual({
+      id: `/Secret/${ns}/db`,
+      action: 'failed',
+      message: expect.stringContaining('(rule deniedKinds)'),
+    });
+    expect(JSON.stringify(out)).not.toContain('s3cret-value');
+    expect(await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'db' })).toBeNull();
+    expect(await cm(ns, 'cfg')).toBeNull();
+    // the same bundle under a guardrail that allows Secrets is applied, as a Secret
+    const ok = await applier(narrow(ns))(uniq('app'), [sealed], {
+      unseal: (objects) => unsealer.unseal(objects),
+    });
+    expect(ok.outcome, ok.message).toBe('succeeded');
+    const secret = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'db' });
+    expect(Buffer.from((secret!.data as Record<string, string>).password, 'base64').toString()).toBe(
+      's3cret-value',
+    );
   });
 
   it("refuses what the job's rules refuse, even with an open guardrail", async () => {
