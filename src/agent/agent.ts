@@ -5,19 +5,14 @@
  * arrive once it is back.
  */
 import { DEFAULT_SOPS_KEY_SECRET, SopsDecryptor, type SopsKeyRef } from './secrets/sops.js';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../domain/retry-backoff.js';
 import { MemoryReclaim } from './memory-reclaim.js';
-import { redactedValuesOf, redactionKeyOf, scrubValues } from '../domain/apply/redaction.js';
+import { redactedValuesOf, redactionKeyOf } from '../domain/apply/redaction.js';
 import type { ObjectPolicy } from '../domain/object-policy.js';
 import { bundleDigest, parseCanonicalBundle } from '../domain/render/canonical-bundle.js';
-import {
-  MAX_DIFF_CHARS_V1,
-  type JobV1,
-  type ResourceResultV1,
-  type StatusReportV1,
-} from '../protocol/v1/agent-protocol.js';
+import { type JobV1, type ResourceResultV1, type StatusReportV1 } from '../protocol/v1/agent-protocol.js';
 import { Applier } from './apply/applier.js';
 import type { ReconcileOutcome } from './apply/apply.types.js';
 import { ConfigMapInventoryStore } from './apply/inventory-store.js';
@@ -28,6 +23,7 @@ import { runHeartbeats } from './heartbeats.js';
 import { HubRejectedError, type HubClient } from './hub-client.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { AgentMetrics } from './metrics-server.js';
+import { countActions, driftReport, scrubOutcome, statusReport } from './agent-reports.js';
 import { ReportBuffer } from './report-buffer.js';
 import { AgentSealing } from './sealing/agent-sealing.js';
 import type { DesiredState, StateStore } from './state-store.js';
@@ -371,7 +367,7 @@ export class Agent {
         kind: job.kind,
         outcome: outcome.outcome,
         message: outcome.message,
-        counts: count(outcome.resources),
+        counts: countActions(outcome.resources),
       },
       'job done',
     );
@@ -426,18 +422,7 @@ export class Agent {
     }
     // what sealed secrets decrypted to is as secret as a plain Secret's values
     values = values.concat(this.sealing.valuesOf(job.applicationId)).sort((a, b) => b.length - a.length);
-    if (values.length === 0) return outcome;
-    const scrub = (text: string | undefined) => (text === undefined ? text : scrubValues(text, values));
-    return {
-      ...outcome,
-      message: scrub(outcome.message),
-      resources: outcome.resources.map((r) => ({
-        ...r,
-        message: scrub(r.message),
-        healthMessage: scrub(r.healthMessage),
-      })),
-      ...(outcome.hooks ? { hooks: outcome.hooks.map((h) => ({ ...h, message: scrub(h.message) })) } : {}),
-    };
+    return scrubOutcome(outcome, values);
   }
 
   private watch(job: JobV1, outcome: ReconcileOutcome): void {
@@ -458,19 +443,7 @@ export class Agent {
     resources: ResourceResultV1[],
     events: StatusReportV1['events'],
   ): void {
-    const report: StatusReportV1 = {
-      reportId: randomUUID(),
-      resources: resources
-        .filter((r) => r.health)
-        .map((r) => ({
-          applicationId,
-          resource: r.id,
-          health: r.health!,
-          healthMessage: r.healthMessage?.slice(0, 4000),
-          drifted: false,
-        })),
-      events,
-    };
+    const report = statusReport(applicationId, resources, events);
     if (report.resources.length === 0 && events.length === 0) return;
     this.buffer.push({ type: 'status', body: report });
     void this.buffer.flush();
@@ -479,46 +452,7 @@ export class Agent {
   private onDrift(type: 'drift.detected' | 'drift.corrected', n: DriftNotice): void {
     this.d.metrics.drift.inc({ event: type === 'drift.detected' ? 'detected' : 'corrected' });
     this.d.logger.info({ event: type, resource: n.resource, diff: n.diff }, type);
-    const drifted = type === 'drift.detected';
-    this.buffer.push({
-      type: 'status',
-      body: {
-        reportId: randomUUID(),
-        resources: [
-          {
-            applicationId: n.applicationId,
-            resource: n.resource,
-            health: n.health.status,
-            healthMessage: n.health.message.slice(0, 4000),
-            drifted,
-            ...(drifted ? { diff: clip(n.diff, MAX_DIFF_CHARS_V1) } : {}),
-          },
-        ],
-        events: [
-          {
-            type,
-            applicationId: n.applicationId,
-            resource: n.resource,
-            revision: n.revision,
-            diff: clip(n.diff, MAX_DIFF_CHARS_V1),
-            ...(n.deleted ? { message: 'object deleted' } : {}),
-            time: new Date().toISOString(),
-          },
-        ],
-      },
-    });
+    this.buffer.push({ type: 'status', body: driftReport(type, n) });
     void this.buffer.flush();
   }
-}
-
-/** A diff cut to the hub's limit, saying so. */
-function clip(diff: string, max: number): string {
-  const note = '\n… (diff cut)';
-  return diff.length <= max ? diff : diff.slice(0, max - note.length) + note;
-}
-
-function count(resources: readonly ResourceResultV1[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of resources) out[r.action] = (out[r.action] ?? 0) + 1;
-  return out;
 }
