@@ -7,12 +7,12 @@
  * bundle fails with a per-object error: nothing is applied from a bundle with a file that cannot
  * be decrypted, so a half-updated set of Secrets never exists.
  */
+import { scrubOutcome } from '../agent-reports.js';
 import { Decrypter, armor } from 'age-encryption';
 import {
   isCoreSecret,
   REDACT_ANNOTATION,
   redactedValuesOf,
-  scrubValues,
   SECRET_VALUE_POINTERS,
 } from '../../domain/apply/redaction.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
@@ -233,17 +233,5 @@ export function scrubDecrypted(
   outcome: ReconcileOutcome,
   decrypted: readonly LiveObject[],
 ): ReconcileOutcome {
-  const values = redactedValuesOf(decrypted);
-  if (values.length === 0) return outcome;
-  const scrub = (text: string | undefined) => (text === undefined ? text : scrubValues(text, values));
-  return {
-    ...outcome,
-    message: scrub(outcome.message),
-    resources: outcome.resources.map((r) => ({
-      ...r,
-      message: scrub(r.message),
-      healthMessage: scrub(r.healthMessage),
-    })),
-    ...(outcome.hooks ? { hooks: outcome.hooks.map((h) => ({ ...h, message: scrub(h.message) })) } : {}),
-  };
+  return scrubOutcome(outcome, redactedValuesOf(decrypted));
 }

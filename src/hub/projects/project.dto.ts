@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -17,6 +18,22 @@ import { GROUP_SOURCE, KIND_SOURCE, NAMESPACE_GLOB_SOURCE } from '../../domain/p
 import { IsDns1123Label, IsOmittable } from '../common/validators.js';
 
 /** A repository (or `*`) and optional path prefix a project's applications may deploy from. */
+/** The optional `plainSecrets` field of a project's create and update bodies. */
+function IsPlainSecretsMode(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      enum: PLAIN_SECRETS_MODES,
+      description:
+        'a plain (unencrypted) v1/Secret in a bundle: deny (the render fails for that cluster), warn (deployed, ' +
+        'shown on the application and audited once per revision) or allow. Default for a new project: warn',
+    }),
+    IsOmittable(),
+    IsIn([...PLAIN_SECRETS_MODES], {
+      message: `plainSecrets must be one of: ${PLAIN_SECRETS_MODES.join(', ')}`,
+    }),
+  );
+}
+
 export class ProjectSourceDto {
   @ApiProperty({
     example: 'platform',
@@ -114,16 +131,7 @@ export class CreateProjectDto {
   @Type(() => ObjectPolicyDto)
   objects!: ObjectPolicyDto;
 
-  @ApiPropertyOptional({
-    enum: PLAIN_SECRETS_MODES,
-    description:
-      'a plain (unencrypted) v1/Secret in a bundle: deny (the render fails for that cluster), warn (deployed, ' +
-      'shown on the application and audited once per revision) or allow. Default for a new project: warn',
-  })
-  @IsOmittable()
-  @IsIn([...PLAIN_SECRETS_MODES], {
-    message: `plainSecrets must be one of: ${PLAIN_SECRETS_MODES.join(', ')}`,
-  })
+  @IsPlainSecretsMode()
   plainSecrets?: PlainSecretsMode;
 }
 
@@ -150,16 +158,7 @@ export class UpdateProjectDto {
   @Type(() => ObjectPolicyDto)
   objects?: ObjectPolicyDto;
 
-  @ApiPropertyOptional({
-    enum: PLAIN_SECRETS_MODES,
-    description:
-      'a plain (unencrypted) v1/Secret in a bundle: deny (the render fails for that cluster), warn (deployed, ' +
-      'shown on the application and audited once per revision) or allow. Default for a new project: warn',
-  })
-  @IsOmittable()
-  @IsIn([...PLAIN_SECRETS_MODES], {
-    message: `plainSecrets must be one of: ${PLAIN_SECRETS_MODES.join(', ')}`,
-  })
+  @IsPlainSecretsMode()
   plainSecrets?: PlainSecretsMode;
 }
 
