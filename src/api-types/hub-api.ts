@@ -4229,7 +4229,15 @@ export interface operations {
       400: components['responses']['400'];
       401: components['responses']['401'];
       403: components['responses']['403'];
-      404: components['responses']['404'];
+      /** @description no such application, or no such command */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       /** @description the command does not apply to the rollout in its state */
       409: {
         headers: {

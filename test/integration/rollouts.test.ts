@@ -424,6 +424,9 @@ describe('gates and steering', () => {
     expect(res.body.message).toMatch(/rollout.stages\[1\].name must be a DNS-1123 label/);
     expect(res.body.message).toMatch(/rollout.stages\[1\].batchSize/);
     const cmd = await h.api('POST', '/api/v1/applications/web/rollout/explode', { body: {} });
-    expect(cmd.status).toBe(400);
+    expect(cmd.status).toBe(404);
+    expect(cmd.body.message).toBe(
+      "rollout command (one of promote, pause, resume, abort, retry) 'explode' not found",
+    );
   });
 });

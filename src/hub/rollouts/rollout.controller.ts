@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
-import { InvalidInputError } from '../../domain/errors.js';
+import { NotFoundError } from '../../domain/errors.js';
 import { CurrentActor, CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ProjectScoped, RequireRole } from '../auth/roles.js';
 import { type RolloutCommand, RolloutCommandsService } from './rollout-commands.service.js';
@@ -56,6 +56,7 @@ export class RolloutController {
   @ApiParam({ name: 'command', enum: COMMANDS })
   @ApiOkResponse({ type: RolloutDto, description: 'the rollout after the command' })
   @ApiConflictResponse({ description: 'the command does not apply to the rollout in its state' })
+  @ApiNotFoundResponse({ description: 'no such application, or no such command' })
   command(
     @Param('idOrName') key: string,
     @Param('command') command: string,
@@ -63,8 +64,9 @@ export class RolloutController {
     @CurrentActor() actor: Actor,
     @CurrentPrincipal() principal: Principal,
   ): Promise<RolloutDto> {
+    // an unknown command is a route that does not exist: 404, naming the ones that do
     if (!COMMANDS.includes(command as RolloutCommand))
-      throw new InvalidInputError(`command must be one of ${COMMANDS.join(', ')}`);
+      throw new NotFoundError(`rollout command (one of ${COMMANDS.join(', ')})`, command);
     return this.rollouts.run(command as RolloutCommand, key, principal, actor, dto.reason);
   }
 }
