@@ -149,6 +149,17 @@ describe('audit sentences', () => {
     );
   });
 
+  it('a key rotation names the cluster and the key it replaces', () => {
+    expect(
+      say(
+        event('cluster.key-rotation-requested', {
+          ...onCluster,
+          details: { name: 'prod-eu', fingerprint: '0a1b2c3d4e5f6071' },
+        }),
+      ),
+    ).toBe('admin asked prod-eu for a new age key (replacing 0a1b2c3d4e5f6071)');
+  });
+
   it('a bare commit id reads as branch@short-hash of the repository it belongs to', () => {
     const hash = '2cbbec3d4e5f60718293a4b5c6d7e8f901234567';
     const withBranch = { ...look, branchOf: (id: string) => (id === REPO ? 'main' : null) };

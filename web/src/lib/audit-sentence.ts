@@ -324,6 +324,13 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
       return [...actor(), ' deleted cluster ', cluster()];
     case 'cluster.registration-token-issued':
       return [...actor(), ' issued a registration token for ', cluster()];
+    case 'cluster.key-rotation-requested':
+      return [
+        ...actor(),
+        ' asked ',
+        cluster(),
+        ` for a new age key${str(d.fingerprint) ? ` (replacing ${str(d.fingerprint)})` : ''}`,
+      ];
     case 'cluster.credential-revoked':
       return [...actor(), ' revoked the agent credential of ', cluster()];
     case 'repository.created':
