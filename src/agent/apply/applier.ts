@@ -12,8 +12,10 @@ import {
 } from '../../domain/apply/apply-order.js';
 import { isForceEnabled, withOwnership } from '../../domain/apply/flotilla-marks.js';
 import {
+  assertValidHooks,
   InvalidHookError,
   hooksFor,
+  isLeftOutHook,
   splitHooks,
   waveIsGated,
   type LeftOut,
@@ -114,22 +116,19 @@ export class Applier {
       return failed(`bundle: ${(e as Error).message}`, false, [], []);
     }
 
-    // hooks apart first (their annotations are in clear in a SOPS object too): Helm hooks left
-    // out (delete, rollback, test) are never written, so not judged
-    let dropped: Set<LiveObject>;
+    // hook annotations checked first (they are in clear in a SOPS object too)
     try {
-      dropped = new Set(splitHooks(parsed).dropped.map((d) => d.object));
+      assertValidHooks(parsed);
     } catch (e) {
-      if (e instanceof InvalidHookError) {
-        const resources = e.objects.map((o) => ({ id: o.id, action: 'failed' as const, message: o.message }));
-        return failed(e.message, false, resources, []);
-      }
-      return failed(`bundle: ${(e as Error).message}`, false, [], []);
+      if (!(e instanceof InvalidHookError)) throw e;
+      const resources = e.objects.map((o) => ({ id: o.id, action: 'failed' as const, message: o.message }));
+      return failed(e.message, false, resources, []);
     }
 
     // guard: the guardrail and the job's rules, on the objects as rendered (a SOPS Secret still
-    // encrypted, so not a plain one); one refused object (hook or not) and nothing is applied
-    const written = parsed.filter((o) => !dropped.has(o));
+    // encrypted, so not a plain one); one refused object (hook or not) and nothing is applied.
+    // Helm hooks left out (delete, rollback, test) are never written, so not judged.
+    const written = parsed.filter((o) => !isLeftOutHook(o));
     const refusals = await refusedObjects(this.client, this.guardOf(req), written, this.concurrency);
     if (refusals.length > 0) return refusedBundle(written, refusals);
 

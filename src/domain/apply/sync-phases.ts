@@ -83,6 +83,22 @@ function hookProblem(obj: LiveObject): string | null {
   return null;
 }
 
+/**
+ * Checks every object's hook annotations (what {@link splitHooks} checks first).
+ * @throws InvalidHookError naming every object with an unknown phase, delete policy or health timeout.
+ */
+export function assertValidHooks(bundle: readonly LiveObject[]): void {
+  const problems = bundle
+    .map((obj) => ({ id: formatId(idOf(obj)), message: hookProblem(obj) }))
+    .filter((p): p is { id: string; message: string } => p.message !== null);
+  if (problems.length > 0) throw new InvalidHookError(problems);
+}
+
+/** Whether {@link splitHooks} leaves the object out: a Helm hook with no Flotilla phase (delete, rollback, test). */
+export function isLeftOutHook(obj: LiveObject): boolean {
+  return raw(obj, FLOTILLA_ANNOTATIONS.hook) === undefined && helmHookOf(obj).kind === 'dropped';
+}
+
 const EVERY_SYNC: readonly SyncMode[] = ['install', 'upgrade'];
 
 /**
@@ -93,10 +109,7 @@ const EVERY_SYNC: readonly SyncMode[] = ['install', 'upgrade'];
  * health timeout, so a typo never turns a migration Job into an ordinary (re-applied) object.
  */
 export function splitHooks<T extends LiveObject>(bundle: readonly T[]): SplitBundle<T> {
-  const problems = bundle
-    .map((obj) => ({ id: formatId(idOf(obj)), message: hookProblem(obj) }))
-    .filter((p): p is { id: string; message: string } => p.message !== null);
-  if (problems.length > 0) throw new InvalidHookError(problems);
+  assertValidHooks(bundle);
   const split: SplitBundle<T> = {
     objects: [],
     hooks: { PreSync: [], PostSync: [], SyncFail: [] },

@@ -40,6 +40,7 @@ import {
 import { type ApplicationEntity } from './application.entity.js';
 import { describeApplication } from './application-audit.js';
 import { storedRollout } from '../rollouts/rollout.dto.js';
+import { RolloutService } from '../rollouts/rollout.service.js';
 import { assertValidSource, storedSource } from './application-source.js';
 import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationRepository } from './application.repository.js';
@@ -62,6 +63,7 @@ export class ApplicationService implements OnModuleInit {
     @Inject(ApplicationReconcilerService) private readonly reconciler: ApplicationReconcilerService,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(ProjectService) private readonly projects: ProjectService,
+    @Inject(RolloutService) private readonly rollouts: RolloutService,
   ) {}
 
   onModuleInit(): void {
@@ -196,6 +198,7 @@ export class ApplicationService implements OnModuleInit {
       row.projectId = project.id;
       row.generation++;
       const saved = await this.apps.save(tx, row);
+      if (input.rollout === null) await this.rollouts.strategyRemoved(tx, saved, actor);
       await this.audit.record(tx, {
         actor,
         action: 'application.updated',

@@ -61,3 +61,25 @@ export class DesiredStateEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
+
+/**
+ * A cluster's desired state once it is given a new bundle: generation bumped, any render error
+ * cleared, and what it last applied (revision, bundle, inventory) kept until its agent reports.
+ */
+export function givenBundle(
+  before: DesiredStateEntity | undefined,
+  next: Pick<
+    DesiredStateEntity,
+    'applicationId' | 'clusterId' | 'revision' | 'revisionDisplay' | 'bundleDigest'
+  >,
+): Omit<DesiredStateEntity, 'updatedAt'> {
+  return {
+    ...next,
+    generation: (before?.generation ?? 0) + 1,
+    renderError: null,
+    renderErrorRevision: null,
+    appliedRevision: before?.appliedRevision ?? null,
+    appliedDigest: before?.appliedDigest ?? null,
+    inventory: before?.inventory ?? [],
+  };
+}

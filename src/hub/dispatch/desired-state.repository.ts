@@ -13,6 +13,17 @@ export class DesiredStateRepository {
     return managerOf(this.ds, tx).find(DesiredStateEntity, { where: { applicationId } });
   }
 
+  /** The desired state of some clusters of an application. */
+  forClusters(tx: Tx, applicationId: string, clusterIds: string[]): Promise<DesiredStateEntity[]> {
+    return managerOf(this.ds, tx)
+      .createQueryBuilder(DesiredStateEntity, 'd')
+      .where('d.application_id = :applicationId AND d.cluster_id IN (:...clusterIds)', {
+        applicationId,
+        clusterIds,
+      })
+      .getMany();
+  }
+
   forCluster(clusterId: string): Promise<DesiredStateEntity[]> {
     return this.ds.manager.find(DesiredStateEntity, { where: { clusterId } });
   }

@@ -31,7 +31,7 @@ import { VCS } from '../vcs/vcs.module.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { describeRenderErrors, SourceRenderer } from '../render/source-renderer.js';
 import { BundleRepository } from './bundle.repository.js';
-import { type DesiredStateEntity } from './desired-state.entity.js';
+import { givenBundle, type DesiredStateEntity } from './desired-state.entity.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
 import { RolloutRunner } from '../rollouts/rollout-runner.service.js';
 import { RolloutService } from '../rollouts/rollout.service.js';
@@ -206,19 +206,15 @@ export class DesiredStateService {
         }
         if (before?.revision !== revision.id) newRevision = true;
         bundles.set(digest, { digest, content: canonical, objectCount });
-        desiredRows.push({
-          applicationId: app.id,
-          clusterId: r.cluster.id,
-          revision: revision.id,
-          revisionDisplay: revision.display,
-          bundleDigest: digest,
-          generation: (before?.generation ?? 0) + 1,
-          renderError: null,
-          renderErrorRevision: null,
-          appliedRevision: before?.appliedRevision ?? null,
-          appliedDigest: before?.appliedDigest ?? null,
-          inventory: before?.inventory ?? [],
-        });
+        desiredRows.push(
+          givenBundle(before, {
+            applicationId: app.id,
+            clusterId: r.cluster.id,
+            revision: revision.id,
+            revisionDisplay: revision.display,
+            bundleDigest: digest,
+          }),
+        );
         if (opts.dispatch) syncs.push({ cluster: r.cluster, digest, before });
       }
       outcome.renderFailures = rendered.filter((r) => !('bundle' in r)).length;
@@ -238,23 +234,13 @@ export class DesiredStateService {
       // staged rollouts: a change a rollout holds back leaves the cluster's desired state as it
       // is (the rollout gives it the bundle when its batch starts); re-sends of what a cluster
       // already runs or was already given go out as before
-      if (opts.dispatch && revision && (app.rollout || syncs.length)) {
+      if (opts.dispatch && revision && app.rollout) {
         const changed = syncs.filter((s) => s.digest !== s.before?.appliedDigest);
         const now = await this.rollouts.gate(
           tx,
           app,
           revision,
-          changed.map((s) => ({
-            cluster: s.cluster,
-            digest: s.digest,
-            before: s.before
-              ? {
-                  bundleDigest: s.before.bundleDigest,
-                  revision: s.before.revision,
-                  revisionDisplay: s.before.revisionDisplay,
-                }
-              : null,
-          })),
+          changed.map((s) => ({ cluster: s.cluster, digest: s.digest, before: s.before ?? null })),
           actor,
           new Set(rendered.map((r) => r.cluster.id)),
         );

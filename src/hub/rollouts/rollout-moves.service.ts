@@ -3,6 +3,7 @@ import { type Actor } from '../../domain/audit-chain.js';
 import { projectObjectPolicy } from '../../domain/object-policy.js';
 import { type ApplicationEntity } from '../applications/application.entity.js';
 import { type Tx } from '../database/data-source.js';
+import { givenBundle } from '../dispatch/desired-state.entity.js';
 import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
 import { JobDispatchService, type JobSpec } from '../dispatch/job-dispatch.service.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
@@ -33,17 +34,16 @@ export class RolloutMoves {
     actor: Actor,
   ): Promise<void> {
     if (clusters.length === 0) return;
-    await this.setDesired(
+    const moves = clusters.map((v) => toTarget(r, v));
+    await this.setDesired(tx, app, moves);
+    await this.queue(
       tx,
       app,
-      clusters.map((v) => ({
-        clusterId: v.clusterId,
-        revision: r.revision,
-        revisionDisplay: r.revisionDisplay,
-        digest: v.targetDigest,
-      })),
+      'rollout',
+      actor,
+      { id: r.revision, display: r.revisionDisplay },
+      moves.map(syncJob),
     );
-    await this.resend(tx, app, r, clusters, actor);
     await this.rollouts.markStarted(
       tx,
       r.id,
@@ -64,36 +64,29 @@ export class RolloutMoves {
     actor: Actor,
   ): Promise<void> {
     if (clusters.length === 0) return;
-    const back = clusters.filter((v) => v.previousDigest !== null);
-    const gone = clusters.filter((v) => v.previousDigest === null);
-    await this.setDesired(
-      tx,
-      app,
-      back.map((v) => ({
-        clusterId: v.clusterId,
-        revision: v.previousRevision ?? '',
-        revisionDisplay: v.previousRevisionDisplay ?? '',
-        digest: v.previousDigest!,
-      })),
+    const back: Move[] = clusters.flatMap((v) =>
+      v.previousDigest === null
+        ? []
+        : [
+            {
+              clusterId: v.clusterId,
+              revision: v.previousRevision ?? '',
+              revisionDisplay: v.previousRevisionDisplay ?? '',
+              bundleDigest: v.previousDigest,
+            },
+          ],
     );
+    const gone = clusters.filter((v) => v.previousDigest === null);
+    await this.setDesired(tx, app, back);
     for (const v of gone) await this.desired.delete(tx, app.id, v.clusterId);
-    const jobs: JobSpec[] = [
-      ...back.map((v) => ({
-        clusterId: v.clusterId,
-        kind: 'sync' as const,
-        revision: v.previousRevision ?? '',
-        revisionDisplay: v.previousRevisionDisplay ?? '',
-        bundleDigest: v.previousDigest,
-      })),
-      ...gone.map((v) => ({
-        clusterId: v.clusterId,
-        kind: 'remove' as const,
-        revision: r.revision,
-        revisionDisplay: r.revisionDisplay,
-        bundleDigest: null,
-      })),
-    ];
-    await this.queue(tx, app, 'rollback', actor, null, jobs);
+    const removals = gone.map((v) => ({
+      clusterId: v.clusterId,
+      kind: 'remove' as const,
+      revision: r.revision,
+      revisionDisplay: r.revisionDisplay,
+      bundleDigest: null,
+    }));
+    await this.queue(tx, app, 'rollback', actor, null, [...back.map(syncJob), ...removals]);
     await this.rollouts.markRolledBack(
       tx,
       r.id,
@@ -102,7 +95,7 @@ export class RolloutMoves {
     );
   }
 
-  /** Sends the rollout's bundle to clusters (their first move, or a retry of the failed ones). */
+  /** Sends the rollout's bundle to clusters it moved again (a retry of the failed ones). */
   async resend(
     tx: Tx,
     app: ApplicationEntity,
@@ -110,48 +103,18 @@ export class RolloutMoves {
     clusters: RolloutClusterView[],
     actor: Actor,
   ): Promise<void> {
-    const revision = { id: r.revision, display: r.revisionDisplay };
-    await this.queue(
-      tx,
-      app,
-      'rollout',
-      actor,
-      revision,
-      clusters.map((v) => ({
-        clusterId: v.clusterId,
-        kind: 'sync' as const,
-        revision: revision.id,
-        revisionDisplay: revision.display,
-        bundleDigest: v.targetDigest,
-      })),
-    );
+    const jobs = clusters.map((v) => syncJob(toTarget(r, v)));
+    await this.queue(tx, app, 'rollout', actor, { id: r.revision, display: r.revisionDisplay }, jobs);
   }
 
-  private async setDesired(
-    tx: Tx,
-    app: ApplicationEntity,
-    rows: { clusterId: string; revision: string; revisionDisplay: string; digest: string }[],
-  ): Promise<void> {
-    if (rows.length === 0) return;
-    const before = new Map((await this.desired.forApplication(app.id, tx)).map((d) => [d.clusterId, d]));
+  /** Writes the clusters' new desired state, reading only theirs. */
+  private async setDesired(tx: Tx, app: ApplicationEntity, moves: Move[]): Promise<void> {
+    if (moves.length === 0) return;
+    const ids = moves.map((m) => m.clusterId);
+    const before = new Map((await this.desired.forClusters(tx, app.id, ids)).map((d) => [d.clusterId, d]));
     await this.desired.saveMany(
       tx,
-      rows.map((w) => {
-        const b = before.get(w.clusterId);
-        return {
-          applicationId: app.id,
-          clusterId: w.clusterId,
-          revision: w.revision,
-          revisionDisplay: w.revisionDisplay,
-          bundleDigest: w.digest,
-          generation: (b?.generation ?? 0) + 1,
-          renderError: null,
-          renderErrorRevision: null,
-          appliedRevision: b?.appliedRevision ?? null,
-          appliedDigest: b?.appliedDigest ?? null,
-          inventory: b?.inventory ?? [],
-        };
-      }),
+      moves.map((m) => givenBundle(before.get(m.clusterId), { applicationId: app.id, ...m })),
     );
   }
 
@@ -177,4 +140,21 @@ export class RolloutMoves {
       jobs,
     );
   }
+}
+
+/** A cluster given a bundle at a revision. */
+type Move = { clusterId: string; revision: string; revisionDisplay: string; bundleDigest: string };
+
+/** The rollout's bundle for one of its clusters. */
+function toTarget(r: RolloutEntity, v: RolloutClusterView): Move {
+  return {
+    clusterId: v.clusterId,
+    revision: r.revision,
+    revisionDisplay: r.revisionDisplay,
+    bundleDigest: v.targetDigest,
+  };
+}
+
+function syncJob(m: Move): JobSpec {
+  return { ...m, kind: 'sync' };
 }

@@ -89,8 +89,9 @@ export class RolloutRunner implements OnApplicationBootstrap, OnApplicationShutd
   private async drainKicks(): Promise<void> {
     const apps = [...this.kicked];
     this.kicked.clear();
-    for (const appId of apps)
-      for (const id of await this.rollouts.openFor(appId)) await this.advance(id, appId);
+    if (apps.length === 0) return;
+    // one query for every application whose jobs reported meanwhile
+    for (const r of await this.rollouts.progressingFor(apps)) await this.advance(r.id, r.applicationId);
   }
 
   /** Steps a rollout until it waits (or stops); a step that failed is retried by the next look. */

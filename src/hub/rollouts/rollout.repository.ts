@@ -76,13 +76,13 @@ export class RolloutRepository {
     return rows.map((r) => ({ id: r.id, applicationId: r.application_id }));
   }
 
-  /** The open rollouts holding a cluster (a cluster's status changed: they may move on). */
-  async openFor(applicationId: string): Promise<string[]> {
-    const rows: { id: string }[] = await this.ds.query(
-      `SELECT id FROM rollouts WHERE application_id = $1 AND state = 'progressing'`,
-      [applicationId],
+  /** The progressing rollouts of these applications (their clusters' status changed: they may move on). */
+  async progressingFor(applicationIds: string[]): Promise<{ id: string; applicationId: string }[]> {
+    const rows: { id: string; application_id: string }[] = await this.ds.query(
+      `SELECT id, application_id FROM rollouts WHERE application_id = ANY($1::uuid[]) AND state = 'progressing'`,
+      [applicationIds],
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, applicationId: r.application_id }));
   }
 
   async insert(tx: Tx, rollout: Omit<RolloutEntity, 'createdAt' | 'updatedAt'>): Promise<void> {

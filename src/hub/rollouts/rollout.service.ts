@@ -52,8 +52,7 @@ export class RolloutService {
   /**
    * Decides, in the re-render's transaction, which changed clusters go out now (returned) and
    * which a rollout holds (see `rollout-gate.ts` for the rules); starts a rollout when one is due.
-   * Without a strategy every change goes out, and an open rollout is ended as superseded.
-   * `targeted`: every cluster the application targets now.
+   * Only for an application with a strategy. `targeted`: every cluster it targets now.
    */
   async gate(
     tx: Tx,
@@ -68,18 +67,6 @@ export class RolloutService {
     // a cluster that left the application's targets is no longer the rollout's: it neither waits
     // for its batch nor holds one (one it already moved gets its removal job from the re-render)
     if (open) await this.rollouts.dropOthers(tx, latest.id, [...targeted]);
-    if (!app.rollout) {
-      if (open)
-        await this.end(
-          tx,
-          app,
-          latest,
-          'superseded',
-          'the application no longer has a rollout strategy',
-          actor,
-        );
-      return new Set(candidates.map((c) => c.cluster.id));
-    }
     if (candidates.length === 0) return new Set();
     const held = latest ? await this.rollouts.targets(tx, latest.id) : new Map();
     const decision = gateChanges(
@@ -92,7 +79,7 @@ export class RolloutService {
       const starting = new Set(decision.start.map((c) => c.clusterId));
       const chosen = candidates.filter((c) => starting.has(c.cluster.id));
       const plan = planRollout(
-        app.rollout,
+        app.rollout!,
         chosen.map((c) => c.cluster),
       );
       // Every changed cluster outside the strategy's stages: they keep what they run, and no
@@ -108,6 +95,23 @@ export class RolloutService {
       }
     }
     return new Set(decision.now);
+  }
+
+  /**
+   * Ends the application's open rollout, if any, as superseded, in the caller's transaction: its
+   * strategy was removed, so its changes now reach every cluster at once.
+   */
+  async strategyRemoved(tx: Tx, app: ApplicationEntity, actor: Actor): Promise<void> {
+    const latest = await this.rollouts.latest(tx, app.id, true);
+    if (latest && OPEN_ROLLOUT_STATES.includes(latest.state))
+      await this.end(
+        tx,
+        app,
+        latest,
+        'superseded',
+        'the application no longer has a rollout strategy',
+        actor,
+      );
   }
 
   /**
