@@ -77,7 +77,71 @@ export interface ObjectPolicyV1 {
 /** Answer of GET /jobs?waitSeconds=N: empty when nothing arrived in time. */
 export interface JobsResponseV1 {
   jobs: JobV1[];
+  /** Preview jobs (additive): old agents ignore them, old hubs never send them. */
+  previews?: PreviewJobV1[];
 }
+
+/** A preview job (GET /jobs answer, field `previews`): dry-run a bundle, report the difference, write nothing. */
+export interface PreviewJobV1 {
+  /** Id of this cluster's part of the preview (answer with POST /previews/:id/result). */
+  id: string;
+  /** null: an application not created yet. */
+  applicationId: string | null;
+  /** Ownership label value the agent would use. */
+  applicationName: string;
+  revision: string;
+  revisionDisplay: string;
+  /** Fetched with GET /bundles/:digest as for sync jobs. */
+  bundleDigest: string;
+  prune: boolean;
+  ignoreDifferences: string[];
+  force: boolean;
+  policy?: ObjectPolicyV1;
+  /** ISO time after which nobody reads the answer: skip the job if it is past. */
+  expiresAt: string;
+}
+
+/**
+ * What a sync would do to one object. `refused`: the API server's dry run (admission,
+ * validation, immutable field) said no; `denied`: the agent's guardrail or the job's policy said
+ * no; `prune`: would be deleted.
+ */
+export type PreviewActionV1 = 'create' | 'change' | 'prune' | 'unchanged' | 'refused' | 'denied';
+
+/** One changed field, as a JSON pointer into the object; values are JSON. Secret values: "(redacted)". */
+export interface FieldChangeV1 {
+  path: string;
+  op: 'add' | 'remove' | 'replace';
+  before?: unknown;
+  after?: unknown;
+}
+
+/** One object of a preview and what a sync would do to it. */
+export interface PreviewObjectV1 {
+  /** `group/Kind/namespace/name`, as ResourceResultV1.id. */
+  id: string;
+  action: PreviewActionV1;
+  message?: string;
+  /** action `change` only: at most MAX_PREVIEW_CHANGES_V1 entries (then `truncated: true`). */
+  changes?: FieldChangeV1[];
+  truncated?: boolean;
+}
+
+/** POST /api/v1/agent/previews/:id/result — idempotent by reportId (a second answer is ignored). */
+export interface PreviewResultV1 {
+  reportId: string;
+  /** failed: the agent could not preview at all (bundle unreadable, API server down) — message says why. */
+  outcome: 'completed' | 'failed';
+  message?: string;
+  objects: PreviewObjectV1[];
+}
+
+/** Most objects one preview result may carry (more: 400). */
+export const MAX_PREVIEW_OBJECTS_V1 = 5000;
+/** Most field changes per object (then `truncated: true`). */
+export const MAX_PREVIEW_CHANGES_V1 = 200;
+/** Longest JSON text of one before/after value; a longer one is cut and ends with "…". */
+export const MAX_PREVIEW_VALUE_CHARS_V1 = 2048;
 
 /** What happened to one object. */
 export type ResourceActionV1 = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed';
