@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { backoffDelay } from '../domain/retry-backoff.js';
 import { MemoryReclaim } from './memory-reclaim.js';
 import { redactedValuesOf, redactionKeyOf } from '../domain/apply/redaction.js';
-import type { ObjectPolicy } from '../domain/object-policy.js';
+import { OPEN_POLICY, type ObjectPolicy } from '../domain/object-policy.js';
 import { bundleDigest, parseCanonicalBundle } from '../domain/render/canonical-bundle.js';
 import { type JobV1, type ResourceResultV1, type StatusReportV1 } from '../protocol/v1/agent-protocol.js';
 import { Applier } from './apply/applier.js';
@@ -26,6 +26,7 @@ import type { AgentMetrics } from './metrics-server.js';
 import { countActions, driftReport, scrubOutcome, statusReport } from './agent-reports.js';
 import { ReportBuffer } from './report-buffer.js';
 import { AgentSealing } from './sealing/agent-sealing.js';
+import { AgentPreviews } from './preview/agent-previews.js';
 import type { DesiredState, StateStore } from './state-store.js';
 
 /** What the agent is made of; every outside call sits behind one of these. */
@@ -95,18 +96,34 @@ export class Agent {
   private redactionKey: Uint8Array = randomBytes(32);
   /** Sealed secrets: the cluster's age identities, unsealing, values to scrub. */
   private readonly sealing: AgentSealing;
+  /** Preview jobs: their own small queue, no application lock (they write nothing). */
+  private readonly previews: AgentPreviews;
   ready = false;
 
   constructor(private readonly d: AgentDeps) {
     this.sealing = new AgentSealing(d.logger);
-    this.applier = new Applier(d.client, new ConfigMapInventoryStore(d.client, d.namespace), {
+    const inventory = new ConfigMapInventoryStore(d.client, d.namespace);
+    const sops = new SopsDecryptor(
+      d.client,
+      d.sopsKeySecret ?? { namespace: d.namespace, name: DEFAULT_SOPS_KEY_SECRET },
+    );
+    this.applier = new Applier(d.client, inventory, {
       concurrency: d.concurrency,
       guardrail: d.guardrail,
       healthTimeoutMs: d.healthTimeoutMs,
-      sops: new SopsDecryptor(
-        d.client,
-        d.sopsKeySecret ?? { namespace: d.namespace, name: DEFAULT_SOPS_KEY_SECRET },
-      ),
+      sops,
+    });
+    this.previews = new AgentPreviews({
+      client: d.client,
+      inventory,
+      guardrail: d.guardrail ?? OPEN_POLICY,
+      sops,
+      unseal: (objects) => this.sealing.unsealOnly(objects),
+      concurrency: d.concurrency,
+      hub: d.hub,
+      logger: d.logger,
+      bundle: (digest) => this.bundleBytes(digest, null),
+      signal: this.abort.signal,
     });
     this.leases = new LeaseKeeper(d.hub, d.logger);
     this.watcher = new DriftWatcher(
@@ -234,9 +251,10 @@ export class Agent {
     let failures = 0;
     while (!this.abort.signal.aborted) {
       try {
-        const jobs = await this.d.hub.jobs(this.d.pollWaitSeconds, 10, this.abort.signal);
+        const { jobs, previews } = await this.d.hub.jobs(this.d.pollWaitSeconds, 10, this.abort.signal);
         this.connected(true);
         failures = 0;
+        for (const preview of previews) this.previews.submit(preview);
         for (const job of jobs) {
           this.d.logger.info(
             {
@@ -270,15 +288,24 @@ export class Agent {
     this.queues.set(applicationId, next);
   }
 
-  /** The bundle of a job: memory, then the state store, then the hub; always digest-checked. */
-  private async bundle(job: JobV1): Promise<Buffer> {
-    const digest = job.bundleDigest!;
+  /**
+   * A bundle: memory, then the state store, then the hub; always digest-checked. Stored for the
+   * application of a job; a preview (`applicationId` null) stores and caches nothing.
+   */
+  private async bundleBytes(digest: string, applicationId: string | null): Promise<Buffer> {
     let bytes = this.bundles.get(digest) ?? (await this.d.store.loadBundle(digest));
     if (!bytes || bundleDigest(bytes) !== digest) {
       bytes = await this.d.hub.bundle(digest);
       if (bundleDigest(bytes) !== digest) throw new Error(`bundle ${digest}: digest mismatch`);
-      await this.d.store.saveBundle(job.applicationId, digest, bytes);
+      if (applicationId) await this.d.store.saveBundle(applicationId, digest, bytes);
     }
+    return bytes;
+  }
+
+  /** The bundle of a job (see {@link bundleBytes}), kept in memory while it is in force. */
+  private async bundle(job: JobV1): Promise<Buffer> {
+    const digest = job.bundleDigest!;
+    const bytes = await this.bundleBytes(digest, job.applicationId);
     // Only the current bundle of each application is worth keeping in memory.
     this.bundles.set(digest, bytes);
     const live = new Set([...this.desired.values()].map((s) => s.job.bundleDigest).concat(digest));

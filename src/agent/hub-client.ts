@@ -13,6 +13,8 @@ import {
   type JobResultV1,
   type JobV1,
   type JobsResponseV1,
+  type PreviewJobV1,
+  type PreviewResultV1,
   type RegisterResponseV1,
   type ReportAckV1,
   type StatusReportV1,
@@ -63,15 +65,24 @@ export interface HubClient {
     kubernetesVersion: string,
     ageRecipient?: string,
   ): Promise<RegisterResponseV1>;
-  jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobV1[]>;
+  /** Long-polls for work: sync/remove jobs, and preview jobs (none from an older hub). */
+  jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobsAnswer>;
   bundle(digest: string): Promise<Buffer>;
   result(jobId: string, result: JobResultV1): Promise<ReportAckV1>;
+  /** Answers a preview job (POST /previews/:id/result); 409/404 mean nobody wants it any more. */
+  previewResult(previewId: string, result: PreviewResultV1): Promise<ReportAckV1>;
   /** Renews the lease of a job the agent still works on (POST /jobs/:id/lease). */
   renewLease(jobId: string): Promise<JobLeaseV1>;
   status(report: StatusReportV1): Promise<ReportAckV1>;
   /** What the hub asks of the agent, when it asks anything (an older hub never does). */
   heartbeat(beat: HeartbeatV1): Promise<HeartbeatAnswerV1 | void>;
   setCredential(credential: string): void;
+}
+
+/** The work a poll brought. */
+export interface JobsAnswer {
+  jobs: JobV1[];
+  previews: PreviewJobV1[];
 }
 
 /** What the hub answered. */
@@ -215,7 +226,7 @@ export class HttpHubClient implements HubClient {
     });
   }
 
-  async jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobV1[]> {
+  async jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobsAnswer> {
     const res = await this.json<JobsResponseV1>(
       'GET',
       `/jobs?waitSeconds=${waitSeconds}&limit=${limit}`,
@@ -225,7 +236,7 @@ export class HttpHubClient implements HubClient {
         timeoutMs: (waitSeconds + 15) * 1000,
       },
     );
-    return res.jobs;
+    return { jobs: res.jobs, previews: res.previews ?? [] };
   }
 
   bundle(digest: string): Promise<Buffer> {
@@ -234,6 +245,10 @@ export class HttpHubClient implements HubClient {
 
   result(jobId: string, result: JobResultV1): Promise<ReportAckV1> {
     return this.json('POST', `/jobs/${encodeURIComponent(jobId)}/result`, result);
+  }
+
+  previewResult(previewId: string, result: PreviewResultV1): Promise<ReportAckV1> {
+    return this.json('POST', `/previews/${encodeURIComponent(previewId)}/result`, result);
   }
 
   renewLease(jobId: string): Promise<JobLeaseV1> {

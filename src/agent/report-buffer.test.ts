@@ -78,6 +78,9 @@ class RecordingHub implements HubClient {
   jobs(): never {
     throw new Error('not used');
   }
+  previewResult(): never {
+    throw new Error('not used');
+  }
   bundle(): never {
     throw new Error('not used');
   }

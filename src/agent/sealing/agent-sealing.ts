@@ -42,6 +42,11 @@ export class AgentSealing {
     };
   }
 
+  /** Unseals without remembering the values: a preview scrubs its own answer. */
+  unsealOnly(objects: readonly LiveObject[]): Promise<UnsealOutcome> {
+    return this.unsealer.unseal(objects);
+  }
+
   /** What the application's last unseal decrypted (for scrubbing messages). */
   valuesOf(applicationId: string): string[] {
     return this.values.get(applicationId) ?? [];

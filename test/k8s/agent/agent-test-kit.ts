@@ -2,7 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent } from '../../../src/agent/agent.js';
-import { HubRejectedError, HubUnavailableError, type HubClient } from '../../../src/agent/hub-client.js';
+import {
+  HubRejectedError,
+  HubUnavailableError,
+  type HubClient,
+  type JobsAnswer,
+} from '../../../src/agent/hub-client.js';
 import { createAgentMetrics, type AgentMetrics } from '../../../src/agent/metrics-server.js';
 import type { StateStore } from '../../../src/agent/state-store.js';
 import { bundleDigest } from '../../../src/domain/render/render.js';
@@ -10,6 +15,8 @@ import type {
   JobLeaseV1,
   JobResultV1,
   JobV1,
+  PreviewJobV1,
+  PreviewResultV1,
   RegisterResponseV1,
   ReportAckV1,
   StatusReportV1,
@@ -121,6 +128,11 @@ export class ScriptedHub implements HubClient {
   readonly results: { jobId: string; result: JobResultV1 }[] = [];
   readonly statuses: StatusReportV1[] = [];
   private readonly queued: JobV1[] = [];
+  private readonly queuedPreviews: PreviewJobV1[] = [];
+  /** Preview answers, once per reportId. */
+  readonly previewResults: { previewId: string; result: PreviewResultV1 }[] = [];
+  /** Status the next preview answers get instead of being recorded (a 409/404 hub). */
+  refusePreviews: number | null = null;
   private readonly bundles = new Map<string, Buffer>();
   private readonly seen = new Set<string>();
 
@@ -136,6 +148,42 @@ export class ScriptedHub implements HubClient {
     return job;
   }
 
+  /** Queues a preview job for a bundle and returns it. */
+  queuePreview(
+    applicationId: string | null,
+    objects: readonly object[],
+    extra: Partial<PreviewJobV1> = {},
+  ): PreviewJobV1 {
+    const bytes = bundleOf(objects);
+    const digest = bundleDigest(bytes);
+    this.bundles.set(digest, bytes);
+    const job: PreviewJobV1 = {
+      id: randomUUID(),
+      applicationId,
+      applicationName: 'test-app',
+      revision: randomBytes(20).toString('hex'),
+      revisionDisplay: 'r-preview',
+      bundleDigest: digest,
+      prune: true,
+      ignoreDifferences: [],
+      force: false,
+      expiresAt: new Date(Date.now() + 300_000).toISOString(),
+      ...extra,
+    };
+    this.queuedPreviews.push(job);
+    return job;
+  }
+
+  previewResult(previewId: string, result: PreviewResultV1): Promise<ReportAckV1> {
+    this.check();
+    if (this.refusePreviews !== null)
+      return Promise.reject(new HubRejectedError(this.refusePreviews, `preview ${previewId}`));
+    const fresh = !this.seen.has(result.reportId);
+    this.seen.add(result.reportId);
+    if (fresh) this.previewResults.push({ previewId, result });
+    return Promise.resolve({ recorded: fresh });
+  }
+
   private check(): void {
     if (this.down) throw new HubUnavailableError('connect ECONNREFUSED (hub down in this test)');
   }
@@ -146,15 +194,15 @@ export class ScriptedHub implements HubClient {
     return Promise.resolve({ clusterId: 'c1', clusterName: 'c1', credential: this.credential });
   }
 
-  async jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobV1[]> {
+  async jobs(waitSeconds: number, limit: number, signal?: AbortSignal): Promise<JobsAnswer> {
     this.check();
-    if (this.queued.length === 0)
+    if (this.queued.length === 0 && this.queuedPreviews.length === 0)
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(waitSeconds, 1) * 1000);
         signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
       });
     this.check();
-    return this.queued.splice(0, limit);
+    return { jobs: this.queued.splice(0, limit), previews: this.queuedPreviews.splice(0) };
   }
 
   bundle(digest: string): Promise<Buffer> {
