@@ -139,6 +139,48 @@ describe('HttpHubClient transport', () => {
     expect(bundle).toBeInstanceOf(HubUnavailableError);
   });
 
+  it('reads previews from the poll (none from an older hub) and posts a preview answer; 409 is a rejection', async () => {
+    const preview = {
+      id: 'p1',
+      applicationId: null,
+      applicationName: 'web',
+      revision: 'abc',
+      revisionDisplay: 'abc',
+      bundleDigest: 'sha256:00',
+      prune: true,
+      ignoreDifferences: [],
+      force: false,
+      expiresAt: '2030-01-01T00:00:00.000Z',
+    };
+    const posted: { url?: string; body: unknown }[] = [];
+    let polls = 0;
+    client = new HttpHubClient(
+      await hub((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          if (req.url!.startsWith(`${AGENT_API}/jobs`))
+            return json(res, 200, polls++ === 0 ? { jobs: [], previews: [preview] } : { jobs: [] });
+          posted.push({ url: req.url, body: JSON.parse(body) });
+          if (posted.length === 1) return json(res, 200, { recorded: true });
+          json(res, 409, { message: 'preview already answered or expired' });
+        });
+      }),
+    );
+    expect(await client.jobs(0, 10)).toEqual({ jobs: [], previews: [preview] });
+    expect(await client.jobs(0, 10)).toEqual({ jobs: [], previews: [] });
+    const answer = {
+      reportId: '00000000-0000-5000-8000-000000000000',
+      outcome: 'completed' as const,
+      objects: [{ id: '/ConfigMap/ns/a', action: 'create' as const }],
+    };
+    expect(await client.previewResult('p/1', answer)).toEqual({ recorded: true });
+    expect(posted[0]).toEqual({ url: `${AGENT_API}/previews/p%2F1/result`, body: answer });
+    const refused = await client.previewResult('p/1', answer).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HubRejectedError);
+    expect((refused as HubRejectedError).status).toBe(409);
+  });
+
   it('an unreachable hub is unavailable, naming the call', async () => {
     const url = await hub(() => undefined);
     await new Promise((r) => server!.close(r));
