@@ -23,8 +23,6 @@ export interface PreviewObjectsOptions {
   applicationId: string | null;
   ignoreDifferences: readonly string[];
   force: boolean;
-  /** Ids of objects decrypted from SOPS: every value of theirs is redacted. */
-  redactWhole: ReadonlySet<string>;
   concurrency: number;
 }
 
@@ -68,7 +66,6 @@ export async function previewObjects(
     if (!live) return { id, action: 'create' };
     const diff = previewDiff(live, check.object, {
       ignoreDifferences: options.ignoreDifferences,
-      redact: options.redactWhole.has(id) ? [''] : [],
       maxChanges: MAX_PREVIEW_CHANGES_V1,
       maxValueChars: MAX_PREVIEW_VALUE_CHARS_V1,
     });

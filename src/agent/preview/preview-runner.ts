@@ -24,7 +24,6 @@ import {
 import type { LiveObject } from '../../domain/health/health.types.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
 import { parseCanonicalBundle } from '../../domain/render/canonical-bundle.js';
-import { isSopsDocument } from '../../domain/secrets/sops-document.js';
 import {
   MAX_PREVIEW_OBJECTS_V1,
   type PreviewJobV1,
@@ -120,8 +119,8 @@ async function previewParsed(
   const denied = new Map(refusals.map((r) => [r.resource, r]));
   const allowed = written.filter((o) => !denied.has(idText(o)));
 
-  // decrypt and unseal, in memory, so the dry run sees what a sync would send
-  const sopsIds = new Set(allowed.filter((o) => isSopsDocument(o)).map(idText));
+  // decrypt and unseal, in memory, so the dry run sees what a sync would send; what SOPS
+  // decrypted outside a Secret's values is listed in the object's redact annotation (sops.ts)
   const sops = await decryptSopsObjects(deps.sops, allowed);
   if ('outcome' in sops) return failedPreview(sops.outcome.message ?? 'SOPS decryption failed');
   moreSecrets(redactedValuesOf(sops.objects));
@@ -167,7 +166,6 @@ async function previewParsed(
       applicationId: job.applicationId,
       ignoreDifferences: job.ignoreDifferences,
       force: job.force,
-      redactWhole: sopsIds,
       concurrency,
     })),
   );

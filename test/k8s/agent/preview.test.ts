@@ -5,15 +5,25 @@
  * and, above all, nothing written: no write request at all, every object's resourceVersion as
  * it was, no new object, the inventory untouched.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { Applier } from '../../../src/agent/apply/applier.js';
 import { ConfigMapInventoryStore } from '../../../src/agent/apply/inventory-store.js';
 import type { KubeClusterClient } from '../../../src/agent/cluster/cluster-client.js';
 import { AgentPreviews, previewReportId } from '../../../src/agent/preview/agent-previews.js';
 import { runPreview, type PreviewDeps } from '../../../src/agent/preview/preview-runner.js';
 import { Unsealer } from '../../../src/agent/sealing/unsealer.js';
+import { SopsDecryptor } from '../../../src/agent/secrets/sops.js';
+import { SOPS_SOURCE_FIELD } from '../../../src/domain/secrets/sops-document.js';
+import { parse } from 'yaml';
+import { ensureSops } from '../../support/sops-binary.js';
 import type { LiveObject } from '../../../src/domain/health/health.types.js';
 import { ClusterStateStore } from '../../../src/agent/state-store.js';
 import { FLOTILLA_ANNOTATIONS, FLOTILLA_LABELS } from '../../../src/domain/apply/flotilla-marks.js';
@@ -358,6 +368,62 @@ describe('preview jobs against a real API server', () => {
     const text = JSON.stringify(answer);
     for (const v of ['first-s3cret-value', 'second-s3cret-value'])
       for (const form of [v, b64(v)]) expect(text).not.toContain(form);
+  });
+
+  it('previews a SOPS file as its decrypted object, the encrypted values redacted', async () => {
+    const ns = uniq('pv-sops');
+    await client.apply(namespace(ns));
+    const identity = await generateX25519Identity();
+    const keyRef = { namespace: ns, name: 'sops-age' };
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: keyRef.name, namespace: ns },
+      data: { 'keys.txt': b64(`${identity}\n`) },
+    });
+    const sopsBin = await ensureSops();
+    const work = await mkdtemp(join(tmpdir(), 'flotilla-preview-sops-'));
+    const encrypted = async (token: string) => {
+      const path = join(work, 'settings.yaml');
+      await writeFile(
+        path,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  token: ${token}\n  size: "1"\n`,
+      );
+      const { stdout } = await promisify(execFile)(
+        sopsBin,
+        ['encrypt', '--age', await identityToRecipient(identity), '--encrypted-regex', '^data$', path],
+        { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work } },
+      );
+      const object = parse(stdout) as { metadata: Record<string, unknown> };
+      object.metadata.namespace = ns;
+      return { ...object, [SOPS_SOURCE_FIELD]: { file: 'settings.sops.yaml', text: stdout } };
+    };
+    const sops = new SopsDecryptor(client, keyRef);
+    const first = await encrypted('first-t0ken-value');
+    const appId = randomUUID();
+    const applier = new Applier(client, new ConfigMapInventoryStore(client, STATE_NS), { sops });
+    const synced = await applier.reconcile({
+      applicationId: appId,
+      applicationName: 'test-app',
+      kind: 'sync',
+      prune: true,
+      force: false,
+      fetchBundle: () => Promise.resolve(bundleOf([first])),
+    });
+    expect(synced.outcome, synced.message).toBe('succeeded');
+
+    counter.reset();
+    const answer = await preview([await encrypted('second-t0ken-value')], job(appId), deps({ sops }));
+    expect(counter.writes).toEqual([]);
+    expect(byId(answer.objects).get(`/ConfigMap/${ns}/settings`)).toEqual({
+      id: `/ConfigMap/${ns}/settings`,
+      action: 'change',
+      changes: [{ path: '/data/token', op: 'replace', before: '(redacted)', after: '(redacted)' }],
+    });
+    const text = JSON.stringify(answer);
+    expect(text).not.toContain('first-t0ken-value');
+    expect(text).not.toContain('second-t0ken-value');
+    await rm(work, { recursive: true, force: true });
   });
 
   it('fails as a whole, saying why, when the bundle cannot be read', async () => {
