@@ -5,7 +5,7 @@
  * arrive once it is back.
  */
 import { DEFAULT_SOPS_KEY_SECRET, SopsDecryptor, type SopsKeyRef } from './secrets/sops.js';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../domain/retry-backoff.js';
 import { MemoryReclaim } from './memory-reclaim.js';
@@ -27,6 +27,7 @@ import { countActions, driftReport, scrubOutcome, statusReport } from './agent-r
 import { ReportBuffer } from './report-buffer.js';
 import { AgentSealing } from './sealing/agent-sealing.js';
 import { AgentPreviews } from './preview/agent-previews.js';
+import { resultReportId } from './report-ids.js';
 import type { DesiredState, StateStore } from './state-store.js';
 
 /** What the agent is made of; every outside call sits behind one of these. */
@@ -61,14 +62,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 const ENFORCE_RETRY_MS = 5_000;
 const ENFORCE_RETRY_MAX_MS = 300_000;
 
-/** A UUID fixed by the job and attempt, so a result re-sent after a restart is recorded once. */
-export function resultReportId(job: JobV1): string {
-  const h = createHash('sha256').update(`flotilla-result/${job.id}/${job.attempt}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
+/** Kept here for callers of an earlier layout; defined in report-ids.ts. */
+export { resultReportId };
 
 /** See the module comment. */
 export class Agent {

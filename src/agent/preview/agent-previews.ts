@@ -8,12 +8,14 @@
  * expired, or was answered already: 409, or deleted: 404) is dropped, and an unreachable hub is
  * retried only until the preview expires.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../../domain/retry-backoff.js';
 import type { PreviewJobV1, PreviewResultV1 } from '../../protocol/v1/agent-protocol.js';
 import { HubRejectedError, type HubClient } from '../hub-client.js';
+import { previewReportId } from '../report-ids.js';
 import { runPreview, type PreviewDeps } from './preview-runner.js';
+
+export { previewReportId };
 
 /** Previews run at once, at most. */
 export const PREVIEW_CONCURRENCY = 2;
@@ -21,15 +23,6 @@ export const PREVIEW_CONCURRENCY = 2;
 export const MAX_QUEUED_PREVIEWS = 50;
 /** Attempts to deliver one answer while the hub is unreachable. */
 const MAX_DELIVERY_ATTEMPTS = 5;
-
-/** A UUID fixed by the preview job, so an answer sent twice is recorded once. */
-export function previewReportId(job: Pick<PreviewJobV1, 'id'>): string {
-  const h = createHash('sha256').update(`flotilla-preview/${job.id}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
 
 /** What the queue needs besides the cluster: the hub, a log, and how to get a bundle. */
 export interface AgentPreviewsDeps extends PreviewDeps {
