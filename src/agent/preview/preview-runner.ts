@@ -34,7 +34,6 @@ import type { ClusterClient } from '../cluster/cluster-client.js';
 import { asClusterError, idText } from '../apply/apply-steps.js';
 import type { InventoryStore } from '../apply/inventory-store.js';
 import { refusedObjects } from '../apply/object-guard.js';
-import { unsealStep } from '../apply/unseal-step.js';
 import type { UnsealOutcome } from '../sealing/unsealer.js';
 import { decryptSopsObjects, type SopsDecryptor } from '../secrets/sops.js';
 import { previewObjects } from './preview-objects.js';
@@ -116,30 +115,27 @@ async function previewParsed(
   const written = parsed.filter((o) => !isLeftOutHook(o));
   const guard = { guardrail: deps.guardrail, policy: job.policy };
   const refusals = await refusedObjects(client, guard, written, concurrency);
-  const denied = new Map(refusals.map((r) => [r.resource, r]));
+  const denied = new Set(refusals.map((r) => r.resource));
   const allowed = written.filter((o) => !denied.has(idText(o)));
 
   // decrypt and unseal, in memory, so the dry run sees what a sync would send; what SOPS
   // decrypted outside a Secret's values is listed in the object's redact annotation (sops.ts)
   const sops = await decryptSopsObjects(deps.sops, allowed);
-  if ('outcome' in sops) return failedPreview(sops.outcome.message ?? 'SOPS decryption failed');
+  if ('outcome' in sops)
+    return failedPreview((sops.outcome.message ?? 'SOPS').replace(/^nothing applied: /, ''));
   moreSecrets(redactedValuesOf(sops.objects));
   let clear = sops.objects;
   if (deps.unseal) {
-    const unseal = deps.unseal;
-    const step = await unsealStep(
-      client,
-      deps.guardrail,
-      async (objects) => {
-        const out = await unseal(objects);
-        moreSecrets(out.values);
-        return out;
-      },
-      clear,
-      concurrency,
-    );
-    if ('outcome' in step) return failedPreview(step.outcome.message ?? 'unsealing failed');
-    clear = step.bundle;
+    const out = await deps.unseal(clear);
+    moreSecrets(out.values);
+    if (out.failures.length > 0)
+      return failedPreview(`sealed secrets: ${out.failures.map((f) => `${f.id}: ${f.message}`).join('; ')}`);
+    // the Secrets made are judged by the guardrail again, as in a sync (unseal-step.ts)
+    const made = out.objects.filter((o) => !clear.includes(o));
+    const secretRefusals = await refusedObjects(client, { guardrail: deps.guardrail }, made, concurrency);
+    for (const r of secretRefusals) denied.add(r.resource);
+    refusals.push(...secretRefusals);
+    clear = out.objects.filter((o) => !denied.has(idText(o)));
     moreSecrets(redactedValuesOf(clear));
   }
 
@@ -156,7 +152,7 @@ async function previewParsed(
   }
 
   const previous = job.applicationId ? await deps.inventory.load(job.applicationId) : null;
-  const objects: PreviewObjectV1[] = [...refusals].map((r) => ({
+  const objects: PreviewObjectV1[] = refusals.map((r) => ({
     id: r.resource,
     action: 'denied' as const,
     message: `refused by policy (rule ${r.rule}): ${r.message}`,
@@ -181,7 +177,7 @@ async function previewParsed(
       ...HOOK_PHASES.flatMap((p) => split.hooks[p].map((h) => idText(h.object))),
       ...split.dropped.map((d) => idText(d.object)),
     ];
-    const keep = new Set([...order.map(idText), ...hookIds, ...denied.keys()]);
+    const keep = new Set([...order.map(idText), ...hookIds, ...denied]);
     const removed = previous.filter((id) => !keep.has(id));
     objects.push(...(await previewPrune(client, guard, removed, job.applicationId, concurrency)));
   }

@@ -18,6 +18,7 @@ import type { PreviewDeps } from '../../../src/agent/preview/preview-runner.js';
 import { Unsealer } from '../../../src/agent/sealing/unsealer.js';
 import { SopsDecryptor } from '../../../src/agent/secrets/sops.js';
 import type { LiveObject } from '../../../src/domain/health/health.types.js';
+import { guardrailPolicy } from '../../../src/domain/object-policy.js';
 import { SOPS_SOURCE_FIELD } from '../../../src/domain/secrets/sops-document.js';
 import type { PreviewJobV1 } from '../../../src/protocol/v1/agent-protocol.js';
 import { ensureSops } from '../../support/sops-binary.js';
@@ -81,6 +82,23 @@ describe('previews of encrypted secrets', () => {
     const text = JSON.stringify(answer);
     for (const v of ['first-s3cret-value', 'second-s3cret-value'])
       for (const form of [v, b64(v)]) expect(text).not.toContain(form);
+
+    // a guardrail that denies Secrets is not passed by sealing one: the Secret is denied
+    const noSecrets = guardrailPolicy({
+      allowedNamespaces: [ns],
+      allowClusterScoped: null,
+      deniedKinds: [{ group: '', kind: 'Secret' }],
+    });
+    const guarded = await preview(
+      [await sealedWith('third-s3cret-value')],
+      job(appId),
+      deps({ unseal, guardrail: noSecrets }),
+    );
+    expect(byId(guarded.objects).get(`/Secret/${ns}/db`)).toMatchObject({
+      action: 'denied',
+      message: expect.stringContaining('(rule deniedKinds)'),
+    });
+    expect(JSON.stringify(guarded)).not.toContain('third-s3cret-value');
   });
 
   it('previews a SOPS file as its decrypted object, the encrypted values redacted', async () => {
