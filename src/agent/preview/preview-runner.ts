@@ -23,6 +23,7 @@ import {
 } from '../../domain/apply/sync-phases.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
+import { fitToBudget } from '../../domain/preview/answer-budget.js';
 import { parseCanonicalBundle } from '../../domain/render/canonical-bundle.js';
 import {
   MAX_PREVIEW_OBJECTS_V1,
@@ -51,8 +52,12 @@ export interface PreviewDeps {
   concurrency: number;
 }
 
-/** Messages are for people: long API-server answers are cut. */
+/** The hub takes JSON bodies up to 8 MiB: an answer stays well under it (answer-budget.ts). */
+const MAX_ANSWER_CHARS = 6_000_000;
+
+/** Messages are for people: long API-server answers are cut (shorter per object: 5000 of them fit). */
 const MAX_MESSAGE_CHARS = 4000;
+const MAX_OBJECT_MESSAGE_CHARS = 1000;
 
 /** The answer without its reportId (the caller derives it from the job). */
 export type PreviewAnswer = Omit<PreviewResultV1, 'reportId'>;
@@ -90,7 +95,8 @@ export async function runPreview(
     const answer = await previewParsed(deps, job, parsed, (values) => {
       secrets = [...new Set([...secrets, ...values])].sort((a, b) => b.length - a.length);
     });
-    return scrubAnswer(answer, secrets);
+    const scrubbed = scrubAnswer(answer, secrets);
+    return { ...scrubbed, objects: fitToBudget(scrubbed.objects, MAX_ANSWER_CHARS) };
   } catch (e) {
     return scrubAnswer(failedPreview(`preview: ${asClusterError(e).message}`), secrets);
   }
@@ -193,10 +199,12 @@ async function previewParsed(
 
 /** The answer with secret values cut out of every message (an API server may quote them). */
 function scrubAnswer(answer: PreviewAnswer, values: readonly string[]): PreviewAnswer {
-  const scrub = (m: string) => scrubValues(m, values).slice(0, MAX_MESSAGE_CHARS);
+  const scrub = (m: string, max: number) => scrubValues(m, values).slice(0, max);
   return {
     ...answer,
-    ...(answer.message !== undefined ? { message: scrub(answer.message) } : {}),
-    objects: answer.objects.map((o) => (o.message !== undefined ? { ...o, message: scrub(o.message) } : o)),
+    ...(answer.message !== undefined ? { message: scrub(answer.message, MAX_MESSAGE_CHARS) } : {}),
+    objects: answer.objects.map((o) =>
+      o.message !== undefined ? { ...o, message: scrub(o.message, MAX_OBJECT_MESSAGE_CHARS) } : o,
+    ),
   };
 }
