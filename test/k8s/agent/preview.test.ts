@@ -74,6 +74,8 @@ describe('preview jobs against a real API server', () => {
     counter.reset();
     const answer = await preview(next, job(appId));
     expect(counter.writes).toEqual([]);
+    // the hook is listed, never sent to the API server (not even as a dry run)
+    expect(counter.requests.filter((r) => r.includes('after-sync'))).toEqual([]);
     expect(await snapshot(client, [ns], appId)).toEqual(before);
     expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: newNs })).toBeNull();
     expect(
