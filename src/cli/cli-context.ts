@@ -18,10 +18,13 @@ export interface CliContext {
   emit(data: unknown, render: () => string): void;
 }
 
-/** The context of a command, from its own and its parents' options (`-o` is global). */
-export function contextOf(cmd: Command): CliContext {
+/**
+ * The context of a command, from its own and its parents' options (`-o` is global; `markdown`
+ * only for the commands that render it, which print it themselves).
+ */
+export function contextOf(cmd: Command, formats: { markdown?: boolean } = {}): CliContext {
   const opts = cmd.optsWithGlobals<{ output?: string }>();
-  const format = parseFormat(opts.output);
+  const format = parseFormat(opts.output, formats.markdown);
   const color = colorEnabled(process.stdout);
   let client: ApiClient | undefined;
   const print = (text: string) => void process.stdout.write(text);
@@ -38,7 +41,7 @@ export function contextOf(cmd: Command): CliContext {
     print,
     warn: (text) => void process.stderr.write(`flotilla: warning: ${text}\n`),
     emit(data, render) {
-      print(format === 'table' ? render() : serialize(data, format));
+      print(format === 'table' || format === 'markdown' ? render() : serialize(data, format));
     },
   };
 }

@@ -23,8 +23,8 @@ export function buildProgram(): Command {
     .description('Command-line client of a Flotilla hub (multi-cluster GitOps).')
     .version(clientVersion(), '-V, --version', 'print the client version')
     .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['table', 'json', 'yaml'])
+      new Option('-o, --output <format>', 'output format (text is table; markdown: app diff only)')
+        .choices(['table', 'text', 'json', 'yaml', 'markdown'])
         .default('table'),
     )
     .exitOverride()

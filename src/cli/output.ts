@@ -1,13 +1,18 @@
 import { stringify as toYaml } from 'yaml';
 import { UsageError } from './errors.js';
 
-/** How results are printed: aligned text (default), or machine-readable JSON / YAML. */
-export type OutputFormat = 'table' | 'json' | 'yaml';
+/**
+ * How results are printed: aligned text (default; `text` is the same), machine-readable JSON /
+ * YAML, or Markdown where a command offers it (`app diff`, for pull-request comments).
+ */
+export type OutputFormat = 'table' | 'json' | 'yaml' | 'markdown';
 
-/** Parses `-o`; anything else is a usage error. */
-export function parseFormat(value: string | undefined): OutputFormat {
-  const v = value ?? 'table';
+/** Parses `-o`; anything else is a usage error, and so is `markdown` where a command has none. */
+export function parseFormat(value: string | undefined, markdown = false): OutputFormat {
+  const v = value === 'text' ? 'table' : (value ?? 'table');
   if (v === 'table' || v === 'json' || v === 'yaml') return v;
+  if (v === 'markdown' && markdown) return v;
+  if (v === 'markdown') throw new UsageError('-o markdown is only for flotilla app diff');
   throw new UsageError(`unknown output format ${JSON.stringify(v)}: use table, json or yaml`);
 }
 

@@ -7,6 +7,7 @@ import { parseLabels } from '../labels.js';
 import { formatTime, renderTable, stateStyle } from '../output.js';
 import { readStdin } from '../prompt.js';
 import { parseSpecs, patchOf, unchanged } from './app-spec.js';
+import { registerAppDiffCommand } from './app-diff.js';
 import { readStrategyFile, registerAppRolloutCommands } from './app-rollout.js';
 import { registerAppSyncCommand } from './app-sync.js';
 import { sourceFromOptions, sourceOptions } from './app-source.js';
@@ -66,7 +67,7 @@ async function simple(ctx: CliContext, name: string, verb: string, body?: unknow
   ctx.emit(r, () => syncLine(r));
 }
 
-/** `app create|update|apply|list|get|status|sync|rollout|history|rollback|unpin|delete`. */
+/** `app create|update|apply|list|get|status|sync|rollout|diff|history|rollback|unpin|delete`. */
 export function registerAppCommands(program: Command): void {
   const app = program
     .command('app')
@@ -246,6 +247,7 @@ export function registerAppCommands(program: Command): void {
 
   registerAppSyncCommand(app);
   registerAppRolloutCommands(app);
+  registerAppDiffCommand(app);
 
   examples(
     app
