@@ -1,0 +1,240 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { ACTION_PATTERN, CHANNEL_TYPES, NOTIFY_OUTCOMES } from '../../domain/notification-rules.js';
+import { PageQueryDto } from '../common/list-query.dto.js';
+import { IsDns1123Label, IsOmittable } from '../common/validators.js';
+
+/** Which audit events a subscription receives; every field narrows it. */
+export class SubscriptionFilterDto {
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 50,
+    description: 'exact actions, or prefixes ending in "." or "*" (sync.*); absent or empty: every action',
+    example: ['sync.failed', 'rollout.*'],
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @MaxLength(128, { each: true })
+  @Matches(new RegExp(ACTION_PATTERN), {
+    each: true,
+    message: 'actions: each an action or a prefix ending in "." or "*"',
+  })
+  actions?: string[];
+
+  @ApiPropertyOptional({ description: 'application name or id' })
+  @IsOmittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(253)
+  application?: string;
+
+  @ApiPropertyOptional({ description: 'project name or id; its operators then manage the subscription' })
+  @IsOmittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(253)
+  project?: string;
+
+  @ApiPropertyOptional({ description: 'label selector over the cluster of an event (env=prod,tier!=edge)' })
+  @IsOmittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  clusterSelector?: string;
+
+  @ApiPropertyOptional({ enum: NOTIFY_OUTCOMES, default: 'any' })
+  @IsOmittable()
+  @IsIn(NOTIFY_OUTCOMES)
+  outcome?: (typeof NOTIFY_OUTCOMES)[number];
+}
+
+/** How the hub reaches an SMTP server. */
+export class SmtpDto {
+  @ApiProperty({ example: 'smtp.example.com' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(253)
+  host!: string;
+
+  @ApiProperty({ example: 587, minimum: 1, maximum: 65535 })
+  @IsInt()
+  @Min(1)
+  @Max(65_535)
+  port!: number;
+
+  @ApiPropertyOptional() @IsOmittable() @IsString() @MinLength(1) @MaxLength(256) username?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOmittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password?: string;
+
+  @ApiProperty({ example: 'flotilla@example.com' }) @IsEmail() @MaxLength(254) from!: string;
+
+  @ApiProperty({
+    enum: ['starttls', 'tls'],
+    description:
+      'starttls: plain connection upgraded (required, never sent in clear); tls: TLS from the start',
+  })
+  @IsIn(['starttls', 'tls'])
+  tls!: 'starttls' | 'tls';
+}
+
+/** Where messages go. `url` for webhook and slack; `to` and `smtp` for email. */
+export class ChannelDto {
+  @ApiProperty({ enum: CHANNEL_TYPES }) @IsIn(CHANNEL_TYPES) type!: (typeof CHANNEL_TYPES)[number];
+
+  @ApiPropertyOptional({
+    description: 'webhook and slack: an https (or http) URL; a Slack URL is a secret and never shown again',
+    writeOnly: true,
+  })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(2048)
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'channel.url: an http(s) URL' })
+  url?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'email: recipients' })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsEmail({}, { each: true })
+  to?: string[];
+
+  @ApiPropertyOptional({ type: SmtpDto })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => SmtpDto)
+  smtp?: SmtpDto;
+}
+
+export class CreateSubscriptionDto {
+  @ApiProperty({ example: 'web-failures' }) @IsDns1123Label() name!: string;
+
+  @ApiPropertyOptional({ type: SubscriptionFilterDto })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => SubscriptionFilterDto)
+  filter?: SubscriptionFilterDto;
+
+  @ApiProperty({ type: ChannelDto }) @ValidateNested() @Type(() => ChannelDto) channel!: ChannelDto;
+
+  @ApiPropertyOptional({ default: true }) @IsOmittable() @IsBoolean() enabled?: boolean;
+}
+
+export class UpdateSubscriptionDto {
+  @ApiPropertyOptional() @IsOmittable() @IsDns1123Label() name?: string;
+
+  @ApiPropertyOptional({ type: SubscriptionFilterDto, description: 'replaces the whole filter' })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => SubscriptionFilterDto)
+  filter?: SubscriptionFilterDto;
+
+  @ApiPropertyOptional({ type: ChannelDto, description: 'replaces the channel (secrets included)' })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => ChannelDto)
+  channel?: ChannelDto;
+
+  @ApiPropertyOptional() @IsOmittable() @IsBoolean() enabled?: boolean;
+}
+
+export class ListSubscriptionsQueryDto extends PageQueryDto {}
+
+export class ListDeliveriesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'failed'] })
+  @IsOmittable()
+  @IsIn(['pending', 'delivered', 'failed'])
+  status?: 'pending' | 'delivered' | 'failed';
+}
+
+/** The filter as stored, names resolved. */
+export class SubscriptionFilterViewDto {
+  @ApiProperty({ type: [String] }) actions!: string[];
+  @ApiProperty({ nullable: true, type: String, description: 'application name' }) application!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'project name' }) project!: string | null;
+  @ApiProperty({ nullable: true, type: String }) clusterSelector!: string | null;
+  @ApiProperty({ enum: NOTIFY_OUTCOMES }) outcome!: string;
+}
+
+/** What may be shown of a channel: never a secret. */
+export class ChannelViewDto {
+  @ApiProperty({ enum: CHANNEL_TYPES }) type!: string;
+  @ApiPropertyOptional({
+    description: 'webhook: the URL; slack: scheme and host only (the path is the secret)',
+  })
+  url?: string;
+  @ApiPropertyOptional({ type: [String] }) to?: string[];
+  @ApiPropertyOptional({
+    description: 'email: host, port, username, from, tls (the password is never shown)',
+    type: 'object',
+    additionalProperties: true,
+  })
+  smtp?: {
+    host: string;
+    port: number;
+    username: string | null;
+    from: string;
+    tls: string;
+    hasPassword: boolean;
+  };
+}
+
+export class SubscriptionDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: SubscriptionFilterViewDto }) filter!: SubscriptionFilterViewDto;
+  @ApiProperty({ type: ChannelViewDto }) channel!: ChannelViewDto;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+  @ApiPropertyOptional({
+    description:
+      'webhook: the HMAC signing secret, in the answer that created or rotated it only; store it now',
+  })
+  signingSecret?: string;
+}
+
+export class SubscriptionPageDto {
+  @ApiProperty({ type: [SubscriptionDto] }) items!: SubscriptionDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class DeliveryDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ description: 'the same on every attempt; receivers drop repeats by it' })
+  idempotencyKey!: string;
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] }) status!: 'pending' | 'delivered' | 'failed';
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextAttemptAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) deliveredAt!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() eventCount!: number;
+  @ApiProperty() title!: string;
+}
+
+export class DeliveryPageDto {
+  @ApiProperty({ type: [DeliveryDto] }) items!: DeliveryDto[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
