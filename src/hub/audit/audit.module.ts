@@ -15,7 +15,7 @@ import { AuditVerifyService } from './audit-verify.service.js';
     AuditService,
     AuditVerifyService,
     AuditCheckpointService,
-    { provide: AUDIT_OBSERVERS, useValue: new AuditObservers() },
+    { provide: AUDIT_OBSERVERS, useFactory: () => new AuditObservers() },
   ],
   exports: [AuditService, AUDIT_OBSERVERS],
 })

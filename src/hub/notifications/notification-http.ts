@@ -22,7 +22,7 @@ export async function postJson(
   url: string,
   body: string,
   headers: Record<string, string>,
-  ca?: string,
+  ca?: string[],
 ): Promise<void> {
   const u = new URL(url);
   const target = await egress.check(u);

@@ -28,7 +28,7 @@ export interface OutboxEvent {
  * Which events each enabled subscription matches, in SQL: action (exact or prefix), application,
  * project and outcome. The cluster selector needs the cluster's labels at delivery time and is
  * applied by the worker. The group key: a rollout's batch, else application + revision + action,
- * else the event alone.
+ * else (an event about a cluster) action + revision, else the event alone.
  */
 const INSERT_MATCHING = `
   INSERT INTO notification_outbox (subscription_id, audit_seq, group_key, created_at)
@@ -38,6 +38,7 @@ const INSERT_MATCHING = `
              'rollout:' || (e.details->>'rollout') || ':' || e.action || ':' || coalesce(e.details->>'batch', '')
            WHEN e.application_id IS NOT NULL THEN
              'app:' || e.application_id || ':' || coalesce(e.revision, '') || ':' || e.action
+           WHEN e.cluster_id IS NOT NULL THEN 'action:' || e.action || ':' || coalesce(e.revision, '')
            ELSE 'event:' || e.seq
          END,
          clock_timestamp()
