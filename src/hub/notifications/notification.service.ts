@@ -78,7 +78,7 @@ export class NotificationService {
         channelSealed: this.secrets.seal(JSON.stringify(channel), channelSealContext(id)),
         enabled: dto.enabled ?? true,
       });
-      await this.record(tx, actor, 'notification.subscription-created', saved, filter);
+      await this.record(tx, actor, { action: 'notification.subscription-created' }, saved, filter);
       return saved;
     });
     this.gate.invalidate();
@@ -125,7 +125,13 @@ export class NotificationService {
         s.channelSealed = this.secrets.seal(JSON.stringify(channel), channelSealContext(s.id));
       }
       const saved = await this.repo.save(tx, s);
-      await this.record(tx, actor, 'notification.subscription-updated', saved, filter ?? undefined);
+      await this.record(
+        tx,
+        actor,
+        { action: 'notification.subscription-updated' },
+        saved,
+        filter ?? undefined,
+      );
       return saved;
     });
     this.gate.invalidate();
@@ -141,7 +147,7 @@ export class NotificationService {
     const s = await this.manageable(id, p);
     await this.uow.run(async (tx) => {
       await this.repo.delete(tx, s.id);
-      await this.record(tx, actor, 'notification.subscription-deleted', s);
+      await this.record(tx, actor, { action: 'notification.subscription-deleted' }, s);
     });
     this.gate.invalidate();
   }
@@ -160,7 +166,7 @@ export class NotificationService {
         channelSealContext(s.id),
       );
       const saved = await this.repo.save(tx, s);
-      await this.record(tx, actor, 'notification.subscription-secret-rotated', saved);
+      await this.record(tx, actor, { action: 'notification.subscription-secret-rotated' }, saved);
       return saved;
     });
     return { ...(await this.toDto(row)), signingSecret };
@@ -314,7 +320,7 @@ export class NotificationService {
   private async record(
     tx: Tx,
     actor: Actor,
-    action: string,
+    { action }: { action: string },
     s: NotificationSubscriptionEntity,
     filter?: StoredFilter,
   ): Promise<void> {
