@@ -265,6 +265,20 @@ describe('filters', () => {
     expect(await h.sql('SELECT 1 FROM notification_outbox')).toEqual([]);
   });
 
+  it('takes events whose details name no rollout (null) like any other', async () => {
+    const s = await subscribe({
+      filter: { actions: ['odd.details'] },
+      channel: { type: 'webhook', url: `${rx.url}/o` },
+    });
+    rx.answer = () => 200;
+    await record(
+      { action: 'odd.details', details: { rollout: null } },
+      { action: 'odd.details', details: { rollout: null } },
+    );
+    await drain(s.body.id);
+    expect((await deliveries(s.body.id)).map((d) => d.status)).toEqual(['delivered', 'delivered']);
+  });
+
   it('writes nothing to the outbox when no subscription is enabled for an event', async () => {
     const before = await h.sql<{ n: string }>(`SELECT count(*) AS n FROM notification_deliveries`);
     await record({ action: 'nobody.listens' });

@@ -34,7 +34,7 @@ const INSERT_MATCHING = `
   INSERT INTO notification_outbox (subscription_id, audit_seq, group_key, created_at)
   SELECT s.id, e.seq,
          CASE
-           WHEN e.details ? 'rollout' THEN
+           WHEN e.details->>'rollout' IS NOT NULL THEN
              'rollout:' || (e.details->>'rollout') || ':' || e.action || ':' || coalesce(e.details->>'batch', '')
            WHEN e.application_id IS NOT NULL THEN
              'app:' || e.application_id || ':' || coalesce(e.revision, '') || ':' || e.action
@@ -60,13 +60,21 @@ const INSERT_MATCHING = `
 export class NotificationOutboxRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
-  /** Writes an outbox row per (matching subscription, event) in the events' transaction. */
+  /**
+   * Writes an outbox row per (matching subscription, event) in the events' transaction, under a
+   * savepoint: should the insert ever fail, the change and its audit events still commit (their
+   * notifications are lost, and the caller logs it) rather than a notification bug failing a sync.
+   */
   async insertMatching(tx: Tx, seqs: readonly string[]): Promise<void> {
-    await managerOf(this.ds, tx).query(INSERT_MATCHING, [
-      seqs,
-      endingPattern(FAILURE_ENDINGS),
-      endingPattern(SUCCESS_ENDINGS),
-    ]);
+    const m = managerOf(this.ds, tx);
+    await m.query('SAVEPOINT notification_outbox');
+    try {
+      await m.query(INSERT_MATCHING, [seqs, endingPattern(FAILURE_ENDINGS), endingPattern(SUCCESS_ENDINGS)]);
+      await m.query('RELEASE SAVEPOINT notification_outbox');
+    } catch (e) {
+      await m.query('ROLLBACK TO SAVEPOINT notification_outbox');
+      throw e;
+    }
   }
 
   /**

@@ -95,10 +95,14 @@ export class NotificationWorker
   /** The audit observer: one INSERT … SELECT of the matching subscriptions, when any is enabled. */
   async recorded(tx: Tx, events: readonly RecordedAuditEvent[]): Promise<void> {
     if (events.length === 0 || !(await this.gate.open(tx))) return;
-    await this.outbox.insertMatching(
-      tx,
-      events.map((e) => e.seq),
-    );
+    try {
+      await this.outbox.insertMatching(
+        tx,
+        events.map((e) => e.seq),
+      );
+    } catch (e) {
+      this.log.error(`notifications of events ${events[0].seq}… not queued: ${(e as Error).message}`);
+    }
   }
 
   /** One look: compose due groups, then send due messages. One look at a time per replica. */
