@@ -2280,16 +2280,23 @@ export type components = {
       /** @enum {string} */
       outcome: 'success' | 'failure' | 'any';
     };
+    SmtpViewDto: {
+      host: string;
+      port: number;
+      username: string | null;
+      from: string;
+      /** @enum {string} */
+      tls: 'starttls' | 'tls';
+      hasPassword: boolean;
+    };
     ChannelViewDto: {
       /** @enum {string} */
       type: 'webhook' | 'slack' | 'email';
       /** @description webhook: the URL; slack: scheme and host only (the path is the secret) */
       url?: string;
       to?: string[];
-      /** @description email: host, port, username, from, tls (the password is never shown) */
-      smtp?: {
-        [key: string]: unknown;
-      };
+      /** @description email: the SMTP server (never its password) */
+      smtp?: components['schemas']['SmtpViewDto'];
     };
     SubscriptionDto: {
       id: string;
@@ -2539,6 +2546,7 @@ export type SmtpDto = components['schemas']['SmtpDto'];
 export type ChannelDto = components['schemas']['ChannelDto'];
 export type CreateSubscriptionDto = components['schemas']['CreateSubscriptionDto'];
 export type SubscriptionFilterViewDto = components['schemas']['SubscriptionFilterViewDto'];
+export type SmtpViewDto = components['schemas']['SmtpViewDto'];
 export type ChannelViewDto = components['schemas']['ChannelViewDto'];
 export type SubscriptionDto = components['schemas']['SubscriptionDto'];
 export type SubscriptionPageDto = components['schemas']['SubscriptionPageDto'];

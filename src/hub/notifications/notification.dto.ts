@@ -177,6 +177,16 @@ export class SubscriptionFilterViewDto {
   @ApiProperty({ enum: NOTIFY_OUTCOMES }) outcome!: string;
 }
 
+/** An SMTP server as shown: whether a password is set, never the password. */
+export class SmtpViewDto {
+  @ApiProperty() host!: string;
+  @ApiProperty() port!: number;
+  @ApiProperty({ nullable: true, type: String }) username!: string | null;
+  @ApiProperty() from!: string;
+  @ApiProperty({ enum: ['starttls', 'tls'] }) tls!: string;
+  @ApiProperty() hasPassword!: boolean;
+}
+
 /** What may be shown of a channel: never a secret. */
 export class ChannelViewDto {
   @ApiProperty({ enum: CHANNEL_TYPES }) type!: string;
@@ -186,18 +196,10 @@ export class ChannelViewDto {
   url?: string;
   @ApiPropertyOptional({ type: [String] }) to?: string[];
   @ApiPropertyOptional({
-    description: 'email: host, port, username, from, tls (the password is never shown)',
-    type: 'object',
-    additionalProperties: true,
+    type: () => SmtpViewDto,
+    description: 'email: the SMTP server (never its password)',
   })
-  smtp?: {
-    host: string;
-    port: number;
-    username: string | null;
-    from: string;
-    tls: string;
-    hasPassword: boolean;
-  };
+  smtp?: SmtpViewDto;
 }
 
 export class SubscriptionDto {
