@@ -482,3 +482,16 @@ describe('API rules', () => {
     expect(out.status).toBe(403);
   });
 });
+
+describe('API input', () => {
+  it('refuses a forged deliveries cursor with a 400, not a database error', async () => {
+    const s = await subscribe({ channel: { type: 'webhook', url: `${rx.url}/c` } });
+    const forged = Buffer.from(JSON.stringify(['2026-01-01T00:00:00Z', 'not-a-uuid'])).toString('base64url');
+    const r = await h.api(
+      'GET',
+      `/api/v1/notifications/subscriptions/${s.body.id}/deliveries?cursor=${forged}`,
+    );
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('cursor');
+  });
+});

@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { ProjectScoped, RequireRole } from '../auth/roles.js';
 import {
@@ -79,7 +85,7 @@ export class NotificationController {
   @Post(':id/test')
   @HttpCode(202)
   @RequireRole('operator')
-  @ApiOkResponse({ type: DeliveryDto })
+  @ApiAcceptedResponse({ type: DeliveryDto })
   test(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<DeliveryDto> {
     return this.notifications.test(id, p);
   }
@@ -98,7 +104,7 @@ export class NotificationController {
   @Post(':id/deliveries/:did/retry')
   @HttpCode(202)
   @RequireRole('operator')
-  @ApiOkResponse({ type: DeliveryDto })
+  @ApiAcceptedResponse({ type: DeliveryDto })
   retry(
     @Param('id') id: string,
     @Param('did') did: string,

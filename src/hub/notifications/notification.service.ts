@@ -3,6 +3,7 @@ import { type Actor } from '../../domain/audit-chain.js';
 import { authorize, describeGrants, projectsAllowing } from '../../domain/authorization.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { isUuid } from '../../domain/ids.js';
 import { formatLabelSelector, parseLabelSelector } from '../../domain/label-selector.js';
 import { type NotificationMessage } from '../../domain/notification-rules.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -214,7 +215,7 @@ export class NotificationService {
     if (q.cursor) {
       const [t, did] = decodeCursor(q.cursor, ['string', 'string'] as const);
       const createdAt = new Date(t);
-      if (Number.isNaN(createdAt.getTime()))
+      if (Number.isNaN(createdAt.getTime()) || !isUuid(did))
         throw new InvalidInputError('cursor: not a cursor returned by this API');
       before = { createdAt, id: did };
     }
