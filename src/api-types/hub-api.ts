@@ -2235,21 +2235,27 @@ export type components = {
        */
       outcome: 'success' | 'failure' | 'any';
     };
-    SmtpDto: {
-      /** @example smtp.example.com */
-      host: string;
-      /** @example 587 */
-      port: number;
-      username?: string;
-      password?: string;
-      /** @example flotilla@example.com */
-      from: string;
-      /**
-       * @description starttls: plain connection upgraded (required, never sent in clear); tls: TLS from the start
-       * @enum {string}
-       */
-      tls: 'starttls' | 'tls';
-    };
+    SmtpDto:
+      | {
+          /** @example smtp.example.com */
+          host: string;
+          /** @example 587 */
+          port: number;
+          username?: string;
+          password?: string;
+          /**
+           * Format: email
+           * @example flotilla@example.com
+           */
+          from: string;
+          /**
+           * @description starttls: plain connection upgraded (required, never sent in clear); tls: TLS from the start
+           * @enum {string}
+           */
+          tls: 'starttls' | 'tls';
+        }
+      | unknown
+      | unknown;
     ChannelDto: {
       /** @enum {string} */
       type: 'webhook' | 'slack' | 'email';
@@ -2258,7 +2264,20 @@ export type components = {
       /** @description email: recipients */
       to?: string[];
       smtp?: components['schemas']['SmtpDto'];
-    };
+    } & (
+      | {
+          /** @constant */
+          type?: 'webhook';
+        }
+      | {
+          /** @constant */
+          type?: 'slack';
+        }
+      | {
+          /** @constant */
+          type?: 'email';
+        }
+    );
     CreateSubscriptionDto: {
       /**
        * @description DNS-1123 label, not of the form of a UUID
@@ -4924,6 +4943,15 @@ export interface operations {
       400: components['responses']['400'];
       401: components['responses']['401'];
       403: components['responses']['403'];
+      /** @description the project or application the filter names does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       409: components['responses']['409'];
       413: components['responses']['413'];
       429: components['responses']['429'];

@@ -449,7 +449,7 @@ describe('API rules', () => {
       filter: { project: 'nope' },
       channel: { type: 'webhook', url: `${rx.url}/x` },
     });
-    expect(noProject.status).toBe(400);
+    expect(noProject.status).toBe(404);
     const a = (
       await h.api('POST', '/api/v1/tokens', { body: { name: 'op-a', projects: { 'team-a': 'operator' } } })
     ).body.token;

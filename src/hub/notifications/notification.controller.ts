@@ -3,6 +3,7 @@ import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -35,6 +36,7 @@ export class NotificationController {
   @Post()
   @RequireRole('operator')
   @ApiCreatedResponse({ type: SubscriptionDto })
+  @ApiNotFoundResponse({ description: 'the project or application the filter names does not exist' })
   create(@Body() dto: CreateSubscriptionDto, @CurrentPrincipal() p: Principal): Promise<SubscriptionDto> {
     return this.notifications.create(dto, p, actorOf(p));
   }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsEmail,
@@ -15,14 +16,25 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { ACTION_PATTERN, CHANNEL_TYPES, NOTIFY_OUTCOMES } from '../../domain/notification-rules.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
-import { IsDns1123Label, IsOmittable } from '../common/validators.js';
+import { IsDns1123Label, IsOmittable, SchemaRules } from '../common/validators.js';
+
+const OCTET = '(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])';
+/** A host name WHATWG URL parsing takes as one (last label starts with a letter), or an IPv4 address. */
+const HOST = `(([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?\\.)*[A-Za-z]([-A-Za-z0-9]*[A-Za-z0-9])?|(${OCTET}\\.){3}${OCTET})`;
+const PORT = '(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})';
+const URL_CHARS = "-A-Za-z0-9._~%/+=:@!$&'()*,;";
+/** An http(s) URL the service takes: a host name or IPv4 address, optional port, path and query; no user, no fragment. */
+const HTTP_URL = `^https?://${HOST}(:${PORT})?(/[${URL_CHARS}]*)?(\\?[${URL_CHARS}?]*)?$`;
+const NOT_FOR_HTTP = { not: { anyOf: [{ required: ['to'] }, { required: ['smtp'] }] } };
 
 /** Which audit events a subscription receives; every field narrows it. */
 export class SubscriptionFilterDto {
   @ApiPropertyOptional({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', pattern: ACTION_PATTERN, maxLength: 128 },
     maxItems: 50,
     description: 'exact actions, or prefixes ending in "." or "*" (sync.*); absent or empty: every action',
     example: ['sync.failed', 'rollout.*'],
@@ -52,7 +64,10 @@ export class SubscriptionFilterDto {
   @MaxLength(253)
   project?: string;
 
-  @ApiPropertyOptional({ description: 'label selector over the cluster of an event (env=prod,tier!=edge)' })
+  @ApiPropertyOptional({
+    description: 'label selector over the cluster of an event (env=prod,tier!=edge)',
+    pattern: LABEL_SELECTOR_SOURCE,
+  })
   @IsOmittable()
   @IsString()
   @MinLength(1)
@@ -66,6 +81,8 @@ export class SubscriptionFilterDto {
 }
 
 /** How the hub reaches an SMTP server. */
+// A password is only used with a user name (AUTH).
+@SchemaRules({ anyOf: [{ not: { required: ['password'] } }, { required: ['username'] }] })
 export class SmtpDto {
   @ApiProperty({ example: 'smtp.example.com' })
   @IsString()
@@ -88,7 +105,10 @@ export class SmtpDto {
   @MaxLength(1024)
   password?: string;
 
-  @ApiProperty({ example: 'flotilla@example.com' }) @IsEmail() @MaxLength(254) from!: string;
+  @ApiProperty({ example: 'flotilla@example.com', format: 'email', maxLength: 254 })
+  @IsEmail()
+  @MaxLength(254)
+  from!: string;
 
   @ApiProperty({
     enum: ['starttls', 'tls'],
@@ -100,22 +120,38 @@ export class SmtpDto {
 }
 
 /** Where messages go. `url` for webhook and slack; `to` and `smtp` for email. */
+@SchemaRules({
+  oneOf: [
+    { properties: { type: { const: 'webhook' } }, required: ['url'], ...NOT_FOR_HTTP },
+    { properties: { type: { const: 'slack' } }, required: ['url'], ...NOT_FOR_HTTP },
+    { properties: { type: { const: 'email' } }, required: ['to', 'smtp'], not: { required: ['url'] } },
+  ],
+})
 export class ChannelDto {
   @ApiProperty({ enum: CHANNEL_TYPES }) @IsIn(CHANNEL_TYPES) type!: (typeof CHANNEL_TYPES)[number];
 
   @ApiPropertyOptional({
     description: 'webhook and slack: an https (or http) URL; a Slack URL is a secret and never shown again',
     writeOnly: true,
+    pattern: HTTP_URL,
+    maxLength: 2048,
   })
   @IsOmittable()
   @IsString()
   @MaxLength(2048)
-  @Matches(/^https?:\/\/[^\s]+$/, { message: 'channel.url: an http(s) URL' })
+  @Matches(new RegExp(HTTP_URL), { message: 'channel.url: an http(s) URL without user or fragment' })
   url?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'email: recipients' })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', format: 'email', maxLength: 254 },
+    minItems: 1,
+    maxItems: 50,
+    description: 'email: recipients',
+  })
   @IsOmittable()
   @IsArray()
+  @ArrayMinSize(1)
   @ArrayMaxSize(50)
   @IsEmail({}, { each: true })
   to?: string[];

@@ -157,7 +157,7 @@ export class NotificationService {
     const s = await this.manageable(id, p);
     const channel = this.open(s);
     if (channel.type !== 'webhook')
-      throw new InvalidInputError(
+      throw new ConflictError(
         `subscription '${s.name}' sends to ${channel.type}: only webhooks have a signing secret`,
       );
     const signingSecret = this.secrets.newToken(SIGNING_SECRET_PREFIX);
@@ -270,11 +270,12 @@ export class NotificationService {
 
   private async resolveFilter(f: SubscriptionFilterDto): Promise<StoredFilter> {
     let project = f.project ? await this.repo.projectByKey(f.project) : null;
-    if (f.project && !project) throw new InvalidInputError(`filter.project: no project '${f.project}'`);
+    // An unknown project or application is a reference to nothing, like a token's unknown project.
+    if (f.project && !project) throw new NotFoundError('project', f.project);
     let applicationId: string | null = null;
     if (f.application) {
       const app = await this.repo.applicationByKey(f.application);
-      if (!app) throw new InvalidInputError(`filter.application: no application '${f.application}'`);
+      if (!app) throw new NotFoundError('application', f.application);
       if (project && app.projectId !== project.id)
         throw new InvalidInputError(`filter.application: '${app.name}' is not in project '${project.name}'`);
       // An application's events are its project's: the subscription belongs to that project.
