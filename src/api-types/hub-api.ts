@@ -2235,27 +2235,24 @@ export type components = {
        */
       outcome: 'success' | 'failure' | 'any';
     };
-    SmtpDto:
-      | {
-          /** @example smtp.example.com */
-          host: string;
-          /** @example 587 */
-          port: number;
-          username?: string;
-          password?: string;
-          /**
-           * Format: email
-           * @example flotilla@example.com
-           */
-          from: string;
-          /**
-           * @description starttls: plain connection upgraded (required, never sent in clear); tls: TLS from the start
-           * @enum {string}
-           */
-          tls: 'starttls' | 'tls';
-        }
-      | unknown
-      | unknown;
+    SmtpDto: {
+      /** @example smtp.example.com */
+      host: string;
+      /** @example 587 */
+      port: number;
+      username?: string;
+      password?: string;
+      /**
+       * Format: email
+       * @example flotilla@example.com
+       */
+      from: string;
+      /**
+       * @description starttls: plain connection upgraded (required, never sent in clear); tls: TLS from the start
+       * @enum {string}
+       */
+      tls: 'starttls' | 'tls';
+    };
     ChannelDto: {
       /** @enum {string} */
       type: 'webhook' | 'slack' | 'email';

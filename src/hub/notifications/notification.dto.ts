@@ -82,7 +82,7 @@ export class SubscriptionFilterDto {
 
 /** How the hub reaches an SMTP server. */
 // A password is only used with a user name (AUTH).
-@SchemaRules({ anyOf: [{ not: { required: ['password'] } }, { required: ['username'] }] })
+@SchemaRules({ dependencies: { password: ['username'] } })
 export class SmtpDto {
   @ApiProperty({ example: 'smtp.example.com' })
   @IsString()
