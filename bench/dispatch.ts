@@ -5,6 +5,7 @@
  * to the agent's result being acknowledged, and read the hub's peak RSS from /proc.
  *
  *   npm run bench:dispatch                 (N=100,1000,5000 by default; AGENTS=100,1000 to choose)
+ *   NOTIFY=1 npm run bench:dispatch        (with a notification subscription matching every event)
  */
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,6 +70,13 @@ async function benchOne(n: number): Promise<void> {
     const hub = hubProc.url;
     await api(hub, 'POST', '/api/v1/repositories', { name: 'bench', type: 'git', url: git.url('bench') });
     await api(hub, 'POST', '/api/v1/repositories/bench/refresh');
+    if (process.env.NOTIFY === '1')
+      // Every event goes through the outbox; the receiver is refused by the egress policy, so
+      // sending costs little and what is measured is the write path and the grouping.
+      await api(hub, 'POST', '/api/v1/notifications/subscriptions', {
+        name: 'bench',
+        channel: { type: 'webhook', url: 'http://127.0.0.1:9/bench' },
+      });
 
     // N clusters, each joined by a protocol agent.
     const t0 = performance.now();

@@ -848,6 +848,102 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/notifications/subscriptions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Notification_list'];
+    put?: never;
+    post: operations['Notification_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/notifications/subscriptions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Notification_get'];
+    put?: never;
+    post?: never;
+    delete: operations['Notification_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['Notification_update'];
+    trace?: never;
+  };
+  '/api/v1/notifications/subscriptions/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Notification_rotateSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/notifications/subscriptions/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Notification_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/notifications/subscriptions/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Notification_deliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/notifications/subscriptions/{id}/deliveries/{did}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Notification_retry'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -2118,6 +2214,148 @@ export type components = {
       /** @description affected rows the filter selects, listed or not */
       total: number;
     };
+    SubscriptionFilterDto: {
+      /**
+       * @description exact actions, or prefixes ending in "." or "*" (sync.*); absent or empty: every action
+       * @example [
+       *       "sync.failed",
+       *       "rollout.*"
+       *     ]
+       */
+      actions?: string[];
+      /** @description application name or id */
+      application?: string;
+      /** @description project name or id; its operators then manage the subscription */
+      project?: string;
+      /** @description label selector over the cluster of an event (env=prod,tier!=edge) */
+      clusterSelector?: string;
+      /**
+       * @default any
+       * @enum {string}
+       */
+      outcome: 'success' | 'failure' | 'any';
+    };
+    SmtpDto: {
+      /** @example smtp.example.com */
+      host: string;
+      /** @example 587 */
+      port: number;
+      username?: string;
+      password?: string;
+      /**
+       * Format: email
+       * @example flotilla@example.com
+       */
+      from: string;
+      /**
+       * @description starttls: plain connection upgraded (required, never sent in clear); tls: TLS from the start
+       * @enum {string}
+       */
+      tls: 'starttls' | 'tls';
+    };
+    ChannelDto: {
+      /** @enum {string} */
+      type: 'webhook' | 'slack' | 'email';
+      /** @description webhook and slack: an https (or http) URL; a Slack URL is a secret and never shown again */
+      url?: string;
+      /** @description email: recipients */
+      to?: string[];
+      smtp?: components['schemas']['SmtpDto'];
+    } & (
+      | {
+          /** @constant */
+          type?: 'webhook';
+        }
+      | {
+          /** @constant */
+          type?: 'slack';
+        }
+      | {
+          /** @constant */
+          type?: 'email';
+        }
+    );
+    CreateSubscriptionDto: {
+      /**
+       * @description DNS-1123 label, not of the form of a UUID
+       * @example web-failures
+       */
+      name: string;
+      filter?: components['schemas']['SubscriptionFilterDto'];
+      channel: components['schemas']['ChannelDto'];
+      /** @default true */
+      enabled: boolean;
+    };
+    SubscriptionFilterViewDto: {
+      actions: string[];
+      /** @description application name */
+      application: string | null;
+      /** @description project name */
+      project: string | null;
+      clusterSelector: string | null;
+      /** @enum {string} */
+      outcome: 'success' | 'failure' | 'any';
+    };
+    SmtpViewDto: {
+      host: string;
+      port: number;
+      username: string | null;
+      from: string;
+      /** @enum {string} */
+      tls: 'starttls' | 'tls';
+      hasPassword: boolean;
+    };
+    ChannelViewDto: {
+      /** @enum {string} */
+      type: 'webhook' | 'slack' | 'email';
+      /** @description webhook: the URL; slack: scheme and host only (the path is the secret) */
+      url?: string;
+      to?: string[];
+      /** @description email: the SMTP server (never its password) */
+      smtp?: components['schemas']['SmtpViewDto'];
+    };
+    SubscriptionDto: {
+      id: string;
+      name: string;
+      filter: components['schemas']['SubscriptionFilterViewDto'];
+      channel: components['schemas']['ChannelViewDto'];
+      enabled: boolean;
+      createdAt: string;
+      updatedAt: string;
+      /** @description webhook: the HMAC signing secret, in the answer that created or rotated it only; store it now */
+      signingSecret?: string;
+    };
+    SubscriptionPageDto: {
+      items: components['schemas']['SubscriptionDto'][];
+      nextCursor: string | null;
+    };
+    UpdateSubscriptionDto: {
+      /** @description DNS-1123 label, not of the form of a UUID */
+      name?: string;
+      /** @description replaces the whole filter */
+      filter?: components['schemas']['SubscriptionFilterDto'];
+      /** @description replaces the channel (secrets included) */
+      channel?: components['schemas']['ChannelDto'];
+      enabled?: boolean;
+    };
+    DeliveryDto: {
+      id: string;
+      /** @description the same on every attempt; receivers drop repeats by it */
+      idempotencyKey: string;
+      /** @enum {string} */
+      status: 'pending' | 'delivered' | 'failed';
+      attempts: number;
+      lastError: string | null;
+      nextAttemptAt: string | null;
+      deliveredAt: string | null;
+      createdAt: string;
+      eventCount: number;
+      title: string;
+    };
+    DeliveryPageDto: {
+      items: components['schemas']['DeliveryDto'][];
+      nextCursor: string | null;
+    };
     ErrorBody: {
       statusCode: number;
       /** @description HTTP reason phrase */
@@ -2319,6 +2557,18 @@ export type ProblemGroupDto = components['schemas']['ProblemGroupDto'];
 export type FleetProblemsDto = components['schemas']['FleetProblemsDto'];
 export type ProblemItemDto = components['schemas']['ProblemItemDto'];
 export type FleetProblemListDto = components['schemas']['FleetProblemListDto'];
+export type SubscriptionFilterDto = components['schemas']['SubscriptionFilterDto'];
+export type SmtpDto = components['schemas']['SmtpDto'];
+export type ChannelDto = components['schemas']['ChannelDto'];
+export type CreateSubscriptionDto = components['schemas']['CreateSubscriptionDto'];
+export type SubscriptionFilterViewDto = components['schemas']['SubscriptionFilterViewDto'];
+export type SmtpViewDto = components['schemas']['SmtpViewDto'];
+export type ChannelViewDto = components['schemas']['ChannelViewDto'];
+export type SubscriptionDto = components['schemas']['SubscriptionDto'];
+export type SubscriptionPageDto = components['schemas']['SubscriptionPageDto'];
+export type UpdateSubscriptionDto = components['schemas']['UpdateSubscriptionDto'];
+export type DeliveryDto = components['schemas']['DeliveryDto'];
+export type DeliveryPageDto = components['schemas']['DeliveryPageDto'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type JsonValue = components['schemas']['JsonValue'];
 export type Response400 = components['responses']['400'];
@@ -4634,6 +4884,276 @@ export interface operations {
       400: components['responses']['400'];
       401: components['responses']['401'];
       403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubscriptionPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateSubscriptionDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubscriptionDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description the project or application the filter names does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubscriptionDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UpdateSubscriptionDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubscriptionDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_rotateSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubscriptionDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_test: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_deliveries: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+        status?: 'pending' | 'delivered' | 'failed';
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Notification_retry: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        did: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      404: components['responses']['404'];
+      409: components['responses']['409'];
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

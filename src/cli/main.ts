@@ -6,6 +6,7 @@ import { registerAuthCommands } from './commands/auth.command.js';
 import { registerClusterCommands } from './commands/cluster.command.js';
 import { registerCompletionCommand } from './commands/completion.command.js';
 import { registerFleetCommands } from './commands/fleet.command.js';
+import { registerNotificationCommands } from './commands/notification.command.js';
 import { registerRepoCommands } from './commands/repo.command.js';
 import { registerSecretCommands } from './commands/secret.command.js';
 import { registerProjectCommands } from './commands/project.command.js';
@@ -57,6 +58,7 @@ Examples:
   registerProjectCommands(program);
   registerSecretCommands(program);
   registerTokenCommands(program);
+  registerNotificationCommands(program);
   registerSsoCommands(program);
   registerCompletionCommand(program);
   return program;

@@ -8,6 +8,7 @@ import { ClusterModule } from './clusters/cluster.module.js';
 import { CoreModule, type HubDependencies } from './core.module.js';
 import { FleetStatusModule } from './fleet-status/fleet-status.module.js';
 import { HealthModule } from './health/health.module.js';
+import { NotificationModule } from './notifications/notification.module.js';
 import { ProjectModule } from './projects/project.module.js';
 import { RepositoryModule } from './repositories/repository.module.js';
 import { VcsModule } from './vcs/vcs.module.js';
@@ -33,6 +34,7 @@ export class HubModule {
         AgentGatewayModule,
         FleetStatusModule,
         HealthModule,
+        NotificationModule,
       ],
     };
   }

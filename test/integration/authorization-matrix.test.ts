@@ -126,6 +126,25 @@ async function newRepo(): Promise<string> {
   ).body.id;
 }
 let revision = '';
+/** A webhook subscription of team-a (the receiver is never reached: the worker is not asked to run). */
+async function newSub(): Promise<string> {
+  const r = await admin('POST', '/api/v1/notifications/subscriptions', {
+    name: `s-${++n}`,
+    filter: { project: 'team-a' },
+    channel: { type: 'webhook', url: 'https://hooks.example.com/flotilla' },
+  });
+  if (r.status !== 201) throw new Error(`subscription: ${r.text}`);
+  return r.body.id;
+}
+/** A subscription of team-a with one failed delivery: [subscription id, delivery id]. */
+async function failedDelivery(): Promise<[string, string]> {
+  const id = await newSub();
+  const d = await admin('POST', `/api/v1/notifications/subscriptions/${id}/test`);
+  await h.sql(`UPDATE notification_deliveries SET status = 'failed', attempts = 8 WHERE id = $1`, [
+    d.body.id,
+  ]);
+  return [id, d.body.id];
+}
 
 const MATRIX: Record<string, Entry> = {
   'GET /api/v1/whoami': { scope: 'any', need: 'viewer', call: (t) => st('GET', '/api/v1/whoami', t) },
@@ -473,6 +492,61 @@ const MATRIX: Record<string, Entry> = {
     scope: 'agent',
     need: 'viewer',
     call: (t) => st('POST', '/api/v1/agent/heartbeat', t, {}),
+  },
+  // notifications: subscriptions of team-a (one without a project is the admins')
+  'POST /api/v1/notifications/subscriptions': {
+    scope: 'app-create',
+    need: 'operator',
+    call: (t) =>
+      st('POST', '/api/v1/notifications/subscriptions', t, {
+        name: `s-${++n}`,
+        filter: { project: 'team-a', actions: ['sync.*'] },
+        channel: { type: 'slack', url: 'https://hooks.example.com/services/T/B/x' },
+      }),
+  },
+  'GET /api/v1/notifications/subscriptions': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/notifications/subscriptions', t),
+  },
+  'GET /api/v1/notifications/subscriptions/{id}': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/notifications/subscriptions/${await newSub()}`, t),
+  },
+  'PATCH /api/v1/notifications/subscriptions/{id}': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) =>
+      st('PATCH', `/api/v1/notifications/subscriptions/${await newSub()}`, t, { enabled: false }),
+  },
+  'DELETE /api/v1/notifications/subscriptions/{id}': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('DELETE', `/api/v1/notifications/subscriptions/${await newSub()}`, t),
+  },
+  'POST /api/v1/notifications/subscriptions/{id}/rotate-secret': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/notifications/subscriptions/${await newSub()}/rotate-secret`, t),
+  },
+  'POST /api/v1/notifications/subscriptions/{id}/test': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/notifications/subscriptions/${await newSub()}/test`, t),
+  },
+  'GET /api/v1/notifications/subscriptions/{id}/deliveries': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/notifications/subscriptions/${await newSub()}/deliveries`, t),
+  },
+  'POST /api/v1/notifications/subscriptions/{id}/deliveries/{did}/retry': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => {
+      const [id, did] = await failedDelivery();
+      return st('POST', `/api/v1/notifications/subscriptions/${id}/deliveries/${did}/retry`, t);
+    },
   },
 };
 const OPEN = {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AUDIT_OBSERVERS, AuditObservers } from './audit-observers.js';
 import { AuditCheckpointRepository } from './audit-checkpoint.repository.js';
 import { AuditCheckpointService } from './audit-checkpoint.service.js';
 import { AuditController } from './audit.controller.js';
@@ -14,7 +15,8 @@ import { AuditVerifyService } from './audit-verify.service.js';
     AuditService,
     AuditVerifyService,
     AuditCheckpointService,
+    { provide: AUDIT_OBSERVERS, useFactory: () => new AuditObservers() },
   ],
-  exports: [AuditService],
+  exports: [AuditService, AUDIT_OBSERVERS],
 })
 export class AuditModule {}

@@ -15,6 +15,7 @@ import { type Tx } from '../database/data-source.js';
 import { AUDIT_KEYS, type AuditKeys } from '../platform/audit-keys.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { type AuditEventEntity } from './audit-event.entity.js';
+import { AUDIT_OBSERVERS, AuditObservers } from './audit-observers.js';
 import { AuditRepository, type AuditFilter } from './audit.repository.js';
 
 /** What a caller records; the service adds sequence, time and the chain hashes. */
@@ -70,6 +71,7 @@ export class AuditService {
     @Inject(AuditRepository) private readonly events: AuditRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AUDIT_KEYS) private readonly keys: AuditKeys,
+    @Inject(AUDIT_OBSERVERS) private readonly observers: AuditObservers = new AuditObservers(),
   ) {}
 
   /**
@@ -161,6 +163,8 @@ export class AuditService {
       return row;
     });
     await this.events.insertMany(tx, rows);
+    // In this transaction: what observers write (the notification outbox) exists exactly when the events do.
+    if (!this.observers.empty) await this.observers.recorded(tx, rows);
   }
 
   /** Newest first; `cursor` continues from the previous page. */

@@ -51,6 +51,21 @@ export interface HubConfig {
    * loopback, link-local, private or otherwise non-public (`FLOTILLA_REPOSITORY_ALLOWED_HOSTS`).
    */
   repositoryAllowedHosts: AllowEntry[];
+  /**
+   * Non-public hosts and networks notification webhooks and SMTP servers may reach
+   * (`FLOTILLA_NOTIFY_ALLOWED_HOSTS`); separate from the repositories' list.
+   */
+  notifyAllowedHosts: AllowEntry[];
+  /** Events of one group within this many seconds become one message (`FLOTILLA_NOTIFY_GROUP_SECONDS`). */
+  notifyGroupSeconds: number;
+  /** How often this replica turns the outbox into messages and sends due ones (`FLOTILLA_NOTIFY_INTERVAL_MS`); 0: never. */
+  notifyIntervalMs: number;
+  /** Attempts of one message before it is marked failed (`FLOTILLA_NOTIFY_MAX_ATTEMPTS`). */
+  notifyMaxAttempts: number;
+  /** First retry delay, doubled per attempt up to an hour, with jitter (`FLOTILLA_NOTIFY_RETRY_BASE_MS`). */
+  notifyRetryBaseMs: number;
+  /** PEM file of extra certificate authorities trusted for SMTP and webhook TLS (`FLOTILLA_NOTIFY_CA_FILE`). */
+  notifyCaFile: string | null;
   /** Seed of the first admin token; refused at start when too weak to be a bearer secret. */
   adminToken: string | null;
   /** Bearer token `/metrics` then requires (`FLOTILLA_METRICS_TOKEN`); null: /metrics is open. */
@@ -243,6 +258,12 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       .map((k) => k.trim())
       .filter(Boolean),
     repositoryAllowedHosts: allowList(env, 'FLOTILLA_REPOSITORY_ALLOWED_HOSTS'),
+    notifyAllowedHosts: allowList(env, 'FLOTILLA_NOTIFY_ALLOWED_HOSTS'),
+    notifyGroupSeconds: int(env, 'FLOTILLA_NOTIFY_GROUP_SECONDS', 10, 0, 3600),
+    notifyIntervalMs: int(env, 'FLOTILLA_NOTIFY_INTERVAL_MS', 2000, 0, 3_600_000),
+    notifyMaxAttempts: int(env, 'FLOTILLA_NOTIFY_MAX_ATTEMPTS', 8, 1, 100),
+    notifyRetryBaseMs: int(env, 'FLOTILLA_NOTIFY_RETRY_BASE_MS', 10_000, 10, 3_600_000),
+    notifyCaFile: env.FLOTILLA_NOTIFY_CA_FILE || null,
     auditKey: env.FLOTILLA_AUDIT_KEY || null,
     auditCheckpointEvery: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
     auditCheckpointIntervalSeconds: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),

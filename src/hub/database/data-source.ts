@@ -20,6 +20,7 @@ import { ClusterApiVersions1764480000000 } from '../../../migrations/17644800000
 import { Rollouts1764490000000 } from '../../../migrations/1764490000000-rollouts.js';
 import { ClusterAgeRecipients1764500000000 } from '../../../migrations/1764500000000-cluster-age-recipients.js';
 import { PlainSecrets1764510000000 } from '../../../migrations/1764510000000-plain-secrets.js';
+import { Notifications1764530000000 } from '../../../migrations/1764530000000-notifications.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -37,6 +38,9 @@ import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 import { RolloutClusterEntity } from '../rollouts/rollout-cluster.entity.js';
 import { RolloutEntity } from '../rollouts/rollout.entity.js';
+import { NotificationDeliveryEntity } from '../notifications/notification-delivery.entity.js';
+import { NotificationOutboxEntity } from '../notifications/notification-outbox.entity.js';
+import { NotificationSubscriptionEntity } from '../notifications/notification-subscription.entity.js';
 
 /** Every entity of the hub, in one list so the data source and the schema check agree. */
 export const ENTITIES = [
@@ -57,6 +61,9 @@ export const ENTITIES = [
   SsoSessionEntity,
   RolloutEntity,
   RolloutClusterEntity,
+  NotificationSubscriptionEntity,
+  NotificationOutboxEntity,
+  NotificationDeliveryEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -81,6 +88,7 @@ export const MIGRATIONS = [
   Rollouts1764490000000,
   ClusterAgeRecipients1764500000000,
   PlainSecrets1764510000000,
+  Notifications1764530000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

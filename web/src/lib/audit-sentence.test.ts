@@ -310,6 +310,22 @@ describe('audit sentences', () => {
     expect(parts).toContainEqual({ kind: 'application', text: 'web', href: '/applications/web' });
   });
 
+  it('notification subscriptions: created (with its channel type), changed, deleted, secret rotated', () => {
+    const d = (details: Record<string, unknown>) => ({ details: { name: 'web-failures', ...details } });
+    expect(say(event('notification.subscription-created', d({ channel: { type: 'slack' } })))).toBe(
+      'admin created notification subscription web-failures (slack)',
+    );
+    expect(say(event('notification.subscription-updated', d({})))).toBe(
+      'admin changed notification subscription web-failures',
+    );
+    expect(say(event('notification.subscription-deleted', d({})))).toBe(
+      'admin deleted notification subscription web-failures',
+    );
+    expect(say(event('notification.subscription-secret-rotated', d({})))).toBe(
+      'admin rotated the signing secret of notification subscription web-failures',
+    );
+  });
+
   it('helpers: short revisions and resource ids', () => {
     expect(shortRevision(REV)).toBe('main@2cbbec3');
     expect(shortRevision('r42')).toBe('r42');

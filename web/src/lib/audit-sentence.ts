@@ -345,6 +345,20 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
       return [...actor(), ` changed project ${named('?')}`];
     case 'project.deleted':
       return [...actor(), ` deleted project ${named('?')}`];
+    case 'notification.subscription-created': {
+      const type = str((d.channel as Record<string, unknown> | undefined)?.type);
+      return [
+        ...actor(),
+        ` created notification subscription ${named('?')}`,
+        ...(type ? [` (${type})`] : []),
+      ];
+    }
+    case 'notification.subscription-updated':
+      return [...actor(), ` changed notification subscription ${named('?')}`];
+    case 'notification.subscription-deleted':
+      return [...actor(), ` deleted notification subscription ${named('?')}`];
+    case 'notification.subscription-secret-rotated':
+      return [...actor(), ` rotated the signing secret of notification subscription ${named('?')}`];
     case 'token.created':
       return [
         ...actor(),

@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Tx } from '../database/data-source.js';
+import { CLOCK, type Clock } from '../platform/clock.js';
+import { NotificationRepository } from './notification.repository.js';
+
+/** How long this replica trusts its answer to "is any subscription enabled?". */
+export const GATE_TTL_MS = 1000;
+
+/**
+ * The cheap check every audit write makes before it looks for matching subscriptions: with no
+ * enabled subscription the write does nothing more. The answer is cached for {@link GATE_TTL_MS}
+ * (one EXISTS query a second at most, in the writing transaction) and dropped at once when this
+ * replica changes a subscription; a subscription created on another replica is seen here within
+ * that second. A LISTEN/NOTIFY channel would make it instant at the price of one more dedicated
+ * connection per replica; a second's delay at creation time was judged the better trade.
+ */
+@Injectable()
+export class NotificationGate {
+  private known: { any: boolean; at: number } | null = null;
+
+  constructor(
+    @Inject(NotificationRepository) private readonly repo: Pick<NotificationRepository, 'anyEnabled'>,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Whether any subscription may match: false only when none is enabled (as of up to a second ago). */
+  async open(tx: Tx): Promise<boolean> {
+    const now = this.clock.now().getTime();
+    if (this.known && now - this.known.at < GATE_TTL_MS) return this.known.any;
+    const any = await this.repo.anyEnabled(tx);
+    this.known = { any, at: now };
+    return any;
+  }
+
+  /** Forgets the cached answer: this replica just changed a subscription. */
+  invalidate(): void {
+    this.known = null;
+  }
+}
