@@ -152,7 +152,8 @@ export function NotificationsPage() {
           {notice}
         </p>
       )}
-      <div className="table-wrap">
+      {/* focusable: on a phone the table scrolls sideways, also when no row holds a link */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Subscriptions">
         <table data-testid="subscriptions">
           <thead>
             <tr>

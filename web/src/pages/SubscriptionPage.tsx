@@ -87,7 +87,8 @@ export function SubscriptionPage({ id }: { id: string }) {
       </form>
       <ErrorBox error={listError} />
       <ErrorBox error={retryError} />
-      <div className="table-wrap">
+      {/* focusable: on a phone the table scrolls sideways, also when no row holds a link */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Deliveries">
         <table data-testid="deliveries">
           <thead>
             <tr>
