@@ -101,7 +101,8 @@ describe('notifications pages', () => {
     expect(secret).toMatch(/^fns_/);
     await box.getByRole('button', { name: 'Copy' }).click();
     await box.getByRole('status').waitFor();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    // (strings: the test's TypeScript has no DOM types; these run in the page)
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
 
     const row = table.locator('tr[data-subscription="deploy-failures"]');
     await row.waitFor();
@@ -179,7 +180,7 @@ describe('notifications pages', () => {
   it('fits a 390 px wide phone: nothing wider than the screen but the tables, which scroll', async () => {
     const page = await signedIn(h.adminToken, 390);
     await page.locator('tr[data-subscription="deploy-failures"]').waitFor();
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     await page.screenshot({ path: '/tmp/dash18-390.png', fullPage: true });
     expect(await overflow()).toBeLessThanOrEqual(0);
     await page.getByRole('link', { name: 'deploy-failures' }).click();
