@@ -3,10 +3,13 @@ import { session, ssoConfig, ssoLogout, whoAmI, type Role, type SsoConfig, type 
 import { ApplicationPage } from './pages/ApplicationPage';
 import { ProjectFilter, withProject } from './components/ProjectFilter';
 import { AuditPage } from './pages/AuditPage';
+import { NotificationsPage } from './pages/NotificationsPage';
 import { Overview } from './pages/Overview';
+import { PreviewPage } from './pages/PreviewPage';
 import { ProjectPage } from './pages/ProjectPage';
 import { ProjectsPage } from './pages/ProjectsPage';
 import { RepositoriesPage, RepositoryPage } from './pages/RepositoryPage';
+import { SubscriptionPage } from './pages/SubscriptionPage';
 import { Link, navigate, useLocation } from './router';
 import { errorText } from './util';
 
@@ -128,16 +131,23 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<
     ['/projects', 'Projects'],
     ['/repositories', 'Repositories'],
     ['/audit', 'Audit trail'],
+    ['/notifications', 'Notifications'],
   ] as const;
   const current = (href: string) =>
-    href === '/' ? path === '/' || path.startsWith('/applications') : path.startsWith(href);
+    href === '/'
+      ? path === '/' || path.startsWith('/applications') || path.startsWith('/previews')
+      : path.startsWith(href);
   let page;
   let m: RegExpExecArray | null;
   if ((m = /^\/applications\/([^/]+)$/.exec(path))) page = <ApplicationPage id={decodeURIComponent(m[1])} />;
   else if ((m = /^\/repositories\/([^/]+)$/.exec(path)))
     page = <RepositoryPage id={decodeURIComponent(m[1])} />;
   else if (path === '/repositories') page = <RepositoriesPage />;
+  else if ((m = /^\/previews\/([^/]+)$/.exec(path))) page = <PreviewPage id={decodeURIComponent(m[1])} />;
   else if (path === '/audit') page = <AuditPage />;
+  else if (path === '/notifications') page = <NotificationsPage />;
+  else if ((m = /^\/notifications\/([^/]+)$/.exec(path)))
+    page = <SubscriptionPage id={decodeURIComponent(m[1])} />;
   else if ((m = /^\/projects\/([^/]+)$/.exec(path))) page = <ProjectPage name={decodeURIComponent(m[1])} />;
   else if (path === '/projects') page = <ProjectsPage />;
   else page = <Overview />;

@@ -39,6 +39,69 @@ export type Rollout = Hub.RolloutDto;
 export type RolloutStage = Hub.RolloutStageStatusDto;
 export type RolloutCluster = Hub.RolloutClusterDto;
 export type RolloutStrategy = Hub.RolloutStrategyDto;
+export type Subscription = Hub.SubscriptionDto;
+export type CreateSubscription = Hub.CreateSubscriptionDto;
+export type SubscriptionFilter = Hub.SubscriptionFilterDto;
+export type Delivery = Hub.DeliveryDto;
+
+// Previews (issue 18): declared by hand after the preview contract until the hub's preview routes
+// are in the OpenAPI document; then they become Hub.PreviewDto and friends.
+export type PreviewAction = 'create' | 'change' | 'prune' | 'unchanged' | 'refused' | 'denied';
+/** One changed field: a JSON pointer and JSON values (a secret's value reads "(redacted)"). */
+export interface FieldChange {
+  path: string;
+  op: 'add' | 'remove' | 'replace';
+  before?: unknown;
+  after?: unknown;
+}
+/** What a cluster's dry run says of one object (`group/Kind/namespace/name`). */
+export interface PreviewObject {
+  id: string;
+  action: PreviewAction;
+  message?: string;
+  changes?: FieldChange[];
+  truncated?: boolean;
+}
+/** One cluster's part of a preview. */
+export interface PreviewCluster {
+  clusterId: string;
+  clusterName: string;
+  state: 'pending' | 'changes' | 'in-sync' | 'failed' | 'unknown';
+  reason: string | null;
+  renderError: string | null;
+  policyDenials: { resource: string; reason: string }[];
+  objects: PreviewObject[];
+}
+/** A preview without its clusters (the application's list of recent previews). */
+export interface PreviewSummary {
+  id: string;
+  applicationId: string | null;
+  applicationName: string;
+  projectName: string;
+  ref: { revision: string | null; branch: string | null };
+  revision: string | null;
+  revisionDisplay: string | null;
+  state: 'running' | 'complete' | 'expired';
+  createdAt: string;
+  expiresAt: string;
+  requestedBy: string;
+  summary: {
+    clusters: number;
+    changing: number;
+    inSync: number;
+    failing: number;
+    unknown: number;
+    pending: number;
+    creates: number;
+    changes: number;
+    prunes: number;
+    text: string;
+  };
+}
+/** A fleet-wide preview: what a revision would do on every target cluster. */
+export interface Preview extends PreviewSummary {
+  clusters: PreviewCluster[];
+}
 
 /** An answer other than 2xx, with the API's message. */
 export class ApiError extends Error {

@@ -3,6 +3,7 @@ import { useCanWrite } from '../App';
 import { api, enc, type ApplicationDetail, type Deployment, type Page, type ResourceStatus } from '../api';
 import { ApplicationActions as Actions } from '../components/ApplicationActions';
 import { ApplicationSource } from '../components/ApplicationSource';
+import { PreviewRequest } from '../components/PreviewRequest';
 import { RolloutView } from '../components/RolloutView';
 import { Link, useLocation } from '../router';
 import {
@@ -179,6 +180,7 @@ export function ApplicationPage({ id }: { id: string }) {
         </table>
       </div>
       <RolloutView appId={app.id} hasStrategy={!!app.rollout} canWrite={canWrite} />
+      <PreviewRequest appId={app.id} canWrite={canWrite} />
       {selected && (
         <Resources
           appId={id}

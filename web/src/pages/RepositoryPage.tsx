@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useCanWrite } from '../App';
 import { all, api, ApiError, enc, encPath, type Commit, type Repository, type Tree } from '../api';
+import { PreviewCommit } from '../components/PreviewRequest';
 import { Code } from '../highlight';
 import { Link, useLocation } from '../router';
 import { ErrorBox, errorText, LoadMore, RewoundWarning, time, useData, usePages } from '../util';
@@ -150,7 +151,14 @@ export function RepositoryPage({ id }: { id: string }) {
           )}
         </div>
       </div>
-      <RevisionHistory repoId={id} path={file ?? dir} refreshKey={historyKey} onPick={setRevision} />
+      <RevisionHistory
+        repoId={id}
+        repositoryUuid={repo.data?.id ?? null}
+        canPreview={canWrite && repo.data?.type !== 'helm'}
+        path={file ?? dir}
+        refreshKey={historyKey}
+        onPick={setRevision}
+      />
     </section>
   );
 }
@@ -291,11 +299,15 @@ function Editor(props: {
 
 function RevisionHistory({
   repoId,
+  repositoryUuid,
+  canPreview,
   path,
   refreshKey,
   onPick,
 }: {
   repoId: string;
+  repositoryUuid: string | null;
+  canPreview: boolean;
   path: string;
   refreshKey: number;
   onPick: (rev: string) => void;
@@ -304,6 +316,7 @@ function RevisionHistory({
     `/api/v1/repositories/${enc(repoId)}/revisions?limit=20${path ? `&path=${enc(path)}` : ''}`,
     [repoId, path, refreshKey],
   );
+  const [previewing, setPreviewing] = useState<Commit | null>(null);
   return (
     <>
       <h2>History {path && <span className="small muted">of {path}</span>}</h2>
@@ -317,6 +330,7 @@ function RevisionHistory({
               <th scope="col">Author</th>
               <th scope="col">When</th>
               <th scope="col">Changed</th>
+              {canPreview && <th scope="col">Preview</th>}
             </tr>
           </thead>
           <tbody>
@@ -336,11 +350,31 @@ function RevisionHistory({
                 <td>{c.author}</td>
                 <td>{time(c.time)}</td>
                 <td className="small">{c.changedPaths.join(', ')}</td>
+                {canPreview && (
+                  <td>
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`Preview ${c.revision.display}`}
+                      aria-expanded={previewing?.revision.id === c.revision.id}
+                      onClick={() => setPreviewing(c)}
+                    >
+                      Preview
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      {previewing && repositoryUuid && (
+        <PreviewCommit
+          commit={previewing}
+          repositoryUuid={repositoryUuid}
+          onCancel={() => setPreviewing(null)}
+        />
+      )}
       <LoadMore cursor={cursor} more={more} />
     </>
   );
