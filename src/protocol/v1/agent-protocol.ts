@@ -77,7 +77,60 @@ export interface ObjectPolicyV1 {
 /** Answer of GET /jobs?waitSeconds=N: empty when nothing arrived in time. */
 export interface JobsResponseV1 {
   jobs: JobV1[];
+  /** Preview jobs of the cluster (old agents ignore it; old hubs never send it). */
+  previews?: PreviewJobV1[];
 }
+
+/** A preview job (GET /jobs answer, field `previews`): dry-run a bundle, report the difference, write nothing. */
+export interface PreviewJobV1 {
+  /** Id of this cluster's part of the preview (answer with POST /previews/:id/result). */
+  id: string;
+  applicationId: string | null; // null: an application not created yet
+  applicationName: string; // ownership label value the agent would use
+  revision: string;
+  revisionDisplay: string;
+  bundleDigest: string; // fetched with GET /bundles/:digest as for sync jobs
+  prune: boolean;
+  ignoreDifferences: string[];
+  force: boolean;
+  policy?: ObjectPolicyV1;
+  /** ISO time after which nobody reads the answer: skip the job if it is past. */
+  expiresAt: string;
+}
+
+export type PreviewActionV1 = 'create' | 'change' | 'prune' | 'unchanged' | 'refused' | 'denied';
+// refused: the API server's dry run (admission, validation, immutable field) said no;
+// denied: the agent's guardrail or the job's policy said no; prune: would be deleted.
+
+/** One changed field, as a JSON pointer into the object; values are JSON. Secret values: "(redacted)". */
+export interface FieldChangeV1 {
+  path: string;
+  op: 'add' | 'remove' | 'replace';
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface PreviewObjectV1 {
+  /** `group/Kind/namespace/name`, as ResourceResultV1.id. */
+  id: string;
+  action: PreviewActionV1;
+  message?: string;
+  /** action `change` only: at most MAX_PREVIEW_CHANGES_V1 entries (then `truncated: true`). */
+  changes?: FieldChangeV1[];
+  truncated?: boolean;
+}
+
+/** POST /api/v1/agent/previews/:id/result — idempotent by reportId (a second answer is ignored). */
+export interface PreviewResultV1 {
+  reportId: string;
+  /** failed: the agent could not preview at all (bundle unreadable, API server down) — message says why. */
+  outcome: 'completed' | 'failed';
+  message?: string;
+  objects: PreviewObjectV1[];
+}
+export const MAX_PREVIEW_OBJECTS_V1 = 5000; // more: 400
+export const MAX_PREVIEW_CHANGES_V1 = 200; // per object
+export const MAX_PREVIEW_VALUE_CHARS_V1 = 2048; // a longer JSON value is cut and ends with "…"
 
 /** What happened to one object. */
 export type ResourceActionV1 = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed';
