@@ -20,6 +20,7 @@ import { ClusterApiVersions1764480000000 } from '../../../migrations/17644800000
 import { Rollouts1764490000000 } from '../../../migrations/1764490000000-rollouts.js';
 import { ClusterAgeRecipients1764500000000 } from '../../../migrations/1764500000000-cluster-age-recipients.js';
 import { PlainSecrets1764510000000 } from '../../../migrations/1764510000000-plain-secrets.js';
+import { Previews1764520000000 } from '../../../migrations/1764520000000-previews.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -36,6 +37,8 @@ import { FleetStatusEntity } from '../fleet-status/fleet-status.entity.js';
 import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 import { RolloutClusterEntity } from '../rollouts/rollout-cluster.entity.js';
+import { PreviewClusterEntity } from '../previews/preview-cluster.entity.js';
+import { PreviewEntity } from '../previews/preview.entity.js';
 import { RolloutEntity } from '../rollouts/rollout.entity.js';
 
 /** Every entity of the hub, in one list so the data source and the schema check agree. */
@@ -57,6 +60,8 @@ export const ENTITIES = [
   SsoSessionEntity,
   RolloutEntity,
   RolloutClusterEntity,
+  PreviewEntity,
+  PreviewClusterEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -81,6 +86,7 @@ export const MIGRATIONS = [
   Rollouts1764490000000,
   ClusterAgeRecipients1764500000000,
   PlainSecrets1764510000000,
+  Previews1764520000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
