@@ -50,13 +50,17 @@ async function previewJob(agent: string): Promise<PreviewJobV1> {
   return previews[0];
 }
 
+/** Everything a preview must not touch: jobs, desired state, status, inventory, deployments. */
 const counts = async () =>
   (
     await h.sql(
-      `SELECT (SELECT count(*) FROM reconcile_jobs)::int AS jobs, (SELECT count(*) FROM desired_states)::int AS desired,
-              (SELECT count(*) FROM resource_statuses)::int AS resources, (SELECT count(*) FROM deployments)::int AS deployments`,
+      `SELECT (SELECT count(*) FROM reconcile_jobs)::int AS jobs,
+              (SELECT count(*) FROM deployments)::int AS deployments,
+              (SELECT md5(coalesce(string_agg(d::text, ',' ORDER BY d.application_id, d.cluster_id), '')) FROM desired_states d) AS desired,
+              (SELECT md5(coalesce(string_agg(f::text, ',' ORDER BY f.application_id, f.cluster_id), '')) FROM fleet_status f) AS status,
+              (SELECT count(*) FROM resource_status)::int AS resources`,
     )
-  )[0] as Record<string, number>;
+  )[0] as Record<string, number | string>;
 
 beforeAll(async () => {
   fx = await gitFixture(false);
