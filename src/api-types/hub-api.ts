@@ -672,6 +672,54 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/applications/{idOrName}/previews': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Preview_list'];
+    put?: never;
+    post: operations['Preview_request'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/previews': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Preview_requestDraft'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/previews/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Preview_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/agent/register': {
     parameters: {
       query?: never;
@@ -730,6 +778,22 @@ export type paths = {
     get?: never;
     put?: never;
     post: operations['Agent_result'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent/previews/{id}/result': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Agent_previewResult'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1944,6 +2008,127 @@ export type components = {
     RolloutCommandDto: {
       reason?: string;
     };
+    PreviewRequestDto: {
+      /**
+       * @description Git commit id or SVN revision number to preview
+       * @example 42
+       */
+      revision?: string;
+      /**
+       * @description Git branch to preview (its newest commit)
+       * @example feature/x
+       */
+      branch?: string;
+    };
+    PreviewRefDto: {
+      revision: string | null;
+      branch: string | null;
+    };
+    PreviewSummaryCountsDto: {
+      clusters: number;
+      changing: number;
+      inSync: number;
+      failing: number;
+      unknown: number;
+      pending: number;
+      creates: number;
+      changes: number;
+      prunes: number;
+      /** @example 37 clusters change 3 objects, 2 fail, 1 unknown */
+      text: string;
+    };
+    PolicyDenialDto: {
+      resource: string;
+      reason: string;
+    };
+    FieldChangeDto: {
+      /**
+       * @description JSON pointer into the object
+       * @example /spec/replicas
+       */
+      path: string;
+      /** @enum {string} */
+      op: 'add' | 'remove' | 'replace';
+      /** @description JSON value; Secret values are "(redacted)" */
+      before?: Record<string, never>;
+      /** @description JSON value; Secret values are "(redacted)" */
+      after?: Record<string, never>;
+    };
+    PreviewObjectDto: {
+      /** @example apps/Deployment/web/api */
+      id: string;
+      /** @enum {string} */
+      action: 'create' | 'change' | 'prune' | 'unchanged' | 'refused' | 'denied';
+      message?: string;
+      changes?: components['schemas']['FieldChangeDto'][];
+      truncated?: boolean;
+    };
+    PreviewClusterDto: {
+      clusterId: string;
+      clusterName: string;
+      /** @enum {string} */
+      state: 'pending' | 'changes' | 'in-sync' | 'failed' | 'unknown';
+      /** @description failed/unknown: why */
+      reason: string | null;
+      renderError: string | null;
+      policyDenials: components['schemas']['PolicyDenialDto'][];
+      objects: components['schemas']['PreviewObjectDto'][];
+    };
+    PreviewDto: {
+      id: string;
+      /** @description null: an application not created yet */
+      applicationId: string | null;
+      applicationName: string;
+      projectName: string;
+      /** @description as asked */
+      ref: components['schemas']['PreviewRefDto'];
+      /** @description as resolved (null: fetch failed) */
+      revision: string | null;
+      revisionDisplay: string | null;
+      /** @enum {string} */
+      state: 'running' | 'complete' | 'expired';
+      createdAt: string;
+      expiresAt: string;
+      requestedBy: string;
+      summary: components['schemas']['PreviewSummaryCountsDto'];
+      clusters: components['schemas']['PreviewClusterDto'][];
+    };
+    PreviewSummaryDto: {
+      id: string;
+      /** @description null: an application not created yet */
+      applicationId: string | null;
+      applicationName: string;
+      projectName: string;
+      /** @description as asked */
+      ref: components['schemas']['PreviewRefDto'];
+      /** @description as resolved (null: fetch failed) */
+      revision: string | null;
+      revisionDisplay: string | null;
+      /** @enum {string} */
+      state: 'running' | 'complete' | 'expired';
+      createdAt: string;
+      expiresAt: string;
+      requestedBy: string;
+      summary: components['schemas']['PreviewSummaryCountsDto'];
+    };
+    PreviewListDto: {
+      /** @description newest first */
+      items: components['schemas']['PreviewSummaryDto'][];
+    };
+    DraftPreviewRequestDto: {
+      /**
+       * @description Git commit id or SVN revision number to preview
+       * @example 42
+       */
+      revision?: string;
+      /**
+       * @description Git branch to preview (its newest commit)
+       * @example feature/x
+       */
+      branch?: string;
+      /** @description the same body as POST /api/v1/applications */
+      application: components['schemas']['CreateApplicationDto'];
+    };
     RegisterRequestDto: {
       registrationToken: string;
       agentVersion: string;
@@ -1990,6 +2175,35 @@ export type components = {
       recorded: boolean;
       /** @description status reports: entries ignored because their application has no desired state on this cluster */
       ignored?: number;
+    };
+    FieldChangeV1Dto: {
+      /** @description JSON pointer */
+      path: string;
+      /** @enum {string} */
+      op: 'add' | 'remove' | 'replace';
+      before?: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+      after?: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+    };
+    PreviewObjectV1Dto: {
+      /** @example apps/Deployment/web/api */
+      id: string;
+      /** @enum {string} */
+      action: 'create' | 'change' | 'prune' | 'unchanged' | 'refused' | 'denied';
+      message?: string;
+      changes?: components['schemas']['FieldChangeV1Dto'][];
+      truncated?: boolean;
+    };
+    PreviewResultDto: {
+      /** Format: uuid */
+      reportId: string;
+      /** @enum {string} */
+      outcome: 'completed' | 'failed';
+      message?: string;
+      objects: components['schemas']['PreviewObjectV1Dto'][];
     };
     JobLeaseDto: {
       /** Format: date-time */
@@ -2529,12 +2743,26 @@ export type RolloutHistoryDto = components['schemas']['RolloutHistoryDto'];
 export type RolloutDto = components['schemas']['RolloutDto'];
 export type RolloutListDto = components['schemas']['RolloutListDto'];
 export type RolloutCommandDto = components['schemas']['RolloutCommandDto'];
+export type PreviewRequestDto = components['schemas']['PreviewRequestDto'];
+export type PreviewRefDto = components['schemas']['PreviewRefDto'];
+export type PreviewSummaryCountsDto = components['schemas']['PreviewSummaryCountsDto'];
+export type PolicyDenialDto = components['schemas']['PolicyDenialDto'];
+export type FieldChangeDto = components['schemas']['FieldChangeDto'];
+export type PreviewObjectDto = components['schemas']['PreviewObjectDto'];
+export type PreviewClusterDto = components['schemas']['PreviewClusterDto'];
+export type PreviewDto = components['schemas']['PreviewDto'];
+export type PreviewSummaryDto = components['schemas']['PreviewSummaryDto'];
+export type PreviewListDto = components['schemas']['PreviewListDto'];
+export type DraftPreviewRequestDto = components['schemas']['DraftPreviewRequestDto'];
 export type RegisterRequestDto = components['schemas']['RegisterRequestDto'];
 export type RegisterResponseDto = components['schemas']['RegisterResponseDto'];
 export type ResourceResultDto = components['schemas']['ResourceResultDto'];
 export type HookResultDto = components['schemas']['HookResultDto'];
 export type JobResultDto = components['schemas']['JobResultDto'];
 export type ReportAckDto = components['schemas']['ReportAckDto'];
+export type FieldChangeV1Dto = components['schemas']['FieldChangeV1Dto'];
+export type PreviewObjectV1Dto = components['schemas']['PreviewObjectV1Dto'];
+export type PreviewResultDto = components['schemas']['PreviewResultDto'];
 export type JobLeaseDto = components['schemas']['JobLeaseDto'];
 export type ResourceStatusReportDto = components['schemas']['ResourceStatusReportDto'];
 export type AgentEventDto = components['schemas']['AgentEventDto'];
@@ -4502,6 +4730,182 @@ export interface operations {
       503: components['responses']['503'];
     };
   };
+  Preview_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description newest first, without clusters */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PreviewListDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such application (or one the caller may not see) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Preview_request: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['PreviewRequestDto'];
+      };
+    };
+    responses: {
+      /** @description rendered; agents are asked (state running) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PreviewDto'];
+        };
+      };
+      /** @description both revision and branch, or one that cannot be fetched */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such application (or one the caller may not see) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      /** @description the application has 5 open previews: retry after Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      503: components['responses']['503'];
+    };
+  };
+  Preview_requestDraft: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DraftPreviewRequestDto'];
+      };
+    };
+    responses: {
+      /** @description an application not created yet, rendered */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PreviewDto'];
+        };
+      };
+      /** @description the application spec is invalid (as for its creation) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      401: components['responses']['401'];
+      /** @description the spec's project or its rules do not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Preview_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PreviewDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such preview, one the caller may not see, or one deleted */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
   AgentRegistration_register: {
     parameters: {
       query?: never;
@@ -4617,6 +5021,64 @@ export interface operations {
       403: components['responses']['403'];
       404: components['responses']['404'];
       409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Agent_previewResult: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PreviewResultDto'];
+      };
+    };
+    responses: {
+      /** @description recorded (recorded: false: this report was already) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReportAckDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      /** @description the preview job is another cluster's */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description no such preview job */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description already answered, or the preview expired (drop it) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       413: components['responses']['413'];
       429: components['responses']['429'];
       503: components['responses']['503'];

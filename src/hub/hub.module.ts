@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AgentGatewayModule } from './agent-gateway/agent-gateway.module.js';
 import { ApplicationModule } from './applications/application.module.js';
 import { RolloutModule } from './rollouts/rollout.module.js';
+import { PreviewModule } from './previews/preview.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClusterModule } from './clusters/cluster.module.js';
@@ -31,6 +32,7 @@ export class HubModule {
         WebhookModule,
         ApplicationModule,
         RolloutModule,
+        PreviewModule,
         AgentGatewayModule,
         FleetStatusModule,
         HealthModule,

@@ -391,6 +391,40 @@ const MATRIX: Record<string, Entry> = {
     need: 'viewer',
     call: async (t) => st('GET', `/api/v1/applications/${await newApp()}/resources`, t),
   },
+  // previews: read by viewers, asked for by operators of the application's (or spec's) project
+  'POST /api/v1/applications/{idOrName}/previews': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/applications/${await newApp()}/previews`, t, {}),
+  },
+  'GET /api/v1/applications/{idOrName}/previews': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/applications/${await newApp()}/previews`, t),
+  },
+  'GET /api/v1/previews/{id}': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => {
+      const { id } = (await admin('POST', `/api/v1/applications/${await newApp()}/previews`, {})).body;
+      return st('GET', `/api/v1/previews/${id}`, t);
+    },
+  },
+  'POST /api/v1/previews': {
+    scope: 'app-create',
+    need: 'operator',
+    call: (t) =>
+      st('POST', '/api/v1/previews', t, {
+        application: {
+          name: `draft-${++n}`,
+          project: 'team-a',
+          repositoryId: 'content',
+          path: 'apps',
+          targets: [{ clusterSelector: 'team=a' }],
+          syncPolicy: SYNC,
+        },
+      }),
+  },
   // staged rollouts: read by viewers, steered by operators of the application's project
   'GET /api/v1/applications/{idOrName}/rollout': {
     scope: 'app',
@@ -477,6 +511,11 @@ const MATRIX: Record<string, Entry> = {
     scope: 'agent',
     need: 'viewer',
     call: (t) => st('POST', '/api/v1/agent/jobs/00000000-0000-4000-8000-00000000000a/result', t, {}),
+  },
+  'POST /api/v1/agent/previews/{id}/result': {
+    scope: 'agent',
+    need: 'viewer',
+    call: (t) => st('POST', '/api/v1/agent/previews/00000000-0000-4000-8000-00000000000a/result', t, {}),
   },
   'POST /api/v1/agent/jobs/{id}/lease': {
     scope: 'agent',

@@ -5,6 +5,9 @@ import type {
   JobResultV1,
   JobsResponseV1,
   JobV1,
+  PreviewJobV1,
+  PreviewObjectV1,
+  PreviewResultV1,
   RegisterResponseV1,
   StatusReportV1,
 } from '../../src/protocol/v1/agent-protocol.js';
@@ -64,6 +67,30 @@ export class ProtocolAgent {
     const res = await this.call('GET', `/jobs?waitSeconds=${waitSeconds}&limit=${limit}`);
     if (res.status !== 200) throw new Error(`poll failed: ${res.status} ${JSON.stringify(res.body)}`);
     return (res.body as JobsResponseV1).jobs;
+  }
+
+  /** A poll's whole answer: jobs and preview jobs. */
+  async pollAll(waitSeconds = 0, limit = 10): Promise<Required<JobsResponseV1>> {
+    const res = await this.call('GET', `/jobs?waitSeconds=${waitSeconds}&limit=${limit}`);
+    if (res.status !== 200) throw new Error(`poll failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const body = res.body as JobsResponseV1;
+    return { jobs: body.jobs, previews: body.previews ?? [] };
+  }
+
+  /** Answers a preview job: every object of its bundle as `action`, or the given objects. */
+  async answerPreview(
+    job: PreviewJobV1,
+    objects?: PreviewObjectV1[],
+    reportId = randomUUID(),
+  ): Promise<{ status: number; body: any }> {
+    const listed =
+      objects ??
+      (await this.bundle(job.bundleDigest)).map((o) => ({ id: idOf(o), action: 'create' as const }));
+    return this.call('POST', `/previews/${job.id}/result`, {
+      reportId,
+      outcome: 'completed',
+      objects: listed,
+    } satisfies PreviewResultV1);
   }
 
   async bundle(digest: string): Promise<KubeObject[]> {

@@ -39,6 +39,8 @@ import {
 import { AgentGuard, CurrentCluster, type AgentCluster } from './agent.guard.js';
 import { AgentService } from './agent.service.js';
 import { JobLeaseService } from './job-lease.service.js';
+import { PreviewService } from '../previews/preview.service.js';
+import { PreviewResultDto } from './preview-result.dto.js';
 
 /** An AbortSignal that fires when the client goes away (ends a long-poll early). */
 const ClientGone = createParamDecorator((_: unknown, ctx: ExecutionContext): AbortSignal => {
@@ -74,6 +76,7 @@ export class AgentController {
   constructor(
     @Inject(AgentService) private readonly agents: AgentService,
     @Inject(JobLeaseService) private readonly leases: JobLeaseService,
+    @Inject(PreviewService) private readonly previews: PreviewService,
   ) {}
 
   @Get('jobs')
@@ -100,6 +103,20 @@ export class AgentController {
     @Body() dto: JobResultDto,
   ): Promise<ReportAckDto> {
     return this.agents.reportResult(cluster, id, dto);
+  }
+
+  @Post('previews/:id/result')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ReportAckDto, description: 'recorded (recorded: false: this report was already)' })
+  @ApiResponse({ status: 403, description: "the preview job is another cluster's" })
+  @ApiResponse({ status: 404, description: 'no such preview job' })
+  @ApiResponse({ status: 409, description: 'already answered, or the preview expired (drop it)' })
+  previewResult(
+    @CurrentCluster() cluster: AgentCluster,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: PreviewResultDto,
+  ): Promise<ReportAckDto> {
+    return this.previews.answer(cluster, id, dto);
   }
 
   @Post('jobs/:id/lease')

@@ -8,6 +8,7 @@ import type {
   JobsResponseV1,
   JobV1,
   ObjectPolicyV1,
+  PreviewJobV1,
   RegisterResponseV1,
 } from '../../protocol/v1/agent-protocol.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -22,6 +23,7 @@ import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { type LeasedJob, ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
+import { type LeasedPreview, PreviewRepository } from '../previews/preview.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { ConcurrencyLimit } from '../platform/concurrency-limit.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
@@ -67,6 +69,7 @@ export class AgentService {
     @Inject(AgentPresence) private readonly presence: AgentPresence,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
+    @Inject(PreviewRepository) private readonly previews: PreviewRepository,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -132,7 +135,19 @@ export class AgentService {
       for (let woken = false; ; woken = true) {
         if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
         const claimed = await this.dispatch.lease(cluster.id, limit);
-        if (claimed.length) return { jobs: this.toWire(claimed) };
+        const now = this.clock.now();
+        const previews = await this.previews.claim(
+          cluster.id,
+          now,
+          new Date(now.getTime() + this.config.jobLeaseSeconds * 1000),
+          limit,
+        );
+        // `previews` only when there are some: the answer old agents and tests have always seen
+        if (claimed.length || previews.length)
+          return {
+            jobs: this.toWire(claimed),
+            ...(previews.length ? { previews: previews.map(toPreviewWire) } : {}),
+          };
         const left = deadline - Date.now();
         if (signal.aborted) return { jobs: [] };
         if (left <= 0) {
@@ -304,6 +319,23 @@ export class AgentService {
       };
     });
   }
+}
+
+/** The wire form of a leased preview job: what the preview fixed when it was asked for. */
+function toPreviewWire(p: LeasedPreview): PreviewJobV1 {
+  return {
+    id: p.id,
+    applicationId: p.preview.applicationId,
+    applicationName: p.preview.applicationName,
+    revision: p.preview.revision ?? '',
+    revisionDisplay: p.preview.revisionDisplay ?? '',
+    bundleDigest: p.bundleDigest ?? '',
+    prune: p.preview.prune,
+    ignoreDifferences: p.preview.ignoreDifferences,
+    force: false,
+    ...(!isOpenPolicy(p.preview.objectPolicy) ? { policy: toPolicyV1(p.preview.objectPolicy) } : {}),
+    expiresAt: p.preview.expiresAt.toISOString(),
+  };
 }
 
 /** The wire form of object rules: exactly the protocol's fields, nothing else a row may hold. */

@@ -71,14 +71,7 @@ export class ApplicationService implements OnModuleInit {
   }
 
   async create(input: CreateApplicationDto, actor: Actor, principal: Principal): Promise<ApplicationDto> {
-    const repo = await this.repositories.require(input.repositoryId);
-    const path = normalisePath(input.path);
-    input.targets.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
-    const source = storedSource(input.source);
-    assertValidSource(source, input.targets);
-    const project = await this.projects.require(input.project ?? DEFAULT_PROJECT_NAME);
-    assertAllowed(principal, 'operator', project.name);
-    assertWithinProject(project, repo.name, path, input.targets);
+    const { repo, path, source, project } = await this.checkCreation(input, principal);
     const app = await this.uow.run(async (tx) => {
       if (await this.apps.findByName(input.name, tx))
         throw new ConflictError(`an application named '${input.name}' already exists`);
@@ -114,6 +107,58 @@ export class ApplicationService implements OnModuleInit {
     });
     await this.recompute(app, 'created', actor);
     return toDto(app, project.name);
+  }
+
+  /**
+   * An application as `input` would create it, checked exactly as its creation is (repository,
+   * path, selectors, source, project and its rules, the caller's role) but not stored: previews
+   * of an application not created yet. Its name need not be free.
+   */
+  async draft(
+    input: CreateApplicationDto,
+    principal: Principal,
+  ): Promise<{ app: ApplicationEntity; project: ProjectEntity }> {
+    const { repo, path, source, project } = await this.checkCreation(input, principal);
+    const now = new Date();
+    return {
+      project,
+      app: {
+        id: this.secrets.uuid(),
+        name: input.name,
+        repositoryId: repo.id,
+        projectId: project.id,
+        path,
+        revision: input.revision ?? null,
+        source,
+        targets: input.targets,
+        rollout: storedRollout(input.rollout),
+        syncPolicy: input.syncPolicy,
+        ignoreDifferences: input.ignoreDifferences ?? [],
+        suspended: false,
+        deleting: false,
+        generation: 1,
+        reconciledRevision: null,
+        reconcileFailures: 0,
+        reconcileRetryAt: null,
+        reconcileLeaseUntil: null,
+        renderWarnings: [],
+        createdAt: now,
+        updatedAt: now,
+      } as ApplicationEntity,
+    };
+  }
+
+  /** The checks of a creation; what it needs to store the application. */
+  private async checkCreation(input: CreateApplicationDto, principal: Principal) {
+    const repo = await this.repositories.require(input.repositoryId);
+    const path = normalisePath(input.path);
+    input.targets.forEach((t, i) => parseLabelSelector(t.clusterSelector, `targets[${i}].clusterSelector`));
+    const source = storedSource(input.source);
+    assertValidSource(source, input.targets);
+    const project = await this.projects.require(input.project ?? DEFAULT_PROJECT_NAME);
+    assertAllowed(principal, 'operator', project.name);
+    assertWithinProject(project, repo.name, path, input.targets);
+    return { repo, path, source, project };
   }
 
   /** A page of the applications the caller may see (of one project when asked). */

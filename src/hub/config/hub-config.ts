@@ -97,6 +97,13 @@ export interface HubConfig {
    * (`FLOTILLA_JOB_LEASE_SECONDS`): the longest a job waits after its agent died mid-apply.
    */
   jobLeaseSeconds: number;
+  /** How long previews are kept after they were asked for (`FLOTILLA_PREVIEW_TTL_SECONDS`). */
+  previewTtlSeconds: number;
+  /**
+   * How long agents may answer a preview (`FLOTILLA_PREVIEW_ANSWER_SECONDS`, at most the TTL):
+   * a cluster without an answer by then shows unknown.
+   */
+  previewAnswerSeconds: number;
   /**
    * How often this replica sweeps for applications not yet reconciled against their
    * repository's revision, or due for a retry (`FLOTILLA_RECONCILE_INTERVAL_SECONDS`); 0 turns it off.
@@ -276,6 +283,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     sweepIntervalMs: int(env, 'FLOTILLA_SWEEP_INTERVAL_MS', 5000, 0, 3_600_000),
     rolloutIntervalMs: int(env, 'FLOTILLA_ROLLOUT_INTERVAL_MS', 2000, 0, 3_600_000),
     jobLeaseSeconds: int(env, 'FLOTILLA_JOB_LEASE_SECONDS', 120, 1, 86_400),
+    previewTtlSeconds: int(env, 'FLOTILLA_PREVIEW_TTL_SECONDS', 3600, 1, 604_800),
+    previewAnswerSeconds: int(env, 'FLOTILLA_PREVIEW_ANSWER_SECONDS', 300, 1, 604_800),
     reconcileIntervalSeconds: int(env, 'FLOTILLA_RECONCILE_INTERVAL_SECONDS', 30, 0, 86_400),
     testFleetEventFault: fleetEventFault(env, 'FLOTILLA_TEST_FLEET_EVENT_FAULT'),
     disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),

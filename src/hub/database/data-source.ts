@@ -20,6 +20,7 @@ import { ClusterApiVersions1764480000000 } from '../../../migrations/17644800000
 import { Rollouts1764490000000 } from '../../../migrations/1764490000000-rollouts.js';
 import { ClusterAgeRecipients1764500000000 } from '../../../migrations/1764500000000-cluster-age-recipients.js';
 import { PlainSecrets1764510000000 } from '../../../migrations/1764510000000-plain-secrets.js';
+import { Previews1764520000000 } from '../../../migrations/1764520000000-previews.js';
 import { Notifications1764530000000 } from '../../../migrations/1764530000000-notifications.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
@@ -37,6 +38,8 @@ import { FleetStatusEntity } from '../fleet-status/fleet-status.entity.js';
 import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 import { RolloutClusterEntity } from '../rollouts/rollout-cluster.entity.js';
+import { PreviewClusterEntity } from '../previews/preview-cluster.entity.js';
+import { PreviewEntity } from '../previews/preview.entity.js';
 import { RolloutEntity } from '../rollouts/rollout.entity.js';
 import { NotificationDeliveryEntity } from '../notifications/notification-delivery.entity.js';
 import { NotificationOutboxEntity } from '../notifications/notification-outbox.entity.js';
@@ -64,6 +67,8 @@ export const ENTITIES = [
   NotificationSubscriptionEntity,
   NotificationOutboxEntity,
   NotificationDeliveryEntity,
+  PreviewEntity,
+  PreviewClusterEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -88,6 +93,7 @@ export const MIGRATIONS = [
   Rollouts1764490000000,
   ClusterAgeRecipients1764500000000,
   PlainSecrets1764510000000,
+  Previews1764520000000,
   Notifications1764530000000,
 ];
 

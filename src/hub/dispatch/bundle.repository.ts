@@ -17,13 +17,14 @@ export class BundleRepository {
     );
   }
 
-  /** The bundle, only if a job or the desired state of this cluster refers to it. */
+  /** The bundle, only if a job, the desired state or a preview of this cluster refers to it. */
   async getForCluster(digest: string, clusterId: string): Promise<BundleEntity | null> {
     const rows: BundleEntity[] = await this.ds.query(
       `SELECT b.digest, b.content, b.object_count AS "objectCount" FROM bundles b
        WHERE b.digest = $1 AND (
          EXISTS (SELECT 1 FROM reconcile_jobs j WHERE j.bundle_digest = b.digest AND j.cluster_id = $2)
-         OR EXISTS (SELECT 1 FROM desired_states d WHERE d.bundle_digest = b.digest AND d.cluster_id = $2))`,
+         OR EXISTS (SELECT 1 FROM desired_states d WHERE d.bundle_digest = b.digest AND d.cluster_id = $2)
+         OR EXISTS (SELECT 1 FROM preview_clusters p WHERE p.bundle_digest = b.digest AND p.cluster_id = $2))`,
       [digest, clusterId],
     );
     return rows[0] ?? null;

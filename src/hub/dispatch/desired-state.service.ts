@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
 import { sourcesNameRepository } from '../../domain/project-rules.js';
 import { followedRevision } from '../../domain/reconcile-schedule.js';
-import { projectObjectPolicy, type ClusterGuardrail } from '../../domain/object-policy.js';
+import { projectObjectPolicy, type ClusterGuardrail, type ObjectPolicy } from '../../domain/object-policy.js';
 import {
   bundleChecker,
   guardrailChecks,
@@ -14,7 +14,7 @@ import {
   type PolicyRefusal,
 } from '../../domain/render/bundle-policy.js';
 import { type RenderedBundle } from '../../domain/render/render.types.js';
-import { type FileSet, type VcsRegistry } from '../../vcs/index.js';
+import { type FileSet, type Revision, type VcsRegistry } from '../../vcs/index.js';
 import { plainSecretsWarning } from '../projects/plain-secrets.js';
 import { ProjectRepository } from '../projects/project.repository.js';
 import { type ProjectEntity } from '../projects/project.entity.js';
@@ -62,13 +62,14 @@ export interface ReconcileOutcome {
   held?: number;
 }
 
-type ClusterRef = {
+export type ClusterRef = {
   id: string;
   name: string;
   labels: Record<string, string>;
   kubernetesVersion?: string | null;
   apiVersions?: string[] | null;
   guardrail?: ClusterGuardrail | null;
+  connectionState?: string;
 };
 
 /**
@@ -126,44 +127,9 @@ export class DesiredStateService {
       renderFailures: 0,
     };
     const t0 = performance.now();
-    // fetch: the repository at the wanted revision
-    const repoRow = await this.repositories.require(app.repositoryId);
-    const fetched = await this.fetch(app, repoRow);
-    const project = await this.projectOf(app);
-    const targets = await this.targetsOf(app, project);
-    const revision = fetched.ok ? fetched.files.revision : null;
+    const { revision, project, objectPolicy, rendered, fetchMs } = await this.plan(app);
     outcome.revision = revision?.id ?? null;
-    const t1 = performance.now();
-    // render outside the transaction: manifests parsed once per revision, tools run once per
-    // distinct input (see SourceRenderer), then each cluster's bundle
-    const results = fetched.ok
-      ? await this.renderer.render({
-          app,
-          files: fetched.files,
-          targets,
-          project: {
-            id: project.id,
-            mayUseRepository: (name) => sourcesNameRepository(project.sources, name),
-          },
-        })
-      : targets.map(() => null);
-    // the project's rules, with plain Secrets refused when its plainSecrets is deny
-    const objectPolicy = projectObjectPolicy(project.objects, project.plainSecrets);
-    const check = bundleChecker(objectPolicy);
-    const guardrailOf = guardrailChecks();
-    const rendered = targets.map(({ cluster }, i): Rendered => {
-      const result = results[i];
-      if (!result || !revision) return { cluster, error: fetched.ok ? 'no revision' : fetched.error };
-      if (result.ok) {
-        // policy: an object the project does not allow, or the cluster's registered guardrail
-        // (which its agent would refuse at apply), fails this cluster's render like any error
-        const refusals = check(result.bundle, guardrailOf(cluster.guardrail));
-        if (refusals.length) return { cluster, error: describeRefusals(refusals), refusals };
-        return { cluster, bundle: result.bundle };
-      }
-      return { cluster, error: describeRenderErrors(result.errors) };
-    });
-
+    const t1 = t0 + fetchMs;
     const t2 = performance.now();
     let kick = false;
     await this.uow.run(async (tx) => {
@@ -323,6 +289,59 @@ export class DesiredStateService {
   }
 
   /**
+   * The front half of a sync, shared with previews so both use the same renderers and rules:
+   * fetch the repository at the wanted revision (or at `ref`: a revision, or a Git branch's
+   * newest commit), render for every target cluster, and check each bundle against the project's
+   * rules and the cluster's guardrail. Writes nothing.
+   */
+  async plan(app: ApplicationEntity, ref?: PreviewRef): Promise<RenderPlan> {
+    const t0 = performance.now();
+    const repoRow = await this.repositories.require(app.repositoryId);
+    const fetched = await this.fetch(app, repoRow, ref);
+    const project = await this.projectOf(app);
+    const targets = await this.targetsOf(app, project);
+    const revision = fetched.ok ? fetched.files.revision : null;
+    const fetchMs = performance.now() - t0;
+    // render outside any transaction: manifests parsed once per revision, tools run once per
+    // distinct input (see SourceRenderer), then each cluster's bundle
+    const results = fetched.ok
+      ? await this.renderer.render({
+          app,
+          files: fetched.files,
+          targets,
+          project: {
+            id: project.id,
+            mayUseRepository: (name) => sourcesNameRepository(project.sources, name),
+          },
+        })
+      : targets.map(() => null);
+    // the project's rules, with plain Secrets refused when its plainSecrets is deny
+    const objectPolicy = projectObjectPolicy(project.objects, project.plainSecrets);
+    const check = bundleChecker(objectPolicy);
+    const guardrailOf = guardrailChecks();
+    const rendered = targets.map(({ cluster }, i): Rendered => {
+      const result = results[i];
+      if (!result || !revision) return { cluster, error: fetched.ok ? 'no revision' : fetched.error };
+      if (result.ok) {
+        // policy: an object the project does not allow, or the cluster's registered guardrail
+        // (which its agent would refuse at apply), fails this cluster's render like any error
+        const refusals = check(result.bundle, guardrailOf(cluster.guardrail));
+        if (refusals.length) return { cluster, error: describeRefusals(refusals), refusals };
+        return { cluster, bundle: result.bundle };
+      }
+      return { cluster, error: describeRenderErrors(result.errors) };
+    });
+    return {
+      revision,
+      fetchError: fetched.ok ? null : fetched.error,
+      project,
+      objectPolicy,
+      rendered,
+      fetchMs,
+    };
+  }
+
+  /**
    * Removal jobs for every cluster of an application being deleted, in the caller's transaction
    * when given (the deletion request and its jobs commit together). Returns how many.
    */
@@ -361,13 +380,18 @@ export class DesiredStateService {
   private async fetch(
     app: ApplicationEntity,
     repoRow: RepositoryEntity,
+    ref?: PreviewRef,
   ): Promise<{ ok: true; files: FileSet } | { ok: false; error: string }> {
     try {
       // Inside the try: stored credentials that no longer open fail this job, not the dispatch.
-      const repo = this.repositories.toVcs(repoRow);
+      const stored = this.repositories.toVcs(repoRow);
+      const repo = ref?.branch ? { ...stored, branch: ref.branch } : stored;
       const backend = this.vcs.for(repo);
       // Unpinned: the revision the repository follows, which a rewound branch does not move back.
-      const revision = app.revision ?? followedRevision(repoRow) ?? (await backend.resolve(repo)).id;
+      // A preview's branch: that branch's newest commit; its revision: exactly that one.
+      const revision = ref?.branch
+        ? (await backend.resolve(repo)).id
+        : (ref?.revision ?? app.revision ?? followedRevision(repoRow) ?? (await backend.resolve(repo)).id);
       return { ok: true, files: await backend.snapshot(repo, revision, app.path) };
     } catch (e) {
       if (e instanceof DomainError) return { ok: false, error: `fetch: ${e.message}` };
@@ -397,8 +421,25 @@ export class DesiredStateService {
   }
 }
 
+/** A revision or a Git branch to render at instead of the application's own (previews). */
+export interface PreviewRef {
+  revision?: string;
+  branch?: string;
+}
+
+/** What {@link DesiredStateService.plan} found: per target cluster a bundle, or why not. */
+export interface RenderPlan {
+  revision: Revision | null;
+  /** Why the repository could not be read at the wanted revision (then every cluster failed). */
+  fetchError: string | null;
+  project: ProjectEntity;
+  objectPolicy: ObjectPolicy;
+  rendered: Rendered[];
+  fetchMs: number;
+}
+
 /** One cluster's render: a bundle, or the error (with the policy refusals when that is why). */
-type Rendered =
+export type Rendered =
   | { cluster: ClusterRef; bundle: RenderedBundle; error?: undefined; refusals?: undefined }
   | { cluster: ClusterRef; error: string; refusals?: PolicyRefusal[]; bundle?: undefined };
 

@@ -248,6 +248,14 @@ describe('audit sentences', () => {
     const d = (details: Record<string, unknown>) => ({ ...app, details: { display: REV, ...details } });
     expect(
       say(
+        event('preview.requested', {
+          ...d({ application: 'web', clusterCount: 3 }),
+          clusterId: null,
+        }),
+      ),
+    ).toBe('admin asked for a preview of web at main@2cbbec3 on 3 clusters');
+    expect(
+      say(
         event('rollout.started', {
           ...d({ stages: ['canary (1)', 'prod (4)'], clusterCount: 5 }),
           actor: system,

@@ -225,6 +225,16 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
         ...(why ? [`: ${why}`] : []),
       ];
     }
+    case 'preview.requested': {
+      const n = num(d.clusterCount);
+      return [
+        ...actor(),
+        ' asked for a preview of ',
+        app(),
+        ...(e.revision || str(d.display) ? [' at ', rev()] : []),
+        ...(n !== null ? [` on ${plural(n, 'cluster')}`] : []),
+      ];
+    }
     case 'rollout.started': {
       const stages = Array.isArray(d.stages) ? d.stages.filter((x) => typeof x === 'string') : [];
       return [
