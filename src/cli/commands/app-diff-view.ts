@@ -1,3 +1,4 @@
+import type * as Hub from '../../api-types/hub-api.js';
 import { paint, renderTable, shortRevision, type Style } from '../output.js';
 
 /** One object of a cluster's preview, as the agent's dry run found it. */
@@ -19,7 +20,10 @@ export interface PreviewCluster {
   objects: PreviewObject[];
 }
 
-/** A fleet-wide preview as `GET /api/v1/previews/:id` returns it. */
+/**
+ * A fleet-wide preview as `GET /api/v1/previews/:id` returns it: the fields this view reads (the
+ * generated `PreviewDto` is assignable to it, which the type check below holds the CLI to).
+ */
 export interface Preview {
   id: string;
   applicationName: string;
@@ -151,3 +155,9 @@ export function renderPreviewMarkdown(p: Preview): string {
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
+
+/** The hub's answer, checked at compile time to stay readable as what this view expects. */
+export type PreviewFromHub = Hub.PreviewDto;
+type Holds<T extends true> = T;
+/** Fails the type check when the generated `PreviewDto` no longer fits {@link Preview}. */
+export type PreviewFits = Holds<Hub.PreviewDto extends Preview ? true : false>;

@@ -3,7 +3,12 @@ import { itemPath } from '../api-client.js';
 import { contextOf, examples } from '../cli-context.js';
 import { parseDuration } from '../duration.js';
 import { CliError, UsageError } from '../errors.js';
-import { type Preview, renderPreviewMarkdown, renderPreviewText } from './app-diff-view.js';
+import {
+  type Preview,
+  type PreviewFromHub,
+  renderPreviewMarkdown,
+  renderPreviewText,
+} from './app-diff-view.js';
 
 interface DiffOptions {
   revision?: string;
@@ -37,13 +42,13 @@ export function registerAppDiffCommand(app: Command): void {
         const intervalMs = parseDuration(o.interval);
         const api = await ctx.api();
         const started = Date.now();
-        let p = await api.post<Preview>(`${itemPath('applications', name)}/previews`, {
+        let p: Preview = await api.post<PreviewFromHub>(`${itemPath('applications', name)}/previews`, {
           ...(o.revision !== undefined ? { revision: o.revision } : {}),
           ...(o.branch !== undefined ? { branch: o.branch } : {}),
         });
         while (p.state === 'running' && Date.now() - started < waitMs) {
           await new Promise((res) => setTimeout(res, Math.min(intervalMs, waitMs - (Date.now() - started))));
-          p = await api.get<Preview>(`/api/v1/previews/${encodeURIComponent(p.id)}`);
+          p = await api.get<PreviewFromHub>(`/api/v1/previews/${encodeURIComponent(p.id)}`);
         }
         ctx.emit(p, () =>
           ctx.format === 'markdown' ? renderPreviewMarkdown(p) : renderPreviewText(p, ctx.color),
