@@ -161,7 +161,7 @@ describe('errors and exit codes', () => {
     [['app', 'sync'], /missing required argument/, /Usage: flotilla app sync/],
     [['app', 'create', 'web', '--repo', 'r'], /required option '--path <path>' not specified/, /Usage/],
     [['nonsense'], /unknown command 'nonsense'/, /Usage: flotilla/],
-    [['cluster', 'list', '-o', 'xml'], /Allowed choices are table, json, yaml/, /Usage/],
+    [['cluster', 'list', '-o', 'xml'], /Allowed choices are table, text, json, yaml, markdown/, /Usage/],
     [['repo', 'log', 'r', '--limit', '0'], /limit must be a positive integer/, /Usage/],
     [['cluster'], /Usage: flotilla cluster/, /Commands:/],
   ])('%j is a usage error: exit 2, usage on stderr', async (args, message, usage) => {
