@@ -185,6 +185,8 @@ describe('errors and exit codes', () => {
     ],
     [['repo', 'add', 'r', '--git', 'http://x/r.git', '--password-stdin'], 'a password needs a --username'],
     [['completion', 'fish'], 'no completion for "fish": use bash or zsh'],
+    [['cluster', 'list', '-o', 'markdown'], '-o markdown is only for flotilla app diff'],
+    [['app', 'diff', 'web', '--revision', 'a1', '--branch', 'b'], 'give --revision or --branch, not both'],
   ])('%j: our own usage checks exit 2 with one line', async (args, message) => {
     const r = await cli.run(args);
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `flotilla: ${message}\n` });
@@ -220,6 +222,7 @@ describe('help, output, colour, completion', () => {
     'app list',
     'app get',
     'app sync',
+    'app diff',
     'app history',
     'app rollback',
     'app unpin',
