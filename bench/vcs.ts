@@ -5,7 +5,8 @@
  * same run. Prints each figure and the ratio backend / CLI (lower is better; 1.0 = parity).
  * Git is measured through both implementations: isomorphic-git and the git CLI backend.
  *
- *   npm run bench:vcs            (FILES, COMMITS, SNAPSHOT_FILES env vars to resize)
+ *   npm run bench:vcs            (FILES, COMMITS, SNAPSHOT_FILES env vars to resize;
+ *                                 ONLY=git or ONLY=svn to run one side)
  *
  * Ends with the cost of the egress policy on an unchanged poll (bench/egress.ts).
  */
@@ -385,11 +386,12 @@ async function main(): Promise<void> {
     console.log(
       `VCS bench: ${FILES} files in ${GROUPS} groups × ${COMMITS} commits (${CHANGES_PER_COMMIT} files changed per commit), servers on 127.0.0.1`,
     );
-    const git = await benchGit(scratch);
-    const svn = await benchSvn(scratch);
-    printGit(git);
-    print('SVN: SvnBackend (svn/svnmucc via execFile) vs raw svn CLI', svn);
-    await benchEgress();
+    const only = process.env.ONLY;
+    const git = only === 'svn' ? null : await benchGit(scratch);
+    const svn = only === 'git' ? null : await benchSvn(scratch);
+    if (git) printGit(git);
+    if (svn) print('SVN: SvnBackend (svn/svnmucc via execFile) vs raw svn CLI', svn);
+    if (!only) await benchEgress();
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,52 @@ describe.each(implementations)('Git backend specifics (%s)', (_name, makeBackend
     expect(rev.display).toMatch(/^main@sha1:/);
     const page = await backend.history({ ...repo, branch: null }, { limit: 5 });
     expect(page.items.map((c) => c.message)).toEqual(['first']);
+  });
+
+  it('a snapshot is the stored content: .gitattributes export-ignore / export-subst change nothing', async () => {
+    const wt = join(scratch, 'wt');
+    await run('git', [
+      '-C',
+      wt,
+      'fetch',
+      '--quiet',
+      server.url('specific').replace('http://', 'http://ci:tok-123456@'),
+      'main',
+    ]);
+    await run('git', ['-C', wt, 'reset', '--quiet', '--hard', 'FETCH_HEAD']);
+    await mkdir(join(wt, 'attrs'), { recursive: true });
+    await writeFile(
+      join(wt, 'attrs', '.gitattributes'),
+      'hidden.yaml export-ignore\nsubst.yaml export-subst\n',
+    );
+    await writeFile(join(wt, 'attrs', 'hidden.yaml'), 'kind: Secret\n');
+    await writeFile(join(wt, 'attrs', 'subst.yaml'), 'rev: $Format:%H$\n');
+    await run('git', ['-C', wt, 'add', '-A']);
+    await run('git', [
+      '-C',
+      wt,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@e',
+      'commit',
+      '--quiet',
+      '-m',
+      'attrs',
+    ]);
+    await run('git', [
+      '-C',
+      wt,
+      'push',
+      '--quiet',
+      join(server.root, 'specific.git'),
+      'HEAD:refs/heads/main',
+    ]);
+    const backend = makeBackend(join(scratch, `cache-attrs-${_name.replace(/\W/g, '')}`));
+    const rev = await backend.resolve(repo);
+    const snap = await backend.snapshot(repo, rev.id, 'attrs');
+    expect(snap.files.get('attrs/hidden.yaml')?.toString()).toBe('kind: Secret\n');
+    expect(snap.files.get('attrs/subst.yaml')?.toString()).toBe('rev: $Format:%H$\n');
   });
 
   it('refuses credentials in the URL, non-HTTP URLs, unsafe ids and branch names before any IO', async () => {

@@ -9,7 +9,8 @@ import { joinRepoPath, normalizeRepoPath } from '../vcs-path.js';
 import { scrubUrl } from '../vcs.errors.js';
 import { GitCli, gitCliError } from './git-cli.js';
 import { GitBackend, type GitBackendOptions } from './git.backend.js';
-import { type GitStore, locate } from './git-objects.js';
+import { type GitStore, locate, readBlobBytes } from './git-objects.js';
+import { parseGitTar } from './git-tar.js';
 
 /** Construction options of {@link GitCliBackend}. */
 export interface GitCliBackendOptions extends Omit<GitBackendOptions, 'http'> {
@@ -18,8 +19,6 @@ export interface GitCliBackendOptions extends Omit<GitBackendOptions, 'http'> {
   /** Egress policy: every connection git makes goes through a proxy that applies it. */
   egress?: EgressGuard;
 }
-
-const SYMLINK_MODE = '120000';
 
 /**
  * The Git backend over the `git` binary, for when one is installed (the hub image ships it):
@@ -108,108 +107,76 @@ export class GitCliBackend extends GitBackend {
   }
 
   /**
-   * `git ls-tree -r -l` lists the directory with sizes, so every limit is checked before any
-   * content is read; then one `git cat-file --batch` reads every blob. Symlinks go through the
+   * One `git archive` of the directory (a tar stream: git writes it in large blocks, unlike
+   * `cat-file --batch`), limits checked member by member. `--worktree-attributes` in a bare
+   * repository means no attributes at all, so `export-ignore` / `export-subst` in the
+   * repository's own .gitattributes cannot hide or rewrite files. Symlinks go through the
    * shared `locate`, which refuses links leaving the repository.
    */
   override async snapshot(repo: VcsRepository, revision: string, path: string): Promise<FileSet> {
     const dir = normalizeRepoPath(path, 'path', true);
     return this.guard(repo, async () => {
       const { store, tree, branch, oid } = await this.open(repo, revision);
-      const start = await this.locateDir(store, tree, dir);
-      const listing = await this.cli.ok(['ls-tree', '-r', '-z', '-l', '--', start.oid], {
-        gitdir: store.gitdir,
-      });
-      const wanted: { path: string; oid: string; size: number | null }[] = [];
-      let count = 0;
-      let total = 0;
-      const account = (p: string, size: number) => {
-        if (size > this.limits.maxFileBytes)
+      const { base, archive } = await this.archiveDir(store, tree, dir);
+      const files = new Map<string, Buffer>();
+      let totalBytes = 0;
+      const add = (p: string, content: Buffer) => {
+        if (content.length > this.limits.maxFileBytes)
           throw new TooLargeError(`${p}: over the ${this.limits.maxFileBytes}-byte file limit`);
-        total += size;
-        if (total > this.limits.maxSnapshotBytes)
+        totalBytes += content.length;
+        if (totalBytes > this.limits.maxSnapshotBytes)
           throw new TooLargeError(
             `${dir || '/'}: snapshot over the ${this.limits.maxSnapshotBytes}-byte limit`,
           );
-        if (count++ >= this.limits.maxSnapshotFiles)
+        if (files.size >= this.limits.maxSnapshotFiles)
           throw new TooLargeError(
             `${dir || '/'}: snapshot over the ${this.limits.maxSnapshotFiles}-file limit`,
           );
+        files.set(p, content);
       };
-      for (const line of splitZ(listing)) {
-        const m = /^(\d{6}) (\w+) ([0-9a-f]{40}) +(\S+)\t(.*)$/s.exec(line);
-        if (!m) continue;
-        const [, mode, type, objectId, size, name] = m;
-        const p = joinRepoPath(start.path, name);
-        if (type === 'commit') continue; // submodule: content lives in another repository
-        if (mode === SYMLINK_MODE) {
+      for (const member of parseGitTar(archive)) {
+        const p = joinRepoPath(base, member.path);
+        if (member.type === 'file') add(p, member.content);
+        else if (member.type === 'symlink') {
           const target = await locate(store, tree, p, true);
-          if (target.kind === 'blob') wanted.push({ path: p, oid: target.oid, size: null });
-          continue;
+          if (target.kind === 'blob') add(p, await readBlobBytes(store, target.oid));
         }
-        account(p, Number(size));
-        wanted.push({ path: p, oid: objectId, size: Number(size) });
-      }
-      const contents = await this.readBlobs(store, [...new Set(wanted.map((w) => w.oid))], total);
-      const files = new Map<string, Buffer>();
-      let totalBytes = 0;
-      for (const w of wanted) {
-        const content = contents.get(w.oid);
-        if (!content) throw new NotFoundError('object', w.oid);
-        if (w.size === null) account(w.path, content.length);
-        totalBytes += content.length;
-        files.set(w.path, content);
+        // Directories (and submodules, which git archives as empty directories) hold no content.
       }
       return { revision: this.revision(branch, oid), files, totalBytes };
     });
   }
 
-  /** The directory's tree: one `cat-file` lookup, or the shared `locate` when symlinks are on the way. */
-  private async locateDir(
+  /**
+   * The tar of a directory, addressed as `<tree>:<dir>` so the common case is one process; when
+   * that fails (missing, not a directory, a symlink on the way) the shared `locate` gives the
+   * same answer, or the same error, as the other implementation.
+   */
+  private async archiveDir(
     store: GitStore,
     tree: string,
     dir: string,
-  ): Promise<{ oid: string; path: string }> {
-    if (dir === '') return { oid: tree, path: '' };
-    const r = await this.cli.run(['cat-file', '--batch-check'], {
-      gitdir: store.gitdir,
-      stdin: `${tree}:${dir}\n`,
-    });
-    const m = /^([0-9a-f]{40}) tree \d+\n$/.exec(r.stdout.toString('utf8'));
-    if (r.code === 0 && m) return { oid: m[1], path: dir };
+  ): Promise<{ base: string; archive: Buffer }> {
+    // Room for the largest allowed snapshot plus tar headers; past it the snapshot is too large anyway.
+    const cap = this.limits.maxSnapshotBytes + this.limits.maxSnapshotFiles * 2048 + 1024 * 1024;
+    const archive = async (treeish: string) => {
+      const r = await this.cli.run(['archive', '--worktree-attributes', '--format=tar', treeish], {
+        gitdir: store.gitdir,
+        maxStdoutBytes: cap,
+      });
+      if (r.truncated)
+        throw new TooLargeError(
+          `${dir || '/'}: snapshot over the ${this.limits.maxSnapshotBytes}-byte limit`,
+        );
+      return r;
+    };
+    const direct = await archive(dir === '' ? tree : `${tree}:${dir}`);
+    if (direct.code === 0) return { base: dir, archive: direct.stdout };
     const at = await locate(store, tree, dir, true);
     if (at.kind !== 'tree') throw new InvalidInputError(`${dir}: is not a directory`);
-    return { oid: at.oid, path: at.path };
-  }
-
-  /** Contents of blobs by id, with one `git cat-file --batch`. */
-  private async readBlobs(
-    store: GitStore,
-    oids: string[],
-    expectedBytes: number,
-  ): Promise<Map<string, Buffer>> {
-    const out = new Map<string, Buffer>();
-    if (oids.length === 0) return out;
-    const raw = await this.cli.ok(['cat-file', '--batch'], {
-      gitdir: store.gitdir,
-      stdin: `${oids.join('\n')}\n`,
-      maxStdoutBytes: expectedBytes + oids.length * 128 + this.limits.maxSnapshotBytes + 1024,
-    });
-    let at = 0;
-    while (at < raw.length) {
-      const nl = raw.indexOf(10, at);
-      if (nl < 0) break;
-      const header = raw.subarray(at, nl).toString('latin1');
-      const m = /^([0-9a-f]{40}) (\w+) (\d+)$/.exec(header);
-      if (!m) {
-        at = nl + 1; // `<oid> missing`
-        continue;
-      }
-      const size = Number(m[3]);
-      out.set(m[1], Buffer.from(raw.subarray(nl + 1, nl + 1 + size)));
-      at = nl + 1 + size + 1;
-    }
-    return out;
+    const r = await archive(at.oid);
+    if (r.code !== 0) throw gitCliError('archive', r);
+    return { base: at.path, archive: r.stdout };
   }
 
   /** Name of the branch the remote's HEAD points to (`git ls-remote --symref`). */
