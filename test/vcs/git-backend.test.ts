@@ -1,8 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../src/domain/errors.js';
+import { DependencyFailedError, InvalidInputError } from '../../src/domain/errors.js';
 import { GitBackend } from '../../src/vcs/git/git.backend.js';
 import { GitCliBackend } from '../../src/vcs/git/git-cli.backend.js';
 import {
@@ -242,5 +244,38 @@ describe('git CLI invocations', () => {
     ]);
     expect(config).not.toContain(TOKEN);
     expect(config).not.toContain(basic);
+  });
+
+  it('follow no redirect: the Authorization header never reaches another origin', async () => {
+    const seen: (string | undefined)[] = [];
+    const redirector = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res
+        .writeHead(302, { location: `${server.url('argv')}${(req.url ?? '').replace(/^\/[^/]+\.git/, '')}` })
+        .end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    try {
+      const port = (redirector.address() as AddressInfo).port;
+      const backend = new GitCliBackend({ cacheDir: join(scratch, 'cache-redirect') });
+      const before = server.requests;
+      const err = await backend
+        .resolve({
+          id: 'redirected',
+          type: 'git',
+          url: `http://127.0.0.1:${port}/moved.git`,
+          branch: 'main',
+          path: null,
+          credentials: { username: 'ci', token: TOKEN },
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DependencyFailedError);
+      expect(String((err as Error).message)).not.toContain(TOKEN);
+      expect(seen.length).toBeGreaterThan(0);
+      // The Git server (another origin) was never asked.
+      expect(server.requests).toBe(before);
+    } finally {
+      await new Promise<void>((r) => redirector.close(() => r()));
+    }
   });
 });
