@@ -133,6 +133,50 @@ describe.each(implementations)('Git backend specifics (%s)', (_name, makeBackend
     expect(snap.files.get('attrs/subst.yaml')?.toString()).toBe('rev: $Format:%H$\n');
   });
 
+  it('a snapshot keeps long and non-ASCII paths, executable files and empty files intact', async () => {
+    const wt = join(scratch, 'wt');
+    const long = `deep/${'d'.repeat(60)}/${'e'.repeat(60)}/${'f'.repeat(80)}.yaml`;
+    await run('git', ['-C', wt, 'fetch', '--quiet', join(server.root, 'specific.git'), 'main']);
+    await run('git', ['-C', wt, 'reset', '--quiet', '--hard', 'FETCH_HEAD']);
+    await mkdir(join(wt, long, '..'), { recursive: true });
+    await writeFile(join(wt, long), 'long: true\n');
+    await mkdir(join(wt, 'deep', 'ünïcødé ✓'), { recursive: true });
+    await writeFile(join(wt, 'deep', 'ünïcødé ✓', 'naïve.yaml'), 'x: ü\n');
+    await writeFile(join(wt, 'deep', 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    await writeFile(join(wt, 'deep', 'empty.yaml'), '');
+    await run('git', ['-C', wt, 'add', '-A']);
+    await run('git', [
+      '-C',
+      wt,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@e',
+      'commit',
+      '--quiet',
+      '-m',
+      'deep',
+    ]);
+    await run('git', [
+      '-C',
+      wt,
+      'push',
+      '--quiet',
+      join(server.root, 'specific.git'),
+      'HEAD:refs/heads/main',
+    ]);
+    const backend = makeBackend(join(scratch, `cache-deep-${_name.replace(/\W/g, '')}`));
+    const rev = await backend.resolve(repo);
+    const snap = await backend.snapshot(repo, rev.id, 'deep');
+    expect([...snap.files.keys()].sort()).toEqual(
+      [long, 'deep/empty.yaml', 'deep/run.sh', 'deep/ünïcødé ✓/naïve.yaml'].sort(),
+    );
+    expect(snap.files.get(long)?.toString()).toBe('long: true\n');
+    expect(snap.files.get('deep/ünïcødé ✓/naïve.yaml')?.toString()).toBe('x: ü\n');
+    expect(snap.files.get('deep/empty.yaml')?.length).toBe(0);
+    expect(snap.totalBytes).toBe('long: true\n'.length + Buffer.byteLength('x: ü\n') + '#!/bin/sh\n'.length);
+  });
+
   it('refuses credentials in the URL, non-HTTP URLs, unsafe ids and branch names before any IO', async () => {
     const backend = makeBackend(join(scratch, 'cache-d'));
     const before = server.requests;
