@@ -19,10 +19,11 @@ export interface GitImplementationChoice {
 export async function chooseGitImplementation(
   setting: GitImplementationSetting,
   runner: ProcessRunner,
+  binary = 'git',
 ): Promise<GitImplementationChoice> {
   if (setting === 'isomorphic')
     return { implementation: 'isomorphic', reason: 'FLOTILLA_GIT_IMPLEMENTATION=isomorphic' };
-  const version = await detectGitVersion(runner);
+  const version = await detectGitVersion(runner, binary);
   if (version)
     return { implementation: 'cli', reason: `${version} found (FLOTILLA_GIT_IMPLEMENTATION=${setting})` };
   if (setting === 'cli')

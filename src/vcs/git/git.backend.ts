@@ -34,7 +34,7 @@ import {
 } from './git-objects.js';
 import { decodeHistoryCursor, encodeHistoryCursor, walkHistory } from './git-history.js';
 import { authHeaders } from '../http-connect.js';
-import { lsRemoteHead, mapGitError, validateBranch, validateGitUrl } from './git-remote.js';
+import { lsRemoteHead, mapGitError, pushWithoutForce, validateBranch, validateGitUrl } from './git-remote.js';
 
 const fs = nodeFs;
 const OID = /^[0-9a-f]{40}$/;
@@ -104,24 +104,7 @@ export class GitBackend implements VcsBackend {
   /** Pushes `oid` to the branch without force; false when the branch moved (rebuild and retry). */
   protected async push(repo: VcsRepository, store: GitStore, oid: string, branch: string): Promise<boolean> {
     await git.writeRef({ fs, gitdir: store.gitdir, ref: OUTGOING_REF, value: oid, force: true });
-    try {
-      const result = await git.push({
-        fs,
-        http: this.http,
-        gitdir: store.gitdir,
-        url: repo.url,
-        ref: OUTGOING_REF,
-        remoteRef: `refs/heads/${branch}`,
-        headers: authHeaders(repo.credentials),
-        cache: store.cache,
-      });
-      if (!result.ok)
-        throw Object.assign(new Error(result.error ?? 'push rejected'), { code: 'PushRejectedError' });
-      return true;
-    } catch (e) {
-      if (isRejectedPush(e)) return false;
-      throw e;
-    }
+    return pushWithoutForce(this.http, repo, store, OUTGOING_REF, branch);
   }
 
   async refresh(repo: VcsRepository): Promise<Revision> {
@@ -457,14 +440,4 @@ export class GitBackend implements VcsBackend {
       throw mapGitError(e, repo);
     }
   }
-}
-
-function isRejectedPush(e: unknown): boolean {
-  const err = e as { code?: string; message?: string; data?: { reason?: string; prettyDetails?: string } };
-  if (err?.code === 'PushRejectedError') return true;
-  if (err?.code === 'GitPushError')
-    return /non-fast-forward|fetch first|failed to update ref|stale info/i.test(
-      `${err.message} ${err.data?.prettyDetails ?? ''}`,
-    );
-  return false;
 }
