@@ -1,7 +1,7 @@
 import { DependencyFailedError, NotFoundError } from '../../domain/errors.js';
 import { type EgressGuard } from '../egress-guard.js';
 import { type ProcessResult, type ProcessRunner } from '../process-runner.js';
-import { startSvnEgressProxy } from '../svn/svn-egress-proxy.js';
+import { startEgressProxy } from '../egress-proxy.js';
 import { type VcsRepository } from '../vcs-backend.js';
 import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
 import { authHeaders } from '../http-connect.js';
@@ -62,7 +62,7 @@ export class GitCli {
   /** Runs `git args…`; returns the result whatever the exit code (callers decide). */
   async run(args: readonly string[], options: GitRunOptions = {}): Promise<ProcessResult> {
     const config = [...BASE_CONFIG];
-    const proxy = options.remote && this.egress ? await startSvnEgressProxy(this.egress) : null;
+    const proxy = options.remote && this.egress ? await startEgressProxy(this.egress) : null;
     if (proxy) config.push(`http.proxy=http://127.0.0.1:${proxy.port}`);
     const argv = [
       ...config.flatMap((c) => ['-c', c]),

@@ -1,23 +1,23 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { type Duplex } from 'node:stream';
-import { EgressRefusedError, type EgressGuard } from '../egress-guard.js';
+import { EgressRefusedError, type EgressGuard } from './egress-guard.js';
 
-/** A forward proxy for one svn invocation; `refusal` says why it refused a hop, if it did. */
-export interface SvnEgressProxy {
+/** A forward proxy for one svn or git invocation; `refusal` says why it refused a hop, if it did. */
+export interface EgressProxy {
   readonly port: number;
   readonly refusal: EgressRefusedError | null;
   close(): Promise<void>;
 }
 
 /**
- * Starts an HTTP forward proxy on 127.0.0.1 that svn is told to use (`servers:global:http-proxy-*`)
- * for http(s) repositories. svn follows redirects on its own and resolves names itself; through
- * this proxy every request and every CONNECT, redirects included, is checked by the egress
- * guard and connected to the address the guard checked. One proxy per invocation, so a refusal
- * is attributed to the command that caused it.
+ * Starts an HTTP forward proxy on 127.0.0.1 that svn (`servers:global:http-proxy-*`) or git
+ * (`http.proxy`) is told to use for http(s) repositories. Both resolve names themselves, and svn
+ * follows redirects on its own; through this proxy every request and every CONNECT, redirects
+ * included, is checked by the egress guard and connected to the address the guard checked. One
+ * proxy per invocation, so a refusal is attributed to the command that caused it.
  */
-export async function startSvnEgressProxy(guard: EgressGuard): Promise<SvnEgressProxy> {
+export async function startEgressProxy(guard: EgressGuard): Promise<EgressProxy> {
   let refusal: EgressRefusedError | null = null;
   const sockets = new Set<Duplex>();
   const refuse = (e: unknown): boolean => {
