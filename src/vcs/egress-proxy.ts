@@ -7,6 +7,8 @@ import { EgressRefusedError, type EgressGuard } from './egress-guard.js';
 export interface EgressProxy {
   readonly port: number;
   readonly refusal: EgressRefusedError | null;
+  /** Code of the first failed upstream connection (`ECONNREFUSED`…), which the client only sees as a 502. */
+  readonly upstreamError: string | null;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,8 @@ export interface EgressProxy {
  */
 export async function startEgressProxy(guard: EgressGuard): Promise<EgressProxy> {
   let refusal: EgressRefusedError | null = null;
+  let upstreamError: string | null = null;
+  const failed = (e: unknown) => (upstreamError ??= (e as { code?: string }).code ?? 'connection failed');
   const sockets = new Set<Duplex>();
   const refuse = (e: unknown): boolean => {
     if (e instanceof EgressRefusedError) {
@@ -57,7 +61,10 @@ export async function startEgressProxy(guard: EgressGuard): Promise<EgressProxy>
             up.pipe(res);
           },
         );
-        upstream.on('error', () => res.headersSent || res.writeHead(502).end());
+        upstream.on('error', (e) => {
+          failed(e);
+          if (!res.headersSent) res.writeHead(502).end();
+        });
         req.pipe(upstream);
       },
       (e: unknown) => {
@@ -85,7 +92,8 @@ export async function startEgressProxy(guard: EgressGuard): Promise<EgressProxy>
           upstream.pipe(client);
           client.pipe(upstream);
         });
-        upstream.on('error', () => {
+        upstream.on('error', (e) => {
+          failed(e);
           client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
         });
         upstream.once('close', () => client.destroy());
@@ -103,6 +111,9 @@ export async function startEgressProxy(guard: EgressGuard): Promise<EgressProxy>
     port,
     get refusal() {
       return refusal;
+    },
+    get upstreamError() {
+      return upstreamError;
     },
     async close() {
       for (const s of sockets) s.destroy();

@@ -4,7 +4,7 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DependencyFailedError, InvalidInputError } from '../../src/domain/errors.js';
+import { InvalidInputError } from '../../src/domain/errors.js';
 import { GitBackend } from '../../src/vcs/git/git.backend.js';
 import { GitCliBackend } from '../../src/vcs/git/git-cli.backend.js';
 import {
@@ -14,6 +14,7 @@ import {
   type ProcessRunner,
 } from '../../src/vcs/process-runner.js';
 import { type VcsBackend, type VcsRepository } from '../../src/vcs/vcs-backend.js';
+import { VcsAuthenticationError } from '../../src/vcs/vcs.errors.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
 import { run } from '../support/vcs-process.js';
 
@@ -290,7 +291,7 @@ describe('git CLI invocations', () => {
     expect(config).not.toContain(basic);
   });
 
-  it('follow no redirect: the Authorization header never reaches another origin', async () => {
+  it('follow redirects themselves, under the policy, never sending credentials to another origin', async () => {
     const seen: (string | undefined)[] = [];
     const redirector = createServer((req, res) => {
       seen.push(req.headers.authorization);
@@ -313,11 +314,13 @@ describe('git CLI invocations', () => {
           credentials: { username: 'ci', token: TOKEN },
         })
         .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(DependencyFailedError);
+      // The Git server behind the redirect accepts this very token: the resolve would succeed
+      // if the header had followed the redirect to the other origin.
+      expect(err).toBeInstanceOf(VcsAuthenticationError);
       expect(String((err as Error).message)).not.toContain(TOKEN);
-      expect(seen.length).toBeGreaterThan(0);
-      // The Git server (another origin) was never asked.
-      expect(server.requests).toBe(before);
+      expect(String((err as Error).message)).toContain(`127.0.0.1:${port}/moved.git`);
+      expect(seen[0]).toBe(`Basic ${Buffer.from(`ci:${TOKEN}`).toString('base64')}`);
+      expect(server.requests).toBeGreaterThan(before);
     } finally {
       await new Promise<void>((r) => redirector.close(() => r()));
     }

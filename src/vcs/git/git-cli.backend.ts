@@ -6,8 +6,9 @@ import { type EgressGuard } from '../egress-guard.js';
 import { NodeProcessRunner, type ProcessRunner } from '../process-runner.js';
 import { type FileSet, type VcsRepository } from '../vcs-backend.js';
 import { joinRepoPath, normalizeRepoPath } from '../vcs-path.js';
-import { scrubUrl } from '../vcs.errors.js';
+import { scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
 import { GitCli, gitCliError } from './git-cli.js';
+import { followGitRedirects, GitRedirectedError } from './git-cli-redirect.js';
 import { GitBackend, type GitBackendOptions } from './git.backend.js';
 import { type GitStore, locate, readBlobBytes } from './git-objects.js';
 import { parseGitTar } from './git-tar.js';
@@ -29,11 +30,13 @@ export interface GitCliBackendOptions extends Omit<GitBackendOptions, 'http'> {
  */
 export class GitCliBackend extends GitBackend {
   private readonly cli: GitCli;
+  private readonly egress?: EgressGuard;
 
   constructor(options: GitCliBackendOptions) {
     super(options);
     const home = join(options.cacheDir, '.home');
     mkdirSync(home, { recursive: true, mode: 0o700 });
+    this.egress = options.egress;
     this.cli = new GitCli(options.runner ?? new NodeProcessRunner(), home, options.egress);
   }
 
@@ -52,17 +55,19 @@ export class GitCliBackend extends GitBackend {
   }
 
   protected override async fetch(repo: VcsRepository, store: GitStore, branch: string): Promise<string> {
-    await this.cli.ok(
-      [
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--no-recurse-submodules',
-        '--',
-        repo.url,
-        `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
-      ],
-      { gitdir: store.gitdir, remote: repo },
+    await this.remote(repo, 'git-upload-pack', (at) =>
+      this.cli.ok(
+        [
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-recurse-submodules',
+          '--',
+          at.url,
+          `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+        ],
+        { gitdir: store.gitdir, remote: at },
+      ),
     );
     // New packs may have appeared: the object code must re-read the pack list.
     store.cache = {};
@@ -80,17 +85,45 @@ export class GitCliBackend extends GitBackend {
     oid: string,
     branch: string,
   ): Promise<boolean> {
-    const result = await this.cli.run(
-      ['push', '--porcelain', '--no-verify', '--', repo.url, `${oid}:refs/heads/${branch}`],
-      { gitdir: store.gitdir, remote: repo },
-    );
-    if (result.code === 0) return true;
-    const out = `${result.stdout.toString('utf8')}\n${result.stderr}`;
-    if (
-      /\[rejected\]|non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref/i.test(out)
-    )
-      return false;
-    throw gitCliError('push', result, repo);
+    return this.remote(repo, 'git-receive-pack', async (at) => {
+      const result = await this.cli.run(
+        ['push', '--porcelain', '--no-verify', '--', at.url, `${oid}:refs/heads/${branch}`],
+        { gitdir: store.gitdir, remote: at },
+      );
+      if (result.code === 0) return true;
+      const out = `${result.stdout.toString('utf8')}\n${result.stderr}`;
+      if (
+        /\[rejected\]|non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref/i.test(out)
+      )
+        return false;
+      throw gitCliError('push', result, at);
+    });
+  }
+
+  /**
+   * Runs a network command against the repository; git follows no redirect itself (its
+   * Authorization header would follow to any origin), so when the server redirects, the
+   * redirect is followed here under the egress policy and the command runs again at the final
+   * URL, with the credentials only if that is still the repository's origin.
+   */
+  private async remote<T>(
+    repo: VcsRepository,
+    service: 'git-upload-pack' | 'git-receive-pack',
+    work: (at: VcsRepository) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work(repo);
+    } catch (e) {
+      if (!(e instanceof GitRedirectedError)) throw e;
+    }
+    const moved = await followGitRedirects(repo, service, this.egress);
+    try {
+      return await work(moved);
+    } catch (e) {
+      // Messages name the repository as registered, not wherever it redirected to.
+      if (e instanceof VcsAuthenticationError) throw new VcsAuthenticationError(repo.url);
+      throw e;
+    }
   }
 
   override async changedPaths(repo: VcsRepository, from: string, to: string): Promise<string[]> {
@@ -182,7 +215,9 @@ export class GitCliBackend extends GitBackend {
   /** Name of the branch the remote's HEAD points to (`git ls-remote --symref`). */
   private async remoteDefaultBranch(repo: VcsRepository): Promise<string> {
     const out = (
-      await this.cli.ok(['ls-remote', '--symref', '--', repo.url, 'HEAD'], { remote: repo })
+      await this.remote(repo, 'git-upload-pack', (at) =>
+        this.cli.ok(['ls-remote', '--symref', '--', at.url, 'HEAD'], { remote: at }),
+      )
     ).toString('utf8');
     const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
     if (!m) throw new NotFoundError('default branch of repository', scrubUrl(repo.url));

@@ -6,6 +6,7 @@ import { type VcsRepository } from '../vcs-backend.js';
 import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
 import { authHeaders } from '../http-connect.js';
 import { secretsOf } from './git-remote.js';
+import { GitRedirectedError } from './git-cli-redirect.js';
 
 /**
  * Configuration every `git` invocation gets on its command line, so nothing from a user or
@@ -31,6 +32,11 @@ const BASE_CONFIG = [
   'maintenance.auto=false',
   'fetch.writeCommitGraph=false',
 ];
+
+/** A finished git command; `upstreamError` is set when the egress proxy could not connect upstream. */
+export interface GitResult extends ProcessResult {
+  upstreamError?: string | null;
+}
 
 /** How to run one git command. */
 export interface GitRunOptions {
@@ -60,7 +66,7 @@ export class GitCli {
   ) {}
 
   /** Runs `git args…`; returns the result whatever the exit code (callers decide). */
-  async run(args: readonly string[], options: GitRunOptions = {}): Promise<ProcessResult> {
+  async run(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
     const config = [...BASE_CONFIG];
     const proxy = options.remote && this.egress ? await startEgressProxy(this.egress) : null;
     if (proxy) config.push(`http.proxy=http://127.0.0.1:${proxy.port}`);
@@ -77,7 +83,7 @@ export class GitCli {
         timeoutMs: 300_000,
       });
       if (proxy?.refusal) throw proxy.refusal;
-      return result;
+      return { ...result, upstreamError: result.code !== 0 ? (proxy?.upstreamError ?? null) : null };
     } finally {
       await proxy?.close();
     }
@@ -134,32 +140,45 @@ export async function detectGitVersion(runner: ProcessRunner, binary = 'git'): P
  * Maps what a failed git command printed to a typed error. The text is scrubbed of URLs'
  * userinfo and of every secret of the repository before it can reach a message.
  */
-export function gitCliError(command: string, result: ProcessResult, repo?: VcsRepository): Error {
+export function gitCliError(command: string, result: GitResult, repo?: VcsRepository): Error {
   const url = repo ? scrubUrl(repo.url) : 'repository';
   if (result.timedOut) return new DependencyFailedError(`git ${command} on ${url} timed out`);
   if (result.truncated) return new DependencyFailedError(`git ${command} on ${url}: output over the limit`);
   const err = result.stderr;
   if (repo) {
-    if (
-      /could not read (Username|Password)|Authentication failed|returned error: 40[13]|HTTP 40[13]/i.test(err)
-    )
+    if (result.upstreamError)
+      return new DependencyFailedError(`repository ${url} is unreachable (${result.upstreamError})`);
+    if (/could not read (Username|Password)|Authentication failed/i.test(err))
       return new VcsAuthenticationError(repo.url);
+    const status = /returned error: (\d{3})/.exec(err)?.[1];
+    if (status === '401' || status === '403') return new VcsAuthenticationError(repo.url);
+    if (status === '404' || /repository '.*' not found/i.test(err))
+      return new NotFoundError('repository', url);
+    if (status?.startsWith('3')) return new GitRedirectedError(repo.url);
+    if (status) return new DependencyFailedError(`repository ${url} answered HTTP ${status}`);
     const ref = /couldn't find remote ref (?:refs\/heads\/)?(\S+)/.exec(err);
     if (ref) return new NotFoundError('branch', ref[1]);
-    if (/repository '.*' not found|returned error: 404|HTTP 404/i.test(err))
-      return new NotFoundError('repository', url);
-    const unreachable =
-      /Failed to connect|Couldn't connect|Could not resolve host|Connection refused|Connection timed out|Connection reset|Empty reply/i.exec(
-        err,
-      );
-    if (unreachable) return new DependencyFailedError(`repository ${url} is unreachable (${unreachable[0]})`);
+    for (const [pattern, code] of CURL_FAILURES)
+      if (pattern.test(err)) return new DependencyFailedError(`repository ${url} is unreachable (${code})`);
   }
   const line =
     err
       .split('\n')
       .map((l) => l.trim())
       .find((l) => /^(fatal|error):/.test(l)) ?? `exit code ${result.code}`;
+  const secrets = repo ? [...secretsOf(repo), authHeaders(repo.credentials).Authorization] : [];
   return new DependencyFailedError(
-    `git ${command} on ${url} failed: ${scrubSecrets(line, repo ? secretsOf(repo) : []).slice(0, 300)}`,
+    `git ${command} on ${url} failed: ${scrubSecrets(line, secrets).slice(0, 300)}`,
   );
 }
+
+/** curl's words for a failed connection, as the error codes the rest of the hub logs. */
+const CURL_FAILURES: [RegExp, string][] = [
+  [/Connection refused|Couldn't connect to server/i, 'ECONNREFUSED'],
+  [/Could not resolve (host|proxy)/i, 'ENOTFOUND'],
+  [/timed out/i, 'ETIMEDOUT'],
+  [/Connection reset/i, 'ECONNRESET'],
+  [/No route to host/i, 'EHOSTUNREACH'],
+  [/Network is unreachable/i, 'ENETUNREACH'],
+  [/Failed to connect|Empty reply from server/i, 'connection failed'],
+];
