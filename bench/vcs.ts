@@ -3,17 +3,20 @@
  * on 127.0.0.1 by the same real servers the tests use (git http-backend, svnserve), measured
  * through the backends and through the plain `git` / `svn` clients doing the same work, in the
  * same run. Prints each figure and the ratio backend / CLI (lower is better; 1.0 = parity).
+ * Git is measured through both implementations: isomorphic-git and the git CLI backend.
  *
- *   npm run bench:vcs            (FILES, COMMITS, SNAPSHOT_FILES env vars to resize)
+ *   npm run bench:vcs            (FILES, COMMITS, SNAPSHOT_FILES env vars to resize;
+ *                                 ONLY=git or ONLY=svn to run one side)
  *
  * Ends with the cost of the egress policy on an unchanged poll (bench/egress.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GitBackend } from '../src/vcs/git/git.backend.js';
+import { GitCliBackend } from '../src/vcs/git/git-cli.backend.js';
 import { benchEgress } from './egress.js';
 import { SvnBackend } from '../src/vcs/svn/svn.backend.js';
 import { type VcsRepository } from '../src/vcs/vcs-backend.js';
@@ -144,6 +147,26 @@ interface Row {
   cli: string;
 }
 
+/** A Git measure through both implementations. */
+interface GitRow {
+  what: string;
+  isoMs: number;
+  gitCliMs: number;
+  cliMs: number;
+  cli: string;
+}
+
+function printGit(rows: GitRow[]): void {
+  console.log('\nGit: GitBackend (isomorphic-git) and GitCliBackend (git CLI) vs the plain git CLI');
+  console.log(
+    `${'measure'.padEnd(34)}${'isomorphic'.padStart(11)}${'ratio'.padStart(7)}${'CLI backend'.padStart(13)}${'ratio'.padStart(7)}${'git ms'.padStart(9)}   git equivalent`,
+  );
+  for (const r of rows)
+    console.log(
+      `${r.what.padEnd(34)}${r.isoMs.toFixed(1).padStart(11)}${(r.isoMs / r.cliMs).toFixed(2).padStart(7)}${r.gitCliMs.toFixed(1).padStart(13)}${(r.gitCliMs / r.cliMs).toFixed(2).padStart(7)}${r.cliMs.toFixed(1).padStart(9)}   ${r.cli}`,
+    );
+}
+
 function print(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
   console.log(
@@ -155,7 +178,7 @@ function print(title: string, rows: Row[]): void {
     );
 }
 
-async function benchGit(scratch: string): Promise<Row[]> {
+async function benchGit(scratch: string): Promise<GitRow[]> {
   const server = await startGitHttpServer({ auth: { username: 'bench', password: PASSWORD } });
   try {
     const bare = await server.createRepo('bench');
@@ -175,10 +198,12 @@ async function benchGit(scratch: string): Promise<Row[]> {
       path: null,
       credentials: { username: 'bench', password: PASSWORD },
     };
-    const backend = new GitBackend({ cacheDir: join(scratch, 'git-cache') });
+    const iso = new GitBackend({ cacheDir: join(scratch, 'git-cache-iso') });
+    const gitCli = new GitCliBackend({ cacheDir: join(scratch, 'git-cache-cli') });
     const cliClone = join(scratch, 'git-cli.git');
 
-    const initialBackend = await time(() => backend.resolve(repo));
+    const initialIso = await time(() => iso.resolve(repo));
+    const initialGitCli = await time(() => gitCli.resolve(repo));
     const initialCli = await time(() =>
       run('git', ['clone', '--quiet', '--bare', '--single-branch', '--branch', 'main', authedUrl, cliClone]),
     );
@@ -189,36 +214,66 @@ async function benchGit(scratch: string): Promise<Row[]> {
       ['-C', bare, 'fast-import', '--quiet', '--force'],
       fastImportStream(COMMITS + 1, COMMITS + 1, head),
     );
-    const incBackend = await time(() => backend.resolve(repo));
+    const incIso = await time(() => iso.resolve(repo));
+    const incGitCli = await time(() => gitCli.resolve(repo));
     const incCli = await time(() =>
       run('git', ['-C', cliClone, 'fetch', '--quiet', authedUrl, '+refs/heads/main:refs/heads/main']),
     );
-    const rev = incBackend.value.id;
+    const rev = incIso.value.id;
+    if (incGitCli.value.id !== rev) throw new Error('the two implementations disagree on the head');
 
-    const pollBackend = await median(21, () => backend.resolve(repo));
+    const pollIso = await median(21, () => iso.resolve(repo));
+    const pollGitCli = await median(21, () => gitCli.resolve(repo));
     const pollCli = await median(21, () => run('git', ['ls-remote', authedUrl, 'refs/heads/main']));
 
-    const snap = await backend.snapshot(repo, rev, 'group-3');
-    if (snap.files.size !== GROUP_FILES) throw new Error(`snapshot returned ${snap.files.size} files`);
-    const snapBackend = await median(5, () => backend.snapshot(repo, rev, 'group-3'));
+    for (const backend of [iso, gitCli]) {
+      const snap = await backend.snapshot(repo, rev, 'group-3');
+      if (snap.files.size !== GROUP_FILES) throw new Error(`snapshot returned ${snap.files.size} files`);
+    }
+    const snapIso = await median(5, () => iso.snapshot(repo, rev, 'group-3'));
+    const snapGitCli = await median(5, () => gitCli.snapshot(repo, rev, 'group-3'));
     const snapCli = await median(5, () =>
       run('git', ['-C', cliClone, 'archive', '--format=tar', rev, 'group-3']),
     );
+    const fullIso = await median(3, () => iso.snapshot(repo, rev, ''));
+    const fullGitCli = await median(3, () => gitCli.snapshot(repo, rev, ''));
+    const fullCli = await median(3, () => run('git', ['-C', cliClone, 'archive', '--format=tar', rev]));
 
     return [
       {
         what: 'initial fetch (clone)',
-        backendMs: initialBackend.ms,
+        isoMs: initialIso.ms,
+        gitCliMs: initialGitCli.ms,
         cliMs: initialCli.ms,
         cli: 'git clone --bare --single-branch',
       },
-      { what: 'incremental fetch (1 commit)', backendMs: incBackend.ms, cliMs: incCli.ms, cli: 'git fetch' },
-      { what: 'unchanged poll (median of 21)', backendMs: pollBackend, cliMs: pollCli, cli: 'git ls-remote' },
+      {
+        what: 'incremental fetch (1 commit)',
+        isoMs: incIso.ms,
+        gitCliMs: incGitCli.ms,
+        cliMs: incCli.ms,
+        cli: 'git fetch',
+      },
+      {
+        what: 'unchanged poll (median of 21)',
+        isoMs: pollIso,
+        gitCliMs: pollGitCli,
+        cliMs: pollCli,
+        cli: 'git ls-remote',
+      },
       {
         what: `snapshot ${GROUP_FILES} files (median of 5)`,
-        backendMs: snapBackend,
+        isoMs: snapIso,
+        gitCliMs: snapGitCli,
         cliMs: snapCli,
         cli: 'git archive <rev> group-3',
+      },
+      {
+        what: `snapshot ${FILES} files (median of 3)`,
+        isoMs: fullIso,
+        gitCliMs: fullGitCli,
+        cliMs: fullCli,
+        cli: 'git archive <rev>',
       },
     ];
   } finally {
@@ -324,14 +379,19 @@ async function benchSvn(scratch: string): Promise<Row[]> {
 async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'flotilla-bench-vcs-'));
   try {
+    const load = loadavg().map((l) => l.toFixed(2));
+    console.log(
+      `machine: ${cpus().length} cores, load average ${load.join(' / ')} (1 / 5 / 15 min) at start`,
+    );
     console.log(
       `VCS bench: ${FILES} files in ${GROUPS} groups × ${COMMITS} commits (${CHANGES_PER_COMMIT} files changed per commit), servers on 127.0.0.1`,
     );
-    const git = await benchGit(scratch);
-    const svn = await benchSvn(scratch);
-    print('Git: GitBackend (isomorphic-git over smart HTTP) vs git CLI', git);
-    print('SVN: SvnBackend (svn/svnmucc via execFile) vs raw svn CLI', svn);
-    await benchEgress();
+    const only = process.env.ONLY;
+    const git = only === 'svn' ? null : await benchGit(scratch);
+    const svn = only === 'git' ? null : await benchSvn(scratch);
+    if (git) printGit(git);
+    if (svn) print('SVN: SvnBackend (svn/svnmucc via execFile) vs raw svn CLI', svn);
+    if (!only) await benchEgress();
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

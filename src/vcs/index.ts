@@ -4,6 +4,12 @@ export { VcsRegistry, type VcsRegistryOptions } from './vcs.registry.js';
 export { VcsAuthenticationError, scrubUrl } from './vcs.errors.js';
 export { normalizeRepoPath } from './vcs-path.js';
 export { GitBackend, type GitBackendOptions } from './git/git.backend.js';
+export { GitCliBackend, type GitCliBackendOptions } from './git/git-cli.backend.js';
+export {
+  chooseGitImplementation,
+  type GitImplementationChoice,
+  type GitImplementationSetting,
+} from './git/git-implementation.js';
 export { SvnBackend, type SvnBackendOptions } from './svn/svn.backend.js';
 export { HelmRepoBackend, type HelmRepoBackendOptions } from './helm/helm-repo.backend.js';
 export { vendorChartDependencies, type VendorChartDependenciesOptions } from './helm/chart-dependencies.js';

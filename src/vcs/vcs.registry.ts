@@ -3,6 +3,7 @@ import { InvalidInputError } from '../domain/errors.js';
 import { type Clock } from './clock.js';
 import { type EgressGuard } from './egress-guard.js';
 import { GitBackend } from './git/git.backend.js';
+import { GitCliBackend } from './git/git-cli.backend.js';
 import { guardedHttpClient } from './git/guarded-http.js';
 import { HelmRepoBackend } from './helm/helm-repo.backend.js';
 import { type ProcessRunner } from './process-runner.js';
@@ -24,6 +25,11 @@ export interface VcsRegistryOptions {
   runner?: ProcessRunner;
   /** Egress policy for every outbound call to a repository, redirects included (the hub sets it). */
   egress?: EgressGuard;
+  /**
+   * Git implementation, chosen once at start (see chooseGitImplementation): `cli` runs the
+   * installed `git` binary, `isomorphic` (the default here) isomorphic-git.
+   */
+  gitImplementation?: 'cli' | 'isomorphic';
 }
 
 /**
@@ -35,12 +41,21 @@ export class VcsRegistry {
 
   constructor(options: VcsRegistryOptions) {
     this.backends = {
-      git: new GitBackend({
-        cacheDir: join(options.dataDir, 'vcs', 'git'),
-        limits: options.limits,
-        clock: options.clock,
-        http: options.egress ? guardedHttpClient(options.egress) : undefined,
-      }),
+      git:
+        options.gitImplementation === 'cli'
+          ? new GitCliBackend({
+              cacheDir: join(options.dataDir, 'vcs', 'git'),
+              limits: options.limits,
+              clock: options.clock,
+              runner: options.runner,
+              egress: options.egress,
+            })
+          : new GitBackend({
+              cacheDir: join(options.dataDir, 'vcs', 'git'),
+              limits: options.limits,
+              clock: options.clock,
+              http: options.egress ? guardedHttpClient(options.egress) : undefined,
+            }),
       svn: new SvnBackend({
         workDir: join(options.dataDir, 'vcs', 'svn'),
         limits: options.limits,

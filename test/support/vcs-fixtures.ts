@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NotFoundError, DependencyFailedError } from '../../src/domain/errors.js';
 import { GitBackend } from '../../src/vcs/git/git.backend.js';
+import { GitCliBackend } from '../../src/vcs/git/git-cli.backend.js';
 import { SvnBackend } from '../../src/vcs/svn/svn.backend.js';
 import { type VcsBackend, type VcsLimits, type VcsRepository } from '../../src/vcs/vcs-backend.js';
 import { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
@@ -67,8 +68,14 @@ async function writeTree(
   }
 }
 
-/** Git over smart HTTP, with or without basic auth. */
-export async function gitFixture(auth: boolean): Promise<VcsFixture> {
+/** Which Git implementation a fixture's backends use. */
+export type GitImplementation = 'isomorphic' | 'cli';
+
+/** Git over smart HTTP, with or without basic auth, through isomorphic-git or the git CLI. */
+export async function gitFixture(
+  auth: boolean,
+  implementation: GitImplementation = 'isomorphic',
+): Promise<VcsFixture> {
   const server: GitHttpServer = await startGitHttpServer(
     auth ? { auth: { username: 'alice', password: TEST_PASSWORD } } : {},
   );
@@ -82,9 +89,14 @@ export async function gitFixture(auth: boolean): Promise<VcsFixture> {
     GIT_COMMITTER_EMAIL: 'olga@example.com',
   };
   return {
-    name: auth ? 'git over HTTP with basic auth' : 'git over HTTP without auth',
+    name: `${auth ? 'git over HTTP with basic auth' : 'git over HTTP without auth'} (${implementation})`,
     display: /^main@sha1:[0-9a-f]{7}$/,
-    backend: async (limits) => new GitBackend({ cacheDir: await mkdtemp(join(scratch, 'cache-')), limits }),
+    backend: async (limits) => {
+      const cacheDir = await mkdtemp(join(scratch, 'cache-'));
+      return implementation === 'cli'
+        ? new GitCliBackend({ cacheDir, limits })
+        : new GitBackend({ cacheDir, limits });
+    },
     async createRepo() {
       const name = uniqueName('repo');
       const bare = await server.createRepo(name);

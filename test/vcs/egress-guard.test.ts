@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllowList } from '../../src/domain/egress-policy.js';
 import { EgressGuard, EgressRefusedError, type HostResolver } from '../../src/vcs/egress-guard.js';
 import { GitBackend } from '../../src/vcs/git/git.backend.js';
+import { GitCliBackend } from '../../src/vcs/git/git-cli.backend.js';
 import { guardedHttpClient } from '../../src/vcs/git/guarded-http.js';
-import { type VcsRepository } from '../../src/vcs/vcs-backend.js';
+import { type VcsBackend, type VcsRepository } from '../../src/vcs/vcs-backend.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
 import { run } from '../support/vcs-process.js';
 
@@ -27,7 +28,13 @@ function tableResolver(table: Record<string, string[]>): HostResolver & { asked:
   };
 }
 
-describe('egress guard on the Git client', () => {
+/** Both Git implementations, each given the guard the way the registry gives it. */
+const implementations: [string, (cacheDir: string, guard: EgressGuard) => VcsBackend][] = [
+  ['isomorphic-git', (cacheDir, guard) => new GitBackend({ cacheDir, http: guardedHttpClient(guard) })],
+  ['git CLI', (cacheDir, guard) => new GitCliBackend({ cacheDir, egress: guard })],
+];
+
+describe.each(implementations)('egress guard on the Git client (%s)', (_name, makeBackend) => {
   let server: GitHttpServer;
   let scratch: string;
   let port: number;
@@ -56,7 +63,7 @@ describe('egress guard on the Git client', () => {
   });
   afterAll(async () => {
     await server?.close();
-    await rm(scratch, { recursive: true, force: true });
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
   const repoAt = (host: string): VcsRepository => ({
@@ -73,7 +80,7 @@ describe('egress guard on the Git client', () => {
     // socket goes to the address the guard checked.
     const resolver = tableResolver({ 'git.flotilla.test': ['127.0.0.1'] });
     const guard = new EgressGuard(parseAllowList(`127.0.0.1:${port}`), resolver);
-    const backend = new GitBackend({ cacheDir: join(scratch, 'c1'), http: guardedHttpClient(guard) });
+    const backend = makeBackend(join(scratch, 'c1'), guard);
     const rev = await backend.resolve(repoAt('git.flotilla.test'));
     expect(rev.id).toMatch(/^[0-9a-f]{40}$/);
     expect(resolver.asked).toContain('git.flotilla.test');
@@ -84,7 +91,7 @@ describe('egress guard on the Git client', () => {
   it('refuses a name that resolves to a forbidden address among public ones', async () => {
     const resolver = tableResolver({ 'mixed.flotilla.test': ['93.184.216.34', '127.0.0.1'] });
     const guard = new EgressGuard([], resolver);
-    const backend = new GitBackend({ cacheDir: join(scratch, 'c2'), http: guardedHttpClient(guard) });
+    const backend = makeBackend(join(scratch, 'c2'), guard);
     const err = await backend.resolve(repoAt('mixed.flotilla.test')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EgressRefusedError);
     expect((err as EgressRefusedError).message).toBe('refused by egress policy');

@@ -16,11 +16,13 @@ import {
 
 /**
  * The contract every VcsBackend honours, run unchanged against Git (smart HTTP, with and
- * without basic auth) and SVN (svnserve with a passwd file, and file://), each a real server.
+ * without basic auth, through both isomorphic-git and the git CLI) and SVN (svnserve with a passwd file, and file://), each a real server.
  */
 const fixtures: [string, () => Promise<VcsFixture>][] = [
-  ['git over HTTP without auth', () => gitFixture(false)],
-  ['git over HTTP with basic auth', () => gitFixture(true)],
+  ['git over HTTP without auth (isomorphic-git)', () => gitFixture(false, 'isomorphic')],
+  ['git over HTTP with basic auth (isomorphic-git)', () => gitFixture(true, 'isomorphic')],
+  ['git over HTTP without auth (git CLI)', () => gitFixture(false, 'cli')],
+  ['git over HTTP with basic auth (git CLI)', () => gitFixture(true, 'cli')],
   ['svn:// with passwd', () => svnFixture('svnserve')],
   ['svn file://', () => svnFixture('file')],
 ];

@@ -77,6 +77,8 @@ export interface HubConfig {
   /** ...or after this many seconds with new events, whichever first; 0 turns checkpoints off. */
   auditCheckpointIntervalSeconds: number;
   allowFileUrls: boolean;
+  /** Git implementation: the git CLI when installed (`auto`, the default), or always `cli` / `isomorphic`. */
+  gitImplementation: 'auto' | 'cli' | 'isomorphic';
   /** Failed authentications per client address and minute before 429s; 0 turns it off. */
   authFailuresPerMinute: number;
   registrationTokenTtlSeconds: number;
@@ -138,6 +140,13 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   if (!Number.isInteger(n) || n < min || n > max)
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   return n;
+}
+
+function gitImplementation(env: NodeJS.ProcessEnv, name: string): 'auto' | 'cli' | 'isomorphic' {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return 'auto';
+  if (raw === 'auto' || raw === 'cli' || raw === 'isomorphic') return raw;
+  throw new ConfigError(`${name} must be auto, cli or isomorphic, got "${raw}"`);
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -275,6 +284,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     auditCheckpointEvery: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
     auditCheckpointIntervalSeconds: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
     allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
+    gitImplementation: gitImplementation(env, 'FLOTILLA_GIT_IMPLEMENTATION'),
     authFailuresPerMinute: int(env, 'FLOTILLA_AUTH_FAILURES_PER_MINUTE', 20, 0, 100_000),
     registrationTokenTtlSeconds: int(env, 'FLOTILLA_REGISTRATION_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
     logLevel: env.LOG_LEVEL || 'info',

@@ -1,6 +1,8 @@
 import git, { type HttpClient } from 'isomorphic-git';
 import { DomainError, InvalidInputError, NotFoundError, DependencyFailedError } from '../../domain/errors.js';
 import { type VcsRepository } from '../vcs-backend.js';
+import { type GitStore } from './git-objects.js';
+import * as nodeFs from 'node:fs';
 import { authHeaders } from '../http-connect.js';
 import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
 
@@ -107,4 +109,45 @@ export function mapGitError(error: unknown, repo: VcsRepository): DomainError {
   if (e?.code === 'SmartHttpError' || e?.code === 'EmptyServerResponseError')
     return new DependencyFailedError(`repository ${scrubUrl(url)} is not a Git smart-HTTP endpoint`);
   return new DependencyFailedError(`git operation on ${scrubUrl(url)} failed: ${text}`);
+}
+
+/**
+ * Pushes a local ref to a branch with isomorphic-git, never forcing; false when the server
+ * refused because the branch moved (the caller rebuilds on the new head and retries).
+ */
+export async function pushWithoutForce(
+  http: HttpClient,
+  repo: VcsRepository,
+  store: GitStore,
+  localRef: string,
+  branch: string,
+): Promise<boolean> {
+  try {
+    const result = await git.push({
+      fs: nodeFs,
+      http,
+      gitdir: store.gitdir,
+      url: repo.url,
+      ref: localRef,
+      remoteRef: `refs/heads/${branch}`,
+      headers: authHeaders(repo.credentials),
+      cache: store.cache,
+    });
+    if (!result.ok)
+      throw Object.assign(new Error(result.error ?? 'push rejected'), { code: 'PushRejectedError' });
+    return true;
+  } catch (e) {
+    if (isRejectedPush(e)) return false;
+    throw e;
+  }
+}
+
+function isRejectedPush(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; data?: { reason?: string; prettyDetails?: string } };
+  if (err?.code === 'PushRejectedError') return true;
+  if (err?.code === 'GitPushError')
+    return /non-fast-forward|fetch first|failed to update ref|stale info/i.test(
+      `${err.message} ${err.data?.prettyDetails ?? ''}`,
+    );
+  return false;
 }

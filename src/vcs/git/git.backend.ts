@@ -34,7 +34,7 @@ import {
 } from './git-objects.js';
 import { decodeHistoryCursor, encodeHistoryCursor, walkHistory } from './git-history.js';
 import { authHeaders } from '../http-connect.js';
-import { lsRemoteHead, mapGitError, validateBranch, validateGitUrl } from './git-remote.js';
+import { lsRemoteHead, mapGitError, pushWithoutForce, validateBranch, validateGitUrl } from './git-remote.js';
 
 const fs = nodeFs;
 const OID = /^[0-9a-f]{40}$/;
@@ -63,14 +63,14 @@ export interface GitBackendOptions {
  */
 export class GitBackend implements VcsBackend {
   readonly type = 'git' as const;
-  private readonly limits: VcsLimits;
+  protected readonly limits: VcsLimits;
   private readonly clock: Clock;
   private readonly http: HttpClient;
   private readonly committer: { name: string; email: string };
-  private readonly mutex = new KeyedMutex();
-  private readonly caches = new Map<string, object>();
+  protected readonly mutex = new KeyedMutex();
+  protected readonly caches = new Map<string, object>();
 
-  constructor(private readonly options: GitBackendOptions) {
+  constructor(protected readonly options: GitBackendOptions) {
     this.limits = { ...DEFAULT_VCS_LIMITS, ...options.limits };
     this.clock = options.clock ?? systemClock;
     this.http = options.http ?? nodeHttp;
@@ -80,13 +80,31 @@ export class GitBackend implements VcsBackend {
   async resolve(repo: VcsRepository): Promise<Revision> {
     this.check(repo);
     return this.guard(repo, async () => {
-      const remote = await lsRemoteHead(this.http, repo);
       const store = await this.store(repo);
-      if ((await this.localHead(store, remote.branch)) === remote.oid)
-        return this.revision(remote.branch, remote.oid);
-      const oid = await this.mutex.run(repo.id, () => this.fetch(repo, store, remote.branch));
-      return this.revision(remote.branch, oid);
+      const { branch, oid } = await this.syncHead(repo, store, (work) => this.mutex.run(repo.id, work));
+      return this.revision(branch, oid);
     });
+  }
+
+  /**
+   * Brings the branch head of the store up to date with the remote and returns it; `locked`
+   * wraps the part that writes to the store (callers already holding the lock pass work through).
+   * One ref advertisement when nothing changed.
+   */
+  protected async syncHead(
+    repo: VcsRepository,
+    store: GitStore,
+    locked: <T>(work: () => Promise<T>) => Promise<T>,
+  ): Promise<{ branch: string; oid: string }> {
+    const remote = await lsRemoteHead(this.http, repo);
+    if ((await this.localHead(store, remote.branch)) === remote.oid) return remote;
+    return { branch: remote.branch, oid: await locked(() => this.fetch(repo, store, remote.branch)) };
+  }
+
+  /** Pushes `oid` to the branch without force; false when the branch moved (rebuild and retry). */
+  protected async push(repo: VcsRepository, store: GitStore, oid: string, branch: string): Promise<boolean> {
+    await git.writeRef({ fs, gitdir: store.gitdir, ref: OUTGOING_REF, value: oid, force: true });
+    return pushWithoutForce(this.http, repo, store, OUTGOING_REF, branch);
   }
 
   async refresh(repo: VcsRepository): Promise<Revision> {
@@ -213,11 +231,7 @@ export class GitBackend implements VcsBackend {
       const store = await this.store(repo);
       return this.mutex.run(repo.id, async () => {
         for (let attempt = 0; attempt < MAX_PUSH_ATTEMPTS; attempt++) {
-          const remote = await lsRemoteHead(this.http, repo);
-          const head =
-            (await this.localHead(store, remote.branch)) === remote.oid
-              ? remote.oid
-              : await this.fetch(repo, store, remote.branch);
+          const { branch, oid: head } = await this.syncHead(repo, store, (work) => work());
           const headTree = (await readCommitObject(store, head)).tree;
           if (meta.baseRevision !== null && meta.baseRevision !== head)
             await this.checkBase(
@@ -240,34 +254,17 @@ export class GitBackend implements VcsBackend {
               committer: { ...this.committer, timestamp: now, timezoneOffset: 0 },
             },
           });
-          await git.writeRef({ fs, gitdir: store.gitdir, ref: OUTGOING_REF, value: oid, force: true });
-          try {
-            const result = await git.push({
-              fs,
-              http: this.http,
-              gitdir: store.gitdir,
-              url: repo.url,
-              ref: OUTGOING_REF,
-              remoteRef: `refs/heads/${remote.branch}`,
-              headers: authHeaders(repo.credentials),
-              cache: store.cache,
-            });
-            if (!result.ok)
-              throw Object.assign(new Error(result.error ?? 'push rejected'), { code: 'PushRejectedError' });
-          } catch (e) {
-            // Someone pushed between our ref advertisement and our push: rebuild on the new head
-            // (re-checking the base), never force.
-            if (isRejectedPush(e)) continue;
-            throw e;
-          }
+          // Someone pushed between our ref advertisement and our push: rebuild on the new head
+          // (re-checking the base), never force.
+          if (!(await this.push(repo, store, oid, branch))) continue;
           await git.writeRef({
             fs,
             gitdir: store.gitdir,
-            ref: `refs/remotes/origin/${remote.branch}`,
+            ref: `refs/remotes/origin/${branch}`,
             value: oid,
             force: true,
           });
-          return this.revision(remote.branch, oid);
+          return this.revision(branch, oid);
         }
         throw new ConflictError('the branch kept moving while committing; retry', {
           attempts: MAX_PUSH_ATTEMPTS,
@@ -317,7 +314,7 @@ export class GitBackend implements VcsBackend {
   }
 
   /** Opens the store at a revision, fetching once if the commit is not there yet. */
-  private async open(
+  protected async open(
     repo: VcsRepository,
     revision: string,
     field = 'revision',
@@ -334,7 +331,7 @@ export class GitBackend implements VcsBackend {
   }
 
   /** The store with its branch head, cloning on first use. */
-  private async current(repo: VcsRepository): Promise<{ store: GitStore; branch: string; head: string }> {
+  protected async current(repo: VcsRepository): Promise<{ store: GitStore; branch: string; head: string }> {
     const store = await this.store(repo);
     const branch = repo.branch ?? (await this.defaultBranch(store));
     const head = branch ? await this.localHead(store, branch) : null;
@@ -351,7 +348,7 @@ export class GitBackend implements VcsBackend {
   }
 
   /** Fetches the branch (incrementally: only objects the cache lacks) and returns its head. */
-  private async fetch(repo: VcsRepository, store: GitStore, branch: string): Promise<string> {
+  protected async fetch(repo: VcsRepository, store: GitStore, branch: string): Promise<string> {
     const result = await git.fetch({
       fs,
       http: this.http,
@@ -379,7 +376,7 @@ export class GitBackend implements VcsBackend {
     return result.fetchHead;
   }
 
-  private async localHead(store: GitStore, branch: string): Promise<string | null> {
+  protected async localHead(store: GitStore, branch: string): Promise<string | null> {
     try {
       return await git.resolveRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}` });
     } catch {
@@ -388,7 +385,7 @@ export class GitBackend implements VcsBackend {
   }
 
   /** The bare repository of `repo`, created on first use and recreated if the URL changed. */
-  private async store(repo: VcsRepository): Promise<GitStore> {
+  protected async store(repo: VcsRepository): Promise<GitStore> {
     const gitdir = join(this.options.cacheDir, repo.id);
     const configured: unknown = await git
       .getConfig({ fs, gitdir, path: 'remote.origin.url' })
@@ -417,11 +414,11 @@ export class GitBackend implements VcsBackend {
     return { gitdir, cache };
   }
 
-  private revision(branch: string, oid: string): Revision {
+  protected revision(branch: string, oid: string): Revision {
     return { id: oid, display: `${branch}@sha1:${oid.slice(0, 7)}` };
   }
 
-  private check(repo: VcsRepository): void {
+  protected check(repo: VcsRepository): void {
     if (repo.type !== 'git') throw new InvalidInputError('repository is not a Git repository');
     if (!/^[A-Za-z0-9._-]{1,128}$/.test(repo.id) || repo.id.startsWith('.'))
       throw new InvalidInputError('repository id: not a safe identifier');
@@ -429,13 +426,13 @@ export class GitBackend implements VcsBackend {
     if (repo.branch !== null) validateBranch(repo.branch);
   }
 
-  private checkOid(value: string, field: string): void {
+  protected checkOid(value: string, field: string): void {
     if (typeof value !== 'string' || !OID.test(value))
       throw new InvalidInputError(`${field}: not a Git commit id (40 hex digits)`);
   }
 
   /** Validates the repository, then runs `work`, mapping every failure to a typed error. */
-  private async guard<T>(repo: VcsRepository, work: () => Promise<T>): Promise<T> {
+  protected async guard<T>(repo: VcsRepository, work: () => Promise<T>): Promise<T> {
     this.check(repo);
     try {
       return await work();
@@ -443,14 +440,4 @@ export class GitBackend implements VcsBackend {
       throw mapGitError(e, repo);
     }
   }
-}
-
-function isRejectedPush(e: unknown): boolean {
-  const err = e as { code?: string; message?: string; data?: { reason?: string; prettyDetails?: string } };
-  if (err?.code === 'PushRejectedError') return true;
-  if (err?.code === 'GitPushError')
-    return /non-fast-forward|fetch first|failed to update ref|stale info/i.test(
-      `${err.message} ${err.data?.prettyDetails ?? ''}`,
-    );
-  return false;
 }

@@ -10,7 +10,7 @@ import { type EgressGuard } from '../egress-guard.js';
 import { type ProcessResult, type ProcessRunner } from '../process-runner.js';
 import { type VcsRepository } from '../vcs-backend.js';
 import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js';
-import { startSvnEgressProxy, type SvnEgressProxy } from './svn-egress-proxy.js';
+import { startEgressProxy, type EgressProxy } from '../egress-proxy.js';
 
 /** How {@link SvnCli} runs the client. */
 export interface SvnCliOptions {
@@ -114,7 +114,7 @@ export class SvnCli {
    * redirects; svn resolves the name again itself, a window documented in the README);
    * http(s) goes through a checking proxy, which also sees every redirect svn follows.
    */
-  private async egressFor(repo: VcsRepository, args: string[]): Promise<SvnEgressProxy | null> {
+  private async egressFor(repo: VcsRepository, args: string[]): Promise<EgressProxy | null> {
     const guard = this.options.egress;
     if (!guard) return null;
     const url = new URL(repo.url);
@@ -123,7 +123,7 @@ export class SvnCli {
       await guard.check(url);
       return null;
     }
-    const proxy = await startSvnEgressProxy(guard);
+    const proxy = await startEgressProxy(guard);
     args.push(
       '--config-option',
       'servers:global:http-proxy-host=127.0.0.1',

@@ -1,24 +1,28 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { type Duplex } from 'node:stream';
-import { EgressRefusedError, type EgressGuard } from '../egress-guard.js';
+import { EgressRefusedError, type EgressGuard } from './egress-guard.js';
 
-/** A forward proxy for one svn invocation; `refusal` says why it refused a hop, if it did. */
-export interface SvnEgressProxy {
+/** A forward proxy for one svn or git invocation; `refusal` says why it refused a hop, if it did. */
+export interface EgressProxy {
   readonly port: number;
   readonly refusal: EgressRefusedError | null;
+  /** Code of the first failed upstream connection (`ECONNREFUSED`…), which the client only sees as a 502. */
+  readonly upstreamError: string | null;
   close(): Promise<void>;
 }
 
 /**
- * Starts an HTTP forward proxy on 127.0.0.1 that svn is told to use (`servers:global:http-proxy-*`)
- * for http(s) repositories. svn follows redirects on its own and resolves names itself; through
- * this proxy every request and every CONNECT, redirects included, is checked by the egress
- * guard and connected to the address the guard checked. One proxy per invocation, so a refusal
- * is attributed to the command that caused it.
+ * Starts an HTTP forward proxy on 127.0.0.1 that svn (`servers:global:http-proxy-*`) or git
+ * (`http.proxy`) is told to use for http(s) repositories. Both resolve names themselves, and svn
+ * follows redirects on its own; through this proxy every request and every CONNECT, redirects
+ * included, is checked by the egress guard and connected to the address the guard checked. One
+ * proxy per invocation, so a refusal is attributed to the command that caused it.
  */
-export async function startSvnEgressProxy(guard: EgressGuard): Promise<SvnEgressProxy> {
+export async function startEgressProxy(guard: EgressGuard): Promise<EgressProxy> {
   let refusal: EgressRefusedError | null = null;
+  let upstreamError: string | null = null;
+  const failed = (e: unknown) => (upstreamError ??= (e as { code?: string }).code ?? 'connection failed');
   const sockets = new Set<Duplex>();
   const refuse = (e: unknown): boolean => {
     if (e instanceof EgressRefusedError) {
@@ -57,7 +61,10 @@ export async function startSvnEgressProxy(guard: EgressGuard): Promise<SvnEgress
             up.pipe(res);
           },
         );
-        upstream.on('error', () => res.headersSent || res.writeHead(502).end());
+        upstream.on('error', (e) => {
+          failed(e);
+          if (!res.headersSent) res.writeHead(502).end();
+        });
         req.pipe(upstream);
       },
       (e: unknown) => {
@@ -85,7 +92,8 @@ export async function startSvnEgressProxy(guard: EgressGuard): Promise<SvnEgress
           upstream.pipe(client);
           client.pipe(upstream);
         });
-        upstream.on('error', () => {
+        upstream.on('error', (e) => {
+          failed(e);
           client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
         });
         upstream.once('close', () => client.destroy());
@@ -103,6 +111,9 @@ export async function startSvnEgressProxy(guard: EgressGuard): Promise<SvnEgress
     port,
     get refusal() {
       return refusal;
+    },
+    get upstreamError() {
+      return upstreamError;
     },
     async close() {
       for (const s of sockets) s.destroy();
