@@ -144,7 +144,7 @@ export class ApplicationService implements OnModuleInit {
         renderWarnings: [],
         createdAt: now,
         updatedAt: now,
-      } as ApplicationEntity,
+      },
     };
   }
 
