@@ -44,8 +44,9 @@ export type CreateSubscription = Hub.CreateSubscriptionDto;
 export type SubscriptionFilter = Hub.SubscriptionFilterDto;
 export type Delivery = Hub.DeliveryDto;
 
-// Previews (issue 18): declared by hand after the preview contract until the hub's preview routes
-// are in the OpenAPI document; then they become Hub.PreviewDto and friends.
+// Previews: declared here because a changed field's before/after is any JSON value, which the
+// OpenAPI document can only give as an empty object type; `PreviewFits` below holds these
+// declarations to the generated Hub.PreviewDto at compile time.
 export type PreviewAction = 'create' | 'change' | 'prune' | 'unchanged' | 'refused' | 'denied';
 /** One changed field: a JSON pointer and JSON values (a secret's value reads "(redacted)"). */
 export interface FieldChange {
@@ -102,6 +103,11 @@ export interface PreviewSummary {
 export interface Preview extends PreviewSummary {
   clusters: PreviewCluster[];
 }
+type Holds<T extends true> = T;
+/** Fails the type check when the hub's preview answer no longer fits what the dashboard reads. */
+export type PreviewFits = Holds<
+  Hub.PreviewDto extends Preview ? (Hub.PreviewSummaryDto extends PreviewSummary ? true : false) : false
+>;
 
 /** An answer other than 2xx, with the API's message. */
 export class ApiError extends Error {
