@@ -119,6 +119,7 @@ interface PreviewCluster {
 }
 interface Preview {
   id: string;
+  revision: string | null;
   state: string;
   summary: Record<string, number | string>;
   clusters: PreviewCluster[];
