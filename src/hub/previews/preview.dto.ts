@@ -1,13 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { IsOmittable } from '../common/validators.js';
+import { IsOmittable, SchemaRules } from '../common/validators.js';
 import { CreateApplicationDto } from '../applications/application.dto.js';
 
 /** A Git commit / SVN revision, or a Git branch name: no option, no path traversal. */
 const REF = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+$/;
 
 /** POST /api/v1/applications/:idOrName/previews: at most one of the two (none: the application's own). */
+/** Which to preview: a revision or a branch, never both (the document says so, as the service does). */
+const ONE_REF = { not: { required: ['revision', 'branch'] } };
+
+@SchemaRules(ONE_REF)
 export class PreviewRequestDto {
   @ApiPropertyOptional({ description: 'Git commit id or SVN revision number to preview', example: '42' })
   @IsOmittable()
@@ -27,6 +31,7 @@ export class PreviewRequestDto {
 }
 
 /** POST /api/v1/previews: an application not created yet, validated exactly like its creation. */
+@SchemaRules(ONE_REF)
 export class DraftPreviewRequestDto extends PreviewRequestDto {
   @ApiProperty({ type: CreateApplicationDto, description: 'the same body as POST /api/v1/applications' })
   @IsDefined()
