@@ -12,13 +12,14 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Applier } from '../src/agent/apply/applier.js';
 import { ConfigMapInventoryStore } from '../src/agent/apply/inventory-store.js';
 import { KubeClusterClient } from '../src/agent/cluster/cluster-client.js';
+import { Http2KubeTransport } from '../src/agent/cluster/kube-h2-transport.js';
 import { HttpsKubeTransport, loadKubeConfig } from '../src/agent/cluster/kube-transport.js';
 import { DriftWatcher } from '../src/agent/drift-watcher.js';
 import { ensureK8sBinaries } from '../test/support/k8s/k8s-binaries.js';
@@ -27,6 +28,28 @@ import { bundleOf, CountingTransport } from '../test/k8s/agent/agent-test-kit.js
 
 const OBJECTS = Number(process.env.OBJECTS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+// The applier's bounded pool (requests in flight per wave) and the transport's socket pool.
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 0) || undefined;
+// TRANSPORT=h1 measures the HTTP/1.1 transport; by default the agent's (h2, HTTP/1.1 fallback).
+const TRANSPORT = process.env.TRANSPORT === 'h1' ? 'h1' : 'h2';
+
+/** Requests per verb, a dry-run counted apart from the write it precedes: `PATCH(dry-run) 1000`. */
+function byVerb(requests: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const r of requests) {
+    const method = r.slice(0, r.indexOf(' '));
+    const verb =
+      method === 'GET'
+        ? /[?&]limit=/.test(r)
+          ? 'LIST'
+          : 'GET'
+        : r.includes('dryRun=All')
+          ? `${method}(dry-run)`
+          : method;
+    counts.set(verb, (counts.get(verb) ?? 0) + 1);
+  }
+  return [...counts].map(([v, n]) => `${v} ${n}`).join(', ');
+}
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 const configMaps = (ns: string, n: number, prefix = 'cm') =>
@@ -38,14 +61,23 @@ const configMaps = (ns: string, n: number, prefix = 'cm') =>
   }));
 
 async function main(): Promise<void> {
+  console.log(
+    `machine: ${cpus().length} cores, load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const binaries = await ensureK8sBinaries();
   const env = await K8sTestEnvironment.start({ clusters: 1, binaries });
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-agent-'));
   try {
     const cluster = env.clusters[0];
-    const counter = new CountingTransport(
-      new HttpsKubeTransport(loadKubeConfig({ kubeconfig: cluster.kubeconfig }), 16),
-    );
+    const connection = loadKubeConfig({ kubeconfig: cluster.kubeconfig });
+    const transport =
+      TRANSPORT === 'h1'
+        ? new HttpsKubeTransport(connection, CONCURRENCY ?? 16)
+        : new Http2KubeTransport(connection, CONCURRENCY ?? 16);
+    const protocol = transport instanceof Http2KubeTransport ? await transport.protocol() : 'http/1.1';
+    const counter = new CountingTransport(transport);
     const client = new KubeClusterClient(counter);
     for (const ns of ['flotilla-system', 'bench-agent', 'bench-big'])
       await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -61,6 +93,7 @@ async function main(): Promise<void> {
     let request: Parameters<Applier['reconcile']>[0] | null = null;
     let applier: Applier | null = null;
     let t = 0;
+    let firstRequests = '';
     for (let round = 0; round < ROUNDS; round++) {
       const kns = `bench-kubectl-${round}`;
       const ans = round === ROUNDS - 1 ? 'bench-agent' : `bench-agent-${round}`;
@@ -79,7 +112,9 @@ async function main(): Promise<void> {
       );
       kubectlTimes.push(performance.now() - t);
 
-      applier = new Applier(client, new ConfigMapInventoryStore(client, 'flotilla-system'));
+      applier = new Applier(client, new ConfigMapInventoryStore(client, 'flotilla-system'), {
+        concurrency: CONCURRENCY,
+      });
       const objects = configMaps(ans, OBJECTS);
       request = {
         applicationId: round === ROUNDS - 1 ? 'bench' : `bench-${round}`,
@@ -89,9 +124,11 @@ async function main(): Promise<void> {
         force: false,
         fetchBundle: () => Promise.resolve(bundleOf(objects)),
       };
+      counter.reset();
       t = performance.now();
       const first = await applier.reconcile(request);
       agentTimes.push(performance.now() - t);
+      firstRequests = byVerb(counter.requests);
       if (first.outcome !== 'succeeded') throw new Error(`apply failed: ${first.message}`);
     }
     const kubectlMs = median(kubectlTimes);
@@ -106,6 +143,7 @@ async function main(): Promise<void> {
     const unchanged = again.resources.filter((r) => r.action === 'unchanged').length;
     const noopWrites = counter.writes.length;
     const noopRequests = counter.requests.length;
+    const noopByVerb = byVerb(counter.requests);
 
     // 3. outside edit → correction.
     let corrected: (() => void) | null = null;
@@ -158,12 +196,15 @@ async function main(): Promise<void> {
     const rssLoaded = process.memoryUsage().rss;
     watcher.stop();
 
-    console.log(`objects: ${OBJECTS} ConfigMaps`);
+    console.log(
+      `objects: ${OBJECTS} ConfigMaps; transport ${protocol}, applier concurrency ${CONCURRENCY ?? 'default'}`,
+    );
     console.log(
       `apply, empty namespace (median of ${ROUNDS}): agent ${agentMs.toFixed(0)} ms, kubectl apply --server-side ${kubectlMs.toFixed(0)} ms, ratio ${(agentMs / kubectlMs).toFixed(2)} (target <= 0.5); runs agent ${agentTimes.map((x) => x.toFixed(0)).join('/')} ms, kubectl ${kubectlTimes.map((x) => x.toFixed(0)).join('/')} ms`,
     );
+    console.log(`applier requests, first apply of ${OBJECTS}: ${firstRequests}`);
     console.log(
-      `no-op re-sync: ${noopMs.toFixed(0)} ms, ${unchanged}/${OBJECTS} unchanged, ${noopWrites} write requests (target 0), ${noopRequests} requests in all (reads and dry-runs)`,
+      `no-op re-sync: ${noopMs.toFixed(0)} ms, ${unchanged}/${OBJECTS} unchanged, ${noopWrites} write requests (target 0), ${noopRequests} requests in all (${noopByVerb})`,
     );
     console.log(
       `outside edit -> corrected: median ${samples[2].toFixed(0)} ms, max ${samples[4].toFixed(0)} ms (target < 2000 ms)`,
