@@ -25,31 +25,60 @@ import { DriftWatcher } from '../src/agent/drift-watcher.js';
 import { ensureK8sBinaries } from '../test/support/k8s/k8s-binaries.js';
 import { K8sTestEnvironment } from '../test/support/k8s/k8s-test-environment.js';
 import { bundleOf, CountingTransport } from '../test/k8s/agent/agent-test-kit.js';
+import type { KubeRequestOptions, KubeResponse } from '../src/agent/cluster/kube-transport.js';
 
 const OBJECTS = Number(process.env.OBJECTS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 // The applier's bounded pool (requests in flight per wave) and the transport's socket pool.
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 0) || undefined;
-// TRANSPORT=h1 measures the HTTP/1.1 transport; by default the agent's (h2, HTTP/1.1 fallback).
-const TRANSPORT = process.env.TRANSPORT === 'h1' ? 'h1' : 'h2';
+// TRANSPORT=h2 measures the HTTP/2 transport; by default the agent's (HTTP/1.1).
+const TRANSPORT = process.env.TRANSPORT === 'h2' ? 'h2' : 'h1';
 
-/** Requests per verb, a dry-run counted apart from the write it precedes: `PATCH(dry-run) 1000`. */
-function byVerb(requests: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const r of requests) {
-    const method = r.slice(0, r.indexOf(' '));
-    const verb =
-      method === 'GET'
-        ? /[?&]limit=/.test(r)
-          ? 'LIST'
-          : 'GET'
-        : r.includes('dryRun=All')
-          ? `${method}(dry-run)`
-          : method;
-    counts.set(verb, (counts.get(verb) ?? 0) + 1);
+const verbOf = (method: string, path: string) =>
+  method === 'GET'
+    ? /[?&]limit=/.test(path)
+      ? 'LIST'
+      : 'GET'
+    : path.includes('dryRun=All')
+      ? `${method}(dry-run)`
+      : method;
+
+/**
+ * Where the applier's time goes, per verb: the span from the first request's start to the last
+ * one's end, and the mean latency of one request (the rest of the wall time is the agent's own
+ * work between phases).
+ */
+class TimingTransport extends CountingTransport {
+  spans = new Map<string, { first: number; last: number; total: number; n: number }>();
+  override reset(): void {
+    super.reset();
+    this.spans.clear();
   }
-  return [...counts].map(([v, n]) => `${v} ${n}`).join(', ');
+  override async request(method: string, path: string, options?: KubeRequestOptions): Promise<KubeResponse> {
+    const start = performance.now();
+    try {
+      return await super.request(method, path, options);
+    } finally {
+      const end = performance.now();
+      const verb = verbOf(method, path);
+      const s = this.spans.get(verb) ?? { first: start, last: end, total: 0, n: 0 };
+      s.first = Math.min(s.first, start);
+      s.last = Math.max(s.last, end);
+      s.total += end - start;
+      s.n++;
+      this.spans.set(verb, s);
+    }
+  }
+  summary(): string {
+    return [...this.spans]
+      .map(
+        ([v, s]) =>
+          `${v} ${s.n} (span ${(s.last - s.first).toFixed(0)} ms, ${(s.total / s.n).toFixed(1)} ms each)`,
+      )
+      .join(', ');
+  }
 }
+
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 const configMaps = (ns: string, n: number, prefix = 'cm') =>
@@ -77,7 +106,7 @@ async function main(): Promise<void> {
         ? new HttpsKubeTransport(connection, CONCURRENCY ?? 16)
         : new Http2KubeTransport(connection, CONCURRENCY ?? 16);
     const protocol = transport instanceof Http2KubeTransport ? await transport.protocol() : 'http/1.1';
-    const counter = new CountingTransport(transport);
+    const counter = new TimingTransport(transport);
     const client = new KubeClusterClient(counter);
     for (const ns of ['flotilla-system', 'bench-agent', 'bench-big'])
       await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -128,7 +157,7 @@ async function main(): Promise<void> {
       t = performance.now();
       const first = await applier.reconcile(request);
       agentTimes.push(performance.now() - t);
-      firstRequests = byVerb(counter.requests);
+      firstRequests = counter.summary();
       if (first.outcome !== 'succeeded') throw new Error(`apply failed: ${first.message}`);
     }
     const kubectlMs = median(kubectlTimes);
@@ -143,7 +172,7 @@ async function main(): Promise<void> {
     const unchanged = again.resources.filter((r) => r.action === 'unchanged').length;
     const noopWrites = counter.writes.length;
     const noopRequests = counter.requests.length;
-    const noopByVerb = byVerb(counter.requests);
+    const noopByVerb = counter.summary();
 
     // 3. outside edit → correction.
     let corrected: (() => void) | null = null;
