@@ -8,7 +8,10 @@
  * 4. RSS with 2,000 managed objects under drift watch (in this process: applier + watcher +
  *    desired state, the same code the agent runs; target < 100 MiB), and idle before loading.
  *
- *   npm run bench:agent           (OBJECTS env var to resize)
+ * It prints the core count and load average at start (the machine is shared: compare ratios from
+ * one run), and the applier's requests per verb with their span and latency (the profile).
+ *
+ *   npm run bench:agent   (OBJECTS, ROUNDS; CONCURRENCY=n for the pool, TRANSPORT=h2 for HTTP/2)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
