@@ -8,25 +8,80 @@
  * 4. RSS with 2,000 managed objects under drift watch (in this process: applier + watcher +
  *    desired state, the same code the agent runs; target < 100 MiB), and idle before loading.
  *
- *   npm run bench:agent           (OBJECTS env var to resize)
+ * It prints the core count and load average at start (the machine is shared: compare ratios from
+ * one run), and the applier's requests per verb with their span and latency (the profile).
+ *
+ *   npm run bench:agent   (OBJECTS, ROUNDS; CONCURRENCY=n for the pool, TRANSPORT=h2 for HTTP/2)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Applier } from '../src/agent/apply/applier.js';
 import { ConfigMapInventoryStore } from '../src/agent/apply/inventory-store.js';
 import { KubeClusterClient } from '../src/agent/cluster/cluster-client.js';
+import { Http2KubeTransport } from '../src/agent/cluster/kube-h2-transport.js';
 import { HttpsKubeTransport, loadKubeConfig } from '../src/agent/cluster/kube-transport.js';
 import { DriftWatcher } from '../src/agent/drift-watcher.js';
 import { ensureK8sBinaries } from '../test/support/k8s/k8s-binaries.js';
 import { K8sTestEnvironment } from '../test/support/k8s/k8s-test-environment.js';
 import { bundleOf, CountingTransport } from '../test/k8s/agent/agent-test-kit.js';
+import type { KubeRequestOptions, KubeResponse } from '../src/agent/cluster/kube-transport.js';
 
 const OBJECTS = Number(process.env.OBJECTS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+// The applier's bounded pool (requests in flight per wave) and the transport's socket pool.
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 0) || undefined;
+// TRANSPORT=h2 measures the HTTP/2 transport; by default the agent's (HTTP/1.1).
+const TRANSPORT = process.env.TRANSPORT === 'h2' ? 'h2' : 'h1';
+
+const verbOf = (method: string, path: string) =>
+  method === 'GET'
+    ? /[?&]limit=/.test(path)
+      ? 'LIST'
+      : 'GET'
+    : path.includes('dryRun=All')
+      ? `${method}(dry-run)`
+      : method;
+
+/**
+ * Where the applier's time goes, per verb: the span from the first request's start to the last
+ * one's end, and the mean latency of one request (the rest of the wall time is the agent's own
+ * work between phases).
+ */
+class TimingTransport extends CountingTransport {
+  spans = new Map<string, { first: number; last: number; total: number; n: number }>();
+  override reset(): void {
+    super.reset();
+    this.spans.clear();
+  }
+  override async request(method: string, path: string, options?: KubeRequestOptions): Promise<KubeResponse> {
+    const start = performance.now();
+    try {
+      return await super.request(method, path, options);
+    } finally {
+      const end = performance.now();
+      const verb = verbOf(method, path);
+      const s = this.spans.get(verb) ?? { first: start, last: end, total: 0, n: 0 };
+      s.first = Math.min(s.first, start);
+      s.last = Math.max(s.last, end);
+      s.total += end - start;
+      s.n++;
+      this.spans.set(verb, s);
+    }
+  }
+  summary(): string {
+    return [...this.spans]
+      .map(
+        ([v, s]) =>
+          `${v} ${s.n} (span ${(s.last - s.first).toFixed(0)} ms, ${(s.total / s.n).toFixed(1)} ms each)`,
+      )
+      .join(', ');
+  }
+}
+
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 const configMaps = (ns: string, n: number, prefix = 'cm') =>
@@ -38,14 +93,23 @@ const configMaps = (ns: string, n: number, prefix = 'cm') =>
   }));
 
 async function main(): Promise<void> {
+  console.log(
+    `machine: ${cpus().length} cores, load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const binaries = await ensureK8sBinaries();
   const env = await K8sTestEnvironment.start({ clusters: 1, binaries });
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-agent-'));
   try {
     const cluster = env.clusters[0];
-    const counter = new CountingTransport(
-      new HttpsKubeTransport(loadKubeConfig({ kubeconfig: cluster.kubeconfig }), 16),
-    );
+    const connection = loadKubeConfig({ kubeconfig: cluster.kubeconfig });
+    const transport =
+      TRANSPORT === 'h1'
+        ? new HttpsKubeTransport(connection, CONCURRENCY ?? 16)
+        : new Http2KubeTransport(connection, CONCURRENCY ?? 16);
+    const protocol = transport instanceof Http2KubeTransport ? await transport.protocol() : 'http/1.1';
+    const counter = new TimingTransport(transport);
     const client = new KubeClusterClient(counter);
     for (const ns of ['flotilla-system', 'bench-agent', 'bench-big'])
       await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -61,6 +125,7 @@ async function main(): Promise<void> {
     let request: Parameters<Applier['reconcile']>[0] | null = null;
     let applier: Applier | null = null;
     let t = 0;
+    let firstRequests = '';
     for (let round = 0; round < ROUNDS; round++) {
       const kns = `bench-kubectl-${round}`;
       const ans = round === ROUNDS - 1 ? 'bench-agent' : `bench-agent-${round}`;
@@ -79,7 +144,9 @@ async function main(): Promise<void> {
       );
       kubectlTimes.push(performance.now() - t);
 
-      applier = new Applier(client, new ConfigMapInventoryStore(client, 'flotilla-system'));
+      applier = new Applier(client, new ConfigMapInventoryStore(client, 'flotilla-system'), {
+        concurrency: CONCURRENCY,
+      });
       const objects = configMaps(ans, OBJECTS);
       request = {
         applicationId: round === ROUNDS - 1 ? 'bench' : `bench-${round}`,
@@ -89,9 +156,11 @@ async function main(): Promise<void> {
         force: false,
         fetchBundle: () => Promise.resolve(bundleOf(objects)),
       };
+      counter.reset();
       t = performance.now();
       const first = await applier.reconcile(request);
       agentTimes.push(performance.now() - t);
+      firstRequests = counter.summary();
       if (first.outcome !== 'succeeded') throw new Error(`apply failed: ${first.message}`);
     }
     const kubectlMs = median(kubectlTimes);
@@ -106,6 +175,7 @@ async function main(): Promise<void> {
     const unchanged = again.resources.filter((r) => r.action === 'unchanged').length;
     const noopWrites = counter.writes.length;
     const noopRequests = counter.requests.length;
+    const noopByVerb = counter.summary();
 
     // 3. outside edit → correction.
     let corrected: (() => void) | null = null;
@@ -158,12 +228,15 @@ async function main(): Promise<void> {
     const rssLoaded = process.memoryUsage().rss;
     watcher.stop();
 
-    console.log(`objects: ${OBJECTS} ConfigMaps`);
+    console.log(
+      `objects: ${OBJECTS} ConfigMaps; transport ${protocol}, applier concurrency ${CONCURRENCY ?? 'default'}`,
+    );
     console.log(
       `apply, empty namespace (median of ${ROUNDS}): agent ${agentMs.toFixed(0)} ms, kubectl apply --server-side ${kubectlMs.toFixed(0)} ms, ratio ${(agentMs / kubectlMs).toFixed(2)} (target <= 0.5); runs agent ${agentTimes.map((x) => x.toFixed(0)).join('/')} ms, kubectl ${kubectlTimes.map((x) => x.toFixed(0)).join('/')} ms`,
     );
+    console.log(`applier requests, first apply of ${OBJECTS}: ${firstRequests}`);
     console.log(
-      `no-op re-sync: ${noopMs.toFixed(0)} ms, ${unchanged}/${OBJECTS} unchanged, ${noopWrites} write requests (target 0), ${noopRequests} requests in all (reads and dry-runs)`,
+      `no-op re-sync: ${noopMs.toFixed(0)} ms, ${unchanged}/${OBJECTS} unchanged, ${noopWrites} write requests (target 0), ${noopRequests} requests in all (${noopByVerb})`,
     );
     console.log(
       `outside edit -> corrected: median ${samples[2].toFixed(0)} ms, max ${samples[4].toFixed(0)} ms (target < 2000 ms)`,
