@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
 import { DEFAULT_PROJECT_NAME } from '../../domain/project.js';
-import { checkSource, checkTargetSelector } from '../../domain/project-rules.js';
 import { parseLabelSelector } from '../../domain/label-selector.js';
 import { AuditService } from '../audit/audit.service.js';
 import { type Page } from '../common/list-query.dto.js';
@@ -44,6 +43,7 @@ import { RolloutService } from '../rollouts/rollout.service.js';
 import { assertValidSource, storedSource } from './application-source.js';
 import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationRepository } from './application.repository.js';
+import { assertWithinProject, newApplication, normalisePath } from './application-spec.js';
 
 /** Applications: CRUD, manual sync, rollback and unpin, status across the fleet, history. */
 @Injectable()
@@ -71,31 +71,12 @@ export class ApplicationService implements OnModuleInit {
   }
 
   async create(input: CreateApplicationDto, actor: Actor, principal: Principal): Promise<ApplicationDto> {
-    const { repo, path, source, project } = await this.checkCreation(input, principal);
+    const checked = await this.checkCreation(input, principal);
+    const { repo, project } = checked;
     const app = await this.uow.run(async (tx) => {
       if (await this.apps.findByName(input.name, tx))
         throw new ConflictError(`an application named '${input.name}' already exists`);
-      const row = await this.apps.insert(tx, {
-        id: this.secrets.uuid(),
-        name: input.name,
-        repositoryId: repo.id,
-        projectId: project.id,
-        path,
-        revision: input.revision ?? null,
-        source,
-        targets: input.targets,
-        rollout: storedRollout(input.rollout),
-        syncPolicy: input.syncPolicy,
-        ignoreDifferences: input.ignoreDifferences ?? [],
-        suspended: false,
-        deleting: false,
-        generation: 1,
-        reconciledRevision: null,
-        reconcileFailures: 0,
-        reconcileRetryAt: null,
-        reconcileLeaseUntil: null,
-        renderWarnings: [],
-      });
+      const row = await this.apps.insert(tx, newApplication(input, checked, this.secrets.uuid()));
       await this.audit.record(tx, {
         actor,
         action: 'application.created',
@@ -118,33 +99,11 @@ export class ApplicationService implements OnModuleInit {
     input: CreateApplicationDto,
     principal: Principal,
   ): Promise<{ app: ApplicationEntity; project: ProjectEntity }> {
-    const { repo, path, source, project } = await this.checkCreation(input, principal);
+    const checked = await this.checkCreation(input, principal);
     const now = new Date();
     return {
-      project,
-      app: {
-        id: this.secrets.uuid(),
-        name: input.name,
-        repositoryId: repo.id,
-        projectId: project.id,
-        path,
-        revision: input.revision ?? null,
-        source,
-        targets: input.targets,
-        rollout: storedRollout(input.rollout),
-        syncPolicy: input.syncPolicy,
-        ignoreDifferences: input.ignoreDifferences ?? [],
-        suspended: false,
-        deleting: false,
-        generation: 1,
-        reconciledRevision: null,
-        reconcileFailures: 0,
-        reconcileRetryAt: null,
-        reconcileLeaseUntil: null,
-        renderWarnings: [],
-        createdAt: now,
-        updatedAt: now,
-      },
+      project: checked.project,
+      app: { ...newApplication(input, checked, this.secrets.uuid()), createdAt: now, updatedAt: now },
     };
   }
 
@@ -457,20 +416,6 @@ export class ApplicationService implements OnModuleInit {
   }
 }
 
-/** `apps/web/`, `/apps/web` → `apps/web`; `.` or `/` → `` (the root). */
-function normalisePath(p: string): string {
-  const s = p.trim().replace(/^\/+|\/+$/g, '');
-  if (s === '.') return '';
-  if (s.split('/').some((seg) => seg === '..' || seg === '')) {
-    if (s !== '')
-      throw new InvalidInputError(
-        'path must be a relative path inside the repository, without ".." or empty segments',
-        { field: 'path' },
-      );
-  }
-  return s;
-}
-
 function outcomeOf(jobs: Record<string, number>): string {
   const pending = (jobs.queued ?? 0) + (jobs.leased ?? 0);
   if (pending) return 'pending';
@@ -496,31 +441,6 @@ function toClusterStatus(row: Parameters<typeof toFleetStatusDto>[0]): ClusterSt
     message: s.message,
     lastJob: s.lastJob,
   };
-}
-
-/**
- * Refuses (403, naming the rule) an application whose repository and path are not among its
- * project's sources, or one of whose targets could reach a cluster outside the project's selector.
- */
-function assertWithinProject(
-  project: ProjectEntity,
-  repositoryName: string,
-  path: string,
-  targets: readonly { clusterSelector: string }[],
-): void {
-  const refusal =
-    checkSource(project.name, project.sources, repositoryName, path) ??
-    targets
-      .map((t, i) =>
-        checkTargetSelector(
-          project.name,
-          project.clusterSelector,
-          t.clusterSelector,
-          `targets[${i}].clusterSelector`,
-        ),
-      )
-      .find((r) => r !== null);
-  if (refusal) throw new ForbiddenError(refusal.message);
 }
 
 function toDto(a: ApplicationEntity, project: string): ApplicationDto {
