@@ -4790,7 +4790,7 @@ export interface operations {
           'application/json': components['schemas']['PreviewDto'];
         };
       };
-      /** @description both revision and branch, or one that cannot be fetched */
+      /** @description both revision and branch */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4801,7 +4801,7 @@ export interface operations {
       };
       401: components['responses']['401'];
       403: components['responses']['403'];
-      /** @description no such application (or one the caller may not see) */
+      /** @description no such application (or one the caller may not see), or the revision or branch is not in its repository */
       404: {
         headers: {
           [name: string]: unknown;

@@ -182,7 +182,7 @@ describe('previews', () => {
     expect(got.body.state).toBe('expired');
   });
 
-  it('refuses both refs, an unknown revision, and an unknown application', async () => {
+  it('refuses both refs (400), an unknown revision and an unknown application (404)', async () => {
     const both = await h.api('POST', '/api/v1/applications/pv-web/previews', {
       body: { revision: '1', branch: 'main' },
     });
@@ -190,7 +190,8 @@ describe('previews', () => {
     const bad = await h.api('POST', '/api/v1/applications/pv-web/previews', {
       body: { revision: 'f'.repeat(40) },
     });
-    expect(bad.status, bad.text).toBe(400);
+    expect(bad.status, bad.text).toBe(404);
+    expect(bad.body.message).toBe(`revision of the repository '${'f'.repeat(40)}' not found`);
     expect((await h.api('POST', '/api/v1/applications/nope/previews', { body: {} })).status).toBe(404);
     expect((await h.api('GET', `/api/v1/previews/${randomUUID()}`)).status).toBe(404);
   });

@@ -24,8 +24,11 @@ export class PreviewController {
   @Post('applications/:idOrName/previews')
   @RequireRole('operator')
   @ApiCreatedResponse({ type: PreviewDto, description: 'rendered; agents are asked (state running)' })
-  @ApiNotFoundResponse({ description: 'no such application (or one the caller may not see)' })
-  @ApiResponse({ status: 400, description: 'both revision and branch, or one that cannot be fetched' })
+  @ApiNotFoundResponse({
+    description:
+      'no such application (or one the caller may not see), or the revision or branch is not in its repository',
+  })
+  @ApiResponse({ status: 400, description: 'both revision and branch' })
   @ApiResponse({ status: 429, description: 'the application has 5 open previews: retry after Retry-After' })
   request(
     @Param('idOrName') key: string,

@@ -166,11 +166,10 @@ export class PreviewService {
         ? new DependencyFailedError(
             `the ${ref.branch ? 'branch' : 'revision'} could not be fetched: ${plan.fetchError}`,
           )
-        : new InvalidInputError(
-            `the ${ref.branch ? 'branch' : 'revision'} cannot be fetched: ${plan.fetchError}`,
-            {
-              field: ref.branch ? 'branch' : 'revision',
-            },
+        : // the repository answered, without that revision or branch: nothing of that name to preview
+          new NotFoundError(
+            `${ref.branch ? 'branch' : 'revision'} of the repository`,
+            (ref.branch ?? ref.revision)!,
           );
     const now = this.clock.now();
     const id = this.secrets.uuid();
