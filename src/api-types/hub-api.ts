@@ -4865,6 +4865,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
+      /** @description no such repository or project, or the revision or branch is not in the spec's repository */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       409: components['responses']['409'];
       413: components['responses']['413'];
       429: components['responses']['429'];

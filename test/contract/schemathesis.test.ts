@@ -110,6 +110,14 @@ describe('the hub answers exactly as docs/openapi.json says (schemathesis)', () 
     // The whole output on failure (it names each mismatch with a curl line); the summary otherwise.
     const summary = out.slice(out.lastIndexOf('SUMMARY') >= 0 ? out.lastIndexOf('SUMMARY') : 0);
     process.stdout.write(code === 0 ? summary : out);
+    // A server error's cause is only in the hub's log: show its error lines with the failure.
+    if (code !== 0)
+      process.stdout.write(
+        h.logs
+          .filter((l) => /error/i.test(l))
+          .slice(-40)
+          .join('\n') + '\n',
+      );
     expect(code, 'schemathesis exit code (see its output above)').toBe(0);
     expect(out).not.toMatch(/\b[1-9]\d* failures?\b/);
   }, 900_000);

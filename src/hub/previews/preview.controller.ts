@@ -51,6 +51,9 @@ export class PreviewController {
   @ApiCreatedResponse({ type: PreviewDto, description: 'an application not created yet, rendered' })
   @ApiResponse({ status: 400, description: 'the application spec is invalid (as for its creation)' })
   @ApiResponse({ status: 403, description: "the spec's project or its rules do not allow it" })
+  @ApiNotFoundResponse({
+    description: "no such repository or project, or the revision or branch is not in the spec's repository",
+  })
   requestDraft(
     @Body() dto: DraftPreviewRequestDto,
     @CurrentActor() actor: Actor,
