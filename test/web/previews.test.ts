@@ -196,6 +196,8 @@ describe('previews', () => {
     const display = (await first.locator('code').first().textContent())!;
     await first.getByRole('button', { name: `Preview ${display}` }).click();
     const ask = page.getByTestId('preview-commit');
+    // the repository's applications load after the form opens: the first is chosen once they are there
+    await ask.locator('option').first().waitFor({ state: 'attached' });
     expect(await ask.getByLabel(/for application/).inputValue()).not.toBe('');
     expect(await seriousViolations(page)).toEqual([]);
     await ask.getByRole('button', { name: 'Preview this revision' }).click();
