@@ -23,6 +23,7 @@ import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { type LeasedJob, ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
 import { ResourceStatusRepository } from '../dispatch/resource-status.repository.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
+import { PreviewGate } from '../previews/preview-gate.js';
 import { type LeasedPreview, PreviewRepository } from '../previews/preview.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { ConcurrencyLimit } from '../platform/concurrency-limit.js';
@@ -70,6 +71,7 @@ export class AgentService {
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
     @Inject(PreviewRepository) private readonly previews: PreviewRepository,
+    @Inject(PreviewGate) private readonly previewGate: PreviewGate,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -135,13 +137,17 @@ export class AgentService {
       for (let woken = false; ; woken = true) {
         if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
         const claimed = await this.dispatch.lease(cluster.id, limit);
+        // previews are rare: a poll looks for them when some are open, a woken poll always
         const now = this.clock.now();
-        const previews = await this.previews.claim(
-          cluster.id,
-          now,
-          new Date(now.getTime() + this.config.jobLeaseSeconds * 1000),
-          limit,
-        );
+        const previews =
+          woken || (await this.previewGate.open())
+            ? await this.previews.claim(
+                cluster.id,
+                now,
+                new Date(now.getTime() + this.config.jobLeaseSeconds * 1000),
+                limit,
+              )
+            : [];
         // `previews` only when there are some: the answer old agents and tests have always seen
         if (claimed.length || previews.length)
           return {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Tx } from '../database/data-source.js';
+import { CachedAnswer } from '../platform/cached-answer.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { NotificationRepository } from './notification.repository.js';
 
@@ -16,24 +17,22 @@ export const GATE_TTL_MS = 1000;
  */
 @Injectable()
 export class NotificationGate {
-  private known: { any: boolean; at: number } | null = null;
+  private readonly anyEnabled: CachedAnswer<[Tx]>;
 
   constructor(
-    @Inject(NotificationRepository) private readonly repo: Pick<NotificationRepository, 'anyEnabled'>,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(NotificationRepository) repo: Pick<NotificationRepository, 'anyEnabled'>,
+    @Inject(CLOCK) clock: Clock,
+  ) {
+    this.anyEnabled = new CachedAnswer(GATE_TTL_MS, clock, (tx: Tx) => repo.anyEnabled(tx));
+  }
 
   /** Whether any subscription may match: false only when none is enabled (as of up to a second ago). */
-  async open(tx: Tx): Promise<boolean> {
-    const now = this.clock.now().getTime();
-    if (this.known && now - this.known.at < GATE_TTL_MS) return this.known.any;
-    const any = await this.repo.anyEnabled(tx);
-    this.known = { any, at: now };
-    return any;
+  open(tx: Tx): Promise<boolean> {
+    return this.anyEnabled.get(tx);
   }
 
   /** Forgets the cached answer: this replica just changed a subscription. */
   invalidate(): void {
-    this.known = null;
+    this.anyEnabled.invalidate();
   }
 }

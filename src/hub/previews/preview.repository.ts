@@ -60,6 +60,15 @@ export class PreviewRepository {
    * Leases the cluster's unanswered preview jobs not leased now (a lapsed lease is offered again),
    * never one whose preview expired; SKIP LOCKED so two polls never take the same.
    */
+  /** Whether any cluster has a preview job not yet answered (the poll's gate; see PreviewGate). */
+  async anyOpenJob(): Promise<boolean> {
+    const rows: { found: boolean }[] = await this.ds.query(
+      `SELECT EXISTS (SELECT 1 FROM preview_clusters
+                       WHERE job AND answered_at IS NULL AND unknown_reason IS NULL) AS found`,
+    );
+    return rows[0]?.found === true;
+  }
+
   async claim(clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<LeasedPreview[]> {
     return this.ds.transaction(async (m) => {
       const ids: { id: string }[] = await m.query(

@@ -31,6 +31,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { BundleRepository } from '../dispatch/bundle.repository.js';
 import { DesiredStateService, type PreviewRef } from '../dispatch/desired-state.service.js';
 import { JobNotifier } from '../dispatch/job-notifier.repository.js';
+import { PreviewGate } from './preview-gate.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { ProjectRepository } from '../projects/project.repository.js';
@@ -66,6 +67,7 @@ export class PreviewService {
     @Inject(BundleRepository) private readonly bundles: BundleRepository,
     @Inject(ProjectRepository) private readonly projects: ProjectRepository,
     @Inject(JobNotifier) private readonly notifier: JobNotifier,
+    @Inject(PreviewGate) private readonly gate: PreviewGate,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
@@ -250,6 +252,7 @@ export class PreviewService {
         parts.filter((p) => p.job).map((p) => p.clusterId),
       );
     });
+    this.gate.invalidate();
     return this.toDto(preview, plan.project.name, parts, true);
   }
 

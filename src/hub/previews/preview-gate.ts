@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CachedAnswer } from '../platform/cached-answer.js';
+import { CLOCK, type Clock } from '../platform/clock.js';
+import { PreviewRepository } from './preview.repository.js';
+
+/** How long this replica trusts its answer to "is any preview job open?". */
+const PREVIEW_GATE_TTL_MS = 1000;
+
+/**
+ * The check an agent's poll makes before it looks for preview jobs: previews are rare and polls
+ * are the hub's hottest path, so a fleet without open previews pays one EXISTS query a second per
+ * replica instead of a locking transaction per poll. Queueing previews here forgets the answer at
+ * once; a preview queued on another replica wakes the cluster's poll, and a woken poll always
+ * looks (see AgentService.nextJobs).
+ */
+@Injectable()
+export class PreviewGate {
+  private readonly anyOpen: CachedAnswer<[]>;
+
+  constructor(@Inject(PreviewRepository) repo: PreviewRepository, @Inject(CLOCK) clock: Clock) {
+    this.anyOpen = new CachedAnswer(PREVIEW_GATE_TTL_MS, clock, () => repo.anyOpenJob());
+  }
+
+  /** Whether a poll should look for preview jobs: false only when none is open (up to a second ago). */
+  open(): Promise<boolean> {
+    return this.anyOpen.get();
+  }
+
+  /** Forgets the cached answer: this replica just queued preview jobs. */
+  invalidate(): void {
+    this.anyOpen.invalidate();
+  }
+}
