@@ -39,9 +39,16 @@ export async function spawnHubProcess(opts: HubProcessOptions = {}): Promise<Hub
 
 /** Spawns the compiled hub and waits until it listens; throws with its output if it exits or hangs. */
 export async function startHubProcess(opts: HubProcessOptions = {}, timeoutMs = 60_000): Promise<HubProcess> {
-  const hub = await spawnHubProcess(opts);
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-    if (hub.child.exitCode !== null) throw new Error(`hub exited: ${hub.output()}`);
+  let hub = await spawnHubProcess(opts);
+  for (let retries = 3, deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    if (hub.child.exitCode !== null) {
+      // The free port we picked was taken by another test's process before the hub bound it.
+      if (opts.port === undefined && retries-- > 0 && hub.output().includes('EADDRINUSE')) {
+        hub = await spawnHubProcess(opts);
+        continue;
+      }
+      throw new Error(`hub exited: ${hub.output()}`);
+    }
     if (hub.output().includes('hub listening')) return hub;
     await new Promise((r) => setTimeout(r, 100));
   }

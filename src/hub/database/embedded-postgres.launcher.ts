@@ -26,6 +26,8 @@ export interface EmbeddedPostgresOptions {
   dir: string;
   /** Port to listen on; a free one when absent. */
   port?: number;
+  /** How a free port is found when `port` is absent (the kernel's choice by default). */
+  choosePort?: () => Promise<number>;
   log?: (line: string) => void;
   /** What the operator should see: a server left by a crashed hub being stopped. */
   warn?: (line: string) => void;
@@ -95,7 +97,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   } else {
     password = (await readFile(passwordFile, 'utf8')).trim();
   }
-  const port = opts.port ?? (await freePort());
+  const choosePort = opts.choosePort ?? freePort;
+  let port = opts.port ?? (await choosePort());
   const postgres = join(binDir, 'postgres');
   const retryUntil = Date.now() + 30_000;
   let child: ChildProcess;
@@ -106,9 +109,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       await waitReady(child, log);
       break;
     } catch (e) {
+      const message = (e as Error).message;
+      const portTaken = opts.port === undefined && PORT_TAKEN.test(message);
       // A server killed with its hub may still hold the lock file or its shared memory for a
-      // moment after we looked: wait for it (bounded) rather than fail a restart.
-      if (!LINGERING.test((e as Error).message) || Date.now() > retryUntil) throw e;
+      // moment after we looked: wait for it (bounded) rather than fail a restart. A port we
+      // chose may be taken by another process between asking for it and binding it: take another.
+      if (!(LINGERING.test(message) || portTaken) || Date.now() > retryUntil) throw e;
+      if (portTaken) port = await choosePort();
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -132,6 +139,10 @@ export async function embeddedPostgresBinary(): Promise<string> {
 /** What PostgreSQL says when the server it replaces has not quite gone yet. */
 const LINGERING =
   /lock file "postmaster\.pid" already exists|pre-existing shared memory block .* is still in use/;
+
+/** What PostgreSQL says when the port it was given was taken before it could bind it. */
+const PORT_TAKEN =
+  /could not bind IPv4 address .*Address already in use|could not create any TCP\/IP sockets/;
 
 /**
  * Starts the postmaster. On Linux it is started through util-linux `setpriv --pdeathsig`, so the
