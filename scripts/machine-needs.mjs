@@ -41,6 +41,21 @@ export const NEEDS = [
     why: 'the test certificates of the Kubernetes API servers',
   },
   { command: 'curl', probe: ['--version'], debian: 'curl', why: 'the join-command and demo tests' },
+  {
+    command: 'ssh',
+    probe: ['-V'],
+    debian: 'openssh-client',
+    why: 'Git over SSH (the hub runs ssh for ssh:// repositories)',
+    other: { dnf: 'openssh-clients', pacman: 'openssh', apk: 'openssh-client' },
+  },
+  // sshd is started by its absolute path and lives in sbin, which a user's PATH may lack.
+  {
+    command: existsSync('/usr/sbin/sshd') ? '/usr/sbin/sshd' : 'sshd',
+    probe: ['-V'],
+    debian: 'openssh-server',
+    why: 'the test SSH server of the Git-over-SSH tests',
+    other: { pacman: 'openssh', apk: 'openssh-server' },
+  },
   // The contract test installs schemathesis (PyPI) into a venv: scripts/schemathesis-venv.sh.
   {
     command: 'python3',

@@ -1427,6 +1427,10 @@ export type components = {
       username?: string;
       password?: string;
       token?: string;
+      /** @description ssh:// repositories: an unencrypted deploy key (PEM or OpenSSH) */
+      sshPrivateKey?: string;
+      /** @description ssh:// repositories (required there): the server’s host keys, as `ssh-keyscan` prints them */
+      knownHosts?: string;
     };
     CreateRepositoryDto: {
       /**

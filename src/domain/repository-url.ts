@@ -1,10 +1,10 @@
 import { type AllowEntry, egressRefusal, parseIp } from './egress-policy.js';
 
-/** URL schemes a repository may use; `file` only when the operator allows it. */
+/** URL schemes a repository may use (and `ssh` for Git); `file` only when the operator allows it. */
 export const REPOSITORY_SCHEMES = ['https', 'http', 'svn'] as const;
 
 /** Ports a URL without one goes to. */
-export const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, svn: 3690 };
+export const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, svn: 3690, ssh: 22 };
 
 /** A DNS host name: dot-separated labels of letters, digits and inner hyphens. */
 const DNS_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?\.?$/i;
@@ -27,6 +27,7 @@ export function repositoryUrlProblem(
   if (scheme === 'svn+ssh')
     return 'url scheme "svn+ssh" is not supported: the hub does not run ssh; use svn:// or https:// (see README, Repositories)';
   const allowed: string[] = [...REPOSITORY_SCHEMES];
+  if (opts.type === 'git') allowed.push('ssh');
   if (opts.allowFile) allowed.push('file');
   if (!allowed.includes(scheme))
     return `url scheme "${scheme}" is not allowed (allowed: ${allowed.join(', ')}${opts.allowFile ? '' : '; file needs FLOTILLA_ALLOW_FILE_URLS=true'})`;
@@ -34,8 +35,14 @@ export function repositoryUrlProblem(
     return `url scheme "${scheme}" is for SVN repositories, not ${opts.type === 'git' ? 'Git' : 'Helm chart repositories'}`;
   if (opts.type === 'helm' && scheme === 'file')
     return 'url scheme "file" is not supported for Helm chart repositories (http, https)';
-  if (parsed.username || parsed.password)
+  // The user of an SSH URL (`ssh://git@host/…`) is part of the address, not a secret.
+  if (parsed.password || (parsed.username && scheme !== 'ssh'))
     return 'url must not contain credentials: pass them in the credentials field';
+  if (scheme === 'ssh' && parsed.pathname.length < 2)
+    return 'url of an SSH repository needs a path (ssh://host/path)';
+  // ssh takes `user@host` as one argument: nothing in it may read as an option or a pattern.
+  if (scheme === 'ssh' && parsed.username && !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/.test(parsed.username))
+    return 'url user of an SSH repository must be letters, digits, ".", "_" or "-" (e.g. ssh://git@host/repo.git)';
   if (scheme !== 'file' && !parsed.hostname) return 'url has no host';
   // URL parsing keeps characters such as "*" or "_" in a host name, which no DNS name holds.
   const hostName = parsed.hostname.replace(/^\[|\]$/g, '');

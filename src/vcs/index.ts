@@ -5,6 +5,7 @@ export { VcsAuthenticationError, scrubUrl } from './vcs.errors.js';
 export { normalizeRepoPath } from './vcs-path.js';
 export { GitBackend, type GitBackendOptions } from './git/git.backend.js';
 export { GitCliBackend, type GitCliBackendOptions } from './git/git-cli.backend.js';
+export { SshHostKeyError } from './git/git-ssh.js';
 export {
   chooseGitImplementation,
   type GitImplementationChoice,

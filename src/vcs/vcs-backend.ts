@@ -18,6 +18,10 @@ export interface VcsCredentials {
    * Gitea all accept). SVN uses it as the password.
    */
   token?: string;
+  /** Git over SSH: the deploy key (PEM or OpenSSH, unencrypted). */
+  sshPrivateKey?: string;
+  /** Git over SSH: the server's host keys, known_hosts lines; required, nothing is learnt on first use. */
+  knownHosts?: string;
 }
 
 /** A repository as the hub stores it. */

@@ -5,7 +5,13 @@ import type { VcsRepository } from '../../src/vcs/index.js';
 import { startChartRepoServer, type ChartRepoServer } from '../support/chart-repo-server.js';
 import { ensureHelm } from '../support/helm-binary.js';
 import type { TestHub } from '../support/hub-harness.js';
-import { gitFixture, svnFixture, TEST_PASSWORD, type VcsFixture } from '../support/vcs-fixtures.js';
+import {
+  gitFixture,
+  gitSshFixture,
+  svnFixture,
+  TEST_PASSWORD,
+  type VcsFixture,
+} from '../support/vcs-fixtures.js';
 import { type CliSession, startHubWithCli } from './cli-harness.js';
 
 const CM = (name: string, value: string) =>
@@ -24,6 +30,7 @@ afterAll(async () => {
 
 describe.each([
   ['git', () => gitFixture(false)],
+  ['ssh', () => gitSshFixture()],
   ['svn', () => svnFixture('svnserve')],
 ] as const)('flotilla repo with %s', (kind, makeFixture) => {
   let fx: VcsFixture;
@@ -45,17 +52,23 @@ describe.each([
     await writeFile(file('secret'), 'a-webhook-secret-of-32-characters\n');
     await writeFile(file('password'), `${TEST_PASSWORD}\n`);
     const args =
-      kind === 'git'
-        ? ['repo', 'add', name, '--git', repo.url, '--branch', 'main']
-        : ['repo', 'add', name, '--svn', repo.url, '--path', 'trunk', '--username', 'alice'];
+      kind === 'svn'
+        ? ['repo', 'add', name, '--svn', repo.url, '--path', 'trunk', '--username', 'alice']
+        : ['repo', 'add', name, '--git', repo.url, '--branch', 'main'];
     if (kind === 'svn') args.push('--password-file', file('password'));
+    if (kind === 'ssh') {
+      // The deploy key and the pinned host keys, each a whole file (as ssh-keyscan writes one).
+      await writeFile(file('key'), repo.credentials!.sshPrivateKey!, { mode: 0o600 });
+      await writeFile(file('known_hosts'), repo.credentials!.knownHosts!);
+      args.push('--ssh-key-file', file('key'), '--known-hosts-file', file('known_hosts'));
+    }
     const out = await cli.ok([...args, '--webhook-secret-file', file('secret'), '--poll-interval', '30']);
     expect(out).toMatch(new RegExp(`^name:\\s+${name}\\n`));
     expect(out).toMatch(/webhook secret:\s+yes\n/);
-    expect(out).toMatch(new RegExp(`credentials:\\s+${kind === 'svn' ? 'yes' : 'no'}\\n`));
+    expect(out).toMatch(new RegExp(`credentials:\\s+${kind === 'git' ? 'no' : 'yes'}\\n`));
     const body = (await h.api('GET', `/api/v1/repositories/${name}`)).body;
     expect(body).toMatchObject({
-      type: kind,
+      type: kind === 'svn' ? 'svn' : 'git',
       url: repo.url,
       pollIntervalSeconds: 30,
       hasWebhookSecret: true,
@@ -87,7 +100,7 @@ describe.each([
     ]);
     const m = /^committed apps\/web\/cm\.yaml as (\S+)\n$/.exec(out);
     expect(m).toBeTruthy();
-    expect(m![1]).toMatch(kind === 'git' ? /^main@sha1:[0-9a-f]{7}$/ : /^trunk@r\d+$/);
+    expect(m![1]).toMatch(kind !== 'svn' ? /^main@sha1:[0-9a-f]{7}$/ : /^trunk@r\d+$/);
     const log = await cli.json(['repo', 'log', name]);
     expect(log[0]).toMatchObject({ message: 'Add web config', revision: { display: m![1] } });
     expect(log[0].changedPaths).toContain('apps/web/cm.yaml');

@@ -5,8 +5,14 @@ import { NotFoundError, DependencyFailedError } from '../../src/domain/errors.js
 import { GitBackend } from '../../src/vcs/git/git.backend.js';
 import { GitCliBackend } from '../../src/vcs/git/git-cli.backend.js';
 import { SvnBackend } from '../../src/vcs/svn/svn.backend.js';
-import { type VcsBackend, type VcsLimits, type VcsRepository } from '../../src/vcs/vcs-backend.js';
+import {
+  type VcsBackend,
+  type VcsCredentials,
+  type VcsLimits,
+  type VcsRepository,
+} from '../../src/vcs/vcs-backend.js';
 import { type GitHttpServer, startGitHttpServer } from './git-http-server.js';
+import { type SshGitServer, startSshGitServer } from './ssh-git-server.js';
 import { type SvnServer, startSvnServer } from './svn-server.js';
 import { freeTcpPort, run } from './vcs-process.js';
 
@@ -79,6 +85,45 @@ export async function gitFixture(
   const server: GitHttpServer = await startGitHttpServer(
     auth ? { auth: { username: 'alice', password: TEST_PASSWORD } } : {},
   );
+  return gitFixtureOn(server, {
+    name: `${auth ? 'git over HTTP with basic auth' : 'git over HTTP without auth'} (${implementation})`,
+    implementation,
+    credentials: auth ? { username: 'alice', password: TEST_PASSWORD } : null,
+    wrongCredentials: auth ? { username: 'alice', password: WRONG_PASSWORD } : undefined,
+    unreachable: (port) => ({ url: `http://127.0.0.1:${port}/gone.git`, credentials: null }),
+  });
+}
+
+/** Git over SSH (a real sshd) with a deploy key and pinned host keys, through the git CLI. */
+export async function gitSshFixture(): Promise<VcsFixture> {
+  const server: SshGitServer = await startSshGitServer();
+  return gitFixtureOn(server, {
+    name: 'git over SSH with a deploy key (cli)',
+    implementation: 'cli',
+    credentials: { sshPrivateKey: server.clientKey, knownHosts: server.knownHosts },
+    wrongCredentials: { sshPrivateKey: server.strangerKey, knownHosts: server.knownHosts },
+    // Pinned keys for the empty port, so the failure is the connection, not a missing pin.
+    unreachable: (port) => ({
+      url: `ssh://git@127.0.0.1:${port}/gone.git`,
+      credentials: { knownHosts: `[127.0.0.1]:${port} ${server.knownHosts.split(' ').slice(1).join(' ')}` },
+    }),
+  });
+}
+
+/** How a Git fixture reaches its server. */
+interface GitTransport {
+  name: string;
+  implementation: GitImplementation;
+  credentials: VcsCredentials | null;
+  wrongCredentials?: VcsCredentials;
+  /** A repository on `port`, where nothing listens. */
+  unreachable(port: number): { url: string; credentials: VcsCredentials | null };
+}
+
+async function gitFixtureOn(
+  server: { createRepo(name: string): Promise<string>; url(name: string): string; close(): Promise<void> },
+  transport: GitTransport,
+): Promise<VcsFixture> {
   const scratch = await mkdtemp(join(tmpdir(), 'flotilla-git-fixture-'));
   const worktrees = new Map<string, string>();
   const env = {
@@ -88,8 +133,9 @@ export async function gitFixture(
     GIT_COMMITTER_NAME: 'Outside Olga',
     GIT_COMMITTER_EMAIL: 'olga@example.com',
   };
+  const { implementation } = transport;
   return {
-    name: `${auth ? 'git over HTTP with basic auth' : 'git over HTTP without auth'} (${implementation})`,
+    name: transport.name,
     display: /^main@sha1:[0-9a-f]{7}$/,
     backend: async (limits) => {
       const cacheDir = await mkdtemp(join(scratch, 'cache-'));
@@ -110,7 +156,7 @@ export async function gitFixture(
         url: server.url(name),
         branch: 'main',
         path: null,
-        credentials: auth ? { username: 'alice', password: TEST_PASSWORD } : null,
+        credentials: transport.credentials,
       };
     },
     async externalCommit(repo, files, message) {
@@ -133,20 +179,13 @@ export async function gitFixture(
         env,
       });
     },
-    wrongCredentials: auth
-      ? (repo) => ({ ...repo, credentials: { username: 'alice', password: WRONG_PASSWORD } })
+    wrongCredentials: transport.wrongCredentials
+      ? (repo) => ({ ...repo, credentials: transport.wrongCredentials! })
       : undefined,
     async unreachable() {
       const port = await freeTcpPort();
       return {
-        repo: {
-          id: 'gone',
-          type: 'git',
-          url: `http://127.0.0.1:${port}/gone.git`,
-          branch: 'main',
-          path: null,
-          credentials: null,
-        },
+        repo: { id: 'gone', type: 'git', branch: 'main', path: null, ...transport.unreachable(port) },
         error: DependencyFailedError,
       };
     },

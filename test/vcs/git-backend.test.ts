@@ -7,15 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/errors.js';
 import { GitBackend } from '../../src/vcs/git/git.backend.js';
 import { GitCliBackend } from '../../src/vcs/git/git-cli.backend.js';
-import {
-  NodeProcessRunner,
-  type ProcessOptions,
-  type ProcessResult,
-  type ProcessRunner,
-} from '../../src/vcs/process-runner.js';
 import { type VcsBackend, type VcsRepository } from '../../src/vcs/vcs-backend.js';
 import { VcsAuthenticationError } from '../../src/vcs/vcs.errors.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
+import { RecordingRunner } from '../support/recording-runner.js';
 import { run } from '../support/vcs-process.js';
 
 /** Both Git implementations; each test gets a backend with its own cache directory. */
@@ -183,7 +178,8 @@ describe.each(implementations)('Git backend specifics (%s)', (_name, makeBackend
     const before = server.requests;
     for (const bad of [
       { ...repo, url: repo.url.replace('http://', 'http://ci:tok-123456@') },
-      { ...repo, url: 'ssh://git@example.com/x.git' },
+      { ...repo, url: 'ssh://git:tok-123456@example.com/x.git' },
+      { ...repo, url: 'git://example.com/x.git' },
       { ...repo, url: 'file:///etc' },
       { ...repo, id: '../escape' },
       { ...repo, branch: '--upload-pack=touch' },
@@ -196,16 +192,6 @@ describe.each(implementations)('Git backend specifics (%s)', (_name, makeBackend
     expect(server.requests).toBe(before);
   });
 });
-
-/** The real process runner, recording what it was asked to run. */
-class RecordingRunner implements ProcessRunner {
-  readonly calls: { args: readonly string[]; env: NodeJS.ProcessEnv }[] = [];
-  private readonly inner = new NodeProcessRunner();
-  run(file: string, args: readonly string[], options: ProcessOptions = {}): Promise<ProcessResult> {
-    this.calls.push({ args, env: options.env ?? process.env });
-    return this.inner.run(file, args, options);
-  }
-}
 
 describe('git CLI invocations', () => {
   let server: GitHttpServer;

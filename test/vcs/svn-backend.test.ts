@@ -3,26 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/errors.js';
-import {
-  NodeProcessRunner,
-  type ProcessOptions,
-  type ProcessResult,
-  type ProcessRunner,
-} from '../../src/vcs/process-runner.js';
 import { SvnBackend } from '../../src/vcs/svn/svn.backend.js';
 import { type VcsRepository } from '../../src/vcs/vcs-backend.js';
 import { startSvnServer, type SvnServer } from '../support/svn-server.js';
+import { RecordingRunner } from '../support/recording-runner.js';
 import { run } from '../support/vcs-process.js';
-
-/** Records every process the backend starts, then really runs it. */
-class RecordingRunner implements ProcessRunner {
-  readonly calls: { file: string; args: readonly string[]; stdin: string }[] = [];
-  private readonly inner = new NodeProcessRunner();
-  run(file: string, args: readonly string[], options?: ProcessOptions): Promise<ProcessResult> {
-    this.calls.push({ file, args, stdin: String(options?.stdin ?? '') });
-    return this.inner.run(file, args, options);
-  }
-}
 
 const PASSWORD = 'Very-s3cret-svn-pw';
 

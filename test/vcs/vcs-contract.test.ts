@@ -8,6 +8,7 @@ import { type Revision, type VcsBackend, type VcsRepository } from '../../src/vc
 import { VcsAuthenticationError } from '../../src/vcs/vcs.errors.js';
 import {
   gitFixture,
+  gitSshFixture,
   svnFixture,
   TEST_PASSWORD,
   type VcsFixture,
@@ -16,13 +17,15 @@ import {
 
 /**
  * The contract every VcsBackend honours, run unchanged against Git (smart HTTP, with and
- * without basic auth, through both isomorphic-git and the git CLI) and SVN (svnserve with a passwd file, and file://), each a real server.
+ * without basic auth, through both isomorphic-git and the git CLI; SSH with a deploy key through the
+ * git CLI) and SVN (svnserve with a passwd file, and file://), each a real server.
  */
 const fixtures: [string, () => Promise<VcsFixture>][] = [
   ['git over HTTP without auth (isomorphic-git)', () => gitFixture(false, 'isomorphic')],
   ['git over HTTP with basic auth (isomorphic-git)', () => gitFixture(true, 'isomorphic')],
   ['git over HTTP without auth (git CLI)', () => gitFixture(false, 'cli')],
   ['git over HTTP with basic auth (git CLI)', () => gitFixture(true, 'cli')],
+  ['git over SSH with a deploy key (git CLI)', () => gitSshFixture()],
   ['svn:// with passwd', () => svnFixture('svnserve')],
   ['svn file://', () => svnFixture('file')],
 ];

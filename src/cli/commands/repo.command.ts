@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type * as Hub from '../../api-types/hub-api.js';
 import { itemPath } from '../api-client.js';
@@ -21,6 +22,8 @@ interface AddOptions {
   passwordStdin?: boolean;
   webhookSecretFile?: string;
   pollInterval?: number;
+  sshKeyFile?: string;
+  knownHostsFile?: string;
 }
 
 function repoFields(r: Repository, color: boolean): string {
@@ -54,6 +57,31 @@ function repoFields(r: Repository, color: boolean): string {
     ],
     color,
   );
+}
+
+/** An ssh:// repository's deploy key and pinned host keys, each read whole from its file. */
+async function sshCredentials(
+  opts: AddOptions,
+): Promise<{ sshPrivateKey?: string; knownHosts?: string } | undefined> {
+  if (opts.sshKeyFile === undefined && opts.knownHostsFile === undefined) return undefined;
+  if (opts.username || opts.passwordFile || opts.passwordStdin)
+    throw new UsageError(
+      'an SSH repository takes --ssh-key-file and --known-hosts-file, not a user and password',
+    );
+  const read = async (file: string, what: string) => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(
+        `cannot read the ${what} file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
+    }
+  };
+  return {
+    sshPrivateKey: opts.sshKeyFile === undefined ? undefined : await read(opts.sshKeyFile, 'SSH key'),
+    knownHosts:
+      opts.knownHostsFile === undefined ? undefined : await read(opts.knownHostsFile, 'known hosts'),
+  };
 }
 
 /** Credentials from a file, stdin or a prompt; never from a flag. */
@@ -90,7 +118,12 @@ export function registerRepoCommands(program: Command): void {
       .command('add')
       .description('register a Git or SVN repository, or a Helm chart repository')
       .argument('<name>', 'repository name (DNS-1123 label)')
-      .addOption(new Option('--git <url>', 'a Git repository (smart HTTP)').conflicts(['svn', 'helm']))
+      .addOption(
+        new Option(
+          '--git <url>',
+          'a Git repository (https://, or ssh://git@host/path with --known-hosts-file)',
+        ).conflicts(['svn', 'helm']),
+      )
       .addOption(new Option('--svn <url>', 'an SVN repository (svn://, http(s)://)').conflicts('helm'))
       .addOption(new Option('--helm <url>', 'a Helm chart repository (http(s) URL serving index.yaml)'))
       .option('--branch <branch>', 'Git branch (default: the hub default, main)')
@@ -99,6 +132,11 @@ export function registerRepoCommands(program: Command): void {
       .option('--password-file <file>', 'read the password from the first line of a file')
       .option('--password-stdin', 'read the password from stdin')
       .option('--webhook-secret-file <file>', 'shared secret of the push webhook, from a file')
+      .option('--ssh-key-file <file>', 'ssh:// repositories: the deploy key (unencrypted private key file)')
+      .option(
+        '--known-hosts-file <file>',
+        'ssh:// repositories: the server host keys, e.g. from `ssh-keyscan host` (required: never trusted on first use)',
+      )
       .option('--poll-interval <seconds>', 'seconds between polls (minimum 5)', (v) =>
         positiveInt(v, 'poll interval'),
       )
@@ -119,7 +157,7 @@ export function registerRepoCommands(program: Command): void {
           url: opts.git ?? opts.svn ?? opts.helm,
           branch: opts.branch,
           path: opts.path,
-          credentials: await credentials(opts),
+          credentials: (await sshCredentials(opts)) ?? (await credentials(opts)),
           webhookSecret: opts.webhookSecretFile
             ? await readSecret({ file: opts.webhookSecretFile }, 'webhook secret')
             : undefined,
@@ -134,6 +172,7 @@ export function registerRepoCommands(program: Command): void {
       'flotilla repo add charts --helm https://charts.example.com/stable',
       'flotilla repo add private --git https://git.example.com/p.git --username bot --password-file ~/.bot-pass',
       'vault read -field=pw secret/bot | flotilla repo add private --git https://… --username bot --password-stdin',
+      'ssh-keyscan git.example.com > known_hosts && flotilla repo add fleet --git ssh://git@git.example.com/ops/fleet.git --ssh-key-file deploy_key --known-hosts-file known_hosts',
     ],
   );
 

@@ -9,7 +9,7 @@ import { SYSTEM_ACTOR } from '../../domain/audit-chain.js';
 import { DomainError, NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
 import { scrubUrls } from '../../domain/repository-url.js';
 import { classifyHeadMove, followedRevision, type HeadMove } from '../../domain/reconcile-schedule.js';
-import { EgressRefusedError, type Revision, type VcsRegistry } from '../../vcs/index.js';
+import { EgressRefusedError, type Revision, SshHostKeyError, type VcsRegistry } from '../../vcs/index.js';
 import { AuditService } from '../audit/audit.service.js';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -199,5 +199,9 @@ export function viewerError(e: unknown): string {
   if (e instanceof UnauthenticatedError) return 'authentication failed';
   if (e instanceof NotFoundError) return 'repository, branch or path not found';
   if (e instanceof StoredCredentialsError) return e.message;
+  // An operator must see a changed host key (a moved server, or someone in between); the
+  // egress policy already bounds which addresses can be asked.
+  if (e instanceof SshHostKeyError)
+    return "the SSH server's host key is not one of the repository's knownHosts";
   return 'repository unreachable';
 }

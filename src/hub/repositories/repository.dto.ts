@@ -28,6 +28,24 @@ export class CredentialsDto {
   @MinLength(1)
   @MaxLength(4096)
   token?: string;
+  @ApiPropertyOptional({
+    writeOnly: true,
+    description: 'ssh:// repositories: an unencrypted deploy key (PEM or OpenSSH)',
+  })
+  @IsOmittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(65536)
+  sshPrivateKey?: string;
+  @ApiPropertyOptional({
+    writeOnly: true,
+    description: 'ssh:// repositories (required there): the server’s host keys, as `ssh-keyscan` prints them',
+  })
+  @IsOmittable()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(65536)
+  knownHosts?: string;
 }
 
 /** A host name WHATWG URL parsing takes as one (its last label not all digits, no port above 9999). */
@@ -36,6 +54,10 @@ const HOST =
 const URL_PATH = '(/[-A-Za-z0-9._~%/]*)?';
 /** The repository URLs the service accepts (file: URLs, which need a setting, are left out). */
 const URL_OF = (schemes: string) => ({ pattern: `^(${schemes})://${HOST}${URL_PATH}$` });
+/** A Git-over-SSH URL: an optional user, a host, a path. */
+const SSH_URL = { pattern: `^ssh://([A-Za-z0-9_][A-Za-z0-9._-]{0,63}@)?${HOST}/[-A-Za-z0-9._~%/]+$` };
+/** `pattern` or a Git-over-SSH URL. */
+const OR_SSH = (p: { pattern: string }) => ({ pattern: `(${p.pattern})|(${SSH_URL.pattern})` });
 /** A plain Git branch name: no "..", no leading or trailing "/". */
 const BRANCH = { pattern: '^[A-Za-z0-9._/-]+$', not: { pattern: '\\.\\.|^/|/$' } };
 /** A relative path inside the repository: no ".." or empty segments, no control character or "\\". */
@@ -45,7 +67,7 @@ const REPO_PATH = { not: { pattern: '(^|/)\\.\\.(/|$)|//|^/|/$|[\\u0000-\\u001f\
   // Branch is for Git, path for SVN, neither for Helm; SVN takes its own URL schemes too.
   oneOf: [
     {
-      properties: { type: { const: 'git' }, url: URL_OF('https?'), branch: BRANCH },
+      properties: { type: { const: 'git' }, url: OR_SSH(URL_OF('https?')), branch: BRANCH },
       not: { required: ['path'] },
     },
     {
@@ -115,7 +137,7 @@ export class CreateRepositoryDto {
 }
 
 export class UpdateRepositoryDto {
-  @ApiPropertyOptional(URL_OF('https?|svn'))
+  @ApiPropertyOptional(OR_SSH(URL_OF('https?|svn')))
   @IsOmittable()
   @IsString()
   @MinLength(1)

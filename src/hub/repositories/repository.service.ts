@@ -7,6 +7,7 @@ import {
   DependencyFailedError,
 } from '../../domain/errors.js';
 import { repositoryUrlProblem, urlOrigin } from '../../domain/repository-url.js';
+import { sshCredentialsProblem } from '../../domain/ssh-credentials.js';
 import { projectsAllowing, type Grants } from '../../domain/authorization.js';
 import { ProjectRepository } from '../projects/project.repository.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -67,13 +68,17 @@ export class RepositoryService {
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(HUB_CONFIG)
-    private readonly config: Pick<HubConfig, 'allowFileUrls' | 'repositoryAllowedHosts'>,
+    private readonly config: Pick<
+      HubConfig,
+      'allowFileUrls' | 'repositoryAllowedHosts' | 'gitImplementation'
+    >,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ProjectRepository) private readonly projects: Pick<ProjectRepository, 'findByNames'>,
   ) {}
 
   async create(input: CreateRepositoryDto, actor: Actor): Promise<RepositoryDto> {
     const shape = this.checkShape(input.type, input.url, input.branch, input.path);
+    this.checkCredentials(input.url, input.credentials);
     const id = this.secrets.uuid();
     const saved = await this.uow.run(async (tx) => {
       if (await this.repos.findByName(input.name, tx))
@@ -163,6 +168,8 @@ export class RepositoryService {
         // (the next poll would hand them to whoever runs the new host).
         const originChanged = originBefore !== originAfter;
         const credentialsDropped = originChanged && !credentialsChanged && row.credentialsSealed !== null;
+        // Credentials given now, or none left after a move, must suit the (new) URL.
+        if (credentialsChanged || originChanged) this.checkCredentials(row.url, input.credentials);
         if (credentialsDropped) row.credentialsSealed = null;
         if (input.webhookSecret !== undefined)
           row.webhookSecretSealed = input.webhookSecret
@@ -317,10 +324,22 @@ export class RepositoryService {
     };
   }
 
+  /** An ssh:// repository needs its host keys and a deploy key, never a password; others no SSH fields. */
+  private checkCredentials(url: string, credentials: CredentialsDto | null | undefined): void {
+    const wrong = sshCredentialsProblem(url, credentials);
+    if (wrong) throw new InvalidInputError(wrong.problem, { field: wrong.field });
+    if (url.startsWith('ssh:') && this.config.gitImplementation === 'isomorphic')
+      throw new InvalidInputError(
+        'ssh:// repositories need the git CLI, and this hub runs with FLOTILLA_GIT_IMPLEMENTATION=isomorphic',
+        { field: 'url' },
+      );
+  }
+
   private sealCredentials(id: string, c: CredentialsDto | undefined): string | null {
-    if (!c || (!c.username && !c.password && !c.token)) return null;
+    if (!c || (!c.username && !c.password && !c.token && !c.sshPrivateKey && !c.knownHosts)) return null;
+    const { username, password, token, sshPrivateKey, knownHosts } = c;
     return this.secrets.seal(
-      JSON.stringify({ username: c.username, password: c.password, token: c.token }),
+      JSON.stringify({ username, password, token, sshPrivateKey, knownHosts }),
       sealContext(id, 'credentials'),
     );
   }

@@ -45,6 +45,11 @@ export class GitCliBackend extends GitBackend {
    * pack (protocol v0); otherwise only the missing objects come. A null branch first asks the
    * remote which branch its HEAD names.
    */
+  /** `git` runs ssh itself, through the wrapper of git-ssh.ts. */
+  protected override get speaksSsh(): boolean {
+    return true;
+  }
+
   protected override async syncHead(
     repo: VcsRepository,
     store: GitStore,

@@ -7,6 +7,8 @@ import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js
 import { authHeaders } from '../http-connect.js';
 import { secretsOf } from './git-remote.js';
 import { GitRedirectedError } from './git-cli-redirect.js';
+import { isSshUrl } from '../../domain/ssh-credentials.js';
+import { openSshSession, sshFailure } from './git-ssh.js';
 
 /**
  * Configuration every `git` invocation gets on its command line, so nothing from a user or
@@ -68,8 +70,13 @@ export class GitCli {
   /** Runs `git args…`; returns the result whatever the exit code (callers decide). */
   async run(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
     const config = [...BASE_CONFIG];
-    const proxy = options.remote && this.egress ? await startEgressProxy(this.egress) : null;
+    const ssh =
+      options.remote && isSshUrl(options.remote.url)
+        ? await openSshSession(options.remote, this.egress)
+        : null;
+    const proxy = options.remote && this.egress && !ssh ? await startEgressProxy(this.egress) : null;
     if (proxy) config.push(`http.proxy=http://127.0.0.1:${proxy.port}`);
+    if (ssh) config.push(...ssh.config);
     const argv = [
       ...config.flatMap((c) => ['-c', c]),
       ...(options.gitdir ? [`--git-dir=${options.gitdir}`] : []),
@@ -77,7 +84,7 @@ export class GitCli {
     ];
     try {
       const result = await this.runner.run(this.binary, argv, {
-        env: this.environment(options),
+        env: { ...this.environment(options), ...ssh?.env },
         stdin: options.stdin,
         maxStdoutBytes: options.maxStdoutBytes,
         timeoutMs: 300_000,
@@ -86,6 +93,7 @@ export class GitCli {
       return { ...result, upstreamError: result.code !== 0 ? (proxy?.upstreamError ?? null) : null };
     } finally {
       await proxy?.close();
+      await ssh?.close();
     }
   }
 
@@ -109,7 +117,10 @@ export class GitCli {
       LC_ALL: 'C',
       ...options.env,
     };
-    const auth = options.remote ? authHeaders(options.remote.credentials).Authorization : undefined;
+    const auth =
+      options.remote && !isSshUrl(options.remote.url)
+        ? authHeaders(options.remote.credentials).Authorization
+        : undefined;
     if (auth) {
       env.GIT_CONFIG_COUNT = '1';
       env.GIT_CONFIG_KEY_0 = 'http.extraHeader';
@@ -150,6 +161,11 @@ export function gitCliError(command: string, result: GitResult, repo?: VcsReposi
       return new DependencyFailedError(`repository ${url} is unreachable (${result.upstreamError})`);
     if (/could not read (Username|Password)|Authentication failed/i.test(err))
       return new VcsAuthenticationError(repo.url);
+    const ssh = isSshUrl(repo.url) ? sshFailure(err, repo.url) : null;
+    if (ssh === 'auth') return new VcsAuthenticationError(repo.url);
+    if (ssh) return ssh;
+    if (isSshUrl(repo.url) && /does not appear to be a git repository/i.test(err))
+      return new NotFoundError('repository', url);
     const status = /returned error: (\d{3})/.exec(err)?.[1];
     if (status === '401' || status === '403') return new VcsAuthenticationError(repo.url);
     if (status === '404' || /repository '.*' not found/i.test(err))

@@ -10,15 +10,26 @@ import { scrubSecrets, scrubUrl, VcsAuthenticationError } from '../vcs.errors.js
  * Validates a Git remote URL: smart HTTP(S) only (isomorphic-git speaks nothing else), and no
  * credentials inside it — they belong in `credentials`, where they are kept out of messages.
  */
-export function validateGitUrl(url: string): URL {
+export function validateGitUrl(url: string, allowSsh = false): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new InvalidInputError('url: not a valid URL');
   }
+  if (parsed.protocol === 'ssh:') {
+    if (!allowSsh)
+      throw new InvalidInputError(
+        'url: ssh:// repositories need the git CLI (FLOTILLA_GIT_IMPLEMENTATION=auto or cli, with git installed)',
+      );
+    // The user name of an SSH URL (`git@`) is not a secret; a password never goes there.
+    if (parsed.password) throw new InvalidInputError('url: an SSH URL takes no password; use a deploy key');
+    if (!parsed.hostname || parsed.pathname.length < 2)
+      throw new InvalidInputError('url: ssh://host/path expected');
+    return parsed;
+  }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new InvalidInputError('url: Git repositories must use http:// or https:// (smart HTTP)');
+    throw new InvalidInputError('url: Git repositories must use http://, https:// or ssh://');
   if (parsed.username || parsed.password)
     throw new InvalidInputError('url: put credentials in the credentials field, not in the URL');
   return parsed;
@@ -45,7 +56,7 @@ export function validateBranch(branch: string): string {
 /** Secret values of a repository, for scrubbing messages. */
 export function secretsOf(repo: VcsRepository): string[] {
   const c = repo.credentials;
-  return c ? [c.password, c.token].filter((s): s is string => !!s) : [];
+  return c ? [c.password, c.token, c.sshPrivateKey].filter((s): s is string => !!s) : [];
 }
 
 /** The branch's newest commit on the remote, found from the ref advertisement alone. */

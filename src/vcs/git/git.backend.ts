@@ -422,8 +422,13 @@ export class GitBackend implements VcsBackend {
     if (repo.type !== 'git') throw new InvalidInputError('repository is not a Git repository');
     if (!/^[A-Za-z0-9._-]{1,128}$/.test(repo.id) || repo.id.startsWith('.'))
       throw new InvalidInputError('repository id: not a safe identifier');
-    validateGitUrl(repo.url);
+    validateGitUrl(repo.url, this.speaksSsh);
     if (repo.branch !== null) validateBranch(repo.branch);
+  }
+
+  /** Whether this implementation reaches `ssh://` repositories (isomorphic-git speaks HTTP only). */
+  protected get speaksSsh(): boolean {
+    return false;
   }
 
   protected checkOid(value: string, field: string): void {
