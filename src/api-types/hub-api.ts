@@ -1466,17 +1466,27 @@ export type components = {
           type?: 'git';
           url?: unknown;
           branch?: unknown;
+          credentials?: unknown;
+        }
+      | {
+          /** @constant */
+          type?: 'git';
+          url?: unknown;
+          branch?: unknown;
+          credentials: unknown;
         }
       | {
           /** @constant */
           type?: 'svn';
           url?: unknown;
           path?: unknown;
+          credentials?: unknown;
         }
       | {
           /** @constant */
           type?: 'helm';
           url?: unknown;
+          credentials?: unknown;
         }
     );
     RewoundDto: {

@@ -2,18 +2,49 @@
  * Rules for the credentials of a Git repository reached over SSH: a deploy key and the server's
  * host keys, pinned. There is no trust on first use: a repository whose host keys are not given
  * cannot be fetched, so a server that changes its key (or a machine in the middle) is refused.
+ * The API document states the same rules as patterns ({@link SSH_SCHEMA_PATTERNS}).
  */
 
-/** Largest private key or known-hosts text accepted (an RSA 8192 key is about 6.5 KiB). */
-export const MAX_SSH_TEXT_BYTES = 64 * 1024;
+/** Longest private key or known-hosts text accepted (an RSA 8192 key is about 6.5 KiB). */
+export const MAX_SSH_TEXT_LENGTH = 65536;
 
-/** Key types OpenSSH accepts in a known_hosts line. */
-const HOST_KEY_TYPE =
-  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com|ssh-dss)$/;
+/** Key types OpenSSH accepts in a known_hosts line (a regular-expression alternation). */
+const HOST_KEY_TYPES =
+  'ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com|ssh-dss';
+const HOST_KEY_TYPE = new RegExp(`^(${HOST_KEY_TYPES})$`);
 
-/** Private key armours OpenSSH reads without a passphrase prompt. */
+/** The armours of a private key OpenSSH reads: its type, then a body of base64 lines only. */
 const PRIVATE_KEY =
-  /^-----BEGIN (OPENSSH|RSA|EC|DSA) PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END \1 PRIVATE KEY-----\s*$/;
+  /^-----BEGIN (OPENSSH|RSA|EC|DSA) PRIVATE KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END \1 PRIVATE KEY-----\s*$/;
+
+/**
+ * The start of an unencrypted OpenSSH key's body, in base64: the magic `openssh-key-v1\0` and
+ * the cipher name `none`, length-prefixed. A passphrase-protected key names its cipher there.
+ */
+const OPENSSH_UNENCRYPTED = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmU';
+
+/**
+ * The rules below as JSON-schema patterns, for the API document: a known_hosts text with at
+ * least one key line (the others blank or comments), and an unencrypted private key.
+ */
+export const SSH_SCHEMA_PATTERNS = (() => {
+  const ws = '[ \\t]';
+  // Any character of a line but a line break or a control character (a tab is allowed).
+  const eol = '[^\\u0000-\\u0008\\u000a-\\u001f]';
+  const host = '[^ \\t\\r\\n#@\\u0000-\\u001f][^ \\t\\r\\n\\u0000-\\u001f]*';
+  const key = `${ws}*(@(cert-authority|revoked)${ws}+)?${host}${ws}+(${HOST_KEY_TYPES})${ws}+[A-Za-z0-9+/]+={0,2}(${ws}${eol}*)?`;
+  const line = `(${key}|${ws}*(#${eol}*)?)`;
+  const body = '[A-Za-z0-9+/=\\r\\n]';
+  const pem = (t: string) => `-----BEGIN ${t} PRIVATE KEY-----\\r?\\n${body}+-----END ${t} PRIVATE KEY-----`;
+  const openssh = `-----BEGIN OPENSSH PRIVATE KEY-----\\r?\\n${OPENSSH_UNENCRYPTED}${body}*-----END OPENSSH PRIVATE KEY-----`;
+  return {
+    knownHosts: `^(${line}\\r?\\n)*${key}(\\r?\\n${line})*(\\r?\\n)?$`,
+    privateKey: `^(${openssh}|${pem('RSA')}|${pem('EC')}|${pem('DSA')})\\s*$`,
+  };
+})();
+
+/** Length in code points, as the API's maxLength counts it. */
+const length = (text: string) => [...text].length;
 
 /** Whether a URL is a Git-over-SSH URL (`ssh://[user@]host[:port]/path`). */
 export function isSshUrl(url: string): boolean {
@@ -21,26 +52,27 @@ export function isSshUrl(url: string): boolean {
 }
 
 /**
- * Why `text` is not a usable known_hosts list, or null. Each non-empty, non-comment line is
- * `hosts keytype base64key [comment]`, optionally after a `@cert-authority` marker;
- * `@revoked` lines are kept as OpenSSH reads them. Host patterns are not interpreted here:
- * OpenSSH matches them against the name the repository URL gives.
+ * Why `text` is not a usable known_hosts list, or null. Each line that is not blank or a
+ * comment is `hosts keytype base64key [comment]`, optionally after a `@cert-authority` or
+ * `@revoked` marker. Host patterns are not interpreted here: OpenSSH matches them against the
+ * name the repository URL gives.
  */
 export function knownHostsProblem(text: string): string | null {
-  if (Buffer.byteLength(text) > MAX_SSH_TEXT_BYTES) return `knownHosts is over ${MAX_SSH_TEXT_BYTES} bytes`;
+  if (length(text) > MAX_SSH_TEXT_LENGTH) return `knownHosts is over ${MAX_SSH_TEXT_LENGTH} characters`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\u0000-\u0008\u000b-\u001f]|\r(?!\n)/.test(text.replace(/\r\n/g, '\n')))
+    return 'knownHosts contains control characters';
   let keys = 0;
-  const lines = text.split(/\r?\n/);
-  for (const [i, raw] of lines.entries()) {
-    const line = raw.trim();
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.replace(/^[ \t]+|[ \t]+$/g, '');
     if (line === '' || line.startsWith('#')) continue;
-    const fields = line.split(/\s+/);
+    const fields = line.split(/[ \t]+/);
     if (fields[0] === '@cert-authority' || fields[0] === '@revoked') fields.shift();
     const [hosts, type, key] = fields;
     if (!hosts || !type || !key) return `knownHosts line ${i + 1}: expected "host keytype key"`;
+    if (hosts.startsWith('@')) return `knownHosts line ${i + 1}: unknown marker "${hosts.slice(0, 40)}"`;
     if (!HOST_KEY_TYPE.test(type)) return `knownHosts line ${i + 1}: unknown key type "${type.slice(0, 40)}"`;
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) return `knownHosts line ${i + 1}: the key is not base64`;
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-    if (/[\u0000-\u001f]/.test(hosts)) return `knownHosts line ${i + 1}: control characters in the host`;
     keys++;
   }
   return keys === 0 ? 'knownHosts holds no host key (use the lines `ssh-keyscan <host>` prints)' : null;
@@ -51,32 +83,15 @@ export function knownHostsProblem(text: string): string | null {
  * never quoted back. A passphrase-protected key is refused: the hub has nobody to type it.
  */
 export function sshPrivateKeyProblem(text: string): string | null {
-  if (Buffer.byteLength(text) > MAX_SSH_TEXT_BYTES)
-    return `sshPrivateKey is over ${MAX_SSH_TEXT_BYTES} bytes`;
-  if (!PRIVATE_KEY.test(text.trim() + '\n'))
-    return 'sshPrivateKey is not a PEM or OpenSSH private key ("-----BEGIN OPENSSH PRIVATE KEY-----" …)';
-  if (/Proc-Type: 4,ENCRYPTED/.test(text) || openSshCipher(text) !== 'none')
+  if (length(text) > MAX_SSH_TEXT_LENGTH) return `sshPrivateKey is over ${MAX_SSH_TEXT_LENGTH} characters`;
+  if (/Proc-Type: 4,ENCRYPTED/.test(text))
     return 'sshPrivateKey is protected by a passphrase; give an unencrypted deploy key';
+  const armour = PRIVATE_KEY.exec(text);
+  if (!armour)
+    return 'sshPrivateKey is not a PEM or OpenSSH private key ("-----BEGIN OPENSSH PRIVATE KEY-----" …)';
+  if (armour[1] === 'OPENSSH' && !armour[2].replace(/\s+/g, '').startsWith(OPENSSH_UNENCRYPTED))
+    return 'sshPrivateKey is protected by a passphrase (or is not an OpenSSH key); give an unencrypted deploy key';
   return null;
-}
-
-/**
- * The cipher an OpenSSH-format key is encrypted with (`none` when it is not), read from the
- * header of its body: the magic `openssh-key-v1\0`, then the cipher name as a length-prefixed
- * string. PEM keys answer `none` here (their encryption shows in the `Proc-Type` header).
- */
-function openSshCipher(text: string): string {
-  const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END/.exec(text)?.[1];
-  if (body === undefined) return 'none';
-  const bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
-  const magic = 'openssh-key-v1\0';
-  if (bytes.length < magic.length + 4 || bytes.subarray(0, magic.length).toString('latin1') !== magic)
-    return 'unreadable';
-  const length = bytes.readUInt32BE(magic.length);
-  const start = magic.length + 4;
-  return bytes.length < start + length
-    ? 'unreadable'
-    : bytes.subarray(start, start + length).toString('latin1');
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { SSH_SCHEMA_PATTERNS } from '../../domain/ssh-credentials.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsDns1123Label, SchemaRules, IsOmittable } from '../common/validators.js';
 
@@ -31,6 +32,7 @@ export class CredentialsDto {
   @ApiPropertyOptional({
     writeOnly: true,
     description: 'ssh:// repositories: an unencrypted deploy key (PEM or OpenSSH)',
+    pattern: SSH_SCHEMA_PATTERNS.privateKey,
   })
   @IsOmittable()
   @IsString()
@@ -40,6 +42,7 @@ export class CredentialsDto {
   @ApiPropertyOptional({
     writeOnly: true,
     description: 'ssh:// repositories (required there): the server’s host keys, as `ssh-keyscan` prints them',
+    pattern: SSH_SCHEMA_PATTERNS.knownHosts,
   })
   @IsOmittable()
   @IsString()
@@ -56,6 +59,8 @@ const URL_PATH = '(/[-A-Za-z0-9._~%/]*)?';
 const URL_OF = (schemes: string) => ({ pattern: `^(${schemes})://${HOST}${URL_PATH}$` });
 /** A Git-over-SSH URL: an optional user, a host, a path. */
 const SSH_URL = { pattern: `^ssh://([A-Za-z0-9_][A-Za-z0-9._-]{0,63}@)?${HOST}/[-A-Za-z0-9._~%/]+$` };
+/** Credentials of a repository that is not reached over SSH. */
+const NO_SSH = { not: { anyOf: [{ required: ['sshPrivateKey'] }, { required: ['knownHosts'] }] } };
 /** `pattern` or a Git-over-SSH URL. */
 const OR_SSH = (p: { pattern: string }) => ({ pattern: `(${p.pattern})|(${SSH_URL.pattern})` });
 /** A plain Git branch name: no "..", no leading or trailing "/". */
@@ -67,16 +72,30 @@ const REPO_PATH = { not: { pattern: '(^|/)\\.\\.(/|$)|//|^/|/$|[\\u0000-\\u001f\
   // Branch is for Git, path for SVN, neither for Helm; SVN takes its own URL schemes too.
   oneOf: [
     {
-      properties: { type: { const: 'git' }, url: OR_SSH(URL_OF('https?')), branch: BRANCH },
+      properties: { type: { const: 'git' }, url: URL_OF('https?'), branch: BRANCH, credentials: NO_SSH },
       not: { required: ['path'] },
     },
     {
-      properties: { type: { const: 'svn' }, url: URL_OF('https?|svn'), path: REPO_PATH },
+      // Git over SSH: the server's host keys are required; a deploy key, never a password.
+      properties: {
+        type: { const: 'git' },
+        url: SSH_URL,
+        branch: BRANCH,
+        credentials: {
+          required: ['knownHosts'],
+          not: { anyOf: [{ required: ['password'] }, { required: ['token'] }] },
+        },
+      },
+      required: ['credentials'],
+      not: { required: ['path'] },
+    },
+    {
+      properties: { type: { const: 'svn' }, url: URL_OF('https?|svn'), path: REPO_PATH, credentials: NO_SSH },
       not: { required: ['branch'] },
     },
     {
       // A chart repository: the URL serves index.yaml; charts are named by the application path.
-      properties: { type: { const: 'helm' }, url: URL_OF('https?') },
+      properties: { type: { const: 'helm' }, url: URL_OF('https?'), credentials: NO_SSH },
       not: { anyOf: [{ required: ['branch'] }, { required: ['path'] }] },
     },
   ],
