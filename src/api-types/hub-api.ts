@@ -1794,6 +1794,8 @@ export type components = {
        *     ]
        */
       ignoreDifferences?: string[];
+      /** @description applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused */
+      dependsOn?: string[];
     };
     ApplicationDto: {
       id: string;
@@ -1809,6 +1811,8 @@ export type components = {
       rollout: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy: components['schemas']['SyncPolicyDto'];
       ignoreDifferences: string[];
+      /** @description applications this one waits for on each cluster */
+      dependsOn: string[];
       suspended: boolean;
       deleting: boolean;
       createdAt: string;
@@ -1841,6 +1845,8 @@ export type components = {
       health: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
       message: string | null;
       lastJob: components['schemas']['LastJobDto'] | null;
+      /** @description why the sync job is held on this cluster (dependencies not ready), e.g. "waiting for cert-manager on prod-eu-1: Progressing" */
+      waitingFor: string | null;
     };
     ApplicationDetailDto: {
       id: string;
@@ -1856,6 +1862,8 @@ export type components = {
       rollout: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy: components['schemas']['SyncPolicyDto'];
       ignoreDifferences: string[];
+      /** @description applications this one waits for on each cluster */
+      dependsOn: string[];
       suspended: boolean;
       deleting: boolean;
       createdAt: string;
@@ -1887,6 +1895,8 @@ export type components = {
       rollout?: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy?: components['schemas']['SyncPolicyDto'];
       ignoreDifferences?: string[];
+      /** @description applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused */
+      dependsOn?: string[];
     };
     SyncRequestDto: {
       /** @description sync this revision once (pins it, like a rollback) */
