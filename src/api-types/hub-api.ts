@@ -4329,7 +4329,7 @@ export interface operations {
       400: components['responses']['400'];
       401: components['responses']['401'];
       403: components['responses']['403'];
-      /** @description the repository named by repositoryId does not exist */
+      /** @description the repository named by repositoryId, or an application named in dependsOn (same project), does not exist */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4338,7 +4338,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      409: components['responses']['409'];
+      /** @description the name is taken, or dependsOn would close a cycle (named) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       413: components['responses']['413'];
       429: components['responses']['429'];
       503: components['responses']['503'];
@@ -4404,7 +4412,15 @@ export interface operations {
       401: components['responses']['401'];
       403: components['responses']['403'];
       404: components['responses']['404'];
-      409: components['responses']['409'];
+      /** @description other applications depend on it (named): they are removed first */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       429: components['responses']['429'];
       503: components['responses']['503'];
     };
@@ -4435,8 +4451,24 @@ export interface operations {
       400: components['responses']['400'];
       401: components['responses']['401'];
       403: components['responses']['403'];
-      404: components['responses']['404'];
-      409: components['responses']['409'];
+      /** @description the application, or an application named in dependsOn (same project), does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description dependsOn would close a cycle (named), or the application would leave its project while others depend on it */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       413: components['responses']['413'];
       429: components['responses']['429'];
       503: components['responses']['503'];

@@ -1,6 +1,6 @@
 /**
  * Dependencies between applications (issue 20) against a real hub and Postgres, with an agent
- * speaking the real protocol over HTTP: names checked against the project, cycles refused with
+ * speaking the real protocol over HTTP: names checked against the project (404 naming a missing one, like a missing repository), cycles refused with
  * the cycle named, a dependent's job held on a cluster (with why) until its dependency is Synced
  * and Healthy there, released by the dependency's result or status report, removal refused
  * while dependents remain, and every change of dependsOn audited.
@@ -81,13 +81,13 @@ afterAll(async () => {
 describe('declaring dependencies', () => {
   it('refuses a name that is not an application of the same project, naming it', async () => {
     const unknown = await create('lone', { dependsOn: ['nope'] });
-    expect(unknown.status).toBe(400);
+    expect(unknown.status).toBe(404);
     expect(unknown.body.message).toContain("dependsOn: no application named 'nope' in project 'default'");
 
     await insertProject((t, p) => h.sql(t, p), 'team-x', OPEN_POLICY);
     expect((await create('x', { project: 'team-x' })).status).toBe(201);
     const other = await create('lone', { dependsOn: ['x'] });
-    expect(other.status).toBe(400);
+    expect(other.status).toBe(404);
     expect(other.body.message).toContain("no application named 'x' in project 'default'");
     expect(await h.sql(`SELECT 1 FROM applications WHERE name = 'lone'`)).toEqual([]);
   });

@@ -4,7 +4,7 @@ import {
   findCycle,
   MAX_DEPENDENCIES,
 } from '../../domain/application-dependencies.js';
-import { ConflictError, InvalidInputError } from '../../domain/errors.js';
+import { ConflictError, DomainError, InvalidInputError } from '../../domain/errors.js';
 import { type Tx } from '../database/data-source.js';
 import { type ApplicationEntity } from './application.entity.js';
 import { type ApplicationRepository } from './application.repository.js';
@@ -16,7 +16,7 @@ export function storedDependsOn(names: readonly string[] | undefined): string[] 
 
 /**
  * Refuses dependencies that cannot hold, in the transaction that stores them: a name that is not
- * an application of the same project (400, naming it: one of another project is not told apart,
+ * an application of the same project (404, naming it: one of another project is not told apart,
  * so its existence does not leak), or a cycle (409, naming it: `a → b → a`). An application that
  * moves to another project while others still depend on it is refused too (409, naming them).
  */
@@ -34,10 +34,13 @@ export async function assertDependencies(
   const peers = (await apps.inProject(app.projectId, tx)).filter((a) => a.id !== app.id);
   const known = new Set([...peers.map((a) => a.name), app.name]);
   const unknown = app.dependsOn.find((n) => !known.has(n));
+  // 404 like an unknown repositoryId: the request is well formed, what it names is missing
   if (unknown !== undefined)
-    throw new InvalidInputError(`dependsOn: no application named '${unknown}' in project '${projectName}'`, {
-      field: 'dependsOn',
-    });
+    throw new DomainError(
+      'not-found',
+      `dependsOn: no application named '${unknown}' in project '${projectName}'`,
+      { field: 'dependsOn' },
+    );
   const graph = new Map<string, readonly string[]>(peers.map((a) => [a.name, a.dependsOn]));
   graph.set(app.name, app.dependsOn);
   const cycle = findCycle(graph, app.name);
