@@ -5,7 +5,6 @@ import {
   dependentsOf,
   describeCycle,
   findCycle,
-  removalOrder,
   type DependencyState,
 } from './application-dependencies.js';
 
@@ -67,11 +66,5 @@ describe('removal', () => {
     ];
     expect(dependentsOf('cert-manager', apps)).toEqual(['api', 'web']);
     expect(dependentsOf('web', apps)).toEqual([]);
-  });
-
-  it('orders a set so dependents go before their dependencies', () => {
-    const g = graph({ web: ['db', 'cert-manager'], db: ['cert-manager'], 'cert-manager': [] });
-    expect(removalOrder(g, ['cert-manager', 'db', 'web'])).toEqual(['web', 'db', 'cert-manager']);
-    expect(removalOrder(g, ['cert-manager', 'other'])).toEqual(['cert-manager', 'other']);
   });
 });

@@ -95,21 +95,3 @@ export function dependentsOf(
     .map((a) => a.name)
     .sort();
 }
-
-/**
- * An order to remove a set of applications in: every application before those it depends on
- * (dependents first, as Argo CD and Flux remove them). Names outside the set are ignored; the
- * graph is acyclic (cycles are refused when declared), ties keep name order.
- */
-export function removalOrder(graph: DependencyGraph, names: readonly string[]): string[] {
-  const set = new Set(names);
-  const out: string[] = [];
-  const remaining = [...set].sort();
-  while (remaining.length) {
-    // next: an application no remaining one depends on
-    const i = remaining.findIndex((n) => !remaining.some((o) => o !== n && (graph.get(o) ?? []).includes(n)));
-    const [next] = remaining.splice(i === -1 ? 0 : i, 1);
-    out.push(next);
-  }
-  return out;
-}
