@@ -1808,6 +1808,8 @@ export type components = {
        *     ]
        */
       ignoreDifferences?: string[];
+      /** @description applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused */
+      dependsOn?: string[];
     };
     ApplicationDto: {
       id: string;
@@ -1823,6 +1825,8 @@ export type components = {
       rollout: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy: components['schemas']['SyncPolicyDto'];
       ignoreDifferences: string[];
+      /** @description applications this one waits for on each cluster */
+      dependsOn: string[];
       suspended: boolean;
       deleting: boolean;
       createdAt: string;
@@ -1855,6 +1859,8 @@ export type components = {
       health: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
       message: string | null;
       lastJob: components['schemas']['LastJobDto'] | null;
+      /** @description why the sync job is held on this cluster (dependencies not ready), e.g. "waiting for cert-manager on prod-eu-1: Progressing" */
+      waitingFor: string | null;
     };
     ApplicationDetailDto: {
       id: string;
@@ -1870,6 +1876,8 @@ export type components = {
       rollout: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy: components['schemas']['SyncPolicyDto'];
       ignoreDifferences: string[];
+      /** @description applications this one waits for on each cluster */
+      dependsOn: string[];
       suspended: boolean;
       deleting: boolean;
       createdAt: string;
@@ -1901,6 +1909,8 @@ export type components = {
       rollout?: components['schemas']['RolloutStrategyDto'] | null;
       syncPolicy?: components['schemas']['SyncPolicyDto'];
       ignoreDifferences?: string[];
+      /** @description applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused */
+      dependsOn?: string[];
     };
     SyncRequestDto: {
       /** @description sync this revision once (pins it, like a rollback) */
@@ -4333,7 +4343,7 @@ export interface operations {
       400: components['responses']['400'];
       401: components['responses']['401'];
       403: components['responses']['403'];
-      /** @description the repository named by repositoryId does not exist */
+      /** @description the repository named by repositoryId, or an application named in dependsOn (same project), does not exist */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4342,7 +4352,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      409: components['responses']['409'];
+      /** @description the name is taken, or dependsOn would close a cycle (named) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       413: components['responses']['413'];
       429: components['responses']['429'];
       503: components['responses']['503'];
@@ -4408,7 +4426,15 @@ export interface operations {
       401: components['responses']['401'];
       403: components['responses']['403'];
       404: components['responses']['404'];
-      409: components['responses']['409'];
+      /** @description other applications depend on it (named): they are removed first */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       429: components['responses']['429'];
       503: components['responses']['503'];
     };
@@ -4439,8 +4465,24 @@ export interface operations {
       400: components['responses']['400'];
       401: components['responses']['401'];
       403: components['responses']['403'];
-      404: components['responses']['404'];
-      409: components['responses']['409'];
+      /** @description the application, or an application named in dependsOn (same project), does not exist */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description dependsOn would close a cycle (named), or the application would leave its project while others depend on it */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       413: components['responses']['413'];
       429: components['responses']['429'];
       503: components['responses']['503'];

@@ -13,6 +13,7 @@ const FIELDS = new Set([
   'syncPolicy',
   'ignoreDifferences',
   'rollout',
+  'dependsOn',
 ]);
 
 /**
@@ -49,6 +50,8 @@ export function patchOf(spec: ApplicationSpec): Partial<ApplicationSpec> {
     ignoreDifferences: spec.ignoreDifferences ?? [],
     // no strategy in the spec means none: changes reach every cluster at once
     rollout: spec.rollout ?? null,
+    // no dependsOn in the spec means none
+    dependsOn: spec.dependsOn ?? [],
   };
 }
 
@@ -61,6 +64,7 @@ export function unchanged(current: Application, patch: Partial<ApplicationSpec>)
     syncPolicy: current.syncPolicy,
     ignoreDifferences: current.ignoreDifferences,
     rollout: withDefaults(current.rollout),
+    dependsOn: current.dependsOn,
   };
   const wanted = { ...patch, rollout: withDefaults(patch.rollout) };
   return JSON.stringify(normalize(now)) === JSON.stringify(normalize(wanted));

@@ -97,7 +97,13 @@ export function registerAppCommands(program: Command): void {
         .option('--auto', 'sync automatically on new revisions')
         .option('--prune', 'delete objects that left the repository')
         .option('--self-heal', 'undo drift in the clusters')
-        .option('--rollout-file <file>', 'staged rollout strategy, YAML or JSON (- for stdin)'),
+        .option('--rollout-file <file>', 'staged rollout strategy, YAML or JSON (- for stdin)')
+        .option(
+          '--depends-on <app>',
+          'an application (same project) that must be Synced and Healthy on a cluster first (repeatable)',
+          collect,
+          [],
+        ),
     ).action(
       async (name: string, o: Record<string, string | string[] | boolean | undefined>, cmd: Command) => {
         const ctx = contextOf(cmd);
@@ -119,6 +125,7 @@ export function registerAppCommands(program: Command): void {
           ],
           syncPolicy: { automated: !!o.auto, prune: !!o.prune, selfHeal: !!o.selfHeal },
           ...(rollout ? { rollout } : {}),
+          ...((o.dependsOn as string[]).length ? { dependsOn: o.dependsOn as string[] } : {}),
         };
         const created = await (await ctx.api()).post<Application>(APPS, spec);
         ctx.emit(created, () => `application ${created.name} created (${policy(created)})\n`);
@@ -137,27 +144,56 @@ export function registerAppCommands(program: Command): void {
   examples(
     app
       .command('update')
-      .description("change an application's staged rollout strategy")
+      .description("change an application's staged rollout strategy or its dependencies")
       .argument('<name>', 'application name or id')
       .option('--rollout-file <file>', 'staged rollout strategy, YAML or JSON (- for stdin)')
       .option('--no-rollout', 'remove the strategy: changes reach every cluster at once')
-      .action(async (name: string, o: { rolloutFile?: string; rollout: boolean }, cmd: Command) => {
-        const ctx = contextOf(cmd);
-        if (o.rolloutFile && !o.rollout)
-          throw new UsageError('give --rollout-file or --no-rollout, not both');
-        if (!o.rolloutFile && o.rollout)
-          throw new UsageError('nothing to change: give --rollout-file or --no-rollout');
-        const rollout = o.rolloutFile ? await readStrategyFile(o.rolloutFile) : null;
-        const updated = await (
-          await ctx.api()
-        ).patch<Application>(itemPath('applications', name), { rollout });
-        ctx.emit(
-          updated,
-          () =>
-            `application ${updated.name} updated (${rollout ? `rollout in ${rollout.stages.length} stage(s)` : 'no staged rollout'})\n`,
-        );
-      }),
-    ['flotilla app update web --rollout-file rollout.yaml', 'flotilla app update web --no-rollout'],
+      .option(
+        '--depends-on <app>',
+        'replace its dependencies with these applications (repeatable)',
+        collect,
+        [],
+      )
+      .option('--no-depends-on', 'remove every dependency')
+      .action(
+        async (
+          name: string,
+          o: { rolloutFile?: string; rollout: boolean; dependsOn: string[] | false },
+          cmd: Command,
+        ) => {
+          const ctx = contextOf(cmd);
+          if (o.rolloutFile && !o.rollout)
+            throw new UsageError('give --rollout-file or --no-rollout, not both');
+          const depends = o.dependsOn === false ? [] : o.dependsOn.length ? o.dependsOn : undefined;
+          const rolloutChange = !!o.rolloutFile || !o.rollout;
+          if (!rolloutChange && depends === undefined)
+            throw new UsageError(
+              'nothing to change: give --rollout-file, --no-rollout, --depends-on or --no-depends-on',
+            );
+          const rollout = o.rolloutFile ? await readStrategyFile(o.rolloutFile) : null;
+          const updated = await (
+            await ctx.api()
+          ).patch<Application>(itemPath('applications', name), {
+            ...(rolloutChange ? { rollout } : {}),
+            ...(depends !== undefined ? { dependsOn: depends } : {}),
+          });
+          const said = [
+            ...(rolloutChange
+              ? [rollout ? `rollout in ${rollout.stages.length} stage(s)` : 'no staged rollout']
+              : []),
+            ...(depends !== undefined
+              ? [depends.length ? `depends on ${depends.join(', ')}` : 'no dependencies']
+              : []),
+          ];
+          ctx.emit(updated, () => `application ${updated.name} updated (${said.join('; ')})\n`);
+        },
+      ),
+    [
+      'flotilla app update web --rollout-file rollout.yaml',
+      'flotilla app update web --no-rollout',
+      'flotilla app update web --depends-on cert-manager --depends-on db',
+      'flotilla app update web --no-depends-on',
+    ],
   );
 
   examples(

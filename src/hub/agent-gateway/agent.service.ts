@@ -32,6 +32,7 @@ import { parseCanonicalBundle } from '../../domain/render/render.js';
 import { agentActor, AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
 import { type AgentCluster } from './agent.guard.js';
+import { DependencyReleaser } from '../dispatch/dependency-releaser.service.js';
 import {
   type HeartbeatDto,
   type JobResultDto,
@@ -72,6 +73,7 @@ export class AgentService {
     @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
     @Inject(PreviewRepository) private readonly previews: PreviewRepository,
     @Inject(PreviewGate) private readonly previewGate: PreviewGate,
+    @Inject(DependencyReleaser) private readonly dependencies: DependencyReleaser,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -250,6 +252,8 @@ export class AgentService {
         return true;
       }),
     );
+    // a dependency's health may have changed: jobs held for it are looked at again at once
+    if (recorded) this.dependencies.kick();
     return { recorded, ignored };
   }
 

@@ -16,5 +16,6 @@ export function describeApplication(a: ApplicationEntity): Record<string, unknow
     rollout: a.rollout,
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,
+    dependsOn: a.dependsOn,
   };
 }

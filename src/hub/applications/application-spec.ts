@@ -31,6 +31,7 @@ export function newApplication(
     rollout: storedRollout(input.rollout),
     syncPolicy: input.syncPolicy,
     ignoreDifferences: input.ignoreDifferences ?? [],
+    dependsOn: input.dependsOn ?? [],
     suspended: false,
     deleting: false,
     generation: 1,

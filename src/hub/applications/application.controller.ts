@@ -14,6 +14,7 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -50,7 +51,11 @@ export class ApplicationController {
   @Post()
   @RequireRole('operator')
   @ApiCreatedResponse({ type: ApplicationDto })
-  @ApiNotFoundResponse({ description: 'the repository named by repositoryId does not exist' })
+  @ApiNotFoundResponse({
+    description:
+      'the repository named by repositoryId, or an application named in dependsOn (same project), does not exist',
+  })
+  @ApiConflictResponse({ description: 'the name is taken, or dependsOn would close a cycle (named)' })
   create(
     @Body() dto: CreateApplicationDto,
     @CurrentActor() actor: Actor,
@@ -80,6 +85,13 @@ export class ApplicationController {
   @Patch(':idOrName')
   @RequireRole('operator')
   @ApiOkResponse({ type: ApplicationDto })
+  @ApiNotFoundResponse({
+    description: 'the application, or an application named in dependsOn (same project), does not exist',
+  })
+  @ApiConflictResponse({
+    description:
+      'dependsOn would close a cycle (named), or the application would leave its project while others depend on it',
+  })
   update(
     @Param('idOrName') key: string,
     @Body() dto: UpdateApplicationDto,
@@ -101,6 +113,7 @@ export class ApplicationController {
     },
   })
   @ApiNoContentResponse({ description: 'removed at once: nothing was deployed' })
+  @ApiConflictResponse({ description: 'other applications depend on it (named): they are removed first' })
   async delete(
     @Param('idOrName') key: string,
     @CurrentActor() actor: Actor,

@@ -15,6 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { MAX_DEPENDENCIES } from '../../domain/application-dependencies.js';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { RewoundDto } from '../repositories/repository.dto.js';
@@ -159,6 +160,21 @@ export class CreateApplicationDto {
     message: 'ignoreDifferences entries must be JSON pointers such as /spec/replicas',
   })
   ignoreDifferences?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_DEPENDENCIES,
+    description:
+      'applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused',
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(MAX_DEPENDENCIES)
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    each: true,
+    message: 'dependsOn entries must be application names (DNS-1123 labels)',
+  })
+  @MaxLength(63, { each: true })
+  dependsOn?: string[];
 }
 
 export class UpdateApplicationDto {
@@ -213,6 +229,21 @@ export class UpdateApplicationDto {
     message: 'ignoreDifferences entries must be JSON pointers such as /spec/replicas',
   })
   ignoreDifferences?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_DEPENDENCIES,
+    description:
+      'applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused',
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(MAX_DEPENDENCIES)
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    each: true,
+    message: 'dependsOn entries must be application names (DNS-1123 labels)',
+  })
+  @MaxLength(63, { each: true })
+  dependsOn?: string[];
 }
 
 export class RollbackDto {
@@ -265,6 +296,13 @@ export class ClusterStatusDto {
   health!: string;
   @ApiProperty({ nullable: true, type: String }) message!: string | null;
   @ApiProperty({ nullable: true, type: LastJobDto }) lastJob!: LastJobDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'why the sync job is held on this cluster (dependencies not ready), e.g. "waiting for cert-manager on prod-eu-1: Progressing"',
+  })
+  waitingFor!: string | null;
 }
 
 export class ApplicationDto {
@@ -284,6 +322,8 @@ export class ApplicationDto {
   @ApiProperty({ nullable: true, type: RolloutStrategyDto }) rollout!: RolloutStrategyDto | null;
   @ApiProperty({ type: SyncPolicyDto }) syncPolicy!: SyncPolicyDto;
   @ApiProperty({ type: [String] }) ignoreDifferences!: string[];
+  @ApiProperty({ type: [String], description: 'applications this one waits for on each cluster' })
+  dependsOn!: string[];
   @ApiProperty() suspended!: boolean;
   @ApiProperty() deleting!: boolean;
   @ApiProperty() createdAt!: string;

@@ -84,6 +84,13 @@ export class ApplicationEntity {
   @Column({ name: 'ignore_differences', type: 'jsonb' })
   ignoreDifferences!: string[];
 
+  /**
+   * Applications (names, same project) that must be Synced and Healthy on a cluster before this
+   * one's sync job goes there (issue 20); acyclic, checked on every change.
+   */
+  @Column({ name: 'depends_on', type: 'jsonb', default: () => "'[]'" })
+  dependsOn!: string[];
+
   /** Automated sync paused (after a rollback) until unpinned. */
   @Column({ type: 'boolean', default: false })
   suspended!: boolean;

@@ -44,6 +44,28 @@ export class ApplicationRepository {
     return this.ds.manager.find(ApplicationEntity, { order: { name: 'ASC' } });
   }
 
+  /** The applications of a project (name and dependencies are what callers look at). */
+  inProject(projectId: string, tx?: Tx): Promise<ApplicationEntity[]> {
+    return managerOf(this.ds, tx).find(ApplicationEntity, { where: { projectId }, order: { name: 'ASC' } });
+  }
+
+  /**
+   * Serialises changes to dependencies until the transaction ends, so two concurrent changes
+   * cannot each pass the cycle check and together close a cycle.
+   */
+  async lockDependencies(tx: Tx): Promise<void> {
+    await managerOf(this.ds, tx).query('SELECT pg_advisory_xact_lock($1)', [7_361_020]);
+  }
+
+  /** Applications whose `dependsOn` names `name` (any project: names are unique fleet-wide). */
+  dependentsOf(name: string, tx?: Tx): Promise<ApplicationEntity[]> {
+    return managerOf(this.ds, tx)
+      .createQueryBuilder(ApplicationEntity, 'a')
+      .where('a.depends_on @> CAST(:names AS jsonb)', { names: JSON.stringify([name]) })
+      .orderBy('a.name', 'ASC')
+      .getMany();
+  }
+
   forRepository(repositoryId: string): Promise<ApplicationEntity[]> {
     return this.ds.manager.find(ApplicationEntity, { where: { repositoryId } });
   }

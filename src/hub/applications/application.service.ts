@@ -9,6 +9,7 @@ import { type Page } from '../common/list-query.dto.js';
 import { afterName, namePage } from '../common/name-page.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { DeploymentRepository } from '../dispatch/deployment.repository.js';
+import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
 import {
   DesiredStateService,
   type ReconcileOutcome,
@@ -44,6 +45,7 @@ import { assertValidSource, storedSource } from './application-source.js';
 import { ApplicationReconcilerService } from './application-reconciler.service.js';
 import { ApplicationRepository } from './application.repository.js';
 import { assertWithinProject, newApplication, normalisePath } from './application-spec.js';
+import { assertDependencies, assertNoDependents, storedDependsOn } from './application-dependency-checks.js';
 
 /** Applications: CRUD, manual sync, rollback and unpin, status across the fleet, history. */
 @Injectable()
@@ -64,6 +66,7 @@ export class ApplicationService implements OnModuleInit {
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(ProjectService) private readonly projects: ProjectService,
     @Inject(RolloutService) private readonly rollouts: RolloutService,
+    @Inject(DesiredStateRepository) private readonly desired: DesiredStateRepository,
   ) {}
 
   onModuleInit(): void {
@@ -76,7 +79,10 @@ export class ApplicationService implements OnModuleInit {
     const app = await this.uow.run(async (tx) => {
       if (await this.apps.findByName(input.name, tx))
         throw new ConflictError(`an application named '${input.name}' already exists`);
-      const row = await this.apps.insert(tx, newApplication(input, checked, this.secrets.uuid()));
+      const fresh = newApplication(input, checked, this.secrets.uuid());
+      fresh.dependsOn = storedDependsOn(input.dependsOn);
+      if (fresh.dependsOn.length) await assertDependencies(this.apps, tx, fresh, project.name);
+      const row = await this.apps.insert(tx, fresh);
       await this.audit.record(tx, {
         actor,
         action: 'application.created',
@@ -147,7 +153,12 @@ export class ApplicationService implements OnModuleInit {
   async get(key: string, principal: Principal): Promise<ApplicationDetailDto> {
     const app = await this.requireAs(key, principal, 'viewer');
     // The read model holds one row per targeted cluster, kept current with every change.
-    const rows = (await this.fleetStatus.forApplication(app.id)).map(toClusterStatus);
+    const waiting = new Map(
+      (await this.desired.forApplication(app.id)).map((d) => [d.clusterId, d.waitingFor]),
+    );
+    const rows = (await this.fleetStatus.forApplication(app.id)).map((r) =>
+      toClusterStatus(r, waiting.get(r.clusterId) ?? null),
+    );
     const counts = {
       sync: {} as Record<string, number>,
       health: {} as Record<string, number>,
@@ -193,6 +204,9 @@ export class ApplicationService implements OnModuleInit {
       if (input.syncPolicy !== undefined) row.syncPolicy = input.syncPolicy;
       if (input.rollout !== undefined) row.rollout = storedRollout(input.rollout);
       if (input.ignoreDifferences !== undefined) row.ignoreDifferences = input.ignoreDifferences;
+      if (input.dependsOn !== undefined) row.dependsOn = storedDependsOn(input.dependsOn);
+      if (input.dependsOn !== undefined || project.id !== row.projectId)
+        await assertDependencies(this.apps, tx, { ...row, projectId: project.id }, project.name);
       // What the application deploys from and to must fit its project when either changes; a
       // change of its sync policy alone stays possible after the project was narrowed.
       if (input.project !== undefined || input.path !== undefined || input.targets !== undefined) {
@@ -257,6 +271,7 @@ export class ApplicationService implements OnModuleInit {
     // between would leave it deleting with nothing to finish it).
     const { app, pending } = await this.uow.run(async (tx) => {
       const row = await this.requireAs(key, principal, 'operator', tx);
+      await assertNoDependents(this.apps, tx, row);
       row.deleting = true;
       const saved = await this.apps.save(tx, row);
       await this.audit.record(tx, {
@@ -428,7 +443,10 @@ function outcomeOf(jobs: Record<string, number>): string {
 }
 
 /** A read-model row in the form of the application view's per-cluster status. */
-function toClusterStatus(row: Parameters<typeof toFleetStatusDto>[0]): ClusterStatusDto {
+function toClusterStatus(
+  row: Parameters<typeof toFleetStatusDto>[0],
+  waitingFor: string | null,
+): ClusterStatusDto {
   const s = toFleetStatusDto(row);
   return {
     clusterId: s.clusterId,
@@ -438,8 +456,10 @@ function toClusterStatus(row: Parameters<typeof toFleetStatusDto>[0]): ClusterSt
     revisionApplied: s.appliedRevisionDisplay,
     sync: s.sync,
     health: s.health,
-    message: s.message,
+    // a held job is why the cluster is out of sync: said where the operator looks
+    message: s.message ?? waitingFor,
     lastJob: s.lastJob,
+    waitingFor,
   };
 }
 
@@ -456,6 +476,7 @@ function toDto(a: ApplicationEntity, project: string): ApplicationDto {
     rollout: a.rollout,
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,
+    dependsOn: a.dependsOn,
     suspended: a.suspended,
     deleting: a.deleting,
     createdAt: a.createdAt.toISOString(),

@@ -58,6 +58,13 @@ export class DesiredStateEntity {
   @Column({ type: 'jsonb' })
   inventory!: string[];
 
+  /**
+   * Why the sync job of {@link bundleDigest} is held (dependencies not ready on this cluster), as
+   * shown to operators; null when nothing is held. The dependency releaser sends it once they are.
+   */
+  @Column({ name: 'waiting_for', type: 'text', nullable: true })
+  waitingFor!: string | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
@@ -81,5 +88,6 @@ export function givenBundle(
     appliedRevision: before?.appliedRevision ?? null,
     appliedDigest: before?.appliedDigest ?? null,
     inventory: before?.inventory ?? [],
+    waitingFor: null,
   };
 }

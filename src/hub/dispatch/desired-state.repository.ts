@@ -73,6 +73,22 @@ export class DesiredStateRepository {
     return new Set(rows.map((r) => r.id));
   }
 
+  /**
+   * Applications with a sync job held for their dependencies on some cluster (see
+   * DesiredStateEntity.waitingFor), with those clusters and the reasons shown.
+   */
+  async held(
+    limit: number,
+  ): Promise<{ applicationId: string; clusterId: string; clusterName: string; waitingFor: string }[]> {
+    return this.ds.query(
+      `SELECT d.application_id AS "applicationId", d.cluster_id AS "clusterId", c.name AS "clusterName",
+              d.waiting_for AS "waitingFor"
+         FROM desired_states d JOIN clusters c ON c.id = d.cluster_id
+        WHERE d.waiting_for IS NOT NULL ORDER BY d.application_id LIMIT $1`,
+      [limit],
+    );
+  }
+
   async delete(tx: Tx, applicationId: string, clusterId: string): Promise<void> {
     await managerOf(this.ds, tx).delete(DesiredStateEntity, { applicationId, clusterId });
   }

@@ -36,6 +36,7 @@ import { DesiredStateRepository } from './desired-state.repository.js';
 import { RolloutRunner } from '../rollouts/rollout-runner.service.js';
 import { RolloutService } from '../rollouts/rollout.service.js';
 import { JobDispatchService } from './job-dispatch.service.js';
+import { DependencyGate } from './dependency-gate.service.js';
 
 /** Why desired state is being recomputed (shown in the deployment history). */
 export type Trigger =
@@ -49,7 +50,8 @@ export type Trigger =
   | 'cluster-registered'
   | 'cluster-capabilities'
   | 'delete'
-  | 'rollout';
+  | 'rollout'
+  | 'dependencies';
 
 /** What one recomputation did. */
 export interface ReconcileOutcome {
@@ -101,6 +103,7 @@ export class DesiredStateService {
     @Inject(RolloutService) private readonly rollouts: RolloutService,
     @Inject(RolloutRunner) private readonly runner: RolloutRunner,
     @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
+    @Inject(DependencyGate) private readonly dependencies: DependencyGate,
   ) {}
 
   /** Recomputes and (when `dispatch`) queues jobs; `force` re-sends unchanged bundles too. */
@@ -197,6 +200,17 @@ export class DesiredStateService {
       if (plain.event && newRevision) await this.audit.record(tx, plain.event);
       // write: bundles once, desired state, jobs, audit — each as one batch
       for (const b of bundles.values()) await this.bundles.store(tx, b);
+      // dependencies (issue 20): where one is not yet Synced and Healthy on the cluster, the
+      // desired state is stored (shown OutOfSync) with why, and its job waits for the releaser
+      if (syncs.length && app.dependsOn?.length) {
+        const holds = await this.dependencies.holds(
+          app,
+          syncs.map((s) => s.cluster),
+          tx,
+        );
+        syncs = syncs.filter((s) => !holds.has(s.cluster.id));
+        for (const d of desiredRows) d.waitingFor = holds.get(d.clusterId) ?? null;
+      }
       // staged rollouts: a change a rollout holds back leaves the cluster's desired state as it
       // is (the rollout gives it the bundle when its batch starts); re-sends of what a cluster
       // already runs or was already given go out as before
@@ -232,6 +246,7 @@ export class DesiredStateService {
           appliedRevision: before?.appliedRevision ?? null,
           appliedDigest: before?.appliedDigest ?? null,
           inventory: before?.inventory ?? [],
+          waitingFor: null,
         })),
       ]);
       if (failures.length)

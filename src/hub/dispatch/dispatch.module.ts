@@ -12,6 +12,8 @@ import { BundleRepository } from './bundle.repository.js';
 import { DeploymentRepository } from './deployment.repository.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
 import { DesiredStateService } from './desired-state.service.js';
+import { DependencyGate } from './dependency-gate.service.js';
+import { DependencyReleaser } from './dependency-releaser.service.js';
 import { DispatchSweeperService } from './dispatch-sweeper.service.js';
 import { JobDispatchService } from './job-dispatch.service.js';
 import { JobNotifier } from './job-notifier.repository.js';
@@ -37,6 +39,8 @@ const exported = [
   RolloutMoves,
   RolloutService,
   RolloutRunner,
+  DependencyGate,
+  DependencyReleaser,
 ];
 
 /** Desired state, bundles, jobs (owned by JobDispatchService) and the wake-up channel between replicas. */

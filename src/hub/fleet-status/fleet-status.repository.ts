@@ -286,6 +286,33 @@ export class FleetStatusRepository {
     return rows.map(fromRow);
   }
 
+  /**
+   * Sync, health and revisions of some applications on some clusters (what dependencies are
+   * judged by), in the caller's transaction when given.
+   */
+  async statesOf(
+    applicationIds: string[],
+    clusterIds: string[],
+    tx?: Tx,
+  ): Promise<
+    {
+      applicationId: string;
+      clusterId: string;
+      sync: string;
+      health: string;
+      wantedRevision: string | null;
+      appliedRevision: string | null;
+    }[]
+  > {
+    if (applicationIds.length === 0 || clusterIds.length === 0) return [];
+    return managerOf(this.ds, tx).query(
+      `SELECT application_id AS "applicationId", cluster_id AS "clusterId", sync, health,
+              wanted_revision AS "wantedRevision", applied_revision AS "appliedRevision"
+         FROM fleet_status WHERE application_id = ANY($1::uuid[]) AND cluster_id = ANY($2::uuid[])`,
+      [applicationIds, clusterIds],
+    );
+  }
+
   /** EXPLAIN of the page query a filter runs (tests check it stays an index scan). */
   async explain(filter: FleetStatusFilter, after: [string, string] | null, limit: number): Promise<string> {
     const { sql, params } = this.pageSql(filter, after, limit);

@@ -89,6 +89,18 @@ export function ApplicationPage({ id }: { id: string }) {
         {' · '}
         <Link href={`/audit?application=${enc(app.id)}`}>audit history</Link>
       </p>
+      {(app.dependsOn?.length ?? 0) > 0 && (
+        <p className="meta" data-testid="depends-on">
+          depends on{' '}
+          {app.dependsOn.map((d, i) => (
+            <span key={d}>
+              {i > 0 && ', '}
+              <Link href={`/applications/${enc(d)}`}>{d}</Link>
+            </span>
+          ))}{' '}
+          (synced on each cluster only once these are Synced and Healthy there)
+        </p>
+      )}
       <RewoundWarning rewound={app.rewound} />
       {app.warnings.length > 0 && (
         <ul className="conflict" role="status" data-testid="render-warnings">
@@ -172,7 +184,14 @@ export function ApplicationPage({ id }: { id: string }) {
                   )}
                 </td>
                 <td className="message">
-                  {[...new Set([c.message, c.lastJob?.error].filter(Boolean))].join('\n') || '—'}
+                  {c.waitingFor && (
+                    <>
+                      <Badge value="waiting" kind="pending" />{' '}
+                    </>
+                  )}
+                  <span data-testid={c.waitingFor ? 'waiting-for' : undefined}>
+                    {[...new Set([c.message, c.lastJob?.error].filter(Boolean))].join('\n') || '—'}
+                  </span>
                 </td>
               </tr>
             ))}
