@@ -39,6 +39,7 @@ export function newApplication(
     reconcileRetryAt: null,
     reconcileLeaseUntil: null,
     renderWarnings: [],
+    generatedBy: null,
   };
 }
 

@@ -22,6 +22,7 @@ import { ClusterAgeRecipients1764500000000 } from '../../../migrations/176450000
 import { PlainSecrets1764510000000 } from '../../../migrations/1764510000000-plain-secrets.js';
 import { Previews1764520000000 } from '../../../migrations/1764520000000-previews.js';
 import { Notifications1764530000000 } from '../../../migrations/1764530000000-notifications.js';
+import { Generators1764580000000 } from '../../../migrations/1764580000000-generators.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -39,6 +40,7 @@ import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 import { RolloutClusterEntity } from '../rollouts/rollout-cluster.entity.js';
 import { PreviewClusterEntity } from '../previews/preview-cluster.entity.js';
+import { GeneratorEntity } from '../generators/generator.entity.js';
 import { PreviewEntity } from '../previews/preview.entity.js';
 import { RolloutEntity } from '../rollouts/rollout.entity.js';
 import { NotificationDeliveryEntity } from '../notifications/notification-delivery.entity.js';
@@ -69,6 +71,7 @@ export const ENTITIES = [
   NotificationDeliveryEntity,
   PreviewEntity,
   PreviewClusterEntity,
+  GeneratorEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -95,6 +98,7 @@ export const MIGRATIONS = [
   PlainSecrets1764510000000,
   Previews1764520000000,
   Notifications1764530000000,
+  Generators1764580000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
