@@ -5294,7 +5294,7 @@ export interface operations {
           'application/json': components['schemas']['GeneratorDetailDto'];
         };
       };
-      /** @description an invalid template, glob or selector, or no generator left */
+      /** @description an invalid template, glob or selector */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5322,7 +5322,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
-      409: components['responses']['409'];
+      /** @description the change would leave neither directories nor clusters */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       413: components['responses']['413'];
       429: components['responses']['429'];
       503: components['responses']['503'];

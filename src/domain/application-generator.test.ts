@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CLUSTER_NAME_LABEL,
+  DIRECTORY_GLOB_SOURCE,
   diffGeneratedSet,
   duplicateNames,
   fillTemplate,
@@ -26,11 +27,24 @@ const template = {
 };
 
 describe('directory globs', () => {
+  it('accepts exactly what its JSON Schema pattern describes', () => {
+    const re = new RegExp(DIRECTORY_GLOB_SOURCE);
+    const accepted = (g: string) => {
+      try {
+        parseDirectoryGlob(g);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const g of ['apps/*', '/a/b/', 'a.b/*-x', '', 'a//b', '../x', 'a/b/c/d/e/f/g/h/i', '//a', 'a/.'])
+      expect([g, re.test(g)]).toEqual([g, accepted(g)]);
+  });
   it('splits into checked segments', () => {
     expect(parseDirectoryGlob('apps/*')).toEqual(['apps', '*']);
     expect(parseDirectoryGlob('/teams/*/apps/')).toEqual(['teams', '*', 'apps']);
   });
-  it.each(['', 'apps/../x', 'apps//x', 'a b/*', 'a/./b'])('refuses %j', (g) => {
+  it.each(['', 'apps/../x', 'apps//x', 'a b/*', 'a/./b', '.../x', 'a/b/c/d/e/f/g/h/i'])('refuses %j', (g) => {
     expect(() => parseDirectoryGlob(g)).toThrow(InvalidInputError);
   });
   it('matches segments with * and leaves hidden directories out unless named', () => {

@@ -13,7 +13,12 @@ export const CLUSTER_NAME_LABEL = 'flotilla.io/cluster-name';
 /** Longest glob accepted, and most segments: a glob walks the tree one level per segment. */
 const MAX_GLOB_LENGTH = 512;
 const MAX_GLOB_SEGMENTS = 8;
-const SEGMENT = /^[A-Za-z0-9._*-]+$/;
+/** One glob segment: letters, digits, `.`, `_`, `-`, `*`, not only dots (no `.` or `..`). */
+const SEGMENT_SOURCE = '[A-Za-z0-9._*-]*[A-Za-z0-9_*-][A-Za-z0-9._*-]*';
+const SEGMENT = new RegExp(`^${SEGMENT_SOURCE}$`);
+
+/** The globs {@link parseDirectoryGlob} accepts, as a regex source for JSON Schema. */
+export const DIRECTORY_GLOB_SOURCE = `^/?${SEGMENT_SOURCE}(/${SEGMENT_SOURCE}){0,${MAX_GLOB_SEGMENTS - 1}}/?$`;
 
 /** A directory a directories generator matched. */
 export interface GeneratedDir {
@@ -49,7 +54,7 @@ export interface TemplateStrings {
  * `.`, `_`, `-` and `*` (any run of characters within one segment); no `..`, no empty segment.
  */
 export function parseDirectoryGlob(glob: string): string[] {
-  const g = glob.trim().replace(/^\/+|\/+$/g, '');
+  const g = glob.replace(/^\/|\/$/g, '');
   if (g.length === 0 || g.length > MAX_GLOB_LENGTH)
     throw new InvalidInputError(`directories.glob must be 1 to ${MAX_GLOB_LENGTH} characters`, {
       field: 'directories.glob',
@@ -60,9 +65,9 @@ export function parseDirectoryGlob(glob: string): string[] {
       field: 'directories.glob',
     });
   for (const s of segments)
-    if (!SEGMENT.test(s) || s === '.' || s === '..')
+    if (!SEGMENT.test(s))
       throw new InvalidInputError(
-        `directories.glob: segment "${s}" must be letters, digits, ".", "_", "-" or "*" (no "..", no empty segment)`,
+        `directories.glob: segment "${s}" must be letters, digits, ".", "_", "-" or "*" (not only dots, no empty segment)`,
         { field: 'directories.glob' },
       );
   return segments;

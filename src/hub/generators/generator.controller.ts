@@ -63,7 +63,8 @@ export class GeneratorController {
   @Patch(':idOrName')
   @RequireRole('operator')
   @ApiOkResponse({ type: GeneratorDetailDto, description: 'changed; its applications recomputed' })
-  @ApiResponse({ status: 400, description: 'an invalid template, glob or selector, or no generator left' })
+  @ApiResponse({ status: 400, description: 'an invalid template, glob or selector' })
+  @ApiConflictResponse({ description: 'the change would leave neither directories nor clusters' })
   @ApiResponse({ status: 403, description: 'the caller is not an operator of the project' })
   @ApiNotFoundResponse({ description: 'no such generator (or one the caller may not see)' })
   update(

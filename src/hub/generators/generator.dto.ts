@@ -14,6 +14,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { DIRECTORY_GLOB_SOURCE } from '../../domain/application-generator.js';
 import { LABEL_SELECTOR_SOURCE } from '../../domain/label-selector.js';
 import { ApplicationSourceDto } from '../applications/application-source.dto.js';
 import { ApplicationDto, SyncPolicyDto } from '../applications/application.dto.js';
@@ -92,7 +93,7 @@ export class DirectoriesGeneratorDto {
   @ApiProperty({
     example: 'apps/*',
     description: 'directories of the repository at its current revision; `*` matches within one segment',
-    pattern: '^/?[A-Za-z0-9._*-]+(/[A-Za-z0-9._*-]+)*/?$',
+    pattern: DIRECTORY_GLOB_SOURCE,
   })
   @IsString()
   @MinLength(1)

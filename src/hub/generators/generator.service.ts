@@ -123,10 +123,11 @@ export class GeneratorService {
       if (glob !== undefined) row.directoriesGlob = glob;
       if (selector !== undefined) row.clustersSelector = selector;
       if (input.preserveOnDelete !== undefined) row.preserveOnDelete = input.preserveOnDelete;
+      // Depends on what the generator has: a conflict with its state, not a malformed request.
       if (row.directoriesGlob === null && row.clustersSelector === null)
-        throw new InvalidInputError('a generator needs directories, clusters, or both', {
-          field: 'directories',
-        });
+        throw new ConflictError(
+          'a generator needs directories, clusters, or both: this would remove the last',
+        );
       const saved = await this.generators.save(tx, row);
       await this.audit.record(tx, {
         actor,
