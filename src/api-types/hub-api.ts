@@ -2229,30 +2229,27 @@ export type components = {
       /** @example env=prod */
       selector: string;
     };
-    CreateGeneratorDto:
-      | {
-          /**
-           * @description DNS-1123 label, not of the form of a UUID
-           * @example team-apps
-           */
-          name: string;
-          /**
-           * @description project (name); default 'default'
-           * @example team-a
-           */
-          project?: string;
-          /** @description repository id or name every generated application deploys from */
-          repositoryId: string;
-          template: components['schemas']['GeneratorTemplateDto'];
-          /** @description one application per matching directory */
-          directories?: components['schemas']['DirectoriesGeneratorDto'];
-          /** @description one application per matching cluster; with directories, one per pair (matrix) */
-          clusters?: components['schemas']['ClustersGeneratorDto'];
-          /** @description removing a generated application leaves its objects in the clusters (default false) */
-          preserveOnDelete?: boolean;
-        }
-      | unknown
-      | unknown;
+    CreateGeneratorDto: {
+      /**
+       * @description DNS-1123 label, not of the form of a UUID
+       * @example team-apps
+       */
+      name: string;
+      /**
+       * @description project (name); default 'default'
+       * @example team-a
+       */
+      project?: string;
+      /** @description repository id or name every generated application deploys from */
+      repositoryId: string;
+      template: components['schemas']['GeneratorTemplateDto'];
+      /** @description one application per matching directory */
+      directories?: components['schemas']['DirectoriesGeneratorDto'];
+      /** @description one application per matching cluster; with directories, one per pair (matrix) */
+      clusters?: components['schemas']['ClustersGeneratorDto'];
+      /** @description removing a generated application leaves its objects in the clusters (default false) */
+      preserveOnDelete?: boolean;
+    };
     GeneratorStatusDto: {
       /** @description repository revision of the last recompute */
       revision: string | null;

@@ -108,7 +108,8 @@ export class ClustersGeneratorDto {
   selector!: string;
 }
 
-@SchemaRules({ anyOf: [{ required: ['directories'] }, { required: ['clusters'] }] })
+// At least one of directories and clusters (spelled with `not`, which the client types leave be).
+@SchemaRules({ not: { not: { anyOf: [{ required: ['directories'] }, { required: ['clusters'] }] } } })
 export class CreateGeneratorDto {
   @ApiProperty({ example: 'team-apps' }) @IsDns1123Label() name!: string;
   @ApiPropertyOptional({ example: 'team-a', description: "project (name); default 'default'" })
