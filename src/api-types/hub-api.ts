@@ -720,6 +720,54 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/generators': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Generator_list'];
+    put?: never;
+    post: operations['Generator_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/generators/{idOrName}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Generator_get'];
+    put?: never;
+    post?: never;
+    delete: operations['Generator_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['Generator_update'];
+    trace?: never;
+  };
+  '/api/v1/generators/{idOrName}/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['Generator_refresh'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/agent/register': {
     parameters: {
       query?: never;
@@ -1829,6 +1877,8 @@ export type components = {
       dependsOn: string[];
       suspended: boolean;
       deleting: boolean;
+      /** @description id of the generator that made it (changed and removed through the generator only) */
+      generatedBy: string | null;
       createdAt: string;
       updatedAt: string;
     };
@@ -1880,6 +1930,8 @@ export type components = {
       dependsOn: string[];
       suspended: boolean;
       deleting: boolean;
+      /** @description id of the generator that made it (changed and removed through the generator only) */
+      generatedBy: string | null;
       createdAt: string;
       updatedAt: string;
       /** @description Set while the repository's branch is rewound: automated sync stays at `from`; an explicit sync of a revision or a rollback may still deploy `to`. */
@@ -2152,6 +2204,124 @@ export type components = {
       branch?: string;
       /** @description the same body as POST /api/v1/applications */
       application: components['schemas']['CreateApplicationDto'];
+    };
+    GeneratorTargetDto: {
+      /**
+       * @description with a clusters generator, narrowed to each generated cluster
+       * @example env=prod
+       */
+      clusterSelector: string;
+      /**
+       * @description may use `${dir.name}`, `${dir.path}`, `${cluster.name}`, `${cluster.labels.KEY}`; must come out a DNS-1123 label
+       * @example ${dir.name}
+       */
+      namespace?: string;
+      /** @description string values may use `${dir.name}`, `${dir.path}`, `${cluster.name}`, `${cluster.labels.KEY}` */
+      values?: {
+        [key: string]: string | number | boolean;
+      };
+    };
+    GeneratorTemplateDto: {
+      /**
+       * @description may use `${dir.name}`, `${dir.path}`, `${cluster.name}`, `${cluster.labels.KEY}`; must come out a DNS-1123 label
+       * @example ${dir.name}
+       */
+      name: string;
+      /**
+       * @description may use `${dir.name}`, `${dir.path}`, `${cluster.name}`, `${cluster.labels.KEY}`
+       * @example ${dir.path}
+       */
+      path: string;
+      source?: components['schemas']['ApplicationSourceDto'] | null;
+      targets: components['schemas']['GeneratorTargetDto'][];
+      syncPolicy: components['schemas']['SyncPolicyDto'];
+      /**
+       * @example [
+       *       "/spec/replicas"
+       *     ]
+       */
+      ignoreDifferences?: string[];
+    };
+    DirectoriesGeneratorDto: {
+      /**
+       * @description directories of the repository at its current revision; `*` matches within one segment
+       * @example apps/*
+       */
+      glob: string;
+    };
+    ClustersGeneratorDto: {
+      /** @example env=prod */
+      selector: string;
+    };
+    CreateGeneratorDto: {
+      /**
+       * @description DNS-1123 label, not of the form of a UUID
+       * @example team-apps
+       */
+      name: string;
+      /**
+       * @description project (name); default 'default'
+       * @example team-a
+       */
+      project?: string;
+      /** @description repository id or name every generated application deploys from */
+      repositoryId: string;
+      template: components['schemas']['GeneratorTemplateDto'];
+      /** @description one application per matching directory */
+      directories?: components['schemas']['DirectoriesGeneratorDto'];
+      /** @description one application per matching cluster; with directories, one per pair (matrix) */
+      clusters?: components['schemas']['ClustersGeneratorDto'];
+      /** @description removing a generated application leaves its objects in the clusters (default false) */
+      preserveOnDelete?: boolean;
+    };
+    GeneratorStatusDto: {
+      /** @description repository revision of the last recompute */
+      revision: string | null;
+      /** @description names of the applications it made */
+      applications: string[];
+      /** @description what the last recompute could not do, and why */
+      errors: string[];
+      recomputedAt: string | null;
+    };
+    GeneratorDetailDto: {
+      id: string;
+      name: string;
+      project: string;
+      repositoryId: string;
+      template: components['schemas']['GeneratorTemplateDto'];
+      directories: components['schemas']['DirectoriesGeneratorDto'] | null;
+      clusters: components['schemas']['ClustersGeneratorDto'] | null;
+      preserveOnDelete: boolean;
+      status: components['schemas']['GeneratorStatusDto'];
+      createdAt: string;
+      updatedAt: string;
+      /** @description the applications it made */
+      applications: components['schemas']['ApplicationDto'][];
+    };
+    GeneratorDto: {
+      id: string;
+      name: string;
+      project: string;
+      repositoryId: string;
+      template: components['schemas']['GeneratorTemplateDto'];
+      directories: components['schemas']['DirectoriesGeneratorDto'] | null;
+      clusters: components['schemas']['ClustersGeneratorDto'] | null;
+      preserveOnDelete: boolean;
+      status: components['schemas']['GeneratorStatusDto'];
+      createdAt: string;
+      updatedAt: string;
+    };
+    GeneratorPageDto: {
+      items: components['schemas']['GeneratorDto'][];
+      nextCursor: string | null;
+    };
+    UpdateGeneratorDto: {
+      template?: components['schemas']['GeneratorTemplateDto'];
+      /** @description null removes it */
+      directories?: components['schemas']['DirectoriesGeneratorDto'] | null;
+      /** @description null removes it */
+      clusters?: components['schemas']['ClustersGeneratorDto'] | null;
+      preserveOnDelete?: boolean;
     };
     RegisterRequestDto: {
       registrationToken: string;
@@ -2778,6 +2948,16 @@ export type PreviewDto = components['schemas']['PreviewDto'];
 export type PreviewSummaryDto = components['schemas']['PreviewSummaryDto'];
 export type PreviewListDto = components['schemas']['PreviewListDto'];
 export type DraftPreviewRequestDto = components['schemas']['DraftPreviewRequestDto'];
+export type GeneratorTargetDto = components['schemas']['GeneratorTargetDto'];
+export type GeneratorTemplateDto = components['schemas']['GeneratorTemplateDto'];
+export type DirectoriesGeneratorDto = components['schemas']['DirectoriesGeneratorDto'];
+export type ClustersGeneratorDto = components['schemas']['ClustersGeneratorDto'];
+export type CreateGeneratorDto = components['schemas']['CreateGeneratorDto'];
+export type GeneratorStatusDto = components['schemas']['GeneratorStatusDto'];
+export type GeneratorDetailDto = components['schemas']['GeneratorDetailDto'];
+export type GeneratorDto = components['schemas']['GeneratorDto'];
+export type GeneratorPageDto = components['schemas']['GeneratorPageDto'];
+export type UpdateGeneratorDto = components['schemas']['UpdateGeneratorDto'];
 export type RegisterRequestDto = components['schemas']['RegisterRequestDto'];
 export type RegisterResponseDto = components['schemas']['RegisterResponseDto'];
 export type ResourceResultDto = components['schemas']['ResourceResultDto'];
@@ -4967,6 +5147,289 @@ export interface operations {
           'application/json': components['schemas']['ErrorBody'];
         };
       };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Generator_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description opaque cursor from the previous page (nextCursor) */
+        cursor?: string;
+        /** @description only generators of this project (name) */
+        project?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GeneratorPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Generator_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateGeneratorDto'];
+      };
+    };
+    responses: {
+      /** @description created, and its applications with it */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GeneratorDetailDto'];
+        };
+      };
+      /** @description an invalid template, glob or selector, or no generator at all */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      401: components['responses']['401'];
+      /** @description the caller is not an operator of the project */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description no such repository or project */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description a generator of that name exists */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Generator_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GeneratorDetailDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such generator (or one the caller may not see) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Generator_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description deleted; its applications are being removed (their objects left when preserveOnDelete) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      /** @description the caller is not an operator of the project */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description no such generator (or one the caller may not see) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Generator_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UpdateGeneratorDto'];
+      };
+    };
+    responses: {
+      /** @description changed; its applications recomputed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GeneratorDetailDto'];
+        };
+      };
+      /** @description an invalid template, glob or selector */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      401: components['responses']['401'];
+      /** @description the caller is not an operator of the project */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description no such generator (or one the caller may not see) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description the change would leave neither directories nor clusters */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Generator_refresh: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        idOrName: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description its applications recomputed now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GeneratorDetailDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      /** @description the caller is not an operator of the project */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description no such generator (or one the caller may not see) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
       429: components['responses']['429'];
       503: components['responses']['503'];
     };

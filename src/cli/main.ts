@@ -6,6 +6,7 @@ import { registerAuthCommands } from './commands/auth.command.js';
 import { registerClusterCommands } from './commands/cluster.command.js';
 import { registerCompletionCommand } from './commands/completion.command.js';
 import { registerFleetCommands } from './commands/fleet.command.js';
+import { registerGeneratorCommands } from './commands/generator.command.js';
 import { registerNotificationCommands } from './commands/notification.command.js';
 import { registerRepoCommands } from './commands/repo.command.js';
 import { registerSecretCommands } from './commands/secret.command.js';
@@ -53,6 +54,7 @@ Examples:
   registerClusterCommands(program);
   registerRepoCommands(program);
   registerAppCommands(program);
+  registerGeneratorCommands(program);
   registerFleetCommands(program);
   registerAuditCommands(program);
   registerProjectCommands(program);

@@ -3,6 +3,7 @@ import { AgentGatewayModule } from './agent-gateway/agent-gateway.module.js';
 import { ApplicationModule } from './applications/application.module.js';
 import { RolloutModule } from './rollouts/rollout.module.js';
 import { PreviewModule } from './previews/preview.module.js';
+import { GeneratorModule } from './generators/generator.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClusterModule } from './clusters/cluster.module.js';
@@ -33,6 +34,7 @@ export class HubModule {
         ApplicationModule,
         RolloutModule,
         PreviewModule,
+        GeneratorModule,
         AgentGatewayModule,
         FleetStatusModule,
         HealthModule,

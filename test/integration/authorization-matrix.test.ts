@@ -116,6 +116,27 @@ async function newKeyedCluster(): Promise<string> {
   if (res.status !== 201) throw new Error(`register: ${res.status}`);
   return c.body.id;
 }
+/** A generator of team-a: one application per team-a cluster. */
+async function newGenerator(): Promise<string> {
+  const name = `gen-${++n}`;
+  const r = await admin('POST', '/api/v1/generators', genBody(name));
+  if (r.status !== 201) throw new Error(`generator: ${r.text}`);
+  return name;
+}
+function genBody(name: string) {
+  return {
+    name,
+    project: 'team-a',
+    repositoryId: 'content',
+    clusters: { selector: 'team=a' },
+    template: {
+      name: name + '-${cluster.name}',
+      path: 'apps',
+      targets: [{ clusterSelector: 'team=a' }],
+      syncPolicy: SYNC,
+    },
+  };
+}
 async function newRepo(): Promise<string> {
   return (
     await admin('POST', '/api/v1/repositories', {
@@ -424,6 +445,38 @@ const MATRIX: Record<string, Entry> = {
           syncPolicy: SYNC,
         },
       }),
+  },
+  // generators: project-scoped like applications
+  'POST /api/v1/generators': {
+    scope: 'app-create',
+    need: 'operator',
+    call: (t) => st('POST', '/api/v1/generators', t, genBody(`gen-${++n}`)),
+  },
+  'GET /api/v1/generators': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/generators', t),
+  },
+  'GET /api/v1/generators/{idOrName}': {
+    scope: 'app',
+    need: 'viewer',
+    call: async (t) => st('GET', `/api/v1/generators/${await newGenerator()}`, t),
+  },
+  'PATCH /api/v1/generators/{idOrName}': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) =>
+      st('PATCH', `/api/v1/generators/${await newGenerator()}`, t, { preserveOnDelete: true }),
+  },
+  'POST /api/v1/generators/{idOrName}/refresh': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('POST', `/api/v1/generators/${await newGenerator()}/refresh`, t),
+  },
+  'DELETE /api/v1/generators/{idOrName}': {
+    scope: 'app',
+    need: 'operator',
+    call: async (t) => st('DELETE', `/api/v1/generators/${await newGenerator()}`, t),
   },
   // staged rollouts: read by viewers, steered by operators of the application's project
   'GET /api/v1/applications/{idOrName}/rollout': {

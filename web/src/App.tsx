@@ -8,6 +8,8 @@ import { Overview } from './pages/Overview';
 import { PreviewPage } from './pages/PreviewPage';
 import { ProjectPage } from './pages/ProjectPage';
 import { ProjectsPage } from './pages/ProjectsPage';
+import { GeneratorPage } from './pages/GeneratorPage';
+import { GeneratorsPage } from './pages/GeneratorsPage';
 import { RepositoriesPage, RepositoryPage } from './pages/RepositoryPage';
 import { SubscriptionPage } from './pages/SubscriptionPage';
 import { Link, navigate, useLocation } from './router';
@@ -129,6 +131,7 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<
   const nav = [
     ['/', 'Fleet'],
     ['/projects', 'Projects'],
+    ['/generators', 'Generators'],
     ['/repositories', 'Repositories'],
     ['/audit', 'Audit trail'],
     ['/notifications', 'Notifications'],
@@ -150,6 +153,9 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<
     page = <SubscriptionPage id={decodeURIComponent(m[1])} />;
   else if ((m = /^\/projects\/([^/]+)$/.exec(path))) page = <ProjectPage name={decodeURIComponent(m[1])} />;
   else if (path === '/projects') page = <ProjectsPage />;
+  else if ((m = /^\/generators\/([^/]+)$/.exec(path)))
+    page = <GeneratorPage name={decodeURIComponent(m[1])} />;
+  else if (path === '/generators') page = <GeneratorsPage />;
   else page = <Overview />;
   return (
     <>

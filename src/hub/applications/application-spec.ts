@@ -40,6 +40,7 @@ export function newApplication(
     reconcileRetryAt: null,
     reconcileLeaseUntil: null,
     renderWarnings: [],
+    generatedBy: null,
   };
 }
 

@@ -326,6 +326,12 @@ export class ApplicationDto {
   dependsOn!: string[];
   @ApiProperty() suspended!: boolean;
   @ApiProperty() deleting!: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'id of the generator that made it (changed and removed through the generator only)',
+  })
+  generatedBy!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }

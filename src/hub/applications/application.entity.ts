@@ -10,6 +10,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { type ApplicationSource } from '../../domain/render/source-spec.js';
+import { GeneratorEntity } from '../generators/generator.entity.js';
 import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 
@@ -124,6 +125,18 @@ export class ApplicationEntity {
   /** Warnings of the last render that produced bundles (plain Secrets a `warn` project let through). */
   @Column({ name: 'render_warnings', type: 'jsonb', default: () => "'[]'" })
   renderWarnings!: string[];
+
+  /**
+   * The generator that made the application (issue 20); null for one created directly. A
+   * generated application is changed and removed through its generator only.
+   */
+  @Index('applications_generated_by_idx')
+  @Column({ name: 'generated_by', type: 'uuid', nullable: true })
+  generatedBy!: string | null;
+
+  @ManyToOne(() => GeneratorEntity, { onDelete: 'SET NULL', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'generated_by', foreignKeyConstraintName: 'applications_generated_by_fkey' })
+  generator?: GeneratorEntity;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

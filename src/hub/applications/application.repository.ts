@@ -70,6 +70,15 @@ export class ApplicationRepository {
     return this.ds.manager.find(ApplicationEntity, { where: { repositoryId } });
   }
 
+  /** Name of the generator that made an application (for a refusal that names it). */
+  async generatorName(generatorId: string, tx?: Tx): Promise<string> {
+    const rows: { name: string }[] = await managerOf(this.ds, tx).query(
+      `SELECT name FROM generators WHERE id = $1`,
+      [generatorId],
+    );
+    return rows[0]?.name ?? generatorId;
+  }
+
   save(tx: Tx, a: ApplicationEntity): Promise<ApplicationEntity> {
     return managerOf(this.ds, tx).save(ApplicationEntity, a);
   }

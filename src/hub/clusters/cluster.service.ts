@@ -160,7 +160,7 @@ export class ClusterService {
   }
 
   async delete(key: string, actor: Actor): Promise<void> {
-    await this.uow.run(async (tx) => {
+    const id = await this.uow.run(async (tx) => {
       const row = await this.require(key, tx);
       await this.clusters.delete(tx, row.id);
       await this.audit.record(tx, {
@@ -169,7 +169,9 @@ export class ClusterService {
         clusterId: row.id,
         details: { name: row.name, labels: row.labels },
       });
+      return row.id;
     });
+    this.events.emit({ type: 'cluster-deleted', clusterId: id });
   }
 
   /** Issues a fresh one-time registration token; the previous one stops working at once. */

@@ -23,6 +23,7 @@ import { PlainSecrets1764510000000 } from '../../../migrations/1764510000000-pla
 import { Previews1764520000000 } from '../../../migrations/1764520000000-previews.js';
 import { Notifications1764530000000 } from '../../../migrations/1764530000000-notifications.js';
 import { ApplicationDependencies1764560000000 } from '../../../migrations/1764560000000-application-dependencies.js';
+import { Generators1764580000000 } from '../../../migrations/1764580000000-generators.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -40,6 +41,7 @@ import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
 import { RolloutClusterEntity } from '../rollouts/rollout-cluster.entity.js';
 import { PreviewClusterEntity } from '../previews/preview-cluster.entity.js';
+import { GeneratorEntity } from '../generators/generator.entity.js';
 import { PreviewEntity } from '../previews/preview.entity.js';
 import { RolloutEntity } from '../rollouts/rollout.entity.js';
 import { NotificationDeliveryEntity } from '../notifications/notification-delivery.entity.js';
@@ -70,6 +72,7 @@ export const ENTITIES = [
   NotificationDeliveryEntity,
   PreviewEntity,
   PreviewClusterEntity,
+  GeneratorEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -97,6 +100,7 @@ export const MIGRATIONS = [
   Previews1764520000000,
   Notifications1764530000000,
   ApplicationDependencies1764560000000,
+  Generators1764580000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

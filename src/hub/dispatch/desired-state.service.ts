@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { type Actor } from '../../domain/audit-chain.js';
 import { DomainError } from '../../domain/errors.js';
+import { CLUSTER_NAME_LABEL } from '../../domain/application-generator.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
 import { sourcesNameRepository } from '../../domain/project-rules.js';
 import { followedRevision } from '../../domain/reconcile-schedule.js';
@@ -429,7 +430,9 @@ export class DesiredStateService {
     const out: { cluster: ClusterRef; target: ApplicationTarget }[] = [];
     for (const c of await this.clusters.all()) {
       if (!matchesSelector(within, c.labels)) continue;
-      const hit = selectors.find(({ s }) => matchesSelector(s, c.labels));
+      // Every cluster also answers to its own name, so a generated target can name one cluster.
+      const labels = { ...c.labels, [CLUSTER_NAME_LABEL]: c.name };
+      const hit = selectors.find(({ s }) => matchesSelector(s, labels));
       if (hit) out.push({ cluster: c, target: hit.t });
     }
     return out;

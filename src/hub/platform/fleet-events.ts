@@ -11,6 +11,8 @@ export type FleetEvent =
     }
   | { type: 'cluster-labels-changed'; clusterId: string }
   | { type: 'cluster-registered'; clusterId: string }
+  /** A cluster was deleted (generators of applications per cluster drop its applications). */
+  | { type: 'cluster-deleted'; clusterId: string }
   /** The API versions a cluster serves changed (its agent reported a CRD installed or removed). */
   | { type: 'cluster-capabilities-changed'; clusterId: string }
   /**

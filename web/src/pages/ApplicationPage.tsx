@@ -70,6 +70,14 @@ export function ApplicationPage({ id }: { id: string }) {
         <Link href={`/projects/${enc(app.project)}`} data-testid="app-project">
           {app.project}
         </Link>{' '}
+        {app.generatedBy && (
+          <>
+            ·{' '}
+            <Link href={`/generators/${enc(app.generatedBy)}`} data-testid="app-generated">
+              <Badge value="generated" kind="generated" />
+            </Link>{' '}
+          </>
+        )}
         · <Link href={`/repositories/${enc(app.repositoryId)}?path=${enc(app.path)}`}>{app.path}</Link> ·{' '}
         {app.syncPolicy.automated ? 'automated' : 'manual'} sync
         {app.syncPolicy.prune && ' · prune'}
