@@ -84,6 +84,9 @@ async function benchOne(n: number): Promise<void> {
         channel: { type: 'webhook', url: 'http://127.0.0.1:9/bench' },
       });
 
+    // The hub's and Postgres' own background work (timers, sweeper) with no agent: the model's fixed part.
+    const base = await cpuShare({ hub: () => Promise.resolve(hubPid), pg: pgPids }, 5);
+
     // N clusters created and registered through the API, 32 at a time.
     const reg = await fleet.register(hub, BENCH_ADMIN, n, 'bench');
     fleet.start(WAIT_SECONDS, HEARTBEAT_SECONDS);
@@ -135,12 +138,14 @@ async function benchOne(n: number): Promise<void> {
       idleHub: idle.hub,
       idlePg: idle.pg,
       p99S: pct(times, 99) / 1000,
+      idleHubBase: base.hub,
+      idlePgBase: base.pg,
       hubBaseMiB: hubBase,
       hubRssMiB: hubPeak,
     };
     console.log(
       `N=${String(n).padStart(5)}  registration ${s1(reg.ms)} s (${((n / reg.ms) * 1000).toFixed(0)}/s)  ` +
-        `idle: hub ${pc(idle.hub)} Postgres ${pc(idle.pg)} of a core (${idleCalls.toFixed(0)} agent calls/s)\n` +
+        `idle: hub ${pc(idle.hub)} Postgres ${pc(idle.pg)} of a core (${idleCalls.toFixed(0)} agent calls/s; no agents: ${pc(base.hub)} / ${pc(base.pg)})\n` +
         `         commit: refresh+render+queue ${refreshMs.toFixed(0)} ms  ack p50 ${s1(pct(times, 50))} s  ` +
         `p99 ${s1(pct(times, 99))} s  max ${s1(times[times.length - 1])} s  ` +
         `per job: hub ${(perJob.hub * 1000).toFixed(2)} ms Postgres ${(perJob.pg * 1000).toFixed(2)} ms CPU\n` +

@@ -37,7 +37,9 @@ interface SimAgent {
   have: Set<string>;
 }
 
-const http = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096, timeout: 120_000 });
+// idle sockets are dropped before the hub's 65 s keep-alive timeout, so a call rarely goes out on
+// a socket the hub is closing (ECONNRESET)
+const http = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096, timeout: 50_000 });
 let hub = '';
 let agents: SimAgent[] = [];
 let stopped = false;
@@ -50,6 +52,8 @@ const failures: Record<string, number> = {};
 /** digest → the `resources`/`inventory` ids of its objects (parsed once per bundle). */
 const idsOfDigest = new Map<string, string[]>();
 
+/** Longest wait for an answer to a call (plus the wait of a long-poll). */
+const CALL_TIMEOUT_MS = 30_000;
 const send = (e: LeanEvent) => process.send!(e);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,6 +87,11 @@ function call(
         );
         res.on('error', reject);
       },
+    );
+    // as the real agent: a call the hub does not answer in time fails and is retried (a long-poll
+    // gets its wait on top), rather than leaving the agent waiting forever
+    req.setTimeout(CALL_TIMEOUT_MS + (path.includes('waitSeconds=') ? 60_000 : 0), () =>
+      req.destroy(new Error('timeout')),
     );
     req.on('error', reject);
     req.end(payload);

@@ -11,6 +11,9 @@ export interface Calibration {
   /** Share of one core, N agents idle (long-polls parked, heartbeats). */
   idleHub: number;
   idlePg: number;
+  /** The same with no agent at all (timers, sweeper): what does not grow with N. */
+  idleHubBase: number;
+  idlePgBase: number;
   /** Commit → every agent acknowledged, 99th percentile. */
   p99S: number;
   /** CPU seconds per job (deliver, bundle fetch, result). */
@@ -31,7 +34,7 @@ export interface Prediction {
 }
 
 /**
- * Registration and idle cost scale with N at the calibrated per-agent rate; the commit's p99 is
+ * Registration and idle cost (above what an empty hub uses) scale with N at the calibrated per-agent rate; the commit's p99 is
  * N jobs × the hub's CPU per job at the utilisation the calibration run reached (the hub's event
  * loop is one thread: at most one core per replica); memory is the base plus a per-agent share.
  */
@@ -40,8 +43,8 @@ export function predict(c: Calibration, n: number): Prediction {
   const utilisation = Math.min(1, (c.n * c.perJobHubS) / c.p99S);
   return {
     registrationS: c.registrationS * k,
-    idleHub: c.idleHub * k,
-    idlePg: c.idlePg * k,
+    idleHub: c.idleHubBase + (c.idleHub - c.idleHubBase) * k,
+    idlePg: c.idlePgBase + (c.idlePg - c.idlePgBase) * k,
     p99S: (n * c.perJobHubS) / utilisation,
     hubRssMiB: c.hubBaseMiB + (c.hubRssMiB - c.hubBaseMiB) * k,
   };
