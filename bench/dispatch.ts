@@ -1,44 +1,49 @@
 /**
- * Dispatch benchmark (issue 5): one hub process, one Postgres, N simulated agents speaking the
- * real v1 protocol over HTTP and long-polling for work. One commit touches an application that
- * targets all of them; we time, per agent, from commit detection (the refresh call returning)
- * to the agent's result being acknowledged, and read the hub's peak RSS from /proc.
+ * Dispatch benchmark (issues 5 and 19): one hub process, one Postgres, N agents speaking the
+ * real v1 protocol from a lean simulator in a process of its own (bench/support/lean-agents.ts),
+ * each long-polling and sending heartbeats as the real agent does. Per N it prints:
  *
- *   npm run bench:dispatch                 (N=100,1000,5000 by default; AGENTS=100,1000 to choose)
- *   NOTIFY=1 npm run bench:dispatch        (with a notification subscription matching every event)
+ * - registration: N clusters created and their agents registered through the API;
+ * - idle cost: hub and Postgres CPU (% of one core) with the N long-polls parked and heartbeats
+ *   flowing, from /proc utime+stime over a window;
+ * - one commit to an application targeting all N: per agent, commit detection (the refresh
+ *   call) → its result acknowledged (p50/p99/max), and hub + Postgres CPU seconds per job;
+ * - hub peak RSS, Postgres memory (Pss summed over its processes);
+ * - from the second size on, the scaling model's prediction (docs/scaling.md) calibrated on the
+ *   first size, next to the measurement.
+ *
+ *   npm run bench:dispatch                          (AGENTS=1000,2000,5000,10000 by default)
+ *   AGENTS=1000 IDLE_SECONDS=20 npm run bench:dispatch
+ *   HUB_NODE_ARGS=--cpu-prof npm run bench:dispatch (a .cpuprofile of the hub in the cwd)
+ *   NOTIFY=1 npm run bench:dispatch                 (a notification subscription matching everything)
  */
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmbeddedPostgres } from '../src/hub/database/embedded-postgres.launcher.js';
 import { BENCH_ADMIN, startHubProcess, type HubProcess } from './support/hub-process.js';
-import { AgentFleet, registerAgents } from '../test/support/agent-fleet.js';
+import { LeanFleet } from './support/lean-fleet.js';
+import { cpuSeconds, cpuShare, machineLine, processTree, pssMiB, rssMiB } from './support/proc-stats.js';
+import { predict, type Calibration } from './support/scaling-model.js';
 import { startGitHttpServer } from '../test/support/git-http-server.js';
-import type { ProtocolAgent } from '../test/support/protocol-agent.js';
 import { run } from '../test/support/vcs-process.js';
 
-const SIZES = (process.env.AGENTS ?? '100,1000,5000').split(',').map(Number);
+const SIZES = (process.env.AGENTS ?? '1000,2000,5000,10000').split(',').map(Number);
+const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
+/** The real agent's defaults (agent-config.ts): 30 s long-polls, a heartbeat every 15 s. */
+const WAIT_SECONDS = 30;
+const HEARTBEAT_SECONDS = 15;
 const deploy = (image: string) =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ${image}\n`;
-
-const api = (hub: string, method: string, path: string, body?: unknown): Promise<any> =>
-  fetch(hub + path, {
-    method,
-    headers: { authorization: `Bearer ${BENCH_ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  }).then(async (res) => {
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  });
-
-const rssOf = async (pid: number, field: 'VmRSS' | 'VmHWM') =>
-  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
+
+const s1 = (ms: number) => (ms / 1000).toFixed(1);
+const pc = (share: number) => `${(share * 100).toFixed(1)}%`;
+let calibration: Calibration | null = null;
 
 async function benchOne(n: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-dispatch-'));
@@ -46,13 +51,12 @@ async function benchOne(n: number): Promise<void> {
   const pg = await startEmbeddedPostgres({ dir: join(dir, 'pg') });
   const git = await startGitHttpServer();
   let hubProc: HubProcess | null = null;
+  const fleet = new LeanFleet();
   try {
-    // A Git repository with one application.
     const bare = await git.createRepo('bench');
     const wt = join(dir, 'wt');
     await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
     await run('git', ['-C', wt, 'remote', 'add', 'origin', bare]);
-    const { writeFile, mkdir } = await import('node:fs/promises');
     await mkdir(join(wt, 'apps/web'), { recursive: true });
     await writeFile(join(wt, 'apps/web/deploy.yaml'), deploy('api:1'));
     const env = {
@@ -68,76 +72,101 @@ async function benchOne(n: number): Promise<void> {
 
     hubProc = await startHubProcess(pg.url, join(dir, 'hub'));
     const hub = hubProc.url;
-    await api(hub, 'POST', '/api/v1/repositories', { name: 'bench', type: 'git', url: git.url('bench') });
-    await api(hub, 'POST', '/api/v1/repositories/bench/refresh');
+    const api = hubProc.api.bind(hubProc);
+    const hubPid = [hubProc.child.pid!];
+    const pgPids = () => processTree(pg.pid);
+    const hubBase = await rssMiB(hubPid);
+    await api('POST', '/api/v1/repositories', { name: 'bench', type: 'git', url: git.url('bench') });
+    await api('POST', '/api/v1/repositories/bench/refresh');
     if (process.env.NOTIFY === '1')
-      // Every event goes through the outbox; the receiver is refused by the egress policy, so
-      // sending costs little and what is measured is the write path and the grouping.
-      await api(hub, 'POST', '/api/v1/notifications/subscriptions', {
+      await api('POST', '/api/v1/notifications/subscriptions', {
         name: 'bench',
         channel: { type: 'webhook', url: 'http://127.0.0.1:9/bench' },
       });
 
-    // N clusters, each joined by a protocol agent.
-    const t0 = performance.now();
-    const agents = await registerAgents(hub, BENCH_ADMIN, n, { fleet: 'bench' });
-    const setupMs = performance.now() - t0;
+    // The hub's and Postgres' own background work (timers, sweeper) with no agent: the model's fixed part.
+    const base = await cpuShare({ hub: () => Promise.resolve(hubPid), pg: pgPids }, 5);
 
-    // Every agent long-polls; on a job it fetches the bundle and reports success.
-    const acked = new Map<ProtocolAgent, number>();
-    let wanted: string | null = null;
-    const fleet = new AgentFleet(agents, {
-      waitSeconds: 20,
-      onAck: (a, job, at) => {
-        if (wanted && job.revision === wanted) acked.set(a, at);
-      },
-    });
-    fleet.start();
-    const waitAll = async (label: string) => {
-      const start = performance.now();
-      while (acked.size < n) {
-        if (performance.now() - start > 600_000)
-          throw new Error(`${label}: only ${acked.size}/${n} acknowledged`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    // N clusters created and registered through the API, 32 at a time.
+    const reg = await fleet.register(hub, BENCH_ADMIN, n, 'bench');
+    fleet.start(WAIT_SECONDS, HEARTBEAT_SECONDS);
 
     // Warm-up: the application's first deployment to all N clusters.
-    const app = await api(hub, 'POST', '/api/v1/applications', {
+    const first = (await api('GET', '/api/v1/repositories/bench')).lastRevision as string;
+    const warm = fleet.waitAcked(first, 15 * 60_000);
+    await api('POST', '/api/v1/applications', {
       name: 'web',
       repositoryId: 'bench',
       path: 'apps/web',
       targets: [{ clusterSelector: 'fleet=bench', namespace: 'web' }],
       syncPolicy: { automated: true, prune: true, selfHeal: false },
     });
-    void app;
-    wanted = (await api(hub, 'GET', '/api/v1/repositories/bench')).lastRevision as string;
-    await waitAll('initial deployment');
+    await warm;
+
+    // Idle: every long-poll parked, heartbeats flowing. A long-poll's full cycle first, so
+    // the window sees the steady state and not the warm-up's tail.
+    await new Promise((r) => setTimeout(r, WAIT_SECONDS * 1000));
+    const callsBefore = fleet.progress.calls;
+    const idle = await cpuShare({ hub: () => Promise.resolve(hubPid), pg: pgPids }, IDLE_SECONDS);
+    const idleCalls = (fleet.progress.calls - callsBefore) / IDLE_SECONDS;
 
     // The measured commit.
-    acked.clear();
-    const put = await api(hub, 'PUT', '/api/v1/repositories/bench/files/apps/web/deploy.yaml', {
+    const put = await api('PUT', '/api/v1/repositories/bench/files/apps/web/deploy.yaml', {
       content: deploy('api:2'),
       message: 'bump',
     });
-    wanted = put.revision.id as string;
-    const detected = performance.now();
-    await api(hub, 'POST', '/api/v1/repositories/bench/refresh');
-    const refreshed = performance.now();
-    const failedBefore = fleet.counters.failedCalls;
-    await waitAll('commit');
-    const failed = fleet.counters.failedCalls - failedBefore;
-    const times = [...acked.values()].map((t) => t - detected).sort((x, y) => x - y);
-    const peak = await rssOf(hubProc.child.pid!, 'VmHWM');
+    const acked = fleet.waitAcked(put.revision.id as string, 15 * 60_000);
+    const cpu0 = { hub: await cpuSeconds(hubPid), pg: await cpuSeconds(await pgPids()) };
+    const detected = Date.now();
+    const t0 = performance.now();
+    await api('POST', '/api/v1/repositories/bench/refresh');
+    const refreshMs = performance.now() - t0;
+    const done = await acked;
+    const wallS = (Date.now() - detected) / 1000;
+    const cpu1 = { hub: await cpuSeconds(hubPid), pg: await cpuSeconds(await pgPids()) };
+    const times = done.ackedAt.map((t) => t - detected).sort((x, y) => x - y);
+    // CPU per job: the commit window's CPU less what the idle fleet would have used meanwhile.
+    const perJob = {
+      hub: Math.max(0, cpu1.hub - cpu0.hub - idle.hub * wallS) / n,
+      pg: Math.max(0, cpu1.pg - cpu0.pg - idle.pg * wallS) / n,
+    };
+    const hubPeak = await rssMiB(hubPid, 'VmHWM');
+    const pgMem = await pssMiB(await pgPids());
+    const measured = {
+      n,
+      registrationS: reg.ms / 1000,
+      idleHub: idle.hub,
+      idlePg: idle.pg,
+      p99S: pct(times, 99) / 1000,
+      idleHubBase: base.hub,
+      idlePgBase: base.pg,
+      hubBaseMiB: hubBase,
+      hubRssMiB: hubPeak,
+    };
     console.log(
-      `N=${String(n).padStart(5)}  setup ${(setupMs / 1000).toFixed(1)} s  refresh+render+queue ${(refreshed - detected).toFixed(0)} ms  ` +
-        `ack p50 ${pct(times, 50).toFixed(0)} ms  p99 ${pct(times, 99).toFixed(0)} ms  max ${times[times.length - 1].toFixed(0)} ms  ` +
-        `hub peak RSS ${peak.toFixed(0)} MiB  failed agent calls ${failed}` +
-        (failed ? ` (${[...fleet.failures].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''),
+      `N=${String(n).padStart(5)}  registration ${s1(reg.ms)} s (${((n / reg.ms) * 1000).toFixed(0)}/s)  ` +
+        `idle: hub ${pc(idle.hub)} Postgres ${pc(idle.pg)} of a core (${idleCalls.toFixed(0)} agent calls/s; no agents: ${pc(base.hub)} / ${pc(base.pg)})\n` +
+        `         commit: refresh+render+queue ${refreshMs.toFixed(0)} ms  ack p50 ${s1(pct(times, 50))} s  ` +
+        `p99 ${s1(pct(times, 99))} s  max ${s1(times[times.length - 1])} s  ` +
+        `per job: hub ${(perJob.hub * 1000).toFixed(2)} ms Postgres ${(perJob.pg * 1000).toFixed(2)} ms CPU\n` +
+        `         hub peak RSS ${hubPeak.toFixed(0)} MiB  Postgres ${pgMem.toFixed(0)} MiB (Pss)  ` +
+        `failed agent calls ${done.failed}` +
+        (done.failed
+          ? ` (${Object.entries(done.failures)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', ')})`
+          : ''),
     );
-    await hubProc.stop();
-    await fleet.stop();
+    if (calibration) {
+      const p = predict(calibration, n);
+      console.log(
+        `         model (calibrated at N=${calibration.n}): registration ${p.registrationS.toFixed(1)} s, ` +
+          `idle hub ${pc(p.idleHub)} Postgres ${pc(p.idlePg)}, ack p99 ${p.p99S.toFixed(1)} s, ` +
+          `hub RSS ${p.hubRssMiB.toFixed(0)} MiB`,
+      );
+    } else calibration = { ...measured, perJobHubS: perJob.hub, perJobPgS: perJob.pg };
   } finally {
+    await fleet.stop();
     await hubProc?.stop();
     await git.close();
     await pg.stop();
@@ -146,8 +175,6 @@ async function benchOne(n: number): Promise<void> {
 }
 
 await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-console.log(
-  'dispatch: commit detection → every agent acknowledged its job (long-poll, one hub process, embedded Postgres)',
-);
+console.log(`dispatch: ${machineLine()}; lean agents in a child process, one hub process, embedded Postgres`);
 for (const n of SIZES) await benchOne(n);
 process.exit(0);

@@ -15,6 +15,12 @@ export interface AgentCluster {
   ageRecipient?: string | null;
   /** Whether an operator asked for a new age identity that has not arrived yet. */
   ageKeyRotationRequested?: boolean;
+  /** The row as the call found it: what presence compares with before writing anything. */
+  connectionState?: string;
+  lastSeenAt?: Date | null;
+  agentVersion?: string | null;
+  kubernetesVersion?: string | null;
+  apiVersions?: string[] | null;
 }
 
 interface AgentRequest {
@@ -40,7 +46,7 @@ export class AgentGuard implements CanActivate {
     if (!match)
       throw new UnauthenticatedError('missing agent credential: send "Authorization: Bearer <credential>"');
     const credentialHash = this.secrets.hashToken(match[1]);
-    const cluster = await this.clusters.findByCredentialHash(credentialHash);
+    const cluster = await this.clusters.findAgentByCredentialHash(credentialHash);
     if (!cluster)
       throw new UnauthenticatedError(
         'unknown or revoked agent credential: register the agent again with a new registration token',
@@ -51,8 +57,13 @@ export class AgentGuard implements CanActivate {
       credentialHash,
       ageRecipient: cluster.ageRecipient,
       ageKeyRotationRequested: cluster.ageKeyRotationRequestedAt !== null,
+      connectionState: cluster.connectionState,
+      lastSeenAt: cluster.lastSeenAt,
+      agentVersion: cluster.agentVersion,
+      kubernetesVersion: cluster.kubernetesVersion,
+      apiVersions: cluster.apiVersions,
     };
-    await this.presence.seen(cluster);
+    await this.presence.seen(req.agentCluster);
     return true;
   }
 }

@@ -170,7 +170,7 @@ export class AgentService {
   }
 
   private async stillValid(cluster: AgentCluster): Promise<boolean> {
-    return (await this.clusters.findByCredentialHash(cluster.credentialHash))?.id === cluster.id;
+    return (await this.clusters.findAgentByCredentialHash(cluster.credentialHash))?.id === cluster.id;
   }
 
   /** A bundle by digest, if this cluster was ever given it. */

@@ -16,6 +16,19 @@ export interface AgentVersions {
   ageRecipient?: string;
 }
 
+/** What the agent guard reads of the calling cluster on every agent request. */
+export interface AgentClusterRow {
+  id: string;
+  name: string;
+  connectionState: string;
+  lastSeenAt: Date | null;
+  agentVersion: string | null;
+  kubernetesVersion: string | null;
+  apiVersions: string[] | null;
+  ageRecipient: string | null;
+  ageKeyRotationRequestedAt: Date | null;
+}
+
 /** Storage of clusters. */
 @Injectable()
 export class ClusterRepository {
@@ -137,6 +150,38 @@ export class ClusterRepository {
   /** The cluster whose agent credential hashes to this. */
   findByCredentialHash(hash: string): Promise<ClusterEntity | null> {
     return this.ds.manager.findOne(ClusterEntity, { where: { credentialHash: hash } });
+  }
+
+  /**
+   * The cluster whose agent credential hashes to this, with only what an agent request needs:
+   * one indexed statement without the entity mapping, since every agent call runs it.
+   */
+  async findAgentByCredentialHash(hash: string): Promise<AgentClusterRow | null> {
+    const rows: AgentClusterRow[] = await this.ds.manager.query(
+      `SELECT id, name, connection_state AS "connectionState", last_seen_at AS "lastSeenAt",
+              agent_version AS "agentVersion", kubernetes_version AS "kubernetesVersion",
+              api_versions AS "apiVersions", age_recipient AS "ageRecipient",
+              age_key_rotation_requested_at AS "ageKeyRotationRequestedAt"
+         FROM clusters WHERE credential_hash = $1`,
+      [hash],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Moves `last_seen_at` forward for many Connected clusters in one statement (the batch the
+   * presence service gathers each second); a cluster that is no longer Connected or registered
+   * is left alone, since only the per-call path audits a flip to Connected.
+   */
+  async flushSeen(ids: string[], at: Date[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ds.manager.query(
+      `UPDATE clusters c SET last_seen_at = u.at
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
+        WHERE c.id = u.id AND c.connection_state = 'Connected' AND c.credential_hash IS NOT NULL
+          AND (c.last_seen_at IS NULL OR c.last_seen_at < u.at)`,
+      [ids, at],
+    );
   }
 
   /**
