@@ -736,15 +736,25 @@ describe('list endpoints show only what the caller may see', () => {
     if (where === 'b') expect(a).toBe(0);
   });
 
+  /** Every page of a list (generators make many applications, more than one page holds). */
+  async function everyItem<T>(path: string, token: string): Promise<T[]> {
+    const items: T[] = [];
+    for (let cursor: string | null = null; ; ) {
+      const page = (await h.api('GET', cursor ? `${path}&cursor=${cursor}` : path, { token })).body as {
+        items: T[];
+        nextCursor: string | null;
+      };
+      items.push(...page.items);
+      if (!page.nextCursor) return items;
+      cursor = encodeURIComponent(page.nextCursor);
+    }
+  }
+
   it.each(WHO)('the fleet grid as %s', async (who) => {
     const where = who.split('-')[0];
     const grid = (await h.api('GET', '/api/v1/fleet/grid?limit=200', { token: tokens[who] })).body;
     const projects = new Set(
-      (
-        (await h.api('GET', '/api/v1/applications?limit=500', { token: tokens[who] })).body.items as Array<{
-          name: string;
-        }>
-      ).map((a) => a.name),
+      (await everyItem<{ name: string }>('/api/v1/applications?limit=500', tokens[who])).map((a) => a.name),
     );
     // the columns are exactly the applications the caller may list; rows only their cells
     expect(new Set(grid.applications.map((a: { name: string }) => a.name))).toEqual(projects);
@@ -777,10 +787,8 @@ describe('list endpoints show only what the caller may see', () => {
         (p) => [p.name, p.id],
       ),
     );
-    const query = async (q: string) =>
-      (await h.api('GET', `/api/v1/audit?limit=500&${q}`, { token: tokens[who] })).body.items as Array<{
-        projectId: string | null;
-      }>;
+    const query = (q: string) =>
+      everyItem<{ projectId: string | null }>(`/api/v1/audit?limit=500&${q}`, tokens[who]);
     const created = new Set((await query('action=application.created')).map((e) => e.projectId));
     // fleet-wide events (of no project) are for global roles only
     const fleetWide = await query('action=token.created');

@@ -355,6 +355,12 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
       return [...actor(), ` changed project ${named('?')}`];
     case 'project.deleted':
       return [...actor(), ` deleted project ${named('?')}`];
+    case 'generator.created':
+      return [...actor(), ` created generator ${named('?')}`];
+    case 'generator.updated':
+      return [...actor(), ` changed generator ${named('?')}`];
+    case 'generator.deleted':
+      return [...actor(), ` deleted generator ${named('?')} and the applications it made`];
     case 'notification.subscription-created': {
       const type = str((d.channel as Record<string, unknown> | undefined)?.type);
       return [
