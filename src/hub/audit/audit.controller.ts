@@ -54,7 +54,11 @@ export class AuditController {
   @RequireRole('admin')
   @ApiOkResponse({ type: ChainVerdictDto })
   verify(@Query() q: VerifyQueryDto): Promise<ChainVerdictDto> {
-    return this.verifier.verify(q.checkpoint === undefined ? undefined : parseCheckpoint(q.checkpoint));
+    return this.verifier.verify(
+      q.checkpoint === undefined ? undefined : parseCheckpoint(q.checkpoint),
+      undefined,
+      q.from ?? 'start',
+    );
   }
 
   @Get('checkpoints')

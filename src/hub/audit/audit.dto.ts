@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsOmittable } from '../common/validators.js';
 
@@ -99,6 +99,17 @@ export class VerifyQueryDto {
     message: 'checkpoint must be <seq>:<hash>, seq a positive integer, hash 64 lowercase hex characters',
   })
   checkpoint?: string;
+
+  @ApiPropertyOptional({
+    enum: ['start', 'latest-checkpoint'],
+    description:
+      'start (default): the whole kept chain, from its first event or, once retention detached ' +
+      'older months, from the signed checkpoint where it starts; latest-checkpoint: only the events ' +
+      'after the newest signed checkpoint (incremental)',
+  })
+  @IsOmittable()
+  @IsIn(['start', 'latest-checkpoint'], { message: 'from must be start or latest-checkpoint' })
+  from?: 'start' | 'latest-checkpoint';
 }
 
 /** The seq and hash of a `checkpoint` query value the DTO has validated. */
@@ -112,6 +123,11 @@ export class CheckpointResultDto {
   @ApiProperty() hash!: string;
   @ApiProperty() ok!: boolean;
   @ApiPropertyOptional() reason?: string;
+}
+
+export class VerifiedFromDto {
+  @ApiProperty() seq!: number;
+  @ApiProperty() hash!: string;
 }
 
 export class ChainVerdictDto {
@@ -130,6 +146,12 @@ export class ChainVerdictDto {
   checkpointsChecked!: number;
   @ApiPropertyOptional({ type: CheckpointResultDto, description: 'outcome for the given checkpoint' })
   checkpoint?: CheckpointResultDto;
+  @ApiProperty({
+    type: VerifiedFromDto,
+    nullable: true,
+    description: 'the signed checkpoint (signature checked) the walk started after; null: the first event',
+  })
+  verifiedFrom!: VerifiedFromDto | null;
 }
 
 export class AuditCheckpointDto {
