@@ -1,10 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsOmittable } from '../common/validators.js';
 
-export class AuditQueryDto extends PageQueryDto {
+/** The filters of the audit trail, shared by the paged list and the export. */
+export class AuditFilterDto {
   @ApiPropertyOptional({ description: 'cluster id' }) @IsOmittable() @IsUUID() cluster?: string;
   @ApiPropertyOptional({ description: 'repository id' }) @IsOmittable() @IsUUID() repository?: string;
   @ApiPropertyOptional({ description: 'application id' }) @IsOmittable() @IsUUID() application?: string;
@@ -50,6 +51,12 @@ export class AuditQueryDto extends PageQueryDto {
   @IsDate({ message: 'until must be an ISO 8601 date-time' })
   until?: Date;
 }
+
+/** A page of the trail: the filters plus limit and cursor. */
+export class AuditQueryDto extends IntersectionType(AuditFilterDto, PageQueryDto) {}
+
+/** An export: the filters, every matching event (no limit, no cursor). */
+export class AuditExportQueryDto extends AuditFilterDto {}
 
 export class ActorDto {
   @ApiProperty({ enum: ['token', 'user', 'agent', 'system'] }) type!: string;

@@ -24,6 +24,10 @@ export interface AuditFilter {
   until?: Date;
   /** Keyset position: events strictly older than this (occurredAt, seq). */
   before?: { occurredAt: Date; seq: string };
+  /** Keyset position of an ascending read: events strictly newer than this. */
+  after?: { occurredAt: Date; seq: string };
+  /** Oldest first (an export) instead of newest first. */
+  ascending?: boolean;
   limit: number;
 }
 
@@ -149,7 +153,10 @@ export class AuditRepository {
     if (f.until) q.andWhere('e.occurred_at < :until', { until: f.until });
     if (f.before)
       q.andWhere('(e.occurred_at, e.seq) < (:bt, :bs)', { bt: f.before.occurredAt, bs: f.before.seq });
-    return q.orderBy('e.occurred_at', 'DESC').addOrderBy('e.seq', 'DESC').limit(f.limit);
+    if (f.after)
+      q.andWhere('(e.occurred_at, e.seq) > (:at, :as)', { at: f.after.occurredAt, as: f.after.seq });
+    const dir = f.ascending ? 'ASC' : 'DESC';
+    return q.orderBy('e.occurred_at', dir).addOrderBy('e.seq', dir).limit(f.limit);
   }
 
   /** A batch of the chain in ascending order, for verification. */

@@ -192,23 +192,8 @@ export class AuditService {
 
   /** Newest first; `cursor` continues from the previous page. */
   async list(q: AuditQuery): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-    const { cursor: _cursor, project, visible, ...rest } = q;
-    const filter: AuditFilter = { ...rest, limit: q.limit + 1 };
-    // A caller with project roles only sees events of those projects (none of the fleet's own).
-    if (visible !== undefined && visible !== 'all') {
-      filter.projectIds = await this.events.projectIdsByNames(visible);
-      if (filter.projectIds.length === 0) return { items: [], nextCursor: null };
-    }
-    if (project !== undefined) {
-      // A project deleted since is still found by id; an unknown name has no events.
-      const id = isUuid(project) ? project : await this.events.projectIdByName(project);
-      if (id === null) return { items: [], nextCursor: null };
-      filter.projectId = id;
-    }
-    if (q.action?.endsWith('.*')) {
-      filter.action = undefined;
-      filter.actionPrefix = q.action.slice(0, -1);
-    }
+    const filter = await this.filterOf(q);
+    if (!filter) return { items: [], nextCursor: null };
     if (q.cursor) {
       const [t, seq] = decodeCursor(q.cursor, ['string', 'string'] as const);
       const occurredAt = new Date(t);
@@ -224,6 +209,51 @@ export class AuditService {
       nextCursor:
         rows.length > q.limit && last ? encodeCursor([last.occurredAt.toISOString(), last.seq]) : null,
     };
+  }
+
+  /**
+   * Every event a query matches, oldest first, as JSON Lines: read in keyset batches of
+   * `batchSize` (one indexed query each), so a range of millions never sits in memory; the
+   * consumer's backpressure paces the reads. Resolve it before answering: a bad query throws
+   * here, not halfway through the stream.
+   */
+  async export(q: Omit<AuditQuery, 'limit' | 'cursor'>, batchSize = 1_000): Promise<AsyncIterable<string>> {
+    const filter = await this.filterOf({ ...q, limit: batchSize });
+    const events = this.events;
+    return (async function* () {
+      if (!filter) return;
+      for (;;) {
+        const rows = await events.query({ ...filter, ascending: true, limit: batchSize });
+        if (rows.length === 0) return;
+        yield rows.map((r) => JSON.stringify(toView(r)) + '\n').join('');
+        if (rows.length < batchSize) return;
+        const last = rows[rows.length - 1];
+        filter.after = { occurredAt: last.occurredAt, seq: last.seq };
+      }
+    })();
+  }
+
+  /** The storage filter of a query; null when it cannot match anything. */
+  private async filterOf(q: Omit<AuditQuery, 'cursor'>): Promise<AuditFilter | null> {
+    const { project, visible, ...rest } = q;
+    const filter: AuditFilter = { ...rest, limit: q.limit + 1 };
+    delete (filter as { cursor?: string }).cursor;
+    // A caller with project roles only sees events of those projects (none of the fleet's own).
+    if (visible !== undefined && visible !== 'all') {
+      filter.projectIds = await this.events.projectIdsByNames(visible);
+      if (filter.projectIds.length === 0) return null;
+    }
+    if (project !== undefined) {
+      // A project deleted since is still found by id; an unknown name has no events.
+      const id = isUuid(project) ? project : await this.events.projectIdByName(project);
+      if (id === null) return null;
+      filter.projectId = id;
+    }
+    if (q.action?.endsWith('.*')) {
+      filter.action = undefined;
+      filter.actionPrefix = q.action.slice(0, -1);
+    }
+    return filter;
   }
 
   /** The plan of a query, for the documentation test. */
