@@ -2910,7 +2910,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/x-ndjson': string;
+          'application/x-ndjson': unknown;
         };
       };
       400: components['responses']['400'];

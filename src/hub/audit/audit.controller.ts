@@ -62,7 +62,8 @@ export class AuditController {
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({
     description: 'one AuditEvent JSON object per line, oldest first',
-    content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+    // No schema: JSON Lines is not one JSON (or YAML) document, and OpenAPI 3.0 cannot say "lines".
+    content: { 'application/x-ndjson': {} },
   })
   async export(
     @Query() q: AuditExportQueryDto,
