@@ -107,6 +107,7 @@ describe('audit partitions', () => {
   it('refuses a bad export filter with 400 naming it', async () => {
     for (const [q, msg] of [
       ['since=yesterday', /since must be an ISO 8601 date-time/],
+      ['until=0.5', /until must be an ISO 8601 date-time/],
       ['cluster=nope', /cluster must be a UUID/],
       ['action=Bad!', /action must be an action name/],
       ['limit=10', /property limit should not exist/],
