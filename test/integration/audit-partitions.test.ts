@@ -111,6 +111,7 @@ describe('audit partitions', () => {
       ['cluster=nope', /cluster must be a UUID/],
       ['action=Bad!', /action must be an action name/],
       ['limit=10', /property limit should not exist/],
+      ['revision=a%00b', /"statusCode":400/], // a NUL byte: a JSON error, not a cut stream
     ] as const) {
       const r = await h.api('GET', `/api/v1/audit/export?${q}`);
       expect(r.status, q).toBe(400);

@@ -220,15 +220,15 @@ export class AuditService {
   async export(q: Omit<AuditQuery, 'limit' | 'cursor'>, batchSize = 1_000): Promise<AsyncIterable<string>> {
     const filter = await this.filterOf({ ...q, limit: batchSize });
     const events = this.events;
+    // The first batch before answering: a query the database refuses is an error answer, not a cut stream.
+    let rows = filter ? await events.query({ ...filter, ascending: true, limit: batchSize }) : [];
     return (async function* () {
-      if (!filter) return;
-      for (;;) {
-        const rows = await events.query({ ...filter, ascending: true, limit: batchSize });
-        if (rows.length === 0) return;
+      while (rows.length > 0) {
         yield rows.map((r) => JSON.stringify(toView(r)) + '\n').join('');
         if (rows.length < batchSize) return;
         const last = rows[rows.length - 1];
-        filter.after = { occurredAt: last.occurredAt, seq: last.seq };
+        filter!.after = { occurredAt: last.occurredAt, seq: last.seq };
+        rows = await events.query({ ...filter!, ascending: true, limit: batchSize });
       }
     })();
   }
