@@ -28,5 +28,16 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO flotilla_app;
 -- The audit trail and its checkpoints: append and read, nothing else.
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_checkpoints FROM flotilla_app;
 
+-- The monthly partitions of the audit trail: nothing directly; the hub reads and appends through
+-- audit_events. (Partitions the hub makes later are the owner's and grant nothing.)
+DO $$
+DECLARE t regclass;
+BEGIN
+  FOR t IN SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname ~ '^audit_events_p[0-9]{6}$' LOOP
+    EXECUTE format('REVOKE ALL ON %s FROM flotilla_app', t);
+  END LOOP;
+END $$;
+
 -- The migration ledger: the hub only checks that nothing is pending (FLOTILLA_MIGRATE=false).
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM flotilla_app;

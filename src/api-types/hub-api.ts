@@ -16,6 +16,22 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/audit/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['Audit_export'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/audit/verify': {
     parameters: {
       query?: never;
@@ -1097,6 +1113,10 @@ export type components = {
       ok: boolean;
       reason?: string;
     };
+    VerifiedFromDto: {
+      seq: number;
+      hash: string;
+    };
     ChainVerdictDto: {
       ok: boolean;
       /** @description events checked */
@@ -1114,6 +1134,8 @@ export type components = {
       checkpointsChecked: number;
       /** @description outcome for the given checkpoint */
       checkpoint?: components['schemas']['CheckpointResultDto'];
+      /** @description the signed checkpoint (signature checked) the walk started after; null: the first event */
+      verifiedFrom: components['schemas']['VerifiedFromDto'] | null;
     };
     AuditCheckpointDto: {
       seq: string;
@@ -2857,6 +2879,7 @@ export type ActorDto = components['schemas']['ActorDto'];
 export type AuditEventDto = components['schemas']['AuditEventDto'];
 export type AuditPageDto = components['schemas']['AuditPageDto'];
 export type CheckpointResultDto = components['schemas']['CheckpointResultDto'];
+export type VerifiedFromDto = components['schemas']['VerifiedFromDto'];
 export type ChainVerdictDto = components['schemas']['ChainVerdictDto'];
 export type AuditCheckpointDto = components['schemas']['AuditCheckpointDto'];
 export type CheckpointPublicKeyDto = components['schemas']['CheckpointPublicKeyDto'];
@@ -3016,9 +3039,51 @@ export interface operations {
   Audit_list: {
     parameters: {
       query?: {
+        /** @description cluster id */
+        cluster?: string;
+        /** @description repository id */
+        repository?: string;
+        /** @description application id */
+        application?: string;
+        /** @description project name or id: events of its applications and of the project itself */
+        project?: string;
+        /** @description exact action, or a prefix such as cluster.* */
+        action?: string;
+        /** @description actor name (token name, SSO user email, agent:<cluster>, system) */
+        actor?: string;
+        /** @description group/Kind/namespace/name */
+        resource?: string;
+        revision?: string;
+        since?: string;
+        until?: string;
         limit?: number;
         /** @description opaque cursor from the previous page (nextCursor) */
         cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditPageDto'];
+        };
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  Audit_export: {
+    parameters: {
+      query?: {
         /** @description cluster id */
         cluster?: string;
         /** @description repository id */
@@ -3043,12 +3108,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description one AuditEvent JSON object per line, oldest first */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['AuditPageDto'];
+          'application/x-ndjson': unknown;
         };
       };
       400: components['responses']['400'];
@@ -3063,6 +3129,8 @@ export interface operations {
       query?: {
         /** @description a checkpoint kept outside the hub, as <seq>:<hash> (hash: 64 lowercase hex characters) */
         checkpoint?: string;
+        /** @description start (default): the whole kept chain, from its first event or, once retention detached older months, from the signed checkpoint where it starts; latest-checkpoint: only the events after the newest signed checkpoint (incremental) */
+        from?: 'start' | 'latest-checkpoint';
       };
       header?: never;
       path?: never;

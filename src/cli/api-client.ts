@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CliError } from './errors.js';
 
 /** Query parameters; undefined values are left out. */
@@ -25,6 +27,8 @@ interface RequestOptions {
   body?: unknown;
   /** Send no Authorization header (public routes such as the OpenAPI document). */
   anonymous?: boolean;
+  /** The timeout covers the answer's headers, not its (streamed) body. */
+  headersOnlyTimeout?: boolean;
 }
 
 /**
@@ -71,6 +75,16 @@ export class ApiClient {
     return Buffer.from(await res.arrayBuffer());
   }
 
+  /**
+   * GET of a streamed answer (JSON Lines), written to `out` as it arrives with backpressure. The
+   * timeout covers the hub's first answer only: a long export keeps going as long as bytes flow.
+   */
+  async streamTo(path: string, query: Query, out: NodeJS.WritableStream): Promise<void> {
+    const res = await this.send('GET', path, { query, headersOnlyTimeout: true });
+    if (!res.body) return;
+    await pipeline(Readable.fromWeb(res.body), out, { end: false });
+  }
+
   /** GET of a route that needs no token. */
   anonymous<T>(path: string): Promise<T> {
     return this.json<T>('GET', path, { anonymous: true });
@@ -106,15 +120,22 @@ export class ApiClient {
     if (this.token && !opts.anonymous) headers.authorization = `Bearer ${this.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
+    // A streamed body may take longer than the timeout: then it covers the first answer only.
+    const abort = new AbortController();
+    const timer = opts.headersOnlyTimeout
+      ? setTimeout(() => abort.abort(new DOMException('no answer in time', 'TimeoutError')), this.timeoutMs)
+      : undefined;
     try {
       res = await fetch(url, {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: opts.headersOnlyTimeout ? abort.signal : AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
       throw new CliError(`cannot reach the hub at ${this.hubUrl}: ${describeFetchError(e)}`);
+    } finally {
+      clearTimeout(timer);
     }
     if (res.ok) return res;
     const message = errorMessage(res.status, await res.text());

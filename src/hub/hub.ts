@@ -23,7 +23,7 @@ import { HubModule } from './hub.module.js';
 import { methodNotAllowed } from './openapi/method-not-allowed.js';
 import { buildOpenApi } from './openapi/openapi.js';
 import { deriveAuditKeys, loadAuditKey } from './platform/audit-keys.js';
-import { systemClock } from './platform/clock.js';
+import { systemClock, type Clock } from './platform/clock.js';
 import { createLogger, PinoNestLogger } from './platform/logger.js';
 import { NodeSecrets, parseSecretKey } from './platform/secrets.js';
 import { RepositoryResealService } from './repositories/repository-reseal.service.js';
@@ -48,6 +48,8 @@ export interface StartHubOptions {
   logger?: Logger;
   /** Skip listening on a port (OpenAPI generation). */
   listen?: boolean;
+  /** The hub's clock; the system clock unless a test moves time (e.g. across audit months). */
+  clock?: Clock;
 }
 
 /**
@@ -95,7 +97,14 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     );
     const metrics = new HubMetrics();
     const app = await NestFactory.create<NestExpressApplication>(
-      HubModule.forRoot({ config, dataSource, secrets, clock: systemClock, metrics, auditKeys }),
+      HubModule.forRoot({
+        config,
+        dataSource,
+        secrets,
+        clock: opts.clock ?? systemClock,
+        metrics,
+        auditKeys,
+      }),
       { logger: new PinoNestLogger(logger), bodyParser: false, rawBody: true, abortOnError: false },
     );
     cleanups.push(async () => {

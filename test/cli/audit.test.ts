@@ -159,6 +159,22 @@ describe('flotilla audit', () => {
       expect(l).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s+\S+\s+[a-z]+\.[a-z.-]+\s+cluster\/alpha/);
   });
 
+  it('export writes every matching event as JSON Lines, oldest first', async () => {
+    const out = await cli.ok(['audit', 'export', '--cluster', 'alpha']);
+    expect(out.endsWith('\n')).toBe(true);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: string });
+    const listed = await h.api('GET', `/api/v1/audit?cluster=${ids.alpha}&limit=500`);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines).toEqual([...listed.body.items].reverse());
+    const bad = await cli.run(['audit', 'export', '--action', 'Bad!']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/action must be an action name/);
+  });
+
   it('verify reports an intact chain, and a tampered one with exit 1', async () => {
     expect(await cli.ok(['audit', 'verify'])).toMatch(
       /^ok: the chain of \d+ event\(s\) is intact\nkeyed with the audit key from event 1\n\d+ signed checkpoint\(s\) of the hub match\n$/,

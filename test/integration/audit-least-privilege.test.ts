@@ -117,6 +117,16 @@ describe('running the hub as a role that cannot rewrite the audit trail', () => 
     });
     await expect(h!.sql('ALTER TABLE audit_events DISABLE TRIGGER USER')).rejects.toMatchObject(denied);
     await expect(h!.sql('DROP TABLE audit_events')).rejects.toMatchObject(denied);
+    // Nor through a month's partition, nor detach one outside the hub's own function.
+    const [{ part }] = await h!.sql<{ part: string }>(
+      'SELECT tableoid::regclass::text AS part FROM audit_events ORDER BY seq DESC LIMIT 1',
+    );
+    for (const stmt of [`UPDATE ${part} SET hash = 'x'`, `DELETE FROM ${part}`, `TRUNCATE ${part}`])
+      await expect(h!.sql(stmt), stmt).rejects.toMatchObject(denied);
+    await expect(h!.sql(`ALTER TABLE audit_events DETACH PARTITION ${part}`)).rejects.toMatchObject(denied);
+    await expect(h!.sql(`SELECT audit_events_detach_partition('${part}')`)).rejects.toThrow(
+      /the current month is never detached/,
+    );
     // What it needs still works: appending through the hub, and reading.
     expect((await h!.api('POST', '/api/v1/clusters', { body: { name: 'still-works' } })).status).toBe(201);
     expect((await h!.api('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });

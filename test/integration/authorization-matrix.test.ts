@@ -171,6 +171,11 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/whoami': { scope: 'any', need: 'viewer', call: (t) => st('GET', '/api/v1/whoami', t) },
   // the audit trail: its list filters by project; verification and checkpoints are fleet-wide
   'GET /api/v1/audit': { scope: 'list', need: 'viewer', call: (t) => st('GET', '/api/v1/audit', t) },
+  'GET /api/v1/audit/export': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/audit/export', t),
+  },
   'GET /api/v1/audit/verify': {
     scope: 'fleet',
     need: 'admin',
@@ -739,7 +744,7 @@ describe('list endpoints show only what the caller may see', () => {
   /** Every page of a list (generators make many applications, more than one page holds). */
   async function everyItem<T>(path: string, token: string): Promise<T[]> {
     const items: T[] = [];
-    for (let cursor: string | null = null; ; ) {
+    for (let cursor: string | null = null; ;) {
       const page = (await h.api('GET', cursor ? `${path}&cursor=${cursor}` : path, { token })).body as {
         items: T[];
         nextCursor: string | null;
@@ -799,5 +804,13 @@ describe('list endpoints show only what the caller may see', () => {
       expect(created).toEqual(new Set([ids[`team-${where}`]]));
       expect(fleetWide).toEqual([]);
     }
+    // The export shows exactly what the list shows.
+    const exported = (
+      await h.api('GET', '/api/v1/audit/export?action=application.created', { token: tokens[who] })
+    ).text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { projectId: string | null }).projectId);
+    expect(new Set(exported)).toEqual(created);
   });
 });

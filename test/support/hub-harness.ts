@@ -7,6 +7,7 @@ import pg from 'pg';
 import { loadHubConfig, type HubConfig } from '../../src/hub/config/hub-config.js';
 import { startHub, type Hub } from '../../src/hub/hub.js';
 import { createLogger } from '../../src/hub/platform/logger.js';
+import type { Clock } from '../../src/hub/platform/clock.js';
 import type { VcsRepository } from '../../src/vcs/index.js';
 
 /** The egress allow-list test hubs get unless a test passes its own: every loopback address. */
@@ -57,7 +58,11 @@ export interface ApiResponse {
 const AUDIT_KEY = randomBytes(32).toString('base64');
 
 /** Starts a hub on a new database of the test Postgres server, listening on a free port. */
-export async function startTestHub(serverUrl: string, env: Record<string, string> = {}): Promise<TestHub> {
+export async function startTestHub(
+  serverUrl: string,
+  env: Record<string, string> = {},
+  opts: { clock?: Clock } = {},
+): Promise<TestHub> {
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase(serverUrl));
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-test-hub-'));
   await chmod(dataDir, 0o711);
@@ -92,7 +97,7 @@ export async function startTestHub(serverUrl: string, env: Record<string, string
       cb();
     },
   });
-  const hub = await startHub(config, { logger: createLogger('debug', sink) });
+  const hub = await startHub(config, { logger: createLogger('debug', sink), clock: opts.clock });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   let n = 0;
   const api: TestHub['api'] = async (method, path, opts = {}) => {

@@ -128,7 +128,26 @@ async function follow(ctx: CliContext, api: ApiClient, query: Query, o: AuditOpt
   });
 }
 
-/** `audit` (query, `--follow`) and `audit verify`. */
+/** The audit API's filters from the command's options. */
+async function queryOf(
+  api: ApiClient,
+  o: Omit<AuditOptions, 'limit' | 'follow' | 'interval'>,
+): Promise<Query> {
+  return {
+    cluster: await idOf(api, 'clusters', o.cluster),
+    application: await idOf(api, 'applications', o.app),
+    repository: await idOf(api, 'repositories', o.repo),
+    project: o.project,
+    resource: o.resource,
+    actor: o.actor,
+    action: o.action,
+    revision: o.revision,
+    since: o.since ? parseTimeArg(o.since) : undefined,
+    until: o.until ? parseTimeArg(o.until) : undefined,
+  };
+}
+
+/** `audit` (query, `--follow`), `audit export` and `audit verify`. */
 export function registerAuditCommands(program: Command): void {
   const audit = program
     .command('audit')
@@ -154,23 +173,38 @@ export function registerAuditCommands(program: Command): void {
     .action(async (o: AuditOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const api = await ctx.api();
-      const query = {
-        cluster: await idOf(api, 'clusters', o.cluster),
-        application: await idOf(api, 'applications', o.app),
-        repository: await idOf(api, 'repositories', o.repo),
-        project: o.project,
-        resource: o.resource,
-        actor: o.actor,
-        action: o.action,
-        revision: o.revision,
-        since: o.since ? parseTimeArg(o.since) : undefined,
-        until: o.until ? parseTimeArg(o.until) : undefined,
-      };
+      const query = await queryOf(api, o);
       if (o.follow) return follow(ctx, api, query, o);
       const events = await api.all<AuditEvent>('/api/v1/audit', query, o.limit);
       const names = ctx.format === 'table' ? await nameIndex(api) : new Map<string, string>();
       ctx.emit(events, () => table(events, names, ctx.color));
     });
+  examples(
+    audit
+      .command('export')
+      .description('every matching event, oldest first, as JSON Lines (streamed: redirect it to a file)')
+      .option('--cluster <cluster>', 'cluster name or id')
+      .option('--app <app>', 'application name or id')
+      .option('--repo <repo>', 'repository name or id')
+      .option('--project <project>', 'project name or id')
+      .option('--resource <id>', 'resource as group/Kind/namespace/name')
+      .option('--actor <actor>', 'token name, agent:<cluster> or system')
+      .option('--action <action>', 'action, or a prefix such as cluster.*')
+      .option('--revision <rev>', 'revision')
+      .option('--since <when>', 'events at or after: a duration ago (2h) or an ISO date-time')
+      .option('--until <when>', 'events before: a duration ago or an ISO date-time')
+      .action(async (_o: unknown, cmd: Command) => {
+        // `audit` has the same options: given after `export`, commander may hand them to it.
+        const o = cmd.optsWithGlobals<Omit<AuditOptions, 'limit' | 'follow' | 'interval'>>();
+        const api = await contextOf(cmd).api();
+        await api.streamTo('/api/v1/audit/export', await queryOf(api, o), process.stdout);
+      }),
+    [
+      'flotilla audit export --since 2024-05-01T00:00:00Z --until 2024-06-01T00:00:00Z > may.jsonl',
+      'flotilla audit export --project team-a --action sync.* > team-a-syncs.jsonl',
+    ],
+  );
+
   examples(audit, [
     'flotilla audit --cluster prod-eu-1 --since 2h',
     'flotilla audit --app web --action sync.*',

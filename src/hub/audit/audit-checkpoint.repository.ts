@@ -29,6 +29,16 @@ export class AuditCheckpointRepository {
       .getOne();
   }
 
+  /** The newest checkpoint at or before `seq`, or null. */
+  atOrBefore(seq: string, tx?: Tx): Promise<AuditCheckpointEntity | null> {
+    return managerOf(this.ds, tx)
+      .createQueryBuilder(AuditCheckpointEntity, 'c')
+      .where('c.seq <= :seq', { seq })
+      .orderBy('c.seq', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
   /** Inserts a checkpoint; one for the same seq already there is kept. */
   async insert(tx: Tx, c: AuditCheckpointEntity): Promise<void> {
     await managerOf(this.ds, tx)

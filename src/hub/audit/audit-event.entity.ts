@@ -3,7 +3,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /**
  * One append-only audit event. The table refuses UPDATE and DELETE (trigger in the migration)
  * and each row's hash chains to the previous row's, so rewriting history is detectable.
- * Indexes are declared in the migration (partial and composite keyset indexes).
+ * Indexes are declared in the migration (partial and composite keyset indexes); the table is
+ * partitioned by month of `occurred_at` (see `AuditPartitionService`).
  */
 @Index('audit_events_time_idx', { synchronize: false })
 @Index('audit_events_cluster_idx', { synchronize: false })
@@ -19,7 +20,8 @@ export class AuditEventEntity {
   @PrimaryColumn({ type: 'bigint' })
   seq!: string;
 
-  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  /** The partition key (monthly ranges): part of the primary key, as Postgres requires. */
+  @PrimaryColumn({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
 
   @Column({ name: 'actor_type', type: 'text' })

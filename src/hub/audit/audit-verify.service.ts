@@ -3,6 +3,7 @@ import { checkpointSignatureValid, compareCheckpoint } from '../../domain/audit-
 import {
   CHAIN_KEYED_ACTION,
   CHAIN_START,
+  GENESIS_HASH,
   finishChain,
   walkChain,
   type ChainBreak,
@@ -37,7 +38,16 @@ export interface AuditVerification {
   checkpointsChecked: number;
   /** The outcome for the external checkpoint, when one was given. */
   checkpoint?: { seq: number; hash: string; ok: boolean; reason?: string };
+  /**
+   * The signed checkpoint the walk started from (its signature checked): the one where the kept
+   * chain starts once retention detached older months, or the newest one for an incremental
+   * verification. Null: from the first event.
+   */
+  verifiedFrom: { seq: number; hash: string } | null;
 }
+
+/** Where {@link AuditVerifyService.verify} starts. */
+export type VerifyFrom = 'start' | 'latest-checkpoint';
 
 /**
  * Walks the audit chain: links, keyed hashes, seq continuity, the signed checkpoints the hub
@@ -52,8 +62,16 @@ export class AuditVerifyService {
     @Inject(AUDIT_KEYS) private readonly keys: AuditKeys,
   ) {}
 
-  /** Verifies the whole chain from its first event. */
-  async verify(external?: ExternalCheckpoint, batchSize = 5_000): Promise<AuditVerification> {
+  /**
+   * Verifies the chain from its first event, or from the signed checkpoint where the kept chain
+   * starts when retention removed older months; `from: 'latest-checkpoint'` verifies only the
+   * events after the newest signed checkpoint (incremental).
+   */
+  async verify(
+    external?: ExternalCheckpoint,
+    batchSize = 5_000,
+    from: VerifyFrom = 'start',
+  ): Promise<AuditVerification> {
     const out: AuditVerification = {
       ok: true,
       checked: 0,
@@ -61,10 +79,23 @@ export class AuditVerifyService {
       headHash: null,
       keyedFrom: null,
       checkpointsChecked: 0,
+      verifiedFrom: null,
     };
     const fail = (b: ChainBreak) => Object.assign(out, { ok: false, brokenAt: b.brokenAt, reason: b.reason });
+    const begin = await this.startingPoint(from);
+    if ('brokenAt' in begin) return fail(begin);
+    const start = begin.cursor;
+    if (start.lastSeq > 0) out.verifiedFrom = { seq: start.lastSeq, hash: start.lastHash };
     let extResult: { ok: boolean; reason?: string } | null = null;
-    const walk = await this.walk(CHAIN_START, null, batchSize, async (hashes, afterSeq, uptoSeq) => {
+    if (external && start.lastSeq > 0 && external.seq <= start.lastSeq)
+      extResult =
+        external.seq === start.lastSeq
+          ? compareCheckpoint(external, start.lastHash, start.lastSeq)
+          : {
+              ok: false,
+              reason: `seq ${external.seq} is before the verified part of the chain (from seq ${start.lastSeq})`,
+            };
+    const walk = await this.walk(start, null, batchSize, async (hashes, afterSeq, uptoSeq) => {
       for (const c of await this.checkpoints.between(afterSeq, uptoSeq)) {
         const broken = this.checkStored(c, hashes, Number(uptoSeq));
         if (broken) return broken;
@@ -77,7 +108,7 @@ export class AuditVerifyService {
     out.checked = walk.cursor.checked;
     out.keyedFrom = walk.cursor.keyedFrom;
     out.headSeq = walk.cursor.lastSeq || null;
-    out.headHash = walk.cursor.checked ? walk.cursor.lastHash : null;
+    out.headHash = walk.cursor.lastSeq ? walk.cursor.lastHash : null;
     if (walk.broken) fail(walk.broken);
     else {
       const unkeyed = finishChain(walk.cursor, walk.firstSeq);
@@ -107,14 +138,52 @@ export class AuditVerifyService {
    * the hub never signs a head it has not checked.
    */
   async verifySince(from: { seq: string; hash: string } | null, uptoSeq: string): Promise<ChainBreak | null> {
-    let start: ChainCursor = CHAIN_START;
-    if (from) {
-      const marker = await this.events.keyedMarker(CHAIN_KEYED_ACTION);
-      const keyedFrom = marker && Number(marker.seq) <= Number(from.seq) ? Number(marker.seq) : null;
-      start = { lastHash: from.hash, lastSeq: Number(from.seq), keyedFrom, checked: 0 };
-    }
+    const start = from ? await this.cursorAt(from) : CHAIN_START;
     const walk = await this.walk(start, uptoSeq, 5_000, () => Promise.resolve(null));
     return walk.broken ?? finishChain(walk.cursor, walk.firstSeq);
+  }
+
+  /**
+   * The cursor a walk starts from: the first event when the trail still begins at the genesis
+   * link, else the signed checkpoint just before its oldest kept event (retention writes one
+   * there before it detaches a month); with `latest-checkpoint`, the newest signed checkpoint.
+   */
+  private async startingPoint(from: VerifyFrom): Promise<{ cursor: ChainCursor } | ChainBreak> {
+    if (from === 'latest-checkpoint') {
+      const c = await this.checkpoints.latest();
+      if (!c) return { cursor: CHAIN_START };
+      return this.signedStart(c);
+    }
+    const first = await this.events.first();
+    if (!first || first.prevHash === GENESIS_HASH) return { cursor: CHAIN_START };
+    const before = String(BigInt(first.seq) - 1n);
+    const c = await this.checkpoints.atOrBefore(before);
+    if (!c || c.seq !== before)
+      return {
+        brokenAt: Number(first.seq),
+        reason:
+          `the trail starts at seq ${first.seq}, not at the first event, and no signed checkpoint ` +
+          `at seq ${before} marks where the kept chain starts: events were removed`,
+      };
+    return this.signedStart(c);
+  }
+
+  private async signedStart(c: AuditCheckpointEntity): Promise<{ cursor: ChainCursor } | ChainBreak> {
+    const seq = Number(c.seq);
+    if (!checkpointSignatureValid(this.keys.publicKey, { ...c, seq }))
+      return { brokenAt: seq, reason: `the stored checkpoint at seq ${seq} has an invalid signature` };
+    return { cursor: await this.cursorAt(c) };
+  }
+
+  /**
+   * A cursor just after a trusted checkpoint. The keyed marker before it may be gone (retention):
+   * a checkpoint is only signed over a keyed chain, so everything after it must be keyed too.
+   */
+  private async cursorAt(from: { seq: string; hash: string }): Promise<ChainCursor> {
+    const marker = await this.events.keyedMarker(CHAIN_KEYED_ACTION);
+    const keyedFrom =
+      marker === null ? Number(from.seq) : Number(marker.seq) <= Number(from.seq) ? Number(marker.seq) : null;
+    return { lastHash: from.hash, lastSeq: Number(from.seq), keyedFrom, checked: 0 };
   }
 
   /** Walks batches from `start`, calling `onBatch` with the batch's hashes by seq. */

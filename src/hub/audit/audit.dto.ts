@@ -1,10 +1,18 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsDate, IsIn, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/list-query.dto.js';
 import { IsOmittable } from '../common/validators.js';
 
-export class AuditQueryDto extends PageQueryDto {
+/** RFC 3339 date-time, as the OpenAPI `date-time` format says (Date.parse takes far more, e.g. `0.5`). */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** A query date-time, or an invalid Date (IsDate then names the parameter) for anything else. */
+const toDateTime = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? new Date(DATE_TIME.test(value) ? value : NaN) : value;
+
+/** The filters of the audit trail, shared by the paged list and the export. */
+export class AuditFilterDto {
   @ApiPropertyOptional({ description: 'cluster id' }) @IsOmittable() @IsUUID() cluster?: string;
   @ApiPropertyOptional({ description: 'repository id' }) @IsOmittable() @IsUUID() repository?: string;
   @ApiPropertyOptional({ description: 'application id' }) @IsOmittable() @IsUUID() application?: string;
@@ -40,16 +48,22 @@ export class AuditQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOmittable()
-  @Type(() => Date)
+  @Transform(toDateTime)
   @IsDate({ message: 'since must be an ISO 8601 date-time' })
   since?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOmittable()
-  @Type(() => Date)
+  @Transform(toDateTime)
   @IsDate({ message: 'until must be an ISO 8601 date-time' })
   until?: Date;
 }
+
+/** A page of the trail: the filters plus limit and cursor. */
+export class AuditQueryDto extends IntersectionType(AuditFilterDto, PageQueryDto) {}
+
+/** An export: the filters, every matching event (no limit, no cursor). */
+export class AuditExportQueryDto extends AuditFilterDto {}
 
 export class ActorDto {
   @ApiProperty({ enum: ['token', 'user', 'agent', 'system'] }) type!: string;
@@ -99,6 +113,17 @@ export class VerifyQueryDto {
     message: 'checkpoint must be <seq>:<hash>, seq a positive integer, hash 64 lowercase hex characters',
   })
   checkpoint?: string;
+
+  @ApiPropertyOptional({
+    enum: ['start', 'latest-checkpoint'],
+    description:
+      'start (default): the whole kept chain, from its first event or, once retention detached ' +
+      'older months, from the signed checkpoint where it starts; latest-checkpoint: only the events ' +
+      'after the newest signed checkpoint (incremental)',
+  })
+  @IsOmittable()
+  @IsIn(['start', 'latest-checkpoint'], { message: 'from must be start or latest-checkpoint' })
+  from?: 'start' | 'latest-checkpoint';
 }
 
 /** The seq and hash of a `checkpoint` query value the DTO has validated. */
@@ -112,6 +137,11 @@ export class CheckpointResultDto {
   @ApiProperty() hash!: string;
   @ApiProperty() ok!: boolean;
   @ApiPropertyOptional() reason?: string;
+}
+
+export class VerifiedFromDto {
+  @ApiProperty() seq!: number;
+  @ApiProperty() hash!: string;
 }
 
 export class ChainVerdictDto {
@@ -130,6 +160,12 @@ export class ChainVerdictDto {
   checkpointsChecked!: number;
   @ApiPropertyOptional({ type: CheckpointResultDto, description: 'outcome for the given checkpoint' })
   checkpoint?: CheckpointResultDto;
+  @ApiProperty({
+    type: VerifiedFromDto,
+    nullable: true,
+    description: 'the signed checkpoint (signature checked) the walk started after; null: the first event',
+  })
+  verifiedFrom!: VerifiedFromDto | null;
 }
 
 export class AuditCheckpointDto {

@@ -24,6 +24,10 @@ export interface AuditFilter {
   until?: Date;
   /** Keyset position: events strictly older than this (occurredAt, seq). */
   before?: { occurredAt: Date; seq: string };
+  /** Keyset position of an ascending read: events strictly newer than this. */
+  after?: { occurredAt: Date; seq: string };
+  /** Oldest first (an export) instead of newest first. */
+  ascending?: boolean;
   limit: number;
 }
 
@@ -40,17 +44,29 @@ export class AuditRepository {
    * seq, time and chain order identical across concurrent writers and hub replicas; taking seq
    * from the head rather than a sequence means a rolled-back transaction leaves no gap.
    */
-  async lockHeadMany(tx: Tx, n: number): Promise<{ seqs: string[]; prevHash: string | null }> {
+  async lockHeadMany(
+    tx: Tx,
+    n: number,
+  ): Promise<{ seqs: string[]; prevHash: string | null; headTime: Date | null }> {
     const m = managerOf(this.ds, tx);
     await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-    const head: { seq: string; hash: string }[] = await m.query(
-      'SELECT e.seq::text AS seq, e.hash FROM audit_events e ORDER BY e.seq DESC LIMIT 1',
+    const head: { seq: string; hash: string; occurred_at: Date }[] = await m.query(
+      'SELECT e.seq::text AS seq, e.hash, e.occurred_at FROM audit_events e ORDER BY e.seq DESC LIMIT 1',
     );
     const last = BigInt(head[0]?.seq ?? '0');
     return {
       seqs: Array.from({ length: n }, (_, i) => (last + BigInt(i + 1)).toString()),
       prevHash: head[0]?.hash ?? null,
+      headTime: head[0]?.occurred_at ?? null,
     };
+  }
+
+  /** The oldest event still in the trail (retention may have detached older months). */
+  async first(): Promise<{ seq: string; prevHash: string } | null> {
+    const rows: { seq: string; prev_hash: string }[] = await this.ds.query(
+      'SELECT e.seq::text AS seq, e.prev_hash FROM audit_events e ORDER BY e.seq ASC LIMIT 1',
+    );
+    return rows[0] ? { seq: rows[0].seq, prevHash: rows[0].prev_hash } : null;
   }
 
   /** The event that switched the chain to the keyed rule, if any (the oldest such event). */
@@ -137,7 +153,10 @@ export class AuditRepository {
     if (f.until) q.andWhere('e.occurred_at < :until', { until: f.until });
     if (f.before)
       q.andWhere('(e.occurred_at, e.seq) < (:bt, :bs)', { bt: f.before.occurredAt, bs: f.before.seq });
-    return q.orderBy('e.occurred_at', 'DESC').addOrderBy('e.seq', 'DESC').limit(f.limit);
+    if (f.after)
+      q.andWhere('(e.occurred_at, e.seq) > (:at, :as)', { at: f.after.occurredAt, as: f.after.seq });
+    const dir = f.ascending ? 'ASC' : 'DESC';
+    return q.orderBy('e.occurred_at', dir).addOrderBy('e.seq', dir).limit(f.limit);
   }
 
   /** A batch of the chain in ascending order, for verification. */

@@ -8,6 +8,7 @@ import {
   type AuditEventContent,
   type StoredAuditEvent,
 } from '../../domain/audit-chain.js';
+import { partitionName } from '../../domain/audit-partitions.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { InvalidInputError } from '../../domain/errors.js';
 import { isUuid } from '../../domain/ids.js';
@@ -16,6 +17,7 @@ import { AUDIT_KEYS, type AuditKeys } from '../platform/audit-keys.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { type AuditEventEntity } from './audit-event.entity.js';
 import { AUDIT_OBSERVERS, AuditObservers } from './audit-observers.js';
+import { AuditPartitionRepository } from './audit-partition.repository.js';
 import { AuditRepository, type AuditFilter } from './audit.repository.js';
 
 /** What a caller records; the service adds sequence, time and the chain hashes. */
@@ -66,13 +68,21 @@ export class AuditKeyMismatchError extends Error {}
 export class AuditService {
   /** Set once the keyed marker is known to be committed: later writes skip looking for it. */
   private keyedConfirmed = false;
+  /** Months whose partition is known to exist (made ahead by the partition service). */
+  private readonly monthsReady = new Set<string>();
 
   constructor(
     @Inject(AuditRepository) private readonly events: AuditRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AUDIT_KEYS) private readonly keys: AuditKeys,
-    @Inject(AUDIT_OBSERVERS) private readonly observers: AuditObservers = new AuditObservers(),
+    @Inject(AUDIT_OBSERVERS) private readonly observers: AuditObservers,
+    @Inject(AuditPartitionRepository) private readonly partitions: AuditPartitionRepository,
   ) {}
+
+  /** Records that the partition of these months exists, so writes skip making sure of it. */
+  partitionsReady(months: readonly string[]): void {
+    for (const m of months) this.monthsReady.add(m);
+  }
 
   /**
    * Makes sure the chain is keyed (writes the {@link CHAIN_KEYED_ACTION} marker after any events
@@ -108,7 +118,13 @@ export class AuditService {
       tx,
       given.filter((r) => r.projectId === undefined && r.applicationId).map((r) => r.applicationId!),
     );
-    const { seqs, prevHash: head } = await this.events.lockHeadMany(tx, records.length + 1);
+    // Normally made ahead by the partition service; a clock past them must not lose the event.
+    const month = partitionName(this.clock.now());
+    if (!this.monthsReady.has(month)) {
+      await this.partitions.ensure(this.clock.now(), this.clock.now(), tx);
+      this.monthsReady.add(month);
+    }
+    const { seqs, prevHash: head, headTime } = await this.events.lockHeadMany(tx, records.length + 1);
     if (!this.keyedConfirmed) {
       const marker = await this.events.keyedMarker(CHAIN_KEYED_ACTION, tx);
       if (marker) this.checkMarker(marker);
@@ -124,7 +140,14 @@ export class AuditService {
         ];
     }
     if (records.length === 0) return;
-    const now = this.clock.now();
+    // Never before the head: time order is seq order, so each month holds one run of the chain
+    // and retention cuts it cleanly (replicas' clocks may differ by a few milliseconds).
+    const clockNow = this.clock.now();
+    const now = headTime && headTime.getTime() > clockNow.getTime() ? headTime : clockNow;
+    if (partitionName(now) !== month && !this.monthsReady.has(partitionName(now))) {
+      await this.partitions.ensure(now, now, tx);
+      this.monthsReady.add(partitionName(now));
+    }
     let prevHash = head ?? GENESIS_HASH;
     const rows = records.map((r, i) => {
       const content: AuditEventContent = {
@@ -169,23 +192,8 @@ export class AuditService {
 
   /** Newest first; `cursor` continues from the previous page. */
   async list(q: AuditQuery): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-    const { cursor: _cursor, project, visible, ...rest } = q;
-    const filter: AuditFilter = { ...rest, limit: q.limit + 1 };
-    // A caller with project roles only sees events of those projects (none of the fleet's own).
-    if (visible !== undefined && visible !== 'all') {
-      filter.projectIds = await this.events.projectIdsByNames(visible);
-      if (filter.projectIds.length === 0) return { items: [], nextCursor: null };
-    }
-    if (project !== undefined) {
-      // A project deleted since is still found by id; an unknown name has no events.
-      const id = isUuid(project) ? project : await this.events.projectIdByName(project);
-      if (id === null) return { items: [], nextCursor: null };
-      filter.projectId = id;
-    }
-    if (q.action?.endsWith('.*')) {
-      filter.action = undefined;
-      filter.actionPrefix = q.action.slice(0, -1);
-    }
+    const filter = await this.filterOf(q);
+    if (!filter) return { items: [], nextCursor: null };
     if (q.cursor) {
       const [t, seq] = decodeCursor(q.cursor, ['string', 'string'] as const);
       const occurredAt = new Date(t);
@@ -201,6 +209,51 @@ export class AuditService {
       nextCursor:
         rows.length > q.limit && last ? encodeCursor([last.occurredAt.toISOString(), last.seq]) : null,
     };
+  }
+
+  /**
+   * Every event a query matches, oldest first, as JSON Lines: read in keyset batches of
+   * `batchSize` (one indexed query each), so a range of millions never sits in memory; the
+   * consumer's backpressure paces the reads. Resolve it before answering: a bad query throws
+   * here, not halfway through the stream.
+   */
+  async export(q: Omit<AuditQuery, 'limit' | 'cursor'>, batchSize = 1_000): Promise<AsyncIterable<string>> {
+    const filter = await this.filterOf({ ...q, limit: batchSize });
+    const events = this.events;
+    // The first batch before answering: a query the database refuses is an error answer, not a cut stream.
+    let rows = filter ? await events.query({ ...filter, ascending: true, limit: batchSize }) : [];
+    return (async function* () {
+      while (rows.length > 0) {
+        yield rows.map((r) => JSON.stringify(toView(r)) + '\n').join('');
+        if (rows.length < batchSize) return;
+        const last = rows[rows.length - 1];
+        filter!.after = { occurredAt: last.occurredAt, seq: last.seq };
+        rows = await events.query({ ...filter!, ascending: true, limit: batchSize });
+      }
+    })();
+  }
+
+  /** The storage filter of a query; null when it cannot match anything. */
+  private async filterOf(q: Omit<AuditQuery, 'cursor'>): Promise<AuditFilter | null> {
+    const { project, visible, ...rest } = q;
+    const filter: AuditFilter = { ...rest, limit: q.limit + 1 };
+    delete (filter as { cursor?: string }).cursor;
+    // A caller with project roles only sees events of those projects (none of the fleet's own).
+    if (visible !== undefined && visible !== 'all') {
+      filter.projectIds = await this.events.projectIdsByNames(visible);
+      if (filter.projectIds.length === 0) return null;
+    }
+    if (project !== undefined) {
+      // A project deleted since is still found by id; an unknown name has no events.
+      const id = isUuid(project) ? project : await this.events.projectIdByName(project);
+      if (id === null) return null;
+      filter.projectId = id;
+    }
+    if (q.action?.endsWith('.*')) {
+      filter.action = undefined;
+      filter.actionPrefix = q.action.slice(0, -1);
+    }
+    return filter;
   }
 
   /** The plan of a query, for the documentation test. */

@@ -76,6 +76,12 @@ export interface HubConfig {
   auditCheckpointEvery: number;
   /** ...or after this many seconds with new events, whichever first; 0 turns checkpoints off. */
   auditCheckpointIntervalSeconds: number;
+  /** Monthly audit partitions kept made ahead of the current month (`FLOTILLA_AUDIT_PARTITIONS_AHEAD`). */
+  auditPartitionsAhead: number;
+  /** Detach audit months older than this many full months (`FLOTILLA_AUDIT_RETENTION_MONTHS`); 0: keep all. */
+  auditRetentionMonths: number;
+  /** How often a replica makes partitions ahead and applies retention; 0: only at start. */
+  auditMaintenanceIntervalSeconds: number;
   allowFileUrls: boolean;
   /** Git implementation: the git CLI when installed (`auto`, the default), or always `cli` / `isomorphic`. */
   gitImplementation: 'auto' | 'cli' | 'isomorphic';
@@ -283,6 +289,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     auditKey: env.FLOTILLA_AUDIT_KEY || null,
     auditCheckpointEvery: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
     auditCheckpointIntervalSeconds: int(env, 'FLOTILLA_AUDIT_CHECKPOINT_INTERVAL_SECONDS', 300, 0, 86_400),
+    auditPartitionsAhead: int(env, 'FLOTILLA_AUDIT_PARTITIONS_AHEAD', 3, 1, 120),
+    auditRetentionMonths: int(env, 'FLOTILLA_AUDIT_RETENTION_MONTHS', 0, 0, 1200),
+    auditMaintenanceIntervalSeconds: int(env, 'FLOTILLA_AUDIT_MAINTENANCE_INTERVAL_SECONDS', 3600, 0, 86_400),
     allowFileUrls: bool(env, 'FLOTILLA_ALLOW_FILE_URLS', false),
     gitImplementation: gitImplementation(env, 'FLOTILLA_GIT_IMPLEMENTATION'),
     authFailuresPerMinute: int(env, 'FLOTILLA_AUTH_FAILURES_PER_MINUTE', 20, 0, 100_000),

@@ -24,6 +24,7 @@ import { Previews1764520000000 } from '../../../migrations/1764520000000-preview
 import { Notifications1764530000000 } from '../../../migrations/1764530000000-notifications.js';
 import { ApplicationDependencies1764560000000 } from '../../../migrations/1764560000000-application-dependencies.js';
 import { Generators1764580000000 } from '../../../migrations/1764580000000-generators.js';
+import { AuditPartitions1764540000000 } from '../../../migrations/1764540000000-audit-partitions.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -101,6 +102,7 @@ export const MIGRATIONS = [
   Notifications1764530000000,
   ApplicationDependencies1764560000000,
   Generators1764580000000,
+  AuditPartitions1764540000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

@@ -355,6 +355,15 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
       return [...actor(), ` changed project ${named('?')}`];
     case 'project.deleted':
       return [...actor(), ` deleted project ${named('?')}`];
+    case 'audit.partition.detached': {
+      const from = str(d.from)?.slice(0, 7);
+      const months = num(d.retentionMonths);
+      return [
+        `the audit month ${from ?? '?'} was detached from the trail`,
+        ...(months !== null ? [` (retention ${plural(months, 'month')})`] : []),
+        ', after a checkpoint signed its last event',
+      ];
+    }
     case 'generator.created':
       return [...actor(), ` created generator ${named('?')}`];
     case 'generator.updated':
