@@ -22,9 +22,9 @@ import { ClusterAgeRecipients1764500000000 } from '../../../migrations/176450000
 import { PlainSecrets1764510000000 } from '../../../migrations/1764510000000-plain-secrets.js';
 import { Previews1764520000000 } from '../../../migrations/1764520000000-previews.js';
 import { Notifications1764530000000 } from '../../../migrations/1764530000000-notifications.js';
+import { AuditPartitions1764540000000 } from '../../../migrations/1764540000000-audit-partitions.js';
 import { ApplicationDependencies1764560000000 } from '../../../migrations/1764560000000-application-dependencies.js';
 import { Generators1764580000000 } from '../../../migrations/1764580000000-generators.js';
-import { AuditPartitions1764540000000 } from '../../../migrations/1764540000000-audit-partitions.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -100,9 +100,9 @@ export const MIGRATIONS = [
   PlainSecrets1764510000000,
   Previews1764520000000,
   Notifications1764530000000,
+  AuditPartitions1764540000000,
   ApplicationDependencies1764560000000,
   Generators1764580000000,
-  AuditPartitions1764540000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */
