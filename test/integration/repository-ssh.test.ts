@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 import { type SshGitServer, startSshGitServer } from '../support/ssh-git-server.js';
-import { run } from '../support/vcs-process.js';
+import { pushFirstCommit } from '../support/vcs-process.js';
 
 let h: TestHub;
 let sshd: SshGitServer;
@@ -15,23 +15,7 @@ beforeAll(async () => {
   sshd = await startSshGitServer();
   scratch = await mkdtemp(join(tmpdir(), 'flotilla-repo-ssh-'));
   const bare = await sshd.createRepo('fleet');
-  const wt = join(scratch, 'wt');
-  await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
-  await run('git', [
-    '-C',
-    wt,
-    '-c',
-    'user.name=t',
-    '-c',
-    'user.email=t@e',
-    'commit',
-    '--quiet',
-    '--allow-empty',
-    '-m',
-    'one',
-  ]);
-  await run('git', ['-C', wt, 'push', '--quiet', bare, 'HEAD:refs/heads/main']);
-  head = (await run('git', ['-C', wt, 'rev-parse', 'HEAD'])).trim();
+  head = await pushFirstCommit(bare, join(scratch, 'wt'));
   h = await startTestHub(inject('postgresUrl'));
 });
 afterAll(async () => {

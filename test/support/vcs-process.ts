@@ -38,3 +38,15 @@ export function freeTcpPort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Pushes one empty commit (`message`) to the `main` branch of the bare repository `bare`, made in a new work
+ * tree at `wt` (which later commits may use); returns its commit id.
+ */
+export async function pushFirstCommit(bare: string, wt: string, message = 'one'): Promise<string> {
+  await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
+  const identity = ['-c', 'user.name=t', '-c', 'user.email=t@e'];
+  await run('git', ['-C', wt, ...identity, 'commit', '--quiet', '--allow-empty', '-m', message]);
+  await run('git', ['-C', wt, 'push', '--quiet', bare, 'HEAD:refs/heads/main']);
+  return (await run('git', ['-C', wt, 'rev-parse', 'HEAD'])).trim();
+}

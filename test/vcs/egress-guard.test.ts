@@ -9,7 +9,7 @@ import { GitCliBackend } from '../../src/vcs/git/git-cli.backend.js';
 import { guardedHttpClient } from '../../src/vcs/git/guarded-http.js';
 import { type VcsBackend, type VcsRepository } from '../../src/vcs/vcs-backend.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
-import { run } from '../support/vcs-process.js';
+import { pushFirstCommit } from '../support/vcs-process.js';
 
 /**
  * A resolver answering from a table, for names no real DNS knows. It stands in for DNS only;
@@ -43,22 +43,7 @@ describe.each(implementations)('egress guard on the Git client (%s)', (_name, ma
     server = await startGitHttpServer();
     scratch = await mkdtemp(join(tmpdir(), 'flotilla-egress-'));
     const bare = await server.createRepo('pinned');
-    const wt = join(scratch, 'wt');
-    await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
-    await run('git', [
-      '-C',
-      wt,
-      '-c',
-      'user.name=t',
-      '-c',
-      'user.email=t@e',
-      'commit',
-      '--quiet',
-      '--allow-empty',
-      '-m',
-      'one',
-    ]);
-    await run('git', ['-C', wt, 'push', '--quiet', bare, 'HEAD:refs/heads/main']);
+    await pushFirstCommit(bare, join(scratch, 'wt'));
     port = Number(new URL(server.url('pinned')).port);
   });
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { type VcsBackend, type VcsRepository } from '../../src/vcs/vcs-backend.j
 import { VcsAuthenticationError } from '../../src/vcs/vcs.errors.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
 import { RecordingRunner } from '../support/recording-runner.js';
-import { run } from '../support/vcs-process.js';
+import { pushFirstCommit, run } from '../support/vcs-process.js';
 
 /** Both Git implementations; each test gets a backend with its own cache directory. */
 const implementations: [string, (cacheDir: string) => VcsBackend][] = [
@@ -29,22 +29,7 @@ describe.each(implementations)('Git backend specifics (%s)', (_name, makeBackend
     server = await startGitHttpServer({ auth: { username: 'ci', password: 'tok-123456' } });
     scratch = await mkdtemp(join(tmpdir(), 'flotilla-git-specific-'));
     const bare = await server.createRepo('specific');
-    const wt = join(scratch, 'wt');
-    await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
-    await run('git', [
-      '-C',
-      wt,
-      '-c',
-      'user.name=t',
-      '-c',
-      'user.email=t@e',
-      'commit',
-      '--quiet',
-      '--allow-empty',
-      '-m',
-      'first',
-    ]);
-    await run('git', ['-C', wt, 'push', '--quiet', bare, 'HEAD:refs/heads/main']);
+    await pushFirstCommit(bare, join(scratch, 'wt'), 'first');
     repo = {
       id: 'specific',
       type: 'git',
@@ -202,22 +187,7 @@ describe('git CLI invocations', () => {
     server = await startGitHttpServer({ auth: { username: 'ci', password: TOKEN } });
     scratch = await mkdtemp(join(tmpdir(), 'flotilla-git-cli-'));
     const bare = await server.createRepo('argv');
-    const wt = join(scratch, 'wt');
-    await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
-    await run('git', [
-      '-C',
-      wt,
-      '-c',
-      'user.name=t',
-      '-c',
-      'user.email=t@e',
-      'commit',
-      '--quiet',
-      '--allow-empty',
-      '-m',
-      'one',
-    ]);
-    await run('git', ['-C', wt, 'push', '--quiet', bare, 'HEAD:refs/heads/main']);
+    await pushFirstCommit(bare, join(scratch, 'wt'));
   });
 
   afterAll(async () => {

@@ -13,7 +13,7 @@ import { type VcsRepository } from '../../src/vcs/vcs-backend.js';
 import { VcsAuthenticationError } from '../../src/vcs/vcs.errors.js';
 import { type SshGitServer, startSshGitServer } from '../support/ssh-git-server.js';
 import { RecordingRunner } from '../support/recording-runner.js';
-import { run } from '../support/vcs-process.js';
+import { pushFirstCommit } from '../support/vcs-process.js';
 
 /** Answers one made-up name; a stand-in for DNS only (the server and connection are real). */
 const resolverFor = (name: string, address: string): HostResolver => ({
@@ -33,12 +33,7 @@ describe('Git over SSH (git CLI, a real sshd)', () => {
     server = await startSshGitServer();
     scratch = await mkdtemp(join(tmpdir(), 'flotilla-git-ssh-'));
     const bare = await server.createRepo('fleet');
-    const wt = join(scratch, 'wt');
-    await run('git', ['init', '--quiet', '--initial-branch=main', wt]);
-    const identity = ['-c', 'user.name=t', '-c', 'user.email=t@e'];
-    await run('git', ['-C', wt, ...identity, 'commit', '--quiet', '--allow-empty', '-m', 'one']);
-    await run('git', ['-C', wt, 'push', '--quiet', bare, 'HEAD:refs/heads/main']);
-    head = (await run('git', ['-C', wt, 'rev-parse', 'HEAD'])).trim();
+    head = await pushFirstCommit(bare, join(scratch, 'wt'));
     repo = {
       id: 'fleet',
       type: 'git',

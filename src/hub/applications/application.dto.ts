@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -85,6 +86,26 @@ export class SyncPolicyDto {
   @ApiProperty({ description: 'undo changes made in the cluster' }) @IsBoolean() selfHeal!: boolean;
 }
 
+/** `dependsOn` of a create or an update: names of applications of the same project. */
+function DependsOnProperty(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: [String],
+      maxItems: MAX_DEPENDENCIES,
+      description:
+        'applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused',
+    }),
+    IsOmittable(),
+    IsArray(),
+    ArrayMaxSize(MAX_DEPENDENCIES),
+    Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      each: true,
+      message: 'dependsOn entries must be application names (DNS-1123 labels)',
+    }),
+    MaxLength(63, { each: true }),
+  );
+}
+
 @SchemaRules({
   // Target Helm options need a Helm source, or one left to detection (null or omitted).
   not: {
@@ -160,20 +181,7 @@ export class CreateApplicationDto {
     message: 'ignoreDifferences entries must be JSON pointers such as /spec/replicas',
   })
   ignoreDifferences?: string[];
-  @ApiPropertyOptional({
-    type: [String],
-    maxItems: MAX_DEPENDENCIES,
-    description:
-      'applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused',
-  })
-  @IsOmittable()
-  @IsArray()
-  @ArrayMaxSize(MAX_DEPENDENCIES)
-  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
-    each: true,
-    message: 'dependsOn entries must be application names (DNS-1123 labels)',
-  })
-  @MaxLength(63, { each: true })
+  @DependsOnProperty()
   dependsOn?: string[];
 }
 
@@ -229,20 +237,7 @@ export class UpdateApplicationDto {
     message: 'ignoreDifferences entries must be JSON pointers such as /spec/replicas',
   })
   ignoreDifferences?: string[];
-  @ApiPropertyOptional({
-    type: [String],
-    maxItems: MAX_DEPENDENCIES,
-    description:
-      'applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused',
-  })
-  @IsOmittable()
-  @IsArray()
-  @ArrayMaxSize(MAX_DEPENDENCIES)
-  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
-    each: true,
-    message: 'dependsOn entries must be application names (DNS-1123 labels)',
-  })
-  @MaxLength(63, { each: true })
+  @DependsOnProperty()
   dependsOn?: string[];
 }
 
