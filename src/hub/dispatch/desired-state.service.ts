@@ -6,7 +6,7 @@ import { CLUSTER_NAME_LABEL } from '../../domain/application-generator.js';
 import { matchesSelector, parseLabelSelector } from '../../domain/label-selector.js';
 import { sourcesNameRepository } from '../../domain/project-rules.js';
 import { followedRevision } from '../../domain/reconcile-schedule.js';
-import { projectObjectPolicy, type ClusterGuardrail, type ObjectPolicy } from '../../domain/object-policy.js';
+import { projectObjectPolicy } from '../../domain/object-policy.js';
 import {
   bundleChecker,
   guardrailChecks,
@@ -14,8 +14,7 @@ import {
   MAX_QUOTED_REFUSALS,
   type PolicyRefusal,
 } from '../../domain/render/bundle-policy.js';
-import { type RenderedBundle } from '../../domain/render/render.types.js';
-import { type FileSet, type Revision, type VcsRegistry } from '../../vcs/index.js';
+import { type FileSet, type VcsRegistry } from '../../vcs/index.js';
 import { plainSecretsWarning } from '../projects/plain-secrets.js';
 import { ProjectRepository } from '../projects/project.repository.js';
 import { type ProjectEntity } from '../projects/project.entity.js';
@@ -39,41 +38,23 @@ import { RolloutService } from '../rollouts/rollout.service.js';
 import { JobDispatchService } from './job-dispatch.service.js';
 import { DependencyGate } from './dependency-gate.service.js';
 
-/** Why desired state is being recomputed (shown in the deployment history). */
-export type Trigger =
-  | 'created'
-  | 'updated'
-  | 'revision'
-  | 'sync'
-  | 'rollback'
-  | 'unpin'
-  | 'cluster-labels'
-  | 'cluster-registered'
-  | 'cluster-capabilities'
-  | 'delete'
-  | 'rollout'
-  | 'dependencies';
+import type {
+  ClusterRef,
+  PreviewRef,
+  ReconcileOutcome,
+  RenderPlan,
+  Rendered,
+  Trigger,
+} from './desired-state.types.js';
 
-/** What one recomputation did. */
-export interface ReconcileOutcome {
-  revision: string | null;
-  jobs: number;
-  removals: number;
-  unchanged: number;
-  renderFailures: number;
-  /** Changed clusters a staged rollout holds back (it moves them batch by batch). */
-  held?: number;
-}
-
-export type ClusterRef = {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-  kubernetesVersion?: string | null;
-  apiVersions?: string[] | null;
-  guardrail?: ClusterGuardrail | null;
-  connectionState?: string;
-};
+export type {
+  ClusterRef,
+  PreviewRef,
+  ReconcileOutcome,
+  RenderPlan,
+  Rendered,
+  Trigger,
+} from './desired-state.types.js';
 
 /**
  * Decides what every cluster should run for an application: snapshot the repository at the
@@ -438,28 +419,6 @@ export class DesiredStateService {
     return out;
   }
 }
-
-/** A revision or a Git branch to render at instead of the application's own (previews). */
-export interface PreviewRef {
-  revision?: string;
-  branch?: string;
-}
-
-/** What {@link DesiredStateService.plan} found: per target cluster a bundle, or why not. */
-export interface RenderPlan {
-  revision: Revision | null;
-  /** Why the repository could not be read at the wanted revision (then every cluster failed). */
-  fetchError: string | null;
-  project: ProjectEntity;
-  objectPolicy: ObjectPolicy;
-  rendered: Rendered[];
-  fetchMs: number;
-}
-
-/** One cluster's render: a bundle, or the error (with the policy refusals when that is why). */
-export type Rendered =
-  | { cluster: ClusterRef; bundle: RenderedBundle; error?: undefined; refusals?: undefined }
-  | { cluster: ClusterRef; error: string; refusals?: PolicyRefusal[]; bundle?: undefined };
 
 /** Most cluster names one `policy.denied` event lists; the rest are counted. */
 const MAX_DENIED_CLUSTERS = 50;
