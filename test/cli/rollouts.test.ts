@@ -222,7 +222,9 @@ describe('flotilla app rollout', () => {
     expect(await cli.ok(['app', 'get', 'web'])).toMatch(/rollout:\s+all clusters at once\n/);
     const none = await cli.run(['app', 'update', 'web']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toBe('flotilla: nothing to change: give --rollout-file or --no-rollout\n');
+    expect(none.stderr).toBe(
+      'flotilla: nothing to change: give --rollout-file, --no-rollout, --depends-on or --no-depends-on\n',
+    );
     const bad = join(cli.dir, 'bad.yaml');
     await writeFile(bad, 'stage:\n  - name: x\n');
     const typo = await cli.run(['app', 'update', 'web', '--rollout-file', bad]);
