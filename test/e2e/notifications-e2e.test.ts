@@ -118,5 +118,6 @@ describe('notifications across a hub crash', () => {
     const events = (await sql(`SELECT sum(event_count)::int AS n FROM notification_deliveries`))[0].n;
     expect(events).toBe(6);
     for (const id of pendingBefore.map((r) => r.id as string)) expect(keys).toContain(id);
-  });
+    // Two hub starts and two waits: more than the default minute when the whole suite runs.
+  }, 180_000);
 });
