@@ -6,6 +6,12 @@ import type { Condition, HealthResult, LiveObject } from './health.types.js';
 
 type Bag = Record<string, unknown>;
 
+/** The API group of an `apiVersion` ('' for the core group's `v1`). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
 function isBag(value: unknown): value is Bag {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -6,7 +6,8 @@ import { assessCrd } from './crd.health.js';
 import { assessDaemonSet } from './daemon-set.health.js';
 import { assessDeployment } from './deployment.health.js';
 import { assessGeneric } from './generic.health.js';
-import { standardConditions } from './health-fields.js';
+import { groupOf, standardConditions } from './health-fields.js';
+import { evaluateHealthCheck, type CustomHealth } from './custom-health.js';
 import type { HealthResult, HealthStatus, LiveObject } from './health.types.js';
 import { assessJob } from './job.health.js';
 import { assessPod } from './pod.health.js';
@@ -33,22 +34,21 @@ const RULES = new Map<string, Rule>([
   ['/Service', assessService],
 ]);
 
-/** The API group of an `apiVersion` ('' for the core group's `v1`). */
-export function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
+export { groupOf };
 
 /**
  * Judges one object. `null`/`undefined` (the agent found nothing) is `NotFound`; an object
- * being deleted is `Terminating` whatever its status says. A rule that meets a shape it
- * cannot read yields `Unknown` rather than taking the agent down.
+ * being deleted is `Terminating` whatever its status says. A custom health check configured
+ * for the object's group/kind comes next and replaces the built-in rules. A rule that meets a
+ * shape it cannot read yields `Unknown` rather than taking the agent down.
  */
-export function assessHealth(obj: LiveObject | null | undefined): HealthResult {
+export function assessHealth(obj: LiveObject | null | undefined, custom?: CustomHealth): HealthResult {
   if (!obj) return { status: 'NotFound', message: 'object not found in the cluster' };
   if (obj.metadata.deletionTimestamp)
     return { status: 'Terminating', message: `deletion requested at ${obj.metadata.deletionTimestamp}` };
   try {
+    const check = custom?.ruleFor(obj);
+    if (check) return evaluateHealthCheck(check, obj, custom!.deadline);
     // Stalled/Reconciling are a contract any controller may opt into, built-in kinds included.
     const standard = standardConditions(obj);
     if (standard) return standard;
