@@ -58,6 +58,26 @@ export interface JobV1 {
    * what they do not allow, on top of its own install-time guardrail. Absent: no project rules.
    */
   policy?: ObjectPolicyV1;
+  /**
+   * Custom health checks (additive, optional): the hub's rules merged with the application's
+   * (the application's win for the same group/kind), as they stood when the job was leased.
+   * The agent judges objects of these kinds by them instead of its built-in rules, from this
+   * job on. Absent: built-in rules only.
+   */
+  healthChecks?: HealthCheckV1[];
+}
+
+/**
+ * A custom health check: for objects of one group and kind, CEL expressions that say when one
+ * is in progress, failed or current (tried in that order; none true is in progress).
+ */
+export interface HealthCheckV1 {
+  /** `''` for the core group. */
+  group: string;
+  kind: string;
+  current: string;
+  inProgress?: string;
+  failed?: string;
 }
 
 /** A group and kind; `*` matches anything. The core group is `''`. */
