@@ -19,6 +19,8 @@ import { ConfigMapInventoryStore } from './apply/inventory-store.js';
 import type { ClusterClient } from './cluster/cluster-client.js';
 import { DriftWatcher, type DriftNotice } from './drift-watcher.js';
 import { HealthBatcher } from './health-batcher.js';
+import { HealthChecks } from './health-checks.js';
+import { failed } from './apply/reconcile-outcomes.js';
 import { runHeartbeats } from './heartbeats.js';
 import { HubRejectedError, type HubClient } from './hub-client.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -75,6 +77,7 @@ export class Agent {
   private readonly reclaim = new MemoryReclaim();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly bundles = new Map<string, Buffer>();
+  private readonly healthChecks = new HealthChecks();
   private readonly abort = new AbortController();
   /** Failed retryable enforcements of the stored state, per application (for the backoff). */
   private readonly enforceAttempts = new Map<string, number>();
@@ -308,7 +311,9 @@ export class Agent {
     return bytes;
   }
 
-  private reconcile(job: JobV1): Promise<ReconcileOutcome> {
+  private async reconcile(job: JobV1): Promise<ReconcileOutcome> {
+    const checks = job.kind === 'sync' ? this.healthChecks.of(job) : { ok: true as const, health: undefined };
+    if (!checks.ok) return failed(checks.message, false, [], []);
     return this.applier.reconcile({
       applicationId: job.applicationId,
       applicationName: job.applicationName,
@@ -318,6 +323,7 @@ export class Agent {
       fetchBundle: () => this.bundle(job),
       policy: job.policy,
       unseal: this.sealing.unsealFor(job.applicationId),
+      health: checks.health,
     });
   }
 
@@ -448,12 +454,15 @@ export class Agent {
   }
 
   private watch(job: JobV1, outcome: ReconcileOutcome): void {
+    // compiled already when the job ran (kept by rule set)
+    const checks = this.healthChecks.of(job);
     this.watcher.setDesired(
       {
         applicationId: job.applicationId,
         revision: job.revision,
         selfHeal: job.selfHeal,
         ignoreDifferences: job.ignoreDifferences,
+        health: checks.ok ? checks.health : undefined,
       },
       outcome.applied,
     );

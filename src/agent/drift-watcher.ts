@@ -16,6 +16,7 @@ import { FLOTILLA_LABELS } from '../domain/apply/flotilla-marks.js';
 import { diffObjects, formatDiff, parsePointer, type FieldDiff } from '../domain/apply/ignore-differences.js';
 import { redactFieldDiffs } from '../domain/apply/redaction.js';
 import { canonicalJson } from '../domain/canonical-json.js';
+import type { CustomHealth } from '../domain/health/custom-health.js';
 import { assessHealth } from '../domain/health/health.js';
 import type { HealthResult, LiveObject } from '../domain/health/health.types.js';
 import type { AppliedObject } from './apply/apply.types.js';
@@ -31,6 +32,8 @@ export interface WatchedApplication {
   revision: string;
   selfHeal: boolean;
   ignoreDifferences: string[];
+  /** The custom health checks of its last job: objects of their kinds are judged by them. */
+  health?: CustomHealth;
 }
 
 /** A drift found (and possibly corrected). */
@@ -146,7 +149,11 @@ export class DriftWatcher {
     state.objects = new Map(
       applied.map((a) => [
         a.id,
-        { desired: a.desired, applied: withoutManagedFields(a.live), health: assessHealth(a.live).status },
+        {
+          desired: a.desired,
+          applied: withoutManagedFields(a.live),
+          health: assessHealth(a.live, app.health).status,
+        },
       ]),
     );
     this.apps.set(app.applicationId, state);
@@ -267,7 +274,7 @@ export class DriftWatcher {
     const diff = deleted ? [] : driftOf(entry, live, state.app.ignoreDifferences);
     if (!deleted && diff.length === 0) {
       entry.applied = live;
-      const health = assessHealth(live);
+      const health = assessHealth(live, state.app.health);
       if (health.status !== entry.health) {
         entry.health = health.status;
         this.sink.healthChanged?.({ applicationId: state.app.applicationId, resource: id, health });
@@ -282,7 +289,7 @@ export class DriftWatcher {
         ? '- (object deleted)\n+ (object as in the bundle)'
         : formatDiff(redactFieldDiffs(diff, entry.desired, this.redactionKey())),
       deleted,
-      health: assessHealth(deleted ? null : live),
+      health: assessHealth(deleted ? null : live, state.app.health),
     };
     entry.health = notice.health.status;
     this.sink.detected(notice);

@@ -22,6 +22,7 @@ import {
   type SplitBundle,
 } from '../../domain/apply/sync-phases.js';
 import { assessHealth } from '../../domain/health/health.js';
+import type { CustomHealth } from '../../domain/health/custom-health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import { OPEN_POLICY, type ObjectPolicy } from '../../domain/object-policy.js';
 import { parseCanonicalBundle } from '../../domain/render/canonical-bundle.js';
@@ -74,8 +75,13 @@ export class Applier {
     this.sops = options.sops;
   }
 
-  private get hookTiming(): HookTiming {
-    return { healthTimeoutMs: this.healthTimeoutMs, deleteTimeoutMs: this.recreateTimeoutMs };
+  /** How hooks of a job run: timeouts, and the job's custom health checks to judge them by. */
+  private hookTiming(req: ReconcileRequest): HookTiming {
+    return {
+      healthTimeoutMs: this.healthTimeoutMs,
+      deleteTimeoutMs: this.recreateTimeoutMs,
+      health: req.health,
+    };
   }
 
   private guardOf(req: ReconcileRequest): ObjectGuard {
@@ -157,7 +163,7 @@ export class Applier {
     const outcome = await this.applyBundle(req, split, hooks, leftOut);
     const syncFail = split.hooks.SyncFail.map((h) => h.object);
     if (outcome.outcome === 'failed' && syncFail.length > 0) {
-      const run = await runHooks(this.client, 'SyncFail', syncFail, this.hookTiming);
+      const run = await runHooks(this.client, 'SyncFail', syncFail, this.hookTiming(req));
       hooks.push(...run.results);
     }
     const done = withHooks(outcome, hooks, leftOut);
@@ -256,7 +262,7 @@ export class Applier {
     const run = hooksFor(split, installing ? 'install' : 'upgrade');
     leftOut.push(...run.skipped);
     if (run.hooks.PreSync.length > 0) {
-      const pre = await runHooks(this.client, 'PreSync', run.hooks.PreSync, this.hookTiming);
+      const pre = await runHooks(this.client, 'PreSync', run.hooks.PreSync, this.hookTiming(req));
       hooks.push(...pre.results);
       if (!pre.ok) {
         const hook = pre.results.at(-1)!;
@@ -317,7 +323,7 @@ export class Applier {
       const foundation = index === 0 && wave.some(isFoundationObject);
       const gated = waveIsGated(index, waves.length, foundation, run.hooks.PostSync.length > 0);
       if (errors.length === 0 && gated) {
-        const wait = await waitWaveHealthy(this.client, wave, this.healthTimeoutMs);
+        const wait = await waitWaveHealthy(this.client, wave, this.healthTimeoutMs, req.health);
         // The report's health is the one the decision was made on, not the apply's answer.
         for (const a of applied) a.live = wait.live.get(a.id) ?? a.live;
         if (!wait.ok) unhealthy = `sync wave ${syncWaveOf(wave[0])} not healthy: ${wait.reason}`;
@@ -342,7 +348,7 @@ export class Applier {
           (errors.length > 0 ? summarise('apply failed', errors) : unhealthy!) + note,
           // A wave that did not become healthy is not retried: another wait would end the same way.
           errors.length > 0 && errors.every((f) => f.error.retryable),
-          this.ordered(desiredIds, results, applied),
+          this.ordered(desiredIds, results, applied, req.health),
           inventory,
         ),
         applied,
@@ -365,7 +371,7 @@ export class Applier {
     }
 
     // health: kstatus verdict of each object as the server returned it after apply
-    const resources = this.ordered([...desiredIds, ...removed], results, applied);
+    const resources = this.ordered([...desiredIds, ...removed], results, applied, req.health);
 
     // report: the inventory kept in-cluster (written only when it changed) and the outcome
     const inventory = [...new Set([...desiredIds, ...remaining])].sort();
@@ -381,7 +387,7 @@ export class Applier {
       };
     // PostSync: every wave was gated, so everything is Current when these run
     if (run.hooks.PostSync.length > 0) {
-      const post = await runHooks(this.client, 'PostSync', run.hooks.PostSync, this.hookTiming);
+      const post = await runHooks(this.client, 'PostSync', run.hooks.PostSync, this.hookTiming(req));
       hooks.push(...post.results);
       if (!post.ok) {
         const hook = post.results.at(-1)!;
@@ -397,6 +403,7 @@ export class Applier {
     ids: readonly string[],
     results: Map<string, ResourceResultV1>,
     applied: readonly AppliedObject[],
+    health: CustomHealth | undefined,
   ): ResourceResultV1[] {
     const live = new Map(applied.map((a) => [a.id, a.live]));
     return ids
@@ -405,8 +412,8 @@ export class Applier {
         const result = results.get(id)!;
         const obj = live.get(id);
         if (!obj) return result;
-        const health = assessHealth(obj);
-        return { ...result, health: health.status, healthMessage: health.message };
+        const verdict = assessHealth(obj, health);
+        return { ...result, health: verdict.status, healthMessage: verdict.message };
       });
   }
 

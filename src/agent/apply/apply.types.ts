@@ -2,6 +2,7 @@
  * Types of the applier: what a reconcile is asked to do and what it reports back, in the
  * protocol's vocabulary so the agent can forward results unchanged.
  */
+import type { CustomHealth } from '../../domain/health/custom-health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
 import type { HookResultV1, ResourceResultV1 } from '../../protocol/v1/agent-protocol.js';
@@ -27,6 +28,8 @@ export interface ReconcileRequest {
   unseal?: (
     objects: LiveObject[],
   ) => Promise<{ objects: LiveObject[]; failures: { id: string; message: string }[] }>;
+  /** The job's custom health checks: objects of their kinds are judged by them. */
+  health?: CustomHealth;
 }
 
 /** An object of the bundle as applied: what we asked for and what the server holds. */

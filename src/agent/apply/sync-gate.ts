@@ -12,6 +12,7 @@ import {
   type WaveMember,
 } from '../../domain/apply/sync-phases.js';
 import { assessHealth } from '../../domain/health/health.js';
+import type { CustomHealth } from '../../domain/health/custom-health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import type { HookResultV1 } from '../../protocol/v1/agent-protocol.js';
 import type { ClusterClient } from '../cluster/cluster-client.js';
@@ -34,6 +35,7 @@ export async function waitWaveHealthy(
   client: ClusterClient,
   objects: readonly LiveObject[],
   defaultTimeoutMs: number,
+  health?: CustomHealth,
 ): Promise<WaveWait> {
   const timeoutMs = healthTimeoutMs(objects, defaultTimeoutMs);
   const started = Date.now();
@@ -43,7 +45,7 @@ export async function waitWaveHealthy(
     for (const obj of objects) {
       const current = await client.get(refOf(obj));
       if (current) live.set(idText(obj), current);
-      members.push({ id: idText(obj), ...assessHealth(current) });
+      members.push({ id: idText(obj), ...assessHealth(current, health) });
     }
     const verdict = judgeWave(members, Date.now() - started, timeoutMs);
     if (verdict.state === 'done') return { ok: true, live };
@@ -58,6 +60,8 @@ export interface HookTiming {
   healthTimeoutMs: number;
   /** Time a deleted previous hook object may take to be gone. */
   deleteTimeoutMs: number;
+  /** The job's custom health checks, if it carries any. */
+  health?: CustomHealth;
 }
 
 /**
@@ -100,12 +104,17 @@ async function runHook(
   } catch (e) {
     return failure(asClusterError(e).message);
   }
-  const wait = await waitWaveHealthy(client, [hook], timing.healthTimeoutMs).catch((e: unknown) => ({
-    ok: false as const,
-    reason: asClusterError(e).message,
-  }));
+  const wait = await waitWaveHealthy(client, [hook], timing.healthTimeoutMs, timing.health).catch(
+    (e: unknown) => ({
+      ok: false as const,
+      reason: asClusterError(e).message,
+    }),
+  );
   if (!wait.ok) return failure(wait.reason);
-  const message = assessHealth(('live' in wait ? wait.live.get(resource) : undefined) ?? null).message;
+  const message = assessHealth(
+    ('live' in wait ? wait.live.get(resource) : undefined) ?? null,
+    timing.health,
+  ).message;
   if (policies.has('HookSucceeded')) {
     try {
       await client.delete(refOf(hook), { propagation: 'Background' });

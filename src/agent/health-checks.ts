@@ -1,0 +1,57 @@
+/**
+ * The custom health checks jobs carry, compiled once per distinct rule set: most jobs of a
+ * cluster carry the same hub-wide rules, and compiling CEL costs more than judging with it.
+ */
+import {
+  compileHealthChecks,
+  describeRefused,
+  type CustomHealth,
+  type HealthCheckRule,
+} from '../domain/health/custom-health.js';
+import { vmDeadline } from '../domain/health/vm-deadline.js';
+import type { JobV1 } from '../protocol/v1/agent-protocol.js';
+
+/** Distinct rule sets kept compiled (a cluster's applications rarely have more). */
+const KEPT = 32;
+
+export type CompiledChecks = { ok: true; health: CustomHealth | undefined } | { ok: false; message: string };
+
+export class HealthChecks {
+  private readonly compiled = new Map<string, CompiledChecks>();
+
+  /**
+   * The job's rules compiled, `undefined` when it carries none. A rule the agent cannot
+   * compile (a hub of another version, a hostile hub) fails the job before anything is
+   * applied: judging with part of the rules would report wrong health.
+   */
+  of(job: Pick<JobV1, 'healthChecks'>): CompiledChecks {
+    const rules = job.healthChecks;
+    if (!rules || rules.length === 0) return { ok: true, health: undefined };
+    const key = JSON.stringify(rules);
+    const known = this.compiled.get(key);
+    if (known) {
+      // most recently used last, so the oldest is the one dropped
+      this.compiled.delete(key);
+      this.compiled.set(key, known);
+      return known;
+    }
+    const result = compileHealthChecks([rules.map(asRule)], vmDeadline);
+    const entry: CompiledChecks = result.ok
+      ? { ok: true, health: result.value }
+      : { ok: false, message: `health checks: ${describeRefused(result.error)}` };
+    this.compiled.set(key, entry);
+    if (this.compiled.size > KEPT) this.compiled.delete(this.compiled.keys().next().value!);
+    return entry;
+  }
+}
+
+/** Exactly the rule's fields, whatever else the wire carried. */
+function asRule(r: HealthCheckRule): HealthCheckRule {
+  return {
+    group: r.group,
+    kind: r.kind,
+    current: r.current,
+    ...(r.inProgress === undefined ? {} : { inProgress: r.inProgress }),
+    ...(r.failed === undefined ? {} : { failed: r.failed }),
+  };
+}
