@@ -222,6 +222,20 @@ describe('evaluateHealthCheck', () => {
     });
   });
 
+  it('reaches own fields only: nothing of the JavaScript prototype chain', () => {
+    const probe = compiled([
+      {
+        group: 'example.com',
+        kind: 'Widget',
+        current: 'has(self.constructor) || has(self.__proto__) || has(status.toString)',
+        failed: 'self["constructor"]["constructor"] == null',
+      },
+    ]);
+    const result = assessHealth(widget({ phase: 'x' }), probe);
+    expect(result.status).toBe('InProgress');
+    expect(result.message).toContain('failed: No such key: constructor');
+  });
+
   it('binds the top-level fields and self, absent ones as empty maps', () => {
     const rule = compiled([
       {
