@@ -784,6 +784,54 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/health-checks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['HealthCheck_list'];
+    put?: never;
+    post: operations['HealthCheck_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/health-checks/evaluate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['HealthCheck_evaluate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/health-checks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put: operations['HealthCheck_replace'];
+    post?: never;
+    delete: operations['HealthCheck_delete'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/agent/register': {
     parameters: {
       query?: never;
@@ -1848,6 +1896,24 @@ export type components = {
       /** @description undo changes made in the cluster */
       selfHeal: boolean;
     };
+    HealthCheckRuleDto: {
+      /**
+       * @description API group; '' for the core group
+       * @example cert-manager.io
+       */
+      group: string;
+      /** @example Certificate */
+      kind: string;
+      /**
+       * @description when the object is current (required): a CEL expression of at most 2048 characters, true or false for the object
+       * @example status.?conditions.orValue([]).exists(c, c.type == "Ready" && c.status == "True")
+       */
+      current: string;
+      /** @description when it is in progress (tried first): a CEL expression of at most 2048 characters, true or false for the object */
+      inProgress?: string;
+      /** @description when it failed (tried second): a CEL expression of at most 2048 characters, true or false for the object */
+      failed?: string;
+    };
     CreateApplicationDto: {
       /**
        * @description DNS-1123 label, not of the form of a UUID
@@ -1880,6 +1946,8 @@ export type components = {
       ignoreDifferences?: string[];
       /** @description applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused */
       dependsOn?: string[];
+      /** @description custom health checks of this application's objects; they win over the hub's for the same group/kind, from its next job on */
+      healthChecks?: components['schemas']['HealthCheckRuleDto'][];
     };
     ApplicationDto: {
       id: string;
@@ -1897,6 +1965,8 @@ export type components = {
       ignoreDifferences: string[];
       /** @description applications this one waits for on each cluster */
       dependsOn: string[];
+      /** @description custom health checks, winning over the hub's */
+      healthChecks: components['schemas']['HealthCheckRuleDto'][];
       suspended: boolean;
       deleting: boolean;
       /** @description id of the generator that made it (changed and removed through the generator only) */
@@ -1950,6 +2020,8 @@ export type components = {
       ignoreDifferences: string[];
       /** @description applications this one waits for on each cluster */
       dependsOn: string[];
+      /** @description custom health checks, winning over the hub's */
+      healthChecks: components['schemas']['HealthCheckRuleDto'][];
       suspended: boolean;
       deleting: boolean;
       /** @description id of the generator that made it (changed and removed through the generator only) */
@@ -1985,6 +2057,8 @@ export type components = {
       ignoreDifferences?: string[];
       /** @description applications (names, same project) that must be Synced and Healthy on a cluster before this one syncs there; a cycle is refused */
       dependsOn?: string[];
+      /** @description custom health checks of this application's objects; they win over the hub's for the same group/kind, from its next job on */
+      healthChecks?: components['schemas']['HealthCheckRuleDto'][];
     };
     SyncRequestDto: {
       /** @description sync this revision once (pins it, like a rollback) */
@@ -2344,6 +2418,34 @@ export type components = {
       /** @description null removes it */
       clusters?: components['schemas']['ClustersGeneratorDto'] | null;
       preserveOnDelete?: boolean;
+    };
+    HealthCheckDto: {
+      /** Format: uuid */
+      id: string;
+      group: string;
+      kind: string;
+      current: string;
+      inProgress: string | null;
+      failed: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+    HealthCheckListDto: {
+      items: components['schemas']['HealthCheckDto'][];
+    };
+    EvaluateHealthCheckDto: {
+      rule: components['schemas']['HealthCheckRuleDto'];
+      /** @description a Kubernetes object as the API server returns it (apiVersion, kind, metadata, status...) */
+      object: {
+        [key: string]: components['schemas']['JsonValue'];
+      };
+    };
+    HealthVerdictDto: {
+      /** @enum {string} */
+      status: 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+      message: string;
+      /** @description whether the rule judged the object (false: its group/kind is another, built-in rules judged it) */
+      matched: boolean;
     };
     RegisterRequestDto: {
       registrationToken: string;
@@ -2792,6 +2894,17 @@ export type components = {
       error: string;
       /** @description what went wrong, naming the field or object */
       message: string;
+      /** @description a refused CEL expression: each problem, with its position in the expression */
+      problems?: {
+        /** @description e.g. current, or healthChecks[1].failed */
+        field: string;
+        message: string;
+        position?: {
+          offset: number;
+          line: number;
+          column: number;
+        };
+      }[];
     };
     /** @description any JSON value whose strings (and keys) hold no NUL character (U+0000) */
     JsonValue: unknown;
@@ -2939,6 +3052,7 @@ export type TargetDto = components['schemas']['TargetDto'];
 export type RolloutStageDto = components['schemas']['RolloutStageDto'];
 export type RolloutStrategyDto = components['schemas']['RolloutStrategyDto'];
 export type SyncPolicyDto = components['schemas']['SyncPolicyDto'];
+export type HealthCheckRuleDto = components['schemas']['HealthCheckRuleDto'];
 export type CreateApplicationDto = components['schemas']['CreateApplicationDto'];
 export type ApplicationDto = components['schemas']['ApplicationDto'];
 export type ApplicationPageDto = components['schemas']['ApplicationPageDto'];
@@ -2981,6 +3095,10 @@ export type GeneratorDetailDto = components['schemas']['GeneratorDetailDto'];
 export type GeneratorDto = components['schemas']['GeneratorDto'];
 export type GeneratorPageDto = components['schemas']['GeneratorPageDto'];
 export type UpdateGeneratorDto = components['schemas']['UpdateGeneratorDto'];
+export type HealthCheckDto = components['schemas']['HealthCheckDto'];
+export type HealthCheckListDto = components['schemas']['HealthCheckListDto'];
+export type EvaluateHealthCheckDto = components['schemas']['EvaluateHealthCheckDto'];
+export type HealthVerdictDto = components['schemas']['HealthVerdictDto'];
 export type RegisterRequestDto = components['schemas']['RegisterRequestDto'];
 export type RegisterResponseDto = components['schemas']['RegisterResponseDto'];
 export type ResourceResultDto = components['schemas']['ResourceResultDto'];
@@ -5489,6 +5607,206 @@ export interface operations {
         };
       };
       /** @description no such generator (or one the caller may not see) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      409: components['responses']['409'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  HealthCheck_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description every rule, by group and kind */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HealthCheckListDto'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  HealthCheck_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HealthCheckRuleDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HealthCheckDto'];
+        };
+      };
+      /** @description an invalid rule: the message and `problems` name each field, reason and position */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description the group/kind has a rule already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  HealthCheck_evaluate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EvaluateHealthCheckDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HealthVerdictDto'];
+        };
+      };
+      /** @description an invalid rule: the message and `problems` name each field, reason and position; or an object without apiVersion, kind or metadata.name */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      409: components['responses']['409'];
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  HealthCheck_replace: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HealthCheckRuleDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HealthCheckDto'];
+        };
+      };
+      /** @description an invalid rule: the message and `problems` name each field, reason and position */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such rule */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description another rule has that group/kind */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      413: components['responses']['413'];
+      429: components['responses']['429'];
+      503: components['responses']['503'];
+    };
+  };
+  HealthCheck_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description deleted; agents keep it until their next job of each application */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['400'];
+      401: components['responses']['401'];
+      403: components['responses']['403'];
+      /** @description no such rule */
       404: {
         headers: {
           [name: string]: unknown;

@@ -4,6 +4,7 @@ import { ApplicationModule } from './applications/application.module.js';
 import { RolloutModule } from './rollouts/rollout.module.js';
 import { PreviewModule } from './previews/preview.module.js';
 import { GeneratorModule } from './generators/generator.module.js';
+import { HealthCheckModule } from './health-checks/health-check.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClusterModule } from './clusters/cluster.module.js';
@@ -35,6 +36,7 @@ export class HubModule {
         RolloutModule,
         PreviewModule,
         GeneratorModule,
+        HealthCheckModule,
         AgentGatewayModule,
         FleetStatusModule,
         HealthModule,

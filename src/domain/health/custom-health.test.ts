@@ -7,6 +7,8 @@ import { parse, parseAllDocuments } from 'yaml';
 import {
   compileHealthChecks,
   DeadlineExceeded,
+  describeProblem,
+  mergeHealthChecks,
   duplicateKinds,
   evaluateHealthCheck,
   HEALTH_CHECK_LIMITS,
@@ -251,5 +253,21 @@ describe('evaluateHealthCheck', () => {
       data: { ready: 'yes' },
     };
     expect(assessHealth(cm, rule).status).toBe('Current');
+  });
+});
+
+describe('mergeHealthChecks', () => {
+  it('lets the application rule replace the hub rule of its kind, sorted by group/kind', () => {
+    const hub = [phaseRule, { group: '', kind: 'ConfigMap', current: 'true' }];
+    const own = { ...phaseRule, current: 'status.phase == "Done"' };
+    expect(mergeHealthChecks(hub, [own])).toEqual([hub[1], own]);
+    expect(mergeHealthChecks([], [])).toEqual([]);
+  });
+
+  it('describes a problem with its position', () => {
+    const [p] = validateHealthCheck({ ...phaseRule, current: 'status.phase ==' });
+    expect(describeProblem(p, 'healthChecks[0].')).toBe(
+      'healthChecks[0].current: Unexpected token: EOF (line 1, column 16)',
+    );
   });
 });

@@ -358,3 +358,23 @@ export function evaluateHealthCheck(
   const why = outcome.errors.length ? `: ${outcome.errors[0]}` : detail ? `: ${detail}` : '';
   return { status: 'InProgress', message: `health check ${name}: no expression is true yet${why}` };
 }
+
+/** One problem as a line: its message, and where it is (`line 1, column 16`). */
+export function describeProblem(p: HealthCheckProblem, prefix = ''): string {
+  const at = p.position ? ` (line ${p.position.line}, column ${p.position.column})` : '';
+  return `${prefix}${p.message}${at}`;
+}
+
+/**
+ * What a job carries: the hub's rules, each replaced by the application's rule for the same
+ * group/kind, then the application's other rules. Sorted by group/kind, so the same rules give
+ * the same list (the agent compiles each distinct list once).
+ */
+export function mergeHealthChecks(
+  hub: readonly HealthCheckRule[],
+  application: readonly HealthCheckRule[],
+): HealthCheckRule[] {
+  const byKind = new Map<string, HealthCheckRule>();
+  for (const r of [...hub, ...application]) byKind.set(`${r.group}/${r.kind}`, r);
+  return [...byKind.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+}

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ClusterModule } from '../clusters/cluster.module.js';
 import { DispatchModule } from '../dispatch/dispatch.module.js';
 import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
+import { HealthCheckModule } from '../health-checks/health-check.module.js';
 import { PreviewModule } from '../previews/preview.module.js';
 import { AgentController, AgentRegistrationController } from './agent.controller.js';
 import { AgentPresence } from './agent-presence.service.js';
@@ -13,7 +14,15 @@ import { AgentService } from './agent.service.js';
 import { JobLeaseService } from './job-lease.service.js';
 
 @Module({
-  imports: [AuditModule, ClusterModule, DispatchModule, ApplicationModule, FleetStatusModule, PreviewModule],
+  imports: [
+    AuditModule,
+    ClusterModule,
+    DispatchModule,
+    ApplicationModule,
+    FleetStatusModule,
+    PreviewModule,
+    HealthCheckModule,
+  ],
   controllers: [AgentRegistrationController, AgentController],
   providers: [AgentService, AgentGuard, AgentTraffic, AgentPresence, JobLeaseService],
 })

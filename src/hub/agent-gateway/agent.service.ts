@@ -6,6 +6,7 @@ import { isOpenPolicy } from '../../domain/render/bundle-policy.js';
 import type {
   HeartbeatAnswerV1,
   JobsResponseV1,
+  HealthCheckV1,
   JobV1,
   ObjectPolicyV1,
   PreviewJobV1,
@@ -33,6 +34,7 @@ import { agentActor, AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
 import { type AgentCluster } from './agent.guard.js';
 import { DependencyReleaser } from '../dispatch/dependency-releaser.service.js';
+import { HealthCheckService } from '../health-checks/health-check.service.js';
 import {
   type HeartbeatDto,
   type JobResultDto,
@@ -74,6 +76,7 @@ export class AgentService {
     @Inject(PreviewRepository) private readonly previews: PreviewRepository,
     @Inject(PreviewGate) private readonly previewGate: PreviewGate,
     @Inject(DependencyReleaser) private readonly dependencies: DependencyReleaser,
+    @Inject(HealthCheckService) private readonly healthChecks: HealthCheckService,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -153,7 +156,7 @@ export class AgentService {
         // `previews` only when there are some: the answer old agents and tests have always seen
         if (claimed.length || previews.length)
           return {
-            jobs: this.toWire(claimed),
+            jobs: this.toWire(claimed, await this.healthChecksOf(claimed)),
             ...(previews.length ? { previews: previews.map(toPreviewWire) } : {}),
           };
         const left = deadline - Date.now();
@@ -304,8 +307,20 @@ export class AgentService {
     return rotate ? { rotateAgeKey: true } : null;
   }
 
-  /** The wire form of leased jobs: everything comes from the job row, fixed when it was queued. */
-  private toWire(jobs: LeasedJob[]): JobV1[] {
+  /**
+   * The custom health checks each leased sync job carries, read when it is leased (not fixed when
+   * it was queued): a rule change then reaches each application with its next job, without
+   * queueing jobs for every cluster. One read for all jobs of a lease, none when there are none.
+   */
+  private healthChecksOf(jobs: LeasedJob[]): Promise<Map<string, HealthCheckV1[]>> {
+    const syncs = jobs.filter((j) => j.kind === 'sync').map((j) => j.applicationId);
+    return syncs.length
+      ? this.healthChecks.forApplications(syncs)
+      : Promise.resolve(new Map<string, HealthCheckV1[]>());
+  }
+
+  /** The wire form of leased jobs: everything but health checks comes from the job row, fixed when it was queued. */
+  private toWire(jobs: LeasedJob[], healthChecks: Map<string, HealthCheckV1[]>): JobV1[] {
     return jobs.map((j) => {
       return {
         id: j.id,
@@ -326,6 +341,10 @@ export class AgentService {
         leaseSeconds: this.config.jobLeaseSeconds,
         // Omitted when it allows everything: the same answer as before projects had rules.
         ...(j.objectPolicy && !isOpenPolicy(j.objectPolicy) ? { policy: toPolicyV1(j.objectPolicy) } : {}),
+        // Omitted when there are none, as before health checks existed.
+        ...(j.kind === 'sync' && healthChecks.has(j.applicationId)
+          ? { healthChecks: healthChecks.get(j.applicationId) }
+          : {}),
       };
     });
   }

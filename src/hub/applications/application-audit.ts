@@ -17,5 +17,6 @@ export function describeApplication(a: ApplicationEntity): Record<string, unknow
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,
     dependsOn: a.dependsOn,
+    healthChecks: a.healthChecks,
   };
 }

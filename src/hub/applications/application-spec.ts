@@ -4,6 +4,7 @@ import { type ProjectEntity } from '../projects/project.entity.js';
 import { storedRollout } from '../rollouts/rollout.dto.js';
 import { type CreateApplicationDto } from './application.dto.js';
 import { type ApplicationEntity } from './application.entity.js';
+import { assertValidHealthChecks } from '../health-checks/health-check.service.js';
 
 /** What a checked creation request resolved: its repository, path, source and project. */
 export interface CheckedCreation {
@@ -32,6 +33,7 @@ export function newApplication(
     syncPolicy: input.syncPolicy,
     ignoreDifferences: input.ignoreDifferences ?? [],
     dependsOn: input.dependsOn ?? [],
+    healthChecks: assertValidHealthChecks(input.healthChecks ?? [], 'healthChecks'),
     suspended: false,
     deleting: false,
     generation: 1,

@@ -16,6 +16,7 @@ export function applicationDto(a: ApplicationEntity, project: string): Applicati
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,
     dependsOn: a.dependsOn,
+    healthChecks: a.healthChecks,
     suspended: a.suspended,
     deleting: a.deleting,
     generatedBy: a.generatedBy,

@@ -22,6 +22,7 @@ import { PageQueryDto } from '../common/list-query.dto.js';
 import { RewoundDto } from '../repositories/repository.dto.js';
 import { IsDns1123Label, IsOmittable, SchemaRules } from '../common/validators.js';
 import { RolloutStrategyDto } from '../rollouts/rollout.dto.js';
+import { HealthCheckRuleDto, HealthChecksProperty } from '../health-checks/health-check.dto.js';
 import { ApplicationSourceDto, TargetHelmDto } from './application-source.dto.js';
 
 export class PatchTargetDto {
@@ -183,6 +184,8 @@ export class CreateApplicationDto {
   ignoreDifferences?: string[];
   @DependsOnProperty()
   dependsOn?: string[];
+  @HealthChecksProperty()
+  healthChecks?: HealthCheckRuleDto[];
 }
 
 export class UpdateApplicationDto {
@@ -239,6 +242,8 @@ export class UpdateApplicationDto {
   ignoreDifferences?: string[];
   @DependsOnProperty()
   dependsOn?: string[];
+  @HealthChecksProperty()
+  healthChecks?: HealthCheckRuleDto[];
 }
 
 export class RollbackDto {
@@ -319,6 +324,8 @@ export class ApplicationDto {
   @ApiProperty({ type: [String] }) ignoreDifferences!: string[];
   @ApiProperty({ type: [String], description: 'applications this one waits for on each cluster' })
   dependsOn!: string[];
+  @ApiProperty({ type: [HealthCheckRuleDto], description: "custom health checks, winning over the hub's" })
+  healthChecks!: HealthCheckRuleDto[];
   @ApiProperty() suspended!: boolean;
   @ApiProperty() deleting!: boolean;
   @ApiProperty({

@@ -1,3 +1,4 @@
+import type { HealthCheckRule } from '../../domain/health/custom-health.js';
 import { type RolloutStrategy } from '../../domain/rollout/rollout-plan.js';
 import {
   Column,
@@ -91,6 +92,13 @@ export class ApplicationEntity {
    */
   @Column({ name: 'depends_on', type: 'jsonb', default: () => "'[]'" })
   dependsOn!: string[];
+
+  /**
+   * Custom health checks of this application's objects (issue 20), winning over the hub's for
+   * the same group/kind; valid when stored, carried by its jobs from the next one on.
+   */
+  @Column({ name: 'health_checks', type: 'jsonb', default: () => "'[]'" })
+  healthChecks!: HealthCheckRule[];
 
   /** Automated sync paused (after a rollback) until unpinned. */
   @Column({ type: 'boolean', default: false })

@@ -1,3 +1,4 @@
+import { assertValidHealthChecks } from '../health-checks/health-check.service.js';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/audit-chain.js';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
@@ -207,6 +208,8 @@ export class ApplicationService implements OnModuleInit {
       if (input.rollout !== undefined) row.rollout = storedRollout(input.rollout);
       if (input.ignoreDifferences !== undefined) row.ignoreDifferences = input.ignoreDifferences;
       if (input.dependsOn !== undefined) row.dependsOn = storedDependsOn(input.dependsOn);
+      if (input.healthChecks !== undefined)
+        row.healthChecks = assertValidHealthChecks(input.healthChecks, 'healthChecks');
       if (input.dependsOn !== undefined || project.id !== row.projectId)
         await assertDependencies(this.apps, tx, { ...row, projectId: project.id }, project.name);
       // What the application deploys from and to must fit its project when either changes; a

@@ -43,6 +43,8 @@ export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** Each problem of a refused expression with its position (custom health checks). */
+  problems?: unknown[];
 }
 
 /** Maps any error to the status and message a caller should see; never a stack or a secret. */
@@ -54,7 +56,11 @@ export function toErrorBody(err: unknown): ErrorBody {
   });
   // The repository's stored credentials failed, not the caller's token: 424, not 401.
   if (err instanceof VcsAuthenticationError) return body(424, err.message);
-  if (err instanceof DomainError) return body(KIND_STATUS[err.kind], err.message);
+  if (err instanceof DomainError) {
+    const b = body(KIND_STATUS[err.kind], err.message);
+    const problems = err.details?.problems;
+    return Array.isArray(problems) ? { ...b, problems } : b;
+  }
   if (err instanceof HttpException) {
     // Nest turns body-parser's SyntaxError into a 400 carrying the parser's bare message.
     if (err.cause instanceof SyntaxError)

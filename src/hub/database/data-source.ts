@@ -25,6 +25,7 @@ import { Notifications1764530000000 } from '../../../migrations/1764530000000-no
 import { AuditPartitions1764540000000 } from '../../../migrations/1764540000000-audit-partitions.js';
 import { ApplicationDependencies1764560000000 } from '../../../migrations/1764560000000-application-dependencies.js';
 import { Generators1764580000000 } from '../../../migrations/1764580000000-generators.js';
+import { HealthChecks1764590000000 } from '../../../migrations/1764590000000-health-checks.js';
 import { ApplicationEntity } from '../applications/application.entity.js';
 import { AgentReportEntity } from '../dispatch/agent-report.entity.js';
 import { BundleEntity } from '../dispatch/bundle.entity.js';
@@ -43,6 +44,7 @@ import { RepositoryEntity } from '../repositories/repository.entity.js';
 import { RolloutClusterEntity } from '../rollouts/rollout-cluster.entity.js';
 import { PreviewClusterEntity } from '../previews/preview-cluster.entity.js';
 import { GeneratorEntity } from '../generators/generator.entity.js';
+import { HealthCheckEntity } from '../health-checks/health-check.entity.js';
 import { PreviewEntity } from '../previews/preview.entity.js';
 import { RolloutEntity } from '../rollouts/rollout.entity.js';
 import { NotificationDeliveryEntity } from '../notifications/notification-delivery.entity.js';
@@ -74,6 +76,7 @@ export const ENTITIES = [
   PreviewEntity,
   PreviewClusterEntity,
   GeneratorEntity,
+  HealthCheckEntity,
 ];
 
 /** Every migration, oldest first. Listed explicitly: ESM builds cannot glob-require. */
@@ -103,6 +106,7 @@ export const MIGRATIONS = [
   AuditPartitions1764540000000,
   ApplicationDependencies1764560000000,
   Generators1764580000000,
+  HealthChecks1764590000000,
 ];
 
 /** Builds (but does not connect) the TypeORM data source for a Postgres URL. */

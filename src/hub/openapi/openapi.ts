@@ -212,6 +212,27 @@ function applyErrorResponses(doc: OpenAPIObject, routes: Map<string, RouteFacts>
       statusCode: { type: 'integer', minimum: 400, maximum: 599 },
       error: { type: 'string', description: 'HTTP reason phrase' },
       message: { type: 'string', description: 'what went wrong, naming the field or object' },
+      problems: {
+        type: 'array',
+        description: 'a refused CEL expression: each problem, with its position in the expression',
+        items: {
+          type: 'object',
+          properties: {
+            field: { type: 'string', description: 'e.g. current, or healthChecks[1].failed' },
+            message: { type: 'string' },
+            position: {
+              type: 'object',
+              properties: {
+                offset: { type: 'integer', minimum: 0 },
+                line: { type: 'integer', minimum: 1 },
+                column: { type: 'integer', minimum: 1 },
+              },
+              required: ['offset', 'line', 'column'],
+            },
+          },
+          required: ['field', 'message'],
+        },
+      },
     },
     required: ['statusCode', 'error', 'message'],
   };

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { HealthCheckRule } from '../../domain/health/custom-health.js';
+import { managerOf, type Tx } from '../database/data-source.js';
+import { DATA_SOURCE } from '../database/unit-of-work.js';
+import { HealthCheckEntity } from './health-check.entity.js';
+
+/** Storage of the hub's health checks, and the rules of applications that jobs carry. */
+@Injectable()
+export class HealthCheckRepository {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+
+  insert(tx: Tx, row: Omit<HealthCheckEntity, 'createdAt' | 'updatedAt'>): Promise<HealthCheckEntity> {
+    const m = managerOf(this.ds, tx);
+    return m.save(m.create(HealthCheckEntity, row));
+  }
+
+  save(tx: Tx, row: HealthCheckEntity): Promise<HealthCheckEntity> {
+    return managerOf(this.ds, tx).save(HealthCheckEntity, row);
+  }
+
+  async delete(tx: Tx, id: string): Promise<void> {
+    await managerOf(this.ds, tx).delete(HealthCheckEntity, { id });
+  }
+
+  /** Locked inside a transaction, so two changes of one rule do not interleave. */
+  findById(id: string, tx?: Tx): Promise<HealthCheckEntity | null> {
+    const q = managerOf(this.ds, tx).createQueryBuilder(HealthCheckEntity, 'h').where('h.id = :id', { id });
+    if (tx) q.setLock('pessimistic_write');
+    return q.getOne();
+  }
+
+  findByKind(group: string, kind: string, tx?: Tx): Promise<HealthCheckEntity | null> {
+    return managerOf(this.ds, tx).findOne(HealthCheckEntity, { where: { group, kind } });
+  }
+
+  /** Every rule, by group then kind (a hub holds a few dozen at most). */
+  list(): Promise<HealthCheckEntity[]> {
+    return this.ds.manager.find(HealthCheckEntity, { order: { group: 'ASC', kind: 'ASC' } });
+  }
+
+  /** The own rules of the given applications, by application id (those without any left out). */
+  async applicationRules(applicationIds: readonly string[]): Promise<Map<string, HealthCheckRule[]>> {
+    if (applicationIds.length === 0) return new Map();
+    const rows = await this.ds.query<{ id: string; health_checks: HealthCheckRule[] }[]>(
+      `SELECT id, health_checks FROM applications
+        WHERE id = ANY($1::uuid[]) AND jsonb_array_length(health_checks) > 0`,
+      [[...new Set(applicationIds)]],
+    );
+    return new Map(rows.map((r) => [r.id, r.health_checks]));
+  }
+}
