@@ -2337,6 +2337,8 @@ export type components = {
        *     ]
        */
       ignoreDifferences?: string[];
+      /** @description custom health checks of this application's objects; they win over the hub's for the same group/kind, from its next job on */
+      healthChecks?: components['schemas']['HealthCheckRuleDto'][];
     };
     DirectoriesGeneratorDto: {
       /**

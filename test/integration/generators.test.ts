@@ -120,6 +120,34 @@ describe('directories generator', () => {
     expect(b.targets).toEqual([{ clusterSelector: 'env=gen2', namespace: 'x-b' }]);
   });
 
+  it('template health checks reach every generated application; a refused rule names its place', async () => {
+    const rule = { group: 'example.com', kind: 'Widget', current: 'status.?phase.orValue("") == "Ready"' };
+    const bad = await h.api('PATCH', '/api/v1/generators/dirs', {
+      body: {
+        template: {
+          ...dirsGenerator('dirs').template,
+          healthChecks: [{ ...rule, current: 'status.phase ==' }],
+        },
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe(
+      'template.healthChecks[0].current: Unexpected token: EOF (line 1, column 16)',
+    );
+    const res = await h.api('PATCH', '/api/v1/generators/dirs', {
+      body: {
+        template: {
+          ...dirsGenerator('dirs').template,
+          targets: [{ clusterSelector: 'env=gen2', namespace: 'x-${dir.name}' }],
+          healthChecks: [rule],
+        },
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    for (const name of ['dirs-b', 'dirs-c'])
+      expect((await h.api('GET', `/api/v1/applications/${name}`)).body.healthChecks).toEqual([rule]);
+  });
+
   it('a name taken by an application it did not make is a status error, never an overwrite', async () => {
     const own = await h.api('POST', '/api/v1/applications', {
       body: {
@@ -167,6 +195,17 @@ describe('removal and preserveOnDelete', () => {
       expect(res.status).toBe(201);
     }
     await settle();
+    // Both b applications must have gone out to the cluster before b is removed: an application
+    // never dispatched anywhere is removed without a job. The settle above does not cover a
+    // reconcile still rendering, so wait for both sync jobs.
+    for (let i = 0; i < 100; i++) {
+      const syncs = await h.sql<{ n: string }>(
+        `SELECT count(*) AS n FROM reconcile_jobs j JOIN applications a ON a.id = j.application_id
+          WHERE j.kind = 'sync' AND a.name IN ('keep-b', 'drop-b')`,
+      );
+      if (Number(syncs[0].n) >= 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await commit({ 'apps/b/cm.yaml': null });
     const jobs = await h.sql<{ name: string; prune: boolean }>(
       `SELECT a.name, j.prune FROM reconcile_jobs j JOIN applications a ON a.id = j.application_id

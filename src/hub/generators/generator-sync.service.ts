@@ -56,6 +56,7 @@ interface Wanted {
   targets: ApplicationEntity['targets'];
   syncPolicy: ApplicationEntity['syncPolicy'];
   ignoreDifferences: string[];
+  healthChecks: ApplicationEntity['healthChecks'];
 }
 
 /**
@@ -284,6 +285,7 @@ export class GeneratorSyncService implements OnModuleInit, OnApplicationBootstra
       targets: filled.targets,
       syncPolicy: filled.syncPolicy,
       ignoreDifferences: filled.ignoreDifferences,
+      healthChecks: filled.healthChecks ?? [],
     };
   }
 
@@ -336,5 +338,6 @@ function specOf(a: Wanted | ApplicationEntity): Omit<Wanted, 'name'> {
     targets: a.targets,
     syncPolicy: a.syncPolicy,
     ignoreDifferences: a.ignoreDifferences,
+    healthChecks: a.healthChecks,
   };
 }

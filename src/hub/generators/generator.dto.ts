@@ -1,3 +1,4 @@
+import { HealthCheckRuleDto, HealthChecksProperty } from '../health-checks/health-check.dto.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -87,6 +88,8 @@ export class GeneratorTemplateDto {
     message: 'ignoreDifferences entries must be JSON pointers such as /spec/replicas',
   })
   ignoreDifferences?: string[];
+  @HealthChecksProperty()
+  healthChecks?: HealthCheckRuleDto[];
 }
 
 export class DirectoriesGeneratorDto {

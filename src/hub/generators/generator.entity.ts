@@ -8,6 +8,7 @@ import {
   PrimaryColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { HealthCheckRule } from '../../domain/health/custom-health.js';
 import { type ApplicationSource } from '../../domain/render/source-spec.js';
 import { ProjectEntity } from '../projects/project.entity.js';
 import { RepositoryEntity } from '../repositories/repository.entity.js';
@@ -24,6 +25,8 @@ export interface GeneratorTemplate {
   }[];
   syncPolicy: { automated: boolean; prune: boolean; selfHeal: boolean };
   ignoreDifferences: string[];
+  /** Custom health checks every generated application carries (absent in generators made before them). */
+  healthChecks?: HealthCheckRule[];
 }
 
 /** Where the last recompute left the generator: its revision, its applications, what it could not do. */

@@ -1,3 +1,4 @@
+import { assertValidHealthChecks } from '../health-checks/health-check.service.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Actor } from '../../domain/audit-chain.js';
 import { parseDirectoryGlob } from '../../domain/application-generator.js';
@@ -196,6 +197,7 @@ function checkedTemplate(t: GeneratorTemplateDto): GeneratorTemplate {
       selfHeal: t.syncPolicy.selfHeal,
     },
     ignoreDifferences: t.ignoreDifferences ?? [],
+    healthChecks: assertValidHealthChecks(t.healthChecks ?? [], 'template.healthChecks'),
   };
 }
 
