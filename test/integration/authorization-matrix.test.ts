@@ -117,6 +117,19 @@ async function newKeyedCluster(): Promise<string> {
   return c.body.id;
 }
 /** A generator of team-a: one application per team-a cluster. */
+/** A hub health check for a kind of its own (the group/kind is unique per rule). */
+const healthRule = () => ({
+  group: 'example.com',
+  kind: `Widget${++n}`,
+  current: 'status.?phase.orValue("") == "Ready"',
+});
+
+async function newHealthCheck(): Promise<string> {
+  const r = await admin('POST', '/api/v1/health-checks', healthRule());
+  if (r.status !== 201) throw new Error(`health check: ${r.text}`);
+  return (r.body as { id: string }).id;
+}
+
 async function newGenerator(): Promise<string> {
   const name = `gen-${++n}`;
   const r = await admin('POST', '/api/v1/generators', genBody(name));
@@ -450,6 +463,36 @@ const MATRIX: Record<string, Entry> = {
           syncPolicy: SYNC,
         },
       }),
+  },
+  // custom health checks: the hub's own, admins change them, every caller reads and tries them
+  'GET /api/v1/health-checks': {
+    scope: 'list',
+    need: 'viewer',
+    call: (t) => st('GET', '/api/v1/health-checks', t),
+  },
+  'POST /api/v1/health-checks': {
+    scope: 'fleet',
+    need: 'admin',
+    call: (t) => st('POST', '/api/v1/health-checks', t, healthRule()),
+  },
+  'POST /api/v1/health-checks/evaluate': {
+    scope: 'any',
+    need: 'viewer',
+    call: (t) =>
+      st('POST', '/api/v1/health-checks/evaluate', t, {
+        rule: healthRule(),
+        object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+      }),
+  },
+  'PUT /api/v1/health-checks/{id}': {
+    scope: 'fleet',
+    need: 'admin',
+    call: async (t) => st('PUT', `/api/v1/health-checks/${await newHealthCheck()}`, t, healthRule()),
+  },
+  'DELETE /api/v1/health-checks/{id}': {
+    scope: 'fleet',
+    need: 'admin',
+    call: async (t) => st('DELETE', `/api/v1/health-checks/${await newHealthCheck()}`, t),
   },
   // generators: project-scoped like applications
   'POST /api/v1/generators': {

@@ -22,7 +22,7 @@ import {
 } from '@nestjs/swagger';
 import { type Actor } from '../../domain/audit-chain.js';
 import { CurrentActor } from '../auth/principal.js';
-import { RequireRole } from '../auth/roles.js';
+import { ProjectScoped, RequireRole } from '../auth/roles.js';
 import {
   EvaluateHealthCheckDto,
   HealthCheckDto,
@@ -36,7 +36,8 @@ const REFUSED = 'an invalid rule: the message and `problems` name each field, re
 
 /**
  * The hub's custom health checks (issue 20): CEL rules per group/kind that agents judge objects
- * by, from each application's next job on. Admins change them; every caller reads them.
+ * by, from each application's next job on. Admins change them; every caller, a project's
+ * included, reads and tries them (they hold no secret).
  */
 @ApiTags('health-checks')
 @ApiBearerAuth()
@@ -45,6 +46,7 @@ export class HealthCheckController {
   constructor(@Inject(HealthCheckService) private readonly checks: HealthCheckService) {}
 
   @Get()
+  @ProjectScoped()
   @ApiOkResponse({ type: HealthCheckListDto, description: 'every rule, by group and kind' })
   list(): Promise<HealthCheckListDto> {
     return this.checks.list();
@@ -62,6 +64,7 @@ export class HealthCheckController {
   /** Tries a rule on an object without saving it: what an agent would report. */
   @Post('evaluate')
   @HttpCode(200)
+  @ProjectScoped()
   @ApiOkResponse({ type: HealthVerdictDto })
   @ApiResponse({
     status: 400,

@@ -370,6 +370,16 @@ export function auditSentence(e: AuditEventLike, look: SentenceLookup): Sentence
       return [...actor(), ` changed generator ${named('?')}`];
     case 'generator.deleted':
       return [...actor(), ` deleted generator ${named('?')} and the applications it made`];
+    case 'health-check.created':
+    case 'health-check.updated':
+    case 'health-check.deleted': {
+      const verb = { created: 'added', updated: 'changed', deleted: 'removed' }[
+        e.action.slice('health-check.'.length)
+      ];
+      const group = str(d.group);
+      const kind = str(d.kind) ?? '?';
+      return [...actor(), ` ${verb ?? 'changed'} the health check for ${group ? `${group}/` : ''}${kind}`];
+    }
     case 'notification.subscription-created': {
       const type = str((d.channel as Record<string, unknown> | undefined)?.type);
       return [
