@@ -7,6 +7,7 @@ import { registerClusterCommands } from './commands/cluster.command.js';
 import { registerCompletionCommand } from './commands/completion.command.js';
 import { registerFleetCommands } from './commands/fleet.command.js';
 import { registerGeneratorCommands } from './commands/generator.command.js';
+import { registerHealthCheckCommands } from './commands/health-check.command.js';
 import { registerNotificationCommands } from './commands/notification.command.js';
 import { registerRepoCommands } from './commands/repo.command.js';
 import { registerSecretCommands } from './commands/secret.command.js';
@@ -55,6 +56,7 @@ Examples:
   registerRepoCommands(program);
   registerAppCommands(program);
   registerGeneratorCommands(program);
+  registerHealthCheckCommands(program);
   registerFleetCommands(program);
   registerAuditCommands(program);
   registerProjectCommands(program);

@@ -14,6 +14,7 @@ const FIELDS = new Set([
   'ignoreDifferences',
   'rollout',
   'dependsOn',
+  'healthChecks',
 ]);
 
 /**
@@ -52,6 +53,8 @@ export function patchOf(spec: ApplicationSpec): Partial<ApplicationSpec> {
     rollout: spec.rollout ?? null,
     // no dependsOn in the spec means none
     dependsOn: spec.dependsOn ?? [],
+    // no healthChecks in the spec means none
+    healthChecks: spec.healthChecks ?? [],
   };
 }
 
@@ -65,6 +68,7 @@ export function unchanged(current: Application, patch: Partial<ApplicationSpec>)
     ignoreDifferences: current.ignoreDifferences,
     rollout: withDefaults(current.rollout),
     dependsOn: current.dependsOn,
+    healthChecks: current.healthChecks,
   };
   const wanted = { ...patch, rollout: withDefaults(patch.rollout) };
   return JSON.stringify(normalize(now)) === JSON.stringify(normalize(wanted));

@@ -60,6 +60,14 @@ export function renderDetail(d: ApplicationDetail, repoName: string, color: bool
       ['sync policy', policy(d)],
       ['rollout', strategyLine(d.rollout) ?? 'all clusters at once'],
       ...(d.dependsOn?.length ? [['depends on', d.dependsOn.join(', ')] as [string, unknown]] : []),
+      ...(d.healthChecks?.length
+        ? [
+            ['health checks', d.healthChecks.map((h) => `${h.group || 'core'}/${h.kind}`).join(', ')] as [
+              string,
+              unknown,
+            ],
+          ]
+        : []),
       ['state', d.deleting ? 'deleting' : d.suspended ? 'suspended (pinned)' : 'active'],
       ['updated', formatTime(d.updatedAt)],
       ...(d.warnings.length ? [['warnings', d.warnings.join('\n')] as [string, unknown]] : []),

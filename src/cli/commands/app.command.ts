@@ -1,3 +1,4 @@
+import { readHealthChecksFile } from './health-check.command.js';
 import { type Command } from 'commander';
 import type * as Hub from '../../api-types/hub-api.js';
 import { type ApiClient, ApiError, itemPath } from '../api-client.js';
@@ -103,12 +104,19 @@ export function registerAppCommands(program: Command): void {
           'an application (same project) that must be Synced and Healthy on a cluster first (repeatable)',
           collect,
           [],
+        )
+        .option(
+          '--health-checks-file <file>',
+          'custom health checks of its objects, YAML or JSON (- for stdin)',
         ),
     ).action(
       async (name: string, o: Record<string, string | string[] | boolean | undefined>, cmd: Command) => {
         const ctx = contextOf(cmd);
         const source = await sourceFromOptions(o);
         const rollout = o.rolloutFile ? await readStrategyFile(o.rolloutFile as string) : undefined;
+        const healthChecks = o.healthChecksFile
+          ? await readHealthChecksFile(o.healthChecksFile as string)
+          : undefined;
         const spec: ApplicationSpec = {
           name,
           ...(o.project !== undefined ? { project: o.project as string } : {}),
@@ -126,6 +134,7 @@ export function registerAppCommands(program: Command): void {
           syncPolicy: { automated: !!o.auto, prune: !!o.prune, selfHeal: !!o.selfHeal },
           ...(rollout ? { rollout } : {}),
           ...((o.dependsOn as string[]).length ? { dependsOn: o.dependsOn as string[] } : {}),
+          ...(healthChecks ? { healthChecks } : {}),
         };
         const created = await (await ctx.api()).post<Application>(APPS, spec);
         ctx.emit(created, () => `application ${created.name} created (${policy(created)})\n`);
@@ -144,7 +153,7 @@ export function registerAppCommands(program: Command): void {
   examples(
     app
       .command('update')
-      .description("change an application's staged rollout strategy or its dependencies")
+      .description("change an application's staged rollout strategy, dependencies or health checks")
       .argument('<name>', 'application name or id')
       .option('--rollout-file <file>', 'staged rollout strategy, YAML or JSON (- for stdin)')
       .option('--no-rollout', 'remove the strategy: changes reach every cluster at once')
@@ -155,10 +164,18 @@ export function registerAppCommands(program: Command): void {
         [],
       )
       .option('--no-depends-on', 'remove every dependency')
+      .option('--health-checks-file <file>', 'replace its custom health checks with these (YAML or JSON)')
+      .option('--no-health-checks', 'remove its custom health checks')
       .action(
         async (
           name: string,
-          o: { rolloutFile?: string; rollout: boolean; dependsOn: string[] | false },
+          o: {
+            rolloutFile?: string;
+            rollout: boolean;
+            dependsOn: string[] | false;
+            healthChecksFile?: string;
+            healthChecks: boolean;
+          },
           cmd: Command,
         ) => {
           const ctx = contextOf(cmd);
@@ -166,9 +183,16 @@ export function registerAppCommands(program: Command): void {
             throw new UsageError('give --rollout-file or --no-rollout, not both');
           const depends = o.dependsOn === false ? [] : o.dependsOn.length ? o.dependsOn : undefined;
           const rolloutChange = !!o.rolloutFile || !o.rollout;
-          if (!rolloutChange && depends === undefined)
+          if (o.healthChecksFile && !o.healthChecks)
+            throw new UsageError('give --health-checks-file or --no-health-checks, not both');
+          const checks = o.healthChecksFile
+            ? await readHealthChecksFile(o.healthChecksFile)
+            : o.healthChecks
+              ? undefined
+              : [];
+          if (!rolloutChange && depends === undefined && checks === undefined)
             throw new UsageError(
-              'nothing to change: give --rollout-file, --no-rollout, --depends-on or --no-depends-on',
+              'nothing to change: give --rollout-file, --no-rollout, --depends-on, --no-depends-on, --health-checks-file or --no-health-checks',
             );
           const rollout = o.rolloutFile ? await readStrategyFile(o.rolloutFile) : null;
           const updated = await (
@@ -176,6 +200,7 @@ export function registerAppCommands(program: Command): void {
           ).patch<Application>(itemPath('applications', name), {
             ...(rolloutChange ? { rollout } : {}),
             ...(depends !== undefined ? { dependsOn: depends } : {}),
+            ...(checks !== undefined ? { healthChecks: checks } : {}),
           });
           const said = [
             ...(rolloutChange
@@ -184,6 +209,7 @@ export function registerAppCommands(program: Command): void {
             ...(depends !== undefined
               ? [depends.length ? `depends on ${depends.join(', ')}` : 'no dependencies']
               : []),
+            ...(checks !== undefined ? [`${checks.length} health check(s)`] : []),
           ];
           ctx.emit(updated, () => `application ${updated.name} updated (${said.join('; ')})\n`);
         },
@@ -193,6 +219,7 @@ export function registerAppCommands(program: Command): void {
       'flotilla app update web --no-rollout',
       'flotilla app update web --depends-on cert-manager --depends-on db',
       'flotilla app update web --no-depends-on',
+      'flotilla app update certs --health-checks-file docs/health-checks/cert-manager-certificate.yaml',
     ],
   );
 
