@@ -1905,13 +1905,20 @@ export type components = {
       /** @example Certificate */
       kind: string;
       /**
+       * Format: cel
        * @description when the object is current (required): a CEL expression of at most 2048 characters, true or false for the object
        * @example status.?conditions.orValue([]).exists(c, c.type == "Ready" && c.status == "True")
        */
       current: string;
-      /** @description when it is in progress (tried first): a CEL expression of at most 2048 characters, true or false for the object */
+      /**
+       * Format: cel
+       * @description when it is in progress (tried first): a CEL expression of at most 2048 characters, true or false for the object
+       */
       inProgress?: string;
-      /** @description when it failed (tried second): a CEL expression of at most 2048 characters, true or false for the object */
+      /**
+       * Format: cel
+       * @description when it failed (tried second): a CEL expression of at most 2048 characters, true or false for the object
+       */
       failed?: string;
     };
     CreateApplicationDto: {
@@ -2439,7 +2446,15 @@ export type components = {
       rule: components['schemas']['HealthCheckRuleDto'];
       /** @description a Kubernetes object as the API server returns it (apiVersion, kind, metadata, status...) */
       object: {
-        [key: string]: components['schemas']['JsonValue'];
+        apiVersion: string;
+        kind: string;
+        metadata: {
+          name: string;
+        } & {
+          [key: string]: unknown;
+        };
+      } & {
+        [key: string]: unknown;
       };
     };
     HealthVerdictDto: {

@@ -223,7 +223,7 @@ describe('flotilla app rollout', () => {
     const none = await cli.run(['app', 'update', 'web']);
     expect(none.code).toBe(2);
     expect(none.stderr).toBe(
-      'flotilla: nothing to change: give --rollout-file, --no-rollout, --depends-on or --no-depends-on\n',
+      'flotilla: nothing to change: give --rollout-file, --no-rollout, --depends-on, --no-depends-on, --health-checks-file or --no-health-checks\n',
     );
     const bad = join(cli.dir, 'bad.yaml');
     await writeFile(bad, 'stage:\n  - name: x\n');

@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsDefined,
   IsObject,
   IsString,
   Matches,
@@ -14,6 +15,11 @@ import {
 import { HEALTH_CHECK_LIMITS } from '../../domain/health/custom-health.js';
 import { IsOmittable } from '../common/validators.js';
 
+/**
+ * The format of an expression field: a CEL expression of type bool over the object's fields. No
+ * JSON Schema can say which strings those are; the hub checks them (400 with positions).
+ */
+const CEL = 'cel';
 const EXPRESSION = `a CEL expression of at most ${HEALTH_CHECK_LIMITS.expressionChars} characters, true or false for the object`;
 
 /** A custom health check as given: which objects, and their CEL expressions. */
@@ -33,6 +39,7 @@ export class HealthCheckRuleDto {
 
   @ApiProperty({
     example: 'status.?conditions.orValue([]).exists(c, c.type == "Ready" && c.status == "True")',
+    format: CEL,
     description: `when the object is current (required): ${EXPRESSION}`,
   })
   @IsString()
@@ -40,14 +47,14 @@ export class HealthCheckRuleDto {
   @MaxLength(HEALTH_CHECK_LIMITS.expressionChars)
   current!: string;
 
-  @ApiPropertyOptional({ description: `when it is in progress (tried first): ${EXPRESSION}` })
+  @ApiPropertyOptional({ format: CEL, description: `when it is in progress (tried first): ${EXPRESSION}` })
   @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(HEALTH_CHECK_LIMITS.expressionChars)
   inProgress?: string;
 
-  @ApiPropertyOptional({ description: `when it failed (tried second): ${EXPRESSION}` })
+  @ApiPropertyOptional({ format: CEL, description: `when it failed (tried second): ${EXPRESSION}` })
   @IsOmittable()
   @IsString()
   @MinLength(1)
@@ -74,15 +81,29 @@ export class HealthCheckListDto {
 /** A rule to try on an object without saving it. */
 export class EvaluateHealthCheckDto {
   @ApiProperty({ type: HealthCheckRuleDto })
+  @IsDefined({ message: 'rule is required ({group, kind, current, inProgress?, failed?})' })
   @ValidateNested()
   @Type(() => HealthCheckRuleDto)
   rule!: HealthCheckRuleDto;
 
   @ApiProperty({
     type: 'object',
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: {
+        type: 'object',
+        properties: { name: { type: 'string' } },
+        required: ['name'],
+        additionalProperties: true,
+      },
+    },
+    required: ['apiVersion', 'kind', 'metadata'],
+    selfRequired: true,
     additionalProperties: true,
     description: 'a Kubernetes object as the API server returns it (apiVersion, kind, metadata, status...)',
   })
+  @IsDefined({ message: 'object is required' })
   @IsObject()
   object!: Record<string, unknown>;
 }

@@ -188,5 +188,10 @@ function asLiveObject(o: Record<string, unknown>): LiveObject {
     typeof metadata.name !== 'string'
   )
     throw new InvalidInputError('object needs metadata.name', { field: 'object' });
+  // As the schema says of every name and key the API takes (nothing here is stored, but a NUL
+  // in a name is refused the same everywhere).
+  const names = [o.apiVersion, o.kind, metadata.name, ...Object.keys(o), ...Object.keys(metadata)];
+  if (names.some((n) => n.includes('\u0000')))
+    throw new InvalidInputError('object: a name or key holds a NUL character (\\u0000)', { field: 'object' });
   return o as LiveObject;
 }
