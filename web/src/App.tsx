@@ -10,6 +10,7 @@ import { ProjectPage } from './pages/ProjectPage';
 import { ProjectsPage } from './pages/ProjectsPage';
 import { GeneratorPage } from './pages/GeneratorPage';
 import { GeneratorsPage } from './pages/GeneratorsPage';
+import { HealthChecksPage } from './pages/HealthChecksPage';
 import { RepositoriesPage, RepositoryPage } from './pages/RepositoryPage';
 import { SubscriptionPage } from './pages/SubscriptionPage';
 import { Link, navigate, useLocation } from './router';
@@ -132,6 +133,7 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<
     ['/', 'Fleet'],
     ['/projects', 'Projects'],
     ['/generators', 'Generators'],
+    ['/health-checks', 'Health checks'],
     ['/repositories', 'Repositories'],
     ['/audit', 'Audit trail'],
     ['/notifications', 'Notifications'],
@@ -156,6 +158,7 @@ function Shell({ me, onSignOut }: { me: Whoami; onSignOut: () => void | Promise<
   else if ((m = /^\/generators\/([^/]+)$/.exec(path)))
     page = <GeneratorPage name={decodeURIComponent(m[1])} />;
   else if (path === '/generators') page = <GeneratorsPage />;
+  else if (path === '/health-checks') page = <HealthChecksPage />;
   else page = <Overview />;
   return (
     <>

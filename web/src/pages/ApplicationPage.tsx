@@ -109,6 +109,28 @@ export function ApplicationPage({ id }: { id: string }) {
           (synced on each cluster only once these are Synced and Healthy there)
         </p>
       )}
+      {(app.healthChecks?.length ?? 0) > 0 && (
+        <div className="meta" data-testid="app-health-checks">
+          own health checks (winning over the hub&apos;s for their kinds):
+          <ul>
+            {app.healthChecks.map((h) => (
+              <li key={`${h.group}/${h.kind}`}>
+                {h.group || 'core'}/{h.kind}: current when <code>{h.current}</code>
+                {h.inProgress && (
+                  <>
+                    , in progress when <code>{h.inProgress}</code>
+                  </>
+                )}
+                {h.failed && (
+                  <>
+                    , failed when <code>{h.failed}</code>
+                  </>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <RewoundWarning rewound={app.rewound} />
       {app.warnings.length > 0 && (
         <ul className="conflict" role="status" data-testid="render-warnings">
