@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { startEmbeddedPostgres } from '../src/hub/database/embedded-postgres.launcher.js';
 import { BENCH_ADMIN, startHubProcess, type HubProcess } from './support/hub-process.js';
 import { LeanFleet } from './support/lean-fleet.js';
+import { MAX_QUIET_INTERVALS } from '../src/agent/heartbeats.js';
 import { cpuSeconds, cpuShare, machineLine, processTree, pssMiB, rssMiB } from './support/proc-stats.js';
 import { predict, type Calibration } from './support/scaling-model.js';
 import { startGitHttpServer } from '../test/support/git-http-server.js';
@@ -31,9 +32,13 @@ import { run } from '../test/support/vcs-process.js';
 
 const SIZES = (process.env.AGENTS ?? '1000,2000,5000,10000').split(',').map(Number);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
-/** The real agent's defaults (agent-config.ts): 30 s long-polls, a heartbeat every 15 s. */
+/**
+ * The real agent's defaults (agent-config.ts): 30 s long-polls, and, while polls are answered, a
+ * heartbeat every MAX_QUIET_INTERVALS × 15 s (heartbeats.ts; every 15 s before that change:
+ * HEARTBEAT_SECONDS=15 measures the old agent).
+ */
 const WAIT_SECONDS = 30;
-const HEARTBEAT_SECONDS = 15;
+const HEARTBEAT_SECONDS = Number(process.env.HEARTBEAT_SECONDS ?? 15 * MAX_QUIET_INTERVALS);
 const deploy = (image: string) =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ${image}\n`;
 

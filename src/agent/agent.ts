@@ -78,6 +78,8 @@ export class Agent {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly bundles = new Map<string, Buffer>();
   private readonly healthChecks = new HealthChecks();
+  /** When the hub last answered a long-poll: heartbeats are skipped while that is recent. */
+  private lastPollAnswerMs = 0;
   private readonly abort = new AbortController();
   /** Failed retryable enforcements of the stored state, per application (for the backoff). */
   private readonly enforceAttempts = new Map<string, number>();
@@ -178,6 +180,8 @@ export class Agent {
         connected: (ok) => this.connected(ok),
         ageRecipient: () => this.sealing.recipient,
         answered: (answer) => this.sealing.answered(answer),
+        lastContactMs: () => this.lastPollAnswerMs,
+        quietSeconds: this.d.pollWaitSeconds + this.d.heartbeatSeconds,
         signal: this.abort.signal,
       });
     });
@@ -251,6 +255,7 @@ export class Agent {
       try {
         const { jobs, previews } = await this.d.hub.jobs(this.d.pollWaitSeconds, 10, this.abort.signal);
         this.connected(true);
+        this.lastPollAnswerMs = Date.now();
         failures = 0;
         for (const preview of previews) this.previews.submit(preview);
         for (const job of jobs) {
