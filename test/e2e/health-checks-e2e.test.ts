@@ -7,25 +7,14 @@
  * the rule also decides when `consumer` goes out — the cert-manager-before-its-users case. An
  * application's own rule for the same kind then wins over the hub's.
  */
-import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KubeClusterClient } from '../../src/agent/cluster/cluster-client.js';
-import { freePort } from '../../src/hub/database/embedded-postgres.launcher.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeClusterClient } from '../../src/agent/cluster/cluster-client.js';
 import { uniq, waitFor } from '../k8s/agent/agent-test-kit.js';
-import { createTestDatabase, TEST_ALLOWED_HOSTS } from '../support/hub-harness.js';
-import { type HubProcess, startHubProcess, stopHubProcess } from '../support/hub-process.js';
-import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
-import { AgentProcess } from './agent-process.js';
+import { CLUSTER, startOneClusterFleet, type OneClusterFleet } from './one-cluster-fleet.js';
 
-const run = promisify(execFile);
 const ADMIN = `flt_health-e2e-admin-${'0123456789abcdef'.repeat(2)}`;
 const NS = uniq('health-e2e');
 const GROUP = `${uniq('widgets')}.flotilla.test`;
-const CLUSTER = 'prod-eu-1';
 const WIDGET_ID = `${GROUP}/Widget/${NS}/main`;
 
 const files = {
@@ -62,21 +51,9 @@ const hubRule = {
   current: 'status.?phase.orValue("") == "Ready"',
 };
 
-let dataDir: string;
-let fx: VcsFixture;
-let hub: HubProcess;
-let agent: AgentProcess | undefined;
+let fleet: OneClusterFleet;
 let kube: KubeClusterClient;
-
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(hub.url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, text, body: text ? (JSON.parse(text) as Record<string, any>) : null };
-}
+const api = (method: string, path: string, body?: unknown) => fleet.api(method, path, body);
 
 const onCluster = async (app: string) =>
   (await api('GET', `/api/v1/applications/${app}`)).body!.clusters.find(
@@ -103,55 +80,15 @@ async function setPhase(phase: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-health-e2e-'));
-  await chmod(dataDir, 0o711);
-  const databaseUrl = await createTestDatabase(inject('postgresUrl'));
-  fx = await gitFixture(false);
-  const repo = await fx.createRepo();
-  await fx.externalCommit(repo, files, 'widgets and their consumer');
-  hub = await startHubProcess({
-    port: await freePort(),
-    env: {
-      FLOTILLA_DATA_DIR: dataDir,
-      FLOTILLA_ADMIN_TOKEN: ADMIN,
-      DATABASE_URL: databaseUrl,
-      FLOTILLA_REPOSITORY_ALLOWED_HOSTS: TEST_ALLOWED_HOSTS,
-      FLOTILLA_SWEEP_INTERVAL_MS: '600000',
-      FLOTILLA_RECONCILE_INTERVAL_SECONDS: '0',
-      FLOTILLA_POLL_TICK_MS: '0',
-    },
-  });
-  expect(
-    (await api('POST', '/api/v1/repositories', { name: 'fleet', type: 'git', url: repo.url })).status,
-  ).toBe(201);
-  const cluster = inject('k8sClusters')[0];
-  const c = await api('POST', '/api/v1/clusters', { name: CLUSTER, labels: { env: 'prod' } });
-  expect(c.status, c.text).toBe(201);
-  kube = KubeClusterClient.fromConfig({ kubeconfig: cluster.kubeconfig });
-  agent = await AgentProcess.start({
-    name: CLUSTER,
-    hubUrl: hub.url,
-    kubeconfig: cluster.kubeconfig,
-    registrationToken: c.body!.registration.token,
-  });
-  await waitFor(
-    'agent connected',
-    async () => (await api('GET', `/api/v1/clusters/${CLUSTER}`)).body!.connectionState === 'Connected',
-    60_000,
-  );
+  fleet = await startOneClusterFleet({ admin: ADMIN, files, message: 'widgets and their consumer' });
+  kube = fleet.kube;
 }, 300_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  if (hub) await stopHubProcess(hub);
-  await fx?.close();
-  await rm(dataDir, { recursive: true, force: true });
-  await kube?.transport.request('DELETE', `/api/v1/namespaces/${NS}`).catch(() => undefined);
-  await kube?.transport
-    .request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${GROUP}`)
-    .catch(() => undefined);
-  kube?.close();
+  await fleet?.close([
+    `/api/v1/namespaces/${NS}`,
+    `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${GROUP}`,
+  ]);
 });
 
 describe('a hub-wide CEL health check, on a real cluster', () => {
