@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
 import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-events.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
@@ -142,6 +144,26 @@ describe("the hub's health checks", () => {
     });
     expect(big.status).toBe(400);
     expect(big.body.message).toContain('larger than 256 KiB');
+  });
+  it('evaluates the shipped cert-manager rule on each of its fixtures as the domain tests expect', async () => {
+    // The hub's answer must be the agent's: the same rule file and objects the domain tests use.
+    const rule = parse(
+      readFileSync(
+        new URL('../../docs/health-checks/cert-manager-certificate.yaml', import.meta.url),
+        'utf8',
+      ),
+    );
+    const dir = new URL('../../src/domain/health/custom-fixtures/cert-manager-certificate/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const [head, object] = parseAllDocuments(readFileSync(new URL(file, dir), 'utf8')).map((d) => d.toJS());
+      const r = await h.api('POST', '/api/v1/health-checks/evaluate', { body: { rule, object } });
+      expect(r.status, file).toBe(200);
+      expect(r.body.matched, file).toBe(true);
+      expect(r.body.status, file).toBe(head.expect.status);
+      expect(r.body.message, file).toContain(String(head.expect.message));
+    }
   });
 });
 
