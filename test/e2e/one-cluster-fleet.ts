@@ -65,7 +65,7 @@ export async function startOneClusterFleet(opts: {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, text, body: text ? (JSON.parse(text)) : null };
+    return { status: res.status, text, body: text ? JSON.parse(text) : null };
   };
   expect(
     (await api('POST', '/api/v1/repositories', { name: 'fleet', type: 'git', url: repo.url })).status,
