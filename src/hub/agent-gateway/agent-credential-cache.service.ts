@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AgentClusterRow, ClusterRepository } from '../clusters/cluster.repository.js';
-import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+
+/** The longest an entry is used without reading the row again. */
+const TTL_MS = 5 * 60_000;
 
 interface Entry {
   row: AgentClusterRow;
@@ -14,10 +16,10 @@ interface Entry {
  * long-poll or a heartbeat does not cost a Postgres read each. Every change that must reach the
  * agent at once — a revoked or rotated credential, a deleted cluster, a key rotation asked for —
  * sends the cluster's wake-up on the jobs channel, which every replica hears and drops the
- * cluster's entry on; a replica that may have missed wake-ups (LISTEN connection down) drops
- * all and reads Postgres until it listens again. Entries also expire after half the disconnect
- * window, so the row's connection state is never older than a silence that could have turned
- * the cluster Disconnected meanwhile (the guard's presence check relies on it).
+ * cluster's entry on; so does the sweeper turning silent clusters Disconnected, and this
+ * replica's presence check when it writes the row. A replica that may have missed wake-ups
+ * (LISTEN connection down) drops all and reads Postgres until it listens again. Entries also
+ * expire after a few minutes, a bound on any change this list of wake-ups would miss.
  */
 @Injectable()
 export class AgentCredentialCache {
@@ -26,15 +28,12 @@ export class AgentCredentialCache {
   private readonly hashOf = new Map<string, string>();
   /** Counts wake-ups: a read that overlapped one may hold a row from before it, and is not kept. */
   private wakes = 0;
-  private readonly ttlMs: number;
 
   constructor(
     @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
     @Inject(JobNotifier) private readonly notifier: JobNotifier,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(HUB_CONFIG) config: Pick<HubConfig, 'disconnectAfterSeconds'>,
   ) {
-    this.ttlMs = (config.disconnectAfterSeconds * 1000) / 2;
     notifier.onWake((clusterId) => {
       this.wakes++;
       if (clusterId !== null) return this.forget(clusterId);
@@ -47,7 +46,7 @@ export class AgentCredentialCache {
   async find(hash: string): Promise<AgentClusterRow | null> {
     const now = this.clock.now().getTime();
     const hit = this.byHash.get(hash);
-    if (hit && now - hit.readAt < this.ttlMs) return hit.row;
+    if (hit && now - hit.readAt < TTL_MS) return hit.row;
     if (hit) this.forget(hit.row.id);
     const wakes = this.wakes;
     const row = await this.clusters.findAgentByCredentialHash(hash);

@@ -266,9 +266,12 @@ export class ClusterRepository {
 
   /** Connected clusters silent since `before` become Disconnected; returns them. */
   async markSilentDisconnected(before: Date, tx?: Tx): Promise<Pick<ClusterEntity, 'id' | 'name'>[]> {
-    const [rows]: [{ id: string; name: string }[], number] = await managerOf(this.ds, tx).query(
-      `UPDATE clusters SET connection_state = 'Disconnected'
-       WHERE connection_state = 'Connected' AND last_seen_at < $1 RETURNING id, name`,
+    const rows: { id: string; name: string }[] = await managerOf(this.ds, tx).query(
+      // the wake-ups make replicas that remember these clusters' rows (still Connected) read them again
+      `WITH gone AS (
+         UPDATE clusters SET connection_state = 'Disconnected'
+          WHERE connection_state = 'Connected' AND last_seen_at < $1 RETURNING id, name)
+       SELECT id, name, pg_notify('flotilla_jobs', id::text) FROM gone`,
       [before],
     );
     return rows;
