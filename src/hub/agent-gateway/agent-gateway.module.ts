@@ -7,6 +7,7 @@ import { FleetStatusModule } from '../fleet-status/fleet-status.module.js';
 import { HealthCheckModule } from '../health-checks/health-check.module.js';
 import { PreviewModule } from '../previews/preview.module.js';
 import { AgentController, AgentRegistrationController } from './agent.controller.js';
+import { AgentCredentialCache } from './agent-credential-cache.service.js';
 import { AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
 import { AgentGuard } from './agent.guard.js';
@@ -24,6 +25,6 @@ import { JobLeaseService } from './job-lease.service.js';
     HealthCheckModule,
   ],
   controllers: [AgentRegistrationController, AgentController],
-  providers: [AgentService, AgentGuard, AgentTraffic, AgentPresence, JobLeaseService],
+  providers: [AgentCredentialCache, AgentService, AgentGuard, AgentTraffic, AgentPresence, JobLeaseService],
 })
 export class AgentGatewayModule {}

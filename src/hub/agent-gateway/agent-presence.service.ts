@@ -6,6 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { FLEET_EVENTS, type FleetEvents } from '../platform/fleet-events.js';
+import { AgentCredentialCache } from './agent-credential-cache.service.js';
 import { type AgentCluster } from './agent.guard.js';
 
 /** The audit actor of a cluster's agent. */
@@ -60,6 +61,7 @@ export class AgentPresence implements OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
     @Inject(FLEET_EVENTS) private readonly events: FleetEvents,
+    @Inject(AgentCredentialCache) private readonly credentials: AgentCredentialCache,
   ) {
     // the process may end between flushes: shutdown flushes what is left
     this.timer.unref();
@@ -107,6 +109,8 @@ export class AgentPresence implements OnApplicationShutdown {
     // and is audited, in a transaction of its own. (A hub killed between the two leaves the rows
     // Unknown until the next report or job of each; the audit trail then lacks that connect.)
     const touched = await this.clusters.touch(cluster.id, now, versions);
+    // the row this replica remembers no longer says what is stored (state or versions)
+    this.credentials.forget(cluster.id);
     // a CRD installed or removed: charts that test `.Capabilities` may render differently now
     if (touched.apiVersionsChanged)
       this.events.emit({ type: 'cluster-capabilities-changed', clusterId: cluster.id });

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { createParamDecorator } from '@nestjs/common';
 import { UnauthenticatedError } from '../../domain/errors.js';
-import { ClusterRepository } from '../clusters/cluster.repository.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
+import { AgentCredentialCache } from './agent-credential-cache.service.js';
 import { AgentPresence } from './agent-presence.service.js';
 
 /** The cluster whose agent is calling. */
@@ -35,7 +35,7 @@ interface AgentRequest {
 @Injectable()
 export class AgentGuard implements CanActivate {
   constructor(
-    @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
+    @Inject(AgentCredentialCache) private readonly credentials: AgentCredentialCache,
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(AgentPresence) private readonly presence: AgentPresence,
   ) {}
@@ -46,7 +46,7 @@ export class AgentGuard implements CanActivate {
     if (!match)
       throw new UnauthenticatedError('missing agent credential: send "Authorization: Bearer <credential>"');
     const credentialHash = this.secrets.hashToken(match[1]);
-    const cluster = await this.clusters.findAgentByCredentialHash(credentialHash);
+    const cluster = await this.credentials.find(credentialHash);
     if (!cluster)
       throw new UnauthenticatedError(
         'unknown or revoked agent credential: register the agent again with a new registration token',

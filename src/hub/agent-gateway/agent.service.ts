@@ -106,6 +106,8 @@ export class AgentService {
       cluster.connectionState = 'Connected';
       cluster.lastSeenAt = now;
       await this.clusters.save(tx, cluster);
+      // every replica forgets the credential it replaces (and parked polls of it end)
+      if (rotated) await this.clusters.wakeAgent(tx, cluster.id);
       await this.fleetStatus.refreshClusters(tx, [cluster.id]);
       await this.audit.record(tx, {
         actor: agentActor(cluster),

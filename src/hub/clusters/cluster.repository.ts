@@ -108,6 +108,8 @@ export class ClusterRepository {
 
   async delete(tx: Tx, id: string): Promise<void> {
     await managerOf(this.ds, tx).delete(ClusterEntity, { id });
+    // replicas that remember the cluster's agent credential forget it when this commits
+    await this.wakeAgent(tx, id);
   }
 
   /**
@@ -249,11 +251,14 @@ export class ClusterRepository {
   /** Asks the agent for a new age identity (its next heartbeat is answered so). */
   async requestKeyRotation(tx: Tx, id: string, now: Date): Promise<void> {
     await managerOf(this.ds, tx).update(ClusterEntity, { id }, { ageKeyRotationRequestedAt: now });
+    // replicas read the cluster again for the agent's next heartbeat to carry the request
+    await this.wakeAgent(tx, id);
   }
 
   /**
    * Wakes the agent's parked long-polls on every replica (on the jobs channel, when `tx`
-   * commits): after a revocation they look at the credential again and end.
+   * commits): after a revocation they look at the credential again and end. Every replica also
+   * drops what it remembers of the cluster's agent credential (AgentCredentialCache).
    */
   async wakeAgent(tx: Tx, id: string): Promise<void> {
     await managerOf(this.ds, tx).query(`SELECT pg_notify('flotilla_jobs', $1)`, [id]);
@@ -261,9 +266,12 @@ export class ClusterRepository {
 
   /** Connected clusters silent since `before` become Disconnected; returns them. */
   async markSilentDisconnected(before: Date, tx?: Tx): Promise<Pick<ClusterEntity, 'id' | 'name'>[]> {
-    const [rows]: [{ id: string; name: string }[], number] = await managerOf(this.ds, tx).query(
-      `UPDATE clusters SET connection_state = 'Disconnected'
-       WHERE connection_state = 'Connected' AND last_seen_at < $1 RETURNING id, name`,
+    const rows: { id: string; name: string }[] = await managerOf(this.ds, tx).query(
+      // the wake-ups make replicas that remember these clusters' rows (still Connected) read them again
+      `WITH gone AS (
+         UPDATE clusters SET connection_state = 'Disconnected'
+          WHERE connection_state = 'Connected' AND last_seen_at < $1 RETURNING id, name)
+       SELECT id, name, pg_notify('flotilla_jobs', id::text) FROM gone`,
       [before],
     );
     return rows;

@@ -22,6 +22,7 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly log = new Logger('job-notifier');
   private client: pg.Client | null = null;
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly listeners: ((clusterId: string | null) => void)[] = [];
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
 
@@ -75,6 +76,20 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /**
+   * Calls `listener` with the cluster of every wake-up any replica sends, and with null when
+   * this replica may have missed some (its LISTEN connection lost or not yet open): what a
+   * per-replica cache of cluster rows drops its entries on.
+   */
+  onWake(listener: (clusterId: string | null) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Whether wake-ups from other replicas reach this one now. */
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
   /** Number of agents waiting on this replica (metrics, tests). */
   get waiting(): number {
     let n = 0;
@@ -86,8 +101,9 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     const options = this.ds.options as { url?: string };
     const client = new pg.Client({ connectionString: options.url, application_name: 'flotilla-hub-listen' });
     client.on('notification', (msg) => {
-      if (msg.channel === CHANNEL && msg.payload)
-        for (const wake of [...(this.waiters.get(msg.payload) ?? [])]) wake();
+      if (msg.channel !== CHANNEL || !msg.payload) return;
+      for (const listener of this.listeners) listener(msg.payload);
+      for (const wake of [...(this.waiters.get(msg.payload) ?? [])]) wake();
     });
     client.on('error', (e) => this.scheduleReconnect(e));
     client.on('end', () => this.scheduleReconnect(new Error('connection ended')));
@@ -113,6 +129,7 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private wakeAll(): void {
+    for (const listener of this.listeners) listener(null);
     for (const set of this.waiters.values()) for (const wake of [...set]) wake();
   }
 }
