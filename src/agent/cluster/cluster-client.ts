@@ -7,11 +7,7 @@ import type { LiveObject } from '../../domain/health/health.types.js';
 import { ClusterError, errorFromResponse } from './cluster-errors.js';
 import { Discovery, type ResourceInfo } from './discovery.js';
 import { Http2KubeTransport } from './kube-h2-transport.js';
-import {
-  loadKubeConfig,
-  type KubeConfigSource,
-  type KubeTransport,
-} from './kube-transport.js';
+import { loadKubeConfig, type KubeConfigSource, type KubeTransport } from './kube-transport.js';
 import { LabelWatch, withoutManagedFields, type WatchEvent, type WatchOptions } from './kube-watch.js';
 
 export { ClusterError } from './cluster-errors.js';
