@@ -67,7 +67,7 @@ export class Applier {
     private readonly inventory: InventoryStore,
     options: ApplierOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? 16;
     this.establishTimeoutMs = options.establishTimeoutMs ?? 30_000;
     this.recreateTimeoutMs = options.recreateTimeoutMs ?? 30_000;
     this.guardrail = options.guardrail ?? OPEN_POLICY;

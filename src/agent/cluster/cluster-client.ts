@@ -6,8 +6,12 @@
 import type { LiveObject } from '../../domain/health/health.types.js';
 import { ClusterError, errorFromResponse } from './cluster-errors.js';
 import { Discovery, type ResourceInfo } from './discovery.js';
-import { Http2KubeTransport } from './kube-h2-transport.js';
-import { loadKubeConfig, type KubeConfigSource, type KubeTransport } from './kube-transport.js';
+import {
+  HttpsKubeTransport,
+  loadKubeConfig,
+  type KubeConfigSource,
+  type KubeTransport,
+} from './kube-transport.js';
 import { LabelWatch, withoutManagedFields, type WatchEvent, type WatchOptions } from './kube-watch.js';
 
 export { ClusterError } from './cluster-errors.js';
@@ -109,13 +113,9 @@ export class KubeClusterClient implements ClusterClient {
     this.discovery = new Discovery(transport);
   }
 
-  /**
-   * A client for a kubeconfig string, file, or the pod's service account, over HTTP/2 (HTTP/1.1
-   * when the server does not offer h2): a bulk apply's requests are streams on one session,
-   * measured faster than a pool of HTTP/1.1 sockets (README, "Apply speed").
-   */
+  /** A client for a kubeconfig string, file, or the pod's service account. */
   static fromConfig(source: KubeConfigSource, maxSockets?: number): KubeClusterClient {
-    return new KubeClusterClient(new Http2KubeTransport(loadKubeConfig(source), maxSockets));
+    return new KubeClusterClient(new HttpsKubeTransport(loadKubeConfig(source), maxSockets));
   }
 
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
