@@ -238,6 +238,28 @@ describe('evaluateHealthCheck', () => {
     expect(result.message).toContain('failed: No such key: constructor');
   });
 
+  it("never quotes a Secret's data in the message, even transformed by the expression", () => {
+    const token = 'c3VwZXJzZWNyZXQtdG9rZW4=';
+    const secret: LiveObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { token } };
+    const leaky = [
+      'duration(data.token) > duration("1s")',
+      'data[data.token] == "x"',
+      'data.token.matches(data.token + "(")',
+      'data[data.token.substring(3)] == "x"',
+    ];
+    for (const expr of leaky) {
+      const rule = compiled([{ group: '', kind: 'Secret', current: expr }]);
+      const result = assessHealth(secret, rule);
+      expect(result.status).toBe('InProgress');
+      expect(result.message).toContain('current: failed on this Secret');
+      expect(result.message).not.toContain(token.slice(3, 12));
+    }
+    // the same expression on a ConfigMap says what failed: its data is not secret
+    const cm: LiveObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { token } };
+    const rule = compiled([{ group: '', kind: 'ConfigMap', current: 'data[data.token] == "x"' }]);
+    expect(assessHealth(cm, rule).message).toContain(`No such key: ${token}`);
+  });
+
   it('binds the top-level fields and self, absent ones as empty maps', () => {
     const rule = compiled([
       {

@@ -10,6 +10,7 @@
  * take long, and a health rule must never stall the agent.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { isCoreSecret } from '../apply/redaction.js';
 import { condition, conditionMessage, field, groupOf, staleGeneration } from './health-fields.js';
 import type { HealthResult, LiveObject } from './health.types.js';
 
@@ -306,6 +307,15 @@ function objectMessage(obj: LiveObject): string | undefined {
   return typeof message === 'string' && message.trim() !== '' ? message : undefined;
 }
 
+/**
+ * What an expression's error on a Secret says instead of the library's message, which quotes
+ * the values it failed on (`duration(data.token)`: "Invalid duration string: <the value>",
+ * `data[data.token]`: "No such key: <the value>"). Scrubbing the known values afterwards is not
+ * enough: an expression can transform a value first (`substring`, `+`), and a drift-watch report
+ * of a Secret changed in the cluster carries values no bundle holds.
+ */
+const SECRET_ERROR = 'failed on this Secret (the error is not shown: it may quote the Secret\'s data)';
+
 const VERDICTS: Record<HealthExpressionName, HealthResult['status']> = {
   inProgress: 'InProgress',
   failed: 'Failed',
@@ -328,6 +338,7 @@ export function evaluateHealthCheck(
   const stale = staleGeneration(obj);
   if (stale) return stale;
   const binding = bindingOf(obj);
+  const secret = isCoreSecret(obj);
   let outcome: { matched: HealthExpressionName | null; errors: string[] };
   try {
     outcome = deadline(() => {
@@ -340,7 +351,7 @@ export function evaluateHealthCheck(
           if (value === true) return { matched: expr, errors };
           if (typeof value !== 'boolean') errors.push(`${expr} gave ${typeof value}, not a bool`);
         } catch (error) {
-          errors.push(`${expr}: ${errorSummary(error)}`);
+          errors.push(`${expr}: ${secret ? SECRET_ERROR : errorSummary(error)}`);
         }
       }
       return { matched: null, errors };
