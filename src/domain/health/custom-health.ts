@@ -314,7 +314,7 @@ function objectMessage(obj: LiveObject): string | undefined {
  * enough: an expression can transform a value first (`substring`, `+`), and a drift-watch report
  * of a Secret changed in the cluster carries values no bundle holds.
  */
-const SECRET_ERROR = 'failed on this Secret (the error is not shown: it may quote the Secret\'s data)';
+const SECRET_ERROR = "failed on this Secret (the error is not shown: it may quote the Secret's data)";
 
 const VERDICTS: Record<HealthExpressionName, HealthResult['status']> = {
   inProgress: 'InProgress',
