@@ -11,6 +11,9 @@ import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: default\ndata:\n  a: "1"\n';
 const RULE = { group: 'example.com', kind: 'Widget', current: 'status.?phase.orValue("") == "Ready"' };
 
+/** FLOTILLA_HEALTH_EVALUATE_BUDGET of this hub: 6 a minute per caller (one every 10 s), 30 hub-wide. */
+const EVALUATE_BUDGET = 6;
+
 let fx: VcsFixture;
 let h: TestHub;
 let agent: ProtocolAgent;
@@ -23,7 +26,7 @@ const audit = async (action: string) =>
 
 beforeAll(async () => {
   fx = await gitFixture(false);
-  h = await startTestHub(inject('postgresUrl'));
+  h = await startTestHub(inject('postgresUrl'), { FLOTILLA_HEALTH_EVALUATE_BUDGET: String(EVALUATE_BUDGET) });
   const repo = await fx.createRepo();
   await fx.externalCommit(
     repo,
@@ -142,6 +145,45 @@ describe("the hub's health checks", () => {
     });
     expect(big.status).toBe(400);
     expect(big.body.message).toContain('larger than 256 KiB');
+  });
+
+  it('answers 429 with Retry-After once a caller spent its evaluation budget, then once the hub spent its own', async () => {
+    // Each call may hold the event loop for the 50 ms deadline: a viewer must not be able to
+    // stop the hub by calling it in a loop.
+    const body = {
+      rule: { ...RULE, current: 'self.spec.items.all(a, self.spec.items.exists(b, b == a + 1))' },
+      object: {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w' },
+        spec: { items: [1, 2] },
+      },
+    };
+    const viewer = await h.token('viewer', 'hc-evaluate-viewer');
+    for (let i = 0; i < EVALUATE_BUDGET; i++)
+      expect((await h.api('POST', '/api/v1/health-checks/evaluate', { token: viewer, body })).status).toBe(
+        200,
+      );
+    const refused = await h.api('POST', '/api/v1/health-checks/evaluate', { token: viewer, body });
+    expect(refused.status).toBe(429);
+    expect(refused.body.message).toContain('budget of this caller spent (6 a minute)');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // another caller has its own budget
+    const other = await h.token('viewer', 'hc-evaluate-other');
+    expect((await h.api('POST', '/api/v1/health-checks/evaluate', { token: other, body })).status).toBe(200);
+
+    // many tokens together get five times one caller's budget, not one each
+    let hubRefusal: Awaited<ReturnType<typeof h.api>> | undefined;
+    for (let t = 0; t < 8 && !hubRefusal; t++) {
+      const token = await h.token('viewer', `hc-evaluate-many-${t}`);
+      for (let i = 0; i < EVALUATE_BUDGET && !hubRefusal; i++) {
+        const r = await h.api('POST', '/api/v1/health-checks/evaluate', { token, body });
+        if (r.status === 429) hubRefusal = r;
+        else expect(r.status).toBe(200);
+      }
+    }
+    expect(hubRefusal?.body.message).toContain('budget of this hub spent (30 a minute)');
+    expect(Number(hubRefusal?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 });
 
