@@ -8,16 +8,37 @@ import {
   type CustomHealth,
   type HealthCheckRule,
 } from '../domain/health/custom-health.js';
+import { budgetedDeadline, HealthBudget, type HealthBudgetLimits } from '../domain/health/health-budget.js';
 import { vmDeadline } from '../domain/health/vm-deadline.js';
 import type { JobV1 } from '../protocol/v1/agent-protocol.js';
 
 /** Distinct rule sets kept compiled (a cluster's applications rarely have more). */
 const KEPT = 32;
 
+/**
+ * Evaluation time custom rules may take. An ordinary rule takes about 0.2 ms per object (most
+ * of it the deadline's watchdog), so one rule set judges some 50,000 objects a minute within
+ * its 10 s; only rules near their 50 ms deadline on many objects reach it. One rule set (an
+ * application's own rules, say) then cannot hold up the jobs of other applications for more
+ * than 10 s a minute, and all of them together for more than 20 s.
+ */
+export const HEALTH_BUDGETS = {
+  ruleSet: { capacityMs: 10_000, perMinuteMs: 10_000, scope: 'these rules' },
+  agent: { capacityMs: 20_000, perMinuteMs: 20_000, scope: "this agent's rules" },
+} satisfies Record<string, HealthBudgetLimits>;
+
 export type CompiledChecks = { ok: true; health: CustomHealth | undefined } | { ok: false; message: string };
 
 export class HealthChecks {
   private readonly compiled = new Map<string, CompiledChecks>();
+  private readonly agentBudget: HealthBudget;
+
+  constructor(
+    private readonly budgets: typeof HEALTH_BUDGETS = HEALTH_BUDGETS,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.agentBudget = new HealthBudget(budgets.agent, now);
+  }
 
   /**
    * The job's rules compiled, `undefined` when it carries none. A rule the agent cannot
@@ -35,7 +56,9 @@ export class HealthChecks {
       this.compiled.set(key, known);
       return known;
     }
-    const result = compileHealthChecks([rules.map(asRule)], vmDeadline);
+    const own = new HealthBudget(this.budgets.ruleSet, this.now);
+    const deadline = budgetedDeadline(vmDeadline, [own, this.agentBudget], this.now);
+    const result = compileHealthChecks([rules.map(asRule)], deadline);
     const entry: CompiledChecks = result.ok
       ? { ok: true, health: result.value }
       : { ok: false, message: `health checks: ${describeRefused(result.error)}` };
