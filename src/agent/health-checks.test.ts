@@ -81,3 +81,25 @@ describe('the evaluation budget of custom health checks', () => {
     expect(verdicts.every((v) => v.status === 'Current')).toBe(true);
   });
 });
+
+describe('rules from the hub, checked as input', () => {
+  it('fails the job with a message, never throws, for a malformed or oversized list', () => {
+    const checks = new HealthChecks();
+    const malformed: unknown[] = [[null], ['current'], [[cheap]], 'rules', { 0: cheap }, 7];
+    for (const healthChecks of malformed)
+      expect(checks.of({ healthChecks } as never), JSON.stringify(healthChecks)).toEqual({
+        ok: false,
+        message: 'health checks: the job carries something other than a list of rules',
+      });
+    const many = Array.from({ length: 129 }, (_, i) => ({ ...cheap, kind: `Kind${i}` }));
+    expect(checks.of({ healthChecks: many })).toEqual({
+      ok: false,
+      message: "health checks: the job carries 129 rules; at most 128 (the hub's and the application's)",
+    });
+    expect(checks.of({ healthChecks: many.slice(0, 128) }).ok).toBe(true);
+    // a rule with fields of the wrong type is refused by validation, naming the field
+    const wrong = checks.of({ healthChecks: [{ group: 7, kind: ['x'], current: { a: 1 } }] as never });
+    expect(wrong.ok).toBe(false);
+    expect(!wrong.ok && wrong.message).toContain('current must be a string');
+  });
+});

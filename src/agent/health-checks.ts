@@ -5,12 +5,16 @@
 import {
   compileHealthChecks,
   describeRefused,
+  HEALTH_CHECK_LIMITS,
   type CustomHealth,
   type HealthCheckRule,
 } from '../domain/health/custom-health.js';
 import { budgetedDeadline, HealthBudget, type HealthBudgetLimits } from '../domain/health/health-budget.js';
 import { vmDeadline } from '../domain/health/vm-deadline.js';
 import type { JobV1 } from '../protocol/v1/agent-protocol.js';
+
+/** Most rules a job may carry: the hub's and the application's lists, each at its limit, merged. */
+const MAX_RULES = 2 * HEALTH_CHECK_LIMITS.rules;
 
 /** Distinct rule sets kept compiled (a cluster's applications rarely have more). */
 const KEPT = 32;
@@ -46,8 +50,18 @@ export class HealthChecks {
    * applied: judging with part of the rules would report wrong health.
    */
   of(job: Pick<JobV1, 'healthChecks'>): CompiledChecks {
-    const rules = job.healthChecks;
-    if (!rules || rules.length === 0) return { ok: true, health: undefined };
+    const rules: unknown = job.healthChecks;
+    if (rules === undefined || rules === null || (Array.isArray(rules) && rules.length === 0))
+      return { ok: true, health: undefined };
+    // What the hub sent is checked like any input: a malformed list fails the job with a message
+    // instead of throwing out of the job (which would leave it unanswered until its lease ran out).
+    if (!Array.isArray(rules) || rules.some((r) => r === null || typeof r !== 'object' || Array.isArray(r)))
+      return { ok: false, message: 'health checks: the job carries something other than a list of rules' };
+    if (rules.length > MAX_RULES)
+      return {
+        ok: false,
+        message: `health checks: the job carries ${rules.length} rules; at most ${MAX_RULES} (the hub's and the application's)`,
+      };
     const key = JSON.stringify(rules);
     const known = this.compiled.get(key);
     if (known) {
@@ -58,7 +72,7 @@ export class HealthChecks {
     }
     const own = new HealthBudget(this.budgets.ruleSet, this.now);
     const deadline = budgetedDeadline(vmDeadline, [own, this.agentBudget], this.now);
-    const result = compileHealthChecks([rules.map(asRule)], deadline);
+    const result = compileHealthChecks([(rules as HealthCheckRule[]).map(asRule)], deadline);
     const entry: CompiledChecks = result.ok
       ? { ok: true, health: result.value }
       : { ok: false, message: `health checks: ${describeRefused(result.error)}` };
