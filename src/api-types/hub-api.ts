@@ -5693,7 +5693,7 @@ export interface operations {
       };
       401: components['responses']['401'];
       403: components['responses']['403'];
-      /** @description the group/kind has a rule already */
+      /** @description the group/kind has a rule already, or the hub holds 64 rules */
       409: {
         headers: {
           [name: string]: unknown;

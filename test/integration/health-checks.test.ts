@@ -119,6 +119,22 @@ describe("the hub's health checks", () => {
     expect((await audit('health-check.deleted')).map((e) => e.details.kind)).toEqual(['Gadget']);
   });
 
+  it('holds at most 64 rules, what a job can carry with an application’s own 64', async () => {
+    const have = (await h.api('GET', '/api/v1/health-checks')).body.items.length as number;
+    const created: string[] = [];
+    for (let i = have; i < 64; i++) {
+      const r = await h.api('POST', '/api/v1/health-checks', { body: { ...RULE, kind: `Limit${i}` } });
+      expect(r.status).toBe(201);
+      created.push(r.body.id);
+    }
+    const over = await h.api('POST', '/api/v1/health-checks', { body: { ...RULE, kind: 'OneTooMany' } });
+    expect(over.status).toBe(409);
+    expect(over.body.message).toBe(
+      'the hub has 64 health checks, the most it may hold: change or delete one',
+    );
+    for (const id of created) expect((await h.api('DELETE', `/api/v1/health-checks/${id}`)).status).toBe(204);
+  });
+
   it('evaluates a rule on an object as an agent would, refusing an object it cannot judge', async () => {
     const body = (object: unknown) => ({ rule: { ...RULE, failed: 'status.phase == "Broken"' }, object });
     const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };

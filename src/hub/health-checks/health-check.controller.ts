@@ -60,7 +60,7 @@ export class HealthCheckController {
   @RequireRole('admin')
   @ApiCreatedResponse({ type: HealthCheckDto })
   @ApiResponse({ status: 400, description: REFUSED })
-  @ApiConflictResponse({ description: 'the group/kind has a rule already' })
+  @ApiConflictResponse({ description: 'the group/kind has a rule already, or the hub holds 64 rules' })
   create(@Body() dto: HealthCheckRuleDto, @CurrentActor() actor: Actor): Promise<HealthCheckDto> {
     return this.checks.create(dto, actor);
   }
