@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessHealth } from '../domain/health/health.js';
 import type { LiveObject } from '../domain/health/health.types.js';
-import { HealthChecks } from './health-checks.js';
+import { HealthChecks, KEPT_CHARS } from './health-checks.js';
 
 // A rule near its deadline on every object, as a careless or hostile application owner could
 // write: without a budget, a job of 2,000 such objects holds the agent for 100 s.
@@ -101,5 +101,37 @@ describe('rules from the hub, checked as input', () => {
     const wrong = checks.of({ healthChecks: [{ group: 7, kind: ['x'], current: { a: 1 } }] as never });
     expect(wrong.ok).toBe(false);
     expect(!wrong.ok && wrong.message).toContain('current must be a string');
+  });
+});
+
+describe('rule sets kept compiled', () => {
+  it('keeps at most KEPT_CHARS of rules compiled, the newest set always', () => {
+    // 128 rules of three ~1,200-character expressions: the largest set a job can carry, which
+    // took about 26 MiB of heap compiled; an application owner can make one per application
+    const term = (i: number, k: number) => ` || status.f${i}_${k} == ${k}`;
+    const expr = (i: number) =>
+      `status.f${i} == 0` + Array.from({ length: 54 }, (_, k) => term(i, k + 1)).join('');
+    const largest = (variant: number) =>
+      Array.from({ length: 128 }, (_, i) => ({
+        group: 'example.com',
+        kind: `K${i}`,
+        current: `${expr(i)} || status.variant == ${variant}`,
+        inProgress: expr(i + 1000),
+        failed: expr(i + 2000),
+      }));
+    const checks = new HealthChecks();
+    let newest;
+    for (let v = 0; v < 4; v++) {
+      newest = checks.of({ healthChecks: largest(v) });
+      expect(newest.ok).toBe(true);
+      expect(checks.kept.chars).toBeLessThanOrEqual(Math.max(KEPT_CHARS, JSON.stringify(largest(v)).length));
+    }
+    expect(checks.kept.sets).toBe(1);
+    // the newest is kept: the same compiled rules come back
+    expect(checks.of({ healthChecks: largest(3) })).toBe(newest);
+    // small sets are still kept by the dozen
+    for (let v = 0; v < 40; v++)
+      checks.of({ healthChecks: [{ ...cheap, current: `${cheap.current} || ${v} == 0` }] });
+    expect(checks.kept.sets).toBe(32);
   });
 });

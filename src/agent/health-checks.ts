@@ -20,6 +20,16 @@ const MAX_RULES = 2 * HEALTH_CHECK_LIMITS.rules;
 const KEPT = 32;
 
 /**
+ * Characters of rules (as JSON) kept compiled, all sets together. A compiled expression takes
+ * far more memory than its text: a set of 128 rules of three ~1,200-character expressions took
+ * about 26 MiB of heap for its 515,000 characters (measured), so 32 such sets, which an
+ * application owner can make with 32 applications, would hold some 850 MiB and get the agent
+ * killed. This keeps at most about 50 MiB; the newest set is always kept, and an evicted one is
+ * compiled again (about 0.2 s for the largest) when its job comes back.
+ */
+export const KEPT_CHARS = 1_000_000;
+
+/**
  * Evaluation time custom rules may take. An ordinary rule takes about 0.2 ms per object (most
  * of it the deadline's watchdog), so one rule set judges some 50,000 objects a minute within
  * its 10 s; only rules near their 50 ms deadline on many objects reach it. One rule set (an
@@ -35,6 +45,13 @@ export type CompiledChecks = { ok: true; health: CustomHealth | undefined } | { 
 
 export class HealthChecks {
   private readonly compiled = new Map<string, CompiledChecks>();
+  /** Sum of the keys' lengths in {@link compiled}. */
+  private keptChars = 0;
+
+  /** How many rule sets are kept compiled, and their size in characters. */
+  get kept(): { sets: number; chars: number } {
+    return { sets: this.compiled.size, chars: this.keptChars };
+  }
   private readonly agentBudget: HealthBudget;
 
   constructor(
@@ -77,7 +94,12 @@ export class HealthChecks {
       ? { ok: true, health: result.value }
       : { ok: false, message: `health checks: ${describeRefused(result.error)}` };
     this.compiled.set(key, entry);
-    if (this.compiled.size > KEPT) this.compiled.delete(this.compiled.keys().next().value!);
+    this.keptChars += key.length;
+    while (this.compiled.size > 1 && (this.compiled.size > KEPT || this.keptChars > KEPT_CHARS)) {
+      const oldest = this.compiled.keys().next().value!;
+      this.compiled.delete(oldest);
+      this.keptChars -= oldest.length;
+    }
     return entry;
   }
 }
