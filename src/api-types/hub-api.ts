@@ -5693,7 +5693,7 @@ export interface operations {
       };
       401: components['responses']['401'];
       403: components['responses']['403'];
-      /** @description the group/kind has a rule already */
+      /** @description the group/kind has a rule already, or the hub holds 64 rules */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5741,7 +5741,15 @@ export interface operations {
       403: components['responses']['403'];
       409: components['responses']['409'];
       413: components['responses']['413'];
-      429: components['responses']['429'];
+      /** @description the caller's or the hub's evaluation budget is spent: retry after Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
       503: components['responses']['503'];
     };
   };

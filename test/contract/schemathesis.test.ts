@@ -34,7 +34,9 @@ describe('the hub answers exactly as docs/openapi.json says (schemathesis)', () 
     const setup = await run('bash', ['scripts/schemathesis-venv.sh'], { maxBuffer: 16 * 1024 * 1024 });
     st = setup.stdout.trim().split('\n').pop()!;
     fx = await gitFixture(false);
-    h = await startTestHub(inject('postgresUrl'));
+    // The evaluation budget (429s) is tested in test/integration/health-checks.test.ts; here the
+    // fuzzer calls evaluate far more often than a person would.
+    h = await startTestHub(inject('postgresUrl'), { FLOTILLA_HEALTH_EVALUATE_BUDGET: '1000000' });
     const repo = await fx.createRepo();
     await fx.externalCommit(repo, { 'apps/web/deploy.yaml': DEPLOY, 'README.md': '# fleet\n' }, 'initial');
     const created = await h.api('POST', '/api/v1/repositories', {

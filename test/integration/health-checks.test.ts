@@ -13,6 +13,9 @@ import { gitFixture, type VcsFixture } from '../support/vcs-fixtures.js';
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: default\ndata:\n  a: "1"\n';
 const RULE = { group: 'example.com', kind: 'Widget', current: 'status.?phase.orValue("") == "Ready"' };
 
+/** FLOTILLA_HEALTH_EVALUATE_BUDGET of this hub: 6 a minute per caller (one every 10 s), 30 hub-wide. */
+const EVALUATE_BUDGET = 6;
+
 let fx: VcsFixture;
 let h: TestHub;
 let agent: ProtocolAgent;
@@ -25,7 +28,7 @@ const audit = async (action: string) =>
 
 beforeAll(async () => {
   fx = await gitFixture(false);
-  h = await startTestHub(inject('postgresUrl'));
+  h = await startTestHub(inject('postgresUrl'), { FLOTILLA_HEALTH_EVALUATE_BUDGET: String(EVALUATE_BUDGET) });
   const repo = await fx.createRepo();
   await fx.externalCommit(
     repo,
@@ -118,6 +121,22 @@ describe("the hub's health checks", () => {
     expect((await audit('health-check.deleted')).map((e) => e.details.kind)).toEqual(['Gadget']);
   });
 
+  it('holds at most 64 rules, what a job can carry with an application’s own 64', async () => {
+    const have = (await h.api('GET', '/api/v1/health-checks')).body.items.length as number;
+    const created: string[] = [];
+    for (let i = have; i < 64; i++) {
+      const r = await h.api('POST', '/api/v1/health-checks', { body: { ...RULE, kind: `Limit${i}` } });
+      expect(r.status).toBe(201);
+      created.push(r.body.id);
+    }
+    const over = await h.api('POST', '/api/v1/health-checks', { body: { ...RULE, kind: 'OneTooMany' } });
+    expect(over.status).toBe(409);
+    expect(over.body.message).toBe(
+      'the hub has 64 health checks, the most it may hold: change or delete one',
+    );
+    for (const id of created) expect((await h.api('DELETE', `/api/v1/health-checks/${id}`)).status).toBe(204);
+  });
+
   it('evaluates a rule on an object as an agent would, refusing an object it cannot judge', async () => {
     const body = (object: unknown) => ({ rule: { ...RULE, failed: 'status.phase == "Broken"' }, object });
     const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
@@ -156,14 +175,55 @@ describe("the hub's health checks", () => {
     const dir = new URL('../../src/domain/health/custom-fixtures/cert-manager-certificate/', import.meta.url);
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThanOrEqual(4);
+    // a caller of its own: evaluation is budgeted per caller (below)
+    const token = await h.token('viewer', 'hc-fixtures');
     for (const file of files) {
       const [head, object] = parseAllDocuments(readFileSync(new URL(file, dir), 'utf8')).map((d) => d.toJS());
-      const r = await h.api('POST', '/api/v1/health-checks/evaluate', { body: { rule, object } });
+      const r = await h.api('POST', '/api/v1/health-checks/evaluate', { token, body: { rule, object } });
       expect(r.status, file).toBe(200);
       expect(r.body.matched, file).toBe(true);
       expect(r.body.status, file).toBe(head.expect.status);
       expect(r.body.message, file).toContain(String(head.expect.message));
     }
+  });
+
+  it('answers 429 with Retry-After once a caller spent its evaluation budget, then once the hub spent its own', async () => {
+    // Each call may hold the event loop for the 50 ms deadline: a viewer must not be able to
+    // stop the hub by calling it in a loop.
+    const body = {
+      rule: { ...RULE, current: 'self.spec.items.all(a, self.spec.items.exists(b, b == a + 1))' },
+      object: {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w' },
+        spec: { items: [1, 2] },
+      },
+    };
+    const viewer = await h.token('viewer', 'hc-evaluate-viewer');
+    for (let i = 0; i < EVALUATE_BUDGET; i++)
+      expect((await h.api('POST', '/api/v1/health-checks/evaluate', { token: viewer, body })).status).toBe(
+        200,
+      );
+    const refused = await h.api('POST', '/api/v1/health-checks/evaluate', { token: viewer, body });
+    expect(refused.status).toBe(429);
+    expect(refused.body.message).toContain('budget of this caller spent (6 a minute)');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // another caller has its own budget
+    const other = await h.token('viewer', 'hc-evaluate-other');
+    expect((await h.api('POST', '/api/v1/health-checks/evaluate', { token: other, body })).status).toBe(200);
+
+    // many tokens together get five times one caller's budget, not one each
+    let hubRefusal: Awaited<ReturnType<typeof h.api>> | undefined;
+    for (let t = 0; t < 8 && !hubRefusal; t++) {
+      const token = await h.token('viewer', `hc-evaluate-many-${t}`);
+      for (let i = 0; i < EVALUATE_BUDGET && !hubRefusal; i++) {
+        const r = await h.api('POST', '/api/v1/health-checks/evaluate', { token, body });
+        if (r.status === 429) hubRefusal = r;
+        else expect(r.status).toBe(200);
+      }
+    }
+    expect(hubRefusal?.body.message).toContain('budget of this hub spent (30 a minute)');
+    expect(Number(hubRefusal?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 });
 

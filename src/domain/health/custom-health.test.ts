@@ -238,6 +238,59 @@ describe('evaluateHealthCheck', () => {
     expect(result.message).toContain('failed: No such key: constructor');
   });
 
+  it("never quotes a Secret's data in the message, even transformed by the expression", () => {
+    const token = 'c3VwZXJzZWNyZXQtdG9rZW4=';
+    const secret: LiveObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { token } };
+    const leaky = [
+      'duration(data.token) > duration("1s")',
+      'data[data.token] == "x"',
+      'data.token.matches(data.token + "(")',
+      'data[data.token.substring(3)] == "x"',
+    ];
+    for (const expr of leaky) {
+      const rule = compiled([{ group: '', kind: 'Secret', current: expr }]);
+      const result = assessHealth(secret, rule);
+      expect(result.status).toBe('InProgress');
+      expect(result.message).toContain('current: failed on this Secret');
+      expect(result.message).not.toContain(token.slice(3, 12));
+    }
+    // the same expression on a ConfigMap says what failed: its data is not secret
+    const cm: LiveObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { token } };
+    const rule = compiled([{ group: '', kind: 'ConfigMap', current: 'data[data.token] == "x"' }]);
+    expect(assessHealth(cm, rule).message).toContain(`No such key: ${token}`);
+  });
+
+  it("hides a Secret's values and annotated fields from expressions: no verdict tells them", () => {
+    const secret: LiveObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { token: 'YWJjZGVm' },
+      stringData: { nested: 'plain' },
+    };
+    const judge = (obj: LiveObject, kind: string, current: string) =>
+      assessHealth(obj, compiled([{ group: obj.apiVersion === 'v1' ? '' : 'example.com', kind, current }]))
+        .status;
+    // an oracle on the value is never true, whatever the value
+    expect(judge(secret, 'Secret', 'data.token.startsWith("YW")')).toBe('InProgress');
+    expect(judge(secret, 'Secret', 'self.stringData.nested == "plain"')).toBe('InProgress');
+    expect(judge(secret, 'Secret', 'self.data.token == "(redacted)"')).toBe('Current');
+    // keys still show: a rule can ask whether a field is there
+    expect(judge(secret, 'Secret', 'has(data.token) && !has(data.other) && size(data) == 1')).toBe('Current');
+    // any kind's fields listed in flotilla.io/redact
+    const annotated: LiveObject = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', annotations: { 'flotilla.io/redact': '/spec/password' } },
+      spec: { password: 'hunter2', size: 3 },
+    };
+    expect(judge(annotated, 'Widget', 'spec.password == "hunter2"')).toBe('InProgress');
+    expect(judge(annotated, 'Widget', 'spec.size == 3 && has(spec.password)')).toBe('Current');
+    // the object itself is not changed
+    expect(secret.data).toEqual({ token: 'YWJjZGVm' });
+    expect((annotated.spec as { password: string }).password).toBe('hunter2');
+  });
+
   it('binds the top-level fields and self, absent ones as empty maps', () => {
     const rule = compiled([
       {

@@ -10,6 +10,8 @@
  * take long, and a health rule must never stall the agent.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { parsePointer } from '../apply/ignore-differences.js';
+import { isCoreSecret, redactedPointers } from '../apply/redaction.js';
 import { condition, conditionMessage, field, groupOf, staleGeneration } from './health-fields.js';
 import type { HealthResult, LiveObject } from './health.types.js';
 
@@ -291,8 +293,44 @@ export function describeRefused(error: RefusedHealthChecks): string {
     .join('; ');
 }
 
+/** What an expression sees instead of a secret value. */
+export const HIDDEN_VALUE = '(redacted)';
+
+function hidden(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(hidden);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hidden(v)]));
+  return HIDDEN_VALUE;
+}
+
+/**
+ * The object as expressions see it: the values at its redacted fields (a Secret's `data` and
+ * `stringData`, whatever `flotilla.io/redact` lists) replaced by {@link HIDDEN_VALUE}, keys
+ * kept. Otherwise a rule would be an oracle on them: `data.token.startsWith("YQ")` gives one
+ * bit of a value per verdict, enough to read a SOPS-encrypted or sealed Secret its author
+ * cannot decrypt. `has(data.token)` still works.
+ */
+function visibleObject(obj: LiveObject): LiveObject {
+  const pointers = redactedPointers(obj);
+  if (pointers.length === 0) return obj;
+  const copy = structuredClone(obj) as Record<string, unknown>;
+  for (const pointer of pointers) {
+    const tokens = parsePointer(pointer);
+    if (tokens.length === 0) return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata };
+    let parent: unknown = copy;
+    for (const t of tokens.slice(0, -1))
+      parent =
+        parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[t] : undefined;
+    const last = tokens[tokens.length - 1];
+    if (parent !== null && typeof parent === 'object' && Object.hasOwn(parent, last))
+      (parent as Record<string, unknown>)[last] = hidden((parent as Record<string, unknown>)[last]);
+  }
+  return copy as LiveObject;
+}
+
 /** What the expressions see: the object's top-level fields (absent ones as empty maps) and `self`. */
-function bindingOf(obj: LiveObject): Record<string, unknown> {
+function bindingOf(live: LiveObject): Record<string, unknown> {
+  const obj = visibleObject(live);
   const binding: Record<string, unknown> = { self: obj };
   for (const name of VARIABLES) if (name !== 'self') binding[name] = obj[name] ?? {};
   return binding;
@@ -305,6 +343,15 @@ function objectMessage(obj: LiveObject): string | undefined {
   const message = field(obj.status, 'message');
   return typeof message === 'string' && message.trim() !== '' ? message : undefined;
 }
+
+/**
+ * What an expression's error on a Secret says instead of the library's message, which quotes
+ * the values it failed on (`duration(data.token)`: "Invalid duration string: <the value>",
+ * `data[data.token]`: "No such key: <the value>"). Scrubbing the known values afterwards is not
+ * enough: an expression can transform a value first (`substring`, `+`), and a drift-watch report
+ * of a Secret changed in the cluster carries values no bundle holds.
+ */
+const SECRET_ERROR = "failed on this Secret (the error is not shown: it may quote the Secret's data)";
 
 const VERDICTS: Record<HealthExpressionName, HealthResult['status']> = {
   inProgress: 'InProgress',
@@ -328,6 +375,7 @@ export function evaluateHealthCheck(
   const stale = staleGeneration(obj);
   if (stale) return stale;
   const binding = bindingOf(obj);
+  const secret = isCoreSecret(obj);
   let outcome: { matched: HealthExpressionName | null; errors: string[] };
   try {
     outcome = deadline(() => {
@@ -340,7 +388,7 @@ export function evaluateHealthCheck(
           if (value === true) return { matched: expr, errors };
           if (typeof value !== 'boolean') errors.push(`${expr} gave ${typeof value}, not a bool`);
         } catch (error) {
-          errors.push(`${expr}: ${errorSummary(error)}`);
+          errors.push(`${expr}: ${secret ? SECRET_ERROR : errorSummary(error)}`);
         }
       }
       return { matched: null, errors };

@@ -127,6 +127,8 @@ export interface HubConfig {
   disconnectAfterSeconds: number;
   /** Status-report budget of one agent credential: events (+1 per report) a minute, also the burst. */
   agentStatusBudgetPerMinute: number;
+  /** Health check evaluations (`POST /health-checks/evaluate`) one caller may run a minute, also the burst. */
+  healthEvaluateBudgetPerMinute: number;
   /**
    * Base URL agents use to reach this hub (`FLOTILLA_PUBLIC_URL`), put into the join commands
    * and agent manifests. Null: `http://<host>:<port>` of this process, known only once it listens.
@@ -308,6 +310,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     testFleetEventFault: fleetEventFault(env, 'FLOTILLA_TEST_FLEET_EVENT_FAULT'),
     disconnectAfterSeconds: int(env, 'FLOTILLA_DISCONNECT_AFTER_SECONDS', 90, 5, 86_400),
     agentStatusBudgetPerMinute: int(env, 'FLOTILLA_AGENT_STATUS_BUDGET', 1200, 10, 1_000_000),
+    healthEvaluateBudgetPerMinute: int(env, 'FLOTILLA_HEALTH_EVALUATE_BUDGET', 60, 1, 1_000_000),
     publicUrl: publicUrl(env, 'FLOTILLA_PUBLIC_URL'),
     sso: ssoConfig(env, publicUrl(env, 'FLOTILLA_PUBLIC_URL')),
   };

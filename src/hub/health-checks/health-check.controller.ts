@@ -30,6 +30,7 @@ import {
   HealthCheckRuleDto,
   HealthVerdictDto,
 } from './health-check.dto.js';
+import { EvaluateBudget } from './evaluate-budget.service.js';
 import { HealthCheckService } from './health-check.service.js';
 
 const REFUSED = 'an invalid rule: the message and `problems` name each field, reason and position';
@@ -43,7 +44,10 @@ const REFUSED = 'an invalid rule: the message and `problems` name each field, re
 @ApiBearerAuth()
 @Controller('api/v1/health-checks')
 export class HealthCheckController {
-  constructor(@Inject(HealthCheckService) private readonly checks: HealthCheckService) {}
+  constructor(
+    @Inject(HealthCheckService) private readonly checks: HealthCheckService,
+    @Inject(EvaluateBudget) private readonly budget: EvaluateBudget,
+  ) {}
 
   @Get()
   @ProjectScoped()
@@ -56,7 +60,7 @@ export class HealthCheckController {
   @RequireRole('admin')
   @ApiCreatedResponse({ type: HealthCheckDto })
   @ApiResponse({ status: 400, description: REFUSED })
-  @ApiConflictResponse({ description: 'the group/kind has a rule already' })
+  @ApiConflictResponse({ description: 'the group/kind has a rule already, or the hub holds 64 rules' })
   create(@Body() dto: HealthCheckRuleDto, @CurrentActor() actor: Actor): Promise<HealthCheckDto> {
     return this.checks.create(dto, actor);
   }
@@ -70,7 +74,12 @@ export class HealthCheckController {
     status: 400,
     description: `${REFUSED}; or an object without apiVersion, kind or metadata.name`,
   })
-  evaluate(@Body() dto: EvaluateHealthCheckDto): HealthVerdictDto {
+  @ApiResponse({
+    status: 429,
+    description: "the caller's or the hub's evaluation budget is spent: retry after Retry-After",
+  })
+  evaluate(@Body() dto: EvaluateHealthCheckDto, @CurrentActor() actor: Actor): HealthVerdictDto {
+    this.budget.charge(actor);
     return this.checks.evaluate(dto.rule, dto.object);
   }
 

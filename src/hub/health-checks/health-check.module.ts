@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { EvaluateBudget } from './evaluate-budget.service.js';
 import { HealthCheckController } from './health-check.controller.js';
 import { HealthCheckRepository } from './health-check.repository.js';
 import { HealthCheckService } from './health-check.service.js';
@@ -8,7 +9,7 @@ import { HealthCheckService } from './health-check.service.js';
 @Module({
   imports: [AuditModule],
   controllers: [HealthCheckController],
-  providers: [HealthCheckRepository, HealthCheckService],
+  providers: [HealthCheckRepository, HealthCheckService, EvaluateBudget],
   exports: [HealthCheckService],
 })
 export class HealthCheckModule {}

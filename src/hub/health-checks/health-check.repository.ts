@@ -30,6 +30,16 @@ export class HealthCheckRepository {
     return q.getOne();
   }
 
+  /**
+   * How many rules the hub holds, with the table locked against other inserts until `tx` ends,
+   * so two creates cannot both pass the limit.
+   */
+  async countForInsert(tx: Tx): Promise<number> {
+    const m = managerOf(this.ds, tx);
+    await m.query('LOCK TABLE health_checks IN SHARE ROW EXCLUSIVE MODE');
+    return m.count(HealthCheckEntity);
+  }
+
   findByKind(group: string, kind: string, tx?: Tx): Promise<HealthCheckEntity | null> {
     return managerOf(this.ds, tx).findOne(HealthCheckEntity, { where: { group, kind } });
   }

@@ -4,6 +4,7 @@ import {
   compileHealthChecks,
   describeProblem,
   duplicateKinds,
+  HEALTH_CHECK_LIMITS,
   kindKey,
   mergeHealthChecks,
   validateHealthCheck,
@@ -102,6 +103,12 @@ export class HealthCheckService {
       if (await this.checks.findByKind(rule.group, rule.kind, tx))
         throw new ConflictError(
           `a health check for ${kindKey(rule.group, rule.kind)} exists; change that one`,
+        );
+      // Jobs carry the hub's rules merged with an application's (each at most this many), and
+      // agents refuse a job carrying more than both lists can hold.
+      if ((await this.checks.countForInsert(tx)) >= HEALTH_CHECK_LIMITS.rules)
+        throw new ConflictError(
+          `the hub has ${HEALTH_CHECK_LIMITS.rules} health checks, the most it may hold: change or delete one`,
         );
       const saved = await this.checks.insert(tx, {
         id: this.secrets.uuid(),

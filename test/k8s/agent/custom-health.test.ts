@@ -201,6 +201,45 @@ describe('an agent given jobs with custom health checks', () => {
     expect(reportedHealth('w')?.healthMessage).toContain('took longer than 50 ms');
   });
 
+  it("never reports a Secret's data in the health message of a rule on core/Secret, in a job or after drift", async () => {
+    const token = Buffer.from('hunter2-bundle-token').toString('base64');
+    const edited = Buffer.from('hunter3-edited-in-the-cluster').toString('base64');
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: ns },
+      data: { token },
+    };
+    // CEL errors quote the value they failed on: "No such key: <value>"; substring() gets past
+    // a scrubber that looks for whole values
+    const leaky: HealthCheckRule = {
+      group: '',
+      kind: 'Secret',
+      current: 'data[data.token.substring(2)] == "x"',
+    };
+    const job = hub.queueSync(appId, [namespace(ns), secret], { healthChecks: [leaky], selfHeal: true });
+    const result = await waitFor('the job result', () => hub.results.find((r) => r.jobId === job.id), 15_000);
+    const id = `/Secret/${ns}/creds`;
+    const reported = result.result.resources.find((r) => r.id === id);
+    expect(reported?.healthMessage).toBe(
+      "health check core/Secret: no expression is true yet: current: failed on this Secret (the error is not shown: it may quote the Secret's data)",
+    );
+
+    // someone edits the Secret in the cluster: the drift watcher judges the new value
+    const res = await client.transport.request('PATCH', `/api/v1/namespaces/${ns}/secrets/creds`, {
+      body: { data: { token: edited } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(res.status).toBe(200);
+    await waitFor('the drift reported', () =>
+      hub.statuses.some((s) => s.resources.some((r) => r.resource === id && r.drifted)),
+    );
+    const sent = JSON.stringify([hub.results, hub.statuses]);
+    for (const value of [token, edited])
+      for (const part of [value, value.slice(2), Buffer.from(value, 'base64').toString()])
+        expect(sent).not.toContain(part);
+  });
+
   it('fails a job whose rule it cannot compile, naming the rule, and applies nothing', async () => {
     const job = hub.queueSync(
       appId,
