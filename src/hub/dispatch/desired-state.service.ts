@@ -118,6 +118,11 @@ export class DesiredStateService {
     const t2 = performance.now();
     let kick = false;
     await this.uow.run(async (tx) => {
+      // A deletion may have committed while this rendered: its removal jobs own the clusters now,
+      // and a sync job queued here would supersede them and leave the objects behind. Locked, so
+      // a deletion waits for this write and then finds what it wrote.
+      const current = await this.apps.findByIdOrName(app.id, tx, true);
+      if (!current || current.deleting) return;
       // plan: compare with the desired state in force
       const existing = new Map((await this.desired.forApplication(app.id, tx)).map((d) => [d.clusterId, d]));
       let desiredRows: Omit<DesiredStateEntity, 'updatedAt'>[] = [];
