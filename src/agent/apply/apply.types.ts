@@ -59,7 +59,7 @@ export interface ReconcileOutcome {
 
 /** Tuning of the applier. */
 export interface ApplierOptions {
-  /** Concurrent requests inside a wave. Default 8. */
+  /** Concurrent requests inside a wave. Default 16 (the agent passes its `--concurrency`, 8 by default). */
   concurrency?: number;
   /** How long to wait for CRDs to be Established. Default 30 s. */
   establishTimeoutMs?: number;
