@@ -1,3 +1,4 @@
+import { bodyDepthLimit } from './common/body-depth.js';
 import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -120,6 +121,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     app.disable('x-powered-by');
     app.use(securityHeaders());
     app.useBodyParser('json', { limit: '8mb' });
+    app.use(bodyDepthLimit());
     app.use(
       pinoHttp({
         logger,

@@ -470,6 +470,23 @@ const cases: Case[] = [
     status: 400,
     says: 'registrationToken',
   },
+  {
+    // every recursive walk of a body (validation, class-transformer) ran out of stack: a 500
+    name: 'a body nested 5,000 levels deep',
+    method: 'POST',
+    path: '/api/v1/clusters',
+    raw: `{"name":"deep","labels":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+    status: 400,
+    says: 'request body nests deeper than 64 levels',
+  },
+  {
+    name: 'a Kubernetes object nested 5,000 levels deep to judge',
+    method: 'POST',
+    path: '/api/v1/health-checks/evaluate',
+    raw: `{"rule":{"group":"","kind":"Pod","current":"true"},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}}`,
+    status: 400,
+    says: 'request body nests deeper than 64 levels',
+  },
 ];
 
 describe('bad input', () => {
