@@ -95,20 +95,23 @@ beforeAll(async () => {
   ({ client } = countingClient(inject('k8sClusters')[0].kubeconfig));
   await client.apply(namespace(STATE_NS));
   await client.apply(crd);
-  await waitFor('the Widget CRD served', async () => {
-    const res = await client.transport.request('GET', `/apis/${GROUP}/v1`);
-    return res.status === 200;
-  });
+  // served, and listable: right after a CRD is created its storage answers "(re)initializing"
+  await waitFor(
+    'the Widget CRD served and its storage ready',
+    async () => (await client.transport.request('GET', `/apis/${GROUP}/v1/widgets`)).status === 200,
+    60_000,
+  );
 });
 
-describe('the applier with custom health checks', () => {
+// Each waits on a real API server the whole suite shares: minutes, not the default minute.
+describe('the applier with custom health checks', { timeout: 180_000 }, () => {
   it('gates a sync wave on the rule: wave 1 waits until the controller says Ready', async () => {
     const ns = uniq('custom-health');
     await client.apply(namespace(ns));
     const compiled = compileHealthChecks([[rule]], vmDeadline);
     if (!compiled.ok) throw new Error('rule refused');
     const applier = new Applier(client, new ConfigMapInventoryStore(client, STATE_NS), {
-      healthTimeoutMs: 30_000,
+      healthTimeoutMs: 120_000,
     });
     const running = applier.reconcile({
       applicationId: uniq('app'),
@@ -125,8 +128,11 @@ describe('the applier with custom health checks', () => {
         ),
       health: compiled.value,
     });
-    await waitFor('the Widget applied', () =>
-      client.get({ apiVersion: `${GROUP}/v1`, kind: 'Widget', namespace: ns, name: 'w' }),
+    // a minute: the whole suite shares this API server, and the applier learns the new kind first
+    await waitFor(
+      'the Widget applied',
+      () => client.get({ apiVersion: `${GROUP}/v1`, kind: 'Widget', namespace: ns, name: 'w' }),
+      60_000,
     );
     await new Promise((r) => setTimeout(r, 1500));
     // built-in rules would have called the status-less Widget Current and gone on
@@ -141,7 +147,7 @@ describe('the applier with custom health checks', () => {
   });
 });
 
-describe('an agent given jobs with custom health checks', () => {
+describe('an agent given jobs with custom health checks', { timeout: 240_000 }, () => {
   let hub: ScriptedHub;
   let agent: Agent;
   const ns = uniq('custom-health-agent');
@@ -179,13 +185,13 @@ describe('an agent given jobs with custom health checks', () => {
     expect(reportedHealth('w')?.health).toBe('InProgress');
 
     await setStatus(ns, 'w', { phase: 'Broken', message: 'disk full' });
-    await waitFor('Failed reported', () => reportedHealth('w')?.health === 'Failed', 15_000);
+    await waitFor('Failed reported', () => reportedHealth('w')?.health === 'Failed', 60_000);
     expect(reportedHealth('w')?.healthMessage).toBe(
       `health check ${GROUP}/Widget: failed is true: disk full`,
     );
 
     await setStatus(ns, 'w', { phase: 'Ready', message: null });
-    await waitFor('Current reported', () => reportedHealth('w')?.health === 'Current', 15_000);
+    await waitFor('Current reported', () => reportedHealth('w')?.health === 'Current', 60_000);
 
     // A rule whose evaluation runs away is stopped at its deadline: Unknown, and the agent goes on.
     const slow: HealthCheckRule = {
@@ -195,9 +201,9 @@ describe('an agent given jobs with custom health checks', () => {
       current: 'status.items.all(a, status.items.all(b, a == b || a != b))',
     };
     const next = hub.queueSync(appId, [namespace(ns), widget(ns, 'w')], { healthChecks: [slow] });
-    await waitFor('the second job result', () => hub.results.find((r) => r.jobId === next.id), 15_000);
+    await waitFor('the second job result', () => hub.results.find((r) => r.jobId === next.id), 60_000);
     await setStatus(ns, 'w', { items: Array.from({ length: 5000 }, (_, i) => i) });
-    await waitFor('Unknown reported', () => reportedHealth('w')?.health === 'Unknown', 15_000);
+    await waitFor('Unknown reported', () => reportedHealth('w')?.health === 'Unknown', 60_000);
     expect(reportedHealth('w')?.healthMessage).toContain('took longer than 50 ms');
   });
 
@@ -218,7 +224,7 @@ describe('an agent given jobs with custom health checks', () => {
       current: 'data[data.token.substring(2)] == "x"',
     };
     const job = hub.queueSync(appId, [namespace(ns), secret], { healthChecks: [leaky], selfHeal: true });
-    const result = await waitFor('the job result', () => hub.results.find((r) => r.jobId === job.id), 15_000);
+    const result = await waitFor('the job result', () => hub.results.find((r) => r.jobId === job.id), 60_000);
     const id = `/Secret/${ns}/creds`;
     const reported = result.result.resources.find((r) => r.id === id);
     expect(reported?.healthMessage).toBe(
@@ -248,7 +254,7 @@ describe('an agent given jobs with custom health checks', () => {
         healthChecks: [{ ...rule, current: 'status.phase ==' }],
       },
     );
-    const result = await waitFor('the job result', () => hub.results.find((r) => r.jobId === job.id), 15_000);
+    const result = await waitFor('the job result', () => hub.results.find((r) => r.jobId === job.id), 60_000);
     expect(result.result.outcome).toBe('failed');
     expect(result.result.retryable).toBe(false);
     expect(result.result.message).toBe(
