@@ -6,6 +6,7 @@ import {
   compileHealthChecks,
   describeRefused,
   HEALTH_CHECK_LIMITS,
+  ruleFields,
   type CustomHealth,
   type HealthCheckRule,
 } from '../domain/health/custom-health.js';
@@ -89,7 +90,7 @@ export class HealthChecks {
     }
     const own = new HealthBudget(this.budgets.ruleSet, this.now);
     const deadline = budgetedDeadline(vmDeadline, [own, this.agentBudget], this.now);
-    const result = compileHealthChecks([(rules as HealthCheckRule[]).map(asRule)], deadline);
+    const result = compileHealthChecks([(rules as HealthCheckRule[]).map(ruleFields)], deadline);
     const entry: CompiledChecks = result.ok
       ? { ok: true, health: result.value }
       : { ok: false, message: `health checks: ${describeRefused(result.error)}` };
@@ -102,15 +103,4 @@ export class HealthChecks {
     }
     return entry;
   }
-}
-
-/** Exactly the rule's fields, whatever else the wire carried. */
-function asRule(r: HealthCheckRule): HealthCheckRule {
-  return {
-    group: r.group,
-    kind: r.kind,
-    current: r.current,
-    ...(r.inProgress === undefined ? {} : { inProgress: r.inProgress }),
-    ...(r.failed === undefined ? {} : { failed: r.failed }),
-  };
 }

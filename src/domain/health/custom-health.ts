@@ -189,9 +189,16 @@ function compileExpression(name: HealthExpressionName, text: string): Compiled {
 const GROUP = /^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
 
-/** Every reason `rule` cannot be used, each with its field and, for syntax and types, position. */
-export function validateHealthCheck(rule: HealthCheckRule): HealthCheckProblem[] {
+/**
+ * Checks a rule once: every problem (field, message and, for syntax and types, position) and,
+ * for the expressions that compiled, their programs.
+ */
+function checkRule(rule: HealthCheckRule): {
+  problems: HealthCheckProblem[];
+  programs: Partial<Record<HealthExpressionName, Program>>;
+} {
   const problems: HealthCheckProblem[] = [];
+  const programs: Partial<Record<HealthExpressionName, Program>> = {};
   if (typeof rule.group !== 'string' || rule.group.length > 253 || !GROUP.test(rule.group))
     problems.push({
       field: 'group',
@@ -207,9 +214,29 @@ export function validateHealthCheck(rule: HealthCheckRule): HealthCheckProblem[]
       continue;
     }
     const compiled = compileExpression(name, text);
-    if (!compiled.ok) problems.push(compiled.problem);
+    if (compiled.ok) programs[name] = compiled.program;
+    else problems.push(compiled.problem);
   }
-  return problems;
+  return { problems, programs };
+}
+
+/** Every reason `rule` cannot be used, each with its field and, for syntax and types, position. */
+export function validateHealthCheck(rule: HealthCheckRule): HealthCheckProblem[] {
+  return checkRule(rule).problems;
+}
+
+/**
+ * Exactly a rule's fields, whatever else the value carried (a stored row, a request, the wire):
+ * what is stored, audited, sent to agents and compiled.
+ */
+export function ruleFields(r: HealthCheckRule): HealthCheckRule {
+  return {
+    group: r.group,
+    kind: r.kind,
+    current: r.current,
+    ...(r.inProgress === undefined ? {} : { inProgress: r.inProgress }),
+    ...(r.failed === undefined ? {} : { failed: r.failed }),
+  };
 }
 
 /** The rules of a list that share a group/kind with an earlier one (the key, once each). */
@@ -261,17 +288,10 @@ export function compileHealthChecks(
   for (const rules of lists)
     for (const rule of rules) {
       const key = kindKey(rule.group, rule.kind);
-      const problems = validateHealthCheck(rule);
+      const { problems, programs } = checkRule(rule);
       if (problems.length) {
         refused.push({ key, problems });
         continue;
-      }
-      const programs: CompiledHealthCheck['programs'] = {};
-      for (const name of HEALTH_EXPRESSIONS) {
-        const text = rule[name];
-        if (text === undefined) continue;
-        const compiled = compileExpression(name, text);
-        if (compiled.ok) programs[name] = compiled.program;
       }
       byKind.set(`${rule.group}/${rule.kind}`, { rule, programs });
     }

@@ -7,6 +7,7 @@ import {
   HEALTH_CHECK_LIMITS,
   kindKey,
   mergeHealthChecks,
+  ruleFields,
   validateHealthCheck,
   type HealthCheckProblem,
   type HealthCheckRule,
@@ -24,17 +25,6 @@ import { HealthCheckRepository } from './health-check.repository.js';
 
 /** Largest object `evaluate` judges (as JSON): a Kubernetes object is at most about 1.5 MiB in etcd. */
 const MAX_OBJECT_BYTES = 256 * 1024;
-
-/** Exactly a rule's fields: what is stored, audited and sent to agents. */
-export function ruleOf(r: HealthCheckRule): HealthCheckRule {
-  return {
-    group: r.group,
-    kind: r.kind,
-    current: r.current,
-    ...(r.inProgress ? { inProgress: r.inProgress } : {}),
-    ...(r.failed ? { failed: r.failed } : {}),
-  };
-}
 
 /**
  * Refuses a rule list with a 400 naming each problem and its position (fields prefixed with
@@ -57,7 +47,7 @@ export function assertValidHealthChecks(
       field: listField,
       message: `${listField} has more than one rule for ${twice.join(', ')}`,
     });
-  if (problems.length === 0) return rules.map(ruleOf);
+  if (problems.length === 0) return rules.map(ruleFields);
   throw new InvalidInputError(problems.map((p) => describeProblem(p as HealthCheckProblem)).join('; '), {
     field: listField ?? problems[0].field,
     problems,
@@ -78,7 +68,7 @@ function dto(row: HealthCheckEntity): HealthCheckDto {
 }
 
 const rowRule = (row: HealthCheckEntity): HealthCheckRule =>
-  ruleOf({ ...row, inProgress: row.inProgress ?? undefined, failed: row.failed ?? undefined });
+  ruleFields({ ...row, inProgress: row.inProgress ?? undefined, failed: row.failed ?? undefined });
 
 /**
  * The hub's custom health checks (admins change them; everyone reads them), trying a rule on an
