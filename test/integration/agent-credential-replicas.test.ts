@@ -46,8 +46,8 @@ function sameCredential(agent: ProtocolAgent, replica: TestHub): ProtocolAgent {
 function heardOnBoth(clusterId: string): Promise<void> {
   const heard = (replica: TestHub) =>
     new Promise<void>((resolve) =>
-      replica.hub.app.get(JobNotifier).onWake((id) => {
-        if (id === clusterId) resolve();
+      replica.hub.app.get(JobNotifier).onWake((wake) => {
+        if (wake?.kind === 'cluster' && wake.clusterIds.includes(clusterId)) resolve();
       }),
     );
   return Promise.all([heard(a), heard(b)]).then(() => undefined);

@@ -34,9 +34,11 @@ export class AgentCredentialCache {
     @Inject(JobNotifier) private readonly notifier: JobNotifier,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    notifier.onWake((clusterId) => {
+    notifier.onWake((wake) => {
+      // work or previews queued say nothing about the credential
+      if (wake && wake.kind !== 'cluster') return;
       this.wakes++;
-      if (clusterId !== null) return this.forget(clusterId);
+      if (wake?.kind === 'cluster') return wake.clusterIds.forEach((id) => this.forget(id));
       this.byHash.clear();
       this.hashOf.clear();
     });

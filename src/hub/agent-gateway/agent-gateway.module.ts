@@ -8,6 +8,7 @@ import { HealthCheckModule } from '../health-checks/health-check.module.js';
 import { PreviewModule } from '../previews/preview.module.js';
 import { AgentController, AgentRegistrationController } from './agent.controller.js';
 import { AgentCredentialCache } from './agent-credential-cache.service.js';
+import { IdleClusters } from './idle-clusters.service.js';
 import { AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
 import { AgentGuard } from './agent.guard.js';
@@ -25,6 +26,6 @@ import { JobLeaseService } from './job-lease.service.js';
     HealthCheckModule,
   ],
   controllers: [AgentRegistrationController, AgentController],
-  providers: [AgentCredentialCache, AgentService, AgentGuard, AgentTraffic, AgentPresence, JobLeaseService],
+  providers: [AgentCredentialCache, IdleClusters, AgentService, AgentGuard, AgentTraffic, AgentPresence, JobLeaseService],
 })
 export class AgentGatewayModule {}

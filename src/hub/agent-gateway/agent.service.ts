@@ -32,6 +32,8 @@ import { SECRETS, type Secrets } from '../platform/secrets.js';
 import { parseCanonicalBundle } from '../../domain/render/render.js';
 import { agentActor, AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
+import { AgentCredentialCache } from './agent-credential-cache.service.js';
+import { IdleClusters } from './idle-clusters.service.js';
 import { type AgentCluster } from './agent.guard.js';
 import { DependencyReleaser } from '../dispatch/dependency-releaser.service.js';
 import { HealthCheckService } from '../health-checks/health-check.service.js';
@@ -77,6 +79,8 @@ export class AgentService {
     @Inject(PreviewGate) private readonly previewGate: PreviewGate,
     @Inject(DependencyReleaser) private readonly dependencies: DependencyReleaser,
     @Inject(HealthCheckService) private readonly healthChecks: HealthCheckService,
+    @Inject(IdleClusters) private readonly idle: IdleClusters,
+    @Inject(AgentCredentialCache) private readonly credentials: AgentCredentialCache,
   ) {}
 
   /** Exchanges a one-time registration token for the cluster's long-lived credential. */
@@ -127,7 +131,8 @@ export class AgentService {
   /**
    * Long-poll: leases due jobs, or waits up to `waitSeconds` for one to be queued on any
    * replica. One poll per cluster waits (newest wins); a wake-up re-checks the credential, so
-   * a poll parked before a revocation ends with no work.
+   * a poll parked before a revocation ends with no work. A cluster this replica knows has
+   * nothing due is not claimed for (see {@link IdleClusters}): an idle poll sends no statement.
    */
   async nextJobs(
     cluster: AgentCluster,
@@ -143,18 +148,18 @@ export class AgentService {
     try {
       for (let woken = false; ; woken = true) {
         if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
-        const claimed = await this.dispatch.lease(cluster.id, limit);
-        // previews are rare: a poll looks for them when some are open, a woken poll always
+        const claimed = await this.leaseDue(cluster.id, limit);
+        // previews are rare: a poll looks for them when some are open (a preview queued on any
+        // replica makes this one look again before the poll it wakes runs)
         const now = this.clock.now();
-        const previews =
-          woken || (await this.previewGate.open())
-            ? await this.previews.claim(
-                cluster.id,
-                now,
-                new Date(now.getTime() + this.config.jobLeaseSeconds * 1000),
-                limit,
-              )
-            : [];
+        const previews = (await this.previewGate.open())
+          ? await this.previews.claim(
+              cluster.id,
+              now,
+              new Date(now.getTime() + this.config.jobLeaseSeconds * 1000),
+              limit,
+            )
+          : [];
         // `previews` only when there are some: the answer old agents and tests have always seen
         if (claimed.length || previews.length)
           return {
@@ -174,8 +179,19 @@ export class AgentService {
     }
   }
 
+  /** Leases the cluster's due jobs, unless this replica knows it has none. */
+  private async leaseDue(clusterId: string, limit: number): Promise<LeasedJob[]> {
+    if (this.idle.idle(clusterId)) return [];
+    const mark = this.idle.mark();
+    const { jobs, nextDueAt } = await this.dispatch.lease(clusterId, limit);
+    // fewer than asked for: nothing else was due
+    if (jobs.length < limit) this.idle.claimed(clusterId, mark, nextDueAt);
+    return jobs;
+  }
+
+  /** Whether the credential a poll came with still opens its cluster (read again after a change of the cluster). */
   private async stillValid(cluster: AgentCluster): Promise<boolean> {
-    return (await this.clusters.findAgentByCredentialHash(cluster.credentialHash))?.id === cluster.id;
+    return (await this.credentials.find(cluster.credentialHash))?.id === cluster.id;
   }
 
   /** A bundle by digest, if this cluster was ever given it. */
@@ -310,14 +326,15 @@ export class AgentService {
   }
 
   /**
-   * The custom health checks each leased sync job carries, read when it is leased (not fixed when
-   * it was queued): a rule change then reaches each application with its next job, without
-   * queueing jobs for every cluster. One read for all jobs of a lease, none when there are none.
+   * The custom health checks each leased sync job carries, as stored when it is leased (not fixed
+   * when it was queued): a rule change then reaches each application with its next job, without
+   * queueing jobs for every cluster. The lease read the application's own rules; the hub's come
+   * from this replica's memory of them.
    */
   private healthChecksOf(jobs: LeasedJob[]): Promise<Map<string, HealthCheckV1[]>> {
-    const syncs = jobs.filter((j) => j.kind === 'sync').map((j) => j.applicationId);
+    const syncs = jobs.filter((j) => j.kind === 'sync');
     return syncs.length
-      ? this.healthChecks.forApplications(syncs)
+      ? this.healthChecks.merged(syncs.map((j) => [j.applicationId, j.applicationHealthChecks] as const))
       : Promise.resolve(new Map<string, HealthCheckV1[]>());
   }
 

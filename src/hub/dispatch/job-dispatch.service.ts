@@ -27,7 +27,7 @@ import { DeploymentRepository } from './deployment.repository.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
 import { JobNotifier } from './job-notifier.repository.js';
 import { type ReconcileJobEntity } from './reconcile-job.entity.js';
-import { type LeasedJob, ReconcileJobRepository } from './reconcile-job.repository.js';
+import { type Claimed, ReconcileJobRepository } from './reconcile-job.repository.js';
 import { ResourceStatusRepository } from './resource-status.repository.js';
 import { resultEvents } from './job-result-audit.js';
 
@@ -210,7 +210,7 @@ export class JobDispatchService {
    * last-job columns with it), with the lease end the domain sets — no transaction to open on
    * the long-poll path, where most calls find nothing.
    */
-  lease(clusterId: string, limit: number): Promise<LeasedJob[]> {
+  lease(clusterId: string, limit: number): Promise<Claimed> {
     const now = this.clock.now();
     return this.jobs.claim(clusterId, now, leaseUntil(now, this.config.jobLeaseSeconds * 1000), limit);
   }

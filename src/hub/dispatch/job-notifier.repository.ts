@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { HEALTH_CHECKS_CHANGED, readWakePayload, wakePayloads, type WakeUp } from '../../domain/wake-up.js';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 
@@ -15,14 +16,16 @@ const CHANNEL = 'flotilla_jobs';
 /**
  * Wakes agents waiting on any hub replica when a job for their cluster is queued anywhere:
  * job writers `pg_notify` inside their transaction (delivered on commit), and every replica
- * LISTENs on one dedicated connection and resolves its local waiters.
+ * LISTENs on one dedicated connection and resolves its local waiters. Job and preview wake-ups
+ * are batched, many clusters to a payload; a change of the cluster itself is one bare id
+ * (see `domain/wake-up.ts`).
  */
 @Injectable()
 export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('job-notifier');
   private client: pg.Client | null = null;
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly listeners: ((clusterId: string | null) => void)[] = [];
+  private readonly listeners: ((wake: WakeUp | null) => void)[] = [];
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
 
@@ -39,23 +42,24 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     await this.client?.end().catch(() => undefined);
   }
 
-  /** Queues a wake-up for a cluster's agent, sent when `tx` commits. */
+  /** Queues a wake-up for a cluster's agent (work queued for it), sent when `tx` commits. */
   async notify(tx: Tx, clusterId: string): Promise<void> {
-    await managerOf(this.ds, tx).query('SELECT pg_notify($1, $2)', [CHANNEL, clusterId]);
+    await this.notifyMany(tx, [clusterId]);
   }
 
-  /** Wake-ups for many clusters in one statement, sent when `tx` commits. */
-  async notifyMany(tx: Tx, clusterIds: string[]): Promise<void> {
-    if (clusterIds.length === 0) return;
-    await managerOf(this.ds, tx).query('SELECT pg_notify($1, id) FROM unnest($2::text[]) AS id', [
+  /** Wake-ups for many clusters, a few payloads in one statement, sent when `tx` commits. */
+  async notifyMany(tx: Tx, clusterIds: string[], kind: 'work' | 'previews' = 'work'): Promise<void> {
+    const payloads = wakePayloads(kind, clusterIds);
+    if (payloads.length === 0) return;
+    await managerOf(this.ds, tx).query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [
       CHANNEL,
-      [...new Set(clusterIds)],
+      payloads,
     ]);
   }
 
-  /** Same, outside a transaction. */
-  async notifyNow(clusterIds: string[]): Promise<void> {
-    for (const id of new Set(clusterIds)) await this.ds.query('SELECT pg_notify($1, $2)', [CHANNEL, id]);
+  /** Tells every replica the hub's health rules changed, when `tx` commits. */
+  async healthChecksChanged(tx: Tx): Promise<void> {
+    await managerOf(this.ds, tx).query('SELECT pg_notify($1, $2)', [CHANNEL, HEALTH_CHECKS_CHANGED]);
   }
 
   /** Resolves when a job for the cluster may have arrived, or after `ms`, or when `abort` fires. */
@@ -77,11 +81,11 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Calls `listener` with the cluster of every wake-up any replica sends, and with null when
-   * this replica may have missed some (its LISTEN connection lost or not yet open): what a
-   * per-replica cache of cluster rows drops its entries on.
+   * Calls `listener` with every wake-up any replica sends (before the parked polls it wakes
+   * run), and with null when this replica may have missed some (its LISTEN connection lost or
+   * not yet open): what a per-replica cache drops its entries on.
    */
-  onWake(listener: (clusterId: string | null) => void): void {
+  onWake(listener: (wake: WakeUp | null) => void): void {
     this.listeners.push(listener);
   }
 
@@ -102,8 +106,11 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     const client = new pg.Client({ connectionString: options.url, application_name: 'flotilla-hub-listen' });
     client.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
-      for (const listener of this.listeners) listener(msg.payload);
-      for (const wake of [...(this.waiters.get(msg.payload) ?? [])]) wake();
+      const wake = readWakePayload(msg.payload);
+      if (!wake) return;
+      for (const listener of this.listeners) listener(wake);
+      if (wake.kind !== 'health-checks')
+        for (const id of wake.clusterIds) for (const resolve of [...(this.waiters.get(id) ?? [])]) resolve();
     });
     client.on('error', (e) => this.scheduleReconnect(e));
     client.on('end', () => this.scheduleReconnect(new Error('connection ended')));

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
+import type { HealthCheckRule } from '../../domain/health/custom-health.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
 import { type JobState, ReconcileJobEntity } from './reconcile-job.entity.js';
 
@@ -54,30 +55,47 @@ export class ReconcileJobRepository {
    * precondition (queued, `not_before <= now`), the SET its change (leased, one more attempt,
    * the lease end the caller got from the domain). SKIP LOCKED lets replicas share.
    */
-  async claim(clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<LeasedJob[]> {
+  async claim(clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<Claimed> {
     // One statement, so one round trip and atomic without a transaction: this runs on every
     // long-poll (most find nothing), and nothing may fail between granting the lease and
     // answering. The fleet status read model moves with it: a lease changes only the row's
     // last-job columns (queued and leased read the same in the domain's sync rule), by primary
-    // key, and a row whose last job is another one is left alone.
-    const rows: JobRow[] = await this.ds.manager.query(
-      `WITH leased AS (
-         UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
-         WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
-                      ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-         RETURNING *),
-       status AS (
-         UPDATE fleet_status f SET last_job_state = 'leased', last_job_attempts = leased.attempts,
-                last_job_error = NULL, last_job_updated_at = now(), updated_at = now()
-           FROM leased
-          WHERE f.application_id = leased.application_id AND f.cluster_id = leased.cluster_id
-            AND f.last_job_id = leased.id)
-       SELECT leased.*, a.name AS application_name
-         FROM leased LEFT JOIN applications a ON a.id = leased.application_id
-        ORDER BY leased.created_at`,
-      [clusterId, now, leaseUntil, limit],
-    );
-    return rows.map((r) => Object.assign(toEntity(r), { applicationName: r.application_name ?? '' }));
+    // key, and a row whose last job is another one is left alone. It also tells when the
+    // cluster's next queued job is due (locked or not: only a job leased here is left out), so
+    // a replica can skip the claims of an idle cluster until then, and the application's own
+    // health rules, which the lease carries.
+    const rows: (JobRow & { application_name: string | null; application_health_checks: unknown; next_due: Date | null })[] =
+      await this.ds.manager.query(
+        `WITH leased AS (
+           UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
+           WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
+                        ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+           RETURNING *),
+         status AS (
+           UPDATE fleet_status f SET last_job_state = 'leased', last_job_attempts = leased.attempts,
+                  last_job_error = NULL, last_job_updated_at = now(), updated_at = now()
+             FROM leased
+            WHERE f.application_id = leased.application_id AND f.cluster_id = leased.cluster_id
+              AND f.last_job_id = leased.id),
+         next AS (
+           SELECT min(not_before) AS due FROM reconcile_jobs
+            WHERE cluster_id = $1 AND state = 'queued' AND id NOT IN (SELECT id FROM leased))
+         SELECT l.*, next.due AS next_due
+           FROM next LEFT JOIN (
+             SELECT leased.*, a.name AS application_name, a.health_checks AS application_health_checks
+               FROM leased LEFT JOIN applications a ON a.id = leased.application_id) l ON true
+          ORDER BY l.created_at`,
+        [clusterId, now, leaseUntil, limit],
+      );
+    const jobs = rows
+      .filter((r) => r.id !== null)
+      .map((r) =>
+        Object.assign(toEntity(r), {
+          applicationName: r.application_name ?? '',
+          applicationHealthChecks: Array.isArray(r.application_health_checks) ? r.application_health_checks : [],
+        }),
+      );
+    return { jobs, nextDueAt: rows[0]?.next_due ?? null };
   }
 
   /**
@@ -183,7 +201,17 @@ export class ReconcileJobRepository {
 
 /** A reconcile_jobs row as the driver returns it. */
 /** A job just leased, with the name of its application (what the agent logs and labels by). */
-export type LeasedJob = ReconcileJobEntity & { applicationName: string };
+export type LeasedJob = ReconcileJobEntity & {
+  applicationName: string;
+  /** The application's own health rules as stored now (the hub's are merged in by the caller). */
+  applicationHealthChecks: HealthCheckRule[];
+};
+
+/** What a claim leased, and when the cluster's next queued job is due (null: none queued). */
+export interface Claimed {
+  jobs: LeasedJob[];
+  nextDueAt: Date | null;
+}
 
 /** A job a result is reported for, with its application's project (null once the application is gone). */
 export type ResultJob = ReconcileJobEntity & { projectId: string | null };

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { HealthCheckRule } from '../../domain/health/custom-health.js';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 import { HealthCheckEntity } from './health-check.entity.js';
@@ -47,16 +46,5 @@ export class HealthCheckRepository {
   /** Every rule, by group then kind (a hub holds a few dozen at most). */
   list(): Promise<HealthCheckEntity[]> {
     return this.ds.manager.find(HealthCheckEntity, { order: { group: 'ASC', kind: 'ASC' } });
-  }
-
-  /** The own rules of the given applications, by application id (those without any left out). */
-  async applicationRules(applicationIds: readonly string[]): Promise<Map<string, HealthCheckRule[]>> {
-    if (applicationIds.length === 0) return new Map();
-    const rows = await this.ds.query<{ id: string; health_checks: HealthCheckRule[] }[]>(
-      `SELECT id, health_checks FROM applications
-        WHERE id = ANY($1::uuid[]) AND jsonb_array_length(health_checks) > 0`,
-      [[...new Set(applicationIds)]],
-    );
-    return new Map(rows.map((r) => [r.id, r.health_checks]));
   }
 }

@@ -16,6 +16,7 @@ import { assessHealth } from '../../domain/health/health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import { vmDeadline } from '../../domain/health/vm-deadline.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
@@ -81,7 +82,17 @@ export class HealthCheckService {
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(UnitOfWork) private readonly uow: UnitOfWork,
     @Inject(SECRETS) private readonly secrets: Secrets,
-  ) {}
+    @Inject(JobNotifier) private readonly notifier: JobNotifier,
+  ) {
+    notifier.onWake((wake) => {
+      if (wake && wake.kind !== 'health-checks') return;
+      this.hubWakes++;
+      this.hubCache = null;
+    });
+  }
+
+  private hubCache: HealthCheckRule[] | null = null;
+  private hubWakes = 0;
 
   async list(): Promise<HealthCheckListDto> {
     return { items: (await this.checks.list()).map(dto) };
@@ -107,6 +118,7 @@ export class HealthCheckService {
         failed: rule.failed ?? null,
       });
       await this.audit.record(tx, { actor, action: 'health-check.created', details: { ...rule } });
+      await this.notifier.healthChecksChanged(tx);
       return saved;
     });
     return dto(row);
@@ -130,6 +142,7 @@ export class HealthCheckService {
         action: 'health-check.updated',
         details: { group: rule.group, kind: rule.kind, before, after: rule },
       });
+      await this.notifier.healthChecksChanged(tx);
       return saved;
     });
     return dto(row);
@@ -141,6 +154,7 @@ export class HealthCheckService {
       if (!row) throw new NotFoundError('health check', id);
       await this.checks.delete(tx, id);
       await this.audit.record(tx, { actor, action: 'health-check.deleted', details: { ...rowRule(row) } });
+      await this.notifier.healthChecksChanged(tx);
     });
   }
 
@@ -159,17 +173,33 @@ export class HealthCheckService {
   }
 
   /** The rules each application's job carries (hub rules merged with its own), by application id. */
-  async forApplications(applicationIds: readonly string[]): Promise<Map<string, HealthCheckRule[]>> {
-    const [hub, own] = await Promise.all([
-      this.checks.list().then((rows) => rows.map(rowRule)),
-      this.checks.applicationRules(applicationIds),
-    ]);
+  /**
+   * The rules each application's jobs carry, from its own rules as the lease read them: the
+   * hub's merged in (read here at most once per change of them, see {@link hubRules}).
+   */
+  async merged(
+    ownRules: Iterable<readonly [string, readonly HealthCheckRule[]]>,
+  ): Promise<Map<string, HealthCheckRule[]>> {
+    const hub = await this.hubRules();
     const out = new Map<string, HealthCheckRule[]>();
-    for (const id of applicationIds) {
-      const merged = mergeHealthChecks(hub, own.get(id) ?? []);
+    for (const [id, own] of ownRules) {
+      const merged = mergeHealthChecks(hub, [...own]);
       if (merged.length) out.set(id, merged);
     }
     return out;
+  }
+
+  /**
+   * The hub's rules, remembered by this replica until a change of them on any replica (the
+   * `health-checks` wake-up) or a lost LISTEN connection: a lease carries the rules as stored.
+   * A read overlapping a wake-up is used but not kept.
+   */
+  private async hubRules(): Promise<HealthCheckRule[]> {
+    if (this.hubCache) return this.hubCache;
+    const wakes = this.hubWakes;
+    const rules = (await this.checks.list()).map(rowRule);
+    if (this.notifier.listening && wakes === this.hubWakes) this.hubCache = rules;
+    return rules;
   }
 }
 

@@ -8,6 +8,8 @@ import { type Clock } from './clock.js';
  */
 export class CachedAnswer<A extends unknown[]> {
   private known: { yes: boolean; at: number } | null = null;
+  /** Counts invalidations: an answer read across one may be older than it, and is not kept. */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -19,13 +21,15 @@ export class CachedAnswer<A extends unknown[]> {
   async get(...args: A): Promise<boolean> {
     const now = this.clock.now().getTime();
     if (this.known && now - this.known.at < this.ttlMs) return this.known.yes;
+    const generation = this.generation;
     const yes = await this.ask(...args);
-    this.known = { yes, at: now };
+    if (generation === this.generation) this.known = { yes, at: now };
     return yes;
   }
 
   /** Forgets the cached answer: this replica just changed what it depends on. */
   invalidate(): void {
+    this.generation++;
     this.known = null;
   }
 }

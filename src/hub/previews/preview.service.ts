@@ -250,6 +250,7 @@ export class PreviewService {
       await this.notifier.notifyMany(
         tx,
         parts.filter((p) => p.job).map((p) => p.clusterId),
+        'previews',
       );
     });
     this.gate.invalidate();
