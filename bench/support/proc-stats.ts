@@ -10,7 +10,7 @@ const TICKS_PER_SECOND = 100;
 
 interface Stat {
   ppid: number;
-  /** utime + stime, seconds. */
+  /** utime + stime, and cutime + cstime (children that ended and were waited for), seconds. */
   cpu: number;
 }
 
@@ -19,7 +19,10 @@ async function statOf(pid: number): Promise<Stat | null> {
   if (!text) return null;
   // the command name is in parentheses and may hold spaces: fields start after the last ')'
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND };
+  // a Postgres backend that ends moves its time to the postmaster's children's fields: counting
+  // those too keeps a window's sum from dropping when a connection closes during it
+  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return { ppid: Number(f[1]), cpu: ticks / TICKS_PER_SECOND };
 }
 
 /** `pid` and its direct children. */
@@ -33,7 +36,7 @@ export async function processTree(pid: number): Promise<number[]> {
   return out;
 }
 
-/** CPU seconds (user + system) used so far by these processes (the ones still there). */
+/** CPU seconds (user + system) used so far by these processes (the ones still there) and their ended children. */
 export async function cpuSeconds(pids: number[]): Promise<number> {
   let sum = 0;
   for (const p of pids) sum += (await statOf(p))?.cpu ?? 0;
