@@ -88,10 +88,13 @@ describe('claims of idle clusters', () => {
   it('an idle cluster is claimed for once, then its polls send no claim', async () => {
     const { onA } = await joined('quiet');
     const claims = claimsOn(a);
+    expect(await onA.poll(1)).toEqual([]);
+    expect(claims).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 3; i++) expect(await onA.poll(1)).toEqual([]);
+    expect(claims).toHaveBeenCalledTimes(1);
+    // a poll that cannot wait looks in Postgres itself
     expect(await onA.poll(0)).toEqual([]);
-    expect(claims).toHaveBeenCalledTimes(1);
-    for (let i = 0; i < 5; i++) expect(await onA.poll(0)).toEqual([]);
-    expect(claims).toHaveBeenCalledTimes(1);
+    expect(claims).toHaveBeenCalledTimes(2);
     claims.mockRestore();
   });
 
@@ -111,8 +114,8 @@ describe('claims of idle clusters', () => {
     await sleep(500);
     expect(await onA.poll(0)).toEqual([]);
     claims.mockClear();
-    expect(await onA.poll(0)).toEqual([]);
-    expect(await onA.poll(0)).toEqual([]);
+    expect(await onA.poll(1)).toEqual([]);
+    expect(await onA.poll(1)).toEqual([]);
     expect(claims).toHaveBeenCalledTimes(0);
     claims.mockRestore();
   });
@@ -126,14 +129,15 @@ describe('claims of idle clusters', () => {
     await requeued;
     // queued again, 5 s ahead: polls on either replica find nothing yet, and claim only once
     const claims = claimsOn(b);
-    expect(await onB.poll(0)).toEqual([]);
-    expect(await onB.poll(0)).toEqual([]);
+    expect(await onB.poll(1)).toEqual([]);
+    expect(await onB.poll(1)).toEqual([]);
     expect(claims).toHaveBeenCalledTimes(1);
     const due = (
       await a.sql<{ not_before: Date }>('SELECT not_before FROM reconcile_jobs WHERE id = $1', [job.id])
     )[0].not_before;
-    await sleep(Math.max(0, due.getTime() - Date.now()) + 100);
-    const [again] = await onB.poll(0);
+    // no wake-up announces a job coming due: a parked poll's last look, at the end of its wait,
+    // claims because the time the replica remembered has passed
+    const [again] = await onB.poll(Math.ceil((due.getTime() - Date.now()) / 1000) + 2);
     expect(again?.id).toBe(job.id);
     expect(again?.attempt).toBe(2);
     claims.mockRestore();
@@ -143,15 +147,14 @@ describe('claims of idle clusters', () => {
     const { id, onA, onB } = await joined('expired');
     await deploy(a, 'expired');
     const [job] = await onA.poll(0);
-    expect(await onB.poll(0)).toEqual([]);
-    expect(await onB.poll(0)).toEqual([]);
+    expect(await onB.poll(1)).toEqual([]);
     await a.sql("UPDATE reconcile_jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1", [
       job.id,
     ]);
     const wake = heard(b, id);
     await a.hub.app.get(DispatchSweeperService).sweep();
     await wake;
-    const [again] = await onB.poll(0);
+    const [again] = await onB.poll(1);
     expect(again?.id).toBe(job.id);
   });
 
@@ -160,14 +163,36 @@ describe('claims of idle clusters', () => {
     expect(await onA.poll(0)).toEqual([]);
     const notifier = a.hub.app.get(JobNotifier);
     // cut every LISTEN connection: replica `a` may now miss wake-ups
-    await a.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'flotilla-hub-listen'");
+    await a.sql(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'flotilla-hub-listen'",
+    );
     for (let i = 0; i < 100 && notifier.listening; i++) await sleep(50);
     expect(notifier.listening).toBe(false);
     const appId = await deploy(b, 'unheard');
-    const [job] = await onA.poll(0);
+    const [job] = await onA.poll(1);
     expect(job?.applicationId).toBe(appId);
     for (let i = 0; i < 100 && !notifier.listening; i++) await sleep(100);
     expect(notifier.listening).toBe(true);
+  });
+});
+
+describe('wake-ups heard while a poll looks', () => {
+  it('a wake-up arriving between the look for work and the wait ends that wait at once', async () => {
+    const { id } = await joined('between');
+    const notifier = a.hub.app.get(JobNotifier);
+    const watch = notifier.watch(id);
+    try {
+      // sent by "another replica" and heard here before this poll waits
+      const heardIt = heard(a, id);
+      await b.sql('SELECT pg_notify($1, $2)', ['flotilla_jobs', `w:${id}`]);
+      await heardIt;
+      const started = Date.now();
+      await watch.next(20_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      watch.close();
+    }
+    expect(notifier.waiting).toBe(0);
   });
 });
 
@@ -191,7 +216,9 @@ describe("the hub's health rules, remembered per replica", () => {
     expect(await nextLease()).toEqual([rule]);
     const changed = { ...rule, current: 'status.?phase.orValue("") == "Running"' };
     const heard = heardChange(b);
-    expect((await a.api('PUT', `/api/v1/health-checks/${created.body.id}`, { body: changed })).status).toBe(200);
+    expect((await a.api('PUT', `/api/v1/health-checks/${created.body.id}`, { body: changed })).status).toBe(
+      200,
+    );
     await heard;
     expect(await nextLease()).toEqual([changed]);
     const gone = heardChange(b);

@@ -145,10 +145,14 @@ export class AgentService {
     const deadline = Date.now() + waitSeconds * 1000;
     const parked = this.traffic.park(cluster.id);
     const signal = abort ? AbortSignal.any([abort, parked.signal]) : parked.signal;
+    // heard from before the first look: work queued while it looks wakes the wait that follows
+    const wakes = this.notifier.watch(cluster.id);
+    // a poll that cannot wait looks in Postgres itself, not in what this replica heard so far
+    const mayWait = waitSeconds > 0;
     try {
       for (let woken = false; ; woken = true) {
         if (woken && (signal.aborted || !(await this.stillValid(cluster)))) return { jobs: [] };
-        const claimed = await this.leaseDue(cluster.id, limit);
+        const claimed = await this.leaseDue(cluster.id, limit, mayWait);
         // previews are rare: a poll looks for them when some are open (a preview queued on any
         // replica makes this one look again before the poll it wakes runs)
         const now = this.clock.now();
@@ -172,16 +176,17 @@ export class AgentService {
           await this.presence.seen(cluster);
           return { jobs: [] };
         }
-        await this.notifier.wait(cluster.id, left, signal);
+        await wakes.next(left, signal);
       }
     } finally {
+      wakes.close();
       parked.release();
     }
   }
 
-  /** Leases the cluster's due jobs, unless this replica knows it has none. */
-  private async leaseDue(clusterId: string, limit: number): Promise<LeasedJob[]> {
-    if (this.idle.idle(clusterId)) return [];
+  /** Leases the cluster's due jobs, unless this replica knows it has none (and may rely on that). */
+  private async leaseDue(clusterId: string, limit: number, useMemory: boolean): Promise<LeasedJob[]> {
+    if (useMemory && this.idle.idle(clusterId)) return [];
     const mark = this.idle.mark();
     const { jobs, nextDueAt } = await this.dispatch.lease(clusterId, limit);
     // fewer than asked for: nothing else was due

@@ -13,6 +13,13 @@ import { DATA_SOURCE } from '../database/unit-of-work.js';
 
 const CHANNEL = 'flotilla_jobs';
 
+/** A cluster's wake-ups, heard from when it was opened (see {@link JobNotifier.watch}). */
+export interface WakeWatch {
+  /** Resolves at the first wake-up since the last call (at once if one came meanwhile), after `ms`, or on `abort`. */
+  next(ms: number, abort?: AbortSignal): Promise<void>;
+  close(): void;
+}
+
 /**
  * Wakes agents waiting on any hub replica when a job for their cluster is queued anywhere:
  * job writers `pg_notify` inside their transaction (delivered on commit), and every replica
@@ -62,22 +69,42 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     await managerOf(this.ds, tx).query('SELECT pg_notify($1, $2)', [CHANNEL, HEALTH_CHECKS_CHANGED]);
   }
 
-  /** Resolves when a job for the cluster may have arrived, or after `ms`, or when `abort` fires. */
-  wait(clusterId: string, ms: number, abort?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(clusterId);
-      if (!set) this.waiters.set(clusterId, (set = new Set()));
-      const done = () => {
-        clearTimeout(timer);
-        abort?.removeEventListener('abort', done);
-        set.delete(done);
-        if (set.size === 0) this.waiters.delete(clusterId);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      abort?.addEventListener('abort', done);
-      set.add(done);
-    });
+  /**
+   * Starts listening for the cluster's wake-ups, before the caller looks for work: a wake-up
+   * that arrives between that look and the wait is kept, not lost (it ends the next wait at
+   * once). Close it when done.
+   */
+  watch(clusterId: string): WakeWatch {
+    let woken = false;
+    let settle: (() => void) | null = null;
+    const onWake = () => {
+      woken = true;
+      settle?.();
+    };
+    let set = this.waiters.get(clusterId);
+    if (!set) this.waiters.set(clusterId, (set = new Set()));
+    set.add(onWake);
+    return {
+      next: (ms, abort) =>
+        new Promise<void>((resolve) => {
+          let timer: NodeJS.Timeout | undefined;
+          const done = () => {
+            clearTimeout(timer);
+            abort?.removeEventListener('abort', done);
+            settle = null;
+            woken = false;
+            resolve();
+          };
+          if (woken || abort?.aborted) return done();
+          timer = setTimeout(done, ms);
+          abort?.addEventListener('abort', done);
+          settle = done;
+        }),
+      close: () => {
+        set.delete(onWake);
+        if (set.size === 0 && this.waiters.get(clusterId) === set) this.waiters.delete(clusterId);
+      },
+    };
   }
 
   /**
