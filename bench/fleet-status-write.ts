@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     const ways = {
       recompute: (tx: Tx, j: (typeof jobs)[number]) => repo.refresh(tx, j.applicationId, [j.clusterId]),
       'in place': async (tx: Tx, j: (typeof jobs)[number]) => {
-        if (!(await repo.updateAfterResult(tx, j))) throw new Error('the row was not moved in place');
+        if (!(await repo.updateAfterResults(tx, [j])).has(j.id))
+          throw new Error('the row was not moved in place');
       },
       // the transaction alone (BEGIN, one trivial statement, COMMIT): what neither way can save
       'empty transaction': async (tx: Tx) => {

@@ -26,6 +26,14 @@ import { JobLeaseService } from './job-lease.service.js';
     HealthCheckModule,
   ],
   controllers: [AgentRegistrationController, AgentController],
-  providers: [AgentCredentialCache, IdleClusters, AgentService, AgentGuard, AgentTraffic, AgentPresence, JobLeaseService],
+  providers: [
+    AgentCredentialCache,
+    IdleClusters,
+    AgentService,
+    AgentGuard,
+    AgentTraffic,
+    AgentPresence,
+    JobLeaseService,
+  ],
 })
 export class AgentGatewayModule {}

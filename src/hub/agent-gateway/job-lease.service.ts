@@ -32,7 +32,9 @@ export class JobLeaseService {
   renew(cluster: { id: string }, jobId: string): Promise<JobLeaseV1> {
     const leaseSeconds = this.config.jobLeaseSeconds;
     return this.uow.run(async (tx) => {
-      const job = await this.jobs.findForCluster(tx, jobId, cluster.id);
+      const job = (await this.jobs.findManyForClusters(tx, [{ id: jobId, clusterId: cluster.id }])).get(
+        jobId,
+      );
       if (!job)
         throw (await this.jobs.findById(jobId))
           ? new ForbiddenError('this job belongs to another cluster')

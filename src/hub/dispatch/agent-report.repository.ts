@@ -16,4 +16,16 @@ export class AgentReportRepository {
     );
     return rows.length === 1;
   }
+
+  /** {@link claim} for many reports in one statement; returns the report ids claimed now. */
+  async claimMany(tx: Tx, reports: readonly { reportId: string; clusterId: string }[]): Promise<Set<string>> {
+    if (reports.length === 0) return new Set();
+    const rows: { report_id: string }[] = await managerOf(this.ds, tx).query(
+      `INSERT INTO agent_reports (report_id, cluster_id)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[])
+       ON CONFLICT (report_id) DO NOTHING RETURNING report_id`,
+      [reports.map((r) => r.reportId), reports.map((r) => r.clusterId)],
+    );
+    return new Set(rows.map((r) => r.report_id));
+  }
 }

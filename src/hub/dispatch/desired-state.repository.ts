@@ -41,18 +41,36 @@ export class DesiredStateRepository {
   }
 
   /**
-   * Records what a succeeded sync applied, in one statement by primary key (a missing row —
-   * the cluster no longer targeted — is left missing).
+   * Records what succeeded syncs applied (revision, digest, object inventory), many pairs in one
+   * statement by primary key (a missing row — the cluster no longer targeted — stays missing).
    */
-  async markApplied(
+  async markAppliedMany(
     tx: Tx,
-    key: { applicationId: string; clusterId: string },
-    applied: { revision: string; digest: string | null; inventory: string[] },
+    applied: readonly {
+      applicationId: string;
+      clusterId: string;
+      revision: string;
+      digest: string | null;
+      inventory: string[];
+    }[],
   ): Promise<void> {
+    if (applied.length === 0) return;
     await managerOf(this.ds, tx).query(
-      `UPDATE desired_states SET applied_revision = $3, applied_digest = $4, inventory = $5::jsonb, updated_at = now()
-        WHERE application_id = $1 AND cluster_id = $2`,
-      [key.applicationId, key.clusterId, applied.revision, applied.digest, JSON.stringify(applied.inventory)],
+      `UPDATE desired_states d SET applied_revision = v.revision, applied_digest = v.digest,
+              inventory = v.inventory, updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS v(application_id uuid, cluster_id uuid, revision text, digest text, inventory jsonb)
+        WHERE d.application_id = v.application_id AND d.cluster_id = v.cluster_id`,
+      [
+        JSON.stringify(
+          applied.map((a) => ({
+            application_id: a.applicationId,
+            cluster_id: a.clusterId,
+            revision: a.revision,
+            digest: a.digest,
+            inventory: a.inventory,
+          })),
+        ),
+      ],
     );
   }
 

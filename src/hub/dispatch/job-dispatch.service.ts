@@ -30,6 +30,7 @@ import { type ReconcileJobEntity } from './reconcile-job.entity.js';
 import { type Claimed, ReconcileJobRepository } from './reconcile-job.repository.js';
 import { ResourceStatusRepository } from './resource-status.repository.js';
 import { resultEvents } from './job-result-audit.js';
+import { resultEvent, resultResourceRows, resultSummary } from './job-result-rows.js';
 
 /** One job to queue for a cluster. */
 export interface JobSpec {
@@ -58,12 +59,10 @@ export interface AppliedTransition {
 type TransitionBatch =
   /** New jobs, queued. */
   | { create: Omit<ReconcileJobEntity, 'createdAt' | 'updatedAt'>[] }
-  /** Rows already locked by the caller; `result` is stored with a result event. */
-  | {
-      event: Exclude<JobEvent, { type: 'lease' }>;
-      jobs: ReconcileJobEntity[];
-      result?: Record<string, unknown>;
-    };
+  /** Rows already locked by the caller, all with one event. */
+  | { event: Exclude<JobEvent, { type: 'lease' }>; jobs: ReconcileJobEntity[] }
+  /** Results: rows already locked by the caller, one per job, each stored with its result. */
+  | { results: { job: ReconcileJobEntity; event: JobEvent; result: Record<string, unknown> }[] };
 
 /** One agent's result, as submitted for a batch. */
 interface ResultItem {
@@ -80,6 +79,12 @@ interface ResultWritten {
   /** The application of a recorded result. */
   applicationId: string | null;
 }
+
+/** A result that changes nothing: its report id was seen before, or its job has finished. */
+const IGNORED: Settled<ResultWritten> = {
+  ok: true,
+  value: { recorded: false, finishes: null, applicationId: null },
+};
 
 /**
  * Results written together: up to this many per transaction, this many transactions at once
@@ -234,19 +239,85 @@ export class JobDispatchService {
   }
 
   /**
-   * Writes a batch of results in one transaction. An unknown or foreign job fails only its own
-   * item (found before it wrote anything); any other error fails the transaction, and each
-   * item is then written alone.
+   * Writes a batch of results in one transaction, each step set-based over the batch (a fleet
+   * reporting at once costs a few statements per batch, not per result): the jobs locked, the
+   * report ids claimed, the transitions, the objects, the applied revisions, the status rows and
+   * the audit trail. An unknown or foreign job fails only its own item (found before anything is
+   * written). Two results for one application on one cluster, or any error, fail the
+   * transaction, and each item is then written alone (see GroupCommit).
    */
   private async writeResults(items: ResultItem[]): Promise<Settled<ResultWritten>[]> {
     const settled = await this.uow.run(async (tx) => {
-      const settled: Settled<ResultWritten>[] = [];
+      const found = await this.jobs.findManyForClusters(
+        tx,
+        items.map((i) => ({ id: i.jobId, clusterId: i.clusterId })),
+      );
+      const out: Settled<ResultWritten>[] = [];
+      const pairs = new Set<string>();
+      for (const item of items) {
+        const job = found.get(item.jobId);
+        if (!job) {
+          const error = (await this.jobs.findById(item.jobId))
+            ? new ForbiddenError('this job belongs to another cluster')
+            : new NotFoundError('job', item.jobId);
+          out.push({ ok: false, error });
+          continue;
+        }
+        const pair = `${job.applicationId}/${job.clusterId}`;
+        if (pairs.has(pair) && items.length > 1) throw new Error('two results for one pair: written alone');
+        pairs.add(pair);
+        out.push(IGNORED);
+      }
+      const live = items.flatMap((item, i) => {
+        const job = found.get(item.jobId);
+        return job ? [{ i, item, job }] : [];
+      });
+      // Once per report id: a resent result, or an id reused within the batch, changes nothing.
+      const fresh = await this.reports.claimMany(
+        tx,
+        live.map(({ item }) => ({ reportId: item.dto.reportId, clusterId: item.clusterId })),
+      );
+      const recordable = live.filter(({ item }) => fresh.delete(item.dto.reportId));
+      const applied = new Map(
+        (
+          await this.applyTransition(
+            tx,
+            {
+              results: recordable.map(({ item, job }) => ({
+                job,
+                event: resultEvent(item.dto),
+                result: resultSummary(item.dto),
+              })),
+            },
+            this.clock.now(),
+          )
+        ).map((a) => [a.job.id, a.change]),
+      );
+      const done = recordable.flatMap((r) => {
+        const change = applied.get(r.job.id);
+        return change ? [{ ...r, change }] : [];
+      });
+      await this.recordResults(tx, done);
       const events: AuditRecord[] = [];
-      for (const item of items) settled.push(await this.writeResult(tx, item, events));
+      for (const { i, item, job, change } of done) {
+        events.push(...resultEvents(job, item.dto, item.actor, change.willRetry));
+        out[i] = {
+          ok: true,
+          value: {
+            recorded: true,
+            finishes: change.finishesRemoval ? job.applicationId : null,
+            applicationId: job.applicationId,
+          },
+        };
+      }
+      await this.notifier.notifyMany(
+        tx,
+        done.filter((d) => d.change.willRetry).map((d) => d.job.clusterId),
+      );
       // Audit last, in one step for the whole batch: the chain lock is then held only for the
       // insert and the commit.
       await this.audit.recordMany(tx, events);
-      return settled;
+      return out;
     });
     const touched = new Set<string>();
     for (const s of settled) if (s.ok && s.value.applicationId) touched.add(s.value.applicationId);
@@ -254,49 +325,52 @@ export class JobDispatchService {
     return settled;
   }
 
-  private async writeResult(
+  /**
+   * What recorded results change besides their jobs, for all of them at once: the objects'
+   * status (a succeeded sync clears their drift and takes their health from the result), the
+   * applied revisions, then the status rows (after both: they roll them up).
+   */
+  private async recordResults(
     tx: Tx,
-    { clusterId, jobId, dto, actor }: ResultItem,
-    events: AuditRecord[],
-  ): Promise<Settled<ResultWritten>> {
-    const job = await this.jobs.findForCluster(tx, jobId, clusterId);
-    if (!job) {
-      const error = (await this.jobs.findById(jobId))
-        ? new ForbiddenError('this job belongs to another cluster')
-        : new NotFoundError('job', jobId);
-      return { ok: false, error };
-    }
-    const ignored = { ok: true, value: { recorded: false, finishes: null, applicationId: null } } as const;
-    if (!(await this.reports.claim(tx, dto.reportId, clusterId))) return ignored;
-    const event: JobEvent =
-      dto.outcome === 'succeeded'
-        ? { type: 'result', outcome: 'succeeded' }
-        : { type: 'result', outcome: 'failed', retryable: dto.retryable === true, message: dto.message };
-    const result = { outcome: dto.outcome, message: dto.message ?? null, resources: dto.resources.length };
-    const [applied] = await this.applyTransition(tx, { event, jobs: [job], result }, this.clock.now());
-    if (!applied) return ignored;
-
-    await this.recordResources(tx, job, dto);
-    if (dto.outcome === 'succeeded' && job.kind === 'sync')
-      await this.desired.markApplied(tx, job, {
-        revision: job.revision,
-        digest: job.bundleDigest,
-        inventory: dto.inventory,
-      });
-    // status: after the objects and applied revision. A sync result moves one row in place;
-    // anything else (a removal that may end the pair, a row whose last job is newer) recomputes it.
-    const updated = job.kind === 'sync' && (await this.fleetStatus.updateAfterResult(tx, job));
-    if (!updated) await this.fleetStatus.refresh(tx, job.applicationId, [clusterId]);
-    events.push(...resultEvents(job, dto, actor, applied.change.willRetry));
-    if (applied.change.willRetry) await this.notifier.notify(tx, clusterId);
-    return {
-      ok: true,
-      value: {
-        recorded: true,
-        finishes: applied.change.finishesRemoval ? job.applicationId : null,
+    done: readonly { item: ResultItem; job: ReconcileJobEntity }[],
+  ): Promise<void> {
+    const succeeded = done.filter((d) => d.item.dto.outcome === 'succeeded');
+    await this.resources.recordResults(
+      tx,
+      done.flatMap(({ item, job }) => resultResourceRows(job, item.dto)),
+    );
+    await this.resources.deleteExceptMany(
+      tx,
+      succeeded.map(({ item, job }) => ({
         applicationId: job.applicationId,
-      },
-    };
+        clusterId: job.clusterId,
+        keep: item.dto.inventory,
+      })),
+    );
+    await this.desired.markAppliedMany(
+      tx,
+      succeeded
+        .filter(({ job }) => job.kind === 'sync')
+        .map(({ item, job }) => ({
+          applicationId: job.applicationId,
+          clusterId: job.clusterId,
+          revision: job.revision,
+          digest: job.bundleDigest,
+          inventory: item.dto.inventory,
+        })),
+    );
+    // A sync result moves one row in place; anything else (a removal that may end the pair, a
+    // row whose last job is newer) recomputes it.
+    const moved = await this.fleetStatus.updateAfterResults(
+      tx,
+      done.filter(({ job }) => job.kind === 'sync').map(({ job }) => job),
+    );
+    const stale = new Map<string, string[]>();
+    for (const { job } of done)
+      if (!moved.has(job.id))
+        stale.set(job.applicationId, [...(stale.get(job.applicationId) ?? []), job.clusterId]);
+    for (const [applicationId, clusterIds] of stale)
+      await this.fleetStatus.refresh(tx, applicationId, clusterIds);
   }
 
   /**
@@ -365,13 +439,17 @@ export class JobDispatchService {
         change: { outcome: 'queued', willRetry: false, finishesRemoval: false },
       }));
     } else {
-      const decided = batch.jobs.flatMap((job) => {
-        const t = transition(job, batch.event, now);
-        return t.ok ? [{ job, change: t.change }] : [];
+      const events =
+        'results' in batch
+          ? batch.results
+          : batch.jobs.map((job) => ({ job, event: batch.event, result: undefined }));
+      const decided = events.flatMap(({ job, event, result }) => {
+        const t = transition(job, event, now);
+        return t.ok ? [{ job, change: t.change, result }] : [];
       });
       const written = await this.jobs.writeStates(
         tx,
-        decided.map(({ job, change }) => ({
+        decided.map(({ job, change, result }) => ({
           id: job.id,
           from: job.state,
           state: change.state,
@@ -379,19 +457,19 @@ export class JobDispatchService {
           notBefore: change.notBefore,
           leaseExpiresAt: change.leaseExpiresAt,
           error: change.error,
-          result: batch.result,
+          result,
         })),
       );
       applied = decided
         .filter(({ job }) => written.has(job.id))
-        .map(({ job, change }) => {
+        .map(({ job, change, result }) => {
           Object.assign(job, {
             state: change.state,
             attempts: change.attempts,
             notBefore: change.notBefore,
             leaseExpiresAt: change.leaseExpiresAt,
             error: change.error,
-            ...(batch.result ? { result: batch.result } : {}),
+            ...(result ? { result } : {}),
           });
           return { job, change };
         });
@@ -400,30 +478,7 @@ export class JobDispatchService {
     // the same transaction, from `applied` (application and cluster of each job). A result
     // refreshes later, once the objects and applied revision it carries are written too.
     const jobs = applied.map(({ job }) => job);
-    if (!('result' in batch && batch.result)) await this.fleetStatus.refreshPairs(tx, jobs);
+    if (!('results' in batch)) await this.fleetStatus.refreshPairs(tx, jobs);
     return applied;
-  }
-
-  private async recordResources(tx: Tx, job: ReconcileJobEntity, dto: JobResultV1): Promise<void> {
-    // A succeeded sync put every object back to the bundle: none is drifted any more, and the
-    // health it reports is the latest (the agent sends no separate status report for it).
-    const converged = dto.outcome === 'succeeded' && job.kind === 'sync';
-    await this.resources.upsert(
-      tx,
-      dto.resources
-        .filter((r) => r.action !== 'deleted')
-        .map((r) => ({
-          applicationId: job.applicationId,
-          clusterId: job.clusterId,
-          resource: r.id,
-          action: r.action,
-          message: r.message ?? null,
-          revision: job.revision,
-          ...(r.health ? { health: r.health, healthMessage: r.healthMessage ?? null } : {}),
-          ...(converged ? { drifted: false, diff: null } : {}),
-        })),
-    );
-    if (dto.outcome === 'succeeded')
-      await this.resources.deleteExcept(tx, job.applicationId, job.clusterId, dto.inventory);
   }
 }

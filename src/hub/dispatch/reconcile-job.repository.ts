@@ -64,9 +64,12 @@ export class ReconcileJobRepository {
     // cluster's next queued job is due (locked or not: only a job leased here is left out), so
     // a replica can skip the claims of an idle cluster until then, and the application's own
     // health rules, which the lease carries.
-    const rows: (JobRow & { application_name: string | null; application_health_checks: unknown; next_due: Date | null })[] =
-      await this.ds.manager.query(
-        `WITH leased AS (
+    const rows: (JobRow & {
+      application_name: string | null;
+      application_health_checks: unknown;
+      next_due: Date | null;
+    })[] = await this.ds.manager.query(
+      `WITH leased AS (
            UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
            WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
                         ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
@@ -85,35 +88,43 @@ export class ReconcileJobRepository {
              SELECT leased.*, a.name AS application_name, a.health_checks AS application_health_checks
                FROM leased LEFT JOIN applications a ON a.id = leased.application_id) l ON true
           ORDER BY l.created_at`,
-        [clusterId, now, leaseUntil, limit],
-      );
+      [clusterId, now, leaseUntil, limit],
+    );
     const jobs = rows
       .filter((r) => r.id !== null)
       .map((r) =>
         Object.assign(toEntity(r), {
           applicationName: r.application_name ?? '',
-          applicationHealthChecks: Array.isArray(r.application_health_checks) ? r.application_health_checks : [],
+          applicationHealthChecks: Array.isArray(r.application_health_checks)
+            ? r.application_health_checks
+            : [],
         }),
       );
     return { jobs, nextDueAt: rows[0]?.next_due ?? null };
   }
 
   /**
-   * A job of this cluster, locked for the rest of the transaction (its row only, not its
-   * application's: results of one application arrive from every cluster at once), with the
-   * project of its application for the audit trail — one round trip on every result.
+   * The jobs of a batch of results, each only if it is its cluster's, locked for the rest of the
+   * transaction in id order (two batches lock what they share in the same order), with the
+   * project of its application for the audit trail: one round trip for the whole batch. The
+   * rows only, not their applications': results of one application arrive from every cluster.
    */
-  async findForCluster(tx: Tx, id: string, clusterId: string): Promise<ResultJob | null> {
+  async findManyForClusters(
+    tx: Tx,
+    keys: readonly { id: string; clusterId: string }[],
+  ): Promise<Map<string, ResultJob>> {
+    if (keys.length === 0) return new Map();
     const rows: JobRow[] = await managerOf(this.ds, tx).query(
       `SELECT j.*, a.project_id AS application_project_id
          FROM reconcile_jobs j LEFT JOIN applications a ON a.id = j.application_id
-        WHERE j.id = $1 AND j.cluster_id = $2
+        WHERE (j.id, j.cluster_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+        ORDER BY j.id
           FOR UPDATE OF j`,
-      [id, clusterId],
+      [keys.map((k) => k.id), keys.map((k) => k.clusterId)],
     );
-    return rows[0]
-      ? Object.assign(toEntity(rows[0]), { projectId: rows[0].application_project_id ?? null })
-      : null;
+    return new Map(
+      rows.map((r) => [r.id, Object.assign(toEntity(r), { projectId: r.application_project_id ?? null })]),
+    );
   }
 
   findById(id: string): Promise<ReconcileJobEntity | null> {

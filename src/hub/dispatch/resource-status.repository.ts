@@ -23,6 +23,21 @@ export function worstHealthSql(column: string): string {
 }
 
 /** Per-object status reported by agents. */
+/** One object of a job result, as {@link ResourceStatusRepository.recordResults} writes it. */
+export interface ResultResourceRow {
+  applicationId: string;
+  clusterId: string;
+  resource: string;
+  action: string;
+  message: string | null;
+  revision: string;
+  /** Absent: the result says nothing of its health (the stored one stays). */
+  health?: string;
+  healthMessage?: string | null;
+  /** A succeeded sync put it back to the bundle: not drifted any more. */
+  converged: boolean;
+}
+
 @Injectable()
 export class ResourceStatusRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
@@ -36,10 +51,60 @@ export class ResourceStatusRepository {
     ]);
   }
 
-  async deleteExcept(tx: Tx, applicationId: string, clusterId: string, keep: string[]): Promise<void> {
+  /**
+   * Writes what job results said of their objects, all jobs in one statement per shape: `health`
+   * only where the result reports one (else the stored health stays), and `converged` rows (a
+   * succeeded sync put them back to the bundle) are no longer drifted.
+   */
+  async recordResults(tx: Tx, rows: readonly ResultResourceRow[]): Promise<void> {
+    const shapes = new Map<string, ResultResourceRow[]>();
+    for (const r of rows) {
+      const key = `${r.health !== undefined}:${r.converged}`;
+      shapes.set(key, [...(shapes.get(key) ?? []), r]);
+    }
+    for (const group of shapes.values()) {
+      const { health, converged } = { health: group[0].health !== undefined, converged: group[0].converged };
+      const set = [
+        'action = EXCLUDED.action',
+        'message = EXCLUDED.message',
+        'revision = EXCLUDED.revision',
+        'updated_at = now()',
+        ...(health ? ['health = EXCLUDED.health', 'health_message = EXCLUDED.health_message'] : []),
+        ...(converged ? ['drifted = false', 'diff = NULL'] : []),
+      ];
+      await managerOf(this.ds, tx).query(
+        `INSERT INTO resource_status (application_id, cluster_id, resource, action, message, revision,
+                                      health, health_message, drifted, diff, updated_at)
+         SELECT v.a, v.c, v.resource, v.action, v.message, v.revision,
+                coalesce(v.health, 'Unknown'), v.health_message, false, NULL, now()
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                AS v(a, c, resource, action, message, revision, health, health_message)
+         ON CONFLICT (application_id, cluster_id, resource) DO UPDATE SET ${set.join(', ')}`,
+        [
+          group.map((r) => r.applicationId),
+          group.map((r) => r.clusterId),
+          group.map((r) => r.resource),
+          group.map((r) => r.action),
+          group.map((r) => r.message),
+          group.map((r) => r.revision),
+          group.map((r) => r.health ?? null),
+          group.map((r) => r.healthMessage ?? null),
+        ],
+      );
+    }
+  }
+
+  /** Deletes each pair's objects not in its `keep` list (what a succeeded job left in place), in one statement. */
+  async deleteExceptMany(
+    tx: Tx,
+    pairs: readonly { applicationId: string; clusterId: string; keep: string[] }[],
+  ): Promise<void> {
+    if (pairs.length === 0) return;
     await managerOf(this.ds, tx).query(
-      `DELETE FROM resource_status WHERE application_id = $1 AND cluster_id = $2 AND NOT (resource = ANY($3))`,
-      [applicationId, clusterId, keep],
+      `DELETE FROM resource_status r
+        USING jsonb_to_recordset($1::jsonb) AS k(a uuid, c uuid, keep jsonb)
+        WHERE r.application_id = k.a AND r.cluster_id = k.c AND NOT jsonb_exists(k.keep, r.resource)`,
+      [JSON.stringify(pairs.map((p) => ({ a: p.applicationId, c: p.clusterId, keep: p.keep })))],
     );
   }
 

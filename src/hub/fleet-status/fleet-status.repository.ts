@@ -114,16 +114,16 @@ export class FleetStatusRepository {
   }
 
   /**
-   * A sync job's result changes one row: the last job's state, the applied revision and the
-   * objects' rollup. This updates that row by primary key from the job, its desired state and
-   * its objects — the same rule as {@link refresh}, without finding pairs or the newest job —
-   * and answers false (nothing written) when the row's last job is another one or the row is
-   * missing, for the caller to fall back to {@link refresh}. On every agent's result path.
+   * After sync results: moves each job's row in place from its job, desired state and objects,
+   * all jobs in one statement — a row whose last job is another one, or whose pair is no longer
+   * targeted, is left alone. Call it after the objects and the applied revision are written.
+   * Returns the jobs whose rows moved (the caller recomputes the others).
    */
-  async updateAfterResult(
+  async updateAfterResults(
     tx: Tx,
-    job: { id: string; applicationId: string; clusterId: string },
-  ): Promise<boolean> {
+    jobs: readonly { id: string; applicationId: string; clusterId: string }[],
+  ): Promise<Set<string>> {
+    if (jobs.length === 0) return new Set();
     const res: unknown = await managerOf(this.ds, tx).query(
       `UPDATE fleet_status f SET
               wanted_revision = s.revision, wanted_revision_display = s.revision_display,
@@ -135,29 +135,30 @@ export class FleetStatusRepository {
               last_job_state = s.job_state, last_job_attempts = s.job_attempts, last_job_error = s.job_error,
               last_job_updated_at = s.job_updated_at, updated_at = now()
          FROM (
-           SELECT f0.connection_state, d.application_id IS NOT NULL AS targeted,
+           SELECT k.application_id, k.cluster_id, k.job_id,
+                  f0.connection_state, d.application_id IS NOT NULL AS targeted,
                   d.revision, d.revision_display, d.bundle_digest, d.render_error,
                   d.applied_revision, d.applied_digest,
                   j.state AS job_state, j.attempts AS job_attempts, j.error AS job_error,
                   j.updated_at AS job_updated_at, r.res_health, r.res_drifted
-           FROM fleet_status f0
-           JOIN reconcile_jobs j ON j.id = $3
-           LEFT JOIN desired_states d ON d.application_id = f0.application_id AND d.cluster_id = f0.cluster_id
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(application_id, cluster_id, job_id)
+           JOIN fleet_status f0 ON f0.application_id = k.application_id AND f0.cluster_id = k.cluster_id
+           JOIN reconcile_jobs j ON j.id = k.job_id
+           LEFT JOIN desired_states d ON d.application_id = k.application_id AND d.cluster_id = k.cluster_id
            LEFT JOIN LATERAL (
              SELECT ${worstHealthSql('rs.health')} AS res_health, bool_or(rs.drifted) AS res_drifted
-             FROM resource_status rs WHERE rs.application_id = $1 AND rs.cluster_id = $2
+             FROM resource_status rs WHERE rs.application_id = k.application_id AND rs.cluster_id = k.cluster_id
              HAVING count(*) > 0
            ) r ON true
-           WHERE f0.application_id = $1 AND f0.cluster_id = $2
          ) s
-        WHERE f.application_id = $1 AND f.cluster_id = $2 AND f.last_job_id = $3 AND s.targeted
-        RETURNING f.application_id`,
-      [job.applicationId, job.clusterId, job.id],
+        WHERE f.application_id = s.application_id AND f.cluster_id = s.cluster_id
+          AND f.last_job_id = s.job_id AND s.targeted
+        RETURNING f.last_job_id AS id`,
+      [jobs.map((j) => j.applicationId), jobs.map((j) => j.clusterId), jobs.map((j) => j.id)],
     );
     // TypeORM answers an UPDATE … RETURNING with [rows, count]
-    return Array.isArray(res) && Array.isArray(res[0])
-      ? res[0].length > 0
-      : Array.isArray(res) && res.length > 0;
+    const rows = (Array.isArray(res) && Array.isArray(res[0]) ? res[0] : res) as { id: string }[];
+    return new Set(rows.map((r) => r.id));
   }
 
   /**
