@@ -87,16 +87,18 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     return {
       next: (ms, abort) =>
         new Promise<void>((resolve) => {
-          let timer: NodeJS.Timeout | undefined;
-          const done = () => {
-            clearTimeout(timer);
-            abort?.removeEventListener('abort', done);
+          const finish = () => {
             settle = null;
             woken = false;
             resolve();
           };
-          if (woken || abort?.aborted) return done();
-          timer = setTimeout(done, ms);
+          if (woken || abort?.aborted) return finish();
+          const done = () => {
+            clearTimeout(timer);
+            abort?.removeEventListener('abort', done);
+            finish();
+          };
+          const timer = setTimeout(done, ms);
           abort?.addEventListener('abort', done);
           settle = done;
         }),
