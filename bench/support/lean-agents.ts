@@ -3,8 +3,9 @@
  * process of their own, so a dispatch bench measures the hub and not the harness. Each agent is
  * a few fields and one loop; every call goes over a shared pool of keep-alive sockets
  * (node:http Agent), bodies are read as text and parsed only where the protocol needs it, and a
- * bundle's object ids are computed once per digest (the bundle is still fetched by every agent,
- * as real agents do, unless the job says the agent already has it).
+ * bundle's object ids are computed once per digest (the bundle is still fetched by every agent
+ * that has not got it, as real agents do, unless its job carries it: small bundles travel with
+ * the job).
  *
  * Driven by its parent over IPC ({@link LeanCommand} in, {@link LeanEvent} out):
  *
@@ -150,17 +151,22 @@ async function register(c: Extract<LeanCommand, { type: 'register' }>): Promise<
 }
 
 /** The object ids of a bundle, fetching it for this agent (unless it has it) and parsing once per digest. */
-async function bundleIds(a: SimAgent, digest: string): Promise<string[] | null> {
+async function bundleIds(a: SimAgent, digest: string, carried?: string): Promise<string[] | null> {
   const cached = idsOfDigest.get(digest);
   if (cached && a.have.has(digest)) return cached;
-  const res = await call('GET', `/api/v1/agent/bundles/${encodeURIComponent(digest)}`, a.credential);
-  if (res.status !== 200) {
-    fail(`bundle ${res.status}`);
-    return null;
+  // as the real agent: the copy a job carries (small bundles) spares the request
+  let text = carried;
+  if (text === undefined) {
+    const res = await call('GET', `/api/v1/agent/bundles/${encodeURIComponent(digest)}`, a.credential);
+    if (res.status !== 200) {
+      fail(`bundle ${res.status}`);
+      return null;
+    }
+    text = res.text;
   }
   a.have.add(digest);
   if (cached) return cached;
-  const ids = parseCanonicalBundle(Buffer.from(res.text, 'utf8')).map((o) => {
+  const ids = parseCanonicalBundle(Buffer.from(text, 'utf8')).map((o) => {
     const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
     return `${group}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   });
@@ -174,7 +180,8 @@ async function finish(a: SimAgent, job: JobV1): Promise<void> {
   let backoff = 1_000;
   while (!stopped) {
     try {
-      const ids = job.bundleDigest && job.kind !== 'remove' ? await bundleIds(a, job.bundleDigest) : [];
+      const ids =
+        job.bundleDigest && job.kind !== 'remove' ? await bundleIds(a, job.bundleDigest, job.bundle) : [];
       if (ids === null) throw new Error('bundle');
       const result: JobResultV1 = {
         reportId,

@@ -292,11 +292,18 @@ export class Agent {
   }
 
   /**
-   * A bundle: memory, then the state store, then the hub; always digest-checked. Stored for the
-   * application of a job; a preview (`applicationId` null) stores and caches nothing.
+   * A bundle: memory, then the state store, then the copy its job carries, then the hub; always
+   * digest-checked. Stored for the application of a job; a preview (`applicationId` null) stores
+   * and caches nothing.
    */
-  private async bundleBytes(digest: string, applicationId: string | null): Promise<Buffer> {
+  private async bundleBytes(digest: string, applicationId: string | null, carried?: string): Promise<Buffer> {
     let bytes = this.bundles.get(digest) ?? (await this.d.store.loadBundle(digest));
+    if ((!bytes || bundleDigest(bytes) !== digest) && carried !== undefined) {
+      bytes = Buffer.from(carried, 'utf8');
+      // a copy that does not match is ignored: the hub's own answer decides
+      if (bundleDigest(bytes) === digest && applicationId)
+        await this.d.store.saveBundle(applicationId, digest, bytes);
+    }
     if (!bytes || bundleDigest(bytes) !== digest) {
       bytes = await this.d.hub.bundle(digest);
       if (bundleDigest(bytes) !== digest) throw new Error(`bundle ${digest}: digest mismatch`);
@@ -308,7 +315,7 @@ export class Agent {
   /** The bundle of a job (see {@link bundleBytes}), kept in memory while it is in force. */
   private async bundle(job: JobV1): Promise<Buffer> {
     const digest = job.bundleDigest!;
-    const bytes = await this.bundleBytes(digest, job.applicationId);
+    const bytes = await this.bundleBytes(digest, job.applicationId, job.bundle);
     // Only the current bundle of each application is worth keeping in memory.
     this.bundles.set(digest, bytes);
     const live = new Set([...this.desired.values()].map((s) => s.job.bundleDigest).concat(digest));

@@ -354,6 +354,7 @@ export class AgentService {
         revision: j.revision,
         revisionDisplay: j.revisionDisplay,
         bundleDigest: j.bundleDigest,
+        ...(j.inlineBundle ? { bundle: j.inlineBundle.toString('utf8') } : {}),
         // The policy fixed when the job was queued, not the application's of now.
         prune: j.prune,
         selfHeal: j.selfHeal,

@@ -4,6 +4,7 @@ import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 import type { HealthCheckRule } from '../../domain/health/custom-health.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
+import { INLINE_BUNDLE_MAX_BYTES } from '../../protocol/v1/agent-protocol.js';
 import { type JobState, ReconcileJobEntity } from './reconcile-job.entity.js';
 
 /** The fields a transition writes (see `JobChange` in domain/job-lifecycle.ts). */
@@ -62,11 +63,12 @@ export class ReconcileJobRepository {
     // last-job columns (queued and leased read the same in the domain's sync rule), by primary
     // key, and a row whose last job is another one is left alone. It also tells when the
     // cluster's next queued job is due (locked or not: only a job leased here is left out), so
-    // a replica can skip the claims of an idle cluster until then, and the application's own
-    // health rules, which the lease carries.
+    // a replica can skip the claims of an idle cluster until then, the application's own health
+    // rules, which the lease carries, and a small bundle, which travels with its job.
     const rows: (JobRow & {
       application_name: string | null;
       application_health_checks: unknown;
+      inline_bundle: Buffer | null;
       next_due: Date | null;
     })[] = await this.ds.manager.query(
       `WITH leased AS (
@@ -85,10 +87,12 @@ export class ReconcileJobRepository {
             WHERE cluster_id = $1 AND state = 'queued' AND id NOT IN (SELECT id FROM leased))
          SELECT l.*, next.due AS next_due
            FROM next LEFT JOIN (
-             SELECT leased.*, a.name AS application_name, a.health_checks AS application_health_checks
-               FROM leased LEFT JOIN applications a ON a.id = leased.application_id) l ON true
+             SELECT leased.*, a.name AS application_name, a.health_checks AS application_health_checks,
+                    b.content AS inline_bundle
+               FROM leased LEFT JOIN applications a ON a.id = leased.application_id
+               LEFT JOIN bundles b ON b.digest = leased.bundle_digest AND b.size_bytes <= $5) l ON true
           ORDER BY l.created_at`,
-      [clusterId, now, leaseUntil, limit],
+      [clusterId, now, leaseUntil, limit, INLINE_BUNDLE_MAX_BYTES],
     );
     const jobs = rows
       .filter((r) => r.id !== null)
@@ -98,6 +102,7 @@ export class ReconcileJobRepository {
           applicationHealthChecks: Array.isArray(r.application_health_checks)
             ? r.application_health_checks
             : [],
+          inlineBundle: r.inline_bundle ?? null,
         }),
       );
     return { jobs, nextDueAt: rows[0]?.next_due ?? null };
@@ -216,6 +221,8 @@ export type LeasedJob = ReconcileJobEntity & {
   applicationName: string;
   /** The application's own health rules as stored now (the hub's are merged in by the caller). */
   applicationHealthChecks: HealthCheckRule[];
+  /** The bundle's bytes when it is small enough to travel with the job (else fetched by the agent). */
+  inlineBundle: Buffer | null;
 };
 
 /** What a claim leased, and when the cluster's next queued job is due (null: none queued). */

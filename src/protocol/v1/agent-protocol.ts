@@ -23,6 +23,9 @@ export interface RegisterResponseV1 {
   credential: string;
 }
 
+/** The largest bundle a job carries itself (see {@link JobV1.bundle}); larger ones are fetched. */
+export const INLINE_BUNDLE_MAX_BYTES = 64 * 1024;
+
 /** What a job asks the agent to do. */
 export type JobKindV1 = 'sync' | 'remove';
 
@@ -37,6 +40,13 @@ export interface JobV1 {
   revisionDisplay: string;
   /** Content address of the bundle to apply (`sha256:<hex>`); null for removal jobs. */
   bundleDigest: string | null;
+  /**
+   * The bundle itself, when it is small (additive, optional): the JSON Lines `GET
+   * /bundles/:digest` would answer, at most {@link INLINE_BUNDLE_MAX_BYTES} bytes, so the agent
+   * needs no second request. The agent checks it against `bundleDigest` as it does a fetched one.
+   * Absent: fetch it (or use the copy it has).
+   */
+  bundle?: string;
   /** Delete objects of the previous inventory that are not in the bundle (or everything, for remove). */
   prune: boolean;
   selfHeal: boolean;
