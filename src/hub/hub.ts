@@ -4,17 +4,17 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pinoHttp } from 'pino-http';
 import { type Logger } from 'pino';
 import { type DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service.js';
 import { loggableUrl } from './auth/sso.service.js';
 import { TokenService } from './auth/token.service.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
+import { requestLog } from './common/request-log.js';
 import { type HubConfig } from './config/hub-config.js';
 import { createDataSource, hasPendingMigrations, runMigrations } from './database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.launcher.js';
@@ -122,27 +122,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     app.use(securityHeaders());
     app.useBodyParser('json', { limit: '8mb' });
     app.use(bodyDepthLimit());
-    app.use(
-      pinoHttp({
-        logger,
-        genReqId: (req, res) => {
-          const given = req.headers['x-request-id'];
-          const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-          res.setHeader('x-request-id', id);
-          return id;
-        },
-        customLogLevel: (_req, res, err) =>
-          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-        serializers: {
-          req: (req: { id: string; method: string; url: string }) => ({
-            id: req.id,
-            method: req.method,
-            url: loggableUrl(req.url),
-          }),
-          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        },
-      }),
-    );
+    app.use(requestLog(logger, loggableUrl));
     app.use(
       (
         req: { method: string; route?: { path?: string } },
