@@ -34,9 +34,64 @@ export interface AgentClusterRow {
 export class ClusterRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
-  async insert(tx: Tx, c: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>): Promise<ClusterEntity> {
-    const m = managerOf(this.ds, tx);
-    return m.save(m.create(ClusterEntity, c));
+  /**
+   * Inserts a cluster unless one of that name exists (or is being inserted by a transaction
+   * that then commits); null when the name is taken. One statement: `save` first reads the row
+   * by id and then reads it back, and a name check before the insert is one more.
+   */
+  async insertIfNameFree(
+    tx: Tx,
+    c: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>,
+  ): Promise<ClusterEntity | null> {
+    const rows: { created_at: Date; updated_at: Date }[] = await managerOf(this.ds, tx).query(
+      `INSERT INTO clusters (id, name, labels, connection_state, last_seen_at, agent_version, kubernetes_version,
+              api_versions, age_recipient, age_key_rotation_requested_at, credential_hash,
+              registration_token_hash, registration_token_expires_at, guardrail)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $14::jsonb)
+       ON CONFLICT (name) DO NOTHING
+       RETURNING created_at, updated_at`,
+      [
+        c.id,
+        c.name,
+        JSON.stringify(c.labels),
+        c.connectionState,
+        c.lastSeenAt,
+        c.agentVersion,
+        c.kubernetesVersion,
+        c.apiVersions === null ? null : JSON.stringify(c.apiVersions),
+        c.ageRecipient,
+        c.ageKeyRotationRequestedAt,
+        c.credentialHash,
+        c.registrationTokenHash,
+        c.registrationTokenExpiresAt,
+        c.guardrail === null ? null : JSON.stringify(c.guardrail),
+      ],
+    );
+    return rows[0] ? { ...c, createdAt: rows[0].created_at, updatedAt: rows[0].updated_at } : null;
+  }
+
+  /**
+   * Stores what an agent's registration changes on its cluster, in one statement (`save` would
+   * read the row again first to find what changed).
+   */
+  async recordRegistration(
+    tx: Tx,
+    c: Pick<
+      ClusterEntity,
+      | 'id'
+      | 'credentialHash'
+      | 'registrationTokenHash'
+      | 'registrationTokenExpiresAt'
+      | 'agentVersion'
+      | 'kubernetesVersion'
+      | 'ageRecipient'
+      | 'ageKeyRotationRequestedAt'
+      | 'connectionState'
+      | 'lastSeenAt'
+    >,
+  ): Promise<void> {
+    const { id, ...changed } = c;
+    await managerOf(this.ds, tx).update(ClusterEntity, { id }, changed);
   }
 
   /** Finds by UUID or by name; `lock` holds the row until the transaction ends. */

@@ -14,7 +14,8 @@ import { ClusterService } from './cluster.service.js';
 class FakeClusters {
   rows = new Map<string, ClusterEntity>();
   constructor(private readonly clock: FixedClock) {}
-  insert(_tx: unknown, c: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>) {
+  insertIfNameFree(_tx: unknown, c: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>) {
+    if ([...this.rows.values()].some((r) => r.name === c.name)) return Promise.resolve(null);
     const row: ClusterEntity = { ...c, createdAt: this.clock.now(), updatedAt: this.clock.now() };
     this.rows.set(row.id, row);
     return Promise.resolve(structuredClone(row));
