@@ -17,6 +17,7 @@
  *   AGENTS=1000 IDLE_SECONDS=20 npm run bench:dispatch
  *   HUB_NODE_ARGS=--cpu-prof npm run bench:dispatch (a .cpuprofile of the hub in the cwd)
  *   NOTIFY=1 npm run bench:dispatch                 (a notification subscription matching everything)
+ *   REGISTER_WIDTH=8 npm run bench:dispatch         (registrations in flight at once; 32 by default)
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,8 @@ import { run } from '../test/support/vcs-process.js';
 
 const SIZES = (process.env.AGENTS ?? '1000,2000,5000,10000').split(',').map(Number);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
+/** Registrations in flight at once (throughput against concurrency shows what serialises them). */
+const REGISTER_WIDTH = Number(process.env.REGISTER_WIDTH ?? 32);
 /**
  * The real agent's defaults (agent-config.ts): 30 s long-polls, and, while polls are answered, a
  * heartbeat every MAX_QUIET_INTERVALS × 15 s (heartbeats.ts; every 15 s before that change:
@@ -93,10 +96,10 @@ async function benchOne(n: number): Promise<void> {
     // The hub's and Postgres' own background work (timers, sweeper) with no agent: the model's fixed part.
     const base = await cpuShare({ hub: () => Promise.resolve(hubPid), pg: pgPids }, 5);
 
-    // N clusters created and registered through the API, 32 at a time; CPU per registration is
-    // less sensitive than wall time to other work on the machine.
+    // N clusters created and registered through the API, REGISTER_WIDTH at a time; CPU per
+    // registration is less sensitive than wall time to other work on the machine.
     const regCpu0 = { hub: await cpuSeconds(hubPid), pg: await cpuSeconds(await pgPids()) };
-    const reg = await fleet.register(hub, BENCH_ADMIN, n, 'bench');
+    const reg = await fleet.register(hub, BENCH_ADMIN, n, 'bench', REGISTER_WIDTH);
     const perReg = {
       hub: ((await cpuSeconds(hubPid)) - regCpu0.hub) / n,
       pg: ((await cpuSeconds(await pgPids())) - regCpu0.pg) / n,
