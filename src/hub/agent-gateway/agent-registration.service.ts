@@ -3,7 +3,6 @@ import { UnauthenticatedError } from '../../domain/errors.js';
 import type { RegisterResponseV1 } from '../../protocol/v1/agent-protocol.js';
 import { type AuditRecord, AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
-import { type Tx } from '../database/data-source.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
@@ -46,78 +45,76 @@ export class AgentRegistrationService {
   }
 
   /**
-   * Writes a batch of registrations in one transaction. A token that is unknown, used or expired
-   * fails only its own item (found before it wrote anything); any other error fails the
-   * transaction, and each item is then written alone.
+   * Writes a batch of registrations in one transaction: one statement finds and locks the
+   * clusters, one updates them. A token that is unknown, used or expired fails only its own item
+   * (found before anything is written); any other error fails the transaction, and each item is
+   * then written alone.
    */
   private async writeBatch(items: RegisterRequestDto[]): Promise<Settled<RegisterResponseV1>[]> {
     return this.uow.run(async (tx) => {
-      const settled: Settled<RegisterResponseV1>[] = [];
-      const connected: string[] = [];
+      const hashes = items.map((dto) => this.secrets.hashToken(dto.registrationToken));
+      const byHash = new Map(
+        (await this.clusters.findByRegistrationHashes(tx, [...new Set(hashes)])).map((c) => [
+          c.registrationTokenHash!,
+          c,
+        ]),
+      );
+      const now = this.clock.now();
+      const changes: Parameters<ClusterRepository['recordRegistrations']>[1] = [];
       const events: AuditRecord[] = [];
-      for (const dto of items) {
-        const one = await this.exchange(tx, dto, events);
-        if (one.ok) connected.push(one.value.clusterId);
-        settled.push(one);
-      }
+      const rotated: string[] = [];
+      const settled = items.map((dto, i): Settled<RegisterResponseV1> => {
+        const cluster = byHash.get(hashes[i]);
+        // the token is used by its first registration, in this batch as in an earlier one
+        byHash.delete(hashes[i]);
+        if (!cluster)
+          return {
+            ok: false,
+            error: new UnauthenticatedError('registration token is invalid or was already used'),
+          };
+        if (!cluster.registrationTokenExpiresAt || cluster.registrationTokenExpiresAt < now)
+          return {
+            ok: false,
+            error: new UnauthenticatedError(
+              'registration token has expired: issue a new one (POST /api/v1/clusters/:id/registration-token)',
+            ),
+          };
+        const credential = this.secrets.newToken('fltagent');
+        if (cluster.credentialHash !== null) rotated.push(cluster.id);
+        const newRecipient = !!dto.ageRecipient && dto.ageRecipient !== cluster.ageRecipient;
+        changes.push({
+          id: cluster.id,
+          credentialHash: this.secrets.hashToken(credential),
+          agentVersion: dto.agentVersion,
+          kubernetesVersion: dto.kubernetesVersion ?? cluster.kubernetesVersion,
+          ageRecipient: newRecipient ? dto.ageRecipient! : cluster.ageRecipient,
+          ageKeyRotationRequestedAt: newRecipient ? null : cluster.ageKeyRotationRequestedAt,
+          lastSeenAt: now,
+        });
+        events.push({
+          actor: agentActor(cluster),
+          action: 'cluster.connected',
+          clusterId: cluster.id,
+          details: {
+            name: cluster.name,
+            registered: true,
+            credentialRotated: cluster.credentialHash !== null,
+            agentVersion: dto.agentVersion,
+          },
+        });
+        return { ok: true, value: { clusterId: cluster.id, clusterName: cluster.name, credential } };
+      });
+      await this.clusters.recordRegistrations(tx, changes);
+      // every replica forgets the credential a registration replaces (and parked polls of it end)
+      for (const id of rotated) await this.clusters.wakeAgent(tx, id);
       // after the clusters' rows, as for one registration; one statement for the whole batch
-      await this.fleetStatus.refreshClusters(tx, connected);
+      await this.fleetStatus.refreshClusters(
+        tx,
+        changes.map((c) => c.id),
+      );
       // last, in one step: the chain's lock is then held only for the insert and the commit
       await this.audit.recordMany(tx, events);
       return settled;
     });
-  }
-
-  private async exchange(
-    tx: Tx,
-    dto: RegisterRequestDto,
-    events: AuditRecord[],
-  ): Promise<Settled<RegisterResponseV1>> {
-    const cluster = await this.clusters.findByRegistrationHash(
-      tx,
-      this.secrets.hashToken(dto.registrationToken),
-    );
-    if (!cluster)
-      return {
-        ok: false,
-        error: new UnauthenticatedError('registration token is invalid or was already used'),
-      };
-    const now = this.clock.now();
-    if (!cluster.registrationTokenExpiresAt || cluster.registrationTokenExpiresAt < now)
-      return {
-        ok: false,
-        error: new UnauthenticatedError(
-          'registration token has expired: issue a new one (POST /api/v1/clusters/:id/registration-token)',
-        ),
-      };
-    const credential = this.secrets.newToken('fltagent');
-    const rotated = cluster.credentialHash !== null;
-    const newRecipient = !!dto.ageRecipient && dto.ageRecipient !== cluster.ageRecipient;
-    await this.clusters.recordRegistration(tx, {
-      id: cluster.id,
-      credentialHash: this.secrets.hashToken(credential),
-      registrationTokenHash: null,
-      registrationTokenExpiresAt: null,
-      agentVersion: dto.agentVersion,
-      kubernetesVersion: dto.kubernetesVersion ?? cluster.kubernetesVersion,
-      ageRecipient: newRecipient ? dto.ageRecipient! : cluster.ageRecipient,
-      ageKeyRotationRequestedAt: newRecipient ? null : cluster.ageKeyRotationRequestedAt,
-      connectionState: 'Connected',
-      lastSeenAt: now,
-    });
-    // every replica forgets the credential it replaces (and parked polls of it end)
-    if (rotated) await this.clusters.wakeAgent(tx, cluster.id);
-    events.push({
-      actor: agentActor(cluster),
-      action: 'cluster.connected',
-      clusterId: cluster.id,
-      details: {
-        name: cluster.name,
-        registered: true,
-        credentialRotated: rotated,
-        agentVersion: dto.agentVersion,
-      },
-    });
-    return { ok: true, value: { clusterId: cluster.id, clusterName: cluster.name, credential } };
   }
 }

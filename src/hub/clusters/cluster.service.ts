@@ -114,25 +114,25 @@ export class ClusterService {
   }
 
   /**
-   * Inserts a batch of new clusters and their audit events in one transaction. A taken name
-   * fails only its own item, having written nothing; the events are recorded last, all at once,
-   * so the chain's lock is held only for their insert and the commit.
+   * Inserts a batch of new clusters (one statement) and their audit events in one transaction.
+   * A taken name fails only its own item, having written nothing; the events are recorded last,
+   * all at once, so the chain's lock is held only for their insert and the commit.
    */
   private async writeCreations(items: Creation[]): Promise<Settled<ClusterEntity>[]> {
     return this.uow.run(async (tx) => {
-      const settled: Settled<ClusterEntity>[] = [];
+      const stored = await this.clusters.insertIfNamesFree(
+        tx,
+        items.map((i) => i.row),
+      );
       const events: AuditRecord[] = [];
-      for (const { row: wanted, actor } of items) {
-        const row = await this.clusters.insertIfNameFree(tx, wanted);
-        if (!row) {
-          settled.push({
+      const settled = stored.map((row, i): Settled<ClusterEntity> => {
+        if (!row)
+          return {
             ok: false,
-            error: new ConflictError(`a cluster named '${wanted.name}' already exists`),
-          });
-          continue;
-        }
+            error: new ConflictError(`a cluster named '${items[i].row.name}' already exists`),
+          };
         events.push({
-          actor,
+          actor: items[i].actor,
           action: 'cluster.registered',
           clusterId: row.id,
           details: {
@@ -142,8 +142,8 @@ export class ClusterService {
             ...(row.guardrail ? { guardrail: row.guardrail } : {}),
           },
         });
-        settled.push({ ok: true, value: row });
-      }
+        return { ok: true, value: row };
+      });
       await this.audit.recordMany(tx, events);
       return settled;
     });
