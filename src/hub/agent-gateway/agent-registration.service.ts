@@ -65,8 +65,6 @@ export class AgentRegistrationService {
       const rotated: string[] = [];
       const settled = items.map((dto, i): Settled<RegisterResponseV1> => {
         const cluster = byHash.get(hashes[i]);
-        // the token is used by its first registration, in this batch as in an earlier one
-        byHash.delete(hashes[i]);
         if (!cluster)
           return {
             ok: false,
@@ -79,6 +77,8 @@ export class AgentRegistrationService {
               'registration token has expired: issue a new one (POST /api/v1/clusters/:id/registration-token)',
             ),
           };
+        // used up by this registration: a later one in the batch finds it gone, as it would after a commit
+        byHash.delete(hashes[i]);
         const credential = this.secrets.newToken('fltagent');
         if (cluster.credentialHash !== null) rotated.push(cluster.id);
         const newRecipient = !!dto.ageRecipient && dto.ageRecipient !== cluster.ageRecipient;
