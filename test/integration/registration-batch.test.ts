@@ -12,10 +12,16 @@ import { ProtocolAgent } from '../support/protocol-agent.js';
  * known: the first two go alone (two batches run at once), the rest gather in a third.
  */
 let h: TestHub;
+/** The hub's clock: a registration token's expiry is reached by moving it. */
+let offsetMs = 0;
 const actor = { type: 'token' as const, id: 'batch-test', name: 'batch-test' };
 
 beforeAll(async () => {
-  h = await startTestHub(inject('postgresUrl'));
+  h = await startTestHub(
+    inject('postgresUrl'),
+    {},
+    { clock: { now: () => new Date(Date.now() + offsetMs) } },
+  );
 });
 afterAll(async () => {
   await h?.close();
@@ -123,5 +129,29 @@ describe('a fleet registering at once', () => {
       agent.credential = a.credential;
       expect((await agent.call('GET', '/jobs?waitSeconds=0')).status).toBe(200);
     }
+  });
+
+  it('answers every registration with an expired token that it expired, also twice in one batch', async () => {
+    const c = await h.api('POST', '/api/v1/clusters', { body: { name: 'late' } });
+    expect(c.status, c.text).toBe(201);
+    offsetMs = 25 * 3600_000;
+    try {
+      const registrations = h.hub.app.get(AgentRegistrationService);
+      const dto = { registrationToken: c.body.registration.token as string, agentVersion: 'batch-0.1' };
+      // two at once go in two batches; four make the last three share one
+      const settled = await Promise.allSettled([1, 2, 3, 4].map(() => registrations.register(dto)));
+      for (const s of settled) {
+        expect(s.status).toBe('rejected');
+        expect(((s as PromiseRejectedResult).reason as Error).message).toMatch(
+          /^registration token has expired/,
+        );
+      }
+    } finally {
+      offsetMs = 0;
+    }
+    const [row] = await h.sql<{ connection_state: string; credential_hash: string | null }>(
+      "SELECT connection_state, credential_hash FROM clusters WHERE name = 'late'",
+    );
+    expect(row).toEqual({ connection_state: 'Pending', credential_hash: null });
   });
 });
