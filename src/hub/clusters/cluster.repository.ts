@@ -136,10 +136,6 @@ export class ClusterRepository {
     return q.getOne();
   }
 
-  findByName(name: string, tx?: Tx): Promise<ClusterEntity | null> {
-    return managerOf(this.ds, tx).findOne(ClusterEntity, { where: { name } });
-  }
-
   /**
    * A page of clusters matching a label selector, ordered by name, after a name; `within` (when
    * not null) keeps only clusters matching at least one of those selectors (a project-scoped

@@ -28,9 +28,6 @@ class FakeClusters {
     const row = [...this.rows.values()].find((r) => r.id === key || r.name === key);
     return Promise.resolve(row ? structuredClone(row) : null);
   }
-  findByName(name: string) {
-    return this.findByIdOrName(name);
-  }
   list(selector: LabelSelector, after: string | null, limit: number) {
     return Promise.resolve(
       [...this.rows.values()]
