@@ -3,7 +3,8 @@
  * real v1 protocol from a lean simulator in a process of its own (bench/support/lean-agents.ts),
  * each long-polling and sending heartbeats as the real agent does. Per N it prints:
  *
- * - registration: N clusters created and their agents registered through the API;
+ * - registration: N clusters created and their agents registered through the API (wall time, and
+ *   hub and Postgres CPU per cluster from /proc);
  * - idle cost: hub and Postgres CPU (% of one core) with the N long-polls parked and heartbeats
  *   flowing, from /proc utime+stime over a window;
  * - one commit to an application targeting all N: per agent, commit detection (the refresh
@@ -16,6 +17,7 @@
  *   AGENTS=1000 IDLE_SECONDS=20 npm run bench:dispatch
  *   HUB_NODE_ARGS=--cpu-prof npm run bench:dispatch (a .cpuprofile of the hub in the cwd)
  *   NOTIFY=1 npm run bench:dispatch                 (a notification subscription matching everything)
+ *   REGISTER_WIDTH=8 npm run bench:dispatch         (registrations in flight at once; 32 by default)
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +34,8 @@ import { run } from '../test/support/vcs-process.js';
 
 const SIZES = (process.env.AGENTS ?? '1000,2000,5000,10000').split(',').map(Number);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
+/** Registrations in flight at once (throughput against concurrency shows what serialises them). */
+const REGISTER_WIDTH = Number(process.env.REGISTER_WIDTH ?? 32);
 /**
  * The real agent's defaults (agent-config.ts): 30 s long-polls, and, while polls are answered, a
  * heartbeat every MAX_QUIET_INTERVALS × 15 s (heartbeats.ts; every 15 s before that change:
@@ -92,8 +96,14 @@ async function benchOne(n: number): Promise<void> {
     // The hub's and Postgres' own background work (timers, sweeper) with no agent: the model's fixed part.
     const base = await cpuShare({ hub: () => Promise.resolve(hubPid), pg: pgPids }, 5);
 
-    // N clusters created and registered through the API, 32 at a time.
-    const reg = await fleet.register(hub, BENCH_ADMIN, n, 'bench');
+    // N clusters created and registered through the API, REGISTER_WIDTH at a time; CPU per
+    // registration is less sensitive than wall time to other work on the machine.
+    const regCpu0 = { hub: await cpuSeconds(hubPid), pg: await cpuSeconds(await pgPids()) };
+    const reg = await fleet.register(hub, BENCH_ADMIN, n, 'bench', REGISTER_WIDTH);
+    const perReg = {
+      hub: ((await cpuSeconds(hubPid)) - regCpu0.hub) / n,
+      pg: ((await cpuSeconds(await pgPids())) - regCpu0.pg) / n,
+    };
     fleet.start(WAIT_SECONDS, HEARTBEAT_SECONDS);
 
     // Warm-up: the application's first deployment to all N clusters.
@@ -149,7 +159,8 @@ async function benchOne(n: number): Promise<void> {
       hubRssMiB: hubPeak,
     };
     console.log(
-      `N=${String(n).padStart(5)}  registration ${s1(reg.ms)} s (${((n / reg.ms) * 1000).toFixed(0)}/s)  ` +
+      `N=${String(n).padStart(5)}  registration ${s1(reg.ms)} s (${((n / reg.ms) * 1000).toFixed(0)}/s, ` +
+        `per cluster: hub ${(perReg.hub * 1000).toFixed(2)} ms Postgres ${(perReg.pg * 1000).toFixed(2)} ms CPU)  ` +
         `idle: hub ${pc(idle.hub)} Postgres ${pc(idle.pg)} of a core (${idleCalls.toFixed(0)} agent calls/s; no agents: ${pc(base.hub)} / ${pc(base.pg)})\n` +
         `         commit: refresh+render+queue ${refreshMs.toFixed(0)} ms  ack p50 ${s1(pct(times, 50))} s  ` +
         `p99 ${s1(pct(times, 99))} s  max ${s1(times[times.length - 1])} s  ` +

@@ -33,3 +33,11 @@ export function decideExpiry(req: ExpiryRequest, now: Date): ExpiryDecision {
 export function isExpired(expiresAt: Date | null, now: Date): boolean {
   return expiresAt !== null && expiresAt.getTime() <= now.getTime();
 }
+
+/** A token's recorded last use moves at most this often, so authenticating stays a read. */
+export const LAST_USED_EVERY_MS = 60_000;
+
+/** Whether a use at `now` moves a token's recorded last use (more than a minute after it). */
+export function lastUseDue(lastUsedAt: Date | null, now: Date): boolean {
+  return lastUsedAt === null || now.getTime() - lastUsedAt.getTime() > LAST_USED_EVERY_MS;
+}

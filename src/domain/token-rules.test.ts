@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideExpiry, isExpired } from './token-expiry.js';
+import { decideExpiry, isExpired, lastUseDue } from './token-expiry.js';
 import { estimateTokenBits, tokenWeakness } from './token-strength.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
@@ -55,5 +55,14 @@ describe('isExpired', () => {
     expect(isExpired(null, now)).toBe(false);
     expect(isExpired(new Date(now.getTime() + 1), now)).toBe(false);
     expect(isExpired(now, now)).toBe(true);
+  });
+});
+
+describe('lastUseDue', () => {
+  it('is true for a token never used or last used more than a minute ago', () => {
+    expect(lastUseDue(null, now)).toBe(true);
+    expect(lastUseDue(new Date(now.getTime() - 60_000), now)).toBe(false);
+    expect(lastUseDue(new Date(now.getTime() - 60_001), now)).toBe(true);
+    expect(lastUseDue(now, now)).toBe(false);
   });
 });

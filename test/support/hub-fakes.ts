@@ -67,6 +67,10 @@ export class RecordingAudit {
     this.records.push(r);
     return Promise.resolve();
   }
+  recordMany(_tx: Tx, rs: readonly AuditRecord[]): Promise<void> {
+    this.records.push(...rs);
+    return Promise.resolve();
+  }
   snapshot(): unknown {
     return [...this.records];
   }

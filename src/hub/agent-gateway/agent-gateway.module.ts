@@ -12,6 +12,7 @@ import { IdleClusters } from './idle-clusters.service.js';
 import { AgentPresence } from './agent-presence.service.js';
 import { AgentTraffic } from './agent-traffic.service.js';
 import { AgentGuard } from './agent.guard.js';
+import { AgentRegistrationService } from './agent-registration.service.js';
 import { AgentService } from './agent.service.js';
 import { JobLeaseService } from './job-lease.service.js';
 
@@ -30,6 +31,7 @@ import { JobLeaseService } from './job-lease.service.js';
     AgentCredentialCache,
     IdleClusters,
     AgentService,
+    AgentRegistrationService,
     AgentGuard,
     AgentTraffic,
     AgentPresence,

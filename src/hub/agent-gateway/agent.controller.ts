@@ -37,6 +37,7 @@ import {
   StatusReportDto,
 } from './agent.dto.js';
 import { AgentGuard, CurrentCluster, type AgentCluster } from './agent.guard.js';
+import { AgentRegistrationService } from './agent-registration.service.js';
 import { AgentService } from './agent.service.js';
 import { JobLeaseService } from './job-lease.service.js';
 import { PreviewService } from '../previews/preview.service.js';
@@ -55,14 +56,14 @@ const ClientGone = createParamDecorator((_: unknown, ctx: ExecutionContext): Abo
 @Public()
 @Controller('api/v1/agent')
 export class AgentRegistrationController {
-  constructor(@Inject(AgentService) private readonly agents: AgentService) {}
+  constructor(@Inject(AgentRegistrationService) private readonly registrations: AgentRegistrationService) {}
 
   @Post('register')
   // It creates the agent's credential: 201, as agents and the join tests have always seen.
   @ApiCreatedResponse({ type: RegisterResponseDto })
   @ApiUnauthorizedResponse({ description: 'the registration token is invalid or was already used' })
   register(@Body() dto: RegisterRequestDto): Promise<RegisterResponseDto> {
-    return this.agents.register(dto);
+    return this.registrations.register(dto);
   }
 }
 

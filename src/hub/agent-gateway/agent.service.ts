@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { redactDiffText, redactedValuesOf, scrubValues } from '../../domain/apply/redaction.js';
-import { NotFoundError, UnauthenticatedError } from '../../domain/errors.js';
+import { NotFoundError } from '../../domain/errors.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
 import { isOpenPolicy } from '../../domain/render/bundle-policy.js';
 import type {
@@ -10,7 +10,6 @@ import type {
   JobV1,
   ObjectPolicyV1,
   PreviewJobV1,
-  RegisterResponseV1,
 } from '../../protocol/v1/agent-protocol.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterRepository } from '../clusters/cluster.repository.js';
@@ -37,12 +36,7 @@ import { IdleClusters } from './idle-clusters.service.js';
 import { type AgentCluster } from './agent.guard.js';
 import { DependencyReleaser } from '../dispatch/dependency-releaser.service.js';
 import { HealthCheckService } from '../health-checks/health-check.service.js';
-import {
-  type HeartbeatDto,
-  type JobResultDto,
-  type RegisterRequestDto,
-  type StatusReportDto,
-} from './agent.dto.js';
+import { type HeartbeatDto, type JobResultDto, type StatusReportDto } from './agent.dto.js';
 
 /**
  * Status reports written at once by this process. Each is one transaction that ends on the
@@ -82,51 +76,6 @@ export class AgentService {
     @Inject(IdleClusters) private readonly idle: IdleClusters,
     @Inject(AgentCredentialCache) private readonly credentials: AgentCredentialCache,
   ) {}
-
-  /** Exchanges a one-time registration token for the cluster's long-lived credential. */
-  async register(dto: RegisterRequestDto): Promise<RegisterResponseV1> {
-    const credential = this.secrets.newToken('fltagent');
-    return this.uow.run(async (tx) => {
-      const cluster = await this.clusters.findByRegistrationHash(
-        tx,
-        this.secrets.hashToken(dto.registrationToken),
-      );
-      if (!cluster) throw new UnauthenticatedError('registration token is invalid or was already used');
-      const now = this.clock.now();
-      if (!cluster.registrationTokenExpiresAt || cluster.registrationTokenExpiresAt < now)
-        throw new UnauthenticatedError(
-          'registration token has expired: issue a new one (POST /api/v1/clusters/:id/registration-token)',
-        );
-      const rotated = cluster.credentialHash !== null;
-      cluster.credentialHash = this.secrets.hashToken(credential);
-      cluster.registrationTokenHash = null;
-      cluster.registrationTokenExpiresAt = null;
-      cluster.agentVersion = dto.agentVersion;
-      cluster.kubernetesVersion = dto.kubernetesVersion ?? cluster.kubernetesVersion;
-      if (dto.ageRecipient && dto.ageRecipient !== cluster.ageRecipient) {
-        cluster.ageRecipient = dto.ageRecipient;
-        cluster.ageKeyRotationRequestedAt = null;
-      }
-      cluster.connectionState = 'Connected';
-      cluster.lastSeenAt = now;
-      await this.clusters.save(tx, cluster);
-      // every replica forgets the credential it replaces (and parked polls of it end)
-      if (rotated) await this.clusters.wakeAgent(tx, cluster.id);
-      await this.fleetStatus.refreshClusters(tx, [cluster.id]);
-      await this.audit.record(tx, {
-        actor: agentActor(cluster),
-        action: 'cluster.connected',
-        clusterId: cluster.id,
-        details: {
-          name: cluster.name,
-          registered: true,
-          credentialRotated: rotated,
-          agentVersion: dto.agentVersion,
-        },
-      });
-      return { clusterId: cluster.id, clusterName: cluster.name, credential };
-    });
-  }
 
   /**
    * Long-poll: leases due jobs, or waits up to `waitSeconds` for one to be queued on any

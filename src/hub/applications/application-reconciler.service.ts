@@ -21,6 +21,7 @@ import {
 } from '../dispatch/desired-state.service.js';
 import { type FleetEvent } from '../platform/fleet-events.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
+import { CoalescedRun } from '../platform/coalesced-run.js';
 import { runPeriodically } from '../platform/periodic.js';
 import { type RepositoryEntity } from '../repositories/repository.entity.js';
 import { RepositoryService } from '../repositories/repository.service.js';
@@ -56,6 +57,8 @@ export class ApplicationReconcilerService implements OnApplicationBootstrap, OnA
   private readonly log = new Logger('reconciler');
   private stop: (() => void) | null = null;
   private running: Promise<number> | null = null;
+  /** The passes after cluster changes, one per trigger (their options differ). */
+  private readonly clusterPasses = new Map<Trigger, CoalescedRun>();
 
   constructor(
     @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
@@ -132,6 +135,17 @@ export class ApplicationReconcilerService implements OnApplicationBootstrap, OnA
         : e.type === 'cluster-capabilities-changed'
           ? 'cluster-capabilities'
           : 'cluster-labels';
+    // A pass reads every cluster as it is when it runs, whichever changed: clusters joining
+    // together (a fleet registering) share passes instead of re-rendering everything once each.
+    let pass = this.clusterPasses.get(trigger);
+    if (!pass) {
+      pass = new CoalescedRun(() => this.afterClusterChange(trigger));
+      this.clusterPasses.set(trigger, pass);
+    }
+    await pass.request();
+  }
+
+  private async afterClusterChange(trigger: Trigger): Promise<void> {
     for (const app of await this.apps.all()) {
       if (app.deleting) continue;
       if (trigger === 'cluster-capabilities' && app.source !== null && app.source.kind !== 'helm') continue;

@@ -17,7 +17,8 @@ class FakeTokens {
     return Promise.resolve(row);
   }
   findBySecretHash(h: string) {
-    return Promise.resolve(this.rows.find((r) => r.secretHash === h) ?? null);
+    const row = this.rows.find((r) => r.secretHash === h);
+    return Promise.resolve(row ? { ...row } : null);
   }
   findById(id: string) {
     return Promise.resolve(this.rows.find((r) => r.id === id) ?? null);
@@ -35,8 +36,10 @@ class FakeTokens {
     this.rows = this.rows.filter((r) => r.id !== id);
     return Promise.resolve();
   }
-  touch(id: string) {
+  touch(id: string, at: Date) {
     this.touched.push(id);
+    const row = this.rows.find((r) => r.id === id)!;
+    if (row.lastUsedAt === null || row.lastUsedAt.getTime() < at.getTime() - 60_000) row.lastUsedAt = at;
     return Promise.resolve();
   }
   lockBootstrap() {
@@ -99,6 +102,20 @@ describe('TokenService', () => {
     });
     expect(tokens.touched).toEqual([t.id]);
     await expect(service.authenticate('flt_wrong')).rejects.toThrow(UnauthenticatedError);
+  });
+
+  it('records use at most once a minute without asking storage in between', async () => {
+    const t = await service.create({ name: 'ci', role: 'viewer' }, actor);
+    await service.authenticate(t.token);
+    clock.current = new Date(clock.current.getTime() + 60_000);
+    await service.authenticate(t.token);
+    expect(tokens.touched).toEqual([t.id]);
+    clock.current = new Date(clock.current.getTime() + 1);
+    expect((await service.authenticate(t.token)).lastUsedAt).toEqual(
+      new Date(clock.current.getTime() - 60_001),
+    );
+    expect(tokens.rows[0].lastUsedAt).toEqual(clock.current);
+    expect(tokens.touched).toEqual([t.id, t.id]);
   });
 
   it('refuses duplicate names', async () => {

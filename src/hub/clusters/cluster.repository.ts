@@ -34,9 +34,97 @@ export interface AgentClusterRow {
 export class ClusterRepository {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
-  async insert(tx: Tx, c: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>): Promise<ClusterEntity> {
-    const m = managerOf(this.ds, tx);
-    return m.save(m.create(ClusterEntity, c));
+  /**
+   * Inserts clusters, in one statement, except those whose name is taken (by a cluster that
+   * exists, one a transaction inserting it then commits, or one earlier in `rows`); answers each
+   * row as stored, or null for a taken name. A name check before each insert would be a statement
+   * more per cluster, and `save` two (it reads the row by id first and reads it back after).
+   */
+  async insertIfNamesFree(
+    tx: Tx,
+    rows: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>[],
+  ): Promise<(ClusterEntity | null)[]> {
+    if (rows.length === 0) return [];
+    const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+    const stored: { id: string; created_at: Date; updated_at: Date }[] = await managerOf(this.ds, tx).query(
+      `INSERT INTO clusters (id, name, labels, connection_state, last_seen_at, agent_version, kubernetes_version,
+              api_versions, age_recipient, age_key_rotation_requested_at, credential_hash,
+              registration_token_hash, registration_token_expires_at, guardrail)
+       SELECT id, name, labels, connection_state, last_seen_at, agent_version, kubernetes_version, api_versions,
+              age_recipient, age_key_rotation_requested_at, credential_hash, registration_token_hash,
+              registration_token_expires_at, guardrail
+         FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
+                     $8::jsonb[], $9::text[], $10::timestamptz[], $11::text[], $12::text[], $13::timestamptz[],
+                     $14::jsonb[])
+              WITH ORDINALITY AS r(id, name, labels, connection_state, last_seen_at, agent_version,
+                   kubernetes_version, api_versions, age_recipient, age_key_rotation_requested_at, credential_hash,
+                   registration_token_hash, registration_token_expires_at, guardrail, ord)
+        ORDER BY ord
+       ON CONFLICT (name) DO NOTHING
+       RETURNING id, created_at, updated_at`,
+      [
+        rows.map((c) => c.id),
+        rows.map((c) => c.name),
+        rows.map((c) => json(c.labels)),
+        rows.map((c) => c.connectionState),
+        rows.map((c) => c.lastSeenAt),
+        rows.map((c) => c.agentVersion),
+        rows.map((c) => c.kubernetesVersion),
+        rows.map((c) => json(c.apiVersions)),
+        rows.map((c) => c.ageRecipient),
+        rows.map((c) => c.ageKeyRotationRequestedAt),
+        rows.map((c) => c.credentialHash),
+        rows.map((c) => c.registrationTokenHash),
+        rows.map((c) => c.registrationTokenExpiresAt),
+        rows.map((c) => json(c.guardrail)),
+      ],
+    );
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    return rows.map((c) => {
+      const r = byId.get(c.id);
+      return r ? { ...c, createdAt: r.created_at, updatedAt: r.updated_at } : null;
+    });
+  }
+
+  /**
+   * Stores what agents' registrations change on their clusters, in one statement for them all
+   * (`save` would read each row again first to find what changed).
+   */
+  async recordRegistrations(
+    tx: Tx,
+    changes: Pick<
+      ClusterEntity,
+      | 'id'
+      | 'credentialHash'
+      | 'agentVersion'
+      | 'kubernetesVersion'
+      | 'ageRecipient'
+      | 'ageKeyRotationRequestedAt'
+      | 'lastSeenAt'
+    >[],
+  ): Promise<void> {
+    if (changes.length === 0) return;
+    await managerOf(this.ds, tx).query(
+      `UPDATE clusters c SET credential_hash = u.credential_hash, registration_token_hash = NULL,
+              registration_token_expires_at = NULL, agent_version = u.agent_version,
+              kubernetes_version = u.kubernetes_version, age_recipient = u.age_recipient,
+              age_key_rotation_requested_at = u.rotation_requested_at, connection_state = 'Connected',
+              last_seen_at = u.seen_at, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+                     $7::timestamptz[])
+              AS u(id, credential_hash, agent_version, kubernetes_version, age_recipient, rotation_requested_at,
+                   seen_at)
+        WHERE c.id = u.id`,
+      [
+        changes.map((c) => c.id),
+        changes.map((c) => c.credentialHash),
+        changes.map((c) => c.agentVersion),
+        changes.map((c) => c.kubernetesVersion),
+        changes.map((c) => c.ageRecipient),
+        changes.map((c) => c.ageKeyRotationRequestedAt),
+        changes.map((c) => c.lastSeenAt),
+      ],
+    );
   }
 
   /** Finds by UUID or by name; `lock` holds the row until the transaction ends. */
@@ -46,10 +134,6 @@ export class ClusterRepository {
       .where(isUuid(key) ? 'c.id = :key' : 'c.name = :key', { key });
     if (lock && tx) q.setLock('pessimistic_write');
     return q.getOne();
-  }
-
-  findByName(name: string, tx?: Tx): Promise<ClusterEntity | null> {
-    return managerOf(this.ds, tx).findOne(ClusterEntity, { where: { name } });
   }
 
   /**
@@ -140,13 +224,18 @@ export class ClusterRepository {
     return this.ds.manager.findOne(ClusterEntity, { where: { id } });
   }
 
-  /** The cluster a registration token (hash) belongs to, locked for the exchange. */
-  findByRegistrationHash(tx: Tx, hash: string): Promise<ClusterEntity | null> {
+  /**
+   * The clusters these registration tokens (hashes) belong to, locked for the exchange; rows
+   * are locked in id order, so batches exchanging overlapping tokens never deadlock.
+   */
+  findByRegistrationHashes(tx: Tx, hashes: string[]): Promise<ClusterEntity[]> {
+    if (hashes.length === 0) return Promise.resolve([]);
     return managerOf(this.ds, tx)
       .createQueryBuilder(ClusterEntity, 'c')
-      .where('c.registration_token_hash = :hash', { hash })
+      .where('c.registration_token_hash = ANY(:hashes)', { hashes })
+      .orderBy('c.id')
       .setLock('pessimistic_write')
-      .getOne();
+      .getMany();
   }
 
   /** The cluster whose agent credential hashes to this. */

@@ -14,17 +14,19 @@ import { ClusterService } from './cluster.service.js';
 class FakeClusters {
   rows = new Map<string, ClusterEntity>();
   constructor(private readonly clock: FixedClock) {}
-  insert(_tx: unknown, c: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>) {
-    const row: ClusterEntity = { ...c, createdAt: this.clock.now(), updatedAt: this.clock.now() };
-    this.rows.set(row.id, row);
-    return Promise.resolve(structuredClone(row));
+  insertIfNamesFree(_tx: unknown, rows: Omit<ClusterEntity, 'createdAt' | 'updatedAt'>[]) {
+    return Promise.resolve(
+      rows.map((c) => {
+        if ([...this.rows.values()].some((r) => r.name === c.name)) return null;
+        const row: ClusterEntity = { ...c, createdAt: this.clock.now(), updatedAt: this.clock.now() };
+        this.rows.set(row.id, row);
+        return structuredClone(row);
+      }),
+    );
   }
   findByIdOrName(key: string) {
     const row = [...this.rows.values()].find((r) => r.id === key || r.name === key);
     return Promise.resolve(row ? structuredClone(row) : null);
-  }
-  findByName(name: string) {
-    return this.findByIdOrName(name);
   }
   list(selector: LabelSelector, after: string | null, limit: number) {
     return Promise.resolve(

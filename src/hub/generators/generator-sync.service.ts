@@ -34,6 +34,7 @@ import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { DesiredStateService } from '../dispatch/desired-state.service.js';
 import { JobDispatchService } from '../dispatch/job-dispatch.service.js';
+import { CoalescedRun } from '../platform/coalesced-run.js';
 import { FLEET_EVENTS, type FleetEvent, type FleetEvents } from '../platform/fleet-events.js';
 import { runPeriodically } from '../platform/periodic.js';
 import { SECRETS, type Secrets } from '../platform/secrets.js';
@@ -68,6 +69,13 @@ interface Wanted {
 export class GeneratorSyncService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('generators');
   private stop: (() => void) | null = null;
+  /**
+   * Recomputes the generators of clusters after the set of clusters changed: a pass reads every
+   * cluster as it is then, so changes arriving together (a fleet joining) share passes.
+   */
+  private readonly clusterPass = new CoalescedRun(async () => {
+    await this.recomputeMany(this.generators.allIds(true));
+  });
 
   constructor(
     @Inject(GeneratorRepository) private readonly generators: GeneratorRepository,
@@ -112,7 +120,7 @@ export class GeneratorSyncService implements OnModuleInit, OnApplicationBootstra
       e.type === 'cluster-labels-changed' ||
       e.type === 'cluster-deleted'
     )
-      await this.recomputeMany(this.generators.allIds(true));
+      await this.clusterPass.request();
   }
 
   private async recomputeMany(ids: Promise<string[]>): Promise<number> {
