@@ -236,3 +236,39 @@ function heardChange(replica: TestHub): Promise<void> {
     }),
   );
 }
+
+describe('claims made together', () => {
+  it('a fleet polling at once gets each cluster its own job, each job once', async () => {
+    const fleet = await Promise.all(Array.from({ length: 24 }, (_, i) => joinedIn('together', i)));
+    // the passes the clusters joining trigger are done (a later one would queue the jobs again)
+    await a.hub.app.get<FleetEvents>(FLEET_EVENTS).settled();
+    const appId = await deploy(a, 'together');
+    const answers = await Promise.all(fleet.map(({ onA }) => onA.poll(0)));
+    answers.forEach((jobs, i) => {
+      expect(jobs, `cluster ${i}`).toHaveLength(1);
+      expect(jobs[0].applicationId).toBe(appId);
+      expect(jobs[0].attempt).toBe(1);
+    });
+    const rows = await a.sql<{ id: string; cluster_id: string; state: string }>(
+      'SELECT id, cluster_id, state FROM reconcile_jobs WHERE application_id = $1',
+      [appId],
+    );
+    expect(rows).toHaveLength(24);
+    expect(new Set(answers.map(([j]) => j.id))).toEqual(new Set(rows.map((r) => r.id)));
+    // each job went to the cluster it was queued for
+    const byId = new Map(rows.map((r) => [r.id, r.cluster_id]));
+    answers.forEach(([j], i) => expect(byId.get(j.id)).toBe(fleet[i].id));
+    expect(rows.every((r) => r.state === 'leased')).toBe(true);
+  });
+});
+
+/** A cluster labelled idle=<group>, registered on replica `a`. */
+async function joinedIn(group: string, i: number): Promise<{ id: string; onA: ProtocolAgent }> {
+  const c = await a.api('POST', '/api/v1/clusters', {
+    body: { name: `${group}-${i}`, labels: { idle: group } },
+  });
+  expect(c.status, c.text).toBe(201);
+  const onA = new ProtocolAgent(a.url);
+  expect((await onA.register(c.body.registration.token)).status).toBe(201);
+  return { id: c.body.id, onA };
+}

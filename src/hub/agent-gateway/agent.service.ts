@@ -18,6 +18,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { AgentReportRepository } from '../dispatch/agent-report.repository.js';
 import { BundleRepository } from '../dispatch/bundle.repository.js';
 import { DesiredStateRepository } from '../dispatch/desired-state.repository.js';
+import { JobClaims } from '../dispatch/job-claims.service.js';
 import { JobDispatchService } from '../dispatch/job-dispatch.service.js';
 import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { type LeasedJob, ReconcileJobRepository } from '../dispatch/reconcile-job.repository.js';
@@ -74,6 +75,7 @@ export class AgentService {
     @Inject(DependencyReleaser) private readonly dependencies: DependencyReleaser,
     @Inject(HealthCheckService) private readonly healthChecks: HealthCheckService,
     @Inject(IdleClusters) private readonly idle: IdleClusters,
+    @Inject(JobClaims) private readonly claims: JobClaims,
     @Inject(AgentCredentialCache) private readonly credentials: AgentCredentialCache,
   ) {}
 
@@ -137,7 +139,7 @@ export class AgentService {
   private async leaseDue(clusterId: string, limit: number, useMemory: boolean): Promise<LeasedJob[]> {
     if (useMemory && this.idle.idle(clusterId)) return [];
     const mark = this.idle.mark();
-    const { jobs, nextDueAt } = await this.dispatch.lease(clusterId, limit);
+    const { jobs, nextDueAt } = await this.claims.lease(clusterId, limit);
     // fewer than asked for: nothing else was due
     if (jobs.length < limit) this.idle.claimed(clusterId, mark, nextDueAt);
     return jobs;

@@ -16,6 +16,7 @@ import { DependencyGate } from './dependency-gate.service.js';
 import { DependencyReleaser } from './dependency-releaser.service.js';
 import { DispatchSweeperService } from './dispatch-sweeper.service.js';
 import { JobDispatchService } from './job-dispatch.service.js';
+import { JobClaims } from './job-claims.service.js';
 import { JobNotifier } from './job-notifier.repository.js';
 import { ReconcileJobRepository } from './reconcile-job.repository.js';
 import { ResourceStatusRepository } from './resource-status.repository.js';
@@ -31,6 +32,7 @@ const exported = [
   DesiredStateRepository,
   DesiredStateService,
   JobDispatchService,
+  JobClaims,
   JobNotifier,
   ReconcileJobRepository,
   ResourceStatusRepository,

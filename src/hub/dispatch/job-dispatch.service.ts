@@ -5,7 +5,6 @@ import {
   type JobChange,
   type JobEvent,
   type JobKind,
-  leaseUntil,
   queuedJob,
   transition,
 } from '../../domain/job-lifecycle.js';
@@ -17,7 +16,6 @@ import { ApplicationRepository } from '../applications/application.repository.js
 import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { type Tx } from '../database/data-source.js';
 import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.js';
-import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { CLOCK, type Clock } from '../platform/clock.js';
 import { GroupCommit, type Settled } from '../platform/group-commit.js';
@@ -27,7 +25,7 @@ import { DeploymentRepository } from './deployment.repository.js';
 import { DesiredStateRepository } from './desired-state.repository.js';
 import { JobNotifier } from './job-notifier.repository.js';
 import { type ReconcileJobEntity } from './reconcile-job.entity.js';
-import { type Claimed, ReconcileJobRepository } from './reconcile-job.repository.js';
+import { ReconcileJobRepository } from './reconcile-job.repository.js';
 import { ResourceStatusRepository } from './resource-status.repository.js';
 import { resultEvents } from './job-result-audit.js';
 import { resultEvent, resultResourceRows, resultSummary } from './job-result-rows.js';
@@ -122,7 +120,6 @@ export class JobDispatchService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(FleetStatusRepository) private readonly fleetStatus: FleetStatusRepository,
-    @Inject(HUB_CONFIG) private readonly config: Pick<HubConfig, 'jobLeaseSeconds'>,
     @Inject(DeploymentRepository) private readonly deployments: DeploymentRepository,
   ) {}
 
@@ -207,17 +204,6 @@ export class JobDispatchService {
       })),
     );
     await this.notifier.notifyMany(tx, clusterIds);
-  }
-
-  /**
-   * Leases up to `limit` due jobs of a cluster, oldest first. The one transition not decided
-   * job by job: the repository grants it set-based in one statement (the fleet status's
-   * last-job columns with it), with the lease end the domain sets — no transaction to open on
-   * the long-poll path, where most calls find nothing.
-   */
-  lease(clusterId: string, limit: number): Promise<Claimed> {
-    const now = this.clock.now();
-    return this.jobs.claim(clusterId, now, leaseUntil(now, this.config.jobLeaseSeconds * 1000), limit);
   }
 
   /**
@@ -426,7 +412,7 @@ export class JobDispatchService {
   }
 
   /**
-   * THE place a job's state is written, leases aside (see {@link lease}). Each job's next
+   * THE place a job's state is written, leases aside (see JobClaims). Each job's next
    * state comes from the domain's `transition` (refused events leave the job alone and are not
    * returned). Returns the jobs as written, updated in place.
    */

@@ -51,52 +51,71 @@ export class ReconcileJobRepository {
   }
 
   /**
-   * Leases up to `limit` due queued jobs of a cluster, oldest first, in one statement (the
-   * agents' hot path). It is the domain's `lease` transition done set-based: the WHERE is its
-   * precondition (queued, `not_before <= now`), the SET its change (leased, one more attempt,
-   * the lease end the caller got from the domain). SKIP LOCKED lets replicas share.
+   * Leases up to `limit` due queued jobs of each cluster, oldest first, for many clusters in one
+   * statement (the agents' hot path: a commit wakes a whole fleet's polls at once). It is the
+   * domain's `lease` transition done set-based: the WHERE is its precondition (queued,
+   * `not_before <= now`), the SET its change (leased, one more attempt, the lease end the caller
+   * got from the domain). SKIP LOCKED lets replicas share. One statement, so atomic without a
+   * transaction: nothing may fail between granting a lease and answering. Each cluster appears
+   * once in `wanted`.
    */
-  async claim(clusterId: string, now: Date, leaseUntil: Date, limit: number): Promise<Claimed> {
-    // One statement, so one round trip and atomic without a transaction: this runs on every
-    // long-poll (most find nothing), and nothing may fail between granting the lease and
-    // answering. The fleet status read model moves with it: a lease changes only the row's
-    // last-job columns (queued and leased read the same in the domain's sync rule), by primary
-    // key, and a row whose last job is another one is left alone. It also tells when the
-    // cluster's next queued job is due (locked or not: only a job leased here is left out), so
-    // a replica can skip the claims of an idle cluster until then, the application's own health
-    // rules, which the lease carries, and a small bundle, which travels with its job.
+  async claim(
+    wanted: readonly { clusterId: string; limit: number }[],
+    now: Date,
+    leaseUntil: Date,
+  ): Promise<Map<string, Claimed>> {
+    // The fleet status read model moves with the lease: only the row's last-job columns (queued
+    // and leased read the same in the domain's sync rule), by primary key, and a row whose last
+    // job is another one is left alone. The statement also tells when each cluster's next queued
+    // job is due (locked or not: only a job leased here is left out), so a replica can skip the
+    // claims of an idle cluster until then, the application's own health rules, which the lease
+    // carries, and a small bundle, which travels with its job.
     const rows: (JobRow & {
+      wanted_cluster: string;
       application_name: string | null;
       application_health_checks: unknown;
       inline_bundle: Buffer | null;
       next_due: Date | null;
     })[] = await this.ds.manager.query(
-      `WITH leased AS (
-           UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $3, attempts = attempts + 1, updated_at = now()
-           WHERE id IN (SELECT id FROM reconcile_jobs WHERE cluster_id = $1 AND state = 'queued' AND not_before <= $2
-                        ORDER BY not_before, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-           RETURNING *),
-         status AS (
-           UPDATE fleet_status f SET last_job_state = 'leased', last_job_attempts = leased.attempts,
-                  last_job_error = NULL, last_job_updated_at = now(), updated_at = now()
-             FROM leased
-            WHERE f.application_id = leased.application_id AND f.cluster_id = leased.cluster_id
-              AND f.last_job_id = leased.id),
-         next AS (
-           SELECT min(not_before) AS due FROM reconcile_jobs
-            WHERE cluster_id = $1 AND state = 'queued' AND id NOT IN (SELECT id FROM leased))
-         SELECT l.*, next.due AS next_due
-           FROM next LEFT JOIN (
-             SELECT leased.*, a.name AS application_name, a.health_checks AS application_health_checks,
-                    b.content AS inline_bundle
-               FROM leased LEFT JOIN applications a ON a.id = leased.application_id
-               LEFT JOIN bundles b ON b.digest = leased.bundle_digest AND b.size_bytes <= $5) l ON true
-          ORDER BY l.created_at`,
-      [clusterId, now, leaseUntil, limit, INLINE_BUNDLE_MAX_BYTES],
+      `WITH want AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[]) AS w(cluster_id, lim)),
+       picked AS (
+         SELECT p.id FROM want w CROSS JOIN LATERAL (
+           SELECT id FROM reconcile_jobs
+            WHERE cluster_id = w.cluster_id AND state = 'queued' AND not_before <= $3
+            ORDER BY not_before, created_at LIMIT w.lim FOR UPDATE SKIP LOCKED) p),
+       leased AS (
+         UPDATE reconcile_jobs SET state = 'leased', lease_expires_at = $4, attempts = attempts + 1, updated_at = now()
+          WHERE id IN (SELECT id FROM picked)
+          RETURNING *),
+       status AS (
+         UPDATE fleet_status f SET last_job_state = 'leased', last_job_attempts = leased.attempts,
+                last_job_error = NULL, last_job_updated_at = now(), updated_at = now()
+           FROM leased
+          WHERE f.application_id = leased.application_id AND f.cluster_id = leased.cluster_id
+            AND f.last_job_id = leased.id),
+       next AS (
+         SELECT w.cluster_id,
+                (SELECT min(r.not_before) FROM reconcile_jobs r
+                  WHERE r.cluster_id = w.cluster_id AND r.state = 'queued'
+                    AND r.id NOT IN (SELECT id FROM leased)) AS due
+           FROM want w)
+       SELECT next.cluster_id AS wanted_cluster, next.due AS next_due, l.*
+         FROM next LEFT JOIN (
+           SELECT leased.*, a.name AS application_name, a.health_checks AS application_health_checks,
+                  b.content AS inline_bundle
+             FROM leased LEFT JOIN applications a ON a.id = leased.application_id
+             LEFT JOIN bundles b ON b.digest = leased.bundle_digest AND b.size_bytes <= $5) l
+           ON l.cluster_id = next.cluster_id
+        ORDER BY next.cluster_id, l.created_at`,
+      [wanted.map((w) => w.clusterId), wanted.map((w) => w.limit), now, leaseUntil, INLINE_BUNDLE_MAX_BYTES],
     );
-    const jobs = rows
-      .filter((r) => r.id !== null)
-      .map((r) =>
+    const out = new Map<string, Claimed>();
+    for (const r of rows) {
+      const claimed = out.get(r.wanted_cluster) ?? { jobs: [], nextDueAt: r.next_due ?? null };
+      out.set(r.wanted_cluster, claimed);
+      if (r.id === null) continue;
+      claimed.jobs.push(
         Object.assign(toEntity(r), {
           applicationName: r.application_name ?? '',
           applicationHealthChecks: Array.isArray(r.application_health_checks)
@@ -105,7 +124,8 @@ export class ReconcileJobRepository {
           inlineBundle: r.inline_bundle ?? null,
         }),
       );
-    return { jobs, nextDueAt: rows[0]?.next_due ?? null };
+    }
+    return out;
   }
 
   /**
