@@ -104,6 +104,7 @@ async function benchOne(n: number): Promise<void> {
       hub: ((await cpuSeconds(hubPid)) - regCpu0.hub) / n,
       pg: ((await cpuSeconds(await pgPids())) - regCpu0.pg) / n,
     };
+    const rssRegistered = await rssMiB(hubPid);
     fleet.start(WAIT_SECONDS, HEARTBEAT_SECONDS);
 
     // Warm-up: the application's first deployment to all N clusters.
@@ -117,6 +118,7 @@ async function benchOne(n: number): Promise<void> {
       syncPolicy: { automated: true, prune: true, selfHeal: false },
     });
     await warm;
+    const rssDeployed = await rssMiB(hubPid);
 
     // Idle: every long-poll parked, heartbeats flowing. A long-poll's full cycle first, so
     // the window sees the steady state and not the warm-up's tail.
@@ -124,6 +126,7 @@ async function benchOne(n: number): Promise<void> {
     const callsBefore = fleet.progress.calls;
     const idle = await cpuShare({ hub: () => Promise.resolve(hubPid), pg: pgPids }, IDLE_SECONDS);
     const idleCalls = (fleet.progress.calls - callsBefore) / IDLE_SECONDS;
+    const rssIdle = await rssMiB(hubPid);
 
     // The measured commit.
     const put = await api('PUT', '/api/v1/repositories/bench/files/apps/web/deploy.yaml', {
@@ -165,7 +168,8 @@ async function benchOne(n: number): Promise<void> {
         `         commit: refresh+render+queue ${refreshMs.toFixed(0)} ms  ack p50 ${s1(pct(times, 50))} s  ` +
         `p99 ${s1(pct(times, 99))} s  max ${s1(times[times.length - 1])} s  ` +
         `per job: hub ${(perJob.hub * 1000).toFixed(2)} ms Postgres ${(perJob.pg * 1000).toFixed(2)} ms CPU\n` +
-        `         hub peak RSS ${hubPeak.toFixed(0)} MiB  Postgres ${pgMem.toFixed(0)} MiB (Pss)  ` +
+        `         hub peak RSS ${hubPeak.toFixed(0)} MiB (registered ${rssRegistered.toFixed(0)}, first deploy ` +
+        `${rssDeployed.toFixed(0)}, idle ${rssIdle.toFixed(0)})  Postgres ${pgMem.toFixed(0)} MiB (Pss)  ` +
         `failed agent calls ${done.failed}` +
         (done.failed
           ? ` (${Object.entries(done.failures)

@@ -99,6 +99,12 @@ function call(
   });
 }
 
+/** A failure's key: the call and what went wrong (`poll 503`, `heartbeat timeout`). */
+function named(call: string, e: unknown): string {
+  const message = (e as Error).message.slice(0, 24);
+  return message.startsWith(`${call} `) ? message : `${call} ${message}`;
+}
+
 function fail(kind: string): void {
   failed++;
   failures[kind] = (failures[kind] ?? 0) + 1;
@@ -201,7 +207,7 @@ async function finish(a: SimAgent, job: JobV1): Promise<void> {
       }
       return;
     } catch (e) {
-      fail((e as Error).message.slice(0, 24));
+      fail(named('result', e));
       await sleep(backoff / 2 + Math.random() * (backoff / 2));
       backoff = Math.min(backoff * 2, 10_000);
     }
@@ -218,7 +224,7 @@ async function pollLoop(a: SimAgent, waitSeconds: number): Promise<void> {
       jobs = (JSON.parse(res.text) as JobsResponseV1).jobs;
       backoff = 1_000;
     } catch (e) {
-      fail((e as Error).message.slice(0, 24));
+      fail(named('poll', e));
       await sleep(backoff / 2 + Math.random() * (backoff / 2));
       backoff = Math.min(backoff * 2, 10_000);
       continue;
@@ -238,7 +244,7 @@ async function heartbeatLoop(a: SimAgent, seconds: number): Promise<void> {
       });
       if (res.status >= 300) fail(`heartbeat ${res.status}`);
     } catch (e) {
-      fail((e as Error).message.slice(0, 24));
+      fail(named('heartbeat', e));
     }
     await sleep(seconds * 1000);
   }

@@ -113,6 +113,9 @@ describe('flotilla-hub', () => {
     expect(e.DATABASE_URL).toBeUndefined();
     expect(e.FLOTILLA_DATA_DIR).toBe('/data');
     expect(e.FLOTILLA_PUBLIC_URL).toBe('http://flotilla-hub.hub-default.svc:80');
+    // a heap sized for the memory limit, not Node's quarter of it
+    expect(e.NODE_OPTIONS).toBe('--max-old-space-size=768');
+    expect(c.resources.limits.memory).toBe('1Gi');
     expect(e.FLOTILLA_REPOSITORY_ALLOWED_HOSTS).toBeUndefined(); // the egress policy's defaults
     expect(e.FLOTILLA_SECRET_KEY).toEqual({
       secretKeyRef: { name: 'flotilla-hub-secret-key', key: 'secret-key' },
