@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../src/hub/database/embedded-postgres.launcher.js';
 
+/** Node's heap limit for bench hubs: what the Helm chart sets (helm/flotilla-hub, maxHeapMiB). */
+export const HUB_HEAP_ARG = '--max-old-space-size=768';
+
 /** Admin token the benchmark hubs are seeded with. */
 export const BENCH_ADMIN = 'flt_bench_admin_token_0123456789';
 
@@ -15,7 +18,8 @@ export interface HubProcess {
 /**
  * Starts `node dist/src/main.js` on a free port against `databaseUrl` (build first). Benchmarks
  * run the compiled hub because tsx does not emit the decorator metadata Nest relies on.
- * HUB_LOG_LEVEL=info shows its logs; HUB_NODE_ARGS=--cpu-prof profiles it.
+ * HUB_LOG_LEVEL=info shows its logs; HUB_NODE_ARGS replaces the Node options (the chart's heap
+ * limit by default), e.g. `--max-old-space-size=768 --cpu-prof` profiles it.
  */
 export async function startHubProcess(
   databaseUrl: string,
@@ -23,7 +27,8 @@ export async function startHubProcess(
   env: Record<string, string> = {},
 ): Promise<HubProcess> {
   const port = await freePort();
-  const nodeArgs = (process.env.HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // the heap limit the Helm chart gives the hub (maxHeapMiB) unless HUB_NODE_ARGS says otherwise
+  const nodeArgs = (process.env.HUB_NODE_ARGS ?? HUB_HEAP_ARG).split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
     env: {
       ...process.env,
