@@ -15,7 +15,9 @@
  *
  *   npm run bench:dispatch                          (AGENTS=1000,2000,5000,10000 by default)
  *   AGENTS=1000 IDLE_SECONDS=20 npm run bench:dispatch
- *   HUB_NODE_ARGS=--cpu-prof npm run bench:dispatch (a .cpuprofile of the hub in the cwd)
+ *   HUB_NODE_ARGS="--max-old-space-size=768 --cpu-prof" npm run bench:dispatch
+ *                                                   (a .cpuprofile of the hub in the cwd; HUB_NODE_ARGS
+ *                                                   replaces the chart's heap limit the hub runs with)
  *   NOTIFY=1 npm run bench:dispatch                 (a notification subscription matching everything)
  *   REGISTER_WIDTH=8 npm run bench:dispatch         (registrations in flight at once; 32 by default)
  */

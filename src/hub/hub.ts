@@ -177,7 +177,13 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
 
     let url_ = '';
     if (opts.listen !== false) {
-      await app.listen(config.port, config.host);
+      // A fleet reconnects at once after a restart: a longer accept queue than Node's 511 keeps
+      // thousands of agents' connections from being dropped and retried (the kernel caps it at
+      // net.core.somaxconn). Nest hands what follows the port to the server's listen; its typings
+      // only name a callback there.
+      type ListenWithBacklog = (port: number, host: string, backlog: number) => Promise<unknown>;
+      const listen = app.listen.bind(app) as unknown as ListenWithBacklog;
+      await listen(config.port, config.host, LISTEN_BACKLOG);
       // Agents and load balancers reuse connections between long-polls: keep idle sockets open
       // longer than typical proxy idle timeouts so a reused socket is never closed under a request.
       const server = app.getHttpServer() as { keepAliveTimeout: number; headersTimeout: number };
@@ -193,6 +199,9 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     throw err;
   }
 }
+
+/** Connections the kernel may queue for the hub before it accepts them. */
+const LISTEN_BACKLOG = 4096;
 
 /** Name of the file, in the data directory, holding the generated first admin token. */
 export const ADMIN_TOKEN_FILE = 'admin-token';
