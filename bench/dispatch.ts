@@ -135,6 +135,8 @@ async function benchOne(n: number): Promise<void> {
       content: deploy('api:2'),
       message: 'bump',
     });
+    // failed calls so far (the progress report is at most a second old): what went wrong before the commit
+    const failedBefore = fleet.progress.failed;
     const acked = fleet.waitAcked(put.revision.id as string, 15 * 60_000);
     const cpu0 = { hub: await cpuSeconds(hubPid), pg: await cpuSeconds(await pgPids()) };
     const detected = Date.now();
@@ -172,7 +174,7 @@ async function benchOne(n: number): Promise<void> {
         `per job: hub ${(perJob.hub * 1000).toFixed(2)} ms Postgres ${(perJob.pg * 1000).toFixed(2)} ms CPU\n` +
         `         hub peak RSS ${hubPeak.toFixed(0)} MiB (registered ${rssRegistered.toFixed(0)}, first deploy ` +
         `${rssDeployed.toFixed(0)}, idle ${rssIdle.toFixed(0)})  Postgres ${pgMem.toFixed(0)} MiB (Pss)  ` +
-        `failed agent calls ${done.failed}` +
+        `failed agent calls ${done.failed} (${failedBefore} before the commit)` +
         (done.failed
           ? ` (${Object.entries(done.failures)
               .map(([k, v]) => `${k}: ${v}`)
