@@ -297,18 +297,14 @@ export class Agent {
    * and caches nothing.
    */
   private async bundleBytes(digest: string, applicationId: string | null, carried?: string): Promise<Buffer> {
-    let bytes = this.bundles.get(digest) ?? (await this.d.store.loadBundle(digest));
-    if ((!bytes || bundleDigest(bytes) !== digest) && carried !== undefined) {
-      bytes = Buffer.from(carried, 'utf8');
-      // a copy that does not match is ignored: the hub's own answer decides
-      if (bundleDigest(bytes) === digest && applicationId)
-        await this.d.store.saveBundle(applicationId, digest, bytes);
-    }
-    if (!bytes || bundleDigest(bytes) !== digest) {
-      bytes = await this.d.hub.bundle(digest);
-      if (bundleDigest(bytes) !== digest) throw new Error(`bundle ${digest}: digest mismatch`);
-      if (applicationId) await this.d.store.saveBundle(applicationId, digest, bytes);
-    }
+    const held = this.bundles.get(digest) ?? (await this.d.store.loadBundle(digest));
+    if (held && bundleDigest(held) === digest) return held;
+    // a carried copy that does not match is ignored: the hub's own answer decides
+    const copy = carried === undefined ? null : Buffer.from(carried, 'utf8');
+    const bytes = copy && bundleDigest(copy) === digest ? copy : await this.d.hub.bundle(digest);
+    if (bytes !== copy && bundleDigest(bytes) !== digest)
+      throw new Error(`bundle ${digest}: digest mismatch`);
+    if (applicationId) await this.d.store.saveBundle(applicationId, digest, bytes);
     return bytes;
   }
 

@@ -26,8 +26,6 @@ export class AgentCredentialCache {
   private readonly byHash = new Map<string, Entry>();
   /** The hash cached per cluster (a wake-up names the cluster). */
   private readonly hashOf = new Map<string, string>();
-  /** Counts wake-ups: a read that overlapped one may hold a row from before it, and is not kept. */
-  private wakes = 0;
 
   constructor(
     @Inject(ClusterRepository) private readonly clusters: ClusterRepository,
@@ -37,7 +35,6 @@ export class AgentCredentialCache {
     notifier.onWake((wake) => {
       // work or previews queued say nothing about the credential
       if (wake && wake.kind !== 'cluster') return;
-      this.wakes++;
       if (wake?.kind === 'cluster') return wake.clusterIds.forEach((id) => this.forget(id));
       this.byHash.clear();
       this.hashOf.clear();
@@ -50,11 +47,11 @@ export class AgentCredentialCache {
     const hit = this.byHash.get(hash);
     if (hit && now - hit.readAt < TTL_MS) return hit.row;
     if (hit) this.forget(hit.row.id);
-    const wakes = this.wakes;
+    const mark = this.notifier.mark();
     const row = await this.clusters.findAgentByCredentialHash(hash);
-    // Kept only while wake-ups arrive and none came during the read: otherwise a revocation
-    // could go unheard here.
-    if (row && this.notifier.listening && wakes === this.wakes) {
+    // Kept only while wake-ups arrive and none for the cluster came during the read: otherwise a
+    // revocation could go unheard here.
+    if (row && this.notifier.quietSince(mark, row.id)) {
       this.forget(row.id);
       this.byHash.set(hash, { row, readAt: now });
       this.hashOf.set(row.id, hash);

@@ -4,8 +4,6 @@ import { CLOCK, type Clock } from '../platform/clock.js';
 
 /** The longest "nothing due" is trusted without a claim, a bound on anything the wake-ups miss. */
 const TTL_MS = 5 * 60_000;
-/** Past this many remembered wake-ups, forget them all (and treat every claim in flight as overlapped). */
-const MAX_REMEMBERED_WAKES = 100_000;
 
 /**
  * This replica's memory of clusters with nothing to claim, so that the long-polls of an idle
@@ -21,28 +19,15 @@ const MAX_REMEMBERED_WAKES = 100_000;
 export class IdleClusters {
   /** Cluster → the time (ms) until which a claim would find nothing. */
   private readonly idleUntil = new Map<string, number>();
-  /** Wake-ups counted, and the count at each cluster's last one: what a claim in flight compares. */
-  private wakes = 0;
-  private readonly lastWake = new Map<string, number>();
-  private lastWakeOfAll = 0;
 
   constructor(
     @Inject(JobNotifier) private readonly notifier: JobNotifier,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     notifier.onWake((wake) => {
-      if (wake && wake.kind !== 'work' && wake.kind !== 'cluster') return;
-      this.wakes++;
-      if (!wake || this.lastWake.size >= MAX_REMEMBERED_WAKES) {
-        this.idleUntil.clear();
-        this.lastWake.clear();
-        this.lastWakeOfAll = this.wakes;
-        if (!wake) return;
-      }
-      for (const id of wake.clusterIds) {
-        this.idleUntil.delete(id);
-        this.lastWake.set(id, this.wakes);
-      }
+      if (!wake) return this.idleUntil.clear();
+      if (wake.kind === 'work' || wake.kind === 'cluster')
+        for (const id of wake.clusterIds) this.idleUntil.delete(id);
     });
   }
 
@@ -57,7 +42,7 @@ export class IdleClusters {
 
   /** A mark taken before a claim, for {@link claimed}. */
   mark(): number {
-    return this.wakes;
+    return this.notifier.mark();
   }
 
   /**
@@ -65,8 +50,7 @@ export class IdleClusters {
    * a wake-up for the cluster came while it ran (the claim may have missed that work).
    */
   claimed(clusterId: string, mark: number, nextDueAt: Date | null): void {
-    if (!this.notifier.listening || this.lastWakeOfAll > mark || (this.lastWake.get(clusterId) ?? 0) > mark)
-      return;
+    if (!this.notifier.quietSince(mark, clusterId)) return;
     const now = this.clock.now().getTime();
     const until = Math.min(nextDueAt?.getTime() ?? Infinity, now + TTL_MS);
     if (until > now) this.idleUntil.set(clusterId, until);

@@ -12,6 +12,8 @@ import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 
 const CHANNEL = 'flotilla_jobs';
+/** Past this many clusters remembered, forget them all (every read in flight then counts as overlapped). */
+const MAX_REMEMBERED = 100_000;
 
 /** A cluster's wake-ups, heard from when it was opened (see {@link JobNotifier.watch}). */
 export interface WakeWatch {
@@ -33,6 +35,10 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
   private client: pg.Client | null = null;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly listeners: ((wake: WakeUp | null) => void)[] = [];
+  /** Wake-ups heard, counted; the count at the last one naming each cluster (or the health rules), and at the last "maybe missed some". */
+  private heard = 0;
+  private readonly lastHeard = new Map<string, number>();
+  private lastHeardAll = 0;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
 
@@ -118,6 +124,20 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     this.listeners.push(listener);
   }
 
+  /** A mark taken before reading what a per-replica cache keeps, for {@link quietSince}. */
+  mark(): number {
+    return this.heard;
+  }
+
+  /**
+   * Whether what was read since `mark` about `key` (a cluster id, or HEALTH_CHECKS_CHANGED for
+   * the hub's health rules) may be kept: this replica listens, and heard no wake-up naming it
+   * and missed none since. A read that overlapped a wake-up may hold what came before it.
+   */
+  quietSince(mark: number, key: string): boolean {
+    return this.listening && this.lastHeardAll <= mark && (this.lastHeard.get(key) ?? 0) <= mark;
+  }
+
   /** Whether wake-ups from other replicas reach this one now. */
   get listening(): boolean {
     return this.client !== null;
@@ -137,6 +157,7 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
       if (msg.channel !== CHANNEL || !msg.payload) return;
       const wake = readWakePayload(msg.payload);
       if (!wake) return;
+      this.noteHeard(wake);
       for (const listener of this.listeners) listener(wake);
       if (wake.kind !== 'health-checks')
         for (const id of wake.clusterIds) for (const resolve of [...(this.waiters.get(id) ?? [])]) resolve();
@@ -164,7 +185,19 @@ export class JobNotifier implements OnApplicationBootstrap, OnApplicationShutdow
     this.retry.unref();
   }
 
+  private noteHeard(wake: WakeUp | null): void {
+    this.heard++;
+    if (!wake || this.lastHeard.size >= MAX_REMEMBERED) {
+      this.lastHeard.clear();
+      this.lastHeardAll = this.heard;
+      if (!wake) return;
+    }
+    for (const key of wake.kind === 'health-checks' ? [HEALTH_CHECKS_CHANGED] : wake.clusterIds)
+      this.lastHeard.set(key, this.heard);
+  }
+
   private wakeAll(): void {
+    this.noteHeard(null);
     for (const listener of this.listeners) listener(null);
     for (const set of this.waiters.values()) for (const wake of [...set]) wake();
   }

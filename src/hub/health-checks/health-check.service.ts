@@ -16,6 +16,7 @@ import { assessHealth } from '../../domain/health/health.js';
 import type { LiveObject } from '../../domain/health/health.types.js';
 import { vmDeadline } from '../../domain/health/vm-deadline.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.js';
+import { HEALTH_CHECKS_CHANGED } from '../../domain/wake-up.js';
 import { JobNotifier } from '../dispatch/job-notifier.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -85,14 +86,11 @@ export class HealthCheckService {
     @Inject(JobNotifier) private readonly notifier: JobNotifier,
   ) {
     notifier.onWake((wake) => {
-      if (wake && wake.kind !== 'health-checks') return;
-      this.hubWakes++;
-      this.hubCache = null;
+      if (!wake || wake.kind === 'health-checks') this.hubCache = null;
     });
   }
 
   private hubCache: HealthCheckRule[] | null = null;
-  private hubWakes = 0;
 
   async list(): Promise<HealthCheckListDto> {
     return { items: (await this.checks.list()).map(dto) };
@@ -172,7 +170,6 @@ export class HealthCheckService {
     return { ...verdict, matched: compiled.value.ruleFor(live) !== undefined };
   }
 
-  /** The rules each application's job carries (hub rules merged with its own), by application id. */
   /**
    * The rules each application's jobs carry, from its own rules as the lease read them: the
    * hub's merged in (read here at most once per change of them, see {@link hubRules}).
@@ -196,9 +193,9 @@ export class HealthCheckService {
    */
   private async hubRules(): Promise<HealthCheckRule[]> {
     if (this.hubCache) return this.hubCache;
-    const wakes = this.hubWakes;
+    const mark = this.notifier.mark();
     const rules = (await this.checks.list()).map(rowRule);
-    if (this.notifier.listening && wakes === this.hubWakes) this.hubCache = rules;
+    if (this.notifier.quietSince(mark, HEALTH_CHECKS_CHANGED)) this.hubCache = rules;
     return rules;
   }
 }
