@@ -6,9 +6,11 @@
  * while dependents remain, and every change of dependsOn audited.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { OPEN_POLICY } from '../../src/domain/object-policy.js';
+import { DependencyGate } from '../../src/hub/dispatch/dependency-gate.service.js';
 import { DependencyReleaser } from '../../src/hub/dispatch/dependency-releaser.service.js';
+import { DesiredStateRepository } from '../../src/hub/dispatch/desired-state.repository.js';
 import { FLEET_EVENTS, type FleetEvents } from '../../src/hub/platform/fleet-events.js';
 import { startTestHub, type TestHub } from '../support/hub-harness.js';
 import { insertProject } from '../support/projects.js';
@@ -60,7 +62,8 @@ beforeAll(async () => {
   h = await startTestHub(inject('postgresUrl'));
   const repo = await fx.createRepo();
   const files: Record<string, string> = {};
-  for (const n of ['base', 'web', 'api', 'lone', 'x', 'y', 'z']) files[`apps/${n}/cm.yaml`] = CM(n);
+  for (const n of ['base', 'web', 'api', 'lone', 'x', 'y', 'z', 'cache', 'front', 'queue', 'worker'])
+    files[`apps/${n}/cm.yaml`] = CM(n);
   await fx.externalCommit(repo, files, 'initial');
   expect(
     (await h.api('POST', '/api/v1/repositories', { body: { name: 'fleet', type: 'git', url: repo.url } }))
@@ -186,6 +189,88 @@ describe('dispatch held until dependencies are ready on the cluster', () => {
     const before = h.logs.filter((l) => l.includes('api (dependencies)')).length;
     await h.hub.app.get(DependencyReleaser).look();
     expect(h.logs.filter((l) => l.includes('api (dependencies)')).length).toBe(before);
+  });
+});
+
+describe('a look that overlaps a new hold', () => {
+  it("does not forget it: the dependency's result still releases it (no periodic look here)", async () => {
+    for (const j of await agent.poll(0, 50)) expect((await agent.succeed(j)).status).toBe(200);
+    const rows = h.hub.app.get(DesiredStateRepository);
+    const read = rows.held.bind(rows);
+    let resume!: () => void;
+    const paused = new Promise<void>((r) => (resume = r));
+    let readDone!: () => void;
+    const hasRead = new Promise<void>((r) => (readDone = r));
+    // the look reads "nothing held", then waits while the hold below commits
+    const spy = vi.spyOn(rows, 'held').mockImplementationOnce(async (limit) => {
+      const found = await read(limit);
+      readDone();
+      await paused;
+      return found;
+    });
+    const look = h.hub.app.get(DependencyReleaser).look();
+    await hasRead;
+    expect((await create('cache')).status).toBe(201);
+    expect((await create('front', { dependsOn: ['cache'] })).status).toBe(201);
+    expect((await clusterRow('front')).waitingFor).toBe('waiting for cache on prod-eu-1: Progressing');
+    resume();
+    await look;
+    spy.mockRestore();
+    expect(h.hub.app.get(DependencyGate).mayHaveHolds).toBe(true);
+
+    // cache syncs healthy: its result alone sends front
+    const [job] = await agent.poll();
+    const objects = await agent.bundle(job.bundleDigest!);
+    const result = await agent.call('POST', `/jobs/${job.id}/result`, {
+      reportId: randomUUID(),
+      outcome: 'succeeded',
+      resources: objects.map((o) => ({ id: idOf(o), action: 'created', health: 'Current' })),
+      inventory: objects.map(idOf),
+    });
+    expect(result.status).toBe(200);
+    await until('front to be sent', async () => (await jobsOf('front')).length === 1);
+    for (const j of await agent.poll()) expect((await agent.succeed(j)).status).toBe(200);
+    expect((await h.api('PATCH', '/api/v1/applications/front', { body: { dependsOn: [] } })).status).toBe(
+      200,
+    );
+  });
+
+  it("is released when the dependency's result committed while the hold was decided", async () => {
+    await h.hub.app.get(DependencyReleaser).look(); // nothing held: the releaser stops looking on kicks
+    expect(h.hub.app.get(DependencyGate).mayHaveHolds).toBe(false);
+    expect((await create('queue')).status).toBe(201);
+    const gate = h.hub.app.get(DependencyGate);
+    const decide = gate.holds.bind(gate);
+    let resume!: () => void;
+    const paused = new Promise<void>((r) => (resume = r));
+    let decided!: () => void;
+    const hasDecided = new Promise<void>((r) => (decided = r));
+    // worker's hold is decided on queue's state before its result, and commits after it
+    const spy = vi.spyOn(gate, 'holds').mockImplementationOnce(async (...args) => {
+      const reasons = await decide(...args);
+      decided();
+      await paused;
+      return reasons;
+    });
+    const creating = create('worker', { dependsOn: ['queue'] });
+    await hasDecided;
+    const [job] = await agent.poll();
+    const objects = await agent.bundle(job.bundleDigest!);
+    const result = await agent.call('POST', `/jobs/${job.id}/result`, {
+      reportId: randomUUID(),
+      outcome: 'succeeded',
+      resources: objects.map((o) => ({ id: idOf(o), action: 'created', health: 'Current' })),
+      inventory: objects.map(idOf),
+    });
+    expect(result.status).toBe(200);
+    resume();
+    expect((await creating).status).toBe(201);
+    spy.mockRestore();
+    await until('worker to be sent', async () => (await jobsOf('worker')).length === 1);
+    for (const j of await agent.poll()) expect((await agent.succeed(j)).status).toBe(200);
+    expect((await h.api('PATCH', '/api/v1/applications/worker', { body: { dependsOn: [] } })).status).toBe(
+      200,
+    );
   });
 });
 

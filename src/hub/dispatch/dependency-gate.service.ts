@@ -13,11 +13,16 @@ import { FleetStatusRepository } from '../fleet-status/fleet-status.repository.j
 @Injectable()
 export class DependencyGate {
   /**
-   * Whether this replica may have held jobs: set when it holds one, and by the releaser after
-   * each look. Kicks (on every status report) look only while it is set; the periodic look
-   * finds holds another replica made.
+   * Whether this replica may have held jobs: set when a hold it stored commits, and by the
+   * releaser after each look. Kicks (on every status report) look only while it is set; the
+   * periodic look finds holds another replica made.
    */
-  mayHaveHolds = false;
+  get mayHaveHolds(): boolean {
+    return this.maybe;
+  }
+  private maybe = false;
+  /** Holds committed on this replica, counted: a look forgets them only if none came since it read. */
+  private committed = 0;
 
   constructor(
     @Inject(ApplicationRepository) private readonly apps: ApplicationRepository,
@@ -54,7 +59,38 @@ export class DependencyGate {
       const reason = dependencyHold(c.name, facts);
       if (reason !== null) out.set(c.id, reason);
     }
-    if (out.size) this.mayHaveHolds = true;
     return out;
+  }
+
+  private readonly heldListeners: (() => void)[] = [];
+
+  /** Calls `listener` after each transaction that stored held jobs on this replica commits. */
+  onHeldCommitted(listener: () => void): void {
+    this.heldListeners.push(listener);
+  }
+
+  /**
+   * A transaction that stored held jobs has committed. The releaser looks at them again at
+   * once: a dependency's result or report may have committed while the hold was decided (it
+   * read the state before), and its own kick found nothing held yet.
+   */
+  heldCommitted(): void {
+    this.committed++;
+    this.maybe = true;
+    for (const listener of this.heldListeners) listener();
+  }
+
+  /** Taken just before a look reads the held jobs; give it back to {@link looked}. */
+  lookStarts(): number {
+    return this.committed;
+  }
+
+  /**
+   * What a look found. Finding none forgets the flag only if no hold committed since the look
+   * began: one that committed after its read would otherwise wait for the periodic look.
+   */
+  looked(since: number, found: number): void {
+    if (found > 0) this.maybe = true;
+    else if (this.committed === since) this.maybe = false;
   }
 }

@@ -20,7 +20,8 @@ const BATCH = 500;
 /**
  * Sends sync jobs held for their dependencies once those are ready (level-triggered): on any
  * replica, it looks at every held pair periodically and at once after a job result or a status
- * report committed (a dependency's sync or health may have changed). Where the rule now answers
+ * report committed (a dependency's sync or health may have changed), and after a hold committed
+ * (one may have changed while the hold was decided). Where the rule now answers
  * differently than the stored reason, the application is recomputed, which sends the job to
  * the clusters now clear and records the reason on those still held. A missed kick (crash,
  * another replica) only delays a release to the next periodic look.
@@ -44,6 +45,7 @@ export class DependencyReleaser implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     this.dispatch.onResults(() => this.kick());
+    this.gate.onHeldCommitted(() => this.kick());
     if (this.config.sweepIntervalMs > 0)
       this.stop = runPeriodically(
         this.config.sweepIntervalMs,
@@ -83,8 +85,9 @@ export class DependencyReleaser implements OnApplicationBootstrap, OnApplication
 
   /** Returns how many applications it recomputed. */
   private async releaseDue(): Promise<number> {
+    const since = this.gate.lookStarts();
     const held = await this.desired.held(BATCH);
-    this.gate.mayHaveHolds = held.length > 0;
+    this.gate.looked(since, held.length);
     const byApp = new Map<string, typeof held>();
     for (const h of held) byApp.set(h.applicationId, [...(byApp.get(h.applicationId) ?? []), h]);
     let done = 0;

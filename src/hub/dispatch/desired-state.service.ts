@@ -117,6 +117,7 @@ export class DesiredStateService {
     const t1 = t0 + fetchMs;
     const t2 = performance.now();
     let kick = false;
+    let dependencyHeld = false;
     await this.uow.run(async (tx) => {
       // A deletion may have committed while this rendered: its removal jobs own the clusters now,
       // and a sync job queued here would supersede them and leave the objects behind. Locked, so
@@ -197,6 +198,7 @@ export class DesiredStateService {
         );
         syncs = syncs.filter((s) => !holds.has(s.cluster.id));
         for (const d of desiredRows) d.waitingFor = holds.get(d.clusterId) ?? null;
+        dependencyHeld = holds.size > 0;
       }
       // staged rollouts: a change a rollout holds back leaves the cluster's desired state as it
       // is (the rollout gives it the bundle when its batch starts); re-sends of what a cluster
@@ -280,6 +282,7 @@ export class DesiredStateService {
       if (jobs.length)
         await this.dispatch.queueDeployment(tx, { ...app, objectPolicy }, trigger, actor, revision, jobs);
     });
+    if (dependencyHeld) this.dependencies.heldCommitted();
     if (kick) this.runner.kick([app.id]);
     const t3 = performance.now();
     this.log.log(
