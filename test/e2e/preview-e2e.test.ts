@@ -186,6 +186,19 @@ beforeAll(async () => {
   await waitFor('revision 1 live on east and west', async () =>
     (await liveKeep(kube.east)) === 'blue' && (await liveKeep(kube.west)) === 'blue' ? true : undefined,
   );
+  // west's API server enforces a policy some time after it is stored (its admission informers,
+  // and the namespace's label for the binding): wait until a blocked ConfigMap is refused there
+  await waitFor('the admission policy enforced on west', async () => {
+    const probe = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'probe', namespace: NS, labels: { 'preview-block': 'yes' } },
+    };
+    return kube.west.apply(probe, { dryRun: true }).then(
+      () => undefined,
+      (e: Error) => e.message.includes('not allowed here') || undefined,
+    );
+  });
   // from here on, commits are only previewed: nothing syncs them
   const off = await h.api('PATCH', '/api/v1/applications/web', {
     body: { syncPolicy: { automated: false, prune: true, selfHeal: false } },
