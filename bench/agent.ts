@@ -14,7 +14,7 @@
  *   npm run bench:agent   (OBJECTS, ROUNDS; CONCURRENCY=n for the pool, TRANSPORT=h2 for HTTP/2)
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -92,6 +92,17 @@ const configMaps = (ns: string, n: number, prefix = 'cm') =>
     data: { index: String(i), payload: 'x'.repeat(200) },
   }));
 
+/** CPU time (user + system, ms) the API server and etcd processes have used so far, from /proc. */
+async function serverCpuMs(env: K8sTestEnvironment): Promise<number> {
+  let ticks = 0;
+  for (const { pid } of env.processes) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
 async function main(): Promise<void> {
   console.log(
     `machine: ${cpus().length} cores, load average at start ${loadavg()
@@ -124,6 +135,8 @@ async function main(): Promise<void> {
     // The applier's own CPU (user + system of this process) during each apply: on a machine whose
     // cores the API server shares, every millisecond of it is taken from the server.
     const agentCpu: number[] = [];
+    // The API server's and etcd's CPU for the same work, kubectl's and the applier's.
+    const serverCpu = { agent: [] as number[], kubectl: [] as number[] };
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     let request: Parameters<Applier['reconcile']>[0] | null = null;
     let applier: Applier | null = null;
@@ -139,6 +152,7 @@ async function main(): Promise<void> {
       await Promise.all(
         configMaps(kns, OBJECTS).map((o, i) => writeFile(join(files, `cm-${i}.json`), JSON.stringify(o))),
       );
+      let server = await serverCpuMs(env);
       t = performance.now();
       await promisify(execFile)(
         binaries.kubectl,
@@ -146,6 +160,7 @@ async function main(): Promise<void> {
         { maxBuffer: 64 * 1024 * 1024 },
       );
       kubectlTimes.push(performance.now() - t);
+      serverCpu.kubectl.push((await serverCpuMs(env)) - server);
 
       applier = new Applier(client, new ConfigMapInventoryStore(client, 'flotilla-system'), {
         concurrency: CONCURRENCY,
@@ -161,9 +176,11 @@ async function main(): Promise<void> {
       };
       counter.reset();
       const cpu = process.cpuUsage();
+      server = await serverCpuMs(env);
       t = performance.now();
       const first = await applier.reconcile(request);
       agentTimes.push(performance.now() - t);
+      serverCpu.agent.push((await serverCpuMs(env)) - server);
       const used = process.cpuUsage(cpu);
       agentCpu.push((used.user + used.system) / 1000);
       firstRequests = counter.summary();
@@ -247,6 +264,9 @@ async function main(): Promise<void> {
     const cpuMs = median(agentCpu);
     console.log(
       `agent CPU, first apply (median): ${cpuMs.toFixed(0)} ms, ${((cpuMs / OBJECTS) * 1000).toFixed(0)} µs per object; no-op re-sync ${noopCpuMs.toFixed(0)} ms`,
+    );
+    console.log(
+      `API server + etcd CPU, first apply (median): applier ${median(serverCpu.agent)} ms, kubectl ${median(serverCpu.kubectl)} ms`,
     );
     console.log(
       `no-op re-sync: ${noopMs.toFixed(0)} ms, ${unchanged}/${OBJECTS} unchanged, ${noopWrites} write requests (target 0), ${noopRequests} requests in all (${noopByVerb})`,
