@@ -47,6 +47,35 @@ const jobsOf = (app: string) =>
     [app],
   );
 
+/** The agent's succeeded result for a sync job, every object created with the given health. */
+async function succeedWithHealth(job: { id: string; bundleDigest?: string | null }, health: string) {
+  const objects = await agent.bundle(job.bundleDigest!);
+  const result = await agent.call('POST', `/jobs/${job.id}/result`, {
+    reportId: randomUUID(),
+    outcome: 'succeeded',
+    resources: objects.map((o) => ({ id: idOf(o), action: 'created', health })),
+    inventory: objects.map(idOf),
+  });
+  expect(result.status).toBe(200);
+  return objects;
+}
+
+/** Where a spied call stops: `reached` resolves once it is there, `resume` lets it go on. */
+function pausePoint() {
+  let reach!: () => void;
+  let resume!: () => void;
+  const reached = new Promise<void>((r) => (reach = r));
+  const released = new Promise<void>((r) => (resume = r));
+  return {
+    reached,
+    resume,
+    async stop(): Promise<void> {
+      reach();
+      await released;
+    },
+  };
+}
+
 async function until<T>(what: string, read: () => Promise<T | undefined | false>): Promise<T> {
   const end = Date.now() + 15_000;
   for (;;) {
@@ -143,14 +172,7 @@ describe('dispatch held until dependencies are ready on the cluster', () => {
     // base applied but its objects not yet healthy: still held, for that reason
     const [job] = await agent.poll();
     expect(job.applicationId).toBe((await h.api('GET', '/api/v1/applications/base')).body.id);
-    const objects = await agent.bundle(job.bundleDigest!);
-    const result = await agent.call('POST', `/jobs/${job.id}/result`, {
-      reportId: randomUUID(),
-      outcome: 'succeeded',
-      resources: objects.map((o) => ({ id: idOf(o), action: 'created', health: 'InProgress' })),
-      inventory: objects.map(idOf),
-    });
-    expect(result.status).toBe(200);
+    const objects = await succeedWithHealth(job, 'InProgress');
     await until('the reason to follow base', async () => {
       const r = await clusterRow('web');
       return r.waitingFor === 'waiting for base on prod-eu-1: InProgress' && r;
@@ -197,37 +219,26 @@ describe('a look that overlaps a new hold', () => {
     for (const j of await agent.poll(0, 50)) expect((await agent.succeed(j)).status).toBe(200);
     const rows = h.hub.app.get(DesiredStateRepository);
     const read = rows.held.bind(rows);
-    let resume!: () => void;
-    const paused = new Promise<void>((r) => (resume = r));
-    let readDone!: () => void;
-    const hasRead = new Promise<void>((r) => (readDone = r));
+    const pause = pausePoint();
     // the look reads "nothing held", then waits while the hold below commits
     const spy = vi.spyOn(rows, 'held').mockImplementationOnce(async (limit) => {
       const found = await read(limit);
-      readDone();
-      await paused;
+      await pause.stop();
       return found;
     });
     const look = h.hub.app.get(DependencyReleaser).look();
-    await hasRead;
+    await pause.reached;
     expect((await create('cache')).status).toBe(201);
     expect((await create('front', { dependsOn: ['cache'] })).status).toBe(201);
     expect((await clusterRow('front')).waitingFor).toBe('waiting for cache on prod-eu-1: Progressing');
-    resume();
+    pause.resume();
     await look;
     spy.mockRestore();
     expect(h.hub.app.get(DependencyGate).mayHaveHolds).toBe(true);
 
     // cache syncs healthy: its result alone sends front
     const [job] = await agent.poll();
-    const objects = await agent.bundle(job.bundleDigest!);
-    const result = await agent.call('POST', `/jobs/${job.id}/result`, {
-      reportId: randomUUID(),
-      outcome: 'succeeded',
-      resources: objects.map((o) => ({ id: idOf(o), action: 'created', health: 'Current' })),
-      inventory: objects.map(idOf),
-    });
-    expect(result.status).toBe(200);
+    await succeedWithHealth(job, 'Current');
     await until('front to be sent', async () => (await jobsOf('front')).length === 1);
     for (const j of await agent.poll()) expect((await agent.succeed(j)).status).toBe(200);
     expect((await h.api('PATCH', '/api/v1/applications/front', { body: { dependsOn: [] } })).status).toBe(
@@ -241,29 +252,18 @@ describe('a look that overlaps a new hold', () => {
     expect((await create('queue')).status).toBe(201);
     const gate = h.hub.app.get(DependencyGate);
     const decide = gate.holds.bind(gate);
-    let resume!: () => void;
-    const paused = new Promise<void>((r) => (resume = r));
-    let decided!: () => void;
-    const hasDecided = new Promise<void>((r) => (decided = r));
+    const pause = pausePoint();
     // worker's hold is decided on queue's state before its result, and commits after it
     const spy = vi.spyOn(gate, 'holds').mockImplementationOnce(async (...args) => {
       const reasons = await decide(...args);
-      decided();
-      await paused;
+      await pause.stop();
       return reasons;
     });
     const creating = create('worker', { dependsOn: ['queue'] });
-    await hasDecided;
+    await pause.reached;
     const [job] = await agent.poll();
-    const objects = await agent.bundle(job.bundleDigest!);
-    const result = await agent.call('POST', `/jobs/${job.id}/result`, {
-      reportId: randomUUID(),
-      outcome: 'succeeded',
-      resources: objects.map((o) => ({ id: idOf(o), action: 'created', health: 'Current' })),
-      inventory: objects.map(idOf),
-    });
-    expect(result.status).toBe(200);
-    resume();
+    await succeedWithHealth(job, 'Current');
+    pause.resume();
     expect((await creating).status).toBe(201);
     spy.mockRestore();
     await until('worker to be sent', async () => (await jobsOf('worker')).length === 1);
