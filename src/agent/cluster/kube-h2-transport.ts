@@ -26,6 +26,17 @@ import {
 
 const CREDENTIAL_TTL_MS = 60_000;
 
+/**
+ * How a session is checked for being alive: a PING every `everyMs`, and the session closed when
+ * one goes unanswered for `timeoutMs`. Every request shares the one connection, so a connection
+ * that died silently (a NAT or load balancer forgetting it) would hold them all until the
+ * kernel gives up; client-go checks the same way (30 s idle, 15 s PING timeout).
+ */
+export interface SessionLiveness {
+  everyMs: number;
+  timeoutMs: number;
+}
+
 /** {@link KubeTransport} over one HTTP/2 session, HTTP/1.1 when ALPN does not give h2. */
 export class Http2KubeTransport implements KubeTransport {
   private readonly fallback: HttpsKubeTransport;
@@ -36,6 +47,7 @@ export class Http2KubeTransport implements KubeTransport {
   constructor(
     private readonly connection: KubeConnection,
     maxSockets = 16,
+    private readonly liveness: SessionLiveness = { everyMs: 30_000, timeoutMs: 15_000 },
   ) {
     this.fallback = new HttpsKubeTransport(connection, maxSockets);
   }
@@ -96,13 +108,50 @@ export class Http2KubeTransport implements KubeTransport {
         session.once('close', forget);
         session.once('goaway', forget);
         session.on('error', forget);
+        this.watchLiveness(session);
         resolve(session);
       });
     });
   }
 
+  /**
+   * PINGs the session periodically; one unanswered in time destroys it, which fails the requests
+   * on it as unavailable (retryable) and makes the next request open a new session.
+   */
+  private watchLiveness(session: ClientHttp2Session): void {
+    const { everyMs, timeoutMs } = this.liveness;
+    let waiting = false;
+    const timer = setInterval(() => {
+      if (waiting || session.destroyed) return;
+      waiting = true;
+      const dead = setTimeout(
+        () => session.destroy(new Error(`the API server did not answer a PING within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      dead.unref();
+      const answered = (error: Error | null) => {
+        waiting = false;
+        clearTimeout(dead);
+        if (error && !session.destroyed) session.destroy(error);
+      };
+      try {
+        if (!session.ping(answered)) answered(null); // not yet connected: the next tick asks
+      } catch (e) {
+        answered(e as Error);
+      }
+    }, everyMs);
+    timer.unref();
+    session.once('close', () => clearInterval(timer));
+  }
+
   async request(method: string, path: string, options: KubeRequestOptions = {}): Promise<KubeResponse> {
-    const session = await this.sessionOrNull();
+    let session = await this.sessionOrNull();
+    if (session && (session.destroyed || session.closed)) {
+      // Ended before its 'close' event forgot it (a failed PING, a GOAWAY): a stream asked of
+      // it would never be answered.
+      if (this.session && (await this.session) === session) this.session = null;
+      session = await this.sessionOrNull();
+    }
     if (!session) return this.fallback.request(method, path, options);
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: OutgoingHttpHeaders = {

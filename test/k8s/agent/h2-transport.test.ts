@@ -1,10 +1,15 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, request as httpsRequest, type Server } from 'node:https';
-import { type AddressInfo } from 'node:net';
+import {
+  createServer as createTcpServer,
+  connect as tcpConnect,
+  type AddressInfo,
+  type Socket,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KubeClusterClient } from '../../../src/agent/cluster/cluster-client.js';
+import { KubeClusterClient, type ClusterError } from '../../../src/agent/cluster/cluster-client.js';
 import { Http2KubeTransport } from '../../../src/agent/cluster/kube-h2-transport.js';
 import { loadKubeConfig } from '../../../src/agent/cluster/kube-transport.js';
 import { renderKubeconfig } from '../../support/k8s/kubeconfig.js';
@@ -51,6 +56,42 @@ async function http1Proxy(cluster: {
   );
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   return { url: `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`, caCert: pki.caCert };
+}
+
+/**
+ * A TCP relay to the real API server whose connections can go silent at once, as when a NAT or a
+ * load balancer forgets them: nothing more is forwarded either way and nothing is closed.
+ * Connections opened after that are relayed again.
+ */
+async function silencingRelay(cluster: { url: string }) {
+  const upstream = new URL(cluster.url);
+  const pairs: [Socket, Socket][] = [];
+  const relay = createTcpServer((client) => {
+    const server = tcpConnect(Number(upstream.port), upstream.hostname);
+    client.pipe(server).pipe(client);
+    client.on('error', () => server.destroy());
+    server.on('error', () => client.destroy());
+    pairs.push([client, server]);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `https://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    silence(): void {
+      for (const [client, server] of pairs) {
+        client.unpipe(server);
+        server.unpipe(client);
+        client.pause();
+        server.pause();
+      }
+    },
+    close(): Promise<void> {
+      for (const [client, server] of pairs) {
+        client.destroy();
+        server.destroy();
+      }
+      return new Promise((r) => relay.close(() => r()));
+    },
+  };
 }
 
 const kubeconfigFor = (server: string, caCert: string, token: string) =>
@@ -125,6 +166,38 @@ describe('HTTP/2 transport', () => {
       own.close();
     } finally {
       client.close();
+    }
+  });
+
+  it('gives up on a connection that went silent: its requests fail as unavailable, the next one reconnects', async () => {
+    const cluster = inject('k8sClusters')[0];
+    const relay = await silencingRelay(cluster);
+    const transport = new Http2KubeTransport(
+      loadKubeConfig({
+        kubeconfig: kubeconfigFor(relay.url, cluster.caCert, tokenOf(cluster.kubeconfig)),
+      }),
+      16,
+      { everyMs: 200, timeoutMs: 500 },
+    );
+    const client = new KubeClusterClient(transport);
+    try {
+      expect(await transport.protocol()).toBe('h2');
+      await client.apply(configMap(ns, 'before-silence', { n: '1' }));
+      relay.silence();
+      const started = Date.now();
+      const stuck = await client.apply(configMap(ns, 'during-silence', { n: '2' })).then(
+        () => null,
+        (e: ClusterError) => e,
+      );
+      expect(stuck?.kind).toBe('unavailable');
+      expect(stuck?.retryable).toBe(true);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // a new connection through the relay: the same request goes through
+      const done = await client.apply(configMap(ns, 'during-silence', { n: '2' }));
+      expect(done.object.data).toEqual({ n: '2' });
+    } finally {
+      client.close();
+      await relay.close();
     }
   });
 
