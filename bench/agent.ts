@@ -11,7 +11,7 @@
  * It prints the core count and load average at start (the machine is shared: compare ratios from
  * one run), and the applier's requests per verb with their span and latency (the profile).
  *
- *   npm run bench:agent   (OBJECTS, ROUNDS; CONCURRENCY=n for the pool, TRANSPORT=h2 for HTTP/2)
+ *   npm run bench:agent   (OBJECTS, ROUNDS; CONCURRENCY=n for the pool, TRANSPORT=h1 for HTTP/1.1)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -34,8 +34,8 @@ const OBJECTS = Number(process.env.OBJECTS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 // The applier's bounded pool (requests in flight per wave) and the transport's socket pool.
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 0) || undefined;
-// TRANSPORT=h2 measures the HTTP/2 transport; by default the agent's (HTTP/1.1).
-const TRANSPORT = process.env.TRANSPORT === 'h2' ? 'h2' : 'h1';
+// The agent's transport (HTTP/2) by default; TRANSPORT=h1 measures HTTP/1.1.
+const TRANSPORT = process.env.TRANSPORT === 'h1' ? 'h1' : 'h2';
 
 const verbOf = (method: string, path: string) =>
   method === 'GET'

@@ -15,6 +15,7 @@ import { Agent } from './agent.js';
 import { AGENT_USAGE, loadAgentConfig } from './agent-config.js';
 import { KubeClusterClient } from './cluster/cluster-client.js';
 import { HttpHubClient } from './hub-client.js';
+import { capHeapGrowth } from './memory-reclaim.js';
 import { createAgentMetrics, startMetricsServer } from './metrics-server.js';
 import { ClusterStateStore, FileStateStore } from './state-store.js';
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadAgentConfig(argv, process.env);
+  capHeapGrowth();
   const logger = pino({
     level: config.logLevel,
     base: { service: 'flotilla-agent' },

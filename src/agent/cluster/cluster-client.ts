@@ -6,12 +6,8 @@
 import type { LiveObject } from '../../domain/health/health.types.js';
 import { ClusterError, errorFromResponse } from './cluster-errors.js';
 import { Discovery, type ResourceInfo } from './discovery.js';
-import {
-  HttpsKubeTransport,
-  loadKubeConfig,
-  type KubeConfigSource,
-  type KubeTransport,
-} from './kube-transport.js';
+import { Http2KubeTransport } from './kube-h2-transport.js';
+import { loadKubeConfig, type KubeConfigSource, type KubeTransport } from './kube-transport.js';
 import { LabelWatch, withoutManagedFields, type WatchEvent, type WatchOptions } from './kube-watch.js';
 
 export { ClusterError } from './cluster-errors.js';
@@ -113,9 +109,13 @@ export class KubeClusterClient implements ClusterClient {
     this.discovery = new Discovery(transport);
   }
 
-  /** A client for a kubeconfig string, file, or the pod's service account. */
+  /**
+   * A client for a kubeconfig string, file, or the pod's service account, over HTTP/2 (HTTP/1.1
+   * when the server does not offer it): a tenth less API-server CPU and a fifth less agent CPU
+   * per apply than HTTP/1.1 (bench/agent.ts).
+   */
   static fromConfig(source: KubeConfigSource, maxSockets?: number): KubeClusterClient {
-    return new KubeClusterClient(new HttpsKubeTransport(loadKubeConfig(source), maxSockets));
+    return new KubeClusterClient(new Http2KubeTransport(loadKubeConfig(source), maxSockets));
   }
 
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {

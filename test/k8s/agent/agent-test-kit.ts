@@ -27,8 +27,8 @@ import { ConfigMapInventoryStore } from '../../../src/agent/apply/inventory-stor
 import { Applier } from '../../../src/agent/apply/applier.js';
 import type { ReconcileRequest } from '../../../src/agent/apply/apply.types.js';
 import { KubeClusterClient } from '../../../src/agent/cluster/cluster-client.js';
+import { Http2KubeTransport } from '../../../src/agent/cluster/kube-h2-transport.js';
 import {
-  HttpsKubeTransport,
   loadKubeConfig,
   type KubeRequestOptions,
   type KubeResponse,
@@ -57,12 +57,12 @@ export class CountingTransport implements KubeTransport {
   }
 }
 
-/** A client over a counting transport for a kubeconfig. */
+/** A client over a counting transport for a kubeconfig, on the agent's transport (HTTP/2). */
 export function countingClient(kubeconfig: string): {
   client: KubeClusterClient;
   counter: CountingTransport;
 } {
-  const counter = new CountingTransport(new HttpsKubeTransport(loadKubeConfig({ kubeconfig })));
+  const counter = new CountingTransport(new Http2KubeTransport(loadKubeConfig({ kubeconfig })));
   return { client: new KubeClusterClient(counter), counter };
 }
 
