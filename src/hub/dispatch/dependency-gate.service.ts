@@ -70,14 +70,16 @@ export class DependencyGate {
   }
 
   /**
-   * A transaction that stored held jobs has committed. The releaser looks at them again at
-   * once: a dependency's result or report may have committed while the hold was decided (it
-   * read the state before), and its own kick found nothing held yet.
+   * A transaction that stored held jobs has committed. Unless the releaser stored them itself
+   * (`byReleaser`; a kick during its look already makes it look again), it looks at them again
+   * at once: a dependency's result or report may have committed while the hold was decided (it
+   * read the state before), and its own kick found nothing held yet. Never for its own holds,
+   * so a hold whose stored reason keeps differing cannot make the releaser look in a loop.
    */
-  heldCommitted(): void {
+  heldCommitted(byReleaser: boolean): void {
     this.committed++;
     this.maybe = true;
-    for (const listener of this.heldListeners) listener();
+    if (!byReleaser) for (const listener of this.heldListeners) listener();
   }
 
   /** Taken just before a look reads the held jobs; give it back to {@link looked}. */

@@ -282,7 +282,7 @@ export class DesiredStateService {
       if (jobs.length)
         await this.dispatch.queueDeployment(tx, { ...app, objectPolicy }, trigger, actor, revision, jobs);
     });
-    if (dependencyHeld) this.dependencies.heldCommitted();
+    if (dependencyHeld) this.dependencies.heldCommitted(trigger === 'dependencies');
     if (kick) this.runner.kick([app.id]);
     const t3 = performance.now();
     this.log.log(
