@@ -14,7 +14,7 @@
  *   npm run bench:agent   (OBJECTS, ROUNDS; CONCURRENCY=n for the pool, TRANSPORT=h1 for HTTP/1.1)
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +25,7 @@ import { KubeClusterClient } from '../src/agent/cluster/cluster-client.js';
 import { Http2KubeTransport } from '../src/agent/cluster/kube-h2-transport.js';
 import { HttpsKubeTransport, loadKubeConfig } from '../src/agent/cluster/kube-transport.js';
 import { DriftWatcher } from '../src/agent/drift-watcher.js';
+import { cpuSeconds } from './support/proc-stats.js';
 import { ensureK8sBinaries } from '../test/support/k8s/k8s-binaries.js';
 import { K8sTestEnvironment } from '../test/support/k8s/k8s-test-environment.js';
 import { bundleOf, CountingTransport } from '../test/k8s/agent/agent-test-kit.js';
@@ -92,15 +93,9 @@ const configMaps = (ns: string, n: number, prefix = 'cm') =>
     data: { index: String(i), payload: 'x'.repeat(200) },
   }));
 
-/** CPU time (user + system, ms) the API server and etcd processes have used so far, from /proc. */
+/** CPU time (user + system, ms) the API server and etcd processes have used so far. */
 async function serverCpuMs(env: K8sTestEnvironment): Promise<number> {
-  let ticks = 0;
-  for (const { pid } of env.processes) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
+  return Math.round((await cpuSeconds(env.processes.map((p) => p.pid))) * 1000);
 }
 
 async function main(): Promise<void> {
