@@ -170,84 +170,22 @@ export class FleetStatusRepository {
     await this.recompute(tx, { clusterIds });
   }
 
-  private async recompute(
-    tx: Tx,
-    only: {
-      applicationIds?: string[];
-      clusterIds?: string[];
-      pairs?: { applicationId: string; clusterId: string }[];
-    },
-  ): Promise<void> {
-    const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const scope = (alias: string) => {
-      const parts: string[] = [];
-      if (only.applicationIds) parts.push(`${alias}.application_id = ANY(${p(only.applicationIds)}::uuid[])`);
-      if (only.clusterIds) parts.push(`${alias}.cluster_id = ANY(${p(only.clusterIds)}::uuid[])`);
-      if (only.pairs)
-        parts.push(
-          `(${alias}.application_id, ${alias}.cluster_id) IN (SELECT * FROM unnest(${p(only.pairs.map((x) => x.applicationId))}::uuid[], ${p(only.pairs.map((x) => x.clusterId))}::uuid[]))`,
-        );
-      if (parts.length === 0) throw new Error('fleet status refresh without a scope');
-      return parts.join(' AND ');
-    };
-    const pairsDesired = scope('d');
-    const pairsJobs = scope('j');
-    const target = scope('f');
-    const cols = ['application_id', 'cluster_id', ...VALUE_COLUMNS, 'updated_at'];
-    await managerOf(this.ds, tx).query(
-      `WITH pairs AS (
-         SELECT d.application_id, d.cluster_id FROM desired_states d WHERE ${pairsDesired}
-         UNION
-         SELECT j.application_id, j.cluster_id FROM reconcile_jobs j
-         WHERE ${pairsJobs} AND j.state IN ('queued', 'leased')
-       ),
-       s AS (
-         SELECT p.application_id, p.cluster_id, a.name AS application_name, c.name AS cluster_name,
-                c.connection_state, d.application_id IS NOT NULL AS targeted,
-                d.revision, d.revision_display, d.bundle_digest, d.render_error,
-                d.applied_revision, d.applied_digest,
-                j.id AS job_id, j.kind AS job_kind, j.state AS job_state, j.revision_display AS job_revision_display,
-                j.attempts AS job_attempts, j.error AS job_error, j.updated_at AS job_updated_at,
-                r.res_health, r.res_drifted
-         FROM pairs p
-         JOIN applications a ON a.id = p.application_id
-         JOIN clusters c ON c.id = p.cluster_id
-         LEFT JOIN desired_states d ON d.application_id = p.application_id AND d.cluster_id = p.cluster_id
-         LEFT JOIN LATERAL (
-           SELECT * FROM reconcile_jobs j
-           WHERE j.application_id = p.application_id AND j.cluster_id = p.cluster_id AND j.state <> 'superseded'
-           ORDER BY j.created_at DESC LIMIT 1
-         ) j ON true
-         LEFT JOIN LATERAL (
-           SELECT ${worstHealthSql('rs.health')} AS res_health, bool_or(rs.drifted) AS res_drifted
-           FROM resource_status rs WHERE rs.application_id = p.application_id AND rs.cluster_id = p.cluster_id
-           HAVING count(*) > 0
-         ) r ON true
-       ),
-       upserted AS (
-         INSERT INTO fleet_status (${cols.join(', ')})
-         SELECT s.application_id, s.cluster_id, s.application_name, s.cluster_name, s.connection_state,
-                s.revision, s.revision_display, s.applied_revision,
-                CASE WHEN s.applied_revision IS NULL THEN NULL
-                     WHEN s.applied_revision = s.revision THEN s.revision_display ELSE s.applied_revision END,
-                ${SYNC_SQL}, ${HEALTH_SQL}, coalesce(s.res_drifted, false), ${MESSAGE_SQL},
-                s.job_id, s.job_kind, s.job_state, s.job_revision_display, s.job_attempts, s.job_error,
-                s.job_updated_at, now()
-         FROM s
-         ON CONFLICT (application_id, cluster_id) DO UPDATE SET
-           ${[...VALUE_COLUMNS, 'updated_at'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
-         WHERE (${VALUE_COLUMNS.map((c) => `fleet_status.${c}`).join(', ')})
-               IS DISTINCT FROM (${VALUE_COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})
-       )
-       DELETE FROM fleet_status f
-       WHERE ${target}
-         AND NOT EXISTS (SELECT 1 FROM pairs p WHERE p.application_id = f.application_id AND p.cluster_id = f.cluster_id)`,
+  private async recompute(tx: Tx, only: RecomputeScope): Promise<void> {
+    const { sql, params } = recomputeStatement(only);
+    await managerOf(this.ds, tx).query(sql, params);
+  }
+
+  /**
+   * EXPLAIN ANALYZE, as JSON, of {@link refreshPairs} for some pairs, run in `tx` (it executes the
+   * statement: tests call it in a transaction they roll back).
+   */
+  async explainRefreshPairs(tx: Tx, pairs: { applicationId: string; clusterId: string }[]): Promise<unknown> {
+    const { sql, params } = recomputeStatement({ pairs });
+    const rows: { 'QUERY PLAN': unknown }[] = await managerOf(this.ds, tx).query(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
       params,
     );
+    return rows[0]['QUERY PLAN'];
   }
 
   /** A page of rows ordered by application then cluster name, after a (application, cluster) name pair. */
@@ -340,6 +278,99 @@ export class FleetStatusRepository {
       params,
     };
   }
+}
+
+/** What {@link FleetStatusRepository} recomputes: rows of applications, of clusters, or of given pairs. */
+interface RecomputeScope {
+  applicationIds?: string[];
+  clusterIds?: string[];
+  pairs?: { applicationId: string; clusterId: string }[];
+}
+
+/**
+ * The one statement that recomputes the rows of a scope from the source tables and deletes the
+ * rows of pairs with neither desired state nor an unfinished job.
+ */
+function recomputeStatement(only: RecomputeScope): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const scope = (alias: string) => {
+    const parts: string[] = [];
+    if (only.applicationIds) parts.push(`${alias}.application_id = ANY(${p(only.applicationIds)}::uuid[])`);
+    if (only.clusterIds) parts.push(`${alias}.cluster_id = ANY(${p(only.clusterIds)}::uuid[])`);
+    if (only.pairs)
+      parts.push(
+        `(${alias}.application_id, ${alias}.cluster_id) IN (SELECT * FROM unnest(${p(only.pairs.map((x) => x.applicationId))}::uuid[], ${p(only.pairs.map((x) => x.clusterId))}::uuid[]))`,
+      );
+    if (parts.length === 0) throw new Error('fleet status refresh without a scope');
+    return parts.join(' AND ');
+  };
+  // The pairs that keep a row: desired state, or a job not yet finished. Given pairs are probed
+  // one by one through the indexes: as a semi-join against the jobs the transaction has just
+  // inserted (which the planner's statistics do not know yet), 10,000 pairs took seconds.
+  const pairs = only.pairs
+    ? `SELECT DISTINCT k.application_id, k.cluster_id
+       FROM unnest(${p(only.pairs.map((x) => x.applicationId))}::uuid[], ${p(only.pairs.map((x) => x.clusterId))}::uuid[])
+            AS k(application_id, cluster_id)
+       WHERE EXISTS (SELECT 1 FROM desired_states d
+                     WHERE d.application_id = k.application_id AND d.cluster_id = k.cluster_id)
+          OR EXISTS (SELECT 1 FROM reconcile_jobs j
+                     WHERE j.application_id = k.application_id AND j.cluster_id = k.cluster_id
+                       AND j.state IN ('queued', 'leased'))`
+    : `SELECT d.application_id, d.cluster_id FROM desired_states d WHERE ${scope('d')}
+       UNION
+       SELECT j.application_id, j.cluster_id FROM reconcile_jobs j
+       WHERE ${scope('j')} AND j.state IN ('queued', 'leased')`;
+  const target = scope('f');
+  const cols = ['application_id', 'cluster_id', ...VALUE_COLUMNS, 'updated_at'];
+  return {
+    sql: `WITH pairs AS (${pairs}),
+     s AS (
+       SELECT p.application_id, p.cluster_id, a.name AS application_name, c.name AS cluster_name,
+              c.connection_state, d.application_id IS NOT NULL AS targeted,
+              d.revision, d.revision_display, d.bundle_digest, d.render_error,
+              d.applied_revision, d.applied_digest,
+              j.id AS job_id, j.kind AS job_kind, j.state AS job_state, j.revision_display AS job_revision_display,
+              j.attempts AS job_attempts, j.error AS job_error, j.updated_at AS job_updated_at,
+              r.res_health, r.res_drifted
+       FROM pairs p
+       JOIN applications a ON a.id = p.application_id
+       JOIN clusters c ON c.id = p.cluster_id
+       LEFT JOIN desired_states d ON d.application_id = p.application_id AND d.cluster_id = p.cluster_id
+       LEFT JOIN LATERAL (
+         SELECT * FROM reconcile_jobs j
+         WHERE j.application_id = p.application_id AND j.cluster_id = p.cluster_id AND j.state <> 'superseded'
+         ORDER BY j.created_at DESC LIMIT 1
+       ) j ON true
+       LEFT JOIN LATERAL (
+         SELECT ${worstHealthSql('rs.health')} AS res_health, bool_or(rs.drifted) AS res_drifted
+         FROM resource_status rs WHERE rs.application_id = p.application_id AND rs.cluster_id = p.cluster_id
+         HAVING count(*) > 0
+       ) r ON true
+     ),
+     upserted AS (
+       INSERT INTO fleet_status (${cols.join(', ')})
+       SELECT s.application_id, s.cluster_id, s.application_name, s.cluster_name, s.connection_state,
+              s.revision, s.revision_display, s.applied_revision,
+              CASE WHEN s.applied_revision IS NULL THEN NULL
+                   WHEN s.applied_revision = s.revision THEN s.revision_display ELSE s.applied_revision END,
+              ${SYNC_SQL}, ${HEALTH_SQL}, coalesce(s.res_drifted, false), ${MESSAGE_SQL},
+              s.job_id, s.job_kind, s.job_state, s.job_revision_display, s.job_attempts, s.job_error,
+              s.job_updated_at, now()
+       FROM s
+       ON CONFLICT (application_id, cluster_id) DO UPDATE SET
+         ${[...VALUE_COLUMNS, 'updated_at'].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+       WHERE (${VALUE_COLUMNS.map((c) => `fleet_status.${c}`).join(', ')})
+             IS DISTINCT FROM (${VALUE_COLUMNS.map((c) => `EXCLUDED.${c}`).join(', ')})
+     )
+     DELETE FROM fleet_status f
+     WHERE ${target}
+       AND NOT EXISTS (SELECT 1 FROM pairs p WHERE p.application_id = f.application_id AND p.cluster_id = f.cluster_id)`,
+    params,
+  };
 }
 
 function filterSql(filter: FleetStatusFilter, params: unknown[]): { from: string; where: string } {
