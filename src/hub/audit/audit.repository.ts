@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 import { AuditEventEntity } from './audit-event.entity.js';
+import { insertRows } from '../database/bulk-insert.js';
 
 /** Filters of the fleet-wide audit query; each maps to one indexed column. */
 export interface AuditFilter {
@@ -113,9 +114,7 @@ export class AuditRepository {
   }
 
   async insertMany(tx: Tx, events: AuditEventEntity[]): Promise<void> {
-    const m = managerOf(this.ds, tx);
-    for (let i = 0; i < events.length; i += 1000)
-      await m.insert(AuditEventEntity, events.slice(i, i + 1000) as never);
+    await insertRows(managerOf(this.ds, tx), AuditEventEntity, events);
   }
 
   /** Newest first, keyset-paginated; every filter combination is served by an index. */

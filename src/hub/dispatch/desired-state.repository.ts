@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { managerOf, type Tx } from '../database/data-source.js';
 import { DATA_SOURCE } from '../database/unit-of-work.js';
 import { DesiredStateEntity } from './desired-state.entity.js';
+import { insertRows } from '../database/bulk-insert.js';
 
 /** Desired state per (application, cluster). */
 @Injectable()
@@ -76,9 +77,9 @@ export class DesiredStateRepository {
 
   /** Inserts or replaces many rows in one statement per chunk. */
   async saveMany(tx: Tx, rows: Omit<DesiredStateEntity, 'updatedAt'>[]): Promise<void> {
-    const m = managerOf(this.ds, tx);
-    for (let i = 0; i < rows.length; i += 1000)
-      await m.upsert(DesiredStateEntity, rows.slice(i, i + 1000) as never, ['applicationId', 'clusterId']);
+    await insertRows(managerOf(this.ds, tx), DesiredStateEntity, rows as DesiredStateEntity[], {
+      conflict: ['applicationId', 'clusterId'],
+    });
   }
 
   /** Which of `applicationIds` have desired state on the cluster (an agent may report on those only). */

@@ -6,6 +6,7 @@ import type { HealthCheckRule } from '../../domain/health/custom-health.js';
 import type { ObjectPolicy } from '../../domain/object-policy.js';
 import { INLINE_BUNDLE_MAX_BYTES } from '../../protocol/v1/agent-protocol.js';
 import { type JobState, ReconcileJobEntity } from './reconcile-job.entity.js';
+import { insertRows } from '../database/bulk-insert.js';
 
 /** The fields a transition writes (see `JobChange` in domain/job-lifecycle.ts). */
 export interface JobStateWrite {
@@ -45,9 +46,7 @@ export class ReconcileJobRepository {
   }
 
   async insertMany(tx: Tx, jobs: Omit<ReconcileJobEntity, 'createdAt' | 'updatedAt'>[]): Promise<void> {
-    const m = managerOf(this.ds, tx);
-    for (let i = 0; i < jobs.length; i += 1000)
-      await m.insert(ReconcileJobEntity, jobs.slice(i, i + 1000) as never);
+    await insertRows(managerOf(this.ds, tx), ReconcileJobEntity, jobs as ReconcileJobEntity[]);
   }
 
   /**
