@@ -31,7 +31,9 @@ export async function insertRows<T extends ObjectLiteral>(
   const shapes = new Map<string, T[]>();
   for (const row of rows) {
     const key = meta.columns.map((c) => (c.getEntityValue(row) === undefined ? '0' : '1')).join('');
-    shapes.set(key, [...(shapes.get(key) ?? []), row]);
+    const shape = shapes.get(key);
+    if (shape) shape.push(row);
+    else shapes.set(key, [row]);
   }
   for (const group of shapes.values())
     for (let i = 0; i < group.length; i += CHUNK) {

@@ -60,7 +60,9 @@ export class ResourceStatusRepository {
     const shapes = new Map<string, ResultResourceRow[]>();
     for (const r of rows) {
       const key = `${r.health !== undefined}:${r.converged}`;
-      shapes.set(key, [...(shapes.get(key) ?? []), r]);
+      const shape = shapes.get(key);
+      if (shape) shape.push(r);
+      else shapes.set(key, [r]);
     }
     for (const group of shapes.values()) {
       const { health, converged } = { health: group[0].health !== undefined, converged: group[0].converged };
