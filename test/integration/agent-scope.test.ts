@@ -187,6 +187,28 @@ describe('long-poll and credentials', () => {
     await agent.succeed(jobs[0]);
   });
 
+  it('a parked poll whose agent hung up ends on the hub at once, not at its deadline', async () => {
+    const agent = agents['scope-a'];
+    const notifier = h.hub.app.get(JobNotifier);
+    const hangUp = new AbortController();
+    const poll = fetch(`${h.url}/api/v1/agent/jobs?waitSeconds=20`, {
+      headers: { authorization: `Bearer ${agent.credential}` },
+      signal: hangUp.signal,
+    });
+    await waitFor('poll parked', () => notifier.waiting === 1);
+    hangUp.abort();
+    await expect(poll).rejects.toThrow(/abort/i);
+    const started = Date.now();
+    await waitFor('the hub let go of the poll', () => notifier.waiting === 0, 5_000, 20);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // and answered polls keep working: the next one gets its job
+    const sync = await h.api('POST', '/api/v1/applications/scope-a/sync');
+    expect(sync.status).toBe(202);
+    const jobs: JobV1[] = await agent.poll(5);
+    expect(jobs).toHaveLength(1);
+    await agent.succeed(jobs[0]);
+  });
+
   it('revoking a credential (operator, audited) ends its parked poll, answers 401 and asks for re-registration', async () => {
     const agent = agents['scope-b'];
     expect(

@@ -43,11 +43,20 @@ import { JobLeaseService } from './job-lease.service.js';
 import { PreviewService } from '../previews/preview.service.js';
 import { PreviewResultDto } from './preview-result.dto.js';
 
-/** An AbortSignal that fires when the client goes away (ends a long-poll early). */
+/** Why a long-poll's signal fired: one object, since an abort without a reason builds a DOMException. */
+const CLIENT_GONE = new Error('the client went away');
+
+/**
+ * An AbortSignal that fires when the client goes away (ends a long-poll early). A request also
+ * closes after its answer was sent: only a close before that is the client going away.
+ */
 const ClientGone = createParamDecorator((_: unknown, ctx: ExecutionContext): AbortSignal => {
   const req = ctx.switchToHttp().getRequest<{ on(e: 'close', f: () => void): void }>();
+  const res = ctx.switchToHttp().getResponse<{ writableEnded: boolean }>();
   const ac = new AbortController();
-  req.on('close', () => ac.abort());
+  req.on('close', () => {
+    if (!res.writableEnded) ac.abort(CLIENT_GONE);
+  });
   return ac.signal;
 });
 
