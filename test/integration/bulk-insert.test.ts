@@ -74,6 +74,21 @@ describe('insertRows', () => {
     expect(row.notBefore.getTime()).toBe((stored.not_before as Date).getTime());
   });
 
+  it('stores a lone surrogate as U+FFFD, in text and JSON columns alike, instead of failing the batch', async () => {
+    // JSON.parse('"\\ud800"') or a YAML "\\ud800" escape gives such a string; PostgreSQL's JSON refuses it.
+    const row = job({ error: 'half \ud800 a pair', ignoreDifferences: ['/x\udc00', '/ok\u{1F680}'] });
+    const neighbour = job({ error: 'whole' });
+    await insertRows(ds.manager, ReconcileJobEntity, [row, neighbour]);
+    const stored = await h.sql<{ id: string; error: string; ignore_differences: string[] }>(
+      `SELECT id, error, ignore_differences FROM reconcile_jobs WHERE id = ANY($1::uuid[])`,
+      [[row.id, neighbour.id]],
+    );
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    expect(byId.get(row.id)?.error).toBe('half \ufffd a pair');
+    expect(byId.get(row.id)?.ignore_differences).toEqual(['/x\ufffd', '/ok\u{1F680}']);
+    expect(byId.get(neighbour.id)?.error).toBe('whole');
+  });
+
   it('inserts rows of different shapes and more rows than one statement carries', async () => {
     const given = job({ attempts: 3, notBefore: new Date('2030-01-02T03:04:05.678Z') });
     const plain = job();

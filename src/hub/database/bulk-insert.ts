@@ -83,7 +83,7 @@ async function insertChunk<T extends ObjectLiteral>(
   const result: unknown = await m.query(
     `INSERT INTO ${table.split('.').map(quote).join('.')} (${names.join(', ')})
      SELECT ${names.join(', ')} FROM jsonb_to_recordset($1::jsonb) AS v(${record.join(', ')})${onConflict}${returning}`,
-    [JSON.stringify(payload)],
+    [wellFormedJson(payload)],
   );
   if (!returning) return;
   const back = (Array.isArray(result) ? result : []) as Record<string, unknown>[];
@@ -96,4 +96,23 @@ async function insertChunk<T extends ObjectLiteral>(
     const row = byKey.get(keyOf((c) => values[c.propertyName]));
     if (row) for (const c of generated) c.setEntityValue(row, values[c.propertyName]);
   }
+}
+
+/** A lone surrogate as JSON.stringify escapes it (or, rarely, an escaped backslash before "ud8…"). */
+const LONE_SURROGATE = /\\ud[89a-f][0-9a-f]{2}/i;
+
+/** A UTF-16 surrogate without its other half, in a string. */
+const UNPAIRED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The payload as JSON PostgreSQL accepts. It refuses a lone UTF-16 surrogate, which a hostile
+ * string can carry (a `\ud800` escape in a JSON body or a YAML file); a parameter per value used
+ * to reach it as UTF-8 with U+FFFD in its place, and so does this, instead of failing the batch.
+ */
+function wellFormedJson(payload: unknown): string {
+  const json = JSON.stringify(payload);
+  if (!LONE_SURROGATE.test(json)) return json;
+  return JSON.stringify(payload, (_key, value: unknown) =>
+    typeof value === 'string' ? value.replace(UNPAIRED, '\ufffd') : value,
+  );
 }
