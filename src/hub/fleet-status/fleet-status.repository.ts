@@ -297,24 +297,24 @@ function recomputeStatement(only: RecomputeScope): { sql: string; params: unknow
     params.push(v);
     return `$${params.length}`;
   };
+  // the given pairs, bound once: (application ids, cluster ids)
+  const given = only.pairs
+    ? `unnest(${p(only.pairs.map((x) => x.applicationId))}::uuid[], ${p(only.pairs.map((x) => x.clusterId))}::uuid[])`
+    : null;
   const scope = (alias: string) => {
     const parts: string[] = [];
     if (only.applicationIds) parts.push(`${alias}.application_id = ANY(${p(only.applicationIds)}::uuid[])`);
     if (only.clusterIds) parts.push(`${alias}.cluster_id = ANY(${p(only.clusterIds)}::uuid[])`);
-    if (only.pairs)
-      parts.push(
-        `(${alias}.application_id, ${alias}.cluster_id) IN (SELECT * FROM unnest(${p(only.pairs.map((x) => x.applicationId))}::uuid[], ${p(only.pairs.map((x) => x.clusterId))}::uuid[]))`,
-      );
+    if (given) parts.push(`(${alias}.application_id, ${alias}.cluster_id) IN (SELECT * FROM ${given})`);
     if (parts.length === 0) throw new Error('fleet status refresh without a scope');
     return parts.join(' AND ');
   };
   // The pairs that keep a row: desired state, or a job not yet finished. Given pairs are probed
   // one by one through the indexes: as a semi-join against the jobs the transaction has just
   // inserted (which the planner's statistics do not know yet), 10,000 pairs took seconds.
-  const pairs = only.pairs
+  const pairs = given
     ? `SELECT DISTINCT k.application_id, k.cluster_id
-       FROM unnest(${p(only.pairs.map((x) => x.applicationId))}::uuid[], ${p(only.pairs.map((x) => x.clusterId))}::uuid[])
-            AS k(application_id, cluster_id)
+       FROM ${given} AS k(application_id, cluster_id)
        WHERE EXISTS (SELECT 1 FROM desired_states d
                      WHERE d.application_id = k.application_id AND d.cluster_id = k.cluster_id)
           OR EXISTS (SELECT 1 FROM reconcile_jobs j
