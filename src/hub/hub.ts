@@ -1,4 +1,4 @@
-import { bodyDepthLimit } from './common/body-depth.js';
+import { jsonBodyChecks } from './common/json-body-checks.js';
 import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -121,7 +121,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     app.disable('x-powered-by');
     app.use(securityHeaders());
     app.useBodyParser('json', { limit: '8mb' });
-    app.use(bodyDepthLimit());
+    app.use(jsonBodyChecks());
     app.use(requestLog(logger, loggableUrl));
     app.use(
       (

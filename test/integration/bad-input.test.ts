@@ -487,6 +487,23 @@ const cases: Case[] = [
     status: 400,
     says: 'request body nests deeper than 64 levels',
   },
+  {
+    // PostgreSQL refuses it inside JSON (a 500) and turns it into U+FFFD as text
+    name: 'a label value with half a UTF-16 surrogate pair',
+    method: 'POST',
+    path: '/api/v1/clusters',
+    raw: '{"name":"half","labels":{"env":"prod\\ud800"}}',
+    status: 400,
+    says: 'request body: labels.env is not valid Unicode',
+  },
+  {
+    name: "an agent's job result message with half a surrogate pair",
+    method: 'POST',
+    path: '/api/v1/agent/jobs/00000000-0000-4000-8000-000000000001/result',
+    raw: '{"reportId":"00000000-0000-4000-8000-000000000002","outcome":"failed","retryable":false,"message":"x\\udc00","resources":[],"inventory":[]}',
+    status: 400,
+    says: 'request body: message is not valid Unicode',
+  },
 ];
 
 describe('bad input', () => {

@@ -1,5 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { withoutUnpairedSurrogates } from '../../domain/unicode.js';
 
 /** Options of {@link insertRows}. */
 export interface InsertRowsOptions {
@@ -101,9 +102,6 @@ async function insertChunk<T extends ObjectLiteral>(
 /** A lone surrogate as JSON.stringify escapes it (or, rarely, an escaped backslash before "ud8…"). */
 const LONE_SURROGATE = /\\ud[89a-f][0-9a-f]{2}/i;
 
-/** A UTF-16 surrogate without its other half, in a string. */
-const UNPAIRED = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
 /**
  * The payload as JSON PostgreSQL accepts. It refuses a lone UTF-16 surrogate, which a hostile
  * string can carry (a `\ud800` escape in a JSON body or a YAML file); a parameter per value used
@@ -113,6 +111,6 @@ function wellFormedJson(payload: unknown): string {
   const json = JSON.stringify(payload);
   if (!LONE_SURROGATE.test(json)) return json;
   return JSON.stringify(payload, (_key, value: unknown) =>
-    typeof value === 'string' ? value.replace(UNPAIRED, '\ufffd') : value,
+    typeof value === 'string' ? withoutUnpairedSurrogates(value) : value,
   );
 }
