@@ -28,9 +28,9 @@ export function unpairedSurrogateIn(value: unknown): string | null {
       v.forEach((child, i) => stack.push([child, `${path}[${i}]`]));
     } else if (v !== null && typeof v === 'object') {
       for (const [key, child] of Object.entries(v)) {
-        if (UNPAIRED.test(key))
-          return `${path}${path ? '.' : ''}${JSON.stringify(key.replace(UNPAIRED_ALL, '\ufffd'))}`;
-        stack.push([child, `${path}${path ? '.' : ''}${key}`]);
+        const at = (name: string) => (path ? `${path}.${name}` : name);
+        if (UNPAIRED.test(key)) return at(JSON.stringify(withoutUnpairedSurrogates(key)));
+        stack.push([child, at(key)]);
       }
     }
   }
